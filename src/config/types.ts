@@ -1,0 +1,83 @@
+/**
+ * The validated configuration (one file, `postyard.json` in the data directory by default).
+ * The loader in config.ts fills defaults and rejects unknown keys with a message naming the key.
+ */
+import type { PopDeletePolicy } from '../store/store.js';
+
+export interface ListenerConfig {
+  /** Host/address to bind, e.g. "127.0.0.1" or "0.0.0.0". */
+  host: string;
+  /** 0 disables the listener. */
+  port: number;
+}
+
+export interface TlsConfig {
+  /** PEM files: certificate chain and private key. Generated self-signed at `init`. */
+  cert: string;
+  key: string;
+}
+
+export interface LimitsConfig {
+  /** Longest command line accepted (bytes, without literals). */
+  maxLineLength: number;
+  /** Largest message accepted by APPEND/SMTP/LMTP (bytes); advertised as APPENDLIMIT and SIZE. */
+  maxMessageSize: number;
+  maxConnectionsPerIp: number;
+  maxConnectionsPerUser: number;
+  /** Seconds. IMAP >= 1800 (RFC 9051), POP3 >= 600 (RFC 1939). */
+  imapIdleTimeout: number;
+  pop3IdleTimeout: number;
+  smtpIdleTimeout: number;
+  /** Consecutive bad commands before the connection is closed. */
+  maxBadCommands: number;
+  /** Failed logins before an IP/account is temporarily blocked. */
+  maxAuthFailures: number;
+  /** Seconds a block lasts. */
+  authBlockSeconds: number;
+}
+
+export interface Config {
+  /** Absolute path of the data directory (store, blobs, certificates). */
+  dataDir: string;
+  /** Host name used in greetings and Received headers. */
+  hostname: string;
+  /** Mail domains delivered locally by SMTP; empty = any domain of an existing account. */
+  localDomains: string[];
+  store: { backend: 'sqlite' | 'postgres'; postgresUrl?: string };
+  listeners: {
+    imap: ListenerConfig;
+    imaps: ListenerConfig;
+    pop3: ListenerConfig;
+    pop3s: ListenerConfig;
+    smtp: ListenerConfig;
+    submission: ListenerConfig;
+    lmtp: ListenerConfig;
+  };
+  tls: TlsConfig;
+  /** Allow plaintext USER/PASS/LOGIN/AUTH on connections that are neither TLS nor loopback. */
+  allowPlaintextAuth: boolean;
+  /** Addresses treated as local (plaintext auth allowed); defaults to loopback. */
+  trustedNetworks: string[];
+  limits: LimitsConfig;
+  pop3: {
+    /** DELE policy default; per-user override in the account. */
+    deletePolicy: PopDeletePolicy;
+    /** Set \Seen when a message is RETRieved. */
+    markSeenOnRetr: boolean;
+    /** 'reject' = second session gets -ERR [IN-USE]; 'snapshot' = both sessions work on snapshots. */
+    concurrentSessions: 'reject' | 'snapshot';
+    /** UIDL format: 'dovecot' = %08Xu%08Xv (UID, UIDVALIDITY hex) like Dovecot's default; 'uid' = decimal UID. */
+    uidlFormat: 'dovecot' | 'uid';
+    /** Minimum seconds between logins advertised as LOGIN-DELAY (0 = none). */
+    loginDelay: number;
+  };
+  delivery: {
+    /** SMTP reply for over-quota: temporary 452 4.2.2 (default) or permanent 552 5.2.2. */
+    overQuota: 'temporary' | 'permanent';
+  };
+  /** Default retention for new accounts in days (null = forever); per-user override in the account. */
+  retentionDays: number | null;
+  /** Minutes between retention/garbage-collection runs. */
+  maintenanceIntervalMinutes: number;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; file?: string };
+}

@@ -1,0 +1,26 @@
+/**
+ * What every listener and session receives from the composition root (src/cli).
+ * Sessions use the store only through the Store interface.
+ */
+import type { Logger } from 'pino';
+import type { SecureContext } from 'node:tls';
+import type { ChangeBus } from '../bus/bus.js';
+import type { Config } from '../config/types.js';
+import type { Store } from '../store/store.js';
+import type { AuthService } from './auth/auth.js';
+
+export interface TlsProvider {
+  /** Current secure context; replaced on SIGHUP reload without dropping connections. */
+  context(): SecureContext;
+}
+
+export interface ServerContext {
+  config: Config;
+  store: Store;
+  bus: ChangeBus;
+  auth: AuthService;
+  tls: TlsProvider;
+  log: Logger;
+  /** True while the server is shutting down (SIGTERM): listeners stop accepting, sessions say goodbye. */
+  shuttingDown(): boolean;
+}

@@ -1,0 +1,334 @@
+/**
+ * The store interface: everything IMAP, POP3, delivery and the CLI may ask of storage.
+ * Backends (sqlite/, later postgres/) implement it and pass the shared suite in contract/.
+ * Session code imports only this file (and the error types), never a concrete backend.
+ *
+ * Conventions
+ * - All methods are async so a networked backend fits.
+ * - Errors are MailError subclasses from src/lib/errors.ts (NOT_FOUND, EXISTS, OVER_QUOTA, ...).
+ * - Every mutation bumps the mailbox's HIGHESTMODSEQ and, after commit, publishes on the ChangeBus.
+ * - Mailbox names are UTF-8 with "/" as hierarchy delimiter; "INBOX" is case-insensitive and stored as "INBOX".
+ * - Flags are strings exactly as IMAP spells them: system flags with a backslash ("\\Seen"), keywords without.
+ *   "\\Recent" is never stored (it is per-session; see claimRecent).
+ */
+import type { Readable } from 'node:stream';
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+export type PopDeletePolicy = 'expunge' | 'hide';
+
+export interface Account {
+  id: number;
+  /** Login name, normally an email address; stored lower-cased. */
+  login: string;
+  /** Quota limits; null means unlimited. */
+  quotaBytes: number | null;
+  quotaMessages: number | null;
+  /** INBOX messages older than this many days are expunged by applyRetention; null = keep forever. */
+  retentionDays: number | null;
+  /** Per-user POP3 DELE policy; null = server default. */
+  popDeletePolicy: PopDeletePolicy | null;
+  createdAt: Date;
+}
+
+export interface QuotaUsage {
+  bytes: number;
+  messages: number;
+  limitBytes: number | null;
+  limitMessages: number | null;
+}
+
+export interface AccountSettings {
+  quotaBytes?: number | null;
+  quotaMessages?: number | null;
+  retentionDays?: number | null;
+  popDeletePolicy?: PopDeletePolicy | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mailboxes
+
+export type SpecialUse = '\\Drafts' | '\\Sent' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
+
+/** Created for every new account (DESIGN.md "Store model"). */
+export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse: SpecialUse | null }> = [
+  { name: 'INBOX', specialUse: null },
+  { name: 'Drafts', specialUse: '\\Drafts' },
+  { name: 'Sent', specialUse: '\\Sent' },
+  { name: 'Trash', specialUse: '\\Trash' },
+  { name: 'Junk', specialUse: '\\Junk' },
+  { name: 'Archive', specialUse: '\\Archive' },
+];
+
+export const HIERARCHY_DELIMITER = '/';
+
+export interface Mailbox {
+  id: number;
+  accountId: number;
+  name: string;
+  specialUse: SpecialUse | null;
+  subscribed: boolean;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+}
+
+export interface MailboxStatus extends Mailbox {
+  messages: number;
+  /** Messages without \Seen. */
+  unseen: number;
+  /** Messages with \Deleted. */
+  deleted: number;
+  /** Sum of RFC822.SIZE. */
+  size: number;
+  /** Messages with UID >= the mailbox's first-recent UID (IMAP4rev1 \Recent count, not claimed). */
+  recent: number;
+  /** Lowest UID without \Seen, or null. */
+  firstUnseenUid: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/**
+ * What the MIME engine computes once at ingest and the store keeps verbatim, so FETCH never
+ * reparses a message (DESIGN.md "Where the speed comes from").
+ */
+export interface IngestMeta {
+  /** IMAP ENVELOPE, already encoded as the parenthesised list to send. */
+  envelope: string;
+  /** IMAP BODYSTRUCTURE with extension data, encoded. */
+  bodyStructure: string;
+  /** IMAP BODY (no extension data), encoded. */
+  body: string;
+  /** The MIME part tree with byte offsets, serialised by src/mime; opaque to the store. */
+  structure: string;
+  /** Short plain-text preview (RFC 8970), may be empty. */
+  preview: string;
+  /** Decoded header text for SEARCH (all header fields, unfolded, RFC 2047 decoded). */
+  headerText: string;
+  /** Decoded body text for SEARCH (text parts only, bounded length). */
+  bodyText: string;
+  /** Parsed Date: header in ms since epoch, or null (SEARCH SENTBEFORE etc.). */
+  sentDate: number | null;
+}
+
+/** A durable, content-addressed blob (see blobs.ts). One blob may back many messages. */
+export interface BlobRef {
+  id: string;
+  size: number;
+}
+
+export interface MessageFlagsRecord {
+  uid: number;
+  modseq: number;
+  flags: string[];
+}
+
+export interface MessageRecord extends MessageFlagsRecord {
+  internalDate: Date;
+  saveDate: Date;
+  /** RFC822.SIZE: the blob's byte length. */
+  size: number;
+  blobId: string;
+  /** Hidden from POP3 by the `hide` DELE policy; still visible to IMAP. */
+  popHidden: boolean;
+}
+
+export interface MessageWithMeta extends MessageRecord {
+  meta: IngestMeta;
+}
+
+/** One message to add to one mailbox. */
+export interface AppendRequest {
+  accountId: number;
+  mailboxId: number;
+  blob: BlobRef;
+  meta: IngestMeta;
+  flags?: string[];
+  internalDate?: Date;
+}
+
+export interface AppendResult {
+  mailboxId: number;
+  uidValidity: number;
+  uid: number;
+  modseq: number;
+}
+
+/** One delivery to several recipients: one blob, one group-committed transaction. */
+export interface DeliverRequest {
+  blob: BlobRef;
+  meta: IngestMeta;
+  internalDate?: Date;
+  recipients: Array<{ accountId: number; mailbox?: string; flags?: string[] }>;
+}
+
+/** Per-recipient outcome: either the append result or the error (OVER_QUOTA, NOT_FOUND, TEMP...). */
+export type DeliverOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
+
+export type FlagOperation = 'add' | 'remove' | 'set';
+
+export interface StoreFlagsRequest {
+  mailboxId: number;
+  uids: readonly number[];
+  operation: FlagOperation;
+  flags: readonly string[];
+  /** CONDSTORE UNCHANGEDSINCE: messages with a higher modseq are not changed and are reported. */
+  unchangedSince?: number;
+}
+
+export interface StoreFlagsResult {
+  /** Messages whose flags actually changed (with new modseq and full flag list). */
+  changed: MessageFlagsRecord[];
+  /** UIDs that failed the UNCHANGEDSINCE test. */
+  modified: number[];
+}
+
+export interface CopyResult {
+  uidValidity: number;
+  /** Source UIDs in the order copied, and the new destination UIDs, pairwise. */
+  sourceUids: number[];
+  destUids: number[];
+}
+
+export interface ChangesSince {
+  highestModseq: number;
+  /** Messages added or with flags changed after the given modseq (in UID order). */
+  changed: MessageFlagsRecord[];
+  /** UIDs expunged after the given modseq (from the expunge log). */
+  expunged: number[];
+}
+
+/** Compact mailbox index: UIDs ascending; the session's sequence map starts from this. */
+export interface MailboxIndex {
+  mailbox: Mailbox;
+  uids: Uint32Array;
+}
+
+export interface IntegrityProblem {
+  kind:
+    | 'missing-blob'
+    | 'blob-size-mismatch'
+    | 'uidnext-too-low'
+    | 'quota-usage-mismatch'
+    | 'orphan-blob'
+    | 'modseq-too-low';
+  detail: string;
+  repairable: boolean;
+}
+
+export interface IntegrityReport {
+  checkedMessages: number;
+  checkedBlobs: number;
+  problems: IntegrityProblem[];
+  repaired: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blobs
+
+export interface BlobStore {
+  /**
+   * Writes bytes durably (write, fsync, rename, fsync dir) and returns the reference.
+   * Content-addressed: writing the same bytes twice yields the same id and one file.
+   */
+  put(data: Buffer | Readable): Promise<BlobRef>;
+  /** Whole blob in memory; only for small blobs (callers check size first). */
+  read(id: string): Promise<Buffer>;
+  /** Streams [start, end) of the blob; end defaults to its size. */
+  stream(id: string, start?: number, end?: number): Readable;
+  exists(id: string): Promise<boolean>;
+  size(id: string): Promise<number | null>;
+  /** Removes a blob no message refers to (called by the store's garbage collection only). */
+  remove(id: string): Promise<void>;
+  /** Every blob id on disk (for doctor / garbage collection). */
+  list(): AsyncIterable<string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+
+export interface Store {
+  readonly blobs: BlobStore;
+
+  close(): Promise<void>;
+
+  // Accounts ------------------------------------------------------------------------------
+  /** Creates the account with DEFAULT_MAILBOXES. EXISTS if the login is taken. */
+  createAccount(login: string, passwordHash: string, settings?: AccountSettings): Promise<Account>;
+  getAccount(login: string): Promise<Account | null>;
+  getAccountById(id: number): Promise<Account | null>;
+  listAccounts(): Promise<Account[]>;
+  /** Removes the account, its mailboxes and messages (blobs are collected later). */
+  deleteAccount(login: string): Promise<void>;
+  getPasswordHash(login: string): Promise<{ account: Account; passwordHash: string } | null>;
+  setPasswordHash(login: string, passwordHash: string): Promise<void>;
+  updateAccount(login: string, settings: AccountSettings): Promise<Account>;
+  getQuotaUsage(accountId: number): Promise<QuotaUsage>;
+
+  // Mailboxes -----------------------------------------------------------------------------
+  listMailboxes(accountId: number): Promise<Mailbox[]>;
+  getMailbox(accountId: number, name: string): Promise<Mailbox | null>;
+  getMailboxById(mailboxId: number): Promise<Mailbox | null>;
+  mailboxStatus(mailboxId: number): Promise<MailboxStatus>;
+  /** EXISTS if present. Parent levels are not created implicitly (callers decide). */
+  createMailbox(accountId: number, name: string, options?: { specialUse?: SpecialUse | null }): Promise<Mailbox>;
+  /** NOT_FOUND if absent; NOT_ALLOWED for INBOX. Children are not removed (IMAP semantics). */
+  deleteMailbox(accountId: number, name: string): Promise<void>;
+  /**
+   * Renames the mailbox and all its children. Renaming INBOX moves its messages to a new mailbox
+   * and leaves INBOX empty (RFC 9051 6.3.6). New names keep fresh UIDVALIDITY semantics.
+   */
+  renameMailbox(accountId: number, oldName: string, newName: string): Promise<void>;
+  setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
+  /** Subscribed names, including names of mailboxes that no longer exist. */
+  listSubscriptions(accountId: number): Promise<string[]>;
+
+  // Messages ------------------------------------------------------------------------------
+  /** UIDs ascending plus the mailbox row, in one consistent read. */
+  getIndex(mailboxId: number): Promise<MailboxIndex>;
+  /** Records for the given UIDs (missing UIDs are skipped), in UID order. */
+  getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
+  /** Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text). */
+  getMessagesWithMeta(mailboxId: number, uids: readonly number[]): Promise<MessageWithMeta[]>;
+  changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
+
+  /** Adds one message; quota is checked and charged in the same transaction (OVER_QUOTA). */
+  append(request: AppendRequest): Promise<AppendResult>;
+  /** Adds one blob to several accounts' mailboxes; concurrent calls share one commit. */
+  deliver(request: DeliverRequest): Promise<DeliverOutcome[]>;
+  storeFlags(request: StoreFlagsRequest): Promise<StoreFlagsResult>;
+  /** Copies (quota-checked); destination keeps flags and INTERNALDATE. */
+  copy(sourceMailboxId: number, uids: readonly number[], destMailboxId: number): Promise<CopyResult>;
+  /** Atomic copy + expunge from the source (quota-neutral for the account). */
+  move(sourceMailboxId: number, uids: readonly number[], destMailboxId: number): Promise<CopyResult>;
+  /**
+   * Removes messages. With `uids` omitted: every \Deleted message. With `uids`: only those of them
+   * that carry \Deleted unless `force` (POP3 UPDATE state expunges regardless of flags).
+   * Returns the UIDs actually removed, ascending. Writes the expunge log.
+   */
+  expunge(mailboxId: number, options?: { uids?: readonly number[]; force?: boolean }): Promise<number[]>;
+  /** Marks messages hidden from POP3 (DELE policy `hide`). */
+  setPopHidden(mailboxId: number, uids: readonly number[]): Promise<void>;
+  /**
+   * IMAP4rev1 \Recent: returns the UIDs that are recent for the caller (>= the mailbox's first-recent
+   * UID) and moves first-recent past them, so only one session sees them as recent.
+   */
+  claimRecent(mailboxId: number): Promise<number[]>;
+
+  // Maintenance ---------------------------------------------------------------------------
+  /** Expunges INBOX messages older than each account's retentionDays. Returns count removed. */
+  applyRetention(now?: Date): Promise<number>;
+  /** Removes blobs no message refers to (and older than a grace period, so in-flight writes survive). */
+  collectGarbage(options?: { graceMs?: number }): Promise<number>;
+  checkIntegrity(options?: { repair?: boolean }): Promise<IntegrityReport>;
+}
+
+/** Options every backend's factory accepts. */
+export interface StoreOptions {
+  /** Directory for blobs (and, for SQLite, the database file). */
+  dataDir: string;
+  bus?: import('../bus/bus.js').ChangeBus;
+}
