@@ -1,0 +1,138 @@
+/**
+ * Typed IMAP responses (RFC 9051 §7): status responses with typed response codes, and the data the
+ * untagged responses carry. Encoded to bytes by ./encoder.ts. Stable API: additive changes only.
+ */
+import type { StatusItem } from './command.js';
+
+/** Response codes (RFC 9051 §7.1, RFC 5530, RFC 4315 UIDPLUS, RFC 7162, RFC 3516, RFC 5182). */
+export type ResponseCode =
+  | { readonly code: 'ALERT' }
+  | { readonly code: 'ALREADYEXISTS' }
+  | { readonly code: 'APPENDUID'; readonly uidValidity: number; readonly uids: string }
+  | { readonly code: 'AUTHENTICATIONFAILED' }
+  | { readonly code: 'AUTHORIZATIONFAILED' }
+  | { readonly code: 'BADCHARSET'; readonly charsets?: readonly string[] }
+  | { readonly code: 'CANNOT' }
+  | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }
+  | { readonly code: 'CLIENTBUG' }
+  | { readonly code: 'CLOSED' }
+  | { readonly code: 'CONTACTADMIN' }
+  /** `source`/`dest` are set strings in corresponding order (use formatUidList from lib/seqset). */
+  | { readonly code: 'COPYUID'; readonly uidValidity: number; readonly source: string; readonly dest: string }
+  | { readonly code: 'CORRUPTION' }
+  | { readonly code: 'EXPIRED' }
+  | { readonly code: 'EXPUNGEISSUED' }
+  | { readonly code: 'HASCHILDREN' }
+  | { readonly code: 'HIGHESTMODSEQ'; readonly modseq: number }
+  | { readonly code: 'INUSE' }
+  | { readonly code: 'LIMIT' }
+  | { readonly code: 'MODIFIED'; readonly set: string }
+  | { readonly code: 'NOMODSEQ' }
+  | { readonly code: 'NONEXISTENT' }
+  | { readonly code: 'NOPERM' }
+  | { readonly code: 'OVERQUOTA' }
+  | { readonly code: 'PARSE' }
+  | { readonly code: 'PERMANENTFLAGS'; readonly flags: readonly string[] }
+  | { readonly code: 'PRIVACYREQUIRED' }
+  | { readonly code: 'READ-ONLY' }
+  | { readonly code: 'READ-WRITE' }
+  | { readonly code: 'SERVERBUG' }
+  | { readonly code: 'TOOBIG' }
+  | { readonly code: 'TRYCREATE' }
+  | { readonly code: 'UIDNEXT'; readonly uid: number }
+  | { readonly code: 'UIDNOTSTICKY' }
+  | { readonly code: 'UIDVALIDITY'; readonly uidValidity: number }
+  | { readonly code: 'UNAVAILABLE' }
+  | { readonly code: 'UNKNOWN-CTE' }
+  | { readonly code: 'UNSEEN'; readonly seq: number }
+  | { readonly code: 'NOTSAVED' }
+  | { readonly code: 'USEATTR' };
+
+export type ResponseCodeName = ResponseCode['code'];
+
+export type StatusKind = 'OK' | 'NO' | 'BAD';
+
+/** A tagged completion (`a1 OK [code] text`). */
+export interface TaggedStatus {
+  readonly tag: string;
+  readonly status: StatusKind;
+  readonly code?: ResponseCode;
+  readonly text: string;
+}
+
+/** An untagged status (`* OK [code] text`, `* BYE text`, `* PREAUTH ...`). */
+export interface UntaggedStatus {
+  readonly status: StatusKind | 'BYE' | 'PREAUTH';
+  readonly code?: ResponseCode;
+  readonly text: string;
+}
+
+export function ok(tag: string, text: string, code?: ResponseCode): TaggedStatus {
+  return code ? { tag, status: 'OK', code, text } : { tag, status: 'OK', text };
+}
+export function no(tag: string, text: string, code?: ResponseCode): TaggedStatus {
+  return code ? { tag, status: 'NO', code, text } : { tag, status: 'NO', text };
+}
+export function bad(tag: string, text: string, code?: ResponseCode): TaggedStatus {
+  return code ? { tag, status: 'BAD', code, text } : { tag, status: 'BAD', text };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Untagged data (RFC 9051 §7.2 – §7.5)
+
+/** `* LIST (\HasNoChildren) "/" INBOX` plus LIST-EXTENDED CHILDINFO and OLDNAME extended items. */
+export interface ListData {
+  readonly attributes: readonly string[];
+  /** Hierarchy delimiter or null (NIL). */
+  readonly delimiter: string | null;
+  /** Internal UTF-8 name; the encoder applies modified UTF-7 unless the session is UTF-8. */
+  readonly mailbox: string;
+  readonly childInfo?: readonly string[];
+  readonly oldName?: string;
+}
+
+export interface StatusData {
+  readonly mailbox: string;
+  readonly items: readonly (readonly [StatusItem, number])[];
+}
+
+/** ESEARCH response (RFC 4731 §3.1, RFC 9051 §7.3.4); `all` is a set string. */
+export interface EsearchData {
+  readonly tag?: string;
+  readonly uid: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly all?: string;
+  readonly count?: number;
+  readonly modseq?: number;
+}
+
+export interface NamespaceDescr {
+  readonly prefix: string;
+  readonly delimiter: string | null;
+}
+
+export interface NamespaceData {
+  readonly personal: readonly NamespaceDescr[] | null;
+  readonly otherUsers: readonly NamespaceDescr[] | null;
+  readonly shared: readonly NamespaceDescr[] | null;
+}
+
+/** Untagged responses the encoder can serialise in one call; FETCH has its own streaming helper. */
+export type UntaggedData =
+  | { readonly type: 'CAPABILITY'; readonly capabilities: readonly string[] }
+  | { readonly type: 'ENABLED'; readonly capabilities: readonly string[] }
+  | { readonly type: 'EXISTS'; readonly count: number }
+  | { readonly type: 'RECENT'; readonly count: number }
+  | { readonly type: 'EXPUNGE'; readonly seq: number }
+  /** `* VANISHED [(EARLIER)] set` (RFC 7162 §3.2.10). */
+  | { readonly type: 'VANISHED'; readonly earlier: boolean; readonly uids: string }
+  | { readonly type: 'FLAGS'; readonly flags: readonly string[] }
+  | ({ readonly type: 'LIST' | 'LSUB' } & ListData)
+  | ({ readonly type: 'STATUS' } & StatusData)
+  /** rev1 `* SEARCH 1 2 3 [(MODSEQ n)]`. */
+  | { readonly type: 'SEARCH'; readonly numbers: readonly number[]; readonly modseq?: number }
+  | ({ readonly type: 'ESEARCH' } & EsearchData)
+  | ({ readonly type: 'NAMESPACE' } & NamespaceData)
+  /** `* ID (...)` or `* ID NIL`. */
+  | { readonly type: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };
