@@ -1,0 +1,33 @@
+/**
+ * Where the data directory and the config file are: `--data`, else $POSTYARD_DATA, else ./data;
+ * `--config`, else DATA/postyard.json.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const CONFIG_FILE_NAME = 'postyard.json';
+export const PID_FILE_NAME = 'postyard.pid';
+
+export interface DataPaths {
+  dataDir: string;
+  configFile: string;
+  /** True when --config was given (then the config file is never created for the user). */
+  explicitConfig: boolean;
+}
+
+export function resolvePaths(options: { data?: string; config?: string }): DataPaths {
+  const dataDir = resolve(options.data ?? process.env.POSTYARD_DATA ?? 'data');
+  const configFile = options.config ? resolve(options.config) : join(dataDir, CONFIG_FILE_NAME);
+  return { dataDir, configFile, explicitConfig: options.config !== undefined };
+}
+
+export function configExists(paths: DataPaths): boolean {
+  return existsSync(paths.configFile);
+}
+
+/** How a command line the user should type refers to this data dir ('' for the default ./data). */
+export function dataFlag(paths: DataPaths): string {
+  if (paths.explicitConfig) return ` --config ${paths.configFile}`;
+  if (paths.dataDir === resolve('data') && process.env.POSTYARD_DATA === undefined) return '';
+  return ` --data ${paths.dataDir}`;
+}
