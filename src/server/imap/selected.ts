@@ -1,0 +1,242 @@
+/**
+ * The selected-mailbox state of one session: its own view of sequence numbers (RFC 9051 §2.3.1.2) over
+ * the shared index, and the notifications it still owes the client.
+ *
+ * The view starts as the shared snapshot (no copy) and is copied only when this session has to diverge
+ * from it. Changes from other sessions, delivery and POP3 arrive as IndexChange events and are queued;
+ * flush() announces them where RFC 9051 §7.5.1 allows: EXISTS and FETCH (FLAGS) after any command,
+ * EXPUNGE only when no command using sequence numbers (FETCH, STORE, SEARCH, COPY) is being answered.
+ */
+import { matchSortedUids, resolveRanges, type SequenceSet } from '../../lib/seqset.js';
+import type { Mailbox, MessageFlagsRecord } from '../../store/store.js';
+import { indexOf, type IndexChange, type SharedMailboxIndex } from './shared-index.js';
+
+export class InvalidSequenceError extends Error {}
+
+export interface SelectOptions {
+  readOnly: boolean;
+  /** IMAP4rev1 client (no ENABLE IMAP4rev2): \Recent and RECENT responses. */
+  rev1: boolean;
+}
+
+export class SelectedMailbox {
+  readonly mailbox: Mailbox;
+  readonly readOnly: boolean;
+  readonly rev1: boolean;
+  private uids: Uint32Array;
+  private count: number;
+  private owned = false;
+  private readonly pendingExpunged = new Set<number>();
+  private pendingAdded: number[] = [];
+  private readonly pendingFlags = new Map<number, MessageFlagsRecord>();
+  /** Flag changes this session already reported itself (STORE), so they are not echoed twice. */
+  private readonly reportedOwn = new Map<number, number>();
+  private readonly recent = new Set<number>();
+  private readonly stopListening: () => void;
+  private lastAnnouncedRecent = -1;
+
+  constructor(
+    readonly index: SharedMailboxIndex,
+    options: SelectOptions,
+  ) {
+    this.mailbox = index.mailbox;
+    this.readOnly = options.readOnly;
+    this.rev1 = options.rev1;
+    this.uids = index.uids();
+    this.count = this.uids.length;
+    this.stopListening = index.listen((change) => this.queue(change));
+  }
+
+  close(): void {
+    this.stopListening();
+  }
+
+  /** Number of messages the client knows about (the last EXISTS). */
+  exists(): number {
+    return this.count;
+  }
+
+  uidAt(seq: number): number {
+    return this.uids[seq - 1] as number;
+  }
+
+  /** Sequence number of a UID in this session's view, or 0. */
+  seqOf(uid: number): number {
+    return indexOf(this.uids, uid, this.count) + 1;
+  }
+
+  /** Highest UID the client knows, 0 for an empty mailbox. */
+  lastUid(): number {
+    return this.count > 0 ? (this.uids[this.count - 1] as number) : 0;
+  }
+
+  isRecent(uid: number): boolean {
+    return this.recent.has(uid);
+  }
+
+  recentCount(): number {
+    return this.recent.size;
+  }
+
+  markRecent(uids: readonly number[]): void {
+    for (const uid of uids) this.recent.add(uid);
+  }
+
+  /** Every known UID, ascending (a view, not a copy). */
+  allUids(): Uint32Array {
+    return this.uids.subarray(0, this.count);
+  }
+
+  /** UIDs named by a message sequence set, ascending. Throws InvalidSequenceError outside 1..EXISTS. */
+  resolveSequenceSet(set: SequenceSet, saved: readonly number[] = []): number[] {
+    if (set.kind === 'saved') return saved.filter((uid) => this.seqOf(uid) > 0);
+    for (const range of set.ranges) {
+      // "*" in an empty mailbox names nothing; an explicit number must exist (RFC 9051 §9 seq-number).
+      if ((range.from !== '*' && range.from > this.count) || (range.to !== '*' && range.to > this.count)) {
+        throw new InvalidSequenceError('Invalid message sequence number');
+      }
+    }
+    const uids: number[] = [];
+    for (const range of resolveRanges(set, this.count, true)) {
+      for (let s = range.from; s <= range.to; s++) uids.push(this.uids[s - 1] as number);
+    }
+    return uids;
+  }
+
+  /**
+   * UIDs of known messages named by a UID set, ascending. Non-existent UIDs are ignored; "n:*" always
+   * includes the last UID (RFC 9051 §6.4.9).
+   */
+  resolveUidSet(set: SequenceSet, saved: readonly number[] = []): number[] {
+    if (set.kind === 'saved') return saved.filter((uid) => this.seqOf(uid) > 0);
+    const view = this.allUids();
+    const uids: number[] = [];
+    for (const i of matchSortedUids(set, view)) uids.push(view[i] as number);
+    return uids;
+  }
+
+  /** Removes messages this session expunged itself; returns their sequence numbers to announce, in order. */
+  removeOwnExpunged(uids: readonly number[]): number[] {
+    const announced: number[] = [];
+    for (const uid of [...uids].sort((a, b) => a - b)) {
+      const seq = this.remove(uid);
+      if (seq > 0) announced.push(seq);
+      this.pendingExpunged.delete(uid);
+    }
+    // Each EXPUNGE renumbers the following messages at once (RFC 9051 §7.5.1); every number above was
+    // taken after the previous removal, so they are valid in the order sent.
+    return announced;
+  }
+
+  /** Marks flag changes this session answered itself (STORE without .SILENT or with it). */
+  noteOwnFlags(records: readonly MessageFlagsRecord[]): void {
+    for (const r of records) this.reportedOwn.set(r.uid, r.modseq);
+  }
+
+  /**
+   * Writes owed notifications through `emit`. `allowExpunge` is false while answering a command that
+   * uses sequence numbers. `claimRecent` is called when new messages arrive for a rev1 read-write session.
+   */
+  async flush(
+    emit: (line: string) => void,
+    allowExpunge: boolean,
+    claimRecent?: () => Promise<number[]>,
+  ): Promise<void> {
+    if (allowExpunge && this.pendingExpunged.size > 0) {
+      const gone = [...this.pendingExpunged].sort((a, b) => a - b);
+      this.pendingExpunged.clear();
+      // Announce from the highest sequence number down so each number is valid when sent.
+      const seqs: number[] = [];
+      for (const uid of gone) {
+        const seq = this.seqOf(uid);
+        if (seq > 0) seqs.push(seq);
+      }
+      for (let i = seqs.length - 1; i >= 0; i--) {
+        const seq = seqs[i] as number;
+        this.removeAt(seq - 1);
+        emit(`* ${seq} EXPUNGE`);
+      }
+    }
+    if (this.pendingAdded.length > 0) {
+      const added = this.pendingAdded;
+      this.pendingAdded = [];
+      for (const uid of added) this.push(uid);
+      emit(`* ${this.count} EXISTS`);
+      if (this.rev1 && claimRecent && !this.readOnly) this.markRecent(await claimRecent());
+    }
+    if (this.rev1 && this.lastAnnouncedRecent !== this.recent.size && this.lastAnnouncedRecent >= 0) {
+      emit(`* ${this.recent.size} RECENT`);
+    }
+    this.lastAnnouncedRecent = this.recent.size;
+    if (this.pendingFlags.size > 0) {
+      const records = [...this.pendingFlags.values()].sort((a, b) => a.uid - b.uid);
+      this.pendingFlags.clear();
+      for (const r of records) {
+        const own = this.reportedOwn.get(r.uid);
+        if (own !== undefined && own >= r.modseq) continue;
+        const seq = this.seqOf(r.uid);
+        if (seq > 0) emit(`* ${seq} FETCH (UID ${r.uid} FLAGS (${this.flagList(r.uid, r.flags)}))`);
+      }
+    }
+    this.reportedOwn.clear();
+  }
+
+  /** FLAGS list text for a message, with \Recent for rev1 sessions (RFC 3501 §2.3.2). */
+  flagList(uid: number, flags: readonly string[]): string {
+    if (this.rev1 && this.recent.has(uid)) return [...flags, '\\Recent'].join(' ');
+    return flags.join(' ');
+  }
+
+  /** True if notifications are waiting (IDLE uses it to decide whether to flush). */
+  hasPending(): boolean {
+    return this.pendingExpunged.size > 0 || this.pendingAdded.length > 0 || this.pendingFlags.size > 0;
+  }
+
+  /** Called once after SELECT's own EXISTS/RECENT so later flushes report RECENT only on change. */
+  settleRecent(): void {
+    this.lastAnnouncedRecent = this.recent.size;
+  }
+
+  private queue(change: IndexChange): void {
+    for (const uid of change.expunged) {
+      const i = this.pendingAdded.indexOf(uid);
+      if (i >= 0) this.pendingAdded.splice(i, 1);
+      else if (this.seqOf(uid) > 0) this.pendingExpunged.add(uid);
+      this.pendingFlags.delete(uid);
+    }
+    const last = Math.max(this.lastUid(), this.pendingAdded.at(-1) ?? 0);
+    for (const uid of change.added) if (uid > last) this.pendingAdded.push(uid);
+    for (const record of change.flags) this.pendingFlags.set(record.uid, record);
+  }
+
+  private remove(uid: number): number {
+    const i = indexOf(this.uids, uid, this.count);
+    if (i < 0) return 0;
+    this.removeAt(i);
+    return i + 1;
+  }
+
+  private removeAt(i: number): void {
+    this.own();
+    this.recent.delete(this.uids[i] as number);
+    this.uids.copyWithin(i, i + 1, this.count);
+    this.count--;
+  }
+
+  private push(uid: number): void {
+    if (!this.owned || this.count === this.uids.length) {
+      const grown = new Uint32Array(Math.max(16, Math.ceil((this.count + 1) * 1.5)));
+      grown.set(this.uids.subarray(0, this.count));
+      this.uids = grown;
+      this.owned = true;
+    }
+    this.uids[this.count++] = uid;
+  }
+
+  /** Copy-on-write: the shared snapshot is never modified. */
+  private own(): void {
+    if (this.owned) return;
+    this.uids = this.uids.slice(0, this.count);
+    this.owned = true;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * One live index per selected mailbox, shared by every session that has it selected (DESIGN.md "Where the
+ * speed comes from"): the UIDs as an immutable Uint32Array snapshot, refreshed from the store when the bus
+ * says the mailbox changed. Sessions copy nothing at SELECT; they get the snapshot plus change events.
+ * The bus may drop or coalesce notifications: refreshes pull `changesSince`, so nothing is lost.
+ */
+import type { ChangeBus } from '../../bus/bus.js';
+import type { Mailbox, MessageFlagsRecord, Store } from '../../store/store.js';
+
+/** What changed between two snapshots, in the order sessions must apply it. */
+export interface IndexChange {
+  /** UIDs removed from the mailbox, ascending. */
+  expunged: number[];
+  /** UIDs added to the mailbox, ascending (always above every earlier UID). */
+  added: number[];
+  /** Flag changes (including those of added messages), UID order. */
+  flags: MessageFlagsRecord[];
+  modseq: number;
+}
+
+export type IndexListener = (change: IndexChange) => void;
+
+export class SharedMailboxIndex {
+  private snapshot: Uint32Array;
+  private modseq: number;
+  private readonly listeners = new Set<IndexListener>();
+  private refreshing: Promise<void> | null = null;
+  private wanted = 0;
+  users = 0;
+
+  constructor(
+    private readonly store: Store,
+    readonly mailbox: Mailbox,
+    uids: Uint32Array,
+  ) {
+    this.snapshot = uids;
+    this.modseq = mailbox.highestModseq;
+  }
+
+  /** The current UIDs, ascending. Never mutated: a change produces a new array. */
+  uids(): Uint32Array {
+    return this.snapshot;
+  }
+
+  highestModseq(): number {
+    return this.modseq;
+  }
+
+  listen(listener: IndexListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A bus notification: refresh (coalesced) if it is news. */
+  notify(modseq: number): void {
+    if (modseq <= this.modseq || modseq <= this.wanted) return;
+    this.wanted = modseq;
+    void this.catchUp().catch(() => {
+      // A failed refresh is retried by the next notification or the next command's catchUp().
+    });
+  }
+
+  /**
+   * Resolves once every change published so far has been pulled (called before a session flushes).
+   * `force` pulls even without a notification (after the session's own mutations).
+   */
+  async catchUp(force = false): Promise<void> {
+    while (this.refreshing) await this.refreshing;
+    if (!force && this.wanted <= this.modseq) return;
+    const before = this.modseq;
+    this.refreshing = this.refresh().finally(() => {
+      this.refreshing = null;
+    });
+    await this.refreshing;
+    // No progress means the notification was ahead of what we can read: stop, the next one retries.
+    if (this.modseq === before) this.wanted = this.modseq;
+    if (this.wanted > this.modseq) await this.catchUp();
+  }
+
+  private async refresh(): Promise<void> {
+    const since = this.modseq;
+    const changes = await this.store.changesSince(this.mailbox.id, since);
+    if (changes.highestModseq <= since && changes.changed.length === 0 && changes.expunged.length === 0) return;
+    const current = this.snapshot;
+    const gone = new Set(changes.expunged);
+    const expunged = changes.expunged.filter((uid) => indexOf(current, uid) >= 0).sort((a, b) => a - b);
+    const last = current.length > 0 ? (current[current.length - 1] as number) : 0;
+    const added: number[] = [];
+    for (const record of changes.changed) {
+      if (gone.has(record.uid)) continue;
+      if (record.uid > last) added.push(record.uid);
+    }
+    added.sort((a, b) => a - b);
+    const next = new Uint32Array(current.length - expunged.length + added.length);
+    let n = 0;
+    for (const uid of current) if (!gone.has(uid)) next[n++] = uid;
+    for (const uid of added) next[n++] = uid;
+    this.snapshot = next;
+    this.modseq = Math.max(changes.highestModseq, since);
+    const change: IndexChange = {
+      expunged,
+      added,
+      flags: changes.changed.filter((r) => !gone.has(r.uid)),
+      modseq: this.modseq,
+    };
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/** Binary search in an ascending Uint32Array; -1 when absent. */
+export function indexOf(uids: Uint32Array, uid: number, length = uids.length): number {
+  let lo = 0;
+  let hi = length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = uids[mid] as number;
+    if (v === uid) return mid;
+    if (v < uid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Refcounted registry: one SharedMailboxIndex per mailbox id while any session has it selected. */
+export class MailboxIndexRegistry {
+  private readonly open = new Map<number, Promise<SharedMailboxIndex>>();
+  private readonly unsubscribe = new Map<number, () => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: ChangeBus,
+  ) {}
+
+  async acquire(mailboxId: number): Promise<SharedMailboxIndex> {
+    let pending = this.open.get(mailboxId);
+    if (!pending) {
+      pending = this.load(mailboxId);
+      this.open.set(mailboxId, pending);
+      pending.catch(() => this.open.delete(mailboxId));
+    }
+    const index = await pending;
+    index.users++;
+    return index;
+  }
+
+  release(index: SharedMailboxIndex): void {
+    if (--index.users > 0) return;
+    const id = index.mailbox.id;
+    if (this.open.get(id) === undefined) return;
+    this.open.delete(id);
+    this.unsubscribe.get(id)?.();
+    this.unsubscribe.delete(id);
+  }
+
+  private async load(mailboxId: number): Promise<SharedMailboxIndex> {
+    // Subscribe first, then read: a change between the two is caught by the first refresh.
+    let latest = 0;
+    let index: SharedMailboxIndex | null = null;
+    const off = this.bus.subscribeMailbox(mailboxId, (change) => {
+      if (change.structural) return;
+      if (index) index.notify(change.modseq);
+      else latest = Math.max(latest, change.modseq);
+    });
+    try {
+      const loaded = await this.store.getIndex(mailboxId);
+      index = new SharedMailboxIndex(this.store, loaded.mailbox, loaded.uids);
+    } catch (err) {
+      off();
+      throw err;
+    }
+    this.unsubscribe.set(mailboxId, off);
+    if (latest > 0) index.notify(latest);
+    return index;
+  }
+}
