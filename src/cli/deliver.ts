@@ -1,0 +1,100 @@
+/**
+ * `postyard deliver --to ADDRESS [--data DIR] [--mailbox NAME] [--from SENDER]`: delivers one message
+ * read from stdin straight into the store (an MDA for Postfix/Exim pipes, like dovecot-lda).
+ * Exit codes are sysexits.h, which MTAs understand: 0 delivered, 64 usage, 65 bad message (malformed or
+ * too big), 67 unknown user, 73 cannot write the store (permissions), 74 cannot read stdin,
+ * 75 temporary failure including over quota (the MTA retries), 78 configuration error.
+ * One line on stderr, never a stack trace.
+ */
+import { type MailError, toMailError } from '../lib/errors.js';
+import { deliverMessage } from '../server/delivery/deliver-message.js';
+import { readLimited } from '../server/delivery/read-limited.js';
+import type { Store } from '../store/store.js';
+import { DATA_OPTIONS, parseCommandArgs } from './command.js';
+import { CliError, EX, describeError } from './exit.js';
+import { resolvePaths } from './paths.js';
+import { loadCliConfig, openStore } from './runtime.js';
+
+export const DELIVER_USAGE = 'deliver --to ADDRESS [--data DIR] [--mailbox NAME] [--from SENDER] < MESSAGE';
+
+const OPTIONS = {
+  ...DATA_OPTIONS,
+  to: { type: 'string' },
+  mailbox: { type: 'string', short: 'm' },
+  from: { type: 'string', short: 'f' },
+} as const;
+
+/** Runs the command; resolves with the exit code (also set as process.exitCode). */
+export async function runDeliver(args: string[]): Promise<number> {
+  let code: number;
+  try {
+    code = await deliverFromStdin(args);
+  } catch (err) {
+    code = err instanceof CliError ? err.exitCode : EX.TEMPFAIL;
+    process.stderr.write(`postyard deliver: ${describeError(err)}\n`);
+  }
+  process.exitCode = code;
+  return code;
+}
+
+async function deliverFromStdin(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs({ name: 'deliver', usage: DELIVER_USAGE }, args, OPTIONS);
+  if (!values.to) throw new CliError(`--to is required (usage: postyard ${DELIVER_USAGE})`, EX.USAGE);
+  const config = await loadCliConfig(resolvePaths(values)).catch((err: unknown) => {
+    throw err instanceof CliError ? err : new CliError(describeError(err), EX.CONFIG);
+  });
+  const message = await readLimited(process.stdin, config.limits.maxMessageSize).catch((err: unknown) => {
+    const error = toMailError(err);
+    if (error.code === 'TOO_BIG') throw new CliError(`message refused: ${error.message}`, EX.DATAERR);
+    throw new CliError(`cannot read the message from stdin: ${error.message}`, EX.IOERR);
+  });
+  let store: Store;
+  try {
+    store = await openStore(config);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot open the store: ${describeError(err)}`, EX.TEMPFAIL);
+  }
+  try {
+    const [outcome] = await deliverMessage(
+      { store, config },
+      { from: values.from, recipients: [values.to], input: message, mailbox: values.mailbox },
+    );
+    if (!outcome) throw new CliError('no delivery outcome', EX.TEMPFAIL);
+    if (!outcome.ok) throw new CliError(failureText(values.to, outcome.error), exitCodeFor(outcome.error));
+    return EX.OK;
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+function exitCodeFor(error: MailError): number {
+  switch (error.code) {
+    case 'NOT_FOUND':
+      return EX.NOUSER;
+    case 'BAD_INPUT':
+    case 'TOO_BIG':
+      return EX.DATAERR;
+    case 'INTERNAL': {
+      // Permission or read-only file system problems do not fix themselves by retrying.
+      const cause = (error.cause as { code?: string } | undefined)?.code;
+      return cause && ['EACCES', 'EPERM', 'EROFS'].includes(cause) ? EX.CANTCREAT : EX.TEMPFAIL;
+    }
+    default:
+      return EX.TEMPFAIL;
+  }
+}
+
+function failureText(to: string, error: MailError): string {
+  switch (error.code) {
+    case 'NOT_FOUND':
+      return `unknown user ${to}`;
+    case 'OVER_QUOTA':
+      return `mailbox of ${to} is over quota (temporary failure, retry later)`;
+    case 'BAD_INPUT':
+    case 'TOO_BIG':
+      return `message refused: ${error.message}`;
+    default:
+      return `temporary failure: ${error.message}`;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Starts the delivery listeners configured in ctx.config.listeners (port 0 = any free port;
+ * `enabled: false` skips one). Bound ports are reported under 'smtp' and 'lmtp'.
+ * The submission port (587) is not started: authenticated submission is not implemented yet.
+ */
+import type { ServerContext } from '../context.js';
+import type { DeliveryListener } from './delivery-server.js';
+import { createLmtpListener } from './lmtp.js';
+import { createSmtpListener } from './smtp.js';
+
+export interface DeliveryListeners {
+  ports: Record<string, number>;
+  /** Graceful: in-flight DATA is answered first. */
+  close(): Promise<void>;
+}
+
+export async function startDeliveryListeners(ctx: ServerContext): Promise<DeliveryListeners> {
+  const started: DeliveryListener[] = [];
+  const ports: Record<string, number> = {};
+  const plan = [
+    { name: 'smtp', config: ctx.config.listeners.smtp, create: createSmtpListener },
+    { name: 'lmtp', config: ctx.config.listeners.lmtp, create: createLmtpListener },
+  ];
+  try {
+    for (const { name, config, create } of plan) {
+      if (!config || config.enabled === false) continue;
+      const listener = create(ctx);
+      ports[name] = await listener.listen(config.host, config.port);
+      started.push(listener);
+      ctx.log.info({ protocol: name, host: config.host, port: ports[name] }, 'listening');
+    }
+  } catch (err) {
+    await Promise.allSettled(started.map((l) => l.close()));
+    throw err;
+  }
+  return {
+    ports,
+    async close() {
+      await Promise.allSettled(started.map((l) => l.close()));
+    },
+  };
+}

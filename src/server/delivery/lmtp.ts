@@ -1,0 +1,13 @@
+/**
+ * LMTP listener (RFC 2033): LHLO, per-recipient replies after DATA, PIPELINING and
+ * ENHANCEDSTATUSCODES advertised. LMTP peers are local MTAs, so no per-IP connection limit.
+ */
+import type { ServerContext } from '../context.js';
+import { type DeliveryListener, createDeliveryListener } from './delivery-server.js';
+
+export function createLmtpListener(ctx: ServerContext): DeliveryListener {
+  return createDeliveryListener(ctx, 'lmtp', {
+    disabledCommands: ['AUTH'],
+    maxConnectionsPerIp: null,
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * The smtp-server callbacks shared by LMTP and inbound SMTP: connection accounting and logging,
+ * RCPT checks (unknown user, already over quota) and DATA → deliverMessage → replies.
+ * Every callback catches its own errors: a failure answers 451 and never reaches the process.
+ */
+import type { Logger } from 'pino';
+import type {
+  SMTPServerAddress,
+  SMTPServerDataResult,
+  SMTPServerDataStream,
+  SMTPServerError,
+  SMTPServerSession,
+} from 'smtp-server';
+import { toMailError } from '../../lib/errors.js';
+import type { ServerContext } from '../context.js';
+import { type RecipientOutcome, deliverMessage } from './deliver-message.js';
+import { resolveRecipient } from './recipients.js';
+import {
+  overQuotaReply,
+  replyForError,
+  smtpReply,
+  temporaryFailureReply,
+  unknownRecipientReply,
+} from './smtp-replies.js';
+
+export type DeliveryProtocol = 'smtp' | 'lmtp';
+
+type Done = (err?: Error | null) => void;
+type DataDone = (err?: Error | null, message?: string | SMTPServerDataResult[]) => void;
+
+export interface SessionHandlers {
+  onConnect(session: SMTPServerSession, callback: Done): void;
+  onClose(session: SMTPServerSession): void;
+  onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Done): void;
+  onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataDone): void;
+  /** Resolves once every DATA transaction that has started is answered. */
+  settled(): Promise<void>;
+}
+
+export function createSessionHandlers(
+  ctx: ServerContext,
+  protocol: DeliveryProtocol,
+  options: { maxConnectionsPerIp: number | null },
+): SessionHandlers {
+  const logs = new Map<string, Logger>();
+  const perIp = new Map<string, number>();
+  const inFlight = new Set<Promise<unknown>>();
+  const policy = () => ctx.config.delivery.overQuota;
+  const logOf = (session: SMTPServerSession) => logs.get(session.id) ?? ctx.log;
+
+  return {
+    onConnect(session, callback) {
+      if (ctx.shuttingDown()) return callback(smtpReply(421, `${ctx.config.hostname} Service shutting down`));
+      const ip = session.remoteAddress;
+      const count = perIp.get(ip) ?? 0;
+      if (options.maxConnectionsPerIp !== null && count >= options.maxConnectionsPerIp) {
+        ctx.log.warn({ protocol, ip }, 'too many connections from this address');
+        return callback(smtpReply(421, 'Too many connections from your address, try again later'));
+      }
+      perIp.set(ip, count + 1);
+      const log = ctx.log.child({ conn: session.id, protocol, ip });
+      logs.set(session.id, log);
+      log.debug('connected');
+      callback();
+    },
+
+    onClose(session) {
+      const log = logs.get(session.id);
+      if (!log) return;
+      logs.delete(session.id);
+      const ip = session.remoteAddress;
+      const count = (perIp.get(ip) ?? 1) - 1;
+      if (count > 0) perIp.set(ip, count);
+      else perIp.delete(ip);
+      log.debug('closed');
+    },
+
+    onRcptTo(address, session, callback) {
+      checkRecipient(address, session).then(
+        (reply) => callback(reply ?? null),
+        (err: unknown) => {
+          logOf(session).error({ err: toMailError(err) }, 'RCPT check failed');
+          callback(temporaryFailureReply());
+        },
+      );
+    },
+
+    onData(stream, session, callback) {
+      const log = logOf(session);
+      const recipients = session.envelope.rcptTo.map((r) => r.address);
+      const mailFrom = session.envelope.mailFrom;
+      const work = deliverMessage(ctx, {
+        from: mailFrom ? mailFrom.address : '',
+        recipients,
+        input: stream,
+        received: {
+          helo: session.hostNameAppearsAs || '',
+          clientHostname: session.clientHostname || '',
+          remoteAddress: session.remoteAddress,
+          protocol: session.transmissionType,
+          id: `${session.id}.${session.transaction}`,
+        },
+        log,
+      })
+        .then((outcomes) => answerData(protocol, outcomes, policy(), callback))
+        .catch((err: unknown) => {
+          log.error({ err: toMailError(err) }, 'DATA failed');
+          stream.resume();
+          callback(temporaryFailureReply());
+        });
+      inFlight.add(work);
+      work.finally(() => inFlight.delete(work));
+    },
+
+    async settled() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+
+  /** RCPT (RFC 5321 3.3): 550 for unknown users; over quota already (or with the SIZE hint) is refused now. */
+  async function checkRecipient(
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
+  ): Promise<SMTPServerError | undefined> {
+    const store = ctx.store;
+    const account = await resolveRecipient(store, ctx.config, address.address);
+    if (!account) {
+      logOf(session).info({ rcpt: address.address }, 'unknown recipient');
+      return unknownRecipientReply();
+    }
+    const usage = await store.getQuotaUsage(account.id);
+    const mailFrom = session.envelope.mailFrom;
+    const sizeHint = mailFrom && mailFrom.args && typeof mailFrom.args.SIZE === 'string' ? Number(mailFrom.args.SIZE) : 0;
+    const overMessages = usage.limitMessages !== null && usage.messages >= usage.limitMessages;
+    const overBytes =
+      usage.limitBytes !== null &&
+      (sizeHint > 0 ? usage.bytes + sizeHint > usage.limitBytes : usage.bytes >= usage.limitBytes);
+    if (overMessages || overBytes) {
+      logOf(session).info({ rcpt: address.address }, 'recipient over quota');
+      return overQuotaReply(policy());
+    }
+    return undefined;
+  }
+}
+
+/**
+ * LMTP (RFC 2033 4.2): one reply per accepted recipient, in RCPT order.
+ * SMTP (RFC 5321 4.1.1.4): one reply; 250 if any recipient got the message (the others are logged:
+ * without a queue there is no bounce to send), else the first recipient's failure.
+ */
+function answerData(
+  protocol: DeliveryProtocol,
+  outcomes: RecipientOutcome[],
+  policy: 'temporary' | 'permanent',
+  callback: DataDone,
+): void {
+  if (protocol === 'lmtp') {
+    callback(
+      null,
+      outcomes.map((o) => (o.ok ? `<${o.recipient}> Saved` : replyForError(o.error, policy))),
+    );
+    return;
+  }
+  const delivered = outcomes.filter((o) => o.ok).length;
+  const firstFailure = outcomes.find((o) => !o.ok);
+  if (delivered > 0 || !firstFailure || firstFailure.ok) callback(null, `Ok: delivered to ${delivered} recipient(s)`);
+  else callback(replyForError(firstFailure.error, policy));
+}

@@ -1,0 +1,47 @@
+/**
+ * The one mapping from MailError codes to SMTP/LMTP replies (RFC 5321 4.2, enhanced status codes
+ * RFC 3463). smtp-server appends the enhanced code for the reply code (550 → 5.1.1, 452 → 4.2.2,
+ * 552 → 5.2.2, 451 → 4.3.0, 554 → 5.6.0), so the texts here carry none. Oversized messages are answered
+ * by smtp-server itself (rejectOversized: 552 5.3.4). Internal details never reach the client.
+ */
+import type { SMTPServerError } from 'smtp-server';
+import type { Config } from '../../config/types.js';
+import type { MailError } from '../../lib/errors.js';
+
+export type OverQuotaPolicy = Config['delivery']['overQuota'];
+
+export function smtpReply(code: number, text: string): SMTPServerError {
+  const err: SMTPServerError = new Error(text);
+  err.responseCode = code;
+  return err;
+}
+
+export function unknownRecipientReply(): SMTPServerError {
+  return smtpReply(550, 'Mailbox unavailable: no such user here');
+}
+
+/** RFC 3463 4.2.2 / 5.2.2 "mailbox full"; temporary unless delivery.overQuota is 'permanent'. */
+export function overQuotaReply(policy: OverQuotaPolicy): SMTPServerError {
+  return policy === 'permanent'
+    ? smtpReply(552, 'Mailbox full: quota exceeded')
+    : smtpReply(452, 'Mailbox full: quota exceeded, try again later');
+}
+
+export function temporaryFailureReply(): SMTPServerError {
+  return smtpReply(451, 'Temporary local error, try again later');
+}
+
+export function replyForError(error: MailError, policy: OverQuotaPolicy): SMTPServerError {
+  switch (error.code) {
+    case 'NOT_FOUND':
+      return unknownRecipientReply();
+    case 'OVER_QUOTA':
+      return overQuotaReply(policy);
+    case 'TOO_BIG':
+      return smtpReply(552, 'Message exceeds the maximum message size');
+    case 'BAD_INPUT':
+      return smtpReply(554, error.public ? error.message : 'Message refused: malformed content');
+    default:
+      return temporaryFailureReply();
+  }
+}
