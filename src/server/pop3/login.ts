@@ -1,0 +1,68 @@
+/**
+ * From credentials to the TRANSACTION state (RFC 1939 4): verify through the shared auth service
+ * (which applies the failed-login delay and blocks), enforce LOGIN-DELAY, take the maildrop lock, and
+ * snapshot INBOX. Every failure leaves the session in AUTHORIZATION with the lock released.
+ */
+import { errLine, okLine } from '../../protocol/pop3/response.js';
+import type { Account } from '../../store/store.js';
+import { errorReply } from './error-replies.js';
+import { loginTooSoon, recordLogin } from './login-delay.js';
+import { Maildrop } from './maildrop.js';
+import { tryLockMaildrop } from './maildrop-lock.js';
+import type { Pop3Session } from './session.js';
+
+export async function login(session: Pop3Session, loginName: string, password: string): Promise<void> {
+  const result = await session.ctx.auth.authenticate({
+    login: loginName,
+    password,
+    remoteAddress: session.info.remoteAddress,
+    protocol: 'pop3',
+  });
+  if (session.isClosed) return;
+  if (!result.ok) {
+    session.log.info({ login: loginName, reason: result.reason }, 'login failed');
+    session.reply(
+      result.reason === 'temporary'
+        ? errLine('Authentication is temporarily unavailable', 'SYS/TEMP')
+        : result.reason === 'blocked'
+          ? errLine('Too many failed logins, try again later', 'AUTH')
+          : errLine('Authentication failed', 'AUTH'),
+    );
+    return;
+  }
+  session.reply(await openMaildrop(session, result.account));
+}
+
+async function openMaildrop(session: Pop3Session, account: Account): Promise<string> {
+  const { store, config } = session.ctx;
+  if (loginTooSoon(store, account.id, config.pop3.loginDelay)) {
+    return errLine(`Wait ${config.pop3.loginDelay} seconds between logins`, 'LOGIN-DELAY');
+  }
+  const release =
+    config.pop3.concurrentSessions === 'snapshot' ? () => {} : tryLockMaildrop(store, account.id);
+  if (!release) {
+    session.log.info({ login: account.login }, 'maildrop in use');
+    return errLine('Mailbox is locked by another POP3 session', 'IN-USE');
+  }
+  try {
+    const inbox = await store.getMailbox(account.id, 'INBOX');
+    if (!inbox) throw new Error(`account ${account.id} has no INBOX`);
+    const index = await store.getIndex(inbox.id);
+    const records = await store.getMessages(inbox.id, Array.from(index.uids));
+    if (session.isClosed) {
+      release();
+      return '';
+    }
+    session.maildrop = new Maildrop(inbox.id, index.mailbox.uidValidity, records);
+  } catch (err) {
+    release();
+    return errorReply(err, session.log, 'open maildrop');
+  }
+  session.releaseLock = release;
+  session.account = account;
+  session.state = 'transaction';
+  recordLogin(store, account.id);
+  const { messages, bytes } = session.maildrop.stat();
+  session.log.info({ login: account.login, messages }, 'logged in');
+  return okLine(`Logged in, ${messages} messages (${bytes} octets)`);
+}

@@ -1,0 +1,59 @@
+/**
+ * Sends a message (RETR) or its top (TOP) as a dot-stuffed multi-line response. Small blobs are read in
+ * one call; larger ones stream chunk by chunk with backpressure, so a 50 MB message never sits in
+ * memory. Failures before "+OK" become an ordinary -ERR; a failure mid-body can only drop the connection.
+ */
+import type { Readable } from 'node:stream';
+import { DotStuffer } from '../../protocol/pop3/dot-stuffer.js';
+import { okLine } from '../../protocol/pop3/response.js';
+import { TopFilter } from '../../protocol/pop3/top-filter.js';
+import type { MaildropMessage } from './maildrop.js';
+import type { Pop3Session } from './session.js';
+
+/** Blobs up to this size are read whole (one read beats a stream's per-chunk overhead). */
+const SMALL_BLOB = 256 * 1024;
+
+/** `topLines` undefined = the whole message (RETR). */
+export async function sendMessage(
+  session: Pop3Session,
+  message: MaildropMessage,
+  status: string,
+  topLines?: number,
+): Promise<void> {
+  const filter = topLines === undefined ? null : new TopFilter(topLines);
+  const stuffer = new DotStuffer();
+  const { blobs } = session.ctx.store;
+
+  if (message.size <= SMALL_BLOB) {
+    const blob = await blobs.read(message.blobId);
+    session.reply(okLine(status));
+    session.reply(stuffer.push(filter ? filter.push(blob) : blob));
+    session.reply(stuffer.end());
+    return;
+  }
+
+  const stream = blobs.stream(message.blobId);
+  const chunks = stream[Symbol.asyncIterator]();
+  try {
+    let next = await chunks.next(); // Errors here (missing blob) still get a clean -ERR.
+    session.reply(okLine(status));
+    try {
+      while (!next.done && !session.isClosed) {
+        const chunk = next.value as Buffer;
+        session.reply(stuffer.push(filter ? filter.push(chunk) : chunk));
+        if (filter?.done) break;
+        await session.writer.backpressure();
+        next = await chunks.next();
+      }
+      session.reply(stuffer.end());
+    } catch (err) {
+      session.abort('message stream failed mid-body', err);
+    }
+  } finally {
+    destroy(stream);
+  }
+}
+
+function destroy(stream: Readable): void {
+  if (!stream.destroyed) stream.destroy();
+}

@@ -1,0 +1,62 @@
+/**
+ * Batches replies into few socket writes (pipelined commands get one writev) and applies backpressure:
+ * once more than HIGH_WATER bytes are queued, the command pipeline waits for 'drain' before it reads
+ * the next command or the next chunk of a message body. A client that never reads cannot make us buffer
+ * more than that.
+ */
+import type { Socket } from 'node:net';
+
+const HIGH_WATER = 256 * 1024;
+
+export class ReplyWriter {
+  private corked = false;
+
+  constructor(private socket: Socket) {}
+
+  /** After STLS the session writes to the TLS socket. */
+  replaceSocket(socket: Socket): void {
+    this.flush();
+    this.socket = socket;
+  }
+
+  write(data: string | Buffer): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    if (!this.corked) {
+      this.socket.cork();
+      this.corked = true;
+    }
+    this.socket.write(data);
+  }
+
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  /** Resolves once the queue is below the high-water mark (or the socket is gone). */
+  async backpressure(): Promise<void> {
+    if (this.socket.writableLength <= HIGH_WATER) return;
+    this.flush();
+    await waitForDrain(this.socket);
+  }
+
+  /** Resolves when everything written so far has been handed to the kernel. */
+  async drained(): Promise<void> {
+    this.flush();
+    if (this.socket.writableLength > 0) await waitForDrain(this.socket);
+  }
+}
+
+function waitForDrain(socket: Socket): Promise<void> {
+  if (socket.destroyed || socket.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
