@@ -4,8 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { configPath } from '../config/config.js';
 
-export const CONFIG_FILE_NAME = 'postyard.json';
+/** Written by `start` while the server runs, so `doctor` can tell our ports from someone else's. */
 export const PID_FILE_NAME = 'postyard.pid';
 
 export interface DataPaths {
@@ -17,12 +18,16 @@ export interface DataPaths {
 
 export function resolvePaths(options: { data?: string; config?: string }): DataPaths {
   const dataDir = resolve(options.data ?? process.env.POSTYARD_DATA ?? 'data');
-  const configFile = options.config ? resolve(options.config) : join(dataDir, CONFIG_FILE_NAME);
+  const configFile = options.config ? resolve(options.config) : configPath(dataDir);
   return { dataDir, configFile, explicitConfig: options.config !== undefined };
 }
 
 export function configExists(paths: DataPaths): boolean {
   return existsSync(paths.configFile);
+}
+
+export function pidFile(dataDir: string): string {
+  return join(dataDir, PID_FILE_NAME);
 }
 
 /** How a command line the user should type refers to this data dir ('' for the default ./data). */

@@ -1,0 +1,84 @@
+/**
+ * `postyard doctor [--check] [--repair]`: config validity, ports, certificate, store integrity.
+ * Exits 1 when a problem remains, so it fits scripts and CI (`doctor --check` after a crash test).
+ */
+import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
+import { checkCertificate } from './doctor/certificate.js';
+import { type Finding, fail, ok } from './doctor/finding.js';
+import { checkPorts } from './doctor/ports.js';
+import { checkStore } from './doctor/store.js';
+import { describeError, EX } from './exit.js';
+import { resolvePaths } from './paths.js';
+import { loadCliConfig, openStore } from './runtime.js';
+
+const LABELS = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
+
+export const doctor: Command = {
+  name: 'doctor',
+  summary: 'check config, ports, certificate and store integrity (and repair)',
+  usage: 'doctor [--check] [--repair] [--skip-ports]',
+  help: `Checks, in order: the config file (every key valid), each enabled listener's port (free, or held by
+the running server of this data dir), the TLS certificate (readable, valid, expiry, matching key and
+host name) and the store (every message's blob exists with its size, UIDNEXT above every UID, quota
+usage equal to the sum of sizes). Prints one line per finding; exits 1 if any problem remains.
+
+  --check              only check (the default)
+  --repair             fix what is safe to fix in the store, then check again
+  --skip-ports         do not probe ports (e.g. while another server is starting)
+${DATA_HELP}
+
+Examples:
+  postyard doctor
+  postyard doctor --repair`,
+  async run(args) {
+    const options = {
+      ...DATA_OPTIONS,
+      check: { type: 'boolean' },
+      repair: { type: 'boolean' },
+      'skip-ports': { type: 'boolean' },
+    } as const;
+    const { values } = parseCommandArgs(this, args, options);
+    const paths = resolvePaths(values);
+    const findings: Finding[] = [];
+    const report = (more: Finding[]) => {
+      for (const f of more) console.log(`${f.area.padEnd(6)} ${LABELS[f.severity]}  ${f.message}`);
+      findings.push(...more);
+    };
+
+    const config = await loadCliConfig(paths).catch((err: unknown) => {
+      report([fail('config', describeError(err))]);
+      return null;
+    });
+    if (config) {
+      report([ok('config', `${paths.configFile} is valid`)]);
+      if (!values['skip-ports']) report(await checkPorts(config));
+      report(await checkCertificate(config));
+      report(await storeFindings(config, Boolean(values.repair)));
+    }
+
+    const problems = findings.filter((f) => f.severity === 'fail').length;
+    if (problems === 0) {
+      console.log('doctor: no problems found');
+      return EX.OK;
+    }
+    const hint = values.repair ? '' : ' (postyard doctor --repair fixes what is safe to fix)';
+    console.log(`doctor: ${problems} problem${problems === 1 ? '' : 's'} found${hint}`);
+    return EX.PROBLEMS;
+  },
+};
+
+async function storeFindings(config: Parameters<typeof openStore>[0], repair: boolean): Promise<Finding[]> {
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(config);
+  } catch (err) {
+    return [fail('store', `cannot open the store in ${config.dataDir}: ${describeError(err)}`)];
+  }
+  try {
+    return await checkStore(store, repair);
+  } catch (err) {
+    return [fail('store', `integrity check failed: ${describeError(err)}`)];
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The composition root for one-shot admin commands: config → store backend → auth service.
+ * The only place (with serve.ts) that picks a concrete store backend.
+ */
+import pino, { type Logger } from 'pino';
+import type { ChangeBus } from '../bus/bus.js';
+import { loadConfig } from '../config/config.js';
+import type { Config } from '../config/types.js';
+import type { AuthService } from '../server/auth/auth.js';
+import { createAuthService } from '../server/auth/service.js';
+import type { Account, Store } from '../store/store.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import { CliError, EX } from './exit.js';
+import { configExists, type DataPaths } from './paths.js';
+
+export interface Runtime {
+  paths: DataPaths;
+  config: Config;
+  store: Store;
+  auth: AuthService;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** Loads and validates the config; a missing one points at `postyard init`. */
+export async function loadCliConfig(paths: DataPaths): Promise<Config> {
+  if (!configExists(paths)) {
+    throw new CliError(`no config at ${paths.configFile} (run \`postyard init\` first)`, EX.CONFIG);
+  }
+  return paths.explicitConfig ? await loadConfig({ configFile: paths.configFile }) : await loadConfig(paths.dataDir);
+}
+
+/** Picks the backend named by the config; `bus` carries change notifications (the server passes one). */
+export async function openStore(config: Config, bus?: ChangeBus): Promise<Store> {
+  if (config.store.backend !== 'sqlite') {
+    throw new CliError(`config: store.backend "${config.store.backend}" is not available in this build`, EX.CONFIG);
+  }
+  return await openSqliteStore({ dataDir: config.dataDir, bus });
+}
+
+/** Admin commands log warnings only, to stderr, so their stdout stays clean for scripts. */
+export function cliLogger(): Logger {
+  return pino({ level: process.env.POSTYARD_DEBUG === '1' ? 'debug' : 'warn' }, pino.destination({ fd: 2, sync: true }));
+}
+
+export async function openRuntime(paths: DataPaths): Promise<Runtime> {
+  const config = await loadCliConfig(paths);
+  const log = cliLogger();
+  const store = await openStore(config);
+  const auth = createAuthService(store, config, log);
+  return { paths, config, store, auth, log, close: () => store.close() };
+}
+
+/** Runs `work` with an open runtime and always closes the store. */
+export async function withRuntime<T>(paths: DataPaths, work: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(paths);
+  try {
+    return await work(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+export async function requireAccount(store: Store, login: string): Promise<Account> {
+  const account = await store.getAccount(login.toLowerCase());
+  if (!account) throw new CliError(`no account ${login.toLowerCase()}`, EX.NOUSER);
+  return account;
+}

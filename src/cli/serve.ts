@@ -1,0 +1,80 @@
+/**
+ * `postyard start` / `postyard serve`: runs the server in the foreground. On an empty data directory
+ * it first does what `init` does, so `npm install && npm start` is a working first run.
+ * The CLI is the composition root: it opens the store backend and hands it to the server.
+ */
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { LocalBus } from '../bus/local.js';
+import { startupBanner } from './banner.js';
+import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
+import { runningServerPid } from './doctor/ports.js';
+import { CliError, EX } from './exit.js';
+import { printSetup } from './init.js';
+import { configExists, type DataPaths, pidFile, resolvePaths } from './paths.js';
+import { loadCliConfig, openStore } from './runtime.js';
+import { SETUP_HELP, SETUP_OPTIONS, setUp } from './setup.js';
+
+function serverCommand(name: 'start' | 'serve'): Command {
+  return {
+    name,
+    summary:
+      name === 'start' ? 'run the server (sets up ./data on the first run)' : 'same as start (for service managers)',
+    usage: `${name} [--data DIR] [--config FILE]`,
+    help: `Runs every listener in the foreground until SIGTERM/SIGINT (graceful: sessions get a goodbye,
+in-flight deliveries finish, exit 0). SIGHUP reloads the config and the TLS certificate.
+If the data directory has no config yet, it is set up first exactly like \`postyard init\`; the
+set-up options below apply only then.
+${DATA_HELP}
+${SETUP_HELP}
+
+Examples:
+  npm start
+  postyard ${name} --data /var/lib/postyard`,
+    run: (args) => runServer(name, args),
+  };
+}
+
+export const start = serverCommand('start');
+export const serve = serverCommand('serve');
+
+async function runServer(name: string, args: string[]): Promise<number> {
+  const { values } = parseCommandArgs({ name, usage: start.usage }, args, { ...DATA_OPTIONS, ...SETUP_OPTIONS });
+  const paths = resolvePaths(values);
+  if (!configExists(paths)) {
+    if (paths.explicitConfig) throw new CliError(`config file ${paths.configFile} does not exist`, EX.CONFIG);
+    console.log(`First run: setting up ${paths.dataDir}`);
+    printSetup(paths, await setUp(paths, { ...values, ports: values.port }));
+    console.log('');
+  }
+  const config = await loadCliConfig(paths);
+  const other = runningServerPid(config.dataDir);
+  if (other !== null && other !== process.pid) {
+    throw new CliError(`a server is already running on ${config.dataDir} (pid ${other})`, EX.UNAVAILABLE);
+  }
+  // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
+  const { installSignalHandlers, startServer } = await import('../server/server.js');
+  const bus = new LocalBus();
+  const store = await openStore(config, bus);
+  const server = await startServer(config, { store, bus });
+  return withPidFile(paths, async () => {
+    console.log(startupBanner(paths, config, server.ports));
+    return new Promise<number>((resolve) => {
+      installSignalHandlers(server, { exit: resolve, reloadConfig: () => loadCliConfig(paths) });
+    });
+  });
+}
+
+/** DATA/postyard.pid while running, so `doctor` knows the ports are held by us. */
+async function withPidFile(paths: DataPaths, work: () => Promise<number>): Promise<number> {
+  const file = pidFile(paths.dataDir);
+  writeFileSync(file, `${process.pid}\n`);
+  try {
+    return await work();
+  } finally {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Already gone: nothing to clean up.
+    }
+  }
+}

@@ -1,0 +1,161 @@
+/** `postyard user add|del|passwd|list`: accounts. Passwords are hashed by the auth service (scrypt). */
+import { ExistsError } from '../lib/errors.js';
+import type { AccountSettings, PopDeletePolicy } from '../store/store.js';
+import { formatSize, parseCount, parseDays, parseSize } from './args.js';
+import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
+import { CliError, EX, UsageError } from './exit.js';
+import { readNewPassword } from './password.js';
+import { resolvePaths } from './paths.js';
+import { requireAccount, withRuntime } from './runtime.js';
+import { formatTable } from './table.js';
+
+/** Logins are email addresses: local@domain, no spaces or control characters. */
+export function normalizeLogin(text: string): string {
+  const login = text.trim().toLowerCase();
+  if (!/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u.test(login)) {
+    throw new UsageError(`'${text}' is not an email address (expected local@domain)`);
+  }
+  return login;
+}
+
+export function describeRetention(days: number | null): string {
+  return days === null ? 'forever' : `${days} days`;
+}
+
+export const userAdd: Command = {
+  name: 'user add',
+  summary: 'create an account with the default mailboxes',
+  usage: 'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE]',
+  help: `Creates the account and its mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive).
+The password is read from a hidden prompt, or from stdin with --password-stdin.
+
+  --password-stdin     read the password from the first line of stdin
+  --quota SIZE         storage quota: 500M, 2G, unlimited (default: unlimited)
+  --messages N         message-count quota (default: unlimited)
+  --retention DAYS     expunge INBOX mail older than this: 30, 4w, 1y, forever (default: config retentionDays)
+  --pop-delete MODE    POP3 DELE: expunge or hide (default: config pop3.deletePolicy)
+${DATA_HELP}
+
+Example:
+  echo 'secret' | postyard user add you@example.com --password-stdin --quota 2G`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      this,
+      args,
+      {
+        ...DATA_OPTIONS,
+        'password-stdin': { type: 'boolean' },
+        quota: { type: 'string' },
+        messages: { type: 'string' },
+        retention: { type: 'string' },
+        'pop-delete': { type: 'string' },
+      },
+      ['EMAIL'],
+    );
+    const login = normalizeLogin(positionals[0]!);
+    const settings: AccountSettings = {};
+    if (values.quota !== undefined) settings.quotaBytes = parseSize(values.quota);
+    if (values.messages !== undefined) settings.quotaMessages = parseCount(values.messages);
+    if (values.retention !== undefined) settings.retentionDays = parseDays(values.retention);
+    if (values['pop-delete'] !== undefined) settings.popDeletePolicy = parsePopDelete(values['pop-delete']);
+    return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
+      if (await store.getAccount(login)) throw new CliError(`account ${login} already exists`, EX.CANTCREAT);
+      settings.retentionDays ??= config.retentionDays;
+      const hash = await auth.hashPassword(await readNewPassword({ passwordStdin: values['password-stdin'] }));
+      const account = await store.createAccount(login, hash, settings).catch((err: unknown) => {
+        throw err instanceof ExistsError ? new CliError(`account ${login} already exists`, EX.CANTCREAT) : err;
+      });
+      const mailboxes = (await store.listMailboxes(account.id)).map((m) => m.name).join(', ');
+      console.log(
+        `created ${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
+          `retention ${describeRetention(account.retentionDays)}; mailboxes ${mailboxes})`,
+      );
+      return EX.OK;
+    });
+  },
+};
+
+function parsePopDelete(text: string): PopDeletePolicy {
+  if (text === 'expunge' || text === 'hide') return text;
+  throw new UsageError(`invalid --pop-delete '${text}' (expunge or hide)`);
+}
+
+export const userDel: Command = {
+  name: 'user del',
+  summary: 'delete an account and all its mail',
+  usage: 'user del EMAIL',
+  help: `Deletes the account, its mailboxes and messages (blob files are collected by the next maintenance run).
+${DATA_HELP}
+
+Example:
+  postyard user del you@example.com`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(this, args, DATA_OPTIONS, ['EMAIL']);
+    const login = normalizeLogin(positionals[0]!);
+    return withRuntime(resolvePaths(values), async ({ store }) => {
+      await requireAccount(store, login);
+      await store.deleteAccount(login);
+      console.log(`deleted ${login}`);
+      return EX.OK;
+    });
+  },
+};
+
+export const userPasswd: Command = {
+  name: 'user passwd',
+  summary: "change an account's password",
+  usage: 'user passwd EMAIL [--password-stdin]',
+  help: `Sets a new password (hidden prompt, or the first line of stdin with --password-stdin).
+A running server picks it up at the next login (its auth cache expires within minutes).
+${DATA_HELP}
+
+Example:
+  postyard user passwd you@example.com`,
+  async run(args) {
+    const options = { ...DATA_OPTIONS, 'password-stdin': { type: 'boolean' } } as const;
+    const { values, positionals } = parseCommandArgs(this, args, options, ['EMAIL']);
+    const login = normalizeLogin(positionals[0]!);
+    return withRuntime(resolvePaths(values), async ({ store, auth }) => {
+      await requireAccount(store, login);
+      await store.setPasswordHash(login, await auth.hashPassword(await readNewPassword({ passwordStdin: values['password-stdin'] })));
+      auth.invalidate(login);
+      console.log(`password changed for ${login}`);
+      return EX.OK;
+    });
+  },
+};
+
+export const userList: Command = {
+  name: 'user list',
+  summary: 'list accounts with usage, quota and retention',
+  usage: 'user list',
+  help: `One line per account: login, storage used and quota, messages, retention, creation date.
+${DATA_HELP}
+
+Example:
+  postyard user list`,
+  async run(args) {
+    const { values } = parseCommandArgs(this, args, DATA_OPTIONS);
+    return withRuntime(resolvePaths(values), async ({ store }) => {
+      const rows: string[][] = [];
+      for (const account of await store.listAccounts()) {
+        const usage = await store.getQuotaUsage(account.id);
+        rows.push([
+          account.login,
+          formatSize(usage.bytes),
+          formatSize(account.quotaBytes),
+          String(usage.messages),
+          account.quotaMessages === null ? 'unlimited' : String(account.quotaMessages),
+          describeRetention(account.retentionDays),
+          account.createdAt.toISOString().slice(0, 10),
+        ]);
+      }
+      if (rows.length === 0) {
+        console.log('no accounts yet (add one with: postyard user add you@example.com)');
+        return EX.OK;
+      }
+      console.log(formatTable(['LOGIN', 'USED', 'QUOTA', 'MESSAGES', 'MSG-QUOTA', 'RETENTION', 'CREATED'], rows));
+      return EX.OK;
+    });
+  },
+};
