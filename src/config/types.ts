@@ -7,8 +7,10 @@ import type { PopDeletePolicy } from '../store/store.js';
 export interface ListenerConfig {
   /** Host/address to bind, e.g. "127.0.0.1" or "0.0.0.0". */
   host: string;
-  /** 0 disables the listener. */
+  /** TCP port; 0 binds any free port (tests read the bound port from the running server). */
   port: number;
+  /** false disables the listener (the loader always fills it; absent means enabled). */
+  enabled?: boolean;
 }
 
 export interface TlsConfig {

@@ -26,8 +26,18 @@ export type ConnectionHandler = (socket: Socket, info: ConnectionInfo, log: Logg
 /** A protocol registers a factory; the composition root creates one handler per listener. */
 export type ProtocolFactory = (ctx: ServerContext, options: { implicitTls: boolean }) => ProtocolHandler;
 
+/** Why the listener turns a connection away before handing it to the protocol. */
+export type RefuseReason = 'too-many-connections' | 'shutting-down';
+
 export interface ProtocolHandler {
   handle: ConnectionHandler;
+  /**
+   * Optional: say why a connection is refused before the listener closes it (e.g. `* BYE Too many
+   * connections from your address`, `-ERR [SYS/TEMP] ...`, `421 4.7.0 ...`). Called on plaintext
+   * listeners only (an implicit-TLS connection is closed without a handshake). Must not throw; the
+   * listener ends the socket afterwards.
+   */
+  refuse?(socket: Socket, reason: RefuseReason): void;
   /** SIGTERM: tell live sessions goodbye (BYE / -ERR) and resolve when they are closed. */
   shutdown(): Promise<void>;
 }

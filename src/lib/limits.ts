@@ -1,0 +1,61 @@
+/**
+ * The one place limits live (DESIGN.md "Conventions"). Configurable limits come from `config.limits`
+ * (defaults below, filled by the config loader); fixed protocol-independent bounds are constants here.
+ * Pure: no I/O. Read limits through `limitsOf(config)` at the point of use so a SIGHUP reload, which
+ * updates `config.limits` in place, takes effect for new commands without restarting sessions.
+ */
+import type { LimitsConfig } from '../config/types.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Defaults for every configurable limit; the config loader fills missing keys from here. */
+export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
+  maxLineLength: 64 * KiB,
+  maxMessageSize: 50 * MiB,
+  maxConnectionsPerIp: 100,
+  maxConnectionsPerUser: 20,
+  // RFC 9051 5.4: at least 30 minutes; RFC 1939 3: at least 10 minutes.
+  imapIdleTimeout: 1800,
+  pop3IdleTimeout: 600,
+  // RFC 5321 4.5.3.2.7: 5 minutes for the server waiting for the next command.
+  smtpIdleTimeout: 300,
+  maxBadCommands: 10,
+  maxAuthFailures: 10,
+  authBlockSeconds: 300,
+});
+
+/** A TLS handshake (implicit TLS or STARTTLS) must finish within this time or the socket is closed. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 15_000;
+
+/** Failed-login delay: starts here and doubles per consecutive failure, up to AUTH_MAX_DELAY_MS. */
+export const AUTH_BASE_DELAY_MS = 100;
+export const AUTH_MAX_DELAY_MS = 5_000;
+/** How long a verified login+password stays in the auth cache, and how many entries it may hold. */
+export const AUTH_CACHE_TTL_MS = 5 * 60_000;
+export const AUTH_CACHE_MAX_ENTRIES = 10_000;
+/** Bound on the throttle tables (IPs and logins tracked at once); the oldest entries go first. */
+export const AUTH_THROTTLE_MAX_ENTRIES = 100_000;
+
+/** Longest SASL response line (base64 of authzid\0authcid\0password stays well below this). */
+export const MAX_SASL_RESPONSE_LENGTH = 16 * KiB;
+
+/** Limits with times converted to milliseconds, as sessions and timers want them. */
+export interface Limits extends LimitsConfig {
+  imapIdleTimeoutMs: number;
+  pop3IdleTimeoutMs: number;
+  smtpIdleTimeoutMs: number;
+  authBlockMs: number;
+}
+
+/** The effective limits of a config (missing values fall back to the defaults). */
+export function limitsOf(config: { limits?: Partial<LimitsConfig> } | undefined): Limits {
+  const l: LimitsConfig = { ...DEFAULT_LIMITS, ...config?.limits };
+  return {
+    ...l,
+    imapIdleTimeoutMs: l.imapIdleTimeout * 1000,
+    pop3IdleTimeoutMs: l.pop3IdleTimeout * 1000,
+    smtpIdleTimeoutMs: l.smtpIdleTimeout * 1000,
+    authBlockMs: l.authBlockSeconds * 1000,
+  };
+}

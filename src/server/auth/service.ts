@@ -1,0 +1,113 @@
+/**
+ * The authentication service every protocol and the CLI use (issue 5 "Authentication"): scrypt hashes
+ * verified off the event loop, an auth cache, and per-IP/per-account brute-force throttling.
+ * Passwords never reach a log line; failures are logged with login, address and protocol.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../../config/types.js';
+import { limitsOf } from '../../lib/limits.js';
+import type { Store } from '../../store/store.js';
+import type { AuthRequest, AuthResult, AuthService } from './auth.js';
+import { AuthCache } from './cache.js';
+import { hashPassword, type ScryptParams, verifyPassword } from './password.js';
+import { AuthThrottle, type Clock } from './throttle.js';
+
+/** Longer inputs are rejected before hashing (scrypt cost does not depend on them, but logs do). */
+const MAX_LOGIN_LENGTH = 320;
+const MAX_PASSWORD_LENGTH = 1024;
+
+/**
+ * Verified against for unknown logins so that "no such user" costs as much time as "wrong password"
+ * (no account enumeration by timing). The hash value itself can never match.
+ */
+const DUMMY_HASH = `$scrypt$N=16384,r=8,p=1$${Buffer.alloc(16, 7).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
+
+export interface AuthServiceOptions {
+  /** Time source for throttling and cache expiry (tests inject a fake clock). */
+  clock?: Clock;
+  /** How failure delays are waited (tests skip real waiting). */
+  sleep?: (ms: number) => Promise<void>;
+  /** scrypt cost for new hashes; defaults to DEFAULT_SCRYPT_PARAMS. */
+  scrypt?: ScryptParams;
+}
+
+export interface LocalAuthService extends AuthService {
+  readonly throttle: AuthThrottle;
+  readonly cache: AuthCache;
+}
+
+export function createAuthService(
+  store: Store,
+  config: Pick<Config, 'limits'>,
+  log: Logger,
+  options: AuthServiceOptions = {},
+): LocalAuthService {
+  const clock = options.clock ?? Date;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const throttle = new AuthThrottle(() => {
+    const limits = limitsOf(config);
+    return { maxFailures: limits.maxAuthFailures, blockMs: limits.authBlockMs };
+  }, clock);
+  const cache = new AuthCache(clock);
+
+  async function fail(request: AuthRequest, login: string, why: string): Promise<AuthResult> {
+    const { delayMs, failures, blocked } = throttle.recordFailure(request.remoteAddress, login);
+    log.warn(
+      { login, remoteAddress: request.remoteAddress, protocol: request.protocol, failures, blocked, why },
+      'authentication failed',
+    );
+    if (delayMs > 0) await sleep(delayMs);
+    return { ok: false, reason: 'invalid' };
+  }
+
+  async function authenticate(request: AuthRequest): Promise<AuthResult> {
+    const login = request.login.trim().toLowerCase();
+    const verdict = throttle.check(request.remoteAddress, login);
+    if (verdict.blocked) {
+      log.warn(
+        { login, remoteAddress: request.remoteAddress, protocol: request.protocol },
+        'authentication refused: temporarily blocked',
+      );
+      return { ok: false, reason: 'blocked', retryAfterMs: verdict.retryAfterMs };
+    }
+    if (!login || login.length > MAX_LOGIN_LENGTH || request.password.length > MAX_PASSWORD_LENGTH) {
+      return fail(request, login.slice(0, MAX_LOGIN_LENGTH), 'malformed');
+    }
+
+    let record: Awaited<ReturnType<Store['getPasswordHash']>>;
+    try {
+      record = await store.getPasswordHash(login);
+    } catch (err) {
+      log.error({ err, login }, 'authentication: store lookup failed');
+      return { ok: false, reason: 'temporary' };
+    }
+    if (!record) {
+      await verifyPassword(request.password, DUMMY_HASH);
+      return fail(request, login, 'unknown login');
+    }
+    if (cache.has(login, request.password, record.passwordHash)) {
+      throttle.recordSuccess(login);
+      return { ok: true, account: record.account };
+    }
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(request.password, record.passwordHash);
+    } catch (err) {
+      log.error({ err, login }, 'authentication: hash verification failed');
+      return { ok: false, reason: 'temporary' };
+    }
+    if (!ok) return fail(request, login, 'wrong password');
+    cache.add(login, request.password, record.passwordHash);
+    throttle.recordSuccess(login);
+    log.debug({ login, remoteAddress: request.remoteAddress, protocol: request.protocol }, 'authenticated');
+    return { ok: true, account: record.account };
+  }
+
+  return {
+    throttle,
+    cache,
+    authenticate,
+    hashPassword: (password) => hashPassword(password, options.scrypt),
+    invalidate: (login) => cache.invalidate(login.trim().toLowerCase()),
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * TLS for every listener: a reloadable secure context from PEM files (TLS 1.2 minimum, Node's default
+ * ciphers), server-side handshakes for implicit TLS and STARTTLS/STLS, and the self-signed certificate
+ * that `init` generates for a first run.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { DEFAULT_CERT_FILE, DEFAULT_KEY_FILE } from '../../config/config-schema.js';
+import type { TlsConfig } from '../../config/types.js';
+import { ConfigError } from '../../lib/errors.js';
+import { TLS_HANDSHAKE_TIMEOUT_MS } from '../../lib/limits.js';
+import type { TlsProvider } from '../context.js';
+
+export const MIN_TLS_VERSION = 'TLSv1.2';
+
+/** A TlsProvider backed by PEM files; `reload()` swaps the context for new connections only. */
+export interface FileTlsProvider extends TlsProvider {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /**
+   * Re-reads the files (SIGHUP). New handshakes use the new certificate; established connections keep
+   * theirs. On failure the old context stays in use and a ConfigError is thrown.
+   */
+  reload(files?: TlsConfig): Promise<void>;
+}
+
+/** Loads the configured certificate chain and key. Throws ConfigError naming the file on failure. */
+export function createTlsProvider(files: TlsConfig): FileTlsProvider {
+  let current = { ...files };
+  let context = buildContext(current, readPem(current.cert, 'tls.cert'), readPem(current.key, 'tls.key'));
+  return {
+    get certFile() {
+      return current.cert;
+    },
+    get keyFile() {
+      return current.key;
+    },
+    context: () => context,
+    async reload(next = current) {
+      const [cert, key] = await Promise.all([
+        readPemAsync(next.cert, 'tls.cert'),
+        readPemAsync(next.key, 'tls.key'),
+      ]);
+      context = buildContext(next, cert, key);
+      current = { ...next };
+    },
+  };
+}
+
+function buildContext(files: TlsConfig, cert: Buffer, key: Buffer): SecureContext {
+  try {
+    return createSecureContext({ cert, key, minVersion: MIN_TLS_VERSION });
+  } catch (err) {
+    throw new ConfigError(
+      `config: tls.cert/tls.key (${files.cert}, ${files.key}) are not a usable certificate and key: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+function readPem(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw unreadable(path, key, err);
+  }
+}
+
+async function readPemAsync(path: string, key: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw unreadable(path, key, err);
+  }
+}
+
+function unreadable(path: string, key: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code ?? String(err);
+  const hint = code === 'ENOENT' ? ' (run "postyard init" to generate a self-signed certificate)' : '';
+  return new ConfigError(`config: ${key} file ${path} cannot be read: ${code}${hint}`, { cause: err });
+}
+
+/**
+ * Writes a self-signed certificate and key for `hostname` (plus localhost, 127.0.0.1 and ::1) to the
+ * default paths in the data directory, key readable by the owner only. Existing files are kept unless
+ * `overwrite`. Returns the paths and whether new files were written.
+ */
+export async function generateSelfSigned(
+  dataDir: string,
+  hostname: string,
+  options: { overwrite?: boolean; days?: number } = {},
+): Promise<{ cert: string; key: string; created: boolean }> {
+  const cert = join(dataDir, DEFAULT_CERT_FILE);
+  const key = join(dataDir, DEFAULT_KEY_FILE);
+  if (!options.overwrite && (await fileExists(cert)) && (await fileExists(key))) {
+    return { cert, key, created: false };
+  }
+  const pems = await selfSignedPems(hostname, options.days ?? 825);
+  await mkdir(dirname(cert), { recursive: true, mode: 0o700 });
+  await writeAtomically(key, pems.key, 0o600);
+  await writeAtomically(cert, pems.cert, 0o644);
+  return { cert, key, created: true };
+}
+
+async function selfSignedPems(hostname: string, days: number): Promise<{ cert: string; key: string }> {
+  const { generate } = await import('selfsigned');
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const notAfterDate = new Date(notBeforeDate.getTime() + days * 86_400_000);
+  const names = [...new Set([hostname, 'localhost'])];
+  const pems = await generate([{ name: 'commonName', value: hostname }], {
+    keyType: 'rsa',
+    keySize: 2048,
+    algorithm: 'sha256',
+    notBeforeDate,
+    notAfterDate,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          ...names.map((value) => ({ type: 2 as const, value })),
+          { type: 7 as const, ip: '127.0.0.1' },
+          { type: 7 as const, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+async function writeAtomically(path: string, content: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await rename(tmp, path);
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return readFile(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Runs the server side of a TLS handshake on `socket` and resolves with the secure socket once it is
+ * established. Rejects (and destroys the socket) on handshake failure or after `timeoutMs`.
+ * Used for implicit TLS by the listener; sessions use upgradeToTls for STARTTLS/STLS.
+ */
+export function acceptTls(
+  socket: Socket,
+  provider: TlsProvider,
+  options: { timeoutMs?: number } = {},
+): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    let secure: TLSSocket;
+    try {
+      secure = new TLSSocket(socket, { isServer: true, secureContext: provider.context() });
+    } catch (err) {
+      socket.destroy();
+      reject(err);
+      return;
+    }
+    // Keep a listener for the socket's whole life: an unhandled 'error' would crash the process.
+    secure.on('error', () => {});
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      secure.destroy();
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new Error('TLS handshake timed out')),
+      options.timeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
+    );
+    const closedEarly = () => fail(new Error('connection closed during TLS handshake'));
+    secure.once('error', fail);
+    secure.once('close', closedEarly);
+    secure.once('secure', () => {
+      clearTimeout(timer);
+      secure.off('error', fail);
+      secure.off('close', closedEarly);
+      resolve(secure);
+    });
+  });
+}
+
+/**
+ * STARTTLS / STLS: switches a plaintext connection to TLS.
+ *
+ * The caller must already have stopped reading (no more command parsing on `socket`) and must discard
+ * its own parser's buffered input: anything the client sent after the STARTTLS command but before the
+ * handshake is plaintext an attacker may have injected (CVE-2011-0411 class). This function discards
+ * whatever is still buffered in the socket itself and detaches the caller's data listeners, so no such
+ * byte can ever reach the session after the upgrade. Resolves with the TLS socket; the session then
+ * reads and writes only on it and sets `info.secure = true`.
+ */
+export function upgradeToTls(
+  socket: Socket,
+  provider: TlsProvider,
+  options: { timeoutMs?: number; log?: Logger } = {},
+): Promise<TLSSocket> {
+  const discarded = discardBufferedInput(socket);
+  if (discarded > 0) {
+    options.log?.warn({ bytes: discarded }, 'discarded plaintext sent before the TLS handshake');
+  }
+  return acceptTls(socket, provider, options);
+}
+
+/** Stops reading and throws away input already buffered in the socket. Returns the byte count. */
+export function discardBufferedInput(socket: Socket): number {
+  socket.pause();
+  socket.removeAllListeners('data');
+  socket.removeAllListeners('readable');
+  let discarded = 0;
+  while (socket.readableLength > 0) {
+    const chunk = socket.read() as Buffer | string | null;
+    if (chunk === null) break;
+    discarded += chunk.length;
+  }
+  return discarded;
+}

@@ -1,0 +1,315 @@
+/**
+ * Starting and stopping a whole server: store, bus, auth, TLS and every listener, plus periodic
+ * maintenance; and the process-level signal handling the CLI installs (SIGTERM/SIGINT graceful stop,
+ * SIGHUP reload, last-resort exception logging).
+ */
+import type { Logger } from 'pino';
+import { LocalBus } from '../bus/local.js';
+import type { ChangeBus } from '../bus/bus.js';
+import { listenerEnabled, loadConfig } from '../config/config.js';
+import type { Config } from '../config/types.js';
+import { ConfigError } from '../lib/errors.js';
+import { createRootLogger, flushLogger } from '../lib/log.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
+import type { Store } from '../store/store.js';
+import { createAuthService } from './auth/service.js';
+import type { ServerContext } from './context.js';
+import type { DeliveryListeners } from './delivery/listeners.js';
+import { createImapProtocol } from './imap/server.js';
+import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
+import { type RunningListener, startListener } from './net/listener.js';
+import { createTlsProvider, type FileTlsProvider } from './net/tls.js';
+import { createPop3Protocol } from './pop3/server.js';
+
+export interface StartServerOptions {
+  /** Root logger; defaults to one built from config.log. */
+  log?: Logger;
+  /** An already open store (tests, other backends); closed by close() all the same. */
+  store?: Store;
+  bus?: ChangeBus;
+}
+
+export interface RunningServer {
+  ctx: ServerContext;
+  /** Bound port per running listener name ("imap", "imaps", "pop3", "pop3s", "smtp", "lmtp", ...). */
+  ports: Record<string, number>;
+  /**
+   * Graceful stop: stop accepting, ask every protocol to say goodbye and wait for its sessions (at most
+   * `graceMs`, default 10 s, then remaining sockets are destroyed), stop maintenance, close the store.
+   * Safe to call more than once.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+  /**
+   * SIGHUP: re-read certificates (new connections get the new one, existing ones stay) and apply the
+   * config values that can change live (limits, log level, trusted networks, plaintext auth, local
+   * domains, POP3/delivery/retention settings). Listener and store settings need a restart (logged).
+   */
+  reload(next?: Config): Promise<void>;
+}
+
+interface MailListenerPlan {
+  name: keyof Config['listeners'];
+  implicitTls: boolean;
+  factory: ProtocolFactory;
+}
+
+const MAIL_LISTENERS: readonly MailListenerPlan[] = [
+  { name: 'imap', implicitTls: false, factory: createImapProtocol },
+  { name: 'imaps', implicitTls: true, factory: createImapProtocol },
+  { name: 'pop3', implicitTls: false, factory: createPop3Protocol },
+  { name: 'pop3s', implicitTls: true, factory: createPop3Protocol },
+];
+
+/** Started by the delivery module (src/server/delivery/listeners.ts). */
+const DELIVERY_LISTENERS = ['smtp', 'submission', 'lmtp'] as const;
+
+const DEFAULT_GRACE_MS = 10_000;
+
+/** Opens the store and starts every enabled listener. Rejects (having cleaned up) if any part fails. */
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createRootLogger(config.log);
+  const tls = createTlsProvider(config.tls);
+  const bus = options.bus ?? new LocalBus();
+  let stopping = false;
+  const store = options.store ?? (await openStore(config, bus));
+  const ctx: ServerContext = {
+    config,
+    store,
+    bus,
+    auth: createAuthService(store, config, log),
+    tls,
+    log,
+    shuttingDown: () => stopping,
+  };
+
+  const listeners: RunningListener[] = [];
+  const handlers: ProtocolHandler[] = [];
+  const ports: Record<string, number> = {};
+  let delivery: DeliveryListeners | null = null;
+  const maintenance = startMaintenance(ctx);
+
+  let closing: Promise<void> | null = null;
+  const close = (closeOptions: { graceMs?: number } = {}) => {
+    stopping = true;
+    closing ??= shutdown(closeOptions.graceMs ?? DEFAULT_GRACE_MS);
+    return closing;
+  };
+
+  async function shutdown(graceMs: number): Promise<void> {
+    log.info('shutting down');
+    await Promise.all(listeners.map((l) => l.close()));
+    const sessionsDone = Promise.allSettled([
+      ...handlers.map((h) => h.shutdown()),
+      delivery?.close() ?? Promise.resolve(),
+    ]);
+    const inTime = await withTimeout(sessionsDone, graceMs);
+    if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
+    for (const l of listeners) l.destroyConnections();
+    await maintenance.stop();
+    await settle(log, 'store close', store.close());
+    await settle(log, 'bus close', bus.close());
+    log.info('stopped');
+    flushLogger(log);
+  }
+
+  try {
+    for (const plan of MAIL_LISTENERS) {
+      const settings = config.listeners[plan.name];
+      if (!listenerEnabled(settings)) continue;
+      const protocol = plan.factory(ctx, { implicitTls: plan.implicitTls });
+      handlers.push(protocol);
+      const listener = await startListener(ctx, {
+        name: plan.name,
+        host: settings.host,
+        port: settings.port,
+        implicitTls: plan.implicitTls,
+        protocol,
+      });
+      listeners.push(listener);
+      ports[plan.name] = listener.port;
+    }
+    if (DELIVERY_LISTENERS.some((name) => listenerEnabled(config.listeners[name]))) {
+      // Loaded only when needed: it pulls in smtp-server and the MIME engine.
+      const { startDeliveryListeners } = await import('./delivery/listeners.js');
+      delivery = await startDeliveryListeners(ctx);
+      Object.assign(ports, delivery.ports);
+    }
+  } catch (err) {
+    await close({ graceMs: 0 });
+    throw err;
+  }
+
+  return {
+    ctx,
+    ports,
+    close,
+    reload: async (next) => {
+      await tls.reload(next?.tls);
+      if (next) applyLiveConfig(ctx, next);
+      maintenance.reschedule();
+      log.info('configuration reloaded');
+    },
+  };
+}
+
+async function openStore(config: Config, bus: ChangeBus): Promise<Store> {
+  if (config.store.backend !== 'sqlite') {
+    throw new ConfigError(`config: store.backend "${config.store.backend}" is not available in this build`);
+  }
+  return openSqliteStore({ dataDir: config.dataDir, bus });
+}
+
+/** Copies the live-changeable parts of `next` into the running config object (sessions read it). */
+function applyLiveConfig(ctx: ServerContext, next: Config): void {
+  const current = ctx.config;
+  const needsRestart = ['dataDir', 'store', 'listeners'].filter(
+    (key) => JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
+  );
+  if (needsRestart.length > 0) {
+    ctx.log.warn({ keys: needsRestart }, 'these settings change only after a restart');
+  }
+  Object.assign(current.limits, next.limits);
+  Object.assign(current.pop3, next.pop3);
+  Object.assign(current.delivery, next.delivery);
+  current.tls = { ...next.tls };
+  current.hostname = next.hostname;
+  current.localDomains = [...next.localDomains];
+  current.allowPlaintextAuth = next.allowPlaintextAuth;
+  current.trustedNetworks = [...next.trustedNetworks];
+  current.retentionDays = next.retentionDays;
+  current.maintenanceIntervalMinutes = next.maintenanceIntervalMinutes;
+  if (current.log.level !== next.log.level) {
+    current.log.level = next.log.level;
+    ctx.log.level = next.log.level;
+  }
+}
+
+interface Maintenance {
+  /** Re-reads config.maintenanceIntervalMinutes. */
+  reschedule(): void;
+  /** Cancels the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/** Retention and blob garbage collection every config.maintenanceIntervalMinutes (unref'd timer). */
+function startMaintenance(ctx: ServerContext): Maintenance {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  const run = async () => {
+    try {
+      const expunged = await ctx.store.applyRetention(new Date());
+      const collected = await ctx.store.collectGarbage();
+      if (expunged || collected) ctx.log.info({ expunged, collectedBlobs: collected }, 'maintenance done');
+    } catch (err) {
+      ctx.log.error({ err }, 'maintenance failed');
+    }
+  };
+  const schedule = () => {
+    if (timer) clearInterval(timer);
+    if (stopped) return;
+    timer = setInterval(
+      () => {
+        if (running || stopped) return; // never overlap runs
+        running = run().finally(() => {
+          running = null;
+        });
+      },
+      ctx.config.maintenanceIntervalMinutes * 60_000,
+    );
+    timer.unref();
+  };
+  schedule();
+  return {
+    reschedule: schedule,
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export interface SignalHandlingOptions {
+  /** Re-reads the config on SIGHUP; defaults to loadConfig(server.ctx.config.dataDir). */
+  reloadConfig?: () => Promise<Config>;
+  /** Process exit (tests substitute it). */
+  exit?: (code: number) => void;
+  graceMs?: number;
+}
+
+/**
+ * Installs the process-level handlers `postyard serve` needs and returns a function removing them:
+ * - SIGTERM / SIGINT: graceful close (stop accepting, BYE to sessions, wait, close store), exit 0;
+ *   a second signal exits 1 at once.
+ * - SIGHUP: reload certificates and live config; a broken new config is logged and ignored.
+ * - uncaughtException / unhandledRejection: logged as a last resort; the process keeps serving
+ *   (each session guards itself, so these point at a bug, not a reason to drop every connection).
+ */
+export function installSignalHandlers(server: RunningServer, options: SignalHandlingOptions = {}): () => void {
+  const log = server.ctx.log;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const reloadConfig = options.reloadConfig ?? (() => loadConfig(server.ctx.config.dataDir));
+  let terminating = false;
+
+  const onTerminate = (signal: NodeJS.Signals) => {
+    if (terminating) {
+      log.warn({ signal }, 'second signal: exiting now');
+      flushLogger(log);
+      exit(1);
+      return;
+    }
+    terminating = true;
+    log.info({ signal }, 'stopping');
+    server.close({ graceMs: options.graceMs }).then(
+      () => exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error during shutdown');
+        flushLogger(log);
+        exit(1);
+      },
+    );
+  };
+  const onHangup = () => {
+    reloadConfig()
+      .then((next) => server.reload(next))
+      .catch((err: unknown) => log.error({ err }, 'reload failed; keeping the running configuration'));
+  };
+  const onUncaught = (err: unknown) => log.error({ err }, 'uncaught exception (kept running)');
+  const onUnhandled = (err: unknown) => log.error({ err }, 'unhandled promise rejection (kept running)');
+
+  process.on('SIGTERM', onTerminate);
+  process.on('SIGINT', onTerminate);
+  process.on('SIGHUP', onHangup);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUnhandled);
+  return () => {
+    process.off('SIGTERM', onTerminate);
+    process.off('SIGINT', onTerminate);
+    process.off('SIGHUP', onHangup);
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUnhandled);
+  };
+}
+
+/** Resolves true if `promise` settled within `ms`, false otherwise. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function settle(log: Logger, what: string, promise: Promise<unknown>): Promise<void> {
+  try {
+    await promise;
+  } catch (err) {
+    log.error({ err }, `${what} failed`);
+  }
+}
