@@ -274,7 +274,11 @@ export interface Store {
   getMailboxById(mailboxId: number): Promise<Mailbox | null>;
   mailboxStatus(mailboxId: number): Promise<MailboxStatus>;
   /** EXISTS if present. Parent levels are not created implicitly (callers decide). */
-  createMailbox(accountId: number, name: string, options?: { specialUse?: SpecialUse | null }): Promise<Mailbox>;
+  createMailbox(
+    accountId: number,
+    name: string,
+    options?: { specialUse?: SpecialUse | null },
+  ): Promise<Mailbox>;
   /** NOT_FOUND if absent; NOT_ALLOWED for INBOX. Children are not removed (IMAP semantics). */
   deleteMailbox(accountId: number, name: string): Promise<void>;
   /**

@@ -1,0 +1,234 @@
+/**
+ * Content-addressed blob files: `<dataDir>/blobs/ab/cd/<sha256 hex>`.
+ * A put is durable before it resolves: write a temp file, fsync it, rename it into place, fsync the
+ * directory (DESIGN.md "Store model"). All I/O goes through fs.promises, so parallel puts overlap on the
+ * libuv threadpool instead of queueing on the event loop.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { NotFoundError } from '../lib/errors.js';
+import type { BlobRef, BlobStore } from './store.js';
+
+const ID_PATTERN = /^[0-9a-f]{64}$/;
+/** Stream chunks are coalesced to this size before a write, to keep syscalls few. */
+const WRITE_BUFFER_BYTES = 256 * 1024;
+
+export class FileBlobStore implements BlobStore {
+  private readonly root: string;
+  private readonly tmpDir: string;
+  /** Ids being removed by garbage collection right now; a put of the same content waits and rewrites. */
+  private readonly removing = new Map<string, Promise<void>>();
+  private tmpDirReady: Promise<void> | null = null;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'blobs');
+    this.tmpDir = join(this.root, 'tmp');
+  }
+
+  async put(data: Buffer | Readable): Promise<BlobRef> {
+    await this.ensureTmpDir();
+    const tmpPath = join(this.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    let ref: BlobRef;
+    try {
+      ref = await writeTempFile(tmpPath, data);
+    } catch (err) {
+      await unlink(tmpPath).catch(() => {});
+      throw err;
+    }
+    const finalPath = this.pathOf(ref.id);
+    if (await this.keepExisting(ref.id)) {
+      await unlink(tmpPath).catch(() => {});
+      return ref;
+    }
+    const created = await mkdir(dirname(finalPath), { recursive: true });
+    await rename(tmpPath, finalPath);
+    await fsyncDir(dirname(finalPath));
+    // Newly created fan-out directories must be durable in their parents too.
+    if (created) {
+      await fsyncDir(dirname(dirname(finalPath)));
+      await fsyncDir(this.root);
+    }
+    return ref;
+  }
+
+  async read(id: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(id));
+    } catch (err) {
+      throw mapMissing(err, id);
+    }
+  }
+
+  stream(id: string, start = 0, end?: number): Readable {
+    if (end !== undefined && end <= start) return Readable.from([]);
+    // createReadStream's `end` is inclusive; ours is exclusive.
+    return createReadStream(this.pathOf(id), { start, end: end === undefined ? undefined : end - 1 });
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.size(id)) !== null;
+  }
+
+  async size(id: string): Promise<number | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    try {
+      return (await stat(this.pathOf(id))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  /**
+   * Removes the blob if it is older than `graceMs` and `isUnreferenced()` still holds at that moment.
+   * A concurrent put of the same content either refreshes the mtime first (so the blob survives)
+   * or waits for the removal and writes the file again.
+   */
+  async removeIfStale(id: string, graceMs: number, isUnreferenced: () => boolean): Promise<boolean> {
+    if (this.removing.has(id) || !isUnreferenced()) return false;
+    let removed = false;
+    const work = (async () => {
+      const info = await stat(this.pathOf(id)).catch(() => null);
+      if (!info || Date.now() - info.mtimeMs < graceMs) return;
+      await this.remove(id);
+      removed = true;
+    })();
+    this.removing.set(id, work);
+    try {
+      await work;
+    } finally {
+      this.removing.delete(id);
+    }
+    return removed;
+  }
+
+  /** Removes temp files left by crashed puts (older than the grace period). */
+  async removeStaleTemp(graceMs: number): Promise<number> {
+    let count = 0;
+    const dir = await opendir(this.tmpDir).catch(() => null);
+    if (!dir) return 0;
+    for await (const entry of dir) {
+      const path = join(this.tmpDir, entry.name);
+      const info = await stat(path).catch(() => null);
+      if (info && Date.now() - info.mtimeMs >= graceMs) {
+        await unlink(path).catch(() => {});
+        count++;
+      }
+    }
+    return count;
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const first of await listDir(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(first)) continue;
+      for (const second of await listDir(join(this.root, first))) {
+        for (const name of await listDir(join(this.root, first, second))) {
+          if (ID_PATTERN.test(name)) yield name;
+        }
+      }
+    }
+  }
+
+  pathOf(id: string): string {
+    if (!ID_PATTERN.test(id)) throw new NotFoundError(`Invalid blob id ${JSON.stringify(id)}`);
+    return join(this.root, id.slice(0, 2), id.slice(2, 4), id);
+  }
+
+  /** Dedup: if the blob exists, refresh its mtime so garbage collection's grace period protects it. */
+  private async keepExisting(id: string): Promise<boolean> {
+    for (;;) {
+      const pending = this.removing.get(id);
+      if (pending) await pending.catch(() => {});
+      const now = new Date();
+      try {
+        await utimes(this.pathOf(id), now, now);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
+      // A removal that started before our utimes may have seen the old mtime: wait and check again.
+      if (!this.removing.has(id)) return true;
+    }
+  }
+
+  private ensureTmpDir(): Promise<void> {
+    this.tmpDirReady ??= mkdir(this.tmpDir, { recursive: true }).then(() => undefined);
+    return this.tmpDirReady;
+  }
+}
+
+/** Writes the data to `path`, hashing on the way, and fsyncs the file. */
+async function writeTempFile(path: string, data: Buffer | Readable): Promise<BlobRef> {
+  const hash = createHash('sha256');
+  const file = await open(path, 'wx');
+  let size = 0;
+  try {
+    if (Buffer.isBuffer(data)) {
+      hash.update(data);
+      size = data.length;
+      await writeAll(file, data);
+    } else {
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      for await (const chunk of data) {
+        const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(buf);
+        size += buf.length;
+        pending.push(buf);
+        pendingBytes += buf.length;
+        if (pendingBytes >= WRITE_BUFFER_BYTES) {
+          await writeAll(file, Buffer.concat(pending, pendingBytes));
+          pending = [];
+          pendingBytes = 0;
+        }
+      }
+      if (pendingBytes > 0) await writeAll(file, Buffer.concat(pending, pendingBytes));
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  return { id: hash.digest('hex'), size };
+}
+
+async function writeAll(file: import('node:fs/promises').FileHandle, buf: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < buf.length) {
+    const { bytesWritten } = await file.write(buf, offset, buf.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+async function fsyncDir(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+async function listDir(path: string): Promise<string[]> {
+  const names: string[] = [];
+  const dir = await opendir(path).catch(() => null);
+  if (!dir) return names;
+  for await (const entry of dir) names.push(entry.name);
+  return names.sort();
+}
+
+function mapMissing(err: unknown, id: string): unknown {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+    return new NotFoundError(`Blob ${id} not found`, { cause: err });
+  return err;
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_MAILBOXES } from '../store.js';
+import { type OpenStore, createUser, withStore } from './fixture.js';
+
+export function accountContract(open: OpenStore): void {
+  describe('accounts', () => {
+    it('creates an account with lower-cased login and the default mailboxes', () =>
+      withStore(open, async ({ store }) => {
+        const account = await store.createAccount('Alice@Example.ORG', 'h1', { quotaBytes: 1000 });
+        assert.equal(account.login, 'alice@example.org');
+        assert.equal(account.quotaBytes, 1000);
+        assert.equal(account.quotaMessages, null);
+        assert.ok(account.createdAt instanceof Date);
+        const names = (await store.listMailboxes(account.id)).map((m) => m.name).sort();
+        assert.deepEqual(names, DEFAULT_MAILBOXES.map((m) => m.name).sort());
+        const drafts = await store.getMailbox(account.id, 'Drafts');
+        assert.equal(drafts?.specialUse, '\\Drafts');
+        assert.equal((await store.getAccount('ALICE@example.org'))?.id, account.id);
+        assert.equal((await store.getAccountById(account.id))?.login, 'alice@example.org');
+      }));
+
+    it('rejects a duplicate login with EXISTS', () =>
+      withStore(open, async ({ store }) => {
+        await createUser(store, 'bob@example.org');
+        await assert.rejects(store.createAccount('BOB@example.org', 'x'), { code: 'EXISTS' });
+      }));
+
+    it('lists, updates, re-hashes and deletes accounts', () =>
+      withStore(open, async ({ store }) => {
+        await createUser(store, 'b@x.org');
+        await createUser(store, 'a@x.org');
+        assert.deepEqual(
+          (await store.listAccounts()).map((a) => a.login),
+          ['a@x.org', 'b@x.org'],
+        );
+
+        const updated = await store.updateAccount('a@x.org', { quotaMessages: 5, popDeletePolicy: 'hide' });
+        assert.equal(updated.quotaMessages, 5);
+        assert.equal(updated.popDeletePolicy, 'hide');
+        assert.equal((await store.updateAccount('a@x.org', { retentionDays: 30 })).quotaMessages, 5);
+
+        await store.setPasswordHash('A@x.org', 'new-hash');
+        const auth = await store.getPasswordHash('a@x.org');
+        assert.equal(auth?.passwordHash, 'new-hash');
+        assert.equal(auth?.account.login, 'a@x.org');
+        assert.equal(await store.getPasswordHash('nobody@x.org'), null);
+
+        await store.deleteAccount('a@x.org');
+        assert.equal(await store.getAccount('a@x.org'), null);
+        await assert.rejects(store.deleteAccount('a@x.org'), { code: 'NOT_FOUND' });
+        await assert.rejects(store.updateAccount('a@x.org', {}), { code: 'NOT_FOUND' });
+      }));
+
+    it('reports quota usage with limits', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store, 'q@x.org', { quotaBytes: 10, quotaMessages: 2 });
+        assert.deepEqual(await store.getQuotaUsage(account.id), {
+          bytes: 0,
+          messages: 0,
+          limitBytes: 10,
+          limitMessages: 2,
+        });
+      }));
+  });
+}

@@ -1,0 +1,81 @@
+/** Shared helpers for the contract suite: a fresh store in a temp dir, sample messages, blob setup. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Account, AppendResult, IngestMeta, Store } from '../store.js';
+import type { ChangeBus } from '../../bus/bus.js';
+
+export type OpenStore = (dataDir: string, bus?: ChangeBus) => Promise<Store>;
+
+export interface Fixture {
+  store: Store;
+  dataDir: string;
+  /** Closes and reopens the store on the same data directory (persistence tests). */
+  reopen(): Promise<Store>;
+}
+
+/** Runs `body` with a fresh store and removes the data directory afterwards. */
+export async function withStore(open: OpenStore, body: (fx: Fixture) => Promise<void>): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'postyard-store-'));
+  const fx: Fixture = {
+    store: await open(dataDir),
+    dataDir,
+    async reopen() {
+      await fx.store.close();
+      fx.store = await open(dataDir);
+      return fx.store;
+    },
+  };
+  try {
+    await body(fx);
+  } finally {
+    await fx.store.close().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function sampleMeta(subject = 'Hello'): IngestMeta {
+  return {
+    envelope: `(NIL "${subject}" NIL NIL NIL NIL NIL NIL NIL NIL)`,
+    bodyStructure: '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 5 1 NIL NIL NIL NIL)',
+    body: '("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 5 1)',
+    structure: '{"parts":[]}',
+    preview: 'hello',
+    headerText: `Subject: ${subject}`,
+    bodyText: 'hello',
+    sentDate: 1_700_000_000_000,
+  };
+}
+
+export function sampleMessage(n: number | string, bytes = 0): Buffer {
+  const head = `Subject: message ${n}\r\n\r\n`;
+  return Buffer.from(head + 'x'.repeat(Math.max(0, bytes - head.length)));
+}
+
+export async function createUser(store: Store, login = 'alice@example.org', settings = {}): Promise<Account> {
+  return store.createAccount(login, 'hash', settings);
+}
+
+export async function mailboxId(store: Store, accountId: number, name = 'INBOX'): Promise<number> {
+  const mailbox = await store.getMailbox(accountId, name);
+  if (!mailbox) throw new Error(`no mailbox ${name}`);
+  return mailbox.id;
+}
+
+/** Writes a distinct blob and appends it. */
+export async function appendSample(
+  store: Store,
+  accountId: number,
+  mailbox: number,
+  options: { n?: number | string; bytes?: number; flags?: string[]; internalDate?: Date } = {},
+): Promise<AppendResult> {
+  const blob = await store.blobs.put(sampleMessage(options.n ?? Math.random(), options.bytes));
+  return store.append({
+    accountId,
+    mailboxId: mailbox,
+    blob,
+    meta: sampleMeta(String(options.n ?? 'x')),
+    flags: options.flags,
+    internalDate: options.internalDate,
+  });
+}

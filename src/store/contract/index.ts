@@ -1,0 +1,26 @@
+/**
+ * The shared store contract: every backend runs this suite (Stalwart's "one storage contract, one
+ * test suite"). `open` must return a fresh store on an empty data directory, or the existing store
+ * when the directory is reused (persistence tests close and reopen).
+ */
+import { describe } from 'node:test';
+import { accountContract } from './accounts.js';
+import { blobContract } from './blobs.js';
+import { deliveryContract } from './delivery.js';
+import type { OpenStore } from './fixture.js';
+import { mailboxContract } from './mailboxes.js';
+import { maintenanceContract } from './maintenance.js';
+import { messageContract } from './messages.js';
+
+export type { OpenStore } from './fixture.js';
+
+export function runStoreContract(name: string, open: OpenStore): void {
+  describe(`store contract: ${name}`, () => {
+    accountContract(open);
+    mailboxContract(open);
+    messageContract(open);
+    deliveryContract(open);
+    blobContract(open);
+    maintenanceContract(open);
+  });
+}

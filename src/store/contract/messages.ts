@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type OpenStore, appendSample, createUser, mailboxId, sampleMeta, withStore } from './fixture.js';
+
+export function messageContract(open: OpenStore): void {
+  describe('messages', () => {
+    it('appends with strictly increasing UIDs, flags, dates and metadata', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const date = new Date('2024-01-02T03:04:05Z');
+        const first = await appendSample(store, account.id, inbox, {
+          n: 1,
+          flags: ['\\Seen', 'custom', '\\Recent', '\\seen'],
+          internalDate: date,
+        });
+        const second = await appendSample(store, account.id, inbox, { n: 2 });
+        assert.equal(first.uid, 1);
+        assert.equal(second.uid, 2);
+        assert.ok(second.modseq > first.modseq);
+        assert.equal(first.mailboxId, inbox);
+        const mailbox = await store.getMailboxById(inbox);
+        assert.equal(first.uidValidity, mailbox?.uidValidity);
+        assert.equal(mailbox?.uidNext, 3);
+        assert.equal(mailbox?.highestModseq, second.modseq);
+
+        const [record] = await store.getMessages(inbox, [1]);
+        assert.deepEqual(record?.flags, ['\\Seen', 'custom']);
+        assert.equal(record?.internalDate.getTime(), date.getTime());
+        assert.ok(record!.saveDate instanceof Date);
+        assert.equal(record?.popHidden, false);
+        const [withMeta] = await store.getMessagesWithMeta(inbox, [1]);
+        assert.deepEqual(withMeta?.meta, sampleMeta('1'));
+        assert.equal(withMeta?.size, (await store.blobs.read(withMeta!.blobId)).length);
+      }));
+
+    it('rejects an append to a missing mailbox or to another account', () =>
+      withStore(open, async ({ store }) => {
+        const alice = await createUser(store, 'a@x.org');
+        const bob = await createUser(store, 'b@x.org');
+        await assert.rejects(appendSample(store, alice.id, 999_999), { code: 'NOT_FOUND' });
+        await assert.rejects(appendSample(store, alice.id, await mailboxId(store, bob.id)), {
+          code: 'NOT_FOUND',
+        });
+      }));
+
+    it('returns the index and records for UID lists (ranges, gaps, missing UIDs, any order)', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        for (let n = 1; n <= 10; n++)
+          await appendSample(store, account.id, inbox, { n, flags: ['\\Deleted'] });
+        await store.expunge(inbox, { uids: [3, 4, 7] });
+        const index = await store.getIndex(inbox);
+        assert.ok(index.uids instanceof Uint32Array);
+        assert.deepEqual(Array.from(index.uids), [1, 2, 5, 6, 8, 9, 10]);
+        assert.equal(index.mailbox.id, inbox);
+        const uids = (records: { uid: number }[]) => records.map((r) => r.uid);
+        assert.deepEqual(uids(await store.getMessages(inbox, [10, 1, 5, 3, 99, 5])), [1, 5, 10]);
+        assert.deepEqual(uids(await store.getMessages(inbox, [2, 3, 4, 5, 6])), [2, 5, 6]);
+        assert.deepEqual(uids(await store.getMessagesWithMeta(inbox, [9, 8, 1])), [1, 8, 9]);
+        assert.deepEqual(await store.getMessages(inbox, []), []);
+      }));
+
+    it('stores flags: add, remove, set, UNCHANGEDSINCE', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const a = await appendSample(store, account.id, inbox, { n: 1 });
+        await appendSample(store, account.id, inbox, { n: 2, flags: ['\\Flagged'] });
+
+        const added = await store.storeFlags({
+          mailboxId: inbox,
+          uids: [1, 2],
+          operation: 'add',
+          flags: ['\\Seen', 'Work'],
+        });
+        assert.deepEqual(
+          added.changed.map((c) => c.flags),
+          [
+            ['\\Seen', 'Work'],
+            ['\\Seen', '\\Flagged', 'Work'],
+          ],
+        );
+        assert.ok(added.changed.every((c) => c.modseq > a.modseq));
+        assert.deepEqual(added.modified, []);
+
+        const again = await store.storeFlags({
+          mailboxId: inbox,
+          uids: [1],
+          operation: 'add',
+          flags: ['\\seen', 'work'],
+        });
+        assert.deepEqual(again.changed, [], 'no change, no new modseq');
+
+        const removed = await store.storeFlags({
+          mailboxId: inbox,
+          uids: [2],
+          operation: 'remove',
+          flags: ['WORK'],
+        });
+        assert.deepEqual(removed.changed[0]?.flags, ['\\Seen', '\\Flagged']);
+
+        const set = await store.storeFlags({
+          mailboxId: inbox,
+          uids: [1],
+          operation: 'set',
+          flags: ['\\Answered'],
+        });
+        assert.deepEqual(set.changed[0]?.flags, ['\\Answered']);
+
+        await store.storeFlags({ mailboxId: inbox, uids: [2], operation: 'add', flags: ['Later'] });
+        const current = await store.getMessages(inbox, [1, 2]);
+        const conditional = await store.storeFlags({
+          mailboxId: inbox,
+          uids: [1, 2],
+          operation: 'add',
+          flags: ['\\Draft'],
+          unchangedSince: current[0]!.modseq,
+        });
+        assert.deepEqual(conditional.modified, [2]);
+        assert.deepEqual(
+          conditional.changed.map((c) => c.uid),
+          [1],
+        );
+      }));
+
+    it('bumps MODSEQ on every mutation', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const archive = await mailboxId(store, account.id, 'Archive');
+        const modseq = async () => (await store.getMailboxById(inbox))!.highestModseq;
+        let last = await modseq();
+        const expectBump = async (what: string) => {
+          const now = await modseq();
+          assert.ok(now > last, `${what} must bump HIGHESTMODSEQ (${last} -> ${now})`);
+          last = now;
+        };
+        await appendSample(store, account.id, inbox, { n: 1 });
+        await expectBump('append');
+        await appendSample(store, account.id, inbox, { n: 2 });
+        await store.storeFlags({ mailboxId: inbox, uids: [1], operation: 'add', flags: ['\\Deleted'] });
+        await expectBump('store');
+        await store.expunge(inbox);
+        await expectBump('expunge');
+        await store.copy(archive, [], inbox);
+        await appendSample(store, account.id, archive, { n: 3 });
+        await store.copy(archive, [1], inbox);
+        await expectBump('copy in');
+        await store.move(inbox, [2], archive);
+        await expectBump('move out');
+        await store.deliver({
+          blob: await store.blobs.put(Buffer.from('x')),
+          meta: sampleMeta(),
+          recipients: [{ accountId: account.id }],
+        });
+        await expectBump('deliver');
+      }));
+
+    it('reports changes and expunges since a modseq', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        for (let n = 1; n <= 4; n++) await appendSample(store, account.id, inbox, { n });
+        const base = (await store.getMailboxById(inbox))!.highestModseq;
+        await store.storeFlags({ mailboxId: inbox, uids: [2, 3], operation: 'add', flags: ['\\Deleted'] });
+        await store.expunge(inbox, { uids: [3] });
+        await appendSample(store, account.id, inbox, { n: 5 });
+        const changes = await store.changesSince(inbox, base);
+        assert.deepEqual(
+          changes.changed.map((c) => c.uid),
+          [2, 5],
+        );
+        assert.deepEqual(changes.changed[0]?.flags, ['\\Deleted']);
+        assert.deepEqual(changes.expunged, [3]);
+        assert.equal(changes.highestModseq, (await store.getMailboxById(inbox))!.highestModseq);
+        const none = await store.changesSince(inbox, changes.highestModseq);
+        assert.deepEqual([none.changed, none.expunged], [[], []]);
+      }));
+
+    it('expunges only \\Deleted messages unless forced', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        for (let n = 1; n <= 5; n++) {
+          await appendSample(store, account.id, inbox, { n, bytes: 100, flags: n % 2 ? ['\\Deleted'] : [] });
+        }
+        assert.deepEqual(await store.expunge(inbox, { uids: [1, 2] }), [1]);
+        assert.deepEqual(await store.expunge(inbox), [3, 5]);
+        assert.deepEqual(await store.expunge(inbox, { uids: [2, 4], force: true }), [2, 4]);
+        assert.equal((await store.getIndex(inbox)).uids.length, 0);
+        assert.deepEqual(await store.getQuotaUsage(account.id).then((u) => [u.bytes, u.messages]), [0, 0]);
+      }));
+
+    it('never reuses UIDs, also after expunging the last message and reopening', () =>
+      withStore(open, async (fx) => {
+        const account = await createUser(fx.store);
+        const inbox = await mailboxId(fx.store, account.id);
+        await appendSample(fx.store, account.id, inbox, { n: 1 });
+        await appendSample(fx.store, account.id, inbox, { n: 2 });
+        await fx.store.expunge(inbox, { uids: [2], force: true });
+        await fx.reopen();
+        const next = await appendSample(fx.store, account.id, inbox, { n: 3 });
+        assert.equal(next.uid, 3);
+      }));
+
+    it('copies and moves with COPYUID data, keeping flags and INTERNALDATE', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const archive = await mailboxId(store, account.id, 'Archive');
+        const date = new Date('2020-05-05T00:00:00Z');
+        for (let n = 1; n <= 3; n++) {
+          await appendSample(store, account.id, inbox, {
+            n,
+            bytes: 50,
+            flags: ['\\Seen', 'k'],
+            internalDate: date,
+          });
+        }
+        await appendSample(store, account.id, archive, { n: 9 });
+        const copied = await store.copy(inbox, [3, 1, 42], archive);
+        assert.deepEqual(copied.sourceUids, [1, 3]);
+        assert.deepEqual(copied.destUids, [2, 3]);
+        assert.equal(copied.uidValidity, (await store.getMailboxById(archive))?.uidValidity);
+        const [copy] = await store.getMessages(archive, [2]);
+        assert.deepEqual(copy?.flags, ['\\Seen', 'k']);
+        assert.equal(copy?.internalDate.getTime(), date.getTime());
+        assert.equal((await store.getQuotaUsage(account.id)).messages, 6);
+
+        const moved = await store.move(inbox, [2, 3], archive);
+        assert.deepEqual(moved.sourceUids, [2, 3]);
+        assert.deepEqual(moved.destUids, [4, 5]);
+        assert.deepEqual(Array.from((await store.getIndex(inbox)).uids), [1]);
+        assert.equal((await store.getQuotaUsage(account.id)).messages, 6);
+        const changes = await store.changesSince(inbox, 0);
+        assert.deepEqual(changes.expunged, [2, 3]);
+        assert.deepEqual(await store.copy(inbox, [77], archive).then((r) => r.destUids), []);
+      }));
+
+    it('hides messages from POP3 and claims \\Recent once', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        await appendSample(store, account.id, inbox, { n: 1 });
+        await appendSample(store, account.id, inbox, { n: 2 });
+        await store.setPopHidden(inbox, [2]);
+        assert.deepEqual(
+          (await store.getMessages(inbox, [1, 2])).map((m) => m.popHidden),
+          [false, true],
+        );
+        assert.deepEqual(await store.claimRecent(inbox), [1, 2]);
+        assert.deepEqual(await store.claimRecent(inbox), []);
+        assert.equal((await store.mailboxStatus(inbox)).recent, 0);
+        await appendSample(store, account.id, inbox, { n: 3 });
+        assert.equal((await store.mailboxStatus(inbox)).recent, 1);
+        assert.deepEqual(await store.claimRecent(inbox), [3]);
+      }));
+
+    it('persists everything across close and reopen', () =>
+      withStore(open, async (fx) => {
+        const account = await createUser(fx.store);
+        const inbox = await mailboxId(fx.store, account.id);
+        await appendSample(fx.store, account.id, inbox, { n: 1, flags: ['\\Flagged'] });
+        await fx.store.createMailbox(account.id, 'Kept');
+        const before = await fx.store.getMailboxById(inbox);
+        const store = await fx.reopen();
+        assert.deepEqual(await store.getMailboxById(inbox), before);
+        assert.deepEqual((await store.getMessages(inbox, [1]))[0]?.flags, ['\\Flagged']);
+        assert.ok(await store.getMailbox(account.id, 'Kept'));
+        assert.equal((await store.getQuotaUsage(account.id)).messages, 1);
+      }));
+  });
+}

@@ -1,0 +1,165 @@
+/** Account rows and their quota usage counters. */
+import type Database from 'better-sqlite3';
+import { BadInputError, ExistsError, NotFoundError, OverQuotaError } from '../../lib/errors.js';
+import type { Account, AccountSettings, QuotaUsage } from '../store.js';
+import { type AccountRow, toAccount } from './rows.js';
+
+const POP_POLICIES = new Set(['expunge', 'hide']);
+
+export class AccountRepo {
+  private readonly byLoginStmt: Database.Statement<[string], AccountRow>;
+  private readonly byIdStmt: Database.Statement<[number], AccountRow>;
+  private readonly listStmt: Database.Statement<[], AccountRow>;
+  private readonly insertStmt: Database.Statement;
+  private readonly insertUsageStmt: Database.Statement;
+  private readonly deleteStmt: Database.Statement;
+  private readonly hashStmt: Database.Statement<[string], { password_hash: string }>;
+  private readonly setHashStmt: Database.Statement;
+  private readonly updateStmt: Database.Statement;
+  private readonly usageStmt: Database.Statement<[number], { bytes: number; messages: number }>;
+  private readonly chargeStmt: Database.Statement;
+
+  constructor(db: Database.Database) {
+    const columns = 'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at';
+    this.byLoginStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE login = ?`);
+    this.byIdStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE id = ?`);
+    this.listStmt = db.prepare(`SELECT ${columns} FROM accounts ORDER BY login`);
+    this.insertStmt = db.prepare(
+      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertUsageStmt = db.prepare('INSERT INTO quota_usage (account_id) VALUES (?)');
+    this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
+    this.hashStmt = db.prepare('SELECT password_hash FROM accounts WHERE login = ?');
+    this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ? WHERE login = ?');
+    this.updateStmt = db.prepare(
+      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ? WHERE id = ?`,
+    );
+    this.usageStmt = db.prepare('SELECT bytes, messages FROM quota_usage WHERE account_id = ?');
+    this.chargeStmt = db.prepare(
+      'UPDATE quota_usage SET bytes = bytes + ?, messages = messages + ? WHERE account_id = ?',
+    );
+  }
+
+  byLogin(login: string): Account | null {
+    const row = this.byLoginStmt.get(normalizeLogin(login));
+    return row ? toAccount(row) : null;
+  }
+
+  byId(id: number): Account | null {
+    const row = this.byIdStmt.get(id);
+    return row ? toAccount(row) : null;
+  }
+
+  mustGetById(id: number): Account {
+    const account = this.byId(id);
+    if (!account) throw new NotFoundError(`Account ${id} not found`);
+    return account;
+  }
+
+  mustGetByLogin(login: string): Account {
+    const account = this.byLogin(login);
+    if (!account) throw new NotFoundError(`Account ${login} not found`);
+    return account;
+  }
+
+  list(): Account[] {
+    return this.listStmt.all().map(toAccount);
+  }
+
+  /** Inserts the account row and its usage counter (mailboxes are the caller's job). */
+  insert(login: string, passwordHash: string, settings: AccountSettings, now: number): Account {
+    const name = normalizeLogin(login);
+    if (name.length === 0) throw new BadInputError('Login must not be empty');
+    if (this.byLoginStmt.get(name)) throw new ExistsError(`Account ${name} already exists`);
+    validateSettings(settings);
+    const info = this.insertStmt.run(
+      name,
+      passwordHash,
+      settings.quotaBytes ?? null,
+      settings.quotaMessages ?? null,
+      settings.retentionDays ?? null,
+      settings.popDeletePolicy ?? null,
+      now,
+    );
+    const id = Number(info.lastInsertRowid);
+    this.insertUsageStmt.run(id);
+    return this.mustGetById(id);
+  }
+
+  remove(login: string): void {
+    this.deleteStmt.run(this.mustGetByLogin(login).id);
+  }
+
+  passwordHash(login: string): { account: Account; passwordHash: string } | null {
+    const account = this.byLogin(login);
+    if (!account) return null;
+    return { account, passwordHash: this.hashStmt.get(account.login)!.password_hash };
+  }
+
+  setPasswordHash(login: string, passwordHash: string): void {
+    this.setHashStmt.run(passwordHash, this.mustGetByLogin(login).login);
+  }
+
+  update(login: string, settings: AccountSettings): Account {
+    const account = this.mustGetByLogin(login);
+    validateSettings(settings);
+    const pick = <K extends keyof AccountSettings>(key: K, current: Account[K]) =>
+      settings[key] === undefined ? current : settings[key];
+    this.updateStmt.run(
+      pick('quotaBytes', account.quotaBytes),
+      pick('quotaMessages', account.quotaMessages),
+      pick('retentionDays', account.retentionDays),
+      pick('popDeletePolicy', account.popDeletePolicy),
+      account.id,
+    );
+    return this.mustGetById(account.id);
+  }
+
+  usage(accountId: number): QuotaUsage {
+    const account = this.mustGetById(accountId);
+    const usage = this.usageStmt.get(accountId) ?? { bytes: 0, messages: 0 };
+    return {
+      bytes: usage.bytes,
+      messages: usage.messages,
+      limitBytes: account.quotaBytes,
+      limitMessages: account.quotaMessages,
+    };
+  }
+
+  /** Checks that `bytes`/`messages` more fit the quota and charges them (call inside the write). */
+  charge(accountId: number, bytes: number, messages: number): void {
+    if (bytes > 0 || messages > 0) {
+      const usage = this.usage(accountId);
+      if (usage.limitBytes !== null && usage.bytes + bytes > usage.limitBytes) {
+        throw new OverQuotaError('Mailbox storage quota exceeded');
+      }
+      if (usage.limitMessages !== null && usage.messages + messages > usage.limitMessages) {
+        throw new OverQuotaError('Mailbox message count quota exceeded');
+      }
+    }
+    this.chargeStmt.run(bytes, messages, accountId);
+  }
+
+  /** Returns space (negative charge, never checked). */
+  release(accountId: number, bytes: number, messages: number): void {
+    this.chargeStmt.run(-bytes, -messages, accountId);
+  }
+}
+
+export function normalizeLogin(login: string): string {
+  return login.trim().toLowerCase();
+}
+
+function validateSettings(settings: AccountSettings): void {
+  for (const key of ['quotaBytes', 'quotaMessages', 'retentionDays'] as const) {
+    const value = settings[key];
+    if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new BadInputError(`${key} must be a non-negative integer or null`);
+    }
+  }
+  const policy = settings.popDeletePolicy;
+  if (policy !== undefined && policy !== null && !POP_POLICIES.has(policy)) {
+    throw new BadInputError('popDeletePolicy must be "expunge", "hide" or null');
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Group commit: every write is a job queued here; all jobs queued in the same event-loop turn run in
+ * ONE transaction (one WAL fsync), each inside its own savepoint so one job's failure (e.g. OVER_QUOTA)
+ * rolls back only that job. Callers are resolved only after COMMIT returned, so nothing is acknowledged
+ * before it is durable. Change notifications are published after the commit, once per touched mailbox.
+ */
+import type Database from 'better-sqlite3';
+import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
+import { TempError, toMailError } from '../../lib/errors.js';
+
+export interface WriteContext {
+  /** Records that a mailbox changed, for the notification published after commit. */
+  touch(accountId: number, mailboxId: number, modseq: number, structural?: boolean): void;
+}
+
+export type WriteJob<T> = (ctx: WriteContext) => T;
+
+interface Pending {
+  job: WriteJob<unknown>;
+  changes: MailboxChange[];
+  ok: boolean;
+  result: unknown;
+  error: unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export interface CommitStats {
+  /** Transactions committed (one per batch). */
+  commits: number;
+  /** Write jobs run (each in a savepoint). */
+  jobs: number;
+}
+
+export class GroupCommitter {
+  readonly stats: CommitStats = { commits: 0, jobs: 0 };
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private readonly runBatch: Database.Transaction<(batch: Pending[]) => void>;
+  private readonly runInSavepoint: Database.Transaction<(pending: Pending) => unknown>;
+
+  constructor(
+    db: Database.Database,
+    private readonly bus: ChangeBus | undefined,
+  ) {
+    // A transaction function called inside another one runs in a SAVEPOINT (better-sqlite3 semantics).
+    this.runInSavepoint = db.transaction((pending: Pending) => pending.job(contextFor(pending)));
+    this.runBatch = db.transaction((batch: Pending[]) => {
+      for (const pending of batch) {
+        try {
+          pending.result = this.runInSavepoint(pending);
+          pending.ok = true;
+        } catch (err) {
+          pending.changes = [];
+          pending.error = err;
+        }
+      }
+    });
+  }
+
+  submit<T>(job: WriteJob<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({
+        job,
+        changes: [],
+        ok: false,
+        result: undefined,
+        error: undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Runs every queued job now (also used by close()). */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      // IMMEDIATE takes the write lock up front, so another process cannot make us fail mid-batch.
+      this.runBatch.immediate(batch);
+    } catch (err) {
+      const error = new TempError('Commit failed', { cause: err });
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    this.stats.commits++;
+    this.stats.jobs += batch.length;
+    this.publish(batch);
+    for (const pending of batch) {
+      if (pending.ok) pending.resolve(pending.result);
+      else pending.reject(toMailError(pending.error));
+    }
+  }
+
+  private publish(batch: Pending[]): void {
+    if (!this.bus) return;
+    const latest = new Map<number, MailboxChange>();
+    for (const pending of batch) {
+      for (const change of pending.changes) {
+        const previous = latest.get(change.mailboxId);
+        latest.set(change.mailboxId, {
+          ...change,
+          modseq: Math.max(change.modseq, previous?.modseq ?? 0),
+          structural: change.structural || previous?.structural || undefined,
+        });
+      }
+    }
+    for (const change of latest.values()) {
+      if (!change.structural) delete change.structural;
+      this.bus.publish(change);
+    }
+  }
+}
+
+function contextFor(pending: Pending): WriteContext {
+  return {
+    touch(accountId, mailboxId, modseq, structural) {
+      pending.changes.push({ accountId, mailboxId, modseq, ...(structural ? { structural: true } : {}) });
+    },
+  };
+}

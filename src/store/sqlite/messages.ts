@@ -1,0 +1,130 @@
+/** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
+import type Database from 'better-sqlite3';
+import type { MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
+import { DELETED_BIT, SEEN_BIT, decodeFlags } from './flags.js';
+import { MESSAGE_COLUMNS, META_COLUMNS, type MessageRow, type MetaRow, toMessage, toMeta } from './rows.js';
+import { type UidRange, toUidRanges } from './uid-ranges.js';
+
+export interface StatusCounts {
+  messages: number;
+  unseen: number;
+  deleted: number;
+  size: number;
+  recent: number;
+  first_unseen: number | null;
+}
+
+type MetaJoinedRow = MessageRow & Partial<MetaRow> & { has_meta: number | null };
+
+/** Reads in a UID range list: one range is a plain b-tree range scan; many go through json_each. */
+class RangeQuery<Row> {
+  private readonly single: Database.Statement<[number, number, number], Row>;
+  private readonly many: Database.Statement<[string, number], Row>;
+
+  constructor(db: Database.Database, select: string, from: string) {
+    this.single = db.prepare(`${select} FROM ${from} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?`);
+    // CROSS JOIN pins the range list as the outer loop, so each range is one index seek.
+    this.many = db.prepare(
+      `${select} FROM json_each(?) AS r CROSS JOIN ${from}
+       WHERE m.mailbox_id = ? AND m.uid BETWEEN r.value ->> 0 AND r.value ->> 1`,
+    );
+  }
+
+  all(mailboxId: number, ranges: UidRange[]): Row[] {
+    if (ranges.length === 0) return [];
+    if (ranges.length === 1) return this.single.all(mailboxId, ranges[0]![0], ranges[0]![1]);
+    return this.many.all(JSON.stringify(ranges), mailboxId);
+  }
+}
+
+export class MessageReader {
+  private readonly uidsStmt: Database.Statement<[number], number>;
+  private readonly records: RangeQuery<MessageRow>;
+  private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
+  private readonly statusStmt: Database.Statement<[number, number], StatusCounts>;
+  private readonly changedStmt: Database.Statement<[number, number], MessageRow>;
+  private readonly expungedStmt: Database.Statement<[number, number], number>;
+  private readonly recentStmt: Database.Statement<[number, number], number>;
+
+  constructor(db: Database.Database) {
+    this.uidsStmt = db
+      .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
+      .pluck();
+    this.records = new RangeQuery(db, `SELECT ${MESSAGE_COLUMNS}`, 'messages AS m');
+    this.recordsWithMeta = new RangeQuery(
+      db,
+      `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.blob_id IS NOT NULL AS has_meta`,
+      'messages AS m LEFT JOIN message_meta AS t ON t.blob_id = m.blob_id',
+    );
+    this.statusStmt = db.prepare(
+      `SELECT count(*) AS messages,
+         coalesce(sum((flags & ${SEEN_BIT}) = 0), 0) AS unseen,
+         coalesce(sum((flags & ${DELETED_BIT}) != 0), 0) AS deleted,
+         coalesce(sum(size), 0) AS size,
+         coalesce(sum(uid >= ?), 0) AS recent,
+         min(CASE WHEN (flags & ${SEEN_BIT}) = 0 THEN uid END) AS first_unseen
+       FROM messages WHERE mailbox_id = ?`,
+    );
+    this.changedStmt = db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.mailbox_id = ? AND m.modseq > ? ORDER BY m.uid`,
+    );
+    this.expungedStmt = db
+      .prepare<[number, number], number>(
+        'SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid',
+      )
+      .pluck();
+    this.recentStmt = db
+      .prepare<[number, number], number>(
+        'SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= ? ORDER BY uid',
+      )
+      .pluck();
+  }
+
+  uids(mailboxId: number): Uint32Array {
+    return Uint32Array.from(this.uidsStmt.all(mailboxId));
+  }
+
+  rows(mailboxId: number, uids: readonly number[]): MessageRow[] {
+    return sortByUid(this.records.all(mailboxId, toUidRanges(uids)));
+  }
+
+  messages(mailboxId: number, uids: readonly number[]): MessageRecord[] {
+    return this.rows(mailboxId, uids).map(toMessage);
+  }
+
+  messagesWithMeta(mailboxId: number, uids: readonly number[]): MessageWithMeta[] {
+    const rows = sortByUid(this.recordsWithMeta.all(mailboxId, toUidRanges(uids)));
+    return rows.map((row) => ({
+      ...toMessage(row),
+      meta: toMeta(row.has_meta ? (row as MetaRow) : undefined),
+    }));
+  }
+
+  status(mailboxId: number, firstRecentUid: number): StatusCounts {
+    return this.statusStmt.get(firstRecentUid, mailboxId)!;
+  }
+
+  changedSince(mailboxId: number, modseq: number): MessageFlagsRecord[] {
+    return this.changedStmt.all(mailboxId, modseq).map((row) => ({
+      uid: row.uid,
+      modseq: row.modseq,
+      flags: decodeFlags(row.flags, row.keywords),
+    }));
+  }
+
+  expungedSince(mailboxId: number, modseq: number): number[] {
+    return this.expungedStmt.all(mailboxId, modseq);
+  }
+
+  uidsFrom(mailboxId: number, firstUid: number): number[] {
+    return this.recentStmt.all(mailboxId, firstUid);
+  }
+}
+
+/** Range scans come back in UID order already; only re-sort if the planner surprised us. */
+function sortByUid<T extends { uid: number }>(rows: T[]): T[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]!.uid <= rows[i - 1]!.uid) return rows.sort((a, b) => a.uid - b.uid);
+  }
+  return rows;
+}

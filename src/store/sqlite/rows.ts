@@ -1,0 +1,117 @@
+/** Row shapes as SQLite returns them, and their mapping to the store's types. */
+import type { Account, IngestMeta, Mailbox, MessageRecord, PopDeletePolicy, SpecialUse } from '../store.js';
+import { decodeFlags } from './flags.js';
+
+export interface AccountRow {
+  id: number;
+  login: string;
+  quota_bytes: number | null;
+  quota_messages: number | null;
+  retention_days: number | null;
+  pop_delete_policy: string | null;
+  created_at: number;
+}
+
+export interface MailboxRow {
+  id: number;
+  account_id: number;
+  name: string;
+  special_use: string | null;
+  subscribed: number;
+  uid_validity: number;
+  uid_next: number;
+  highest_modseq: number;
+  first_recent_uid: number;
+}
+
+export interface MessageRow {
+  uid: number;
+  modseq: number;
+  flags: number;
+  keywords: string;
+  internal_date: number;
+  save_date: number;
+  size: number;
+  blob_id: string;
+  pop_hidden: number;
+}
+
+export interface MetaRow {
+  envelope: string;
+  body_structure: string;
+  body: string;
+  structure: string;
+  preview: string;
+  sent_date: number | null;
+  header_text: string;
+  body_text: string;
+}
+
+export const MESSAGE_COLUMNS =
+  'm.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.pop_hidden';
+export const META_COLUMNS =
+  't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.header_text, t.body_text';
+
+export function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    login: row.login,
+    quotaBytes: row.quota_bytes,
+    quotaMessages: row.quota_messages,
+    retentionDays: row.retention_days,
+    popDeletePolicy: row.pop_delete_policy as PopDeletePolicy | null,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export function toMailbox(row: MailboxRow): Mailbox {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    specialUse: row.special_use as SpecialUse | null,
+    subscribed: row.subscribed === 1,
+    uidValidity: row.uid_validity,
+    uidNext: row.uid_next,
+    highestModseq: row.highest_modseq,
+  };
+}
+
+export function toMessage(row: MessageRow): MessageRecord {
+  return {
+    uid: row.uid,
+    modseq: row.modseq,
+    flags: decodeFlags(row.flags, row.keywords),
+    internalDate: new Date(row.internal_date),
+    saveDate: new Date(row.save_date),
+    size: row.size,
+    blobId: row.blob_id,
+    popHidden: row.pop_hidden === 1,
+  };
+}
+
+export function toMeta(row: MetaRow | undefined): IngestMeta {
+  if (!row) {
+    // Only reachable if metadata was lost; FETCH still gets syntactically valid (empty) answers.
+    return {
+      envelope: 'NIL',
+      bodyStructure: 'NIL',
+      body: 'NIL',
+      structure: '',
+      preview: '',
+      headerText: '',
+      bodyText: '',
+      sentDate: null,
+    };
+  }
+  return {
+    envelope: row.envelope,
+    bodyStructure: row.body_structure,
+    body: row.body,
+    structure: row.structure,
+    preview: row.preview,
+    sentDate: row.sent_date,
+    headerText: row.header_text,
+    bodyText: row.body_text,
+  };
+}

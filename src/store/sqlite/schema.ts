@@ -1,0 +1,107 @@
+/**
+ * The SQLite schema, applied by `PRAGMA user_version` steps so existing data files upgrade in place.
+ * Each entry of MIGRATIONS moves the database from version i to i + 1; never edit a released step.
+ */
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    quota_bytes INTEGER,
+    quota_messages INTEGER,
+    retention_days INTEGER,
+    pop_delete_policy TEXT,
+    created_at INTEGER NOT NULL
+  );
+
+  -- Charged in the same transaction as every insert/delete, so quota checks never SUM.
+  CREATE TABLE quota_usage (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    messages INTEGER NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE mailboxes (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    special_use TEXT,
+    uid_validity INTEGER NOT NULL,
+    uid_next INTEGER NOT NULL DEFAULT 1,
+    highest_modseq INTEGER NOT NULL DEFAULT 1,
+    first_recent_uid INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account_id, name)
+  );
+
+  -- By name, not mailbox id: IMAP keeps subscriptions for names that do not exist.
+  CREATE TABLE subscriptions (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (account_id, name)
+  ) WITHOUT ROWID;
+
+  -- Ingest metadata is a function of the bytes, so it is keyed by blob and shared by every copy.
+  CREATE TABLE message_meta (
+    blob_id TEXT PRIMARY KEY,
+    envelope TEXT NOT NULL,
+    body_structure TEXT NOT NULL,
+    body TEXT NOT NULL,
+    structure TEXT NOT NULL,
+    preview TEXT NOT NULL,
+    sent_date INTEGER,
+    header_text TEXT NOT NULL,
+    body_text TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Clustered by (mailbox, uid): index reads and UID ranges are one b-tree range scan.
+  -- flags: bit set of system flags (see flags.ts); keywords: space-separated.
+  CREATE TABLE messages (
+    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    flags INTEGER NOT NULL DEFAULT 0,
+    keywords TEXT NOT NULL DEFAULT '',
+    internal_date INTEGER NOT NULL,
+    save_date INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    blob_id TEXT NOT NULL,
+    pop_hidden INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (mailbox_id, uid)
+  ) WITHOUT ROWID;
+  CREATE INDEX messages_by_modseq ON messages (mailbox_id, modseq);
+  CREATE INDEX messages_by_blob ON messages (blob_id);
+
+  -- QRESYNC VANISHED (RFC 7162 3.2.10).
+  CREATE TABLE expunged (
+    mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    PRIMARY KEY (mailbox_id, uid)
+  ) WITHOUT ROWID;
+  CREATE INDEX expunged_by_modseq ON expunged (mailbox_id, modseq);
+
+  -- Store-wide counters (e.g. the last UIDVALIDITY handed out).
+  CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`Database schema version ${current} is newer than this Postyard (${SCHEMA_VERSION})`);
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The SQLite Store: reads run directly (better-sqlite3 is synchronous, reads never wait for writes in
+ * WAL mode); every write is a job for the group committer, so concurrent appends and deliveries share
+ * one transaction and one fsync, and nothing resolves before its COMMIT.
+ */
+import type Database from 'better-sqlite3';
+import type { ChangeBus } from '../../bus/bus.js';
+import { TempError, toMailError } from '../../lib/errors.js';
+import { FileBlobStore } from '../blobs.js';
+import {
+  type Account,
+  type AccountSettings,
+  type AppendRequest,
+  type AppendResult,
+  type ChangesSince,
+  type CopyResult,
+  DEFAULT_MAILBOXES,
+  type DeliverOutcome,
+  type DeliverRequest,
+  type IntegrityReport,
+  type Mailbox,
+  type MailboxIndex,
+  type MailboxStatus,
+  type MessageRecord,
+  type MessageWithMeta,
+  type QuotaUsage,
+  type SpecialUse,
+  type Store,
+  type StoreFlagsRequest,
+  type StoreFlagsResult,
+  type StoreOptions,
+} from '../store.js';
+import { AccountRepo } from './accounts.js';
+import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
+import { openDatabase } from './database.js';
+import { Maintenance } from './maintenance.js';
+import { MailboxWriter } from './mailbox-writes.js';
+import { MailboxRepo } from './mailboxes.js';
+import { MessageWriter } from './message-writes.js';
+import { MessageReader } from './messages.js';
+import { toMailbox } from './rows.js';
+
+export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
+  return new SqliteStore(openDatabase(options.dataDir), new FileBlobStore(options.dataDir), options.bus);
+}
+
+export class SqliteStore implements Store {
+  private readonly accounts: AccountRepo;
+  private readonly mailboxes: MailboxRepo;
+  private readonly reader: MessageReader;
+  private readonly messageWriter: MessageWriter;
+  private readonly mailboxWriter: MailboxWriter;
+  private readonly committer: GroupCommitter;
+  private readonly maintenance: Maintenance;
+  private readonly snapshot: <T>(read: () => T) => T;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly blobs: FileBlobStore,
+    bus?: ChangeBus,
+  ) {
+    this.accounts = new AccountRepo(db);
+    this.mailboxes = new MailboxRepo(db);
+    this.reader = new MessageReader(db);
+    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader);
+    this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
+    this.committer = new GroupCommitter(db, bus);
+    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
+    const readTransaction = db.transaction((read: () => unknown) => read());
+    this.snapshot = <T>(read: () => T) => readTransaction(read) as T;
+  }
+
+  /** Commit counters, for tests and diagnostics (group commit batches several jobs per commit). */
+  commitStats(): Readonly<CommitStats> {
+    return { ...this.committer.stats };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.committer.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  // Accounts --------------------------------------------------------------------------------
+
+  createAccount(login: string, passwordHash: string, settings: AccountSettings = {}): Promise<Account> {
+    return this.write((ctx) => {
+      const account = this.accounts.insert(login, passwordHash, settings, Date.now());
+      for (const { name, specialUse } of DEFAULT_MAILBOXES) {
+        this.mailboxWriter.create(account.id, name, specialUse, ctx);
+        this.mailboxes.setSubscribed(account.id, name, true);
+      }
+      return account;
+    });
+  }
+
+  getAccount(login: string): Promise<Account | null> {
+    return this.read(() => this.accounts.byLogin(login));
+  }
+
+  getAccountById(id: number): Promise<Account | null> {
+    return this.read(() => this.accounts.byId(id));
+  }
+
+  listAccounts(): Promise<Account[]> {
+    return this.read(() => this.accounts.list());
+  }
+
+  async deleteAccount(login: string): Promise<void> {
+    await this.write((ctx) => {
+      const account = this.accounts.mustGetByLogin(login);
+      for (const mailbox of this.mailboxes.list(account.id)) {
+        ctx.touch(account.id, mailbox.id, mailbox.highestModseq + 1, true);
+      }
+      this.accounts.remove(login);
+    });
+  }
+
+  getPasswordHash(login: string): Promise<{ account: Account; passwordHash: string } | null> {
+    return this.read(() => this.accounts.passwordHash(login));
+  }
+
+  async setPasswordHash(login: string, passwordHash: string): Promise<void> {
+    await this.write(() => this.accounts.setPasswordHash(login, passwordHash));
+  }
+
+  updateAccount(login: string, settings: AccountSettings): Promise<Account> {
+    return this.write(() => this.accounts.update(login, settings));
+  }
+
+  getQuotaUsage(accountId: number): Promise<QuotaUsage> {
+    return this.read(() => this.accounts.usage(accountId));
+  }
+
+  // Mailboxes -------------------------------------------------------------------------------
+
+  listMailboxes(accountId: number): Promise<Mailbox[]> {
+    return this.read(() => this.mailboxes.list(accountId));
+  }
+
+  getMailbox(accountId: number, name: string): Promise<Mailbox | null> {
+    return this.read(() => this.mailboxes.byName(accountId, name));
+  }
+
+  getMailboxById(mailboxId: number): Promise<Mailbox | null> {
+    return this.read(() => this.mailboxes.byId(mailboxId));
+  }
+
+  mailboxStatus(mailboxId: number): Promise<MailboxStatus> {
+    return this.read(() => {
+      const row = this.mailboxes.row(mailboxId);
+      const counts = this.reader.status(mailboxId, row.first_recent_uid);
+      return {
+        ...toMailbox(row),
+        messages: counts.messages,
+        unseen: counts.unseen,
+        deleted: counts.deleted,
+        size: counts.size,
+        recent: counts.recent,
+        firstUnseenUid: counts.first_unseen,
+      };
+    });
+  }
+
+  createMailbox(
+    accountId: number,
+    name: string,
+    options?: { specialUse?: SpecialUse | null },
+  ): Promise<Mailbox> {
+    return this.write((ctx) => this.mailboxWriter.create(accountId, name, options?.specialUse ?? null, ctx));
+  }
+
+  async deleteMailbox(accountId: number, name: string): Promise<void> {
+    await this.write((ctx) => this.mailboxWriter.delete(accountId, name, ctx));
+  }
+
+  async renameMailbox(accountId: number, oldName: string, newName: string): Promise<void> {
+    await this.write((ctx) => this.mailboxWriter.rename(accountId, oldName, newName, ctx));
+  }
+
+  async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
+    await this.write(() => {
+      this.accounts.mustGetById(accountId);
+      this.mailboxes.setSubscribed(accountId, name, subscribed);
+    });
+  }
+
+  listSubscriptions(accountId: number): Promise<string[]> {
+    return this.read(() => this.mailboxes.subscriptions(accountId));
+  }
+
+  // Messages --------------------------------------------------------------------------------
+
+  getIndex(mailboxId: number): Promise<MailboxIndex> {
+    return this.read(() => ({
+      mailbox: toMailbox(this.mailboxes.row(mailboxId)),
+      uids: this.reader.uids(mailboxId),
+    }));
+  }
+
+  getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
+    return this.read(() => this.reader.messages(mailboxId, uids));
+  }
+
+  getMessagesWithMeta(mailboxId: number, uids: readonly number[]): Promise<MessageWithMeta[]> {
+    return this.read(() => this.reader.messagesWithMeta(mailboxId, uids));
+  }
+
+  changesSince(mailboxId: number, modseq: number): Promise<ChangesSince> {
+    return this.read(() => ({
+      highestModseq: this.mailboxes.row(mailboxId).highest_modseq,
+      changed: this.reader.changedSince(mailboxId, modseq),
+      expunged: this.reader.expungedSince(mailboxId, modseq),
+    }));
+  }
+
+  append(request: AppendRequest): Promise<AppendResult> {
+    return this.write((ctx) => this.messageWriter.append(request, ctx));
+  }
+
+  /** One job per recipient, queued together: one commit, and one recipient's failure stays its own. */
+  deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
+    return Promise.all(
+      request.recipients.map((recipient) =>
+        this.write((ctx) => {
+          const name = recipient.mailbox ?? 'INBOX';
+          this.accounts.mustGetById(recipient.accountId);
+          const mailbox = this.mailboxes.mustGetByName(recipient.accountId, name);
+          return this.messageWriter.append(
+            {
+              accountId: recipient.accountId,
+              mailboxId: mailbox.id,
+              blob: request.blob,
+              meta: request.meta,
+              flags: recipient.flags,
+              internalDate: request.internalDate,
+            },
+            ctx,
+          );
+        }).then(
+          (result): DeliverOutcome => ({ ok: true, result }),
+          (error: unknown): DeliverOutcome => ({ ok: false, error: toMailError(error) }),
+        ),
+      ),
+    );
+  }
+
+  storeFlags(request: StoreFlagsRequest): Promise<StoreFlagsResult> {
+    return this.write((ctx) => this.messageWriter.storeFlags(request, ctx));
+  }
+
+  copy(sourceMailboxId: number, uids: readonly number[], destMailboxId: number): Promise<CopyResult> {
+    return this.write((ctx) => this.messageWriter.copy(sourceMailboxId, uids, destMailboxId, false, ctx));
+  }
+
+  move(sourceMailboxId: number, uids: readonly number[], destMailboxId: number): Promise<CopyResult> {
+    return this.write((ctx) => this.messageWriter.copy(sourceMailboxId, uids, destMailboxId, true, ctx));
+  }
+
+  expunge(mailboxId: number, options: { uids?: readonly number[]; force?: boolean } = {}): Promise<number[]> {
+    return this.write((ctx) => this.messageWriter.expunge(mailboxId, options, ctx));
+  }
+
+  async setPopHidden(mailboxId: number, uids: readonly number[]): Promise<void> {
+    await this.write(() => this.messageWriter.setPopHidden(mailboxId, uids));
+  }
+
+  claimRecent(mailboxId: number): Promise<number[]> {
+    return this.write(() => this.messageWriter.claimRecent(mailboxId));
+  }
+
+  // Maintenance -----------------------------------------------------------------------------
+
+  applyRetention(now: Date = new Date()): Promise<number> {
+    this.assertOpen();
+    return this.maintenance.applyRetention(now);
+  }
+
+  collectGarbage(options?: { graceMs?: number }): Promise<number> {
+    this.assertOpen();
+    return this.maintenance.collectGarbage(options?.graceMs);
+  }
+
+  checkIntegrity(options?: { repair?: boolean }): Promise<IntegrityReport> {
+    this.assertOpen();
+    return this.maintenance.checkIntegrity(options?.repair ?? false);
+  }
+
+  // -----------------------------------------------------------------------------------------
+
+  private read<T>(read: () => T): Promise<T> {
+    try {
+      this.assertOpen();
+      return Promise.resolve(this.snapshot(read));
+    } catch (err) {
+      return Promise.reject(toMailError(err));
+    }
+  }
+
+  private write<T>(job: WriteJob<T>): Promise<T> {
+    try {
+      this.assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.committer.submit(job);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TempError('Store is closed');
+  }
+}
