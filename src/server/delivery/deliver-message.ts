@@ -85,6 +85,7 @@ export async function deliverMessage(ctx: DeliveryContext, req: DeliveryRequest)
     const outcome = stored.get(account.id)!;
     if (outcome.ok) return { recipient, ok: true, account, result: outcome.result };
     const error = toMailError(outcome.error);
+    if (error.code !== 'OVER_QUOTA' && error.code !== 'NOT_FOUND') logFailure(log, 'store refused a recipient', error);
     // The account vanished between RCPT and commit: it is an unknown user now.
     if (error.code === 'NOT_FOUND') return unknown(recipient);
     return failed(recipient, error);
