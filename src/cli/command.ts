@@ -44,7 +44,7 @@ export function parseCommandArgs<O extends Options>(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (usage: postyard ${command.usage})`);
+    throw new UsageError(`${shortParseError(err as Error)} (usage: postyard ${command.usage})`);
   }
   if (parsed.positionals.length < positionals.length) {
     const missing = positionals.slice(parsed.positionals.length).join(' ');
@@ -55,4 +55,11 @@ export function parseCommandArgs<O extends Options>(
     throw new UsageError(`unexpected argument '${extra}' (usage: postyard ${command.usage})`);
   }
   return parsed;
+}
+
+/** node:util's messages are long and explain '--'; keep the part that says what is wrong. */
+function shortParseError(err: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(err.message);
+  if (unknown) return `unknown option '${unknown[1]}'`;
+  return err.message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
 }

@@ -1,0 +1,60 @@
+/**
+ * Running the compiled CLI as a child process (`node bin/postyard.js ...`), as a user would, against a
+ * temporary data directory.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root: this file runs from dist/test/cli/. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'postyard.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Every listener on a free port (0) so tests never collide with a running server or each other. */
+export const FREE_PORTS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'lmtp'].flatMap((n) => ['--port', `${n}=0`]);
+
+export function runCli(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, POSTYARD_DEBUG: '', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A fresh temporary directory; `dataDir` inside it does not exist yet (like a first run). */
+export function tempRoot(t: { after(fn: () => void): void }): { root: string; dataDir: string } {
+  const root = mkdtempSync(join(tmpdir(), 'postyard-cli-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  return { root, dataDir: join(root, 'data') };
+}
+
+/** `init` with free ports; returns the data dir. */
+export async function initData(t: { after(fn: () => void): void }): Promise<string> {
+  const { dataDir } = tempRoot(t);
+  const result = await runCli(['init', '--data', dataDir, '--hostname', 'mail.test', ...FREE_PORTS]);
+  if (result.code !== 0) throw new Error(`init failed: ${result.stderr}`);
+  return dataDir;
+}
+
+/** No line of a Node stack trace in `text`. */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+:\d+:\d+\)?$/m.test(text);
+}
