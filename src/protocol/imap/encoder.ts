@@ -1,0 +1,208 @@
+/**
+ * IMAP response encoder (RFC 9051 §7, §9): strings as atom/quoted/literal, NIL, lists, response
+ * codes, status lines and untagged data. Everything returns JS strings (cheap concatenation); the
+ * session writes them with `Buffer.from(s, 'utf8')` and literal sizes are counted in UTF-8 bytes.
+ */
+import type { ListData, ResponseCode, TaggedStatus, UntaggedData, UntaggedStatus } from './response.js';
+import { mailboxNameToWire } from './mailbox-name.js';
+
+export interface EncodeOptions {
+  /** The session accepts UTF-8 in quoted strings (IMAP4rev2 enabled or UTF8=ACCEPT). */
+  readonly utf8: boolean;
+}
+
+const REV1: EncodeOptions = { utf8: false };
+/** Longer strings go out as literals: some clients cap quoted-string length. */
+const MAX_QUOTED = 1024;
+
+/** 0: literal needed, 1: quotable as is, 2: quotable with escapes. 8-bit is handled separately. */
+function quotability(value: string, utf8: boolean): 0 | 1 | 2 {
+  if (value.length > MAX_QUOTED) return 0;
+  let result: 1 | 2 = 1;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return 0; // CR, LF, NUL and other controls need a literal
+    if (c === 0x22 || c === 0x5c) result = 2;
+    else if (c > 0x7f && !utf8) return 0;
+  }
+  return result;
+}
+
+/** A literal `{n}\r\n` + value (n in UTF-8 bytes). */
+export function encodeLiteral(value: string): string {
+  return `{${Buffer.byteLength(value, 'utf8')}}\r\n${value}`;
+}
+
+/** `string` (quoted or literal) for any text (RFC 9051 §4.3). */
+export function encodeString(value: string, options: EncodeOptions = REV1): string {
+  const q = quotability(value, options.utf8);
+  if (q === 1) return `"${value}"`;
+  if (q === 2) return `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return encodeLiteral(value);
+}
+
+/** `nstring`: NIL for null. */
+export function encodeNString(value: string | null | undefined, options: EncodeOptions = REV1): string {
+  return value === null || value === undefined ? 'NIL' : encodeString(value, options);
+}
+
+const ATOM_SPECIAL = /[\x00-\x20\x7f-\uffff(){%*"\\\]]/;
+
+/** `astring`: a bare atom when possible (not NIL, which would read as nil), else a string. */
+export function encodeAstring(value: string, options: EncodeOptions = REV1): string {
+  if (value.length > 0 && value.length <= 256 && !ATOM_SPECIAL.test(value) && value.toUpperCase() !== 'NIL') {
+    return value;
+  }
+  return encodeString(value, options);
+}
+
+/** A parenthesised list of already-encoded items. */
+export function encodeList(items: readonly string[]): string {
+  return `(${items.join(' ')})`;
+}
+
+/** `(\Seen $Forwarded)`: flags are atoms (or `\*`); anything else is dropped defensively. */
+export function encodeFlags(flags: readonly string[]): string {
+  let out = '(';
+  let first = true;
+  for (const f of flags) {
+    if (!isFlagText(f)) continue;
+    out += first ? f : ` ${f}`;
+    first = false;
+  }
+  return `${out})`;
+}
+
+const FLAG_TEXT = /^\\?[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
+function isFlagText(flag: string): boolean {
+  return flag === '\\*' || FLAG_TEXT.test(flag);
+}
+
+/** Mailbox name for responses: modified UTF-7 for rev1 sessions, UTF-8 otherwise; always a string. */
+export function encodeMailboxName(name: string, options: EncodeOptions = REV1): string {
+  return encodeString(mailboxNameToWire(name, options), options);
+}
+
+/** `[CODE args]` without the trailing space (RFC 9051 §7.1). */
+export function encodeResponseCode(code: ResponseCode): string {
+  switch (code.code) {
+    case 'APPENDUID':
+      return `[APPENDUID ${code.uidValidity} ${code.uids}]`;
+    case 'COPYUID':
+      return `[COPYUID ${code.uidValidity} ${code.source} ${code.dest}]`;
+    case 'BADCHARSET':
+      return code.charsets && code.charsets.length > 0
+        ? `[BADCHARSET ${encodeList(code.charsets.map((c) => encodeAstring(c)))}]`
+        : '[BADCHARSET]';
+    case 'CAPABILITY':
+      return `[CAPABILITY ${code.capabilities.join(' ')}]`;
+    case 'HIGHESTMODSEQ':
+      return `[HIGHESTMODSEQ ${code.modseq}]`;
+    case 'MODIFIED':
+      return `[MODIFIED ${code.set}]`;
+    case 'PERMANENTFLAGS':
+      return `[PERMANENTFLAGS ${encodeFlags(code.flags)}]`;
+    case 'UIDNEXT':
+      return `[UIDNEXT ${code.uid}]`;
+    case 'UIDVALIDITY':
+      return `[UIDVALIDITY ${code.uidValidity}]`;
+    case 'UNSEEN':
+      return `[UNSEEN ${code.seq}]`;
+    default:
+      return `[${code.code}]`;
+  }
+}
+
+/** Response text: one line, no CR/LF/NUL; never starts with "[" (it would read as a code). */
+export function sanitizeText(text: string): string {
+  let out = text.replace(/[\x00\r\n]+/g, ' ');
+  if (out.length === 0) out = 'Done';
+  else if (out.charCodeAt(0) === 0x5b) out = `(${out.slice(1)}`;
+  return out;
+}
+
+function respText(code: ResponseCode | undefined, text: string): string {
+  const t = sanitizeText(text);
+  return code ? `${encodeResponseCode(code)} ${t}` : t;
+}
+
+/** `tag OK [code] text\r\n` */
+export function encodeTagged(status: TaggedStatus): string {
+  return `${status.tag} ${status.status} ${respText(status.code, status.text)}\r\n`;
+}
+
+/** `* OK [code] text\r\n`, `* BYE ...`, `* PREAUTH ...` */
+export function encodeUntaggedStatus(status: UntaggedStatus): string {
+  return `* ${status.status} ${respText(status.code, status.text)}\r\n`;
+}
+
+/** `+ text\r\n` (RFC 9051 §7.5); `text` may be base64 for SASL. */
+export function encodeContinuation(text = 'Ready'): string {
+  return `+ ${text.replace(/[\r\n]/g, '')}\r\n`;
+}
+
+function encodeListData(type: 'LIST' | 'LSUB', data: ListData, options: EncodeOptions): string {
+  let out = `* ${type} ${encodeFlags(data.attributes)} ${data.delimiter === null ? 'NIL' : encodeString(data.delimiter)} `;
+  out += encodeMailboxName(data.mailbox, options);
+  const ext: string[] = [];
+  if (data.childInfo && data.childInfo.length > 0) {
+    ext.push(`"CHILDINFO" ${encodeList(data.childInfo.map((c) => encodeString(c)))}`);
+  }
+  if (data.oldName !== undefined) ext.push(`"OLDNAME" (${encodeMailboxName(data.oldName, options)})`);
+  if (ext.length > 0) out += ` (${ext.join(' ')})`;
+  return `${out}\r\n`;
+}
+
+/** One untagged data response, CRLF included. */
+export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1): string {
+  switch (data.type) {
+    case 'CAPABILITY':
+    case 'ENABLED':
+      return `* ${data.type}${data.capabilities.map((c) => ` ${c}`).join('')}\r\n`;
+    case 'EXISTS':
+    case 'RECENT':
+      return `* ${data.count} ${data.type}\r\n`;
+    case 'EXPUNGE':
+      return `* ${data.seq} EXPUNGE\r\n`;
+    case 'VANISHED':
+      return `* VANISHED ${data.earlier ? '(EARLIER) ' : ''}${data.uids}\r\n`;
+    case 'FLAGS':
+      return `* FLAGS ${encodeFlags(data.flags)}\r\n`;
+    case 'LIST':
+    case 'LSUB':
+      return encodeListData(data.type, data, options);
+    case 'STATUS':
+      return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => `${k} ${v}`).join(' ')})\r\n`;
+    case 'SEARCH': {
+      let out = '* SEARCH';
+      for (const n of data.numbers) out += ` ${n}`;
+      if (data.modseq !== undefined) out += ` (MODSEQ ${data.modseq})`;
+      return `${out}\r\n`;
+    }
+    case 'ESEARCH': {
+      let out = '* ESEARCH';
+      if (data.tag !== undefined) out += ` (TAG ${encodeString(data.tag)})`;
+      if (data.uid) out += ' UID';
+      if (data.min !== undefined) out += ` MIN ${data.min}`;
+      if (data.max !== undefined) out += ` MAX ${data.max}`;
+      if (data.all !== undefined && data.all.length > 0) out += ` ALL ${data.all}`;
+      if (data.count !== undefined) out += ` COUNT ${data.count}`;
+      if (data.modseq !== undefined) out += ` MODSEQ ${data.modseq}`;
+      return `${out}\r\n`;
+    }
+    case 'NAMESPACE': {
+      const ns = (descrs: typeof data.personal) => {
+        if (descrs === null) return 'NIL';
+        const items = descrs.map((d) => {
+          const delimiter = d.delimiter === null ? 'NIL' : encodeString(d.delimiter);
+          return `(${encodeString(mailboxNameToWire(d.prefix, options), options)} ${delimiter})`;
+        });
+        return `(${items.join('')})`;
+      };
+      return `* NAMESPACE ${ns(data.personal)} ${ns(data.otherUsers)} ${ns(data.shared)}\r\n`;
+    }
+    case 'ID':
+      if (data.params === null) return '* ID NIL\r\n';
+      return `* ID (${data.params.map(([k, v]) => `${encodeString(k)} ${encodeNString(v)}`).join(' ')})\r\n`;
+  }
+}
