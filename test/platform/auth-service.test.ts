@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import pino from 'pino';
+import { defaultConfig, mergeConfig } from '../../src/config/config.js';
+import { createRootLogger, REDACT_PATHS, silentLogger } from '../../src/lib/log.js';
+import type { AuthRequest } from '../../src/server/auth/auth.js';
+import { hashPassword, isPasswordHash, verifyPassword } from '../../src/server/auth/password.js';
+import { createAuthService } from '../../src/server/auth/service.js';
+import type { Account, Store } from '../../src/store/store.js';
+
+const FAST = { N: 1024, r: 8, p: 1 };
+
+function fakeStore() {
+  const users = new Map<string, { account: Account; passwordHash: string }>();
+  let failing = false;
+  const store = {
+    async getPasswordHash(login: string) {
+      if (failing) throw new Error('database is locked');
+      return users.get(login) ?? null;
+    },
+  } as unknown as Store;
+  return {
+    store,
+    add(login: string, passwordHash: string) {
+      const account: Account = {
+        id: users.size + 1,
+        login,
+        quotaBytes: null,
+        quotaMessages: null,
+        retentionDays: null,
+        popDeletePolicy: null,
+        createdAt: new Date(),
+      };
+      users.set(login, { account, passwordHash });
+      return account;
+    },
+    fail(on: boolean) {
+      failing = on;
+    },
+  };
+}
+
+function fakeClock() {
+  const clock = { t: 5_000_000, now: () => clock.t };
+  return clock;
+}
+
+const req = (login: string, password: string, remoteAddress = '192.0.2.1'): AuthRequest => ({
+  login,
+  password,
+  remoteAddress,
+  protocol: 'imap',
+});
+
+describe('password hashing', () => {
+  test('scrypt hash format, verify, and rejection of malformed hashes', async () => {
+    const hash = await hashPassword('correct horse');
+    assert.match(hash, /^\$scrypt\$N=16384,r=8,p=1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    assert.equal(isPasswordHash(hash), true);
+    assert.equal(await verifyPassword('correct horse', hash), true);
+    assert.equal(await verifyPassword('correct horsE', hash), false);
+    assert.notEqual(await hashPassword('correct horse'), hash, 'salted');
+    for (const bad of ['', 'plain', '$scrypt$N=3,r=8,p=1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==', `${hash}$x`, '$scrypt$N=2097152,r=8,p=1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==']) {
+      assert.equal(await verifyPassword('x', bad), false, bad);
+      assert.equal(isPasswordHash(bad), false);
+    }
+  });
+
+  test('hashing runs off the event loop (timers keep firing during many hashes)', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => hashPassword(`pw${i}`)));
+    const elapsed = Date.now() - started;
+    clearInterval(timer);
+    assert.ok(ticks >= Math.floor(elapsed / 5 / 3), `event loop stayed responsive: ${ticks} ticks in ${elapsed} ms`);
+  });
+});
+
+describe('auth service', () => {
+  test('authenticates, normalises the login, rejects wrong and unknown', async () => {
+    const s = fakeStore();
+    const auth = createAuthService(s.store, defaultConfig('/tmp'), silentLogger(), { scrypt: FAST, sleep: async () => {} });
+    const account = s.add('alice@example.com', await auth.hashPassword('pw'));
+    const ok = await auth.authenticate(req(' Alice@Example.COM ', 'pw'));
+    assert.deepEqual(ok, { ok: true, account });
+    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'PW')), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await auth.authenticate(req('bob@example.com', 'pw')), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await auth.authenticate(req('', 'pw')), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'x'.repeat(5000))), { ok: false, reason: 'invalid' });
+  });
+
+  test('a store failure is temporary, not a wrong password', async () => {
+    const s = fakeStore();
+    const auth = createAuthService(s.store, defaultConfig('/tmp'), silentLogger(), { scrypt: FAST });
+    s.fail(true);
+    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'pw')), { ok: false, reason: 'temporary' });
+    assert.equal(auth.throttle.failures('ip', '192.0.2.1'), 0, 'no penalty for our own failure');
+  });
+
+  test('the cache skips scrypt for repeated logins and follows password changes', async () => {
+    const s = fakeStore();
+    const auth = createAuthService(s.store, defaultConfig('/tmp'), silentLogger());
+    s.add('alice@example.com', await auth.hashPassword('pw'));
+    let t = performance.now();
+    assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
+    const first = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < 100; i++) assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
+    const cachedEach = (performance.now() - t) / 100;
+    assert.equal(auth.cache.entryCount, 1);
+    assert.ok(cachedEach < first / 5, `cached login ${cachedEach.toFixed(3)} ms vs first ${first.toFixed(1)} ms`);
+
+    // Another process (the CLI) changes the hash: the cached verification no longer counts.
+    s.add('alice@example.com', await auth.hashPassword('new'));
+    assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, false);
+    assert.equal((await auth.authenticate(req('alice@example.com', 'new'))).ok, true);
+    auth.invalidate('ALICE@example.com');
+    assert.equal(auth.cache.entryCount, 0);
+  });
+
+  test('throttling: growing delay, block after maxAuthFailures (even with the right password), expiry, reset on success', async () => {
+    const s = fakeStore();
+    const clock = fakeClock();
+    const sleeps: number[] = [];
+    const config = mergeConfig(defaultConfig('/tmp'), { limits: { maxAuthFailures: 3, authBlockSeconds: 60 } });
+    const auth = createAuthService(s.store, config, silentLogger(), {
+      scrypt: FAST,
+      clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    s.add('alice@example.com', await auth.hashPassword('pw'));
+
+    for (let i = 0; i < 2; i++) assert.equal((await auth.authenticate(req('alice@example.com', 'bad'))).ok, false);
+    assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true, 'below the limit');
+    assert.equal(auth.throttle.failures('login', 'alice@example.com'), 0, 'success reset the account');
+    assert.equal(auth.throttle.failures('ip', '192.0.2.1'), 2, 'the IP counter stays');
+
+    assert.equal((await auth.authenticate(req('alice@example.com', 'bad'))).ok, false);
+    assert.deepEqual(sleeps, [100, 200, 400]);
+    const blocked = await auth.authenticate(req('alice@example.com', 'pw'));
+    assert.deepEqual(blocked, { ok: false, reason: 'blocked', retryAfterMs: 60_000 });
+    // Counters live in the service, not the connection: a "reconnect" from the same IP is still blocked.
+    assert.equal((await auth.authenticate(req('bob@example.com', 'x'))).ok, false);
+    clock.t += 60_000;
+    assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
+  });
+
+  test('failures are logged with login and address, never the password', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const log = pino({ level: 'debug', redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } }, sink);
+    const s = fakeStore();
+    const auth = createAuthService(s.store, defaultConfig('/tmp'), log, { scrypt: FAST, sleep: async () => {} });
+    s.add('alice@example.com', await auth.hashPassword('Sup3rSecret!'));
+    await auth.authenticate(req('alice@example.com', 'Wr0ngSecret!'));
+    await auth.authenticate(req('alice@example.com', 'Sup3rSecret!'));
+    log.info({ password: 'Sup3rSecret!', request: { password: 'Sup3rSecret!' } }, 'careless');
+    const text = lines.join('');
+    assert.match(text, /authentication failed/);
+    assert.match(text, /"login":"alice@example.com"/);
+    assert.match(text, /"remoteAddress":"192.0.2.1"/);
+    assert.doesNotMatch(text, /Sup3rSecret|Wr0ngSecret/);
+    assert.match(text, /\[redacted\]/);
+  });
+
+  test('createRootLogger applies the same redaction', () => {
+    const log = createRootLogger({ level: 'silent' });
+    assert.equal(log.level, 'silent');
+  });
+});

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { ConfigError } from '../../src/lib/errors.js';
+import {
+  acceptTls,
+  createTlsProvider,
+  type FileTlsProvider,
+  generateSelfSigned,
+  upgradeToTls,
+} from '../../src/server/net/tls.js';
+import { connect } from '../helpers/net.js';
+
+let dir: string;
+let certA: { cert: string; key: string };
+let certB: { cert: string; key: string };
+const servers: Server[] = [];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'postyard-tls-'));
+  certA = await generateSelfSigned(join(dir, 'a'), 'a.example');
+  certB = await generateSelfSigned(join(dir, 'b'), 'b.example');
+});
+
+after(async () => {
+  for (const s of servers) s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A server that does implicit TLS through acceptTls and echoes lines as "ECHO <line>". */
+async function echoServer(provider: FileTlsProvider): Promise<number> {
+  const server = createServer((raw) => {
+    raw.on('error', () => {});
+    acceptTls(raw, provider).then(
+      (s) => {
+        s.on('data', (d) => s.write(`ECHO ${String(d)}`));
+      },
+      () => {},
+    );
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as { port: number }).port;
+}
+
+function peerCommonName(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+      const cn = s.getPeerCertificate().subject.CN;
+      s.end();
+      resolve(Array.isArray(cn) ? cn[0]! : cn);
+    });
+    s.once('error', reject);
+  });
+}
+
+describe('TLS provider', () => {
+  test('generateSelfSigned keeps existing files unless asked to overwrite', async () => {
+    const again = await generateSelfSigned(join(dir, 'a'), 'other.example');
+    assert.equal(again.created, false);
+    assert.equal(again.cert, certA.cert);
+  });
+
+  test('reload: new connections get the new certificate, existing connections stay up', async () => {
+    const live = join(dir, 'live');
+    await generateSelfSigned(live, 'a.example');
+    const files = { cert: join(live, 'tls/cert.pem'), key: join(live, 'tls/key.pem') };
+    const provider = createTlsProvider(files);
+    const port = await echoServer(provider);
+    assert.equal(await peerCommonName(port), 'a.example');
+
+    const existing = await connect(port, { tls: true });
+    existing.send('before');
+    assert.equal(await existing.readLine(), 'ECHO before');
+
+    await copyFile(certB.cert, files.cert);
+    await copyFile(certB.key, files.key);
+    await provider.reload();
+    assert.equal(await peerCommonName(port), 'b.example');
+
+    existing.send('after');
+    assert.equal(await existing.readLine(), 'ECHO after', 'old connection survived the reload');
+    await existing.close();
+  });
+
+  test('a broken reload keeps the old certificate and names the problem', async () => {
+    const live = join(dir, 'broken');
+    await generateSelfSigned(live, 'a.example');
+    const files = { cert: join(live, 'tls/cert.pem'), key: join(live, 'tls/key.pem') };
+    const provider = createTlsProvider(files);
+    const before = provider.context();
+    await copyFile(certB.key, files.key); // key no longer matches the certificate
+    await assert.rejects(provider.reload(), (err) => err instanceof ConfigError && /tls\.cert\/tls\.key/.test(err.message));
+    await writeFile(files.cert, 'not a pem');
+    await assert.rejects(provider.reload(), ConfigError);
+    assert.equal(provider.context(), before);
+    await assert.rejects(provider.reload({ cert: join(live, 'missing.pem'), key: files.key }), /tls\.cert file .* ENOENT/);
+  });
+
+  test('missing files at start: ConfigError pointing at init', () => {
+    assert.throws(
+      () => createTlsProvider({ cert: join(dir, 'nope.pem'), key: join(dir, 'nope.key') }),
+      /config: tls\.cert file .*nope\.pem cannot be read: ENOENT \(run "postyard init"/,
+    );
+  });
+
+  test('TLS 1.2 is the minimum', async () => {
+    const port = await echoServer(createTlsProvider(certA));
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () =>
+          resolve(s),
+        );
+        s.once('error', reject);
+      }),
+    );
+  });
+
+  test('a handshake that never comes times out and the socket is destroyed', async () => {
+    const provider = createTlsProvider(certA);
+    let outcome: Promise<unknown> = Promise.resolve();
+    let raw: Socket | undefined;
+    const server = createServer((s) => {
+      raw = s;
+      s.on('error', () => {});
+      outcome = acceptTls(s, provider, { timeoutMs: 100 });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const c = await connect((server.address() as { port: number }).port);
+    await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(outcome, /TLS handshake timed out/);
+    assert.equal(raw?.destroyed, true);
+    await c.waitClosed();
+  });
+});
+
+describe('STARTTLS injection defence', () => {
+  test('plaintext pipelined after STARTTLS never reaches the session after the upgrade', async () => {
+    const provider = createTlsProvider(certA);
+    const received: string[] = [];
+    let discardedWarning = false;
+    const log = { warn: () => (discardedWarning = true) } as never;
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.write('READY\r\n');
+      let buffer = '';
+      const onData = (chunk: Buffer) => {
+        buffer += chunk.toString('latin1');
+        const end = buffer.indexOf('\r\n');
+        if (end < 0) return;
+        const line = buffer.slice(0, end);
+        const rest = buffer.slice(end + 2);
+        if (line !== 'STARTTLS') return;
+        // Simulate input the session has not consumed yet: it is still in the socket's buffer.
+        socket.off('data', onData);
+        socket.pause();
+        if (rest) socket.unshift(Buffer.from(rest, 'latin1'));
+        socket.write('OK go ahead\r\n');
+        upgradeToTls(socket, provider, { log }).then((secure) => {
+          secure.on('data', (d: Buffer) => {
+            for (const l of d.toString().split('\r\n').filter(Boolean)) {
+              received.push(l);
+              secure.write(`GOT ${l}\r\n`);
+            }
+          });
+        });
+      };
+      socket.on('data', onData);
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const c = await connect((server.address() as { port: number }).port);
+    assert.equal(await c.readLine(), 'READY');
+    c.write('STARTTLS\r\nINJECTED COMMAND\r\n'); // one write: the attacker's plaintext rides along
+    assert.equal(await c.readLine(), 'OK go ahead');
+    await c.starttls();
+    c.send('HELLO OVER TLS');
+    assert.equal(await c.readLine(), 'GOT HELLO OVER TLS');
+    await c.close();
+    assert.deepEqual(received, ['HELLO OVER TLS']);
+    assert.equal(discardedWarning, true, 'the discard is logged');
+  });
+});
