@@ -1,5 +1,5 @@
 /** What `import` reads: an mbox file or a Maildir directory, as one stream of messages to append. */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { CliError, EX } from '../exit.js';
 import { isMaildir, listMaildir } from './maildir.js';
 import { readMbox } from './mbox.js';
@@ -28,7 +28,22 @@ export async function openSource(path: string): Promise<ImportSource> {
     const entries = await listMaildir(path);
     return { kind: 'Maildir', total: entries.length, messages: maildirMessages(entries) };
   }
+  if (!(await startsLikeMbox(path))) {
+    throw new CliError(`${path} is not an mbox file (it does not start with a "From " line)`, EX.DATAERR);
+  }
   return { kind: 'mbox', total: info.size, messages: mboxMessages(path) };
+}
+
+/** Checked up front so a wrong path fails before anything is imported. Empty files are fine (nothing to do). */
+async function startsLikeMbox(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.subarray(0, bytesRead).toString('latin1').replace(/^[\r\n]+/, '');
+    return head.length === 0 || head.startsWith('From ');
+  } finally {
+    await file.close();
+  }
 }
 
 async function* mboxMessages(path: string): AsyncGenerator<SourceMessage> {

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { initData, runCli } from './helpers.js';
+
+function blobFiles(dataDir: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        if (name !== 'tmp') walk(path);
+      } else found.push(path);
+    }
+  };
+  walk(join(dataDir, 'blobs'));
+  return found;
+}
+
+async function storeWithMail(t: { after(fn: () => void): void }): Promise<string> {
+  const dataDir = await initData(t);
+  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', dataDir], { input: 'pw\n' });
+  assert.equal(add.code, 0, add.stderr);
+  const mbox = join(dataDir, '..', 'three.mbox');
+  const message = (n: number) => `From a@b Mon Jan  1 00:00:0${n} 2024\nSubject: message ${n}\n\nbody ${n}\n\n`;
+  writeFileSync(mbox, message(1) + message(2) + message(3));
+  const imported = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(imported.code, 0, imported.stderr);
+  return dataDir;
+}
+
+test('doctor --check on a clean store exits 0', async (t) => {
+  const dataDir = await storeWithMail(t);
+  const result = await runCli(['doctor', '--check', '--data', dataDir]);
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^config ok {4}.*postyard\.json is valid$/m);
+  assert.match(result.stdout, /^cert {3}ok {4}.*valid until/m);
+  assert.match(result.stdout, /^store {2}ok {4}3 messages/m);
+  assert.match(result.stdout, /doctor: no problems found/);
+});
+
+test('doctor --check after a blob file is deleted exits non-zero and names the problem', async (t) => {
+  const dataDir = await storeWithMail(t);
+  const blobs = blobFiles(dataDir);
+  assert.equal(blobs.length, 3);
+  unlinkSync(blobs[0]!);
+  const result = await runCli(['doctor', '--check', '--data', dataDir]);
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /^store {2}FAIL {2}missing-blob: /m);
+  assert.match(result.stdout, /doctor: \d+ problems? found/);
+  // --repair cannot bring mail back; the problem remains and the exit code says so.
+  const repaired = await runCli(['doctor', '--repair', '--data', dataDir]);
+  assert.notEqual(repaired.code, 0);
+});
+
+test('doctor reports a port held by another process, a bad certificate and a broken config', async (t) => {
+  const dataDir = await initData(t);
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  const configFile = join(dataDir, 'postyard.json');
+  const config = JSON.parse(readFileSync(configFile, 'utf8'));
+  config.listeners.pop3.port = port;
+  writeFileSync(configFile, JSON.stringify(config));
+  writeFileSync(join(dataDir, 'tls', 'cert.pem'), 'not a certificate');
+
+  const result = await runCli(['doctor', '--data', dataDir]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, new RegExp(`^port   FAIL  pop3 127\\.0\\.0\\.1:${port} is in use by another process$`, 'm'));
+  assert.match(result.stdout, /^cert {3}FAIL {2}tls\.cert .* is not a readable PEM certificate/m);
+
+  config.listeners.pop3.colour = 'blue';
+  writeFileSync(configFile, JSON.stringify(config));
+  const broken = await runCli(['doctor', '--data', dataDir]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stdout, /^config FAIL {2}config: unknown key listeners\.pop3\.colour/m);
+});

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BIN, FREE_PORTS, ROOT, runCli, tempRoot } from './helpers.js';
+
+/** Resolves with the first data the server sends (its greeting), or rejects after `ms`. */
+function greeting(port: number, ms = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no greeting on port ${port}`));
+    }, ms);
+    socket.once('data', (data) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data.toString());
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+test('start on an empty data dir sets up, prints ports and the add-user hint, serves, stops on SIGTERM', async (t) => {
+  const { dataDir } = tempRoot(t);
+  const child = spawn(process.execPath, [BIN, 'start', '--data', dataDir, ...FREE_PORTS], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner in 20 s:\n${stdout}\n${stderr}`)), 20_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('Stop with Ctrl-C')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    exited.then(() => reject(new Error(`server exited early:\n${stdout}\n${stderr}`)));
+  });
+
+  assert.match(stdout, /First run: setting up /);
+  assert.ok(existsSync(join(dataDir, 'postyard.json')));
+  assert.ok(existsSync(join(dataDir, 'tls', 'cert.pem')));
+  assert.ok(stdout.includes(`config:      ${join(dataDir, 'postyard.json')}`), stdout);
+  assert.ok(stdout.includes(`data dir:    ${dataDir}`), stdout);
+  assert.ok(stdout.includes(`npx postyard user add you@example.com --data ${dataDir}`), stdout);
+  assert.match(stdout, /curl --user 'you@example\.com:YOUR-PASSWORD' imap:\/\/127\.0\.0\.1:\d+\//);
+
+  const port = (label: string) => {
+    const match = new RegExp(`^\\s+${label}\\s+127\\.0\\.0\\.1:(\\d+)`, 'm').exec(stdout);
+    assert.ok(match, `${label} port printed:\n${stdout}`);
+    return Number(match[1]);
+  };
+  assert.match(await greeting(port('IMAP')), /^\* (OK|BYE)/);
+  assert.match(await greeting(port('POP3')), /^(\+OK|-ERR)/);
+  assert.match(await greeting(port('LMTP')), /^220 /);
+  for (const label of ['IMAPS', 'POP3S', 'SMTP']) assert.ok(port(label) > 0);
+
+  // While it runs, a second server on the same data dir is refused.
+  const second = await runCli(['start', '--data', dataDir]);
+  assert.equal(second.code, 69);
+  assert.match(second.stderr, /already running/);
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  assert.equal(existsSync(join(dataDir, 'postyard.pid')), false);
+});

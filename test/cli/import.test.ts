@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/store.js';
+import { initData, ROOT, runCli } from './helpers.js';
+
+const GENERATOR = join(ROOT, 'test', 'cli', 'fixtures', 'gen-sample-mbox.py');
+
+async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openSqliteStore({ dataDir });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function addBob(dataDir: string): Promise<void> {
+  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', dataDir], { input: 'pw\n' });
+  assert.equal(add.code, 0, add.stderr);
+}
+
+test('import of a generated mbox: every message, From_ dates as INTERNALDATE, >From unquoted', async (t) => {
+  const dataDir = await initData(t);
+  await addBob(dataDir);
+  const mbox = join(dataDir, '..', 'sample.mbox');
+  execFileSync('python3', [GENERATOR, mbox, '50', '7'], { stdio: 'ignore' });
+
+  const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^imported 50 messages \(.+\) from mbox .* into bob@example\.com INBOX in .*; 0 skipped$/m);
+
+  const list = await runCli(['mailbox', 'list', 'bob@example.com', '--data', dataDir]);
+  assert.match(list.stdout, /INBOX\s+-\s+50\s+50\s/);
+
+  const text = readFileSync(mbox, 'latin1');
+  const firstFromLine = /^From \S+ (.+)$/m.exec(text)![1]!;
+  await withStore(dataDir, async (store) => {
+    const account = (await store.getAccount('bob@example.com'))!;
+    const inbox = (await store.getMailbox(account.id, 'INBOX'))!;
+    const index = await store.getIndex(inbox.id);
+    assert.equal(index.uids.length, 50);
+    const messages = await store.getMessages(inbox.id, [...index.uids]);
+    assert.equal(messages[0]!.internalDate.toISOString(), new Date(`${firstFromLine} UTC`).toISOString());
+    const bodies = await Promise.all(messages.map((m) => store.blobs.read(m.blobId)));
+    const all = Buffer.concat(bodies).toString('latin1');
+    assert.ok(!all.includes('\r\nFrom sender@example.com '), 'no From_ line inside a message');
+    if (text.includes('\n>From the desk')) {
+      assert.ok(all.includes('\r\nFrom the desk'), 'mboxrd quoting removed');
+      assert.ok(!all.includes('\r\n>From the desk'), 'no quoted line left');
+    }
+    assert.ok(bodies.every((b) => !/(?<!\r)\n/.test(b.toString('latin1'))), 'stored with CRLF line endings');
+  });
+});
+
+test('import of a Maildir keeps flags, keywords and mtime as INTERNALDATE', async (t) => {
+  const dataDir = await initData(t);
+  await addBob(dataDir);
+  const maildir = join(dataDir, '..', 'Maildir');
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+  writeFileSync(join(maildir, 'dovecot-keywords'), '0 $Important\n1 Work\n');
+  const files: Array<[string, number, string[]]> = [
+    ['cur/1700000001.M1P1.host:2,S', 1_700_000_001, ['\\Seen']],
+    ['cur/1700000002.M2P1.host,S=120:2,FRSa', 1_700_000_002, ['\\Answered', '\\Flagged', '\\Seen', '$Important']],
+    ['cur/1700000003.M3P1.host:2,DTb', 1_700_000_003, ['\\Deleted', '\\Draft', 'Work']],
+    ['new/1700000004.M4P1.host', 1_700_000_004, []],
+  ];
+  for (const [name, mtime, _flags] of files) {
+    const path = join(maildir, name);
+    writeFileSync(path, `From: a@example.org\nSubject: ${name}\n\nbody of ${name}\n`);
+    utimesSync(path, mtime, mtime);
+  }
+
+  const result = await runCli(['import', 'bob@example.com', 'Archive/old', maildir, '--data', dataDir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^imported 4 messages .* from Maildir .* into bob@example\.com Archive\/old .*; 0 skipped$/m);
+  assert.match(result.stderr, /created mailbox Archive\/old/);
+
+  await withStore(dataDir, async (store) => {
+    const account = (await store.getAccount('bob@example.com'))!;
+    const mailbox = (await store.getMailbox(account.id, 'Archive/old'))!;
+    const index = await store.getIndex(mailbox.id);
+    const messages = await store.getMessages(mailbox.id, [...index.uids]);
+    assert.equal(messages.length, 4);
+    messages.forEach((message, i) => {
+      const [name, mtime, flags] = files[i]!;
+      assert.deepEqual([...message.flags].sort(), [...flags].sort(), name);
+      assert.equal(message.internalDate.getTime(), mtime * 1000, name);
+    });
+  });
+});
+
+test('import skips messages over the size limit and says so', async (t) => {
+  const dataDir = await initData(t);
+  await addBob(dataDir);
+  const configFile = join(dataDir, 'postyard.json');
+  const config = JSON.parse(readFileSync(configFile, 'utf8'));
+  config.limits.maxMessageSize = 2048;
+  writeFileSync(configFile, JSON.stringify(config));
+  const mbox = join(dataDir, '..', 'mixed.mbox');
+  const small = 'From a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nhi\n\n';
+  const big = `From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n${`${'y'.repeat(70)}\n`.repeat(60)}`;
+  writeFileSync(mbox, `${small}${big}\n${small}`);
+
+  const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(result.code, 65);
+  assert.match(result.stderr, /message 2 skipped/);
+  assert.match(result.stdout, /imported 2 messages .*; 1 skipped/);
+});
+
+test('import errors: missing account, missing path, not an mbox', async (t) => {
+  const dataDir = await initData(t);
+  await addBob(dataDir);
+  const noUser = await runCli(['import', 'nobody@example.com', 'INBOX', '/nonexistent', '--data', dataDir]);
+  assert.equal(noUser.code, 67);
+  const noPath = await runCli(['import', 'bob@example.com', 'INBOX', join(dataDir, 'nope.mbox'), '--data', dataDir]);
+  assert.equal(noPath.code, 66);
+  assert.match(noPath.stderr, /^postyard: import: .*nope\.mbox does not exist$/m);
+  const notMbox = join(dataDir, '..', 'plain.txt');
+  writeFileSync(notMbox, 'Subject: hi\n\nnot an mbox\n');
+  const bad = await runCli(['import', 'bob@example.com', 'INBOX', notMbox, '--data', dataDir]);
+  assert.equal(bad.code, 65);
+  assert.match(bad.stderr, /not an mbox file/);
+});
