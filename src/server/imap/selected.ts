@@ -17,6 +17,8 @@ export interface SelectOptions {
   readOnly: boolean;
   /** IMAP4rev1 client (no ENABLE IMAP4rev2): \Recent and RECENT responses. */
   rev1: boolean;
+  /** Called after a change was queued (IDLE pushes it out at once). */
+  onChange?: () => void;
 }
 
 export class SelectedMailbox {
@@ -44,7 +46,11 @@ export class SelectedMailbox {
     this.rev1 = options.rev1;
     this.uids = index.uids();
     this.count = this.uids.length;
-    this.stopListening = index.listen((change) => this.queue(change));
+    const onChange = options.onChange;
+    this.stopListening = index.listen((change) => {
+      this.queue(change);
+      onChange?.();
+    });
   }
 
   close(): void {

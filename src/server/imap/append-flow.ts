@@ -1,0 +1,142 @@
+/**
+ * APPEND (RFC 9051 §6.3.12, RFC 3502 MULTIAPPEND, RFC 4315 APPENDUID, RFC 7889 APPENDLIMIT) as a flow
+ * of receiver events: each literal streams into ingestMessage (never held by the session), the
+ * messages are added when the command line ends.
+ */
+import { PassThrough } from 'node:stream';
+import { formatUidList } from '../../lib/seqset.js';
+import { limitsOf } from '../../lib/limits.js';
+import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
+import type { AppendMessageHead } from '../../protocol/imap/command.js';
+import type { AppendResult, Mailbox } from '../../store/store.js';
+import { type IngestedMessage, ingestMessage } from '../delivery/ingest.js';
+import type { Completion } from './command-spec.js';
+import type { ImapSession } from './session.js';
+
+interface Pending {
+  head: AppendMessageHead;
+  ingested: IngestedMessage;
+}
+
+export class AppendFlow {
+  private target: Mailbox | null = null;
+  private stream: PassThrough | null = null;
+  private ingesting: Promise<IngestedMessage> | null = null;
+  private head: AppendMessageHead | null = null;
+  private readonly ready: Pending[] = [];
+
+  constructor(
+    private readonly session: ImapSession,
+    readonly tag: string,
+    private readonly mailboxWire: string,
+  ) {}
+
+  /** Handles one event; returns the completion when the command is answered. */
+  async handle(event: ReceiverEvent): Promise<Completion | null> {
+    try {
+      switch (event.type) {
+        case 'appendBegin':
+          return await this.begin(event.message, event.sync);
+        case 'appendData':
+          await this.write(event.chunk);
+          return null;
+        case 'appendMessageEnd':
+          await this.endMessage();
+          return null;
+        case 'appendCommit':
+          return await this.commit();
+        default:
+          return null;
+      }
+    } catch (err) {
+      this.abort();
+      if (event.type !== 'appendCommit') this.session.receiver.abortAppend();
+      return this.session.failure(err, { missingTarget: true });
+    }
+  }
+
+  abort(): void {
+    this.stream?.destroy();
+    this.stream = null;
+    this.ingesting?.catch(() => {});
+  }
+
+  private async begin(head: AppendMessageHead, sync: boolean): Promise<Completion | null> {
+    const session = this.session;
+    if (!this.target) {
+      const name = session.mailboxFromWire(this.mailboxWire);
+      const mailbox = await session.store.getMailbox(session.requireAccount().id, name);
+      if (!mailbox) return this.refuse({ status: 'NO', code: { code: 'TRYCREATE' }, text: 'No such mailbox' });
+      this.target = mailbox;
+    }
+    const maxSize = limitsOf(session.ctx.config).maxMessageSize;
+    if (head.size > maxSize) return this.refuse({ status: 'NO', code: { code: 'TOOBIG' }, text: 'Message too big' });
+    const usage = await session.store.getQuotaUsage(session.requireAccount().id);
+    const overBytes = usage.limitBytes !== null && usage.bytes + head.size > usage.limitBytes;
+    const overCount = usage.limitMessages !== null && usage.messages + 1 > usage.limitMessages;
+    if (overBytes || overCount) {
+      return this.refuse({ status: 'NO', code: { code: 'OVERQUOTA' }, text: 'Quota exceeded' });
+    }
+    this.head = head;
+    this.stream = new PassThrough({ highWaterMark: 256 * 1024 });
+    this.ingesting = ingestMessage(session.store, this.stream, { maxSize });
+    this.ingesting.catch(() => {});
+    if (sync) session.writer.push('+ Ready for literal data\r\n');
+    return null;
+  }
+
+  private refuse(completion: Completion): Completion {
+    this.abort();
+    this.session.receiver.abortAppend();
+    return completion;
+  }
+
+  private async write(chunk: Buffer): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return;
+    if (!stream.write(Buffer.from(chunk))) {
+      await new Promise<void>((resolve, reject) => {
+        stream.once('drain', resolve);
+        stream.once('close', resolve);
+        this.ingesting?.catch(reject);
+      });
+    }
+  }
+
+  private async endMessage(): Promise<void> {
+    const stream = this.stream;
+    const ingesting = this.ingesting;
+    const head = this.head;
+    if (!stream || !ingesting || !head) return;
+    stream.end();
+    const ingested = await ingesting;
+    this.stream = null;
+    this.ingesting = null;
+    this.ready.push({ head, ingested });
+  }
+
+  private async commit(): Promise<Completion> {
+    const session = this.session;
+    const target = this.target;
+    if (!target) return { status: 'BAD', text: 'APPEND without a message' };
+    const results: AppendResult[] = [];
+    for (const { head, ingested } of this.ready) {
+      const flags = head.flags.filter((f) => f.toLowerCase() !== '\\recent');
+      results.push(
+        await session.store.append({
+          accountId: session.requireAccount().id,
+          mailboxId: target.id,
+          blob: ingested.blob,
+          meta: ingested.meta,
+          flags,
+          ...(head.date ? { internalDate: head.date } : {}),
+        }),
+      );
+    }
+    if (session.selected?.mailbox.id === target.id) await session.selected.index.catchUp(true);
+    const first = results[0];
+    if (!first) return { status: 'OK', text: 'APPEND completed' };
+    const uids = formatUidList(results.map((r) => r.uid));
+    return { status: 'OK', code: { code: 'APPENDUID', uidValidity: first.uidValidity, uids }, text: 'APPEND completed' };
+  }
+}

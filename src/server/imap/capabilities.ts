@@ -1,0 +1,37 @@
+/**
+ * CAPABILITY lists per connection state (RFC 9051 §6.1.1, §7.2.2). Before login the list depends on
+ * TLS: STARTTLS while plaintext, LOGINDISABLED and no AUTH= when plaintext auth is refused (issue 5).
+ */
+export interface CapabilityContext {
+  authenticated: boolean;
+  secure: boolean;
+  plaintextAuthAllowed: boolean;
+  appendLimit: number;
+}
+
+const BASE = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ENABLE', 'IDLE', 'ID'];
+
+const AFTER_LOGIN = [
+  'NAMESPACE',
+  'UNSELECT',
+  'UIDPLUS',
+  'MOVE',
+  'CHILDREN',
+  'LIST-EXTENDED',
+  'LIST-STATUS',
+  'SPECIAL-USE',
+  'ESEARCH',
+  'BINARY',
+  'STATUS=SIZE',
+];
+
+export function capabilities(c: CapabilityContext): string[] {
+  const list = [...BASE];
+  if (!c.authenticated) {
+    if (!c.secure) list.push('STARTTLS');
+    if (c.plaintextAuthAllowed) list.push('AUTH=PLAIN', 'AUTH=LOGIN');
+    else list.push('LOGINDISABLED');
+    return list;
+  }
+  return [...list, ...AFTER_LOGIN, `APPENDLIMIT=${c.appendLimit}`];
+}

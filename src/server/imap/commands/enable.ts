@@ -1,0 +1,16 @@
+/** ENABLE (RFC 5161, RFC 9051 §6.3.1): only IMAP4rev2 is enableable here. */
+import { type CommandSpec, done } from '../command-spec.js';
+
+export const enable: CommandSpec<'ENABLE'> = {
+  states: ['authenticated'],
+  async handle(session, _tag, command) {
+    const enabled: string[] = [];
+    if (command.capabilities.includes('IMAP4REV2')) {
+      if (!session.rev2) enabled.push('IMAP4rev2');
+      session.rev2 = true;
+      session.receiver.setUtf8(true);
+    }
+    session.untagged(`ENABLED${enabled.map((c) => ` ${c}`).join('')}`);
+    return done('ENABLE completed');
+  },
+};

@@ -1,0 +1,176 @@
+/**
+ * FETCH and UID FETCH (RFC 9051 §6.4.5, §7.5.2; RFC 3516 BINARY; rev1 RFC822 forms).
+ * ENVELOPE/BODYSTRUCTURE are column reads (encoded at ingest); bodies stream from blobs with
+ * backpressure, small ones are read whole and several are read ahead in parallel.
+ */
+import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
+import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import { formatImapDateTime } from '../../../lib/imap-date.js';
+import { type CommandSpec, SELECTED, done } from '../command-spec.js';
+import { type BodyPiece, bodyPieces } from '../fetch/body.js';
+import type { ImapSession } from '../session.js';
+import { nstring } from '../wire.js';
+
+const BATCH = 100;
+
+export const fetch: CommandSpec<'FETCH'> = {
+  states: SELECTED,
+  usesSequenceNumbers: (command) => !command.uid,
+  async handle(session, _tag, command) {
+    const selected = session.requireSelected();
+    let uids = command.uid
+      ? selected.resolveUidSet(command.set, session.savedSearch)
+      : selected.resolveSequenceSet(command.set, session.savedSearch);
+    const plan = planOf(command);
+    for (let i = 0; i < uids.length; i += BATCH) {
+      const batch = uids.slice(i, i + BATCH);
+      let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
+        ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch)
+        : await session.store.getMessages(selected.mailbox.id, batch);
+      if (command.modifiers.changedSince !== undefined) {
+        const since = command.modifiers.changedSince;
+        records = records.filter((r) => r.modseq > since);
+      }
+      if (plan.setsSeen && !selected.readOnly) await markSeen(session, records);
+      await writeBatch(session, command, plan, records);
+    }
+    uids = [];
+    return done('FETCH completed');
+  },
+};
+
+interface Plan {
+  needsMeta: boolean;
+  setsSeen: boolean;
+  items: readonly FetchAttribute[];
+}
+
+function planOf(command: FetchCommand): Plan {
+  let needsMeta = false;
+  let setsSeen = false;
+  const items: FetchAttribute[] = [];
+  if (command.uid && !command.attributes.some((a) => a.item === 'UID')) items.push({ item: 'UID' });
+  for (const a of command.attributes) {
+    items.push(a);
+    switch (a.item) {
+      case 'ENVELOPE':
+      case 'BODY':
+      case 'BODYSTRUCTURE':
+      case 'PREVIEW':
+      case 'BINARY[]':
+      case 'BINARY.SIZE':
+        needsMeta = true;
+        break;
+      case 'BODY[]':
+        if (a.section.part.length > 0) needsMeta = true;
+        break;
+    }
+    if ((a.item === 'BODY[]' || a.item === 'BINARY[]') && !a.peek) setsSeen = true;
+    if (a.item === 'RFC822' || a.item === 'RFC822.TEXT') setsSeen = true;
+  }
+  if (command.modifiers.changedSince !== undefined && !items.some((a) => a.item === 'MODSEQ')) {
+    items.push({ item: 'MODSEQ' });
+  }
+  return { needsMeta, setsSeen, items };
+}
+
+/** Non-peek body fetches set \Seen (RFC 9051 §6.4.5); the FETCH answer then includes FLAGS. */
+async function markSeen(session: ImapSession, records: MessageRecord[]): Promise<void> {
+  const selected = session.requireSelected();
+  const unseen = records.filter((r) => !r.flags.includes('\\Seen')).map((r) => r.uid);
+  if (unseen.length === 0) return;
+  const result = await session.store.storeFlags({
+    mailboxId: selected.mailbox.id,
+    uids: unseen,
+    operation: 'add',
+    flags: ['\\Seen'],
+  });
+  selected.noteOwnFlags(result.changed);
+  const changed = new Map(result.changed.map((r) => [r.uid, r]));
+  for (const record of records) {
+    const c = changed.get(record.uid);
+    if (c) {
+      record.flags = c.flags;
+      record.modseq = c.modseq;
+      (record as MessageRecord & { seenNow?: boolean }).seenNow = true;
+    }
+  }
+}
+
+async function writeBatch(
+  session: ImapSession,
+  command: FetchCommand,
+  plan: Plan,
+  records: (MessageRecord & { meta?: IngestMeta; seenNow?: boolean })[],
+): Promise<void> {
+  const selected = session.requireSelected();
+  // Start body reads for the whole batch now; they complete while earlier messages are written.
+  const pieces = records.map((r) => bodyPieces(session, r, r.meta, plan.items));
+  for (const p of pieces) p.catch(() => {});
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
+    const seq = selected.seqOf(record.uid);
+    const bodies = await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>);
+    if (seq === 0) continue;
+    const utf8 = session.utf8;
+    let line = `* ${seq} FETCH (`;
+    let first = true;
+    const add = (text: string) => {
+      line += first ? text : ` ${text}`;
+      first = false;
+    };
+    for (const a of plan.items) {
+      const body = bodies.get(a);
+      if (body) {
+        add(body.prefix);
+        if (body.kind === 'bytes') {
+          session.writer.push(line);
+          session.writer.push(body.data);
+        } else {
+          session.writer.push(line);
+          await session.writer.pipe(body.stream());
+        }
+        line = '';
+        continue;
+      }
+      const meta = record.meta;
+      switch (a.item) {
+        case 'UID':
+          add(`UID ${record.uid}`);
+          break;
+        case 'FLAGS':
+          add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);
+          break;
+        case 'INTERNALDATE':
+          add(`INTERNALDATE "${formatImapDateTime(record.internalDate)}"`);
+          break;
+        case 'SAVEDATE':
+          add(`SAVEDATE "${formatImapDateTime(record.saveDate)}"`);
+          break;
+        case 'RFC822.SIZE':
+          add(`RFC822.SIZE ${record.size}`);
+          break;
+        case 'MODSEQ':
+          add(`MODSEQ (${record.modseq})`);
+          break;
+        case 'ENVELOPE':
+          add(`ENVELOPE ${meta?.envelope ?? 'NIL'}`);
+          break;
+        case 'BODYSTRUCTURE':
+          add(`BODYSTRUCTURE ${meta?.bodyStructure ?? 'NIL'}`);
+          break;
+        case 'BODY':
+          add(`BODY ${meta?.body ?? 'NIL'}`);
+          break;
+        case 'PREVIEW':
+          add(`PREVIEW ${nstring(meta?.preview ?? null, utf8)}`);
+          break;
+      }
+    }
+    if (record.seenNow && !plan.items.some((a) => a.item === 'FLAGS')) {
+      add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);
+    }
+    session.writer.push(`${line})\r\n`);
+    if (i % 16 === 15) await session.writer.drained();
+  }
+}

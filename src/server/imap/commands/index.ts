@@ -1,0 +1,59 @@
+/** The command table: one entry per command name (DESIGN.md: one file per command or small family). */
+import type { CommandName } from '../../../protocol/imap/command.js';
+import type { CommandSpec } from '../command-spec.js';
+import { authenticate } from './authenticate.js';
+import { capability, check, id, logout, noop } from './basic.js';
+import { close, unselect } from './close.js';
+import { copyMove } from './copy-move.js';
+import { enable } from './enable.js';
+import { expunge } from './expunge.js';
+import { fetch } from './fetch.js';
+import { idle } from './idle.js';
+import { list, lsub } from './list.js';
+import { login } from './login.js';
+import { create, deleteMailbox, rename, subscribe } from './mailboxes.js';
+import { namespace } from './namespace.js';
+import { search } from './search.js';
+import { select } from './select.js';
+import { starttls } from './starttls.js';
+import { status } from './status.js';
+import { store } from './store.js';
+
+export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
+  CAPABILITY: capability,
+  NOOP: noop,
+  LOGOUT: logout,
+  STARTTLS: starttls,
+  AUTHENTICATE: authenticate,
+  LOGIN: login,
+  ENABLE: enable,
+  ID: id,
+  SELECT: select,
+  EXAMINE: select,
+  CREATE: create,
+  DELETE: deleteMailbox,
+  RENAME: rename,
+  SUBSCRIBE: subscribe,
+  UNSUBSCRIBE: subscribe,
+  LIST: list,
+  LSUB: lsub,
+  NAMESPACE: namespace,
+  STATUS: status,
+  // APPEND arrives as append* receiver events (append-flow.ts); this entry only guards the state.
+  APPEND: {
+    states: ['authenticated', 'selected'],
+    async handle() {
+      return { status: 'BAD', text: 'APPEND without a literal' };
+    },
+  },
+  IDLE: idle,
+  CHECK: check,
+  CLOSE: close,
+  UNSELECT: unselect,
+  EXPUNGE: expunge,
+  SEARCH: search,
+  FETCH: fetch,
+  STORE: store,
+  COPY: copyMove,
+  MOVE: copyMove,
+};

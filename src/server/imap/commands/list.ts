@@ -1,0 +1,114 @@
+/**
+ * LIST (RFC 9051 §6.3.9) with LIST-EXTENDED selection/return options (RFC 5258), SPECIAL-USE (RFC 6154),
+ * LIST-STATUS (RFC 5819), CHILDREN (RFC 3348); LSUB for rev1 (RFC 3501 §6.3.9).
+ * Parents that do not exist but have children are listed as \NonExistent (extended) / \Noselect.
+ */
+import type { ListCommand } from '../../../protocol/imap/command.js';
+import { HIERARCHY_DELIMITER, type Mailbox } from '../../../store/store.js';
+import { AUTHENTICATED, type CommandSpec, done } from '../command-spec.js';
+import { ListPattern, joinReference } from '../list-pattern.js';
+import { parentNames } from '../mailbox-name.js';
+import type { ImapSession } from '../session.js';
+import { sendStatus } from './status.js';
+
+interface Entry {
+  name: string;
+  mailbox: Mailbox | null;
+  subscribed: boolean;
+  hasChildren: boolean;
+}
+
+export const list: CommandSpec<'LIST'> = {
+  states: AUTHENTICATED,
+  async handle(session, _tag, command) {
+    if (!command.extended && command.patterns.length === 1 && command.patterns[0] === '') {
+      // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and root.
+      session.untagged(`LIST (\\Noselect) "${HIERARCHY_DELIMITER}" ""`);
+      return done('LIST completed');
+    }
+    await sendList(session, command, 'LIST');
+    return done('LIST completed');
+  },
+};
+
+export const lsub: CommandSpec<'LSUB'> = {
+  states: AUTHENTICATED,
+  async handle(session, _tag, command) {
+    const asList: ListCommand = {
+      name: 'LIST',
+      reference: command.reference,
+      patterns: [command.pattern],
+      selectionOptions: ['SUBSCRIBED'],
+      returnOptions: { subscribed: false, children: false, specialUse: false },
+      extended: false,
+    };
+    await sendList(session, asList, 'LSUB');
+    return done('LSUB completed');
+  },
+};
+
+async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST' | 'LSUB'): Promise<void> {
+  const account = session.requireAccount();
+  const selection = new Set(command.selectionOptions);
+  const subscribedOnly = selection.has('SUBSCRIBED');
+  const wantSubscribed = subscribedOnly || command.returnOptions.subscribed;
+  const [mailboxes, subscriptions] = await Promise.all([
+    session.store.listMailboxes(account.id),
+    wantSubscribed ? session.store.listSubscriptions(account.id) : Promise.resolve([] as string[]),
+  ]);
+  const entries = buildEntries(mailboxes, new Set(subscriptions));
+  const reference = session.mailboxFromWirePattern(command.reference);
+  const patterns = command.patterns.map((p) => new ListPattern(joinReference(reference, session.mailboxFromWirePattern(p))));
+  const statusItems = command.returnOptions.status;
+  for (const entry of entries.values()) {
+    if (!patterns.some((p) => p.matches(entry.name))) continue;
+    if (subscribedOnly && !entry.subscribed) continue;
+    if (selection.has('SPECIAL-USE') && !entry.mailbox?.specialUse) continue;
+    if (!subscribedOnly && !entry.mailbox && !entry.hasChildren) continue;
+    const attributes = attributesOf(entry, { kind, extended: command.extended, wantSubscribed });
+    session.untagged(`${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${session.mailboxToWire(entry.name)}`);
+    if (statusItems && entry.mailbox) await sendStatus(session, entry.mailbox, statusItems);
+  }
+}
+
+/** Every existing mailbox, every subscribed name and every implied parent, INBOX first then by name. */
+function buildEntries(mailboxes: readonly Mailbox[], subscribed: ReadonlySet<string>): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  const ensure = (name: string): Entry => {
+    let e = entries.get(name);
+    if (!e) {
+      e = { name, mailbox: null, subscribed: subscribed.has(name), hasChildren: false };
+      entries.set(name, e);
+    }
+    return e;
+  };
+  const sorted = [...mailboxes].sort((a, b) => order(a.name, b.name));
+  for (const m of sorted) ensure(m.name).mailbox = m;
+  for (const name of subscribed) ensure(name);
+  for (const name of [...entries.keys()]) {
+    for (const parent of parentNames(name)) ensure(parent).hasChildren = true;
+  }
+  return new Map([...entries.entries()].sort(([a], [b]) => order(a, b)));
+}
+
+function order(a: string, b: string): number {
+  if (a === 'INBOX') return -1;
+  if (b === 'INBOX') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function attributesOf(
+  entry: Entry,
+  options: { kind: 'LIST' | 'LSUB'; extended: boolean; wantSubscribed: boolean },
+): string[] {
+  const attributes: string[] = [];
+  if (!entry.mailbox) {
+    attributes.push(options.extended ? '\\NonExistent' : '\\Noselect');
+  }
+  if (options.kind === 'LIST') {
+    attributes.push(entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+    if (options.wantSubscribed && entry.subscribed) attributes.push('\\Subscribed');
+    if (entry.mailbox?.specialUse) attributes.push(entry.mailbox.specialUse);
+  }
+  return attributes;
+}

@@ -1,0 +1,32 @@
+/** LOGIN (RFC 9051 §6.2.3) through the one authentication service. */
+import type { Account } from '../../../store/store.js';
+import { type CommandSpec, type Completion, NOT_AUTHENTICATED, refuse } from '../command-spec.js';
+import type { ImapSession } from '../session.js';
+
+export const login: CommandSpec<'LOGIN'> = {
+  states: NOT_AUTHENTICATED,
+  needsPrivacy: true,
+  async handle(session, _tag, command) {
+    return authenticateAs(session, command.username, command.password);
+  },
+};
+
+/** Shared by LOGIN and AUTHENTICATE: verifies, logs in, answers with the new capabilities. */
+export async function authenticateAs(session: ImapSession, login: string, password: string): Promise<Completion> {
+  const result = await session.ctx.auth.authenticate({
+    login,
+    password,
+    remoteAddress: session.info.remoteAddress,
+    protocol: 'imap',
+  });
+  if (!result.ok) {
+    if (result.reason === 'temporary') return refuse('Temporary authentication failure', { code: 'UNAVAILABLE' });
+    return refuse('Authentication failed', { code: 'AUTHENTICATIONFAILED' });
+  }
+  return loggedIn(session, result.account);
+}
+
+function loggedIn(session: ImapSession, account: Account): Completion {
+  session.loggedIn(account);
+  return { status: 'OK', code: { code: 'CAPABILITY', capabilities: session.capabilities() }, text: 'Logged in' };
+}

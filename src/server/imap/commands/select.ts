@@ -1,0 +1,49 @@
+/**
+ * SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3; RFC 3501 §6.3.1 for rev1's RECENT and [UNSEEN]).
+ * The sequence map comes from the shared mailbox index; rev1 read-write sessions claim \Recent.
+ */
+import { type CommandSpec, AUTHENTICATED, done, refuse } from '../command-spec.js';
+import { SelectedMailbox } from '../selected.js';
+
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
+export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
+  states: AUTHENTICATED,
+  async handle(session, _tag, command) {
+    const readOnly = command.name === 'EXAMINE';
+    const account = session.requireAccount();
+    if (session.selected) {
+      session.setSelected(null);
+      session.untagged('OK [CLOSED] Previous mailbox closed');
+    }
+    const name = session.mailboxFromWire(command.mailbox);
+    const mailbox = await session.store.getMailbox(account.id, name);
+    if (!mailbox) return refuse('No such mailbox', { code: 'NONEXISTENT' });
+    const index = await session.services.indexes.acquire(mailbox.id);
+    const selected = new SelectedMailbox(index, {
+      readOnly,
+      rev1: !session.rev2,
+      onChange: session.onMailboxChange,
+    });
+    session.setSelected(selected);
+    await index.catchUp(true);
+    await selected.flush(() => {}, true);
+    const status = await session.store.mailboxStatus(mailbox.id);
+    if (selected.rev1 && !readOnly) selected.markRecent(await session.store.claimRecent(mailbox.id));
+
+    session.untagged(`${selected.exists()} EXISTS`);
+    if (selected.rev1) session.untagged(`${readOnly ? status.recent : selected.recentCount()} RECENT`);
+    selected.settleRecent();
+    session.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`);
+    const permanent = readOnly ? '' : `${SYSTEM_FLAGS.join(' ')} \\*`;
+    session.untagged(`OK [PERMANENTFLAGS (${permanent})] Flags permitted`);
+    session.untagged(`OK [UIDVALIDITY ${status.uidValidity}] UIDs valid`);
+    session.untagged(`OK [UIDNEXT ${status.uidNext}] Predicted next UID`);
+    if (selected.rev1 && status.firstUnseenUid !== null) {
+      const seq = selected.seqOf(status.firstUnseenUid);
+      if (seq > 0) session.untagged(`OK [UNSEEN ${seq}] First unseen`);
+    }
+    if (session.rev2) session.untagged(`LIST () "/" ${session.mailboxToWire(mailbox.name)}`);
+    return done(`${command.name} completed`, { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' });
+  },
+};

@@ -1,0 +1,27 @@
+/**
+ * STARTTLS (RFC 9051 §6.2.1). Plaintext the client pipelined after the command is discarded (issue 5:
+ * STARTTLS injection): the receiver's buffer and the socket's are dropped before the handshake.
+ */
+import { upgradeToTls } from '../../net/tls.js';
+import { type CommandSpec, NOT_AUTHENTICATED, badCommand } from '../command-spec.js';
+import { formatStatus } from '../wire.js';
+
+export const starttls: CommandSpec<'STARTTLS'> = {
+  states: NOT_AUTHENTICATED,
+  async handle(session, tag) {
+    if (session.info.secure) return badCommand('TLS is already active');
+    session.writer.push(formatStatus({ tag, status: 'OK', text: 'Begin TLS negotiation now' }));
+    await session.writer.drained();
+    session.receiver.discardBuffered();
+    const plain = session.socketForUpgrade();
+    try {
+      const secure = await upgradeToTls(plain, session.ctx.tls, { log: session.log });
+      session.replaceSocket(secure);
+      session.receiver.discardBuffered();
+    } catch (err) {
+      session.log.info({ err }, 'STARTTLS handshake failed');
+      session.close();
+    }
+    return null;
+  },
+};

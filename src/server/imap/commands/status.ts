@@ -1,0 +1,37 @@
+/** STATUS (RFC 9051 §6.3.11, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT; RECENT for rev1). */
+import type { StatusItem } from '../../../protocol/imap/command.js';
+import { limitsOf } from '../../../lib/limits.js';
+import type { Mailbox } from '../../../store/store.js';
+import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
+import type { ImapSession } from '../session.js';
+
+export const status: CommandSpec<'STATUS'> = {
+  states: AUTHENTICATED,
+  async handle(session, _tag, command) {
+    const name = session.mailboxFromWire(command.mailbox);
+    const mailbox = await session.store.getMailbox(session.requireAccount().id, name);
+    if (!mailbox) return refuse('No such mailbox', { code: 'NONEXISTENT' });
+    await sendStatus(session, mailbox, command.items);
+    return done('STATUS completed');
+  },
+};
+
+/** Writes `* STATUS name (...)` (also used by LIST-STATUS, RFC 5819). */
+export async function sendStatus(session: ImapSession, mailbox: Mailbox, items: readonly StatusItem[]): Promise<void> {
+  const s = await session.store.mailboxStatus(mailbox.id);
+  const values: Record<StatusItem, number> = {
+    MESSAGES: s.messages,
+    UIDNEXT: s.uidNext,
+    UIDVALIDITY: s.uidValidity,
+    UNSEEN: s.unseen,
+    DELETED: s.deleted,
+    SIZE: s.size,
+    RECENT: s.recent,
+    HIGHESTMODSEQ: s.highestModseq,
+    APPENDLIMIT: limitsOf(session.ctx.config).maxMessageSize,
+  };
+  const selected = session.selected;
+  if (selected && selected.mailbox.id === mailbox.id && selected.rev1) values.RECENT = selected.recentCount();
+  const pairs = items.map((item) => `${item} ${values[item]}`).join(' ');
+  session.untagged(`STATUS ${session.mailboxToWire(mailbox.name)} (${pairs})`);
+}

@@ -1,0 +1,486 @@
+/**
+ * One IMAP connection: state machine (RFC 9051 §3), the one allowed-check before any handler, the
+ * notification flush before every tagged answer, IDLE, bad-command and idle-timeout limits.
+ *
+ * Backpressure is structural: the socket is paused while a receiver event is handled and until its
+ * output has drained; bytes are pulled from the receiver only after that (receiver-events.ts).
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { limitsOf } from '../../lib/limits.js';
+import { Utf7Error, decodeUtf7 } from '../../lib/utf7.js';
+import type { Command } from '../../protocol/imap/command.js';
+import { ImapReceiver } from '../../protocol/imap/receiver.js';
+import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
+import type { ResponseCode } from '../../protocol/imap/response.js';
+import { BadInputError } from '../../lib/errors.js';
+import type { Account, Store } from '../../store/store.js';
+import type { ServerContext } from '../context.js';
+import type { ConnectionInfo } from '../net/connection.js';
+import { AppendFlow } from './append-flow.js';
+import { capabilities } from './capabilities.js';
+import type { CommandSpec, Completion, SessionState } from './command-spec.js';
+import { COMMANDS } from './commands/index.js';
+import { imapFailure, isServerFault } from './error-map.js';
+import { checkMailboxName } from './mailbox-name.js';
+import { InvalidSequenceError, type SelectedMailbox } from './selected.js';
+import type { MailboxIndexRegistry } from './shared-index.js';
+import { formatStatus, mailboxName } from './wire.js';
+import { ResponseWriter } from './writer.js';
+
+export interface SessionServices {
+  ctx: ServerContext;
+  indexes: MailboxIndexRegistry;
+  onClose(session: ImapSession): void;
+}
+
+/** Continuation handler for AUTHENTICATE exchanges. */
+export type ContinuationHandler = (line: string, cancelled: boolean) => Promise<Completion | null>;
+
+export class ImapSession {
+  state: SessionState = 'not-authenticated';
+  account: Account | null = null;
+  selected: SelectedMailbox | null = null;
+  /** ENABLE IMAP4rev2 done: rev2 responses, UTF-8 names, no \Recent (RFC 9051 §6.3.1). */
+  rev2 = false;
+  /** RFC 5182 SEARCHRES result ("$"). */
+  savedSearch: number[] = [];
+  readonly writer: ResponseWriter;
+  readonly receiver: ImapReceiver;
+  log: Logger;
+  private socket: Socket;
+  private badCommands = 0;
+  private pumping = false;
+  private closed = false;
+  private idleTag: string | null = null;
+  private idleFlushing: Promise<void> | null = null;
+  private continuation: { tag: string; handler: ContinuationHandler } | null = null;
+  private append: AppendFlow | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    socket: Socket,
+    readonly info: ConnectionInfo,
+    log: Logger,
+    readonly services: SessionServices,
+  ) {
+    this.socket = socket;
+    this.log = log;
+    this.writer = new ResponseWriter(socket);
+    const limits = limitsOf(services.ctx.config);
+    this.receiver = new ImapReceiver({
+      maxLineLength: limits.maxLineLength,
+      maxAppendSize: limits.maxMessageSize,
+      literalPlus: true,
+    });
+    this.attach(socket);
+  }
+
+  get ctx(): ServerContext {
+    return this.services.ctx;
+  }
+
+  get store(): Store {
+    return this.services.ctx.store;
+  }
+
+  /** UTF-8 on the wire (IMAP4rev2): names unencoded, quoted strings may carry UTF-8. */
+  get utf8(): boolean {
+    return this.rev2;
+  }
+
+  start(): void {
+    const caps = this.capabilities().join(' ');
+    this.writer.push(`* OK [CAPABILITY ${caps}] Postyard ready\r\n`);
+    this.writer.flush();
+    this.touch();
+  }
+
+  capabilities(): string[] {
+    return capabilities({
+      authenticated: this.state !== 'not-authenticated',
+      secure: this.info.secure,
+      plaintextAuthAllowed: this.plaintextAuthAllowed(),
+      appendLimit: limitsOf(this.ctx.config).maxMessageSize,
+    });
+  }
+
+  plaintextAuthAllowed(): boolean {
+    return this.info.secure || this.info.trusted || this.ctx.config.allowPlaintextAuth;
+  }
+
+  /** Queues an untagged response line (`* ` and CRLF are added). */
+  untagged(text: string): void {
+    this.writer.push(`* ${text}\r\n`);
+  }
+
+  /** A mailbox name from the wire, decoded (modified UTF-7 for rev1) and validated. */
+  mailboxFromWire(wire: string, options: { forCreate?: boolean } = {}): string {
+    let name = wire;
+    if (!this.utf8 && !/^INBOX$/i.test(wire)) {
+      try {
+        name = decodeUtf7(wire);
+      } catch (err) {
+        if (err instanceof Utf7Error) throw new BadInputError('Invalid modified UTF-7 in mailbox name');
+        throw err;
+      }
+    }
+    const checked = checkMailboxName(name, options);
+    if (!checked.ok) throw new BadInputError(checked.reason);
+    return checked.name;
+  }
+
+  /** A LIST reference or pattern from the wire: decoded like a name, wildcards kept, not validated. */
+  mailboxFromWirePattern(wire: string): string {
+    if (this.utf8) return wire;
+    try {
+      return decodeUtf7(wire);
+    } catch (err) {
+      if (err instanceof Utf7Error) throw new BadInputError('Invalid modified UTF-7 in mailbox pattern');
+      throw err;
+    }
+  }
+
+  mailboxToWire(name: string): string {
+    return mailboxName(name, this.utf8);
+  }
+
+  requireAccount(): Account {
+    if (!this.account) throw new Error('no account in an authenticated state');
+    return this.account;
+  }
+
+  requireSelected(): SelectedMailbox {
+    if (!this.selected) throw new Error('no mailbox in the selected state');
+    return this.selected;
+  }
+
+  /** Logs in: the caller has authenticated. */
+  loggedIn(account: Account): void {
+    this.account = account;
+    this.state = 'authenticated';
+    this.log = this.log.child({ user: account.login });
+  }
+
+  setSelected(selected: SelectedMailbox | null): void {
+    this.closeSelected();
+    this.selected = selected;
+    this.state = selected ? 'selected' : 'authenticated';
+  }
+
+  /** IDLE (RFC 2177 / RFC 9051 §6.3.13): answer `+`, push notifications until DONE. */
+  startIdle(tag: string): void {
+    this.idleTag = tag;
+    this.writer.push('+ idling\r\n');
+    this.receiver.startIdle();
+    this.stopTimer();
+    this.scheduleIdleFlush();
+  }
+
+  /** AUTHENTICATE: the next line from the client goes to `handler`. */
+  expectContinuation(tag: string, prompt: string, handler: ContinuationHandler): void {
+    this.continuation = { tag, handler };
+    this.writer.push(`+ ${prompt}\r\n`);
+    this.receiver.expectContinuationLine();
+  }
+
+  /** STARTTLS: the plaintext socket, detached from the session's listeners before the handshake. */
+  socketForUpgrade(): Socket {
+    this.detach(this.socket);
+    return this.socket;
+  }
+
+  /** STARTTLS: swap to the TLS socket (the receiver's buffered plaintext has been discarded). */
+  replaceSocket(socket: Socket): void {
+    this.socket = socket;
+    this.writer.replaceSocket(socket);
+    this.info.secure = true;
+    this.attach(socket);
+  }
+
+  /** Sends BYE and closes (shutdown, autologout, too many errors). */
+  async bye(text: string, code?: ResponseCode): Promise<void> {
+    if (this.closed) return;
+    this.writer.push(formatStatus({ status: 'BYE', text, ...(code ? { code } : {}) }));
+    await this.writer.drained();
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state = 'logout';
+    this.stopTimer();
+    this.writer.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.cleanup();
+  }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Input
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.touch();
+    this.receiver.push(chunk);
+    void this.pump();
+  };
+
+  private readonly onEnd = (): void => {
+    this.close();
+  };
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('close', this.onEnd);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onSocketError);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('close', this.onEnd);
+    socket.off('end', this.onEnd);
+  }
+
+  private readonly onSocketError = (err: Error): void => {
+    this.log.debug({ err }, 'socket error');
+    this.close();
+  };
+
+  /** Pulls and handles receiver events one at a time; input is paused while a handler runs. */
+  private async pump(): Promise<void> {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    const socket = this.socket;
+    try {
+      for (;;) {
+        const event = this.receiver.next();
+        if (!event) break;
+        socket.pause();
+        await this.handleEvent(event);
+        await this.writer.drained();
+        if (this.closed || this.socket !== socket) return;
+      }
+    } catch (err) {
+      this.log.error({ err }, 'IMAP session failed');
+      await this.bye('Internal server error', { code: 'SERVERBUG' });
+      return;
+    } finally {
+      this.pumping = false;
+    }
+    if (!this.closed) socket.resume();
+  }
+
+  private async handleEvent(event: ReceiverEvent): Promise<void> {
+    switch (event.type) {
+      case 'command':
+        return this.runCommand(event.tag, event.command);
+      case 'continue':
+        this.writer.push('+ Ready for literal data\r\n');
+        return;
+      case 'error':
+        return this.onReceiverError(event);
+      case 'appendBegin':
+      case 'appendData':
+      case 'appendMessageEnd':
+      case 'appendCommit':
+        return this.onAppendEvent(event);
+      case 'idleDone':
+        return this.endIdle();
+      case 'continuationLine':
+        return this.onContinuationLine(event.line, event.cancelled);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands
+
+  private async runCommand(tag: string, command: Command): Promise<void> {
+    const spec = COMMANDS[command.name] as unknown as CommandSpec<never>;
+    const usesSeq = spec.usesSequenceNumbers?.(command as never) ?? false;
+    let completion: Completion | null = this.allowed(spec, command.name);
+    if (!completion) {
+      try {
+        completion = await spec.handle(this, tag, command as never);
+      } catch (err) {
+        completion = this.failure(err);
+      }
+    }
+    if (completion) await this.complete(tag, completion, usesSeq);
+  }
+
+  /** The one allowed-check (state, then privacy) before any handler; null when the command may run. */
+  private allowed(spec: CommandSpec<never>, name: string): Completion | null {
+    if (!spec.states.includes(this.state)) {
+      return { status: 'BAD', code: { code: 'CLIENTBUG' }, text: `${name} not allowed in this state` };
+    }
+    if (spec.needsPrivacy && !this.plaintextAuthAllowed()) {
+      return { status: 'NO', code: { code: 'PRIVACYREQUIRED' }, text: 'Use STARTTLS first' };
+    }
+    return null;
+  }
+
+  /** Maps a thrown error to a tagged answer; internal details are logged, never sent. */
+  failure(err: unknown, options: { missingTarget?: boolean } = {}): Completion {
+    if (err instanceof InvalidSequenceError) return { status: 'BAD', text: err.message };
+    if (isServerFault(err)) this.log.error({ err }, 'IMAP command failed');
+    const f = imapFailure(err, options);
+    if (!f.code) return { status: f.status, text: f.text };
+    return { status: f.status, code: { code: f.code } as ResponseCode, text: f.text };
+  }
+
+  /** Flushes owed notifications (where §7.5.1 allows), then writes the tagged status. */
+  async complete(tag: string, completion: Completion, usesSequenceNumbers: boolean): Promise<void> {
+    if (this.selected && this.state === 'selected') await this.flushNotifications(!usesSequenceNumbers);
+    this.writer.push(formatStatus({ tag, ...completion }));
+    if (completion.status === 'BAD') {
+      this.badCommands++;
+      if (this.badCommands >= limitsOf(this.ctx.config).maxBadCommands) {
+        await this.bye('Too many invalid commands');
+        return;
+      }
+    } else {
+      this.badCommands = 0;
+    }
+    if (this.state === 'logout') {
+      await this.writer.drained();
+      this.close();
+    }
+  }
+
+  /** Pulls pending changes for the selected mailbox and announces them. */
+  async flushNotifications(allowExpunge: boolean, force = false): Promise<void> {
+    const selected = this.selected;
+    if (!selected) return;
+    try {
+      await selected.index.catchUp(force);
+    } catch (err) {
+      this.log.warn({ err }, 'index refresh failed');
+    }
+    await selected.flush((line) => this.writer.push(`${line}\r\n`), allowExpunge, () =>
+      this.store.claimRecent(selected.mailbox.id),
+    );
+  }
+
+  private async onReceiverError(event: Extract<ReceiverEvent, { type: 'error' }>): Promise<void> {
+    const code = event.code ? ({ code: event.code } as ResponseCode) : undefined;
+    if (event.fatal) {
+      await this.bye(event.text, code);
+      return;
+    }
+    if (this.append) {
+      this.append.abort();
+      this.append = null;
+    }
+    if (event.tag === undefined) {
+      this.writer.push(formatStatus({ status: 'BAD', text: event.text, ...(code ? { code } : {}) }));
+      this.badCommands++;
+      if (this.badCommands >= limitsOf(this.ctx.config).maxBadCommands) await this.bye('Too many invalid commands');
+      return;
+    }
+    await this.complete(event.tag, { status: event.status, text: event.text, ...(code ? { code } : {}) }, true);
+  }
+
+  private async onContinuationLine(line: string, cancelled: boolean): Promise<void> {
+    const pending = this.continuation;
+    this.continuation = null;
+    if (!pending) return;
+    let completion: Completion | null;
+    try {
+      completion = await pending.handler(line, cancelled);
+    } catch (err) {
+      completion = this.failure(err);
+    }
+    if (completion) await this.complete(pending.tag, completion, false);
+  }
+
+  private async onAppendEvent(event: ReceiverEvent): Promise<void> {
+    if (event.type === 'appendBegin' && !this.append) {
+      const refused = this.allowed(COMMANDS.APPEND as unknown as CommandSpec<never>, 'APPEND');
+      if (refused) {
+        this.receiver.abortAppend();
+        await this.complete(event.tag, refused, false);
+        return;
+      }
+      this.append = new AppendFlow(this, event.tag, event.mailbox);
+    }
+    const flow = this.append;
+    if (!flow) return;
+    const completion = await flow.handle(event);
+    if (completion) {
+      this.append = null;
+      await this.complete(flow.tag, completion, false);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // IDLE
+
+  /** Called by the selected mailbox when a change was queued. */
+  readonly onMailboxChange = (): void => {
+    if (this.idleTag !== null) this.scheduleIdleFlush();
+  };
+
+  private scheduleIdleFlush(): void {
+    if (this.idleFlushing) return;
+    this.idleFlushing = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.idleTag !== null && this.selected?.hasPending()) {
+        await this.flushNotifications(true);
+        await this.writer.drained();
+      }
+      this.writer.flush();
+    })()
+      .catch((err) => this.log.warn({ err }, 'IDLE notification failed'))
+      .finally(() => {
+        this.idleFlushing = null;
+        if (this.idleTag !== null && this.selected?.hasPending()) this.scheduleIdleFlush();
+      });
+  }
+
+  private async endIdle(): Promise<void> {
+    const tag = this.idleTag;
+    this.idleTag = null;
+    if (this.idleFlushing) await this.idleFlushing;
+    this.touch();
+    if (tag !== null) await this.complete(tag, { status: 'OK', text: 'IDLE terminated' }, false);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lifetime
+
+  /** Autologout timer (RFC 9051 §5.4: at least 30 minutes); off while idling. */
+  private touch(): void {
+    if (this.closed || this.idleTag !== null) return;
+    const ms = limitsOf(this.ctx.config).imapIdleTimeoutMs;
+    if (this.timer) this.timer.refresh();
+    else {
+      this.timer = setTimeout(() => void this.bye('Autologout; idle for too long'), ms);
+      this.timer.unref();
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private closeSelected(): void {
+    if (!this.selected) return;
+    this.selected.close();
+    this.services.indexes.release(this.selected.index);
+    this.selected = null;
+  }
+
+  private cleanup(): void {
+    this.append?.abort();
+    this.append = null;
+    this.closeSelected();
+    this.services.onClose(this);
+  }
+}

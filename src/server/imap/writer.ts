@@ -1,0 +1,67 @@
+/**
+ * Output side of a session: small responses are gathered and written in batches; large bodies are piped
+ * from blob streams. `drained()` resolves when the socket has taken everything, which is what the
+ * session awaits before reading the next command (structural backpressure, issue 5).
+ */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+
+const BATCH_BYTES = 64 * 1024;
+
+export class ResponseWriter {
+  private parts: (string | Buffer)[] = [];
+  private pending = 0;
+
+  constructor(private socket: Socket) {}
+
+  /** After STARTTLS the session writes to the TLS socket instead. */
+  replaceSocket(socket: Socket): void {
+    this.socket = socket;
+  }
+
+  /** Queues text or bytes; writes out once a batch is full. */
+  push(data: string | Buffer): void {
+    this.parts.push(data);
+    this.pending += data.length;
+    if (this.pending >= BATCH_BYTES) this.flush();
+  }
+
+  /** Writes everything queued. */
+  flush(): void {
+    if (this.parts.length === 0 || this.socket.destroyed) {
+      this.parts = [];
+      this.pending = 0;
+      return;
+    }
+    const parts = this.parts;
+    this.parts = [];
+    this.pending = 0;
+    if (parts.length === 1) {
+      this.socket.write(parts[0] as string | Buffer);
+      return;
+    }
+    this.socket.write(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+  }
+
+  /** Flushes and waits until the socket's buffer is below its high-water mark (or the socket is gone). */
+  async drained(): Promise<void> {
+    this.flush();
+    const socket = this.socket;
+    if (!socket.writableNeedDrain || socket.destroyed) return;
+    await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+  }
+
+  /** Streams a body into the response, awaiting drain after each chunk that fills the socket. */
+  async pipe(source: Readable): Promise<void> {
+    this.flush();
+    try {
+      for await (const chunk of source) {
+        if (this.socket.destroyed) break;
+        if (!this.socket.write(chunk as Buffer)) await this.drained();
+      }
+    } finally {
+      source.destroy();
+    }
+  }
+}
