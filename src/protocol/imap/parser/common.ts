@@ -67,9 +67,19 @@ export function searchDate(c: Cursor): CalendarDate {
   return date;
 }
 
-/** mod-sequence-value (RFC 7162 §7): 1*DIGIT up to 2^63-1; we keep JS-safe integers. */
+const DIGIT = new Uint8Array(256);
+for (let d = 0x30; d <= 0x39; d++) DIGIT[d] = 1;
+
+/**
+ * mod-sequence-value (RFC 7162 §7): 1*DIGIT up to 2^63-1. Our modseqs are JS-safe integers, so a
+ * larger value (which we never issued) is clamped to Number.MAX_SAFE_INTEGER: it still compares
+ * above every modseq we have, which keeps CHANGEDSINCE/UNCHANGEDSINCE/QRESYNC semantics.
+ */
 export function modSequence(c: Cursor): number {
-  return c.number();
+  const text = c.run(DIGIT, 'a mod-sequence');
+  if (text.length > 19 || BigInt(text) > 9223372036854775807n) throw new ParseError('mod-sequence out of range');
+  const value = Number(text);
+  return value > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : value;
 }
 
 /**
