@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseSequenceSet } from '../../lib/seqset.js';
+import type { Mailbox } from '../../store/store.js';
+import { InvalidSequenceError, SelectedMailbox } from './selected.js';
+import type { IndexChange, IndexListener, SharedMailboxIndex } from './shared-index.js';
+
+/** A stand-in for the shared index: a fixed snapshot and a way to push changes. */
+function fakeIndex(uids: number[]): { index: SharedMailboxIndex; push(change: Partial<IndexChange>): void } {
+  const listeners = new Set<IndexListener>();
+  const mailbox = { id: 1, name: 'INBOX', uidValidity: 7 } as Mailbox;
+  const index = {
+    mailbox,
+    uids: () => Uint32Array.from(uids),
+    listen(l: IndexListener) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  } as unknown as SharedMailboxIndex;
+  return {
+    index,
+    push(change) {
+      for (const l of listeners) l({ expunged: [], added: [], flags: [], modseq: 0, ...change });
+    },
+  };
+}
+
+async function flushed(selected: SelectedMailbox, allowExpunge: boolean): Promise<string[]> {
+  const lines: string[] = [];
+  await selected.flush((l) => lines.push(l), allowExpunge);
+  return lines;
+}
+
+test('sequence sets resolve against the view; out-of-range numbers are BAD', () => {
+  const { index } = fakeIndex([3, 5, 9, 12]);
+  const s = new SelectedMailbox(index, { readOnly: false, rev1: false });
+  assert.deepEqual(s.resolveSequenceSet(parseSequenceSet('2:*')), [5, 9, 12]);
+  assert.deepEqual(s.resolveUidSet(parseSequenceSet('4:10')), [5, 9]);
+  assert.deepEqual(s.resolveUidSet(parseSequenceSet('100:*')), [12]);
+  assert.throws(() => s.resolveSequenceSet(parseSequenceSet('5')), InvalidSequenceError);
+});
+
+test('EXPUNGE is held back while a sequence-number command is answered', async () => {
+  const fake = fakeIndex([1, 2, 3, 4]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: false });
+  fake.push({ expunged: [2], added: [5], flags: [{ uid: 3, modseq: 9, flags: ['\\Seen'] }] });
+  assert.deepEqual(await flushed(s, false), ['* 5 EXISTS', '* 3 FETCH (UID 3 FLAGS (\\Seen))']);
+  assert.equal(s.exists(), 5);
+  assert.equal(s.uidAt(2), 2, 'sequence numbers must not shift yet');
+  assert.deepEqual(await flushed(s, true), ['* 2 EXPUNGE']);
+  assert.equal(s.exists(), 4);
+  assert.deepEqual(Array.from(s.allUids()), [1, 3, 4, 5]);
+});
+
+test('several EXPUNGEs are announced so each number is valid when sent', async () => {
+  const fake = fakeIndex([10, 20, 30, 40, 50]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: false });
+  fake.push({ expunged: [20, 40] });
+  assert.deepEqual(await flushed(s, true), ['* 4 EXPUNGE', '* 2 EXPUNGE']);
+  assert.deepEqual(s.removeOwnExpunged([10, 50]), [1, 2]);
+  assert.deepEqual(Array.from(s.allUids()), [30]);
+});
+
+test('own STORE results are not echoed again, a message added and expunged is never announced', async () => {
+  const fake = fakeIndex([1]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: false });
+  s.noteOwnFlags([{ uid: 1, modseq: 5, flags: ['\\Flagged'] }]);
+  fake.push({ flags: [{ uid: 1, modseq: 5, flags: ['\\Flagged'] }] });
+  fake.push({ added: [2] });
+  fake.push({ expunged: [2] });
+  assert.deepEqual(await flushed(s, true), []);
+});
+
+test('rev1 sessions report \\Recent and RECENT counts', async () => {
+  const fake = fakeIndex([1]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: true });
+  s.settleRecent();
+  fake.push({ added: [2] });
+  const lines: string[] = [];
+  await s.flush((l) => lines.push(l), true, async () => [2]);
+  assert.deepEqual(lines, ['* 2 EXISTS', '* 1 RECENT']);
+  assert.equal(s.flagList(2, ['\\Seen']), '\\Seen \\Recent');
+});
