@@ -33,6 +33,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 /** Reads one line from the terminal in raw mode without echoing it. Ctrl-C aborts with exit 130. */
 function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // Raw mode before the prompt appears, so nothing typed right after it is ever echoed.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve) => {
     let value = '';
@@ -57,7 +59,6 @@ function promptHidden(prompt: string): Promise<string> {
         else if (char >= ' ') value += char;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

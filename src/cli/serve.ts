@@ -45,6 +45,8 @@ async function runServer(name: string, args: string[]): Promise<number> {
     console.log(`First run: setting up ${paths.dataDir}`);
     printSetup(paths, await setUp(paths, { ...values, ports: values.port }));
     console.log('');
+  } else if (values.hostname || values.bind || values.port) {
+    console.error(`postyard: ${name}: --hostname/--bind/--port apply only to a first run; edit ${paths.configFile}`);
   }
   const config = await loadCliConfig(paths);
   const other = runningServerPid(config.dataDir);
