@@ -103,7 +103,7 @@ export function defaultFileContent(hostname?: string): string {
 }
 
 /** Deep-merges overrides into a plain config object (arrays and scalars replace). */
-export function mergeConfig<T>(base: T, overrides: DeepPartial<T> | undefined): T {
+export function mergeConfig<T>(base: T, overrides: NoInfer<DeepPartial<T>> | undefined): T {
   if (overrides === undefined) return base;
   if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides as T;
   const out: Record<string, unknown> = { ...base };

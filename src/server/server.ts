@@ -15,11 +15,9 @@ import type { Store } from '../store/store.js';
 import { createAuthService } from './auth/service.js';
 import type { ServerContext } from './context.js';
 import type { DeliveryListeners } from './delivery/listeners.js';
-import { createImapProtocol } from './imap/server.js';
 import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
 import { type RunningListener, startListener } from './net/listener.js';
 import { createTlsProvider, type FileTlsProvider } from './net/tls.js';
-import { createPop3Protocol } from './pop3/server.js';
 
 export interface StartServerOptions {
   /** Root logger; defaults to one built from config.log. */
@@ -50,14 +48,18 @@ export interface RunningServer {
 interface MailListenerPlan {
   name: keyof Config['listeners'];
   implicitTls: boolean;
-  factory: ProtocolFactory;
+  /** Protocol modules load only when a listener needs them (and admin tools never pay for them). */
+  load: () => Promise<ProtocolFactory>;
 }
 
+const loadImap = () => import('./imap/server.js').then((m) => m.createImapProtocol);
+const loadPop3 = () => import('./pop3/server.js').then((m) => m.createPop3Protocol);
+
 const MAIL_LISTENERS: readonly MailListenerPlan[] = [
-  { name: 'imap', implicitTls: false, factory: createImapProtocol },
-  { name: 'imaps', implicitTls: true, factory: createImapProtocol },
-  { name: 'pop3', implicitTls: false, factory: createPop3Protocol },
-  { name: 'pop3s', implicitTls: true, factory: createPop3Protocol },
+  { name: 'imap', implicitTls: false, load: loadImap },
+  { name: 'imaps', implicitTls: true, load: loadImap },
+  { name: 'pop3', implicitTls: false, load: loadPop3 },
+  { name: 'pop3s', implicitTls: true, load: loadPop3 },
 ];
 
 /** Started by the delivery module (src/server/delivery/listeners.ts). */
@@ -116,7 +118,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     for (const plan of MAIL_LISTENERS) {
       const settings = config.listeners[plan.name];
       if (!listenerEnabled(settings)) continue;
-      const protocol = plan.factory(ctx, { implicitTls: plan.implicitTls });
+      const protocol = (await plan.load())(ctx, { implicitTls: plan.implicitTls });
       handlers.push(protocol);
       const listener = await startListener(ctx, {
         name: plan.name,

@@ -79,7 +79,7 @@ export async function startTestServer(overrides?: DeepPartial<Config>): Promise<
 let certificate: Promise<{ cert: string; key: string }> | null = null;
 
 /** One self-signed certificate per test process (RSA generation is the slow part), copied per server. */
-async function installTestCertificate(dataDir: string): Promise<void> {
+export async function installTestCertificate(dataDir: string): Promise<void> {
   certificate ??= mkdtemp(join(tmpdir(), 'postyard-cert-')).then((dir) => {
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     return generateSelfSigned(dir, TEST_HOSTNAME);

@@ -52,7 +52,7 @@ function peerCommonName(port: number): Promise<string> {
     const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
       const cn = s.getPeerCertificate().subject.CN;
       s.end();
-      resolve(Array.isArray(cn) ? cn[0]! : cn);
+      resolve(String(Array.isArray(cn) ? cn[0] : cn));
     });
     s.once('error', reject);
   });

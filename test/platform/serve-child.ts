@@ -1,0 +1,15 @@
+/**
+ * A server in a child process, for signal tests: `node serve-child.js DATADIR [OVERRIDES_JSON]`.
+ * Prints one line `READY {"imap":1234,...}` on stdout once listening; exits with the signal handler's code.
+ */
+import { installSignalHandlers, startServer } from '../../src/server/server.js';
+import { installTestCertificate, testConfig } from '../helpers/server.js';
+
+const [dataDir, overridesJson] = process.argv.slice(2);
+if (!dataDir) throw new Error('usage: serve-child DATADIR [OVERRIDES_JSON]');
+await installTestCertificate(dataDir);
+const config = testConfig(dataDir, overridesJson ? JSON.parse(overridesJson) : undefined);
+const server = await startServer(config);
+// The test config is not on disk: SIGHUP re-applies it, which re-reads the certificate files.
+installSignalHandlers(server, { reloadConfig: async () => config });
+process.stdout.write(`READY ${JSON.stringify(server.ports)}\n`);

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { generateSelfSigned } from '../../src/server/net/tls.js';
+import { connect } from '../helpers/net.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const underTsx = import.meta.url.endsWith('.ts');
+const childScript = join(here, underTsx ? 'serve-child.ts' : 'serve-child.js');
+
+let dataDir: string;
+let child: ChildProcess | undefined;
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'postyard-signals-'));
+});
+
+after(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function startChild(overrides: object): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
+  const proc = spawn(process.execPath, [...(underTsx ? ['--import', 'tsx'] : []), childScript, dataDir, JSON.stringify(overrides)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`child did not start: ${out} ${err}`)), 20_000);
+    proc.stderr!.on('data', (d) => (err += d));
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /READY (\{.*\})\n/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child: proc, ports: JSON.parse(m[1]!) });
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`child exited early (${code}): ${out} ${err}`)));
+  });
+}
+
+function peerCommonName(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
+      const cn = s.getPeerCertificate().subject.CN;
+      s.destroy();
+      resolve(String(Array.isArray(cn) ? cn[0] : cn));
+    });
+    s.once('error', reject);
+  });
+}
+
+test('server process: SIGHUP swaps the certificate for new connections, SIGTERM closes sessions and exits 0', async () => {
+  const logFile = join(dataDir, 'server.log');
+  const started = await startChild({
+    log: { level: 'info', file: logFile },
+    listeners: { smtp: { enabled: false }, lmtp: { enabled: false }, submission: { enabled: false } },
+  });
+  child = started.child;
+  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+  const { ports } = started;
+
+  const imap = await connect(ports.imap!);
+  const pop3 = await connect(ports.pop3!);
+  assert.ok((await imap.readLine()).length > 0);
+  assert.ok((await pop3.readLine()).length > 0);
+  assert.equal(await peerCommonName(ports.imaps!), 'mail.postyard.test');
+
+  const other = await generateSelfSigned(join(dataDir, 'next'), 'renewed.postyard.test');
+  await copyFile(other.key, join(dataDir, 'tls/key.pem'));
+  await copyFile(other.cert, join(dataDir, 'tls/cert.pem'));
+  child.kill('SIGHUP');
+  let cn = '';
+  for (let i = 0; i < 50 && cn !== 'renewed.postyard.test'; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    cn = await peerCommonName(ports.imaps!);
+  }
+  assert.equal(cn, 'renewed.postyard.test');
+  assert.equal(imap.closed || pop3.closed, false, 'reload does not drop connections');
+
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  await Promise.all([imap.waitClosed(12_000), pop3.waitClosed(12_000)]);
+  assert.equal(await exited, 0);
+  const elapsed = Date.now() - t0;
+  assert.ok(elapsed < 11_000, `stopped in ${elapsed} ms`);
+  const log = await readFile(logFile, 'utf8');
+  assert.match(log, /"msg":"configuration reloaded"/);
+  assert.match(log, /"msg":"stopped"/);
+  await assert.rejects(connect(ports.imap!), /ECONNREFUSED/);
+});
