@@ -213,8 +213,8 @@ export class ImapReceiver {
     const used = this.commandLineBytes + this.lineLen + piece.length;
     if (used > this.lineLimit()) {
       // Too long: report now and skip to the end of the line without storing it.
-      const first = this.segments[0] ?? (this.lineParts.length > 0 ? this.lineParts[0] : piece);
-      const tag = this.mode === 'line' ? readTag(first!) : undefined;
+      const first = this.segments[0] ?? headOf([...this.lineParts, piece]);
+      const tag = this.mode === 'line' ? readTag(first) : undefined;
       this.error('Command line too long', 'LIMIT', tag);
       this.lineParts.push(piece);
       this.skipTail = [tailOf(this.lineParts)];
@@ -362,6 +362,10 @@ export class ImapReceiver {
   /** Refuses an announced literal: answer now, then skip what the client will still send. */
   private rejectLiteral(err: ParseError, tag: string | undefined, size: number, sync: boolean): void {
     this.resetCommand();
+    if (!sync && size > this.options.maxDiscardSize) {
+      this.fatal(`${err.message}; closing`, tag);
+      return;
+    }
     this.error(err.message, err.code, tag, err.status);
     if (sync) {
       this.mode = 'line'; // RFC 9051 §7.5: the client does not send a literal we did not invite
@@ -489,8 +493,12 @@ export class ImapReceiver {
     this.events.push(ev);
   }
 
-  private fatal(text: string): void {
-    this.events.push({ type: 'error', status: 'BAD', code: 'TOOBIG', text, fatal: true });
+  private fatal(text: string, tag?: string): void {
+    this.events.push(
+      tag === undefined
+        ? { type: 'error', status: 'BAD', code: 'TOOBIG', text, fatal: true }
+        : { type: 'error', tag, status: 'BAD', code: 'TOOBIG', text, fatal: true },
+    );
     this.mode = 'fatal';
     this.queue = [];
     this.qpos = 0;
@@ -507,4 +515,12 @@ function tailOf(parts: readonly Buffer[]): Buffer {
   const last = parts.slice(start);
   const joined = last.length === 1 ? last[0]! : Buffer.concat(last);
   return joined.subarray(Math.max(0, joined.length - 32));
+}
+
+/** The first (up to) 300 bytes of a list of pieces: enough to read a tag. */
+function headOf(parts: readonly Buffer[]): Buffer {
+  let end = 0;
+  let bytes = 0;
+  while (end < parts.length && bytes < 300) bytes += parts[end++]!.length;
+  return end === 1 ? parts[0]! : Buffer.concat(parts.slice(0, end));
 }

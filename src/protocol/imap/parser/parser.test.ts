@@ -27,7 +27,7 @@ const search = (line: string): SearchKey => {
   assert.equal(c.name, 'SEARCH');
   const and = (c as { criteria: SearchKey }).criteria;
   assert.equal(and.key, 'AND');
-  const keys = (and as { keys: SearchKey[] }).keys;
+  const keys = (and as { readonly keys: readonly SearchKey[] }).keys;
   return keys.length === 1 ? keys[0]! : and;
 };
 
