@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatPercent, formatSize, parseCount, parseDays, parsePort, parseSize, ValueError } from './args.js';
+import {
+  formatPercent,
+  formatSize,
+  parseCount,
+  parseDays,
+  parsePort,
+  parseSize,
+  ValueError,
+} from './args.js';
 
 test('parseSize accepts binary units, decimals and unlimited', () => {
   const cases: Array<[string, number | null]> = [
@@ -22,7 +30,10 @@ test('parseSize accepts binary units, decimals and unlimited', () => {
 
 test('parseSize rejects garbage with a message naming the value', () => {
   for (const input of ['', 'abc', '5X', '-1M', '1..5G', 'M']) {
-    assert.throws(() => parseSize(input), (err: Error) => err instanceof ValueError && err.message.includes(`'${input}'`));
+    assert.throws(
+      () => parseSize(input),
+      (err: Error) => err instanceof ValueError && err.message.includes(`'${input}'`),
+    );
   }
 });
 

@@ -1,7 +1,8 @@
 /** What `start` prints once every listener is up: where things are, the ports, and the next steps. */
-import type { Config } from '../config/types.js';
+
 import { listenerEnabled } from '../config/config.js';
-import { dataFlag, type DataPaths } from './paths.js';
+import type { Config } from '../config/types.js';
+import { type DataPaths, dataFlag } from './paths.js';
 import { formatTable } from './table.js';
 import { packageVersion } from './version.js';
 
@@ -26,7 +27,8 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
     return [label, `${listener.host}:${port}`, note];
   });
   const flag = dataFlag(paths);
-  const imap = ports.imap === undefined ? null : `imap://${urlHost(config.listeners.imap.host)}:${ports.imap}/`;
+  const imap =
+    ports.imap === undefined ? null : `imap://${urlHost(config.listeners.imap.host)}:${ports.imap}/`;
   const lines = [
     `Postyard ${packageVersion()} is running (pid ${process.pid})`,
     `  data dir:    ${config.dataDir}`,
@@ -43,7 +45,8 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
     'Deliver a test message and list the mailboxes:',
     `  printf 'Subject: hello\\r\\n\\r\\nIt works.\\r\\n' | npx postyard deliver --to you@example.com${flag}`,
   ];
-  if (imap) lines.push(`  curl --user 'you@example.com:YOUR-PASSWORD' ${imap}INBOX -X 'STATUS INBOX (MESSAGES)'`);
+  if (imap)
+    lines.push(`  curl --user 'you@example.com:YOUR-PASSWORD' ${imap}INBOX -X 'STATUS INBOX (MESSAGES)'`);
   lines.push('Stop with Ctrl-C or SIGTERM; SIGHUP reloads the config and certificate.');
   return lines.join('\n');
 }

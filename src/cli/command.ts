@@ -2,7 +2,7 @@
  * What a CLI command is, and the one argument-parsing helper every command uses (node:util parseArgs,
  * strict: unknown options and missing values become usage errors naming the command).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './exit.js';
 
 export interface Command {
@@ -40,7 +40,9 @@ export function parseCommandArgs<O extends Options>(
   positionals: readonly string[] = [],
   maxPositionals = positionals.length,
 ) {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -3,10 +3,11 @@
  * goes through the one ingest path (size limit, CRLF, durable blob, parse once) and then store.append,
  * so imported mail is indistinguishable from delivered mail. Flags and INTERNALDATE are kept.
  */
+
+import { MailError } from '../lib/errors.js';
 import type { ingestMessage } from '../server/delivery/ingest.js';
 import type { Account, Mailbox, Store } from '../store/store.js';
 import { HIERARCHY_DELIMITER } from '../store/store.js';
-import { MailError } from '../lib/errors.js';
 import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, describeError, EX, exitCodeFor } from './exit.js';
@@ -55,7 +56,10 @@ Examples:
           `; ${result.skipped} skipped`,
       );
       if (result.stoppedBy) {
-        throw new CliError(`stopped after ${result.imported} messages: ${describeError(result.stoppedBy)}`, exitCodeFor(result.stoppedBy));
+        throw new CliError(
+          `stopped after ${result.imported} messages: ${describeError(result.stoppedBy)}`,
+          exitCodeFor(result.stoppedBy),
+        );
       }
       return result.skipped > 0 ? EX.DATAERR : EX.OK;
     });

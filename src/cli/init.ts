@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { type Command, parseCommandArgs } from './command.js';
 import { EX } from './exit.js';
-import { dataFlag, type DataPaths, resolvePaths } from './paths.js';
+import { type DataPaths, dataFlag, resolvePaths } from './paths.js';
 import { SETUP_HELP, SETUP_OPTIONS, type SetupResult, setUp } from './setup.js';
 
 export const init: Command = {
@@ -23,7 +23,11 @@ Examples:
   postyard init
   postyard init --data /var/lib/postyard --hostname mail.example.com --bind 0.0.0.0 --port imap=143`,
   async run(args) {
-    const options = { data: { type: 'string', short: 'd' }, force: { type: 'boolean' }, ...SETUP_OPTIONS } as const;
+    const options = {
+      data: { type: 'string', short: 'd' },
+      force: { type: 'boolean' },
+      ...SETUP_OPTIONS,
+    } as const;
     const { values } = parseCommandArgs(this, args, options);
     const paths = resolvePaths(values);
     const result = await setUp(paths, { ...values, ports: values.port });

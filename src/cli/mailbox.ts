@@ -9,7 +9,15 @@ import { requireAccount, withRuntime } from './runtime.js';
 import { formatTable } from './table.js';
 import { normalizeLogin } from './user.js';
 
-const SPECIAL_USES: readonly SpecialUse[] = ['\\Drafts', '\\Sent', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'];
+const SPECIAL_USES: readonly SpecialUse[] = [
+  '\\Drafts',
+  '\\Sent',
+  '\\Trash',
+  '\\Junk',
+  '\\Archive',
+  '\\All',
+  '\\Flagged',
+];
 
 export const mailboxList: Command = {
   name: 'mailbox list',
@@ -70,7 +78,9 @@ Example:
         if (!(await store.getMailbox(account.id, parent))) await store.createMailbox(account.id, parent);
       }
       const mailbox = await store.createMailbox(account.id, name, { specialUse }).catch((err: unknown) => {
-        throw err instanceof ExistsError ? new CliError(`mailbox ${name} already exists for ${login}`, EX.CANTCREAT) : err;
+        throw err instanceof ExistsError
+          ? new CliError(`mailbox ${name} already exists for ${login}`, EX.CANTCREAT)
+          : err;
       });
       console.log(`created mailbox ${mailbox.name} for ${login}${specialUse ? ` (${specialUse})` : ''}`);
       return EX.OK;

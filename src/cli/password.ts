@@ -7,7 +7,10 @@ import { CliError, EX } from './exit.js';
 export async function readNewPassword(options: { passwordStdin?: boolean }): Promise<string> {
   if (options.passwordStdin) return checked(firstLine(await readAll(process.stdin)));
   if (!process.stdin.isTTY) {
-    throw new CliError('no password: use --password-stdin (echo "secret" | postyard ...) or run in a terminal', EX.USAGE);
+    throw new CliError(
+      'no password: use --password-stdin (echo "secret" | postyard ...) or run in a terminal',
+      EX.USAGE,
+    );
   }
   const first = await promptHidden('New password: ');
   const again = await promptHidden('Repeat password: ');

@@ -60,7 +60,12 @@ Example:
 };
 
 /** `1048576 / 524288000 bytes (0.2%) — 1 MiB of 500 MiB` or `12 / unlimited messages`. */
-export function usageLine(used: number, limit: number | null, unit: string, human: (n: number) => string): string {
+export function usageLine(
+  used: number,
+  limit: number | null,
+  unit: string,
+  human: (n: number) => string,
+): string {
   if (limit === null) return `${used} / unlimited ${unit}`;
   const readable = unit === 'bytes' ? ` — ${human(used)} of ${human(limit)}` : '';
   return `${used} / ${limit} ${unit} (${formatPercent(used, limit)})${readable}`;

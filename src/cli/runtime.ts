@@ -8,8 +8,8 @@ import { loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import type { AuthService } from '../server/auth/auth.js';
 import { createAuthService } from '../server/auth/service.js';
-import type { Account, Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
+import type { Account, Store } from '../store/store.js';
 import { CliError, EX } from './exit.js';
 import { configExists, type DataPaths } from './paths.js';
 
@@ -27,20 +27,28 @@ export async function loadCliConfig(paths: DataPaths): Promise<Config> {
   if (!configExists(paths)) {
     throw new CliError(`no config at ${paths.configFile} (run \`postyard init\` first)`, EX.CONFIG);
   }
-  return paths.explicitConfig ? await loadConfig({ configFile: paths.configFile }) : await loadConfig(paths.dataDir);
+  return paths.explicitConfig
+    ? await loadConfig({ configFile: paths.configFile })
+    : await loadConfig(paths.dataDir);
 }
 
 /** Picks the backend named by the config; `bus` carries change notifications (the server passes one). */
 export async function openStore(config: Config, bus?: ChangeBus): Promise<Store> {
   if (config.store.backend !== 'sqlite') {
-    throw new CliError(`config: store.backend "${config.store.backend}" is not available in this build`, EX.CONFIG);
+    throw new CliError(
+      `config: store.backend "${config.store.backend}" is not available in this build`,
+      EX.CONFIG,
+    );
   }
   return await openSqliteStore({ dataDir: config.dataDir, bus });
 }
 
 /** Admin commands log warnings only, to stderr, so their stdout stays clean for scripts. */
 export function cliLogger(): Logger {
-  return pino({ level: process.env.POSTYARD_DEBUG === '1' ? 'debug' : 'warn' }, pino.destination({ fd: 2, sync: true }));
+  return pino(
+    { level: process.env.POSTYARD_DEBUG === '1' ? 'debug' : 'warn' },
+    pino.destination({ fd: 2, sync: true }),
+  );
 }
 
 export async function openRuntime(paths: DataPaths): Promise<Runtime> {

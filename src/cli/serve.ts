@@ -18,7 +18,9 @@ function serverCommand(name: 'start' | 'serve'): Command {
   return {
     name,
     summary:
-      name === 'start' ? 'run the server (sets up ./data on the first run)' : 'same as start (for service managers)',
+      name === 'start'
+        ? 'run the server (sets up ./data on the first run)'
+        : 'same as start (for service managers)',
     usage: `${name} [--data DIR] [--config FILE]`,
     help: `Runs every listener in the foreground until SIGTERM/SIGINT (graceful: sessions get a goodbye,
 in-flight deliveries finish, exit 0). SIGHUP reloads the config and the TLS certificate.
@@ -38,7 +40,10 @@ export const start = serverCommand('start');
 export const serve = serverCommand('serve');
 
 async function runServer(name: string, args: string[]): Promise<number> {
-  const { values } = parseCommandArgs({ name, usage: start.usage }, args, { ...DATA_OPTIONS, ...SETUP_OPTIONS });
+  const { values } = parseCommandArgs({ name, usage: start.usage }, args, {
+    ...DATA_OPTIONS,
+    ...SETUP_OPTIONS,
+  });
   const paths = resolvePaths(values);
   if (!configExists(paths)) {
     if (paths.explicitConfig) throw new CliError(`config file ${paths.configFile} does not exist`, EX.CONFIG);
@@ -46,7 +51,9 @@ async function runServer(name: string, args: string[]): Promise<number> {
     printSetup(paths, await setUp(paths, { ...values, ports: values.port }));
     console.log('');
   } else if (values.hostname || values.bind || values.port) {
-    console.error(`postyard: ${name}: --hostname/--bind/--port apply only to a first run; edit ${paths.configFile}`);
+    console.error(
+      `postyard: ${name}: --hostname/--bind/--port apply only to a first run; edit ${paths.configFile}`,
+    );
   }
   const config = await loadCliConfig(paths);
   const other = runningServerPid(config.dataDir);

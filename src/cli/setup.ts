@@ -13,7 +13,15 @@ import type { DataPaths } from './paths.js';
 import { openStore } from './runtime.js';
 
 type ListenerName = keyof Config['listeners'];
-const LISTENER_NAMES: readonly ListenerName[] = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'lmtp'];
+const LISTENER_NAMES: readonly ListenerName[] = [
+  'imap',
+  'imaps',
+  'pop3',
+  'pop3s',
+  'smtp',
+  'submission',
+  'lmtp',
+];
 
 export interface SetupOptions {
   hostname?: string;
@@ -42,10 +50,16 @@ export const SETUP_HELP = `  --hostname NAME      host name for greetings and th
 
 export async function setUp(paths: DataPaths, options: SetupOptions): Promise<SetupResult> {
   if (paths.explicitConfig) {
-    throw new CliError(`init writes DATA/postyard.json; --config is for existing files (use --data)`, EX.USAGE);
+    throw new CliError(
+      `init writes DATA/postyard.json; --config is for existing files (use --data)`,
+      EX.USAGE,
+    );
   }
   const overrides = parseListenerOverrides(options);
-  const written = await writeDefaultConfig(paths.dataDir, { hostname: options.hostname, overwrite: options.force });
+  const written = await writeDefaultConfig(paths.dataDir, {
+    hostname: options.hostname,
+    overwrite: options.force,
+  });
   if (!written.created) {
     throw new CliError(`${written.path} already exists (use --force to overwrite it)`, EX.CANTCREAT);
   }
@@ -73,9 +87,11 @@ interface ListenerOverride {
 function parseListenerOverrides(options: SetupOptions): ListenerOverride[] {
   return (options.ports ?? []).map((spec) => {
     const match = /^([a-z0-9]+)=(.+)$/i.exec(spec.trim());
-    const name = match?.[1]!.toLowerCase() as ListenerName | undefined;
+    const name = match?.[1]?.toLowerCase() as ListenerName | undefined;
     if (!match || !name || !LISTENER_NAMES.includes(name)) {
-      throw new ValueError(`invalid --port '${spec}' (NAME=PORT with NAME one of ${LISTENER_NAMES.join(', ')})`);
+      throw new ValueError(
+        `invalid --port '${spec}' (NAME=PORT with NAME one of ${LISTENER_NAMES.join(', ')})`,
+      );
     }
     const value = match[2]!.toLowerCase();
     return { name, port: value === 'off' ? 'off' : parsePort(value) };
@@ -84,7 +100,9 @@ function parseListenerOverrides(options: SetupOptions): ListenerOverride[] {
 
 /** Edits the freshly written default file so every key stays visible to the admin. */
 async function patchListeners(file: string, overrides: ListenerOverride[], bind?: string): Promise<void> {
-  const json = JSON.parse(await readFile(file, 'utf8')) as { listeners: Record<string, Record<string, unknown>> };
+  const json = JSON.parse(await readFile(file, 'utf8')) as {
+    listeners: Record<string, Record<string, unknown>>;
+  };
   for (const listener of Object.values(json.listeners)) if (bind) listener.host = bind;
   for (const { name, port } of overrides) {
     const listener = json.listeners[name]!;

@@ -25,7 +25,8 @@ export function describeRetention(days: number | null): string {
 export const userAdd: Command = {
   name: 'user add',
   summary: 'create an account with the default mailboxes',
-  usage: 'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE]',
+  usage:
+    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE]',
   help: `Creates the account and its mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive).
 The password is read from a hidden prompt, or from stdin with --password-stdin.
 
@@ -61,9 +62,13 @@ Example:
     return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
       if (await store.getAccount(login)) throw new CliError(`account ${login} already exists`, EX.CANTCREAT);
       settings.retentionDays ??= config.retentionDays;
-      const hash = await auth.hashPassword(await readNewPassword({ passwordStdin: values['password-stdin'] }));
+      const hash = await auth.hashPassword(
+        await readNewPassword({ passwordStdin: values['password-stdin'] }),
+      );
       const account = await store.createAccount(login, hash, settings).catch((err: unknown) => {
-        throw err instanceof ExistsError ? new CliError(`account ${login} already exists`, EX.CANTCREAT) : err;
+        throw err instanceof ExistsError
+          ? new CliError(`account ${login} already exists`, EX.CANTCREAT)
+          : err;
       });
       const mailboxes = (await store.listMailboxes(account.id)).map((m) => m.name).join(', ');
       console.log(
@@ -117,7 +122,10 @@ Example:
     const login = normalizeLogin(positionals[0]!);
     return withRuntime(resolvePaths(values), async ({ store, auth }) => {
       await requireAccount(store, login);
-      await store.setPasswordHash(login, await auth.hashPassword(await readNewPassword({ passwordStdin: values['password-stdin'] })));
+      await store.setPasswordHash(
+        login,
+        await auth.hashPassword(await readNewPassword({ passwordStdin: values['password-stdin'] })),
+      );
       auth.invalidate(login);
       console.log(`password changed for ${login}`);
       return EX.OK;
@@ -154,7 +162,9 @@ Example:
         console.log('no accounts yet (add one with: postyard user add you@example.com)');
         return EX.OK;
       }
-      console.log(formatTable(['LOGIN', 'USED', 'QUOTA', 'MESSAGES', 'MSG-QUOTA', 'RETENTION', 'CREATED'], rows));
+      console.log(
+        formatTable(['LOGIN', 'USED', 'QUOTA', 'MESSAGES', 'MSG-QUOTA', 'RETENTION', 'CREATED'], rows),
+      );
       return EX.OK;
     });
   },

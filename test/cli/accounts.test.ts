@@ -12,7 +12,9 @@ test('user add / list / passwd / del', async (t) => {
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, /created bob@example\.com \(quota 500 MiB/);
 
-  const duplicate = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', ...d], { input: 'x\n' });
+  const duplicate = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', ...d], {
+    input: 'x\n',
+  });
   assert.equal(duplicate.code, 73);
   assert.equal(duplicate.stderr, 'postyard: user add: account bob@example.com already exists\n');
 
@@ -20,15 +22,22 @@ test('user add / list / passwd / del', async (t) => {
   assert.equal(noPassword.code, 64);
   assert.match(noPassword.stderr, /--password-stdin/);
 
-  const emptyPassword = await runCli(['user', 'add', 'carol@example.com', '--password-stdin', ...d], { input: '\n' });
+  const emptyPassword = await runCli(['user', 'add', 'carol@example.com', '--password-stdin', ...d], {
+    input: '\n',
+  });
   assert.equal(emptyPassword.code, 65);
 
-  const badLogin = await runCli(['user', 'add', 'not an address', '--password-stdin', ...d], { input: 'x\n' });
+  const badLogin = await runCli(['user', 'add', 'not an address', '--password-stdin', ...d], {
+    input: 'x\n',
+  });
   assert.equal(badLogin.code, 64);
 
-  const alice = await runCli(['user', 'add', 'alice@example.com', '--password-stdin', '--retention', '4w', ...d], {
-    input: 'pw\n',
-  });
+  const alice = await runCli(
+    ['user', 'add', 'alice@example.com', '--password-stdin', '--retention', '4w', ...d],
+    {
+      input: 'pw\n',
+    },
+  );
   assert.equal(alice.code, 0, alice.stderr);
 
   const list = await runCli(['user', 'list', ...d]);
@@ -38,7 +47,9 @@ test('user add / list / passwd / del', async (t) => {
   assert.match(list.stdout, /alice@example\.com\s+0 B\s+unlimited\s+0\s+unlimited\s+28 days/);
   assert.match(list.stdout, /bob@example\.com\s+0 B\s+500 MiB\s+0\s+unlimited\s+forever/);
 
-  const passwd = await runCli(['user', 'passwd', 'bob@example.com', '--password-stdin', ...d], { input: 'new\n' });
+  const passwd = await runCli(['user', 'passwd', 'bob@example.com', '--password-stdin', ...d], {
+    input: 'new\n',
+  });
   assert.equal(passwd.code, 0, passwd.stderr);
   assert.match(passwd.stdout, /password changed for bob@example\.com/);
   const passwdMissing = await runCli(['user', 'passwd', 'nobody@example.com', '--password-stdin', ...d], {
@@ -70,7 +81,15 @@ test('quota set / show', async (t) => {
   assert.match(show.stdout, /storage: {2}0 \/ 2147483648 bytes \(0\.0%\)/);
   assert.match(show.stdout, /messages: 0 \/ 1000 messages \(0\.0%\)/);
 
-  const unlimited = await runCli(['quota', 'set', 'bob@example.com', 'unlimited', '--messages', 'unlimited', ...d]);
+  const unlimited = await runCli([
+    'quota',
+    'set',
+    'bob@example.com',
+    'unlimited',
+    '--messages',
+    'unlimited',
+    ...d,
+  ]);
   assert.equal(unlimited.code, 0, unlimited.stderr);
   const shown = await runCli(['quota', 'show', 'bob@example.com', ...d]);
   assert.match(shown.stdout, /storage: {2}0 \/ unlimited bytes/);
@@ -90,7 +109,15 @@ test('mailbox list / create', async (t) => {
 
   const create = await runCli(['mailbox', 'create', 'bob@example.com', 'Lists/dev', ...d]);
   assert.equal(create.code, 0, create.stderr);
-  const special = await runCli(['mailbox', 'create', 'bob@example.com', 'All Mail', '--special-use', 'All', ...d]);
+  const special = await runCli([
+    'mailbox',
+    'create',
+    'bob@example.com',
+    'All Mail',
+    '--special-use',
+    'All',
+    ...d,
+  ]);
   assert.equal(special.code, 0, special.stderr);
   const exists = await runCli(['mailbox', 'create', 'bob@example.com', 'INBOX', ...d]);
   assert.equal(exists.code, 73);
@@ -99,7 +126,13 @@ test('mailbox list / create', async (t) => {
   const list = await runCli(['mailbox', 'list', 'bob@example.com', ...d]);
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /^NAME\s+SPECIAL-USE\s+MESSAGES\s+UNSEEN\s+SIZE/);
-  for (const row of [/INBOX\s+-\s+0\s+0\s+0 B/, /Sent\s+\\Sent\s+0/, /Lists\s+-/, /Lists\/dev\s+-/, /All Mail\s+\\All/]) {
+  for (const row of [
+    /INBOX\s+-\s+0\s+0\s+0 B/,
+    /Sent\s+\\Sent\s+0/,
+    /Lists\s+-/,
+    /Lists\/dev\s+-/,
+    /All Mail\s+\\All/,
+  ]) {
     assert.match(list.stdout, row);
   }
 });

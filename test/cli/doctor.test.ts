@@ -21,10 +21,13 @@ function blobFiles(dataDir: string): string[] {
 
 async function storeWithMail(t: { after(fn: () => void): void }): Promise<string> {
   const dataDir = await initData(t);
-  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', dataDir], { input: 'pw\n' });
+  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', dataDir], {
+    input: 'pw\n',
+  });
   assert.equal(add.code, 0, add.stderr);
   const mbox = join(dataDir, '..', 'three.mbox');
-  const message = (n: number) => `From a@b Mon Jan  1 00:00:0${n} 2024\nSubject: message ${n}\n\nbody ${n}\n\n`;
+  const message = (n: number) =>
+    `From a@b Mon Jan  1 00:00:0${n} 2024\nSubject: message ${n}\n\nbody ${n}\n\n`;
   writeFileSync(mbox, message(1) + message(2) + message(3));
   const imported = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
   assert.equal(imported.code, 0, imported.stderr);
@@ -69,7 +72,10 @@ test('doctor reports a port held by another process, a bad certificate and a bro
 
   const result = await runCli(['doctor', '--data', dataDir]);
   assert.equal(result.code, 1);
-  assert.match(result.stdout, new RegExp(`^port   FAIL  pop3 127\\.0\\.0\\.1:${port} is in use by another process$`, 'm'));
+  assert.match(
+    result.stdout,
+    new RegExp(`^port   FAIL  pop3 127\\.0\\.0\\.1:${port} is in use by another process$`, 'm'),
+  );
   assert.match(result.stdout, /^cert {3}FAIL {2}tls\.cert .* is not a readable PEM certificate/m);
 
   config.listeners.pop3.colour = 'blue';

@@ -20,9 +20,15 @@ export interface CliResult {
 }
 
 /** Every listener on a free port (0) so tests never collide with a running server or each other. */
-export const FREE_PORTS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'lmtp'].flatMap((n) => ['--port', `${n}=0`]);
+export const FREE_PORTS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'lmtp'].flatMap((n) => [
+  '--port',
+  `${n}=0`,
+]);
 
-export function runCli(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,

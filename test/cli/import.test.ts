@@ -19,7 +19,9 @@ async function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>)
 }
 
 async function addBob(dataDir: string): Promise<void> {
-  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', dataDir], { input: 'pw\n' });
+  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', dataDir], {
+    input: 'pw\n',
+  });
   assert.equal(add.code, 0, add.stderr);
 }
 
@@ -31,7 +33,10 @@ test('import of a generated mbox: every message, From_ dates as INTERNALDATE, >F
 
   const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^imported 50 messages \(.+\) from mbox .* into bob@example\.com INBOX in .*; 0 skipped$/m);
+  assert.match(
+    result.stdout,
+    /^imported 50 messages \(.+\) from mbox .* into bob@example\.com INBOX in .*; 0 skipped$/m,
+  );
 
   const list = await runCli(['mailbox', 'list', 'bob@example.com', '--data', dataDir]);
   assert.match(list.stdout, /INBOX\s+-\s+50\s+50\s/);
@@ -52,7 +57,10 @@ test('import of a generated mbox: every message, From_ dates as INTERNALDATE, >F
       assert.ok(all.includes('\r\nFrom the desk'), 'mboxrd quoting removed');
       assert.ok(!all.includes('\r\n>From the desk'), 'no quoted line left');
     }
-    assert.ok(bodies.every((b) => !/(?<!\r)\n/.test(b.toString('latin1'))), 'stored with CRLF line endings');
+    assert.ok(
+      bodies.every((b) => !/(?<!\r)\n/.test(b.toString('latin1'))),
+      'stored with CRLF line endings',
+    );
   });
 });
 
@@ -64,7 +72,11 @@ test('import of a Maildir keeps flags, keywords and mtime as INTERNALDATE', asyn
   writeFileSync(join(maildir, 'dovecot-keywords'), '0 $Important\n1 Work\n');
   const files: Array<[string, number, string[]]> = [
     ['cur/1700000001.M1P1.host:2,S', 1_700_000_001, ['\\Seen']],
-    ['cur/1700000002.M2P1.host,S=120:2,FRSa', 1_700_000_002, ['\\Answered', '\\Flagged', '\\Seen', '$Important']],
+    [
+      'cur/1700000002.M2P1.host,S=120:2,FRSa',
+      1_700_000_002,
+      ['\\Answered', '\\Flagged', '\\Seen', '$Important'],
+    ],
     ['cur/1700000003.M3P1.host:2,DTb', 1_700_000_003, ['\\Deleted', '\\Draft', 'Work']],
     ['new/1700000004.M4P1.host', 1_700_000_004, []],
   ];
@@ -76,7 +88,10 @@ test('import of a Maildir keeps flags, keywords and mtime as INTERNALDATE', asyn
 
   const result = await runCli(['import', 'bob@example.com', 'Archive/old', maildir, '--data', dataDir]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^imported 4 messages .* from Maildir .* into bob@example\.com Archive\/old .*; 0 skipped$/m);
+  assert.match(
+    result.stdout,
+    /^imported 4 messages .* from Maildir .* into bob@example\.com Archive\/old .*; 0 skipped$/m,
+  );
   assert.match(result.stderr, /created mailbox Archive\/old/);
 
   await withStore(dataDir, async (store) => {
@@ -116,7 +131,14 @@ test('import errors: missing account, missing path, not an mbox', async (t) => {
   await addBob(dataDir);
   const noUser = await runCli(['import', 'nobody@example.com', 'INBOX', '/nonexistent', '--data', dataDir]);
   assert.equal(noUser.code, 67);
-  const noPath = await runCli(['import', 'bob@example.com', 'INBOX', join(dataDir, 'nope.mbox'), '--data', dataDir]);
+  const noPath = await runCli([
+    'import',
+    'bob@example.com',
+    'INBOX',
+    join(dataDir, 'nope.mbox'),
+    '--data',
+    dataDir,
+  ]);
   assert.equal(noPath.code, 66);
   assert.match(noPath.stderr, /^postyard: import: .*nope\.mbox does not exist$/m);
   const notMbox = join(dataDir, '..', 'plain.txt');

@@ -68,7 +68,16 @@ test('start with a bad value names the key and what is wrong', async (t) => {
 test('--help, help COMMAND, --version and unknown commands', async () => {
   const help = await runCli(['--help']);
   assert.equal(help.code, 0);
-  for (const name of ['start', 'init', 'user add', 'quota set', 'mailbox list', 'import', 'deliver', 'doctor']) {
+  for (const name of [
+    'start',
+    'init',
+    'user add',
+    'quota set',
+    'mailbox list',
+    'import',
+    'deliver',
+    'doctor',
+  ]) {
     assert.ok(help.stdout.includes(`  ${name} `), name);
   }
   const userAdd = await runCli(['help', 'user', 'add']);

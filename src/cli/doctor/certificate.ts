@@ -19,22 +19,29 @@ export async function checkCertificate(config: Config, now = new Date()): Promis
   const validTo = new Date(cert.validTo);
   const daysLeft = Math.floor((validTo.getTime() - now.getTime()) / DAY_MS);
   const until = validTo.toISOString().slice(0, 10);
-  if (now < validFrom) findings.push(fail('cert', `${config.tls.cert} is not valid before ${validFrom.toISOString()}`));
+  if (now < validFrom)
+    findings.push(fail('cert', `${config.tls.cert} is not valid before ${validFrom.toISOString()}`));
   else if (daysLeft < 0) findings.push(fail('cert', `${config.tls.cert} expired on ${until}`));
-  else if (daysLeft < EXPIRY_WARNING_DAYS) findings.push(warn('cert', `${config.tls.cert} expires in ${daysLeft} days (${until})`));
+  else if (daysLeft < EXPIRY_WARNING_DAYS)
+    findings.push(warn('cert', `${config.tls.cert} expires in ${daysLeft} days (${until})`));
   else findings.push(ok('cert', `${config.tls.cert} valid until ${until} (${daysLeft} days left)`));
 
   try {
     const key = createPrivateKey(await readFile(config.tls.key));
-    if (!cert.checkPrivateKey(key)) findings.push(fail('cert', `tls.key ${config.tls.key} does not match the certificate`));
+    if (!cert.checkPrivateKey(key))
+      findings.push(fail('cert', `tls.key ${config.tls.key} does not match the certificate`));
   } catch (err) {
     findings.push(fail('cert', `tls.key ${config.tls.key} is not a readable private key: ${reason(err)}`));
   }
   if (cert.checkHost(config.hostname) === undefined && cert.checkIP(config.hostname) === undefined) {
-    findings.push(warn('cert', `the certificate does not name the hostname ${config.hostname}; clients will warn`));
+    findings.push(
+      warn('cert', `the certificate does not name the hostname ${config.hostname}; clients will warn`),
+    );
   }
   if (cert.issuer === cert.subject) {
-    findings.push(warn('cert', 'self-signed: fine for testing; configure tls.cert/tls.key with a CA-issued certificate'));
+    findings.push(
+      warn('cert', 'self-signed: fine for testing; configure tls.cert/tls.key with a CA-issued certificate'),
+    );
   }
   return findings;
 }

@@ -8,5 +8,13 @@ export interface Finding {
 }
 
 export const ok = (area: Finding['area'], message: string): Finding => ({ area, severity: 'ok', message });
-export const warn = (area: Finding['area'], message: string): Finding => ({ area, severity: 'warn', message });
-export const fail = (area: Finding['area'], message: string): Finding => ({ area, severity: 'fail', message });
+export const warn = (area: Finding['area'], message: string): Finding => ({
+  area,
+  severity: 'warn',
+  message,
+});
+export const fail = (area: Finding['area'], message: string): Finding => ({
+  area,
+  severity: 'fail',
+  message,
+});

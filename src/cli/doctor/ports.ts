@@ -24,7 +24,8 @@ export async function checkPorts(config: Config): Promise<Finding[]> {
     }
     const error = await tryBind(listener.host, listener.port);
     if (!error) findings.push(ok('port', `${where} free`));
-    else if (error === 'EADDRINUSE' && ourPid) findings.push(ok('port', `${where} in use by this server (pid ${ourPid})`));
+    else if (error === 'EADDRINUSE' && ourPid)
+      findings.push(ok('port', `${where} in use by this server (pid ${ourPid})`));
     else findings.push(fail('port', `${where} ${BIND_PROBLEMS[error] ?? `cannot be bound (${error})`}`));
   }
   return findings;

@@ -15,7 +15,13 @@ export interface MaildirEntry {
   size: number;
 }
 
-const SYSTEM_FLAGS: Record<string, string> = { S: '\\Seen', R: '\\Answered', F: '\\Flagged', T: '\\Deleted', D: '\\Draft' };
+const SYSTEM_FLAGS: Record<string, string> = {
+  S: '\\Seen',
+  R: '\\Answered',
+  F: '\\Flagged',
+  T: '\\Deleted',
+  D: '\\Draft',
+};
 
 export async function isMaildir(dir: string): Promise<boolean> {
   for (const sub of ['cur', 'new']) {

@@ -93,7 +93,8 @@ function isQuotedFrom(line: Buffer): boolean {
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 // `From sender Tue Nov 14 22:13:20 2023`, optionally with a zone before or after the year.
-const ASCTIME = /\s[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s+([+-]\d{4}|[A-Z]{1,5}))?\s+(\d{4})(?:\s+([+-]\d{4}))?/;
+const ASCTIME =
+  /\s[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s+([+-]\d{4}|[A-Z]{1,5}))?\s+(\d{4})(?:\s+([+-]\d{4}))?/;
 
 /** The From_ line's asctime date (read as UTC unless a numeric zone is given), or null. */
 export function asctimeDate(line: Buffer): Date | null {
@@ -101,7 +102,9 @@ export function asctimeDate(line: Buffer): Date | null {
   if (!match) return null;
   const month = MONTHS.indexOf(match[1]!.toLowerCase());
   if (month < 0) return null;
-  const [day, hour, minute, second, year] = [match[2], match[3], match[4], match[5] ?? '0', match[7]].map(Number);
+  const [day, hour, minute, second, year] = [match[2], match[3], match[4], match[5] ?? '0', match[7]].map(
+    Number,
+  );
   let ms = Date.UTC(year!, month, day, hour, minute, second);
   const zone = [match[6], match[8]].find((z) => z && /^[+-]\d{4}$/.test(z));
   if (zone) {

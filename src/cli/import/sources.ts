@@ -24,7 +24,8 @@ export async function openSource(path: string): Promise<ImportSource> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new CliError(`${path} does not exist`, EX.NOINPUT);
   if (info.isDirectory()) {
-    if (!(await isMaildir(path))) throw new CliError(`${path} is a directory but not a Maildir (no cur/ or new/)`, EX.DATAERR);
+    if (!(await isMaildir(path)))
+      throw new CliError(`${path} is a directory but not a Maildir (no cur/ or new/)`, EX.DATAERR);
     const entries = await listMaildir(path);
     return { kind: 'Maildir', total: entries.length, messages: maildirMessages(entries) };
   }
@@ -39,7 +40,10 @@ async function startsLikeMbox(path: string): Promise<boolean> {
   const file = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
-    const head = buffer.subarray(0, bytesRead).toString('latin1').replace(/^[\r\n]+/, '');
+    const head = buffer
+      .subarray(0, bytesRead)
+      .toString('latin1')
+      .replace(/^[\r\n]+/, '');
     return head.length === 0 || head.startsWith('From ');
   } finally {
     await file.close();
@@ -52,7 +56,9 @@ async function* mboxMessages(path: string): AsyncGenerator<SourceMessage> {
   }
 }
 
-async function* maildirMessages(entries: Awaited<ReturnType<typeof listMaildir>>): AsyncGenerator<SourceMessage> {
+async function* maildirMessages(
+  entries: Awaited<ReturnType<typeof listMaildir>>,
+): AsyncGenerator<SourceMessage> {
   let done = 0;
   for (const entry of entries) {
     const data = await readFile(entry.path);
