@@ -8,6 +8,7 @@ import type { ChangeBus } from '../bus/bus.js';
 import type { Config } from '../config/types.js';
 import type { Store } from '../store/store.js';
 import type { AuthService } from './auth/auth.js';
+import type { UserConnections } from './net/user-connections.js';
 
 export interface TlsProvider {
   /** Current secure context; replaced on SIGHUP reload without dropping connections. */
@@ -23,4 +24,10 @@ export interface ServerContext {
   log: Logger;
   /** True while the server is shutting down (SIGTERM): listeners stop accepting, sessions say goodbye. */
   shuttingDown(): boolean;
+  /**
+   * Per-user connection slots (limits.maxConnectionsPerUser). Set by startServer; optional so unit
+   * tests can build a context without it. After login: `const release = ctx.userConnections?.acquire(
+   * 'imap', account.id)`; null means refuse the login; call release() when the connection closes.
+   */
+  userConnections?: UserConnections;
 }

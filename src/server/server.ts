@@ -17,7 +17,8 @@ import type { ServerContext } from './context.js';
 import type { DeliveryListeners } from './delivery/listeners.js';
 import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
 import { type RunningListener, startListener } from './net/listener.js';
-import { createTlsProvider, type FileTlsProvider } from './net/tls.js';
+import { createTlsProvider } from './net/tls.js';
+import { UserConnections } from './net/user-connections.js';
 
 export interface StartServerOptions {
   /** Root logger; defaults to one built from config.log. */
@@ -82,6 +83,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     tls,
     log,
     shuttingDown: () => stopping,
+    userConnections: new UserConnections(config),
   };
 
   const listeners: RunningListener[] = [];
