@@ -98,7 +98,8 @@ export class SelectedMailbox {
     if (set.kind === 'saved') return saved.filter((uid) => this.seqOf(uid) > 0);
     for (const range of set.ranges) {
       // "*" in an empty mailbox names nothing; an explicit number must exist (RFC 9051 §9 seq-number).
-      if ((range.from !== '*' && range.from > this.count) || (range.to !== '*' && range.to > this.count)) {
+      const starred = range.from === '*' || range.to === '*';
+      if (!starred && Math.max(range.from as number, range.to as number) > this.count) {
         throw new InvalidSequenceError('Invalid message sequence number');
       }
     }
@@ -212,7 +213,9 @@ export class SelectedMailbox {
     }
     const last = Math.max(this.lastUid(), this.pendingAdded.at(-1) ?? 0);
     for (const uid of change.added) if (uid > last) this.pendingAdded.push(uid);
-    for (const record of change.flags) this.pendingFlags.set(record.uid, record);
+    // A new message's flags come with its EXISTS (the client fetches them); only changes are news.
+    const added = new Set(change.added);
+    for (const record of change.flags) if (!added.has(record.uid)) this.pendingFlags.set(record.uid, record);
   }
 
   private remove(uid: number): number {
