@@ -26,7 +26,10 @@ export class LocalBus implements ChangeBus {
 
 function subscribe(map: Map<number, Set<ChangeListener>>, key: number, listener: ChangeListener): () => void {
   let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
   set.add(listener);
   return () => {
     set.delete(listener);

@@ -295,8 +295,16 @@ export interface Store {
   getIndex(mailboxId: number): Promise<MailboxIndex>;
   /** Records for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
-  /** Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text). */
-  getMessagesWithMeta(mailboxId: number, uids: readonly number[]): Promise<MessageWithMeta[]>;
+  /**
+   * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
+   * `searchText: false` leaves meta.headerText/bodyText empty: FETCH needs neither, and skipping them
+   * makes large FETCHes several times cheaper. Default true.
+   */
+  getMessagesWithMeta(
+    mailboxId: number,
+    uids: readonly number[],
+    options?: { searchText?: boolean },
+  ): Promise<MessageWithMeta[]>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
 
   /** Adds one message; quota is checked and charged in the same transaction (OVER_QUOTA). */

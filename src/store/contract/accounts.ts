@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_MAILBOXES } from '../store.js';
-import { type OpenStore, createUser, withStore } from './fixture.js';
+import { createUser, type OpenStore, withStore } from './fixture.js';
 
 export function accountContract(open: OpenStore): void {
   describe('accounts', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { describe, it } from 'node:test';
 import { type OpenStore, withStore } from './fixture.js';
 
 export function blobContract(open: OpenStore): void {

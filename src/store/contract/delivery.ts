@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
 import {
-  type OpenStore,
   appendSample,
   createUser,
   mailboxId,
+  type OpenStore,
   sampleMessage,
   sampleMeta,
   withStore,

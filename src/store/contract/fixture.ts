@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Account, AppendResult, IngestMeta, Store } from '../store.js';
 import type { ChangeBus } from '../../bus/bus.js';
+import type { Account, AppendResult, IngestMeta, Store } from '../store.js';
 
 export type OpenStore = (dataDir: string, bus?: ChangeBus) => Promise<Store>;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type OpenStore, appendSample, createUser, mailboxId, withStore } from './fixture.js';
+import { appendSample, createUser, mailboxId, type OpenStore, withStore } from './fixture.js';
 
 export function mailboxContract(open: OpenStore): void {
   describe('mailboxes', () => {

@@ -3,7 +3,7 @@ import { rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { BlobStore } from '../store.js';
-import { type OpenStore, appendSample, createUser, mailboxId, withStore } from './fixture.js';
+import { appendSample, createUser, mailboxId, type OpenStore, withStore } from './fixture.js';
 
 /** Finds a blob's file under the data directory (layout: blobs/ab/cd/<id>). */
 function blobPath(dataDir: string, id: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type OpenStore, appendSample, createUser, mailboxId, sampleMeta, withStore } from './fixture.js';
+import { appendSample, createUser, mailboxId, type OpenStore, sampleMeta, withStore } from './fixture.js';
 
 export function messageContract(open: OpenStore): void {
   describe('messages', () => {
@@ -31,6 +31,8 @@ export function messageContract(open: OpenStore): void {
         assert.equal(record?.popHidden, false);
         const [withMeta] = await store.getMessagesWithMeta(inbox, [1]);
         assert.deepEqual(withMeta?.meta, sampleMeta('1'));
+        const [lean] = await store.getMessagesWithMeta(inbox, [1], { searchText: false });
+        assert.deepEqual(lean?.meta, { ...sampleMeta('1'), headerText: '', bodyText: '' });
         assert.equal(withMeta?.size, (await store.blobs.read(withMeta!.blobId)).length);
       }));
 

@@ -29,11 +29,20 @@ export function encodeFlags(flags: readonly string[] | undefined): StoredFlags {
   return { bits, keywords: keywords.join(' ') };
 }
 
+/** Most messages share a handful of flag combinations: decode each once, hand out copies. */
+const decoded = new Map<string, readonly string[]>();
+const DECODED_CACHE_LIMIT = 4096;
+
 export function decodeFlags(bits: number, keywords: string): string[] {
+  const key = `${bits}|${keywords}`;
+  const cached = decoded.get(key);
+  if (cached) return cached.slice();
   const flags: string[] = [];
   for (let i = 0; i < SYSTEM_FLAGS.length; i++) if (bits & (1 << i)) flags.push(SYSTEM_FLAGS[i]!);
   if (keywords.length > 0) flags.push(...keywords.split(' '));
-  return flags;
+  if (decoded.size >= DECODED_CACHE_LIMIT) decoded.clear();
+  decoded.set(key, flags);
+  return flags.slice();
 }
 
 /** Applies a STORE operation; keywords compare case-insensitively (RFC 9051 2.3.2). */

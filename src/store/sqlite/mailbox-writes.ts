@@ -69,7 +69,10 @@ export class MailboxWriter {
     if (to.startsWith(`${from}${HIERARCHY_DELIMITER}`)) {
       throw new BadInputError('A mailbox cannot be renamed into its own hierarchy', { public: true });
     }
-    if (from === 'INBOX') return this.renameInbox(source, to, ctx);
+    if (from === 'INBOX') {
+      this.renameInbox(source, to, ctx);
+      return;
+    }
 
     const family = this.childrenStmt.all(
       accountId,

@@ -156,5 +156,13 @@ function validateMailboxName(name: string): void {
   if (name.startsWith(HIERARCHY_DELIMITER) || name.endsWith(HIERARCHY_DELIMITER) || name.includes('//')) {
     throw new BadInputError('Invalid mailbox name', { public: true });
   }
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new BadInputError('Mailbox name contains control characters');
+  if (hasControlCharacter(name)) throw new BadInputError('Mailbox name contains control characters');
+}
+
+function hasControlCharacter(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

@@ -15,7 +15,7 @@ import type {
 } from '../store.js';
 import type { AccountRepo } from './accounts.js';
 import type { WriteContext } from './committer.js';
-import { DELETED_BIT, applyFlagOperation, decodeFlags, encodeFlags, sameFlags } from './flags.js';
+import { applyFlagOperation, DELETED_BIT, decodeFlags, encodeFlags, sameFlags } from './flags.js';
 import type { MailboxRepo } from './mailboxes.js';
 import type { MessageReader } from './messages.js';
 import type { MailboxRow, MessageRow } from './rows.js';
@@ -30,7 +30,9 @@ export interface NewMessage {
 }
 
 export class MessageWriter {
+  private readonly metaIdStmt: Database.Statement<[string], number>;
   private readonly insertMetaStmt: Database.Statement;
+  private readonly insertTextStmt: Database.Statement;
   private readonly insertStmt: Database.Statement;
   private readonly updateFlagsStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement;
@@ -44,14 +46,18 @@ export class MessageWriter {
     private readonly mailboxes: MailboxRepo,
     private readonly reader: MessageReader,
   ) {
+    this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
-      `INSERT INTO message_meta (blob_id, envelope, body_structure, body, structure, preview, sent_date,
-         header_text, body_text)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (blob_id) DO NOTHING`,
+      `INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, structure)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertTextStmt = db.prepare(
+      'INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)',
     );
     this.insertStmt = db.prepare(
-      `INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords, internal_date, save_date, size, blob_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords, internal_date, save_date, size, blob_id,
+         meta_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.updateFlagsStmt = db.prepare(
       'UPDATE messages SET flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?',
@@ -61,7 +67,8 @@ export class MessageWriter {
       'INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)',
     );
     this.deletedRowsStmt = db.prepare(
-      `SELECT m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.pop_hidden
+      `SELECT m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.meta_id,
+         m.pop_hidden
        FROM messages AS m WHERE m.mailbox_id = ? AND (m.flags & ${DELETED_BIT}) != 0 ORDER BY m.uid`,
     );
     this.popHiddenStmt = db.prepare('UPDATE messages SET pop_hidden = 1 WHERE mailbox_id = ? AND uid = ?');
@@ -75,7 +82,7 @@ export class MessageWriter {
     }
     this.accounts.charge(message.accountId, message.blob.size, 1);
     const { firstUid: uid, modseq } = this.mailboxes.allocateUids(mailbox.id, 1);
-    this.saveMeta(message.blob.id, message.meta);
+    const metaId = this.saveMeta(message.blob.id, message.meta);
     const flags = encodeFlags(message.flags);
     const now = Date.now();
     this.insertStmt.run(
@@ -88,6 +95,7 @@ export class MessageWriter {
       now,
       message.blob.size,
       message.blob.id,
+      metaId,
     );
     ctx.touch(mailbox.account_id, mailbox.id, modseq);
     return { mailboxId: mailbox.id, uidValidity: mailbox.uid_validity, uid, modseq };
@@ -163,6 +171,7 @@ export class MessageWriter {
         now,
         row.size,
         row.blob_id,
+        row.meta_id,
       );
       result.sourceUids.push(row.uid);
       result.destUids.push(uid);
@@ -199,17 +208,21 @@ export class MessageWriter {
     ctx.touch(mailbox.account_id, mailbox.id, modseq);
   }
 
-  private saveMeta(blobId: string, meta: IngestMeta): void {
-    this.insertMetaStmt.run(
+  /** Metadata is stored once per blob; a second delivery of the same bytes reuses it. */
+  private saveMeta(blobId: string, meta: IngestMeta): number {
+    const existing = this.metaIdStmt.get(blobId);
+    if (existing !== undefined) return existing;
+    const info = this.insertMetaStmt.run(
       blobId,
       meta.envelope,
       meta.bodyStructure,
       meta.body,
-      meta.structure,
       meta.preview,
       meta.sentDate,
-      meta.headerText,
-      meta.bodyText,
+      meta.structure,
     );
+    const id = Number(info.lastInsertRowid);
+    this.insertTextStmt.run(id, meta.headerText, meta.bodyText);
+    return id;
   }
 }

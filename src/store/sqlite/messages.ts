@@ -1,9 +1,18 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
 import type Database from 'better-sqlite3';
 import type { MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
-import { DELETED_BIT, SEEN_BIT, decodeFlags } from './flags.js';
-import { MESSAGE_COLUMNS, META_COLUMNS, type MessageRow, type MetaRow, toMessage, toMeta } from './rows.js';
-import { type UidRange, toUidRanges } from './uid-ranges.js';
+import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
+import {
+  MESSAGE_COLUMNS,
+  META_COLUMNS,
+  type MessageRow,
+  type MetaRow,
+  TEXT_COLUMNS,
+  type TextRow,
+  toMessage,
+  toMeta,
+} from './rows.js';
+import { toUidRanges, type UidRange } from './uid-ranges.js';
 
 export interface StatusCounts {
   messages: number;
@@ -14,7 +23,7 @@ export interface StatusCounts {
   first_unseen: number | null;
 }
 
-type MetaJoinedRow = MessageRow & Partial<MetaRow> & { has_meta: number | null };
+type MetaJoinedRow = MessageRow & MetaRow & Partial<TextRow> & { has_meta: number | null };
 
 /** Reads in a UID range list: one range is a plain b-tree range scan; many go through json_each. */
 class RangeQuery<Row> {
@@ -41,6 +50,7 @@ export class MessageReader {
   private readonly uidsStmt: Database.Statement<[number], number>;
   private readonly records: RangeQuery<MessageRow>;
   private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
+  private readonly recordsWithText: RangeQuery<MetaJoinedRow>;
   private readonly statusStmt: Database.Statement<[number, number], StatusCounts>;
   private readonly changedStmt: Database.Statement<[number, number], MessageRow>;
   private readonly expungedStmt: Database.Statement<[number, number], number>;
@@ -51,10 +61,13 @@ export class MessageReader {
       .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
       .pluck();
     this.records = new RangeQuery(db, `SELECT ${MESSAGE_COLUMNS}`, 'messages AS m');
-    this.recordsWithMeta = new RangeQuery(
+    const withMeta = `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.id IS NOT NULL AS has_meta`;
+    const metaJoin = 'messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id';
+    this.recordsWithMeta = new RangeQuery(db, withMeta, metaJoin);
+    this.recordsWithText = new RangeQuery(
       db,
-      `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.blob_id IS NOT NULL AS has_meta`,
-      'messages AS m LEFT JOIN message_meta AS t ON t.blob_id = m.blob_id',
+      `${withMeta}, ${TEXT_COLUMNS}`,
+      `${metaJoin} LEFT JOIN message_text AS x ON x.meta_id = m.meta_id`,
     );
     this.statusStmt = db.prepare(
       `SELECT count(*) AS messages,
@@ -92,12 +105,14 @@ export class MessageReader {
     return this.rows(mailboxId, uids).map(toMessage);
   }
 
-  messagesWithMeta(mailboxId: number, uids: readonly number[]): MessageWithMeta[] {
-    const rows = sortByUid(this.recordsWithMeta.all(mailboxId, toUidRanges(uids)));
-    return rows.map((row) => ({
-      ...toMessage(row),
-      meta: toMeta(row.has_meta ? (row as MetaRow) : undefined),
-    }));
+  messagesWithMeta(mailboxId: number, uids: readonly number[], searchText: boolean): MessageWithMeta[] {
+    const query = searchText ? this.recordsWithText : this.recordsWithMeta;
+    const rows = sortByUid(query.all(mailboxId, toUidRanges(uids)));
+    return rows.map((row) => {
+      const message = toMessage(row) as MessageWithMeta;
+      message.meta = toMeta(row.has_meta ? row : undefined, searchText ? (row as TextRow) : undefined);
+      return message;
+    });
   }
 
   status(mailboxId: number, firstRecentUid: number): StatusCounts {

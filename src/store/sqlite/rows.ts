@@ -33,6 +33,7 @@ export interface MessageRow {
   save_date: number;
   size: number;
   blob_id: string;
+  meta_id: number;
   pop_hidden: number;
 }
 
@@ -43,14 +44,17 @@ export interface MetaRow {
   structure: string;
   preview: string;
   sent_date: number | null;
+}
+
+export interface TextRow {
   header_text: string;
   body_text: string;
 }
 
 export const MESSAGE_COLUMNS =
-  'm.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.pop_hidden';
-export const META_COLUMNS =
-  't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.header_text, t.body_text';
+  'm.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.meta_id, m.pop_hidden';
+export const TEXT_COLUMNS = 'x.header_text, x.body_text';
+export const META_COLUMNS = 't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date';
 
 export function toAccount(row: AccountRow): Account {
   return {
@@ -90,7 +94,7 @@ export function toMessage(row: MessageRow): MessageRecord {
   };
 }
 
-export function toMeta(row: MetaRow | undefined): IngestMeta {
+export function toMeta(row: MetaRow | undefined, text: TextRow | undefined): IngestMeta {
   if (!row) {
     // Only reachable if metadata was lost; FETCH still gets syntactically valid (empty) answers.
     return {
@@ -111,7 +115,7 @@ export function toMeta(row: MetaRow | undefined): IngestMeta {
     structure: row.structure,
     preview: row.preview,
     sentDate: row.sent_date,
-    headerText: row.header_text,
-    bodyText: row.body_text,
+    headerText: text?.header_text ?? '',
+    bodyText: text?.body_text ?? '',
   };
 }

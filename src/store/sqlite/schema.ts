@@ -44,17 +44,23 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
 
   -- Ingest metadata is a function of the bytes, so it is keyed by blob and shared by every copy.
+  -- A rowid table (not WITHOUT ROWID) so rows of a few KB stay on their page; messages point at it by
+  -- rowid, so FETCH joins with one integer lookup. Search text lives apart so FETCH never pages over it.
   CREATE TABLE message_meta (
-    blob_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    blob_id TEXT NOT NULL UNIQUE,
     envelope TEXT NOT NULL,
     body_structure TEXT NOT NULL,
     body TEXT NOT NULL,
-    structure TEXT NOT NULL,
     preview TEXT NOT NULL,
     sent_date INTEGER,
+    structure TEXT NOT NULL
+  );
+  CREATE TABLE message_text (
+    meta_id INTEGER PRIMARY KEY REFERENCES message_meta(id) ON DELETE CASCADE,
     header_text TEXT NOT NULL,
     body_text TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
 
   -- Clustered by (mailbox, uid): index reads and UID ranges are one b-tree range scan.
   -- flags: bit set of system flags (see flags.ts); keywords: space-separated.
@@ -68,6 +74,7 @@ const MIGRATIONS: readonly string[] = [
     save_date INTEGER NOT NULL,
     size INTEGER NOT NULL,
     blob_id TEXT NOT NULL,
+    meta_id INTEGER NOT NULL,
     pop_hidden INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (mailbox_id, uid)
   ) WITHOUT ROWID;

@@ -33,9 +33,9 @@ import {
 import { AccountRepo } from './accounts.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
-import { Maintenance } from './maintenance.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
+import { Maintenance } from './maintenance.js';
 import { MessageWriter } from './message-writes.js';
 import { MessageReader } from './messages.js';
 import { toMailbox } from './rows.js';
@@ -204,8 +204,12 @@ export class SqliteStore implements Store {
     return this.read(() => this.reader.messages(mailboxId, uids));
   }
 
-  getMessagesWithMeta(mailboxId: number, uids: readonly number[]): Promise<MessageWithMeta[]> {
-    return this.read(() => this.reader.messagesWithMeta(mailboxId, uids));
+  getMessagesWithMeta(
+    mailboxId: number,
+    uids: readonly number[],
+    options?: { searchText?: boolean },
+  ): Promise<MessageWithMeta[]> {
+    return this.read(() => this.reader.messagesWithMeta(mailboxId, uids, options?.searchText ?? true));
   }
 
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince> {
