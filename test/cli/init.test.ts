@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FREE_PORTS, hasStackTrace, initData, runCli, tempRoot } from './helpers.js';
+import { hasStackTrace, initData, runCli, tempRoot } from './helpers.js';
 
 test('init creates the data dir, a complete config and a valid self-signed certificate', async (t) => {
   const { dataDir } = tempRoot(t);
@@ -46,7 +46,7 @@ test('start with an unknown config key exits non-zero naming the key, without a 
   const config = JSON.parse(readFileSync(file, 'utf8'));
   config.listeners.imap.prot = 1143;
   writeFileSync(file, JSON.stringify(config));
-  const result = await runCli(['start', '--data', dataDir, ...FREE_PORTS]);
+  const result = await runCli(['start', '--data', dataDir]);
   assert.equal(result.code, 78);
   assert.match(result.stderr, /^postyard: start: config: unknown key listeners\.imap\.prot/);
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
