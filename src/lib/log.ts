@@ -61,11 +61,12 @@ export function connectionLogger(root: Logger, fields: ConnectionLogFields): Log
   return root.child({ protocol: fields.protocol, conn: fields.id, remote: fields.remote });
 }
 
-/** Flushes buffered log output (call before process exit). Never throws. */
+/** Writes out buffered log lines synchronously (call right before process exit). Never throws. */
 export function flushLogger(log: Logger): void {
   try {
-    log.flush();
+    const stream = (log as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym];
+    stream?.flushSync?.();
   } catch {
-    // A destination that cannot flush synchronously (not ready yet) loses at most the last lines.
+    // A destination still opening its file cannot flush synchronously; at most the last lines are lost.
   }
 }

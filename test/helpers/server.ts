@@ -63,7 +63,9 @@ export async function startTestServer(overrides?: DeepPartial<Config>): Promise<
       server,
       async addUser(login, password, settings) {
         const hash = await server.ctx.auth.hashPassword(password);
-        return server.ctx.store.createAccount(login.toLowerCase(), hash, settings);
+        // New accounts get the configured default retention, as `postyard user add` does.
+        const defaults = config.retentionDays === null ? {} : { retentionDays: config.retentionDays };
+        return server.ctx.store.createAccount(login.toLowerCase(), hash, { ...defaults, ...settings });
       },
       close() {
         closed ??= server.close({ graceMs: 2_000 }).finally(() => rm(dataDir, { recursive: true, force: true }));
