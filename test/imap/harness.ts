@@ -53,5 +53,5 @@ export const SAMPLE_MESSAGE =
   'Date: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <sample@example.com>\r\n\r\nHello there\r\n';
 
 export function appendCommand(mailbox: string, message = SAMPLE_MESSAGE, flags = ''): string {
-  return `APPEND ${mailbox} ${flags ? `(${flags}) ` : ''}{${Buffer.byteLength(message)}+}\r\n${message}`;
+  return `APPEND ${mailbox} ${flags ? `(${flags}) ` : ''}{${Buffer.byteLength(message)}+}\r\n${message}\r\n`;
 }
