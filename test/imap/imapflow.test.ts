@@ -53,7 +53,7 @@ test('imapflow: list, append, fetch, flags, move, idle', async () => {
       const moved = await c.messageMove('3', 'Archive');
       assert.ok(moved && moved.uidMap && moved.uidMap.size === 1);
       const status = await c.status('Archive', { messages: true });
-      assert.equal(status.messages, 1);
+      assert.equal(status && status.messages, 1);
 
       // IDLE: another client appends; the idling one sees EXISTS.
       const seen = new Promise<number>((resolve) => c.on('exists', (data) => resolve(data.count)));
