@@ -25,10 +25,30 @@ describe('seqset: parsing (RFC 9051 §9 sequence-set)', () => {
     });
     assert.deepEqual(parseSequenceSet('*'), { kind: 'ranges', ranges: [{ from: '*', to: '*' }] });
     assert.deepEqual(parseSequenceSet('$'), { kind: 'saved' });
-    assert.deepEqual(parseSequenceSet('4294967295'), { kind: 'ranges', ranges: [{ from: 4294967295, to: 4294967295 }] });
+    assert.deepEqual(parseSequenceSet('4294967295'), {
+      kind: 'ranges',
+      ranges: [{ from: 4294967295, to: 4294967295 }],
+    });
   });
 
-  for (const bad of ['', '0', '01', '1:', ':1', '1,,2', '1,', ',1', '1:2:3', 'a', '4294967296', '1:0', '$,1', '**', '1 2', '-1']) {
+  for (const bad of [
+    '',
+    '0',
+    '01',
+    '1:',
+    ':1',
+    '1,,2',
+    '1,',
+    ',1',
+    '1:2:3',
+    'a',
+    '4294967296',
+    '1:0',
+    '$,1',
+    '**',
+    '1 2',
+    '-1',
+  ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => {
       assert.equal(tryParseSequenceSet(bad), undefined);
       assert.throws(() => parseSequenceSet(bad));
@@ -96,15 +116,18 @@ describe('seqset: formatting', () => {
 
   it('property: format → parse → expand round-trips', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 100 }), (nums) => {
-        const text = formatSequenceSet(nums);
-        const set = parseSequenceSet(text);
-        const sorted = [...nums].sort((a, b) => a - b);
-        const expanded: number[] = [];
-        for (const r of resolveRanges(set, 5000)) for (let k = r.from; k <= r.to; k++) expanded.push(k);
-        assert.deepEqual(expanded, sorted);
-        assert.equal(sequenceSetToString(set), text);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 100 }),
+        (nums) => {
+          const text = formatSequenceSet(nums);
+          const set = parseSequenceSet(text);
+          const sorted = [...nums].sort((a, b) => a - b);
+          const expanded: number[] = [];
+          for (const r of resolveRanges(set, 5000)) for (let k = r.from; k <= r.to; k++) expanded.push(k);
+          assert.deepEqual(expanded, sorted);
+          assert.equal(sequenceSetToString(set), text);
+        },
+      ),
       { numRuns: 200 },
     );
   });

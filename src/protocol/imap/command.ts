@@ -55,9 +55,19 @@ export type FetchSimpleItem =
 export type FetchAttribute =
   | { readonly item: FetchSimpleItem }
   /** BODY[section]<partial> and BODY.PEEK[...]. */
-  | { readonly item: 'BODY[]'; readonly peek: boolean; readonly section: SectionSpec; readonly partial?: Partial }
+  | {
+      readonly item: 'BODY[]';
+      readonly peek: boolean;
+      readonly section: SectionSpec;
+      readonly partial?: Partial;
+    }
   /** BINARY[part]<partial> and BINARY.PEEK[...] (RFC 3516 §4.1). */
-  | { readonly item: 'BINARY[]'; readonly peek: boolean; readonly part: readonly number[]; readonly partial?: Partial }
+  | {
+      readonly item: 'BINARY[]';
+      readonly peek: boolean;
+      readonly part: readonly number[];
+      readonly partial?: Partial;
+    }
   /** BINARY.SIZE[part] (RFC 3516 §4.2). */
   | { readonly item: 'BINARY.SIZE'; readonly part: readonly number[] };
 
@@ -266,7 +276,12 @@ export type Command =
   | SearchCommand
   | FetchCommand
   | StoreCommand
-  | { readonly name: 'COPY' | 'MOVE'; readonly uid: boolean; readonly set: SequenceSet; readonly mailbox: string }
+  | {
+      readonly name: 'COPY' | 'MOVE';
+      readonly uid: boolean;
+      readonly set: SequenceSet;
+      readonly mailbox: string;
+    }
   /** ID (RFC 2971): `null` for `ID NIL`, else field/value pairs in order (value null for NIL). */
   | { readonly name: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };
 

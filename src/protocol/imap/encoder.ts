@@ -3,8 +3,9 @@
  * codes, status lines and untagged data. Everything returns JS strings (cheap concatenation); the
  * session writes them with `Buffer.from(s, 'utf8')` and literal sizes are counted in UTF-8 bytes.
  */
-import type { ListData, ResponseCode, TaggedStatus, UntaggedData, UntaggedStatus } from './response.js';
+
 import { mailboxNameToWire } from './mailbox-name.js';
+import type { ListData, ResponseCode, TaggedStatus, UntaggedData, UntaggedStatus } from './response.js';
 
 export interface EncodeOptions {
   /** The session accepts UTF-8 in quoted strings (IMAP4rev2 enabled or UTF8=ACCEPT). */
@@ -46,11 +47,31 @@ export function encodeNString(value: string | null | undefined, options: EncodeO
   return value === null || value === undefined ? 'NIL' : encodeString(value, options);
 }
 
-const ATOM_SPECIAL = /[\x00-\x20\x7f-\uffff(){%*"\\\]]/;
+/** ATOM-CHAR (RFC 9051 §9): printable US-ASCII except atom-specials `(){ %*"\]`. */
+function isAtomChar(c: number): boolean {
+  return (
+    c > 0x20 &&
+    c < 0x7f &&
+    c !== 0x28 &&
+    c !== 0x29 &&
+    c !== 0x7b &&
+    c !== 0x25 &&
+    c !== 0x2a &&
+    c !== 0x22 &&
+    c !== 0x5c &&
+    c !== 0x5d
+  );
+}
+
+function isAtom(value: string, from = 0): boolean {
+  if (value.length <= from) return false;
+  for (let i = from; i < value.length; i++) if (!isAtomChar(value.charCodeAt(i))) return false;
+  return true;
+}
 
 /** `astring`: a bare atom when possible (not NIL, which would read as nil), else a string. */
 export function encodeAstring(value: string, options: EncodeOptions = REV1): string {
-  if (value.length > 0 && value.length <= 256 && !ATOM_SPECIAL.test(value) && value.toUpperCase() !== 'NIL') {
+  if (value.length > 0 && value.length <= 256 && isAtom(value) && value.toUpperCase() !== 'NIL') {
     return value;
   }
   return encodeString(value, options);
@@ -73,9 +94,9 @@ export function encodeFlags(flags: readonly string[]): string {
   return `${out})`;
 }
 
-const FLAG_TEXT = /^\\?[^\x00-\x20\x7f-\uffff(){%*"\\\]]+$/;
+/** flag = "\" atom / atom, plus `\*` in PERMANENTFLAGS. */
 function isFlagText(flag: string): boolean {
-  return flag === '\\*' || FLAG_TEXT.test(flag);
+  return flag === '\\*' || isAtom(flag, flag.charCodeAt(0) === 0x5c ? 1 : 0);
 }
 
 /** Mailbox name for responses: modified UTF-7 for rev1 sessions, UTF-8 otherwise; always a string. */
@@ -115,7 +136,7 @@ export function encodeResponseCode(code: ResponseCode): string {
 
 /** Response text: one line, no CR/LF/NUL; never starts with "[" (it would read as a code). */
 export function sanitizeText(text: string): string {
-  let out = text.replace(/[\x00\r\n]+/g, ' ');
+  let out = text.replaceAll('\u0000', ' ').replace(/[\r\n]+/g, ' ');
   if (out.length === 0) out = 'Done';
   else if (out.charCodeAt(0) === 0x5b) out = `(${out.slice(1)}`;
   return out;

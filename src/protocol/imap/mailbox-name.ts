@@ -55,13 +55,15 @@ const MAX_DEPTH = 32;
  */
 export function validateMailboxName(name: string, delimiter = '/'): string {
   if (name.length === 0) throw new MailboxNameError('Mailbox name is empty');
-  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) throw new MailboxNameError('Mailbox name is too long');
+  if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES)
+    throw new MailboxNameError('Mailbox name is too long');
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c < 0x20 || c === 0x7f) throw new MailboxNameError('Mailbox name contains a control character');
     if (c >= 0xd800 && c <= 0xdfff) {
       const next = name.charCodeAt(i + 1);
-      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) throw new MailboxNameError('Mailbox name is not valid Unicode');
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff))
+        throw new MailboxNameError('Mailbox name is not valid Unicode');
       i++;
     }
   }
@@ -70,7 +72,8 @@ export function validateMailboxName(name: string, delimiter = '/'): string {
   for (const level of levels) {
     if (level.length === 0) throw new MailboxNameError('Mailbox name has an empty hierarchy level');
     if (level === '.' || level === '..') throw new MailboxNameError('Mailbox name has a "." or ".." level');
-    if (level.includes('*') || level.includes('%')) throw new MailboxNameError('Mailbox name contains a wildcard');
+    if (level.includes('*') || level.includes('%'))
+      throw new MailboxNameError('Mailbox name contains a wildcard');
   }
   return name;
 }

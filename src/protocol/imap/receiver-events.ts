@@ -49,7 +49,12 @@ export type ReceiverEvent =
   /** The current APPEND literal is complete. */
   | { readonly type: 'appendMessageEnd'; readonly tag: string; readonly index: number }
   /** The APPEND command line ended after the last message: commit all messages and answer. */
-  | { readonly type: 'appendCommit'; readonly tag: string; readonly mailbox: string; readonly messages: readonly AppendMessageHead[] }
+  | {
+      readonly type: 'appendCommit';
+      readonly tag: string;
+      readonly mailbox: string;
+      readonly messages: readonly AppendMessageHead[];
+    }
   /** IDLE mode (after `startIdle()`): the client sent DONE; the receiver is back in command mode. */
   | { readonly type: 'idleDone' }
   /**

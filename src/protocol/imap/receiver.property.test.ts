@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { ImapReceiver } from './receiver.js';
 import { replay } from './test-support.js';
 
-const limits = { maxLineLength: 2048, maxLiteralSize: 1024, maxCommandSize: 4096, maxAppendSize: 4096, maxDiscardSize: 8192 };
+const limits = {
+  maxLineLength: 2048,
+  maxLiteralSize: 1024,
+  maxCommandSize: 4096,
+  maxAppendSize: 4096,
+  maxDiscardSize: 8192,
+};
 
 /** Fragments that exercise the grammar: commands, literal markers, parentheses, quotes, junk. */
 const fragment = fc.oneof(

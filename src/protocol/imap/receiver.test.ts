@@ -58,12 +58,20 @@ describe('receiver: literals', () => {
   it('literal containing CRLF and braces is data, not syntax', () => {
     const events = replayAllChunkings('a1 LOGIN {3+}\r\nbob {10+}\r\n{5}\r\na b\r\n\r\n');
     assert.equal(events[0]?.type, 'command');
-    assert.deepEqual((events[0] as { command: unknown }).command, { name: 'LOGIN', username: 'bob', password: '{5}\r\na b\r\n' });
+    assert.deepEqual((events[0] as { command: unknown }).command, {
+      name: 'LOGIN',
+      username: 'bob',
+      password: '{5}\r\na b\r\n',
+    });
   });
 
   it('zero-length literals', () => {
     const events = replayAllChunkings('a1 LOGIN {0+}\r\n {0}\r\n\r\n');
-    assert.deepEqual((events.at(-1) as { command: unknown }).command, { name: 'LOGIN', username: '', password: '' });
+    assert.deepEqual((events.at(-1) as { command: unknown }).command, {
+      name: 'LOGIN',
+      username: '',
+      password: '',
+    });
   });
 
   it('LITERAL-: a non-synchronising literal over 4096 bytes is BAD [TOOBIG], then discarded', () => {
@@ -77,13 +85,17 @@ describe('receiver: literals', () => {
   });
 
   it('synchronising literal over the limit: error instead of continue, no data expected', () => {
-    const events = replayAllChunkings('a1 LOGIN bob {999999}\r\na2 NOOP\r\n', { receiver: { maxLiteralSize: 1000 } });
+    const events = replayAllChunkings('a1 LOGIN bob {999999}\r\na2 NOOP\r\n', {
+      receiver: { maxLiteralSize: 1000 },
+    });
     assert.deepEqual(types(events), ['error', 'command']);
     assert.equal((events[0] as { code: string }).code, 'TOOBIG');
   });
 
   it('{4294967296} and absurd sizes are refused without allocating', () => {
-    const events = replayAllChunkings('a1 LOGIN bob {4294967296}\r\na2 LOGIN x {99999999999999999999999}\r\na3 NOOP\r\n');
+    const events = replayAllChunkings(
+      'a1 LOGIN bob {4294967296}\r\na2 LOGIN x {99999999999999999999999}\r\na3 NOOP\r\n',
+    );
     assert.deepEqual(types(events), ['error', 'error', 'command']);
   });
 
@@ -95,7 +107,11 @@ describe('receiver: literals', () => {
 
   it('literal8 ~{n} in a non-APPEND command is accepted as a string', () => {
     const events = replayAllChunkings('a1 LOGIN ~{3+}\r\nbob pw\r\n');
-    assert.deepEqual((events[0] as { command: unknown }).command, { name: 'LOGIN', username: 'bob', password: 'pw' });
+    assert.deepEqual((events[0] as { command: unknown }).command, {
+      name: 'LOGIN',
+      username: 'bob',
+      password: 'pw',
+    });
   });
 
   it('unterminated literal: waits for the bytes, holds at most the literal', () => {
@@ -111,8 +127,16 @@ describe('receiver: APPEND streaming', () => {
   const msg = 'From: a@b\r\nSubject: hi\r\n\r\nbody\r\n';
 
   it('synchronising APPEND: appendBegin, data, end, commit', () => {
-    const events = replayAllChunkings(`a1 APPEND INBOX (\\Seen) " 5-Mar-2024 10:11:12 +0100" {${msg.length}}\r\n${msg}\r\na2 NOOP\r\n`);
-    assert.deepEqual(types(events), ['appendBegin', 'appendData', 'appendMessageEnd', 'appendCommit', 'command']);
+    const events = replayAllChunkings(
+      `a1 APPEND INBOX (\\Seen) " 5-Mar-2024 10:11:12 +0100" {${msg.length}}\r\n${msg}\r\na2 NOOP\r\n`,
+    );
+    assert.deepEqual(types(events), [
+      'appendBegin',
+      'appendData',
+      'appendMessageEnd',
+      'appendCommit',
+      'command',
+    ]);
     const begin = events[0] as Extract<NormalEvent, { type: 'appendBegin' }>;
     assert.equal(begin.tag, 'a1');
     assert.equal(begin.mailbox, 'INBOX');
@@ -162,7 +186,9 @@ describe('receiver: APPEND streaming', () => {
   });
 
   it('too big: NO [TOOBIG], sync literal not awaited', () => {
-    const events = replayAllChunkings('a1 APPEND INBOX {2000}\r\na2 NOOP\r\n', { receiver: { maxAppendSize: 1000 } });
+    const events = replayAllChunkings('a1 APPEND INBOX {2000}\r\na2 NOOP\r\n', {
+      receiver: { maxAppendSize: 1000 },
+    });
     assert.deepEqual(types(events), ['error', 'command']);
     const err = events[0] as Extract<NormalEvent, { type: 'error' }>;
     assert.equal(err.status, 'NO');
@@ -188,11 +214,14 @@ describe('receiver: APPEND streaming', () => {
   });
 
   it('abortAppend during a non-synchronising literal discards the rest', () => {
-    const events = replayAllChunkings(`a1 APPEND Nope {10+}\r\n0123456789 (\\Seen) {3+}\r\nabc\r\na2 NOOP\r\n`, {
-      react: (ev, r) => {
-        if (ev.type === 'appendBegin') r.abortAppend();
+    const events = replayAllChunkings(
+      `a1 APPEND Nope {10+}\r\n0123456789 (\\Seen) {3+}\r\nabc\r\na2 NOOP\r\n`,
+      {
+        react: (ev, r) => {
+          if (ev.type === 'appendBegin') r.abortAppend();
+        },
       },
-    });
+    );
     assert.deepEqual(types(events), ['appendBegin', 'command']);
     assert.equal((events[1] as { tag: string }).tag, 'a2');
   });
@@ -225,7 +254,9 @@ describe('receiver: IDLE and continuation lines', () => {
   });
 
   it('AUTHENTICATE continuation line and cancel', () => {
-    const events = replayAllChunkings('a1 AUTHENTICATE PLAIN\r\nAGJvYgBwdw==\r\na2 AUTHENTICATE LOGIN\r\n*\r\n');
+    const events = replayAllChunkings(
+      'a1 AUTHENTICATE PLAIN\r\nAGJvYgBwdw==\r\na2 AUTHENTICATE LOGIN\r\n*\r\n',
+    );
     assert.deepEqual(types(events), ['command', 'continuationLine', 'command', 'continuationLine']);
     assert.deepEqual(events[1], { type: 'continuationLine', line: 'AGJvYgBwdw==', cancelled: false });
     assert.deepEqual(events[3], { type: 'continuationLine', line: '*', cancelled: true });

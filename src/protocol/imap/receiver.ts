@@ -282,7 +282,12 @@ export class ImapReceiver {
       }
       if (!sync && !this.options.literalPlus && marker.size > LITERAL_MINUS_MAX) {
         this.append = undefined;
-        this.rejectLiteral(new ParseError('Non-synchronizing literal too big', 'TOOBIG'), tag, marker.size, sync);
+        this.rejectLiteral(
+          new ParseError('Non-synchronizing literal too big', 'TOOBIG'),
+          tag,
+          marker.size,
+          sync,
+        );
         return;
       }
       const state = this.append!;
@@ -301,13 +306,21 @@ export class ImapReceiver {
       return;
     }
 
-    const limit = Math.min(this.options.maxLiteralSize, this.options.maxCommandSize - this.commandLiteralBytes);
+    const limit = Math.min(
+      this.options.maxLiteralSize,
+      this.options.maxCommandSize - this.commandLiteralBytes,
+    );
     if (marker.size > limit) {
       this.rejectLiteral(new ParseError('Literal too big', 'TOOBIG'), tag, marker.size, sync);
       return;
     }
     if (!sync && !this.options.literalPlus && marker.size > LITERAL_MINUS_MAX) {
-      this.rejectLiteral(new ParseError('Non-synchronizing literal too big', 'TOOBIG'), tag, marker.size, sync);
+      this.rejectLiteral(
+        new ParseError('Non-synchronizing literal too big', 'TOOBIG'),
+        tag,
+        marker.size,
+        sync,
+      );
       return;
     }
     this.commandLiteralBytes += marker.size;
@@ -355,7 +368,12 @@ export class ImapReceiver {
     this.append = undefined;
     this.resetCommand();
     if (tail.length === 0) {
-      this.events.push({ type: 'appendCommit', tag: state.tag, mailbox: state.mailbox, messages: state.heads });
+      this.events.push({
+        type: 'appendCommit',
+        tag: state.tag,
+        mailbox: state.mailbox,
+        messages: state.heads,
+      });
     } else this.error('Unexpected characters after APPEND message', 'PARSE', state.tag);
   }
 
@@ -481,8 +499,20 @@ export class ImapReceiver {
     this.lineLen = 0;
   }
 
-  private error(text: string, code: ReceiverErrorCode | undefined, tag: string | undefined, status: 'BAD' | 'NO' = 'BAD'): void {
-    const ev: { type: 'error'; text: string; status: 'BAD' | 'NO'; fatal: boolean; tag?: string; code?: ReceiverErrorCode } = {
+  private error(
+    text: string,
+    code: ReceiverErrorCode | undefined,
+    tag: string | undefined,
+    status: 'BAD' | 'NO' = 'BAD',
+  ): void {
+    const ev: {
+      type: 'error';
+      text: string;
+      status: 'BAD' | 'NO';
+      fatal: boolean;
+      tag?: string;
+      code?: ReceiverErrorCode;
+    } = {
       type: 'error',
       text,
       status,

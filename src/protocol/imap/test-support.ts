@@ -2,11 +2,14 @@
  * Test support for the receiver (not a test file itself): replays input in chunks and normalises the
  * events so that chunk boundaries can be compared away.
  */
-import type { ReceiverEvent, ReceiverOptions } from './receiver-events.js';
+
 import { ImapReceiver } from './receiver.js';
+import type { ReceiverEvent, ReceiverOptions } from './receiver-events.js';
 
 /** A normalised event: appendData chunks of one message merged into one `data` string (latin1). */
-export type NormalEvent = Exclude<ReceiverEvent, { type: 'appendData' }> | { type: 'appendData'; data: string };
+export type NormalEvent =
+  | Exclude<ReceiverEvent, { type: 'appendData' }>
+  | { type: 'appendData'; data: string };
 
 /** Small deterministic PRNG (mulberry32) so failures are reproducible from the seed. */
 export function prng(seed: number): () => number {
@@ -51,7 +54,8 @@ export function replay(
       if (ev.type === 'appendData') {
         const last = out[out.length - 1];
         const text = ev.chunk.toString('latin1');
-        if (last && last.type === 'appendData') out[out.length - 1] = { type: 'appendData', data: last.data + text };
+        if (last && last.type === 'appendData')
+          out[out.length - 1] = { type: 'appendData', data: last.data + text };
         else out.push({ type: 'appendData', data: text });
       } else out.push(ev);
       react(ev, receiver);
@@ -82,7 +86,9 @@ export function replayAllChunkings(
     const maxChunk = sizes[r % sizes.length]!;
     const got = JSON.stringify(replay(input, { ...options, seed: r + 1, maxChunk }));
     if (got !== expected) {
-      throw new Error(`Chunking changed the result (seed ${r + 1}, max ${maxChunk}):\n${got}\nvs\n${expected}`);
+      throw new Error(
+        `Chunking changed the result (seed ${r + 1}, max ${maxChunk}):\n${got}\nvs\n${expected}`,
+      );
     }
   }
   return whole;

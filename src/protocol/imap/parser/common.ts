@@ -77,9 +77,10 @@ for (let d = 0x30; d <= 0x39; d++) DIGIT[d] = 1;
  */
 export function modSequence(c: Cursor): number {
   const text = c.run(DIGIT, 'a mod-sequence');
-  if (text.length > 19 || BigInt(text) > 9223372036854775807n) throw new ParseError('mod-sequence out of range');
+  if (text.length > 19 || BigInt(text) > 9223372036854775807n)
+    throw new ParseError('mod-sequence out of range');
   const value = Number(text);
-  return value > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : value;
+  return Math.min(value, Number.MAX_SAFE_INTEGER);
 }
 
 /**

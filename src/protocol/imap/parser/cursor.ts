@@ -202,7 +202,8 @@ export class Cursor {
         i++;
         const n = buf[i];
         if (n !== 0x22 && n !== 0x5c) throw new ParseError('Invalid escape in quoted string');
-      } else if (c === 0 || c === 0x0d || c === 0x0a) throw new ParseError('Control character in quoted string');
+      } else if (c === 0 || c === 0x0d || c === 0x0a)
+        throw new ParseError('Control character in quoted string');
     }
     if (i >= buf.length) throw new ParseError('Unterminated quoted string');
     this.pos = i + 1;

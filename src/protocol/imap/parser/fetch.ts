@@ -3,7 +3,15 @@
  *   [SP "(" fetch-modifier *(SP fetch-modifier) ")"]
  * (RFC 9051 §6.4.5, RFC 3501 RFC822.*, RFC 3516 BINARY, RFC 7162 CHANGEDSINCE/VANISHED, RFC 8514, RFC 8970).
  */
-import type { FetchAttribute, FetchCommand, FetchModifiers, FetchSimpleItem, Partial, SectionKind, SectionSpec } from '../command.js';
+import type {
+  FetchAttribute,
+  FetchCommand,
+  FetchModifiers,
+  FetchSimpleItem,
+  Partial,
+  SectionKind,
+  SectionSpec,
+} from '../command.js';
 import { modSequence, parenList, sequenceSet } from './common.js';
 import { type Cursor, ParseError } from './cursor.js';
 
@@ -11,7 +19,7 @@ import { type Cursor, ParseError } from './cursor.js';
 const NAME = new Uint8Array(256);
 for (let ch = 0; ch < 256; ch++) {
   const s = String.fromCharCode(ch);
-  if (/[A-Za-z0-9.\-]/.test(s)) NAME[ch] = 1;
+  if (/[A-Za-z0-9.-]/.test(s)) NAME[ch] = 1;
 }
 
 const SIMPLE = new Set<string>([

@@ -16,12 +16,19 @@ import {
   parseUidExpunge,
 } from './mailbox.js';
 import { parseSearch } from './search.js';
-import { parseAuthenticate, parseEnable, parseExpungePlain, parseId, parseLogin, parseNoArgs } from './simple.js';
+import {
+  parseAuthenticate,
+  parseEnable,
+  parseExpungePlain,
+  parseId,
+  parseLogin,
+  parseNoArgs,
+} from './simple.js';
 import { parseStatus } from './status.js';
 import { parseStore } from './store.js';
 
-export { ParseError } from './cursor.js';
 export type { Literal } from './cursor.js';
+export { ParseError } from './cursor.js';
 
 type Parser = (c: Cursor) => Command;
 
@@ -113,12 +120,21 @@ export function readTag(line: Buffer): string | undefined {
   return line.toString('latin1', 0, i);
 }
 
-export function parseCommand(segments: readonly Buffer[], literals: readonly Literal[], maxNesting = 32): TaggedCommand {
+export function parseCommand(
+  segments: readonly Buffer[],
+  literals: readonly Literal[],
+  maxNesting = 32,
+): TaggedCommand {
   const c = new Cursor(segments, literals, maxNesting);
   const head = readHead(c);
   try {
     const parser = head.uid ? UID_COMMANDS[head.name] : COMMANDS[head.name];
-    if (!parser) throw new ParseError(head.uid ? `Unknown UID command ${head.name.slice(0, 20)}` : `Unknown command ${head.name.slice(0, 20)}`);
+    if (!parser)
+      throw new ParseError(
+        head.uid
+          ? `Unknown UID command ${head.name.slice(0, 20)}`
+          : `Unknown command ${head.name.slice(0, 20)}`,
+      );
     const command = parser(c);
     c.end();
     return { tag: head.tag, command };

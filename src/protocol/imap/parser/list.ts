@@ -19,7 +19,8 @@ export function parseList(c: Cursor): ListCommand {
       const opt = c.keyword();
       // RFC 5258 §3: unknown selection options are a syntax error (BAD).
       if (!SELECTION.has(opt)) throw new ParseError(`Unknown LIST selection option ${opt.slice(0, 30)}`);
-      if (!selectionOptions.includes(opt as ListSelectionOption)) selectionOptions.push(opt as ListSelectionOption);
+      if (!selectionOptions.includes(opt as ListSelectionOption))
+        selectionOptions.push(opt as ListSelectionOption);
     });
     c.sp();
   }
@@ -54,6 +55,8 @@ export function parseList(c: Cursor): ListCommand {
       } else throw new ParseError(`Unknown LIST return option ${opt.slice(0, 30)}`);
     });
   }
-  const returnOptions = status ? { subscribed, children, specialUse, status } : { subscribed, children, specialUse };
+  const returnOptions = status
+    ? { subscribed, children, specialUse, status }
+    : { subscribed, children, specialUse };
   return { name: 'LIST', reference, patterns, selectionOptions, returnOptions, extended };
 }

@@ -2,8 +2,9 @@
  * Commands taking mailbox names: SELECT/EXAMINE (with CONDSTORE/QRESYNC params), CREATE (USE),
  * DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LSUB, COPY/MOVE (RFC 9051 §6.3, RFC 7162, RFC 6154).
  */
-import type { Command, QresyncParams } from '../command.js';
+
 import type { SequenceSet } from '../../../lib/seqset.js';
+import type { Command, QresyncParams } from '../command.js';
 import { flagList, modSequence, parenList, sequenceSet } from './common.js';
 import { type Cursor, ParseError } from './cursor.js';
 

@@ -42,9 +42,25 @@ const table: [string, Command][] = [
   ['a UNSELECT', { name: 'UNSELECT' }],
   ['a NAMESPACE', { name: 'NAMESPACE' }],
   ['a EXPUNGE', { name: 'EXPUNGE', uid: false }],
-  ['a UID EXPUNGE 3:5,9', { name: 'EXPUNGE', uid: true, set: { kind: 'ranges', ranges: [{ from: 3, to: 5 }, { from: 9, to: 9 }] } }],
+  [
+    'a UID EXPUNGE 3:5,9',
+    {
+      name: 'EXPUNGE',
+      uid: true,
+      set: {
+        kind: 'ranges',
+        ranges: [
+          { from: 3, to: 5 },
+          { from: 9, to: 9 },
+        ],
+      },
+    },
+  ],
   ['a AUTHENTICATE PLAIN', { name: 'AUTHENTICATE', mechanism: 'PLAIN' }],
-  ['a authenticate plain AGJvYgBwdw==', { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: 'AGJvYgBwdw==' }],
+  [
+    'a authenticate plain AGJvYgBwdw==',
+    { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: 'AGJvYgBwdw==' },
+  ],
   ['a AUTHENTICATE PLAIN =', { name: 'AUTHENTICATE', mechanism: 'PLAIN', initialResponse: '=' }],
   ['a LOGIN bob secret', { name: 'LOGIN', username: 'bob', password: 'secret' }],
   ['a LOGIN "bob@x.org" "p\\"w\\\\"', { name: 'LOGIN', username: 'bob@x.org', password: 'p"w\\' }],
@@ -84,7 +100,10 @@ const table: [string, Command][] = [
         uidValidity: 1,
         modseq: 2,
         knownUids: { kind: 'ranges', ranges: [{ from: 1, to: 9 }] },
-        seqMatch: { seqs: { kind: 'ranges', ranges: [{ from: 1, to: 3 }] }, uids: { kind: 'ranges', ranges: [{ from: 5, to: 7 }] } },
+        seqMatch: {
+          seqs: { kind: 'ranges', ranges: [{ from: 1, to: 3 }] },
+          uids: { kind: 'ranges', ranges: [{ from: 5, to: 7 }] },
+        },
       },
     },
   ],
@@ -147,14 +166,22 @@ const table: [string, Command][] = [
       items: ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'DELETED', 'SIZE', 'RECENT', 'HIGHESTMODSEQ'],
     },
   ],
-  ['a FETCH 1 FLAGS', { name: 'FETCH', uid: false, set: one(1), attributes: [{ item: 'FLAGS' }], modifiers: {} }],
+  [
+    'a FETCH 1 FLAGS',
+    { name: 'FETCH', uid: false, set: one(1), attributes: [{ item: 'FLAGS' }], modifiers: {} },
+  ],
   [
     'a FETCH 1:* ALL',
     {
       name: 'FETCH',
       uid: false,
       set: all,
-      attributes: [{ item: 'FLAGS' }, { item: 'INTERNALDATE' }, { item: 'RFC822.SIZE' }, { item: 'ENVELOPE' }],
+      attributes: [
+        { item: 'FLAGS' },
+        { item: 'INTERNALDATE' },
+        { item: 'RFC822.SIZE' },
+        { item: 'ENVELOPE' },
+      ],
       macro: 'ALL',
       modifiers: {},
     },
@@ -176,7 +203,13 @@ const table: [string, Command][] = [
       name: 'FETCH',
       uid: false,
       set: one(2),
-      attributes: [{ item: 'FLAGS' }, { item: 'INTERNALDATE' }, { item: 'RFC822.SIZE' }, { item: 'ENVELOPE' }, { item: 'BODY' }],
+      attributes: [
+        { item: 'FLAGS' },
+        { item: 'INTERNALDATE' },
+        { item: 'RFC822.SIZE' },
+        { item: 'ENVELOPE' },
+        { item: 'BODY' },
+      ],
       macro: 'FULL',
       modifiers: {},
     },
@@ -213,10 +246,19 @@ const table: [string, Command][] = [
       attributes: [
         { item: 'BODY[]', peek: false, section: { part: [], kind: '' } },
         { item: 'BODY[]', peek: true, section: { part: [], kind: 'HEADER' } },
-        { item: 'BODY[]', peek: false, section: { part: [], kind: 'TEXT' }, partial: { offset: 10, length: 20 } },
+        {
+          item: 'BODY[]',
+          peek: false,
+          section: { part: [], kind: 'TEXT' },
+          partial: { offset: 10, length: 20 },
+        },
         { item: 'BODY[]', peek: false, section: { part: [1, 2], kind: '' } },
         { item: 'BODY[]', peek: false, section: { part: [1], kind: 'MIME' } },
-        { item: 'BODY[]', peek: false, section: { part: [2], kind: 'HEADER.FIELDS', fields: ['FROM', 'TO'] } },
+        {
+          item: 'BODY[]',
+          peek: false,
+          section: { part: [2], kind: 'HEADER.FIELDS', fields: ['FROM', 'TO'] },
+        },
         { item: 'BODY[]', peek: true, section: { part: [], kind: 'HEADER.FIELDS.NOT', fields: ['X-A'] } },
       ],
       modifiers: {},
@@ -238,15 +280,34 @@ const table: [string, Command][] = [
   ],
   [
     'a FETCH 1 BODY.PEEK[]',
-    { name: 'FETCH', uid: false, set: one(1), attributes: [{ item: 'BODY[]', peek: true, section: { part: [], kind: '' } }], modifiers: {} },
+    {
+      name: 'FETCH',
+      uid: false,
+      set: one(1),
+      attributes: [{ item: 'BODY[]', peek: true, section: { part: [], kind: '' } }],
+      modifiers: {},
+    },
   ],
   [
     'a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345 VANISHED)',
-    { name: 'FETCH', uid: true, set: all, attributes: [{ item: 'FLAGS' }], modifiers: { changedSince: 12345, vanished: true } },
+    {
+      name: 'FETCH',
+      uid: true,
+      set: all,
+      attributes: [{ item: 'FLAGS' }],
+      modifiers: { changedSince: 12345, vanished: true },
+    },
   ],
   [
     'a STORE 1:3 +FLAGS (\\Deleted \\seen)',
-    { name: 'STORE', uid: false, set: { kind: 'ranges', ranges: [{ from: 1, to: 3 }] }, operation: 'add', silent: false, flags: ['\\Deleted', '\\Seen'] },
+    {
+      name: 'STORE',
+      uid: false,
+      set: { kind: 'ranges', ranges: [{ from: 1, to: 3 }] },
+      operation: 'add',
+      silent: false,
+      flags: ['\\Deleted', '\\Seen'],
+    },
   ],
   [
     'a UID STORE 5 -FLAGS.SILENT $Junk',
@@ -258,13 +319,31 @@ const table: [string, Command][] = [
   ],
   [
     'a STORE 5 FLAGS \\Answered foo',
-    { name: 'STORE', uid: false, set: one(5), operation: 'replace', silent: false, flags: ['\\Answered', 'foo'] },
+    {
+      name: 'STORE',
+      uid: false,
+      set: one(5),
+      operation: 'replace',
+      silent: false,
+      flags: ['\\Answered', 'foo'],
+    },
   ],
   [
     'a STORE 1 (UNCHANGEDSINCE 99) +FLAGS.SILENT (\\Flagged)',
-    { name: 'STORE', uid: false, set: one(1), operation: 'add', silent: true, flags: ['\\Flagged'], unchangedSince: 99 },
+    {
+      name: 'STORE',
+      uid: false,
+      set: one(1),
+      operation: 'add',
+      silent: true,
+      flags: ['\\Flagged'],
+      unchangedSince: 99,
+    },
   ],
-  ['a COPY 1:2 Trash', { name: 'COPY', uid: false, set: { kind: 'ranges', ranges: [{ from: 1, to: 2 }] }, mailbox: 'Trash' }],
+  [
+    'a COPY 1:2 Trash',
+    { name: 'COPY', uid: false, set: { kind: 'ranges', ranges: [{ from: 1, to: 2 }] }, mailbox: 'Trash' },
+  ],
   ['a UID MOVE $ "Junk"', { name: 'MOVE', uid: true, set: { kind: 'saved' }, mailbox: 'Junk' }],
   ['a ID NIL', { name: 'ID', params: null }],
   [
@@ -339,7 +418,11 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
     ['NOT SEEN', { key: 'NOT', inner: { key: 'FLAG', flag: '\\Seen', set: true } }],
     [
       'OR SEEN FLAGGED',
-      { key: 'OR', left: { key: 'FLAG', flag: '\\Seen', set: true }, right: { key: 'FLAG', flag: '\\Flagged', set: true } },
+      {
+        key: 'OR',
+        left: { key: 'FLAG', flag: '\\Seen', set: true },
+        right: { key: 'FLAG', flag: '\\Flagged', set: true },
+      },
     ],
     [
       '(SEEN (DELETED))',
@@ -352,7 +435,10 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
       },
     ],
     ['MODSEQ 620162338', { key: 'MODSEQ', modseq: 620162338 }],
-    ['MODSEQ "/flags/\\\\draft" all 620162338', { key: 'MODSEQ', modseq: 620162338, entry: { name: '/flags/\\draft', type: 'all' } }],
+    [
+      'MODSEQ "/flags/\\\\draft" all 620162338',
+      { key: 'MODSEQ', modseq: 620162338, entry: { name: '/flags/\\draft', type: 'all' } },
+    ],
     ['SAVEDATESUPPORTED', { key: 'SAVEDATESUPPORTED' }],
   ];
   for (const [line, expected] of cases) {
@@ -376,7 +462,11 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
   });
 
   it('ISO-8859-1 strings are decoded by charset; unknown charsets are NO [BADCHARSET]', () => {
-    assert.deepEqual(search('CHARSET ISO-8859-1 SUBJECT {1}\r\n\u00e9'), { key: 'HEADER', field: 'subject', value: 'é' });
+    assert.deepEqual(search('CHARSET ISO-8859-1 SUBJECT {1}\r\n\u00e9'), {
+      key: 'HEADER',
+      field: 'subject',
+      value: 'é',
+    });
     const err = parseError('a SEARCH CHARSET KOI8-R TEXT x');
     assert.equal(err.code, 'BADCHARSET');
     assert.equal(err.status, 'NO');
@@ -384,7 +474,10 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
   });
 
   it('UTF-8 search strings', () => {
-    assert.deepEqual(search('CHARSET UTF-8 TEXT "gr\u00c3\u00bc\u00c3\u009f"'), { key: 'TEXT', value: 'grüß' });
+    assert.deepEqual(search('CHARSET UTF-8 TEXT "gr\u00c3\u00bc\u00c3\u009f"'), {
+      key: 'TEXT',
+      value: 'grüß',
+    });
   });
 });
 

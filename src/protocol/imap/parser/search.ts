@@ -32,7 +32,13 @@ const FLAG_KEYS: Record<string, readonly [string, boolean]> = {
   UNSEEN: ['\\Seen', false],
   UNRECENT: ['\\Recent', false],
 };
-const HEADER_KEYS: Record<string, string> = { FROM: 'from', TO: 'to', CC: 'cc', BCC: 'bcc', SUBJECT: 'subject' };
+const HEADER_KEYS: Record<string, string> = {
+  FROM: 'from',
+  TO: 'to',
+  CC: 'cc',
+  BCC: 'bcc',
+  SUBJECT: 'subject',
+};
 const DATE_KEYS: Record<string, readonly ['internal' | 'sent' | 'saved', 'before' | 'on' | 'since']> = {
   BEFORE: ['internal', 'before'],
   ON: ['internal', 'on'],
@@ -184,7 +190,8 @@ class KeyReader {
       const name = c.string();
       c.sp();
       const type = c.keyword().toLowerCase();
-      if (type !== 'priv' && type !== 'shared' && type !== 'all') throw new ParseError('Invalid MODSEQ entry type');
+      if (type !== 'priv' && type !== 'shared' && type !== 'all')
+        throw new ParseError('Invalid MODSEQ entry type');
       c.sp();
       return { key: 'MODSEQ', modseq: modSequence(c), entry: { name, type } };
     }

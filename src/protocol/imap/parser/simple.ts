@@ -5,14 +5,24 @@
 import type { Command } from '../command.js';
 import { type Cursor, ParseError } from './cursor.js';
 
-type NoArgName = 'CAPABILITY' | 'NOOP' | 'LOGOUT' | 'STARTTLS' | 'IDLE' | 'CHECK' | 'CLOSE' | 'UNSELECT' | 'NAMESPACE';
+type NoArgName =
+  | 'CAPABILITY'
+  | 'NOOP'
+  | 'LOGOUT'
+  | 'STARTTLS'
+  | 'IDLE'
+  | 'CHECK'
+  | 'CLOSE'
+  | 'UNSELECT'
+  | 'NAMESPACE';
 
 export function parseNoArgs(name: NoArgName): Command {
   return { name };
 }
 
 const BASE64 = new Uint8Array(256);
-for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=') BASE64[ch.charCodeAt(0)] = 1;
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=')
+  BASE64[ch.charCodeAt(0)] = 1;
 
 /** AUTHENTICATE SP auth-type [SP (base64 / "=")] (RFC 9051 §6.2.2, RFC 4959 SASL-IR). */
 export function parseAuthenticate(c: Cursor): Command {
