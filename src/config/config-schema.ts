@@ -4,7 +4,6 @@
  */
 import { hostname } from 'node:os';
 import { DEFAULT_LIMITS } from '../lib/limits.js';
-import type { Config, LimitsConfig, ListenerConfig } from './types.js';
 import {
   arrayOf,
   atLeast,
@@ -19,6 +18,7 @@ import {
   section,
   text,
 } from './schema.js';
+import type { Config, LimitsConfig, ListenerConfig } from './types.js';
 
 /** Default ports: unprivileged, for a first run (DESIGN.md "Conventions"). */
 export const DEFAULT_PORTS = {
@@ -94,7 +94,10 @@ export const configSchema: Section<Config> = section<Config>({
     loginDelay: field(0, integer(0, 86_400)),
   }),
   delivery: section<Config['delivery']>({
-    overQuota: field('temporary' as Config['delivery']['overQuota'], oneOf(['temporary', 'permanent'] as const)),
+    overQuota: field(
+      'temporary' as Config['delivery']['overQuota'],
+      oneOf(['temporary', 'permanent'] as const),
+    ),
   }),
   retentionDays: field(null as number | null, nullable(integer(1, 100_000))),
   maintenanceIntervalMinutes: field(60, atLeast(0.001, 'minutes')),

@@ -64,7 +64,9 @@ export function connectionLogger(root: Logger, fields: ConnectionLogFields): Log
 /** Writes out buffered log lines synchronously (call right before process exit). Never throws. */
 export function flushLogger(log: Logger): void {
   try {
-    const stream = (log as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[pino.symbols.streamSym];
+    const stream = (log as unknown as Record<symbol, { flushSync?: () => void } | undefined>)[
+      pino.symbols.streamSym
+    ];
     stream?.flushSync?.();
   } catch {
     // A destination still opening its file cannot flush synchronously; at most the last lines are lost.

@@ -2,8 +2,9 @@
  * What every listener and session receives from the composition root (src/cli).
  * Sessions use the store only through the Store interface.
  */
-import type { Logger } from 'pino';
+
 import type { SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
 import type { Config } from '../config/types.js';
 import type { Store } from '../store/store.js';

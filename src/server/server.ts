@@ -4,8 +4,8 @@
  * SIGHUP reload, last-resort exception logging).
  */
 import type { Logger } from 'pino';
-import { LocalBus } from '../bus/local.js';
 import type { ChangeBus } from '../bus/bus.js';
+import { LocalBus } from '../bus/local.js';
 import { listenerEnabled, loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../lib/errors.js';
@@ -213,15 +213,12 @@ function startMaintenance(ctx: ServerContext): Maintenance {
   const schedule = () => {
     if (timer) clearInterval(timer);
     if (stopped) return;
-    timer = setInterval(
-      () => {
-        if (running || stopped) return; // never overlap runs
-        running = run().finally(() => {
-          running = null;
-        });
-      },
-      ctx.config.maintenanceIntervalMinutes * 60_000,
-    );
+    timer = setInterval(() => {
+      if (running || stopped) return; // never overlap runs
+      running = run().finally(() => {
+        running = null;
+      });
+    }, ctx.config.maintenanceIntervalMinutes * 60_000);
     timer.unref();
   };
   schedule();
@@ -251,7 +248,10 @@ export interface SignalHandlingOptions {
  * - uncaughtException / unhandledRejection: logged as a last resort; the process keeps serving
  *   (each session guards itself, so these point at a bug, not a reason to drop every connection).
  */
-export function installSignalHandlers(server: RunningServer, options: SignalHandlingOptions = {}): () => void {
+export function installSignalHandlers(
+  server: RunningServer,
+  options: SignalHandlingOptions = {},
+): () => void {
   const log = server.ctx.log;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const reloadConfig = options.reloadConfig ?? (() => loadConfig(server.ctx.config.dataDir));

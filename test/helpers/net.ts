@@ -11,7 +11,7 @@
  *   await c.close();
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 
 export interface ConnectOptions {
   /** Implicit TLS (the certificate is not verified). */
@@ -159,9 +159,14 @@ class SocketLineClient implements LineClient {
   }
 
   waitClosed(timeoutMs = this.defaultTimeout): Promise<void> {
-    return this.waitFor(timeoutMs, 'the server to close the connection', () => (this.closed ? true : undefined), {
-      closedIsResult: true,
-    }).then(() => undefined);
+    return this.waitFor(
+      timeoutMs,
+      'the server to close the connection',
+      () => (this.closed ? true : undefined),
+      {
+        closedIsResult: true,
+      },
+    ).then(() => undefined);
   }
 
   pending(): string {
@@ -187,7 +192,11 @@ class SocketLineClient implements LineClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.wake = null;
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; pending: ${JSON.stringify(this.pending())}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; pending: ${JSON.stringify(this.pending())}`,
+          ),
+        );
       }, timeoutMs);
       const attempt = () => {
         const value = take();
@@ -199,7 +208,11 @@ class SocketLineClient implements LineClient {
           reject(this.error);
         } else if (this.closed && !options.closedIsResult) {
           clearTimeout(timer);
-          reject(new Error(`connection closed while waiting for ${what}; pending: ${JSON.stringify(this.pending())}`));
+          reject(
+            new Error(
+              `connection closed while waiting for ${what}; pending: ${JSON.stringify(this.pending())}`,
+            ),
+          );
         } else {
           this.wake = attempt;
         }

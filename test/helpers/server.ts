@@ -68,7 +68,9 @@ export async function startTestServer(overrides?: DeepPartial<Config>): Promise<
         return server.ctx.store.createAccount(login.toLowerCase(), hash, { ...defaults, ...settings });
       },
       close() {
-        closed ??= server.close({ graceMs: 2_000 }).finally(() => rm(dataDir, { recursive: true, force: true }));
+        closed ??= server
+          .close({ graceMs: 2_000 })
+          .finally(() => rm(dataDir, { recursive: true, force: true }));
         return closed;
       },
     };

@@ -61,7 +61,13 @@ describe('password hashing', () => {
     assert.equal(await verifyPassword('correct horse', hash), true);
     assert.equal(await verifyPassword('correct horsE', hash), false);
     assert.notEqual(await hashPassword('correct horse'), hash, 'salted');
-    for (const bad of ['', 'plain', '$scrypt$N=3,r=8,p=1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==', `${hash}$x`, '$scrypt$N=2097152,r=8,p=1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==']) {
+    for (const bad of [
+      '',
+      'plain',
+      '$scrypt$N=3,r=8,p=1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==',
+      `${hash}$x`,
+      '$scrypt$N=2097152,r=8,p=1$AAAAAAAAAAA=$AAAAAAAAAAAAAAAAAAAAAA==',
+    ]) {
       assert.equal(await verifyPassword('x', bad), false, bad);
       assert.equal(isPasswordHash(bad), false);
     }
@@ -74,28 +80,43 @@ describe('password hashing', () => {
     await Promise.all(Array.from({ length: 8 }, (_, i) => hashPassword(`pw${i}`)));
     const elapsed = Date.now() - started;
     clearInterval(timer);
-    assert.ok(ticks >= Math.floor(elapsed / 5 / 3), `event loop stayed responsive: ${ticks} ticks in ${elapsed} ms`);
+    assert.ok(
+      ticks >= Math.floor(elapsed / 5 / 3),
+      `event loop stayed responsive: ${ticks} ticks in ${elapsed} ms`,
+    );
   });
 });
 
 describe('auth service', () => {
   test('authenticates, normalises the login, rejects wrong and unknown', async () => {
     const s = fakeStore();
-    const auth = createAuthService(s.store, defaultConfig('/tmp'), silentLogger(), { scrypt: FAST, sleep: async () => {} });
+    const auth = createAuthService(s.store, defaultConfig('/tmp'), silentLogger(), {
+      scrypt: FAST,
+      sleep: async () => {},
+    });
     const account = s.add('alice@example.com', await auth.hashPassword('pw'));
     const ok = await auth.authenticate(req(' Alice@Example.COM ', 'pw'));
     assert.deepEqual(ok, { ok: true, account });
-    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'PW')), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'PW')), {
+      ok: false,
+      reason: 'invalid',
+    });
     assert.deepEqual(await auth.authenticate(req('bob@example.com', 'pw')), { ok: false, reason: 'invalid' });
     assert.deepEqual(await auth.authenticate(req('', 'pw')), { ok: false, reason: 'invalid' });
-    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'x'.repeat(5000))), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'x'.repeat(5000))), {
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   test('a store failure is temporary, not a wrong password', async () => {
     const s = fakeStore();
     const auth = createAuthService(s.store, defaultConfig('/tmp'), silentLogger(), { scrypt: FAST });
     s.fail(true);
-    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'pw')), { ok: false, reason: 'temporary' });
+    assert.deepEqual(await auth.authenticate(req('alice@example.com', 'pw')), {
+      ok: false,
+      reason: 'temporary',
+    });
     assert.equal(auth.throttle.failures('ip', '192.0.2.1'), 0, 'no penalty for our own failure');
   });
 
@@ -107,10 +128,14 @@ describe('auth service', () => {
     assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
     const first = performance.now() - t;
     t = performance.now();
-    for (let i = 0; i < 100; i++) assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
+    for (let i = 0; i < 100; i++)
+      assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
     const cachedEach = (performance.now() - t) / 100;
     assert.equal(auth.cache.entryCount, 1);
-    assert.ok(cachedEach < first / 5, `cached login ${cachedEach.toFixed(3)} ms vs first ${first.toFixed(1)} ms`);
+    assert.ok(
+      cachedEach < first / 5,
+      `cached login ${cachedEach.toFixed(3)} ms vs first ${first.toFixed(1)} ms`,
+    );
 
     // Another process (the CLI) changes the hash: the cached verification no longer counts.
     s.add('alice@example.com', await auth.hashPassword('new'));
@@ -124,7 +149,9 @@ describe('auth service', () => {
     const s = fakeStore();
     const clock = fakeClock();
     const sleeps: number[] = [];
-    const config = mergeConfig(defaultConfig('/tmp'), { limits: { maxAuthFailures: 3, authBlockSeconds: 60 } });
+    const config = mergeConfig(defaultConfig('/tmp'), {
+      limits: { maxAuthFailures: 3, authBlockSeconds: 60 },
+    });
     const auth = createAuthService(s.store, config, silentLogger(), {
       scrypt: FAST,
       clock,
@@ -134,7 +161,8 @@ describe('auth service', () => {
     });
     s.add('alice@example.com', await auth.hashPassword('pw'));
 
-    for (let i = 0; i < 2; i++) assert.equal((await auth.authenticate(req('alice@example.com', 'bad'))).ok, false);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await auth.authenticate(req('alice@example.com', 'bad'))).ok, false);
     assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true, 'below the limit');
     assert.equal(auth.throttle.failures('login', 'alice@example.com'), 0, 'success reset the account');
     assert.equal(auth.throttle.failures('ip', '192.0.2.1'), 2, 'the IP counter stays');
@@ -159,7 +187,10 @@ describe('auth service', () => {
     });
     const log = pino({ level: 'debug', redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } }, sink);
     const s = fakeStore();
-    const auth = createAuthService(s.store, defaultConfig('/tmp'), log, { scrypt: FAST, sleep: async () => {} });
+    const auth = createAuthService(s.store, defaultConfig('/tmp'), log, {
+      scrypt: FAST,
+      sleep: async () => {},
+    });
     s.add('alice@example.com', await auth.hashPassword('Sup3rSecret!'));
     await auth.authenticate(req('alice@example.com', 'Wr0ngSecret!'));
     await auth.authenticate(req('alice@example.com', 'Sup3rSecret!'));

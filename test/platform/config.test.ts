@@ -28,10 +28,15 @@ describe('config defaults', () => {
   test('an empty file gives the documented defaults', () => {
     const c = defaultConfig(dataDir);
     assert.equal(c.dataDir, dataDir);
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(c.listeners).map(([k, v]) => [k, v.port])),
-      { imap: 1143, imaps: 1993, pop3: 1110, pop3s: 1995, smtp: 2525, submission: 1587, lmtp: 2424 },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(c.listeners).map(([k, v]) => [k, v.port])), {
+      imap: 1143,
+      imaps: 1993,
+      pop3: 1110,
+      pop3s: 1995,
+      smtp: 2525,
+      submission: 1587,
+      lmtp: 2424,
+    });
     for (const l of Object.values(c.listeners)) {
       assert.equal(l.host, '127.0.0.1');
       assert.equal(listenerEnabled(l), true);
@@ -81,29 +86,77 @@ describe('config defaults', () => {
 
 describe('config validation names the key and the problem', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['bad port type', { listeners: { imap: { port: 'abc' } } }, /^config: listeners\.imap\.port must be an integer 0-65535, got "abc"$/],
-    ['port out of range', { listeners: { pop3s: { port: 70000 } } }, /listeners\.pop3s\.port must be an integer 0-65535, got 70000/],
+    [
+      'bad port type',
+      { listeners: { imap: { port: 'abc' } } },
+      /^config: listeners\.imap\.port must be an integer 0-65535, got "abc"$/,
+    ],
+    [
+      'port out of range',
+      { listeners: { pop3s: { port: 70000 } } },
+      /listeners\.pop3s\.port must be an integer 0-65535, got 70000/,
+    ],
     ['fractional port', { listeners: { lmtp: { port: 25.5 } } }, /listeners\.lmtp\.port must be an integer/],
     ['unknown top-level key', { listners: {} }, /^config: unknown key listners \(allowed: .*listeners/],
-    ['unknown nested key', { listeners: { imap: { prot: 1 } } }, /unknown key listeners\.imap\.prot \(allowed: host, port, enabled\)/],
+    [
+      'unknown nested key',
+      { listeners: { imap: { prot: 1 } } },
+      /unknown key listeners\.imap\.prot \(allowed: host, port, enabled\)/,
+    ],
     ['unknown listener', { listeners: { nntp: { port: 119 } } }, /unknown key listeners\.nntp/],
     ['section not an object', { limits: 5 }, /config: limits must be an object, got 5/],
     ['array as section', { tls: [] }, /config: tls must be an object, got \[\]/],
     ['root not an object', [1], /config: \(root\) must be an object/],
-    ['bad enum', { store: { backend: 'mysql' } }, /store\.backend must be one of "sqlite", "postgres", got "mysql"/],
+    [
+      'bad enum',
+      { store: { backend: 'mysql' } },
+      /store\.backend must be one of "sqlite", "postgres", got "mysql"/,
+    ],
     ['bad boolean', { allowPlaintextAuth: 'yes' }, /allowPlaintextAuth must be true or false, got "yes"/],
-    ['bad host', { listeners: { smtp: { host: 'not a host!' } } }, /listeners\.smtp\.host must be a host name or IP address/],
-    ['bad network', { trustedNetworks: ['10.0.0.0/33'] }, /trustedNetworks\[0\] must be an IP address or CIDR block/],
+    [
+      'bad host',
+      { listeners: { smtp: { host: 'not a host!' } } },
+      /listeners\.smtp\.host must be a host name or IP address/,
+    ],
+    [
+      'bad network',
+      { trustedNetworks: ['10.0.0.0/33'] },
+      /trustedNetworks\[0\] must be an IP address or CIDR block/,
+    ],
     ['bad network text', { trustedNetworks: ['10.0.0.1', 'localhost'] }, /trustedNetworks\[1\]/],
-    ['negative timeout', { limits: { pop3IdleTimeout: -1 } }, /limits\.pop3IdleTimeout must be a number of seconds >= 0\.01, got -1/],
-    ['zero max failures', { limits: { maxAuthFailures: 0 } }, /limits\.maxAuthFailures must be an integer 1-/],
-    ['tiny message limit', { limits: { maxMessageSize: 10 } }, /limits\.maxMessageSize must be an integer 1024-/],
-    ['retention not integer', { retentionDays: 'forever' }, /retentionDays must be an integer 1-100000, got "forever"/],
+    [
+      'negative timeout',
+      { limits: { pop3IdleTimeout: -1 } },
+      /limits\.pop3IdleTimeout must be a number of seconds >= 0\.01, got -1/,
+    ],
+    [
+      'zero max failures',
+      { limits: { maxAuthFailures: 0 } },
+      /limits\.maxAuthFailures must be an integer 1-/,
+    ],
+    [
+      'tiny message limit',
+      { limits: { maxMessageSize: 10 } },
+      /limits\.maxMessageSize must be an integer 1024-/,
+    ],
+    [
+      'retention not integer',
+      { retentionDays: 'forever' },
+      /retentionDays must be an integer 1-100000, got "forever"/,
+    ],
     ['bad log level', { log: { level: 'verbose' } }, /log\.level must be one of/],
     ['empty cert path', { tls: { cert: '' } }, /tls\.cert must not be empty/],
     ['localDomains not array', { localDomains: 'example.com' }, /localDomains must be an array/],
-    ['postgres without url', { store: { backend: 'postgres' } }, /store\.postgresUrl is required when store\.backend is "postgres"/],
-    ['duplicate port', { listeners: { imap: { port: 2000 }, pop3: { port: 2000 } } }, /listeners\.pop3\.port 2000 is already used by listeners\.imap/],
+    [
+      'postgres without url',
+      { store: { backend: 'postgres' } },
+      /store\.postgresUrl is required when store\.backend is "postgres"/,
+    ],
+    [
+      'duplicate port',
+      { listeners: { imap: { port: 2000 }, pop3: { port: 2000 } } },
+      /listeners\.pop3\.port 2000 is already used by listeners\.imap/,
+    ],
     ['long value truncated', { hostname: 'x'.repeat(300) }, /got "x{50,}\.\.\.$/],
   ];
   for (const [name, raw, message] of cases) test(name, () => rejects(raw, message));
@@ -149,11 +202,17 @@ describe('config files', () => {
   test('loadConfig explains a missing file, bad JSON and bad values', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'postyard-config-'));
     try {
-      await assert.rejects(loadConfig(dir), /config: cannot read .*postyard\.json: ENOENT \(run "postyard init"/);
+      await assert.rejects(
+        loadConfig(dir),
+        /config: cannot read .*postyard\.json: ENOENT \(run "postyard init"/,
+      );
       await writeFile(configPath(dir), '{ "hostname": ');
       await assert.rejects(loadConfig(dir), /config: .*postyard\.json is not valid JSON/);
       await writeFile(configPath(dir), '{ "listeners": { "imap": { "port": "abc" } } }');
-      await assert.rejects(loadConfig(dir), /config: listeners\.imap\.port must be an integer 0-65535, got "abc"/);
+      await assert.rejects(
+        loadConfig(dir),
+        /config: listeners\.imap\.port must be an integer 0-65535, got "abc"/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

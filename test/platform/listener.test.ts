@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalBus } from '../../src/bus/local.js';
-import { defaultConfig, mergeConfig, type DeepPartial } from '../../src/config/config.js';
+import { type DeepPartial, defaultConfig, mergeConfig } from '../../src/config/config.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger } from '../../src/lib/log.js';
 import type { AuthService } from '../../src/server/auth/auth.js';
@@ -173,7 +173,13 @@ describe('listener', () => {
   test('an unusable port is a ConfigError naming the listener', async () => {
     const first = await listen(fakeContext(), greeter());
     await assert.rejects(
-      startListener(fakeContext(), { name: 'imap', host: '127.0.0.1', port: first.port, implicitTls: false, protocol: greeter() }),
+      startListener(fakeContext(), {
+        name: 'imap',
+        host: '127.0.0.1',
+        port: first.port,
+        implicitTls: false,
+        protocol: greeter(),
+      }),
       /listeners\.imap: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/,
     );
   });

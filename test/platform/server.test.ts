@@ -43,12 +43,18 @@ test('startServer fails with a clear error when a port is taken, and leaves noth
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   const port = (blocker.address() as { port: number }).port;
   try {
-    await assert.rejects(startTestServer({ listeners: { pop3: { port } } }), /listeners\.pop3: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    await assert.rejects(
+      startTestServer({ listeners: { pop3: { port } } }),
+      /listeners\.pop3: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/,
+    );
   } finally {
     blocker.close();
   }
 });
 
 test('overrides are validated like the config file', async () => {
-  await assert.rejects(startTestServer({ limits: { maxLineLength: -5 } }), /config: limits\.maxLineLength must be an integer/);
+  await assert.rejects(
+    startTestServer({ limits: { maxLineLength: -5 } }),
+    /config: limits\.maxLineLength must be an integer/,
+  );
 });

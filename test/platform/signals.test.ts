@@ -3,9 +3,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
 import { connect } from '../helpers/net.js';
 
@@ -26,9 +26,13 @@ after(async () => {
 });
 
 function startChild(overrides: object): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
-  const proc = spawn(process.execPath, [...(underTsx ? ['--import', 'tsx'] : []), childScript, dataDir, JSON.stringify(overrides)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...(underTsx ? ['--import', 'tsx'] : []), childScript, dataDir, JSON.stringify(overrides)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

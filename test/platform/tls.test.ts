@@ -94,11 +94,17 @@ describe('TLS provider', () => {
     const provider = createTlsProvider(files);
     const before = provider.context();
     await copyFile(certB.key, files.key); // key no longer matches the certificate
-    await assert.rejects(provider.reload(), (err) => err instanceof ConfigError && /tls\.cert\/tls\.key/.test(err.message));
+    await assert.rejects(
+      provider.reload(),
+      (err) => err instanceof ConfigError && /tls\.cert\/tls\.key/.test(err.message),
+    );
     await writeFile(files.cert, 'not a pem');
     await assert.rejects(provider.reload(), ConfigError);
     assert.equal(provider.context(), before);
-    await assert.rejects(provider.reload({ cert: join(live, 'missing.pem'), key: files.key }), /tls\.cert file .* ENOENT/);
+    await assert.rejects(
+      provider.reload({ cert: join(live, 'missing.pem'), key: files.key }),
+      /tls\.cert file .* ENOENT/,
+    );
   });
 
   test('missing files at start: ConfigError pointing at init', () => {
@@ -112,8 +118,9 @@ describe('TLS provider', () => {
     const port = await echoServer(createTlsProvider(certA));
     await assert.rejects(
       new Promise((resolve, reject) => {
-        const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' }, () =>
-          resolve(s),
+        const s = tlsConnect(
+          { port, host: '127.0.0.1', rejectUnauthorized: false, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' },
+          () => resolve(s),
         );
         s.once('error', reject);
       }),

@@ -39,8 +39,8 @@ export class AuthCache {
 
   add(login: string, password: string, passwordHash: string): void {
     if (this.size >= this.maxEntries) this.evictOldestLogin();
-    let entries = this.byLogin.get(login);
-    if (!entries) this.byLogin.set(login, (entries = new Map()));
+    const entries = this.byLogin.get(login) ?? new Map<string, Entry>();
+    this.byLogin.set(login, entries);
     const key = this.fingerprint(login, password);
     if (!entries.has(key)) this.size += 1;
     entries.set(key, { passwordHash, expires: this.clock.now() + this.ttlMs });

@@ -22,7 +22,11 @@ describe('SASL PLAIN', () => {
       authcid: 'alice@example.com',
       password: 's3cret',
     });
-    assert.deepEqual(decodeSaslPlain(b64('admin\0alice\0pw')), { authzid: 'admin', authcid: 'alice', password: 'pw' });
+    assert.deepEqual(decodeSaslPlain(b64('admin\0alice\0pw')), {
+      authzid: 'admin',
+      authcid: 'alice',
+      password: 'pw',
+    });
   });
 
   test('keeps UTF-8 and spaces in passwords', () => {
@@ -48,13 +52,19 @@ describe('SASL PLAIN', () => {
 
   test('never throws anything but BadInputError on arbitrary input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.uint8Array().map((b) => Buffer.from(b).toString('base64'))), (line) => {
-        try {
-          decodeSaslPlain(line);
-        } catch (err) {
-          assert.ok(err instanceof BadInputError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array().map((b) => Buffer.from(b).toString('base64')),
+        ),
+        (line) => {
+          try {
+            decodeSaslPlain(line);
+          } catch (err) {
+            assert.ok(err instanceof BadInputError);
+          }
+        },
+      ),
     );
   });
 });
@@ -99,7 +109,10 @@ describe('SaslExchange', () => {
     const x = new SaslExchange('LOGIN');
     assert.deepEqual(x.start(), { kind: 'challenge', challenge: LOGIN_USERNAME_CHALLENGE });
     assert.deepEqual(x.next(b64('alice')), { kind: 'challenge', challenge: LOGIN_PASSWORD_CHALLENGE });
-    assert.deepEqual(x.next(b64('pw')), { kind: 'done', credentials: { authzid: '', authcid: 'alice', password: 'pw' } });
+    assert.deepEqual(x.next(b64('pw')), {
+      kind: 'done',
+      credentials: { authzid: '', authcid: 'alice', password: 'pw' },
+    });
   });
 
   test('LOGIN with the user name as initial response', () => {

@@ -83,7 +83,7 @@ function hasBadCharacters(value: string): boolean {
 }
 
 export type SaslStep =
-  | { kind: 'challenge'; /** base64 text to send after "+ " */ challenge: string }
+  | { kind: 'challenge' /** base64 text to send after "+ " */; challenge: string }
   | { kind: 'done'; credentials: SaslCredentials };
 
 /** The server side of one PLAIN or LOGIN exchange; see the module comment for the loop. */

@@ -44,7 +44,11 @@ describe('AuthThrottle', () => {
     t.recordSuccess('alice');
     assert.equal(t.failures('login', 'alice'), 0);
     assert.equal(t.failures('ip', '1.1.1.1'), 2);
-    assert.equal(t.recordFailure('1.1.1.1', 'alice').delayMs, delayFor(3), 'delay follows the larger counter');
+    assert.equal(
+      t.recordFailure('1.1.1.1', 'alice').delayMs,
+      delayFor(3),
+      'delay follows the larger counter',
+    );
   });
 
   test('failures are forgotten after a quiet window', () => {

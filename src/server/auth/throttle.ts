@@ -39,7 +39,10 @@ export class AuthThrottle {
   /** Whether an attempt from `ip` for `login` may proceed at all. */
   check(ip: string, login: string): ThrottleVerdict {
     const now = this.clock.now();
-    const until = Math.max(this.blockedUntil(this.byIp, ip, now), this.blockedUntil(this.byLogin, login, now));
+    const until = Math.max(
+      this.blockedUntil(this.byIp, ip, now),
+      this.blockedUntil(this.byLogin, login, now),
+    );
     return until > now ? { blocked: true, retryAfterMs: until - now } : { blocked: false };
   }
 

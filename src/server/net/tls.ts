@@ -3,8 +3,9 @@
  * ciphers), server-side handshakes for implicit TLS and STARTTLS/STLS, and the self-signed certificate
  * that `init` generates for a first run.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+
 import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';

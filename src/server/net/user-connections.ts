@@ -3,8 +3,9 @@
  * listeners of that protocol (IMAP and IMAPS share one count). Sessions acquire a slot right after a
  * successful login and release it when the connection closes.
  */
-import { limitsOf } from '../../lib/limits.js';
+
 import type { Config } from '../../config/types.js';
+import { limitsOf } from '../../lib/limits.js';
 
 export type ReleaseSlot = () => void;
 
