@@ -21,6 +21,8 @@ export class FileBlobStore implements BlobStore {
   private readonly tmpDir: string;
   /** Ids being removed by garbage collection right now; a put of the same content waits and rewrites. */
   private readonly removing = new Map<string, Promise<void>>();
+  /** Ids renamed into place whose directory fsync is still running; a dedup hit must wait for it. */
+  private readonly settling = new Map<string, Promise<void>>();
   private tmpDirReady: Promise<void> | null = null;
 
   constructor(dataDir: string) {
@@ -45,11 +47,12 @@ export class FileBlobStore implements BlobStore {
     }
     const created = await mkdir(dirname(finalPath), { recursive: true });
     await rename(tmpPath, finalPath);
-    await fsyncDir(dirname(finalPath));
-    // Newly created fan-out directories must be durable in their parents too.
-    if (created) {
-      await fsyncDir(dirname(dirname(finalPath)));
-      await fsyncDir(this.root);
+    const settled = this.makeDurable(finalPath, created !== undefined);
+    this.settling.set(ref.id, settled);
+    try {
+      await settled;
+    } finally {
+      if (this.settling.get(ref.id) === settled) this.settling.delete(ref.id);
     }
     return ref;
   }
@@ -113,6 +116,12 @@ export class FileBlobStore implements BlobStore {
     return removed;
   }
 
+  /** Milliseconds since the blob was written or last deduplicated, or null if it does not exist. */
+  async ageMs(id: string): Promise<number | null> {
+    const info = await stat(this.pathOf(id)).catch(() => null);
+    return info ? Date.now() - info.mtimeMs : null;
+  }
+
   /** Removes temp files left by crashed puts (older than the grace period). */
   async removeStaleTemp(graceMs: number): Promise<number> {
     let count = 0;
@@ -158,12 +167,33 @@ export class FileBlobStore implements BlobStore {
         throw err;
       }
       // A removal that started before our utimes may have seen the old mtime: wait and check again.
-      if (!this.removing.has(id)) return true;
+      if (this.removing.has(id)) continue;
+      // Another put may have renamed this file in but not yet fsynced its directory.
+      await this.settling.get(id);
+      return true;
+    }
+  }
+
+  /** fsyncs the blob's directory and, for newly created fan-out directories, their parents. */
+  private async makeDurable(finalPath: string, createdDirectories: boolean): Promise<void> {
+    await fsyncDir(dirname(finalPath));
+    if (createdDirectories) {
+      await fsyncDir(dirname(dirname(finalPath)));
+      await fsyncDir(this.root);
     }
   }
 
   private ensureTmpDir(): Promise<void> {
-    this.tmpDirReady ??= mkdir(this.tmpDir, { recursive: true }).then(() => undefined);
+    this.tmpDirReady ??= (async () => {
+      const created = await mkdir(this.tmpDir, { recursive: true });
+      if (created !== undefined) {
+        await fsyncDir(this.root);
+        await fsyncDir(dirname(this.root));
+      }
+    })().catch((err: unknown) => {
+      this.tmpDirReady = null;
+      throw err;
+    });
     return this.tmpDirReady;
   }
 }

@@ -14,7 +14,11 @@ export function blobContract(open: OpenStore): void {
         const b = await store.blobs.put(Readable.from([Buffer.from('hello '), Buffer.from('world')]));
         assert.deepEqual(b, a);
         const parallel = await Promise.all(
-          Array.from({ length: 10 }, () => store.blobs.put(Buffer.from('same'))),
+          Array.from({ length: 10 }, (_, i) =>
+            store.blobs.put(
+              i % 2 ? Buffer.from('same') : Readable.from([Buffer.from('sa'), Buffer.from('me')]),
+            ),
+          ),
         );
         assert.equal(new Set(parallel.map((r) => r.id)).size, 1);
         const ids: string[] = [];

@@ -10,6 +10,8 @@ import type { MessageWriter } from './message-writes.js';
 
 /** A blob younger than this may belong to a delivery whose metadata is not committed yet. */
 export const DEFAULT_GC_GRACE_MS = 15 * 60 * 1000;
+/** The integrity check reports unreferenced blobs only from this age on (and may remove them). */
+const ORPHAN_AGE_MS = 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface BlobUse {
@@ -155,9 +157,11 @@ export class Maintenance {
     for await (const id of this.blobs.list()) {
       checkedBlobs++;
       if (referenced.has(id)) continue;
+      // A young unreferenced blob is most likely a delivery in flight, not a problem.
+      if (((await this.blobs.ageMs(id)) ?? 0) < ORPHAN_AGE_MS) continue;
       const fixed =
         repair &&
-        (await this.blobs.removeIfStale(id, 60_000, () => this.referencedStmt.get(id) === undefined));
+        (await this.blobs.removeIfStale(id, ORPHAN_AGE_MS, () => this.referencedStmt.get(id) === undefined));
       report(
         { kind: 'orphan-blob', detail: `blob ${id} is not referenced by any message`, repairable: true },
         fixed,
