@@ -76,7 +76,7 @@ export interface ReceiverOptions {
   readonly literalPlus: boolean;
   /** Non-synchronising literals we refuse but still read and discard up to this size; beyond: fatal. */
   readonly maxDiscardSize: number;
-  /** Parenthesis nesting bound for SEARCH and lists. */
+  /** Nesting bound for parentheses and SEARCH NOT/OR chains. */
   readonly maxNesting: number;
   /** Session accepts UTF-8 in quoted strings (IMAP4rev2 / UTF8=ACCEPT); otherwise 8-bit quoted is BAD. */
   readonly utf8?: boolean;
@@ -89,5 +89,6 @@ export const defaultReceiverOptions: ReceiverOptions = {
   maxCommandSize: 1024 * 1024,
   literalPlus: true,
   maxDiscardSize: 64 * 1024 * 1024,
-  maxNesting: 32,
+  // Clients build `OR a OR b OR c ...` chains one level per term; 100 keeps recursion shallow.
+  maxNesting: 100,
 };

@@ -292,6 +292,7 @@ export class ImapReceiver {
       }
       const state = this.append!;
       state.heads.push(appendHead);
+      this.commandLineBytes = 0; // each MULTIAPPEND message gets its own line budget
       this.remaining = marker.size;
       this.appendWaiting = sync;
       this.mode = 'append-data';

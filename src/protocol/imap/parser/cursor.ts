@@ -64,7 +64,7 @@ export class Cursor {
   constructor(
     private readonly segments: readonly Buffer[],
     private readonly literals: readonly Literal[],
-    readonly maxNesting = 32,
+    readonly maxNesting = 100,
   ) {
     this.buf = segments[0] ?? Buffer.alloc(0);
   }

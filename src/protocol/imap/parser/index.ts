@@ -123,7 +123,7 @@ export function readTag(line: Buffer): string | undefined {
 export function parseCommand(
   segments: readonly Buffer[],
   literals: readonly Literal[],
-  maxNesting = 32,
+  maxNesting = 100,
 ): TaggedCommand {
   const c = new Cursor(segments, literals, maxNesting);
   const head = readHead(c);
