@@ -147,11 +147,15 @@ describe('TLS provider', () => {
 });
 
 describe('STARTTLS injection defence', () => {
-  test('plaintext pipelined after STARTTLS never reaches the session after the upgrade', async () => {
+  /**
+   * A minimal line server: on "STARTTLS" it leaves the rest of the chunk in the socket buffer (as if the
+   * session had not read it yet), upgrades, then echoes "GOT <line>" for what it receives over TLS.
+   */
+  async function starttlsServer(mode: 'goAhead' | 'writeFirst') {
     const provider = createTlsProvider(certA);
     const received: string[] = [];
-    let discardedWarning = false;
-    const log = { warn: () => (discardedWarning = true) } as never;
+    const warnings: unknown[] = [];
+    const log = { warn: (fields: unknown) => warnings.push(fields) } as never;
     const server = createServer((socket) => {
       socket.on('error', () => {});
       socket.write('READY\r\n');
@@ -159,16 +163,14 @@ describe('STARTTLS injection defence', () => {
       const onData = (chunk: Buffer) => {
         buffer += chunk.toString('latin1');
         const end = buffer.indexOf('\r\n');
-        if (end < 0) return;
-        const line = buffer.slice(0, end);
+        if (end < 0 || buffer.slice(0, end) !== 'STARTTLS') return;
         const rest = buffer.slice(end + 2);
-        if (line !== 'STARTTLS') return;
-        // Simulate input the session has not consumed yet: it is still in the socket's buffer.
         socket.off('data', onData);
         socket.pause();
         if (rest) socket.unshift(Buffer.from(rest, 'latin1'));
-        socket.write('OK go ahead\r\n');
-        upgradeToTls(socket, provider, { log }).then((secure) => {
+        const goAhead = 'OK go ahead\r\n';
+        if (mode === 'writeFirst') socket.write(goAhead);
+        upgradeToTls(socket, provider, { log, ...(mode === 'goAhead' ? { goAhead } : {}) }).then((secure) => {
           secure.on('data', (d: Buffer) => {
             for (const l of d.toString().split('\r\n').filter(Boolean)) {
               received.push(l);
@@ -181,15 +183,37 @@ describe('STARTTLS injection defence', () => {
     });
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const c = await connect((server.address() as { port: number }).port);
-    assert.equal(await c.readLine(), 'READY');
-    c.write('STARTTLS\r\nINJECTED COMMAND\r\n'); // one write: the attacker's plaintext rides along
-    assert.equal(await c.readLine(), 'OK go ahead');
-    await c.starttls();
-    c.send('HELLO OVER TLS');
-    assert.equal(await c.readLine(), 'GOT HELLO OVER TLS');
-    await c.close();
-    assert.deepEqual(received, ['HELLO OVER TLS']);
-    assert.equal(discardedWarning, true, 'the discard is logged');
+    return { port: (server.address() as { port: number }).port, received, warnings };
+  }
+
+  for (const mode of ['goAhead', 'writeFirst'] as const) {
+    test(`plaintext pipelined after STARTTLS never reaches the session (${mode})`, async () => {
+      const { port, received, warnings } = await starttlsServer(mode);
+      const c = await connect(port);
+      assert.equal(await c.readLine(), 'READY');
+      c.write('STARTTLS\r\nINJECTED COMMAND\r\n'); // one write: the attacker's plaintext rides along
+      assert.equal(await c.readLine(), 'OK go ahead');
+      await c.starttls();
+      c.send('HELLO OVER TLS');
+      assert.equal(await c.readLine(), 'GOT HELLO OVER TLS');
+      await c.close();
+      assert.deepEqual(received, ['HELLO OVER TLS']);
+      assert.deepEqual(warnings, [{ bytes: 'INJECTED COMMAND\r\n'.length }], 'the discard is logged');
+    });
+  }
+
+  test('a legitimate client that starts TLS the instant it sees the go-ahead is not cut off', async () => {
+    const { port, received } = await starttlsServer('goAhead');
+    for (let i = 0; i < 20; i++) {
+      const c = await connect(port);
+      await c.readLine();
+      c.write('STARTTLS\r\n');
+      await c.readLine();
+      await c.starttls();
+      c.send(`ping ${i}`);
+      assert.equal(await c.readLine(), `GOT ping ${i}`);
+      await c.close();
+    }
+    assert.equal(received.length, 20);
   });
 });

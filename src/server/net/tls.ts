@@ -194,22 +194,31 @@ export function acceptTls(
 /**
  * STARTTLS / STLS: switches a plaintext connection to TLS.
  *
- * The caller must already have stopped reading (no more command parsing on `socket`) and must discard
- * its own parser's buffered input: anything the client sent after the STARTTLS command but before the
- * handshake is plaintext an attacker may have injected (CVE-2011-0411 class). This function discards
- * whatever is still buffered in the socket itself and detaches the caller's data listeners, so no such
- * byte can ever reach the session after the upgrade. Resolves with the TLS socket; the session then
- * reads and writes only on it and sets `info.secure = true`.
+ * Anything the client sent after the STARTTLS command but before it could have seen the go-ahead is
+ * plaintext an attacker may have injected (CVE-2011-0411 class); it must never be processed. So:
+ * - the caller stops parsing and drops its own parser's buffered input;
+ * - this function detaches the caller's data listeners and discards what is still buffered in the
+ *   socket, then starts the handshake.
+ *
+ * Timing matters: bytes arriving after the go-ahead reached the client are its ClientHello. Either pass
+ * `goAhead` (the "OK Begin TLS" line) and let this function discard, write it and start TLS in one
+ * synchronous step (preferred), or call this right after writing the go-ahead yourself with nothing but
+ * awaiting that write's drain in between.
+ *
+ * Resolves with the TLS socket; the session then reads and writes only on it and sets
+ * `info.secure = true`. Rejects (socket destroyed) if the handshake fails or times out.
  */
 export function upgradeToTls(
   socket: Socket,
   provider: TlsProvider,
-  options: { timeoutMs?: number; log?: Logger } = {},
+  options: { timeoutMs?: number; log?: Logger; goAhead?: string | Buffer } = {},
 ): Promise<TLSSocket> {
   const discarded = discardBufferedInput(socket);
   if (discarded > 0) {
     options.log?.warn({ bytes: discarded }, 'discarded plaintext sent before the TLS handshake');
   }
+  // Same tick as the discard: no input can be read in between, so nothing is lost or let through.
+  if (options.goAhead !== undefined) socket.write(options.goAhead);
   return acceptTls(socket, provider, options);
 }
 
