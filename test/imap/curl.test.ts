@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { requireTool } from '../helpers/tools.js';
-import { type ImapFixture, SAMPLE_MESSAGE, appendCommand, rawImap, startImapFixture } from './harness.js';
+import { appendCommand, type ImapFixture, rawImap, SAMPLE_MESSAGE, startImapFixture } from './harness.js';
 
 const run = promisify(execFile);
 let fx: ImapFixture;
@@ -18,7 +18,14 @@ after(() => fx.srv.close());
 
 function url(path: string): string[] {
   const user = fx.users[0] as ImapFixture['users'][0];
-  return ['-s', '--max-time', '10', '-u', `${user.login}:${user.password}`, `imap://127.0.0.1:${fx.port}/${path}`];
+  return [
+    '-s',
+    '--max-time',
+    '10',
+    '-u',
+    `${user.login}:${user.password}`,
+    `imap://127.0.0.1:${fx.port}/${path}`,
+  ];
 }
 
 test('curl imap:// lists mailboxes', async (t) => {

@@ -1,5 +1,5 @@
 /** Shared setup for the IMAP integration tests: a test server with users, raw IMAP helpers. */
-import { type LineClient, connect } from '../helpers/net.js';
+import { connect, type LineClient } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 export interface ImapFixture {

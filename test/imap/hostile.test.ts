@@ -23,7 +23,16 @@ async function stillServing(): Promise<void> {
 test('bad mailbox names: ../, NUL, empty levels, invalid UTF-7 → NO/BAD, session continues', async () => {
   const imap = await rawImap(fx.port, fx.users[0]);
   try {
-    for (const name of ['"../etc"', '"a/../b"', '"a//b"', '"/abs"', '"Bad&Jjo"', '"&-&"', '{3+}\r\na\u0000b', '"x*"']) {
+    for (const name of [
+      '"../etc"',
+      '"a/../b"',
+      '"a//b"',
+      '"/abs"',
+      '"Bad&Jjo"',
+      '"&-&"',
+      '{3+}\r\na\u0000b',
+      '"x*"',
+    ]) {
       const lines = await imap.run(`CREATE ${name}`);
       assert.match(lines.at(-1) ?? '', /^t\d+ (NO|BAD)/, `CREATE ${name}: ${lines.join('\n')}`);
     }
@@ -95,7 +104,12 @@ test('another user cannot see, select, status, append to or copy into my mailbox
   try {
     const list = await b.run('LIST "" *');
     assert.ok(!list.some((l) => l.includes('Private')));
-    for (const command of ['SELECT Private', 'EXAMINE Private', 'STATUS Private (MESSAGES)', 'DELETE Private']) {
+    for (const command of [
+      'SELECT Private',
+      'EXAMINE Private',
+      'STATUS Private (MESSAGES)',
+      'DELETE Private',
+    ]) {
       const lines = await b.run(command);
       assert.match(lines.at(-1) ?? '', /^t\d+ NO/, command);
     }

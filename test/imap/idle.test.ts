@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect } from '../helpers/net.js';
-import { type ImapFixture, type RawImap, SAMPLE_MESSAGE, appendCommand, rawImap, startImapFixture } from './harness.js';
+import {
+  appendCommand,
+  type ImapFixture,
+  type RawImap,
+  rawImap,
+  SAMPLE_MESSAGE,
+  startImapFixture,
+} from './harness.js';
 
 const DEADLINE_MS = 1000;
 let fx: ImapFixture;

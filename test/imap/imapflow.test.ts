@@ -39,21 +39,24 @@ test('imapflow: list, append, fetch, flags, move, idle', async () => {
       const subjects: string[] = [];
       for await (const msg of c.fetch('1:*', { envelope: true, flags: true, source: true, uid: true })) {
         subjects.push(msg.envelope?.subject ?? '');
-        assert.ok(msg.source && msg.source.toString().includes('Hello there'));
+        assert.ok(msg.source?.toString().includes('Hello there'));
       }
       assert.equal(subjects.length, 3);
 
       await c.messageFlagsAdd('2', ['\\Flagged', '$Important']);
       const two = await c.fetchOne('2', { flags: true });
-      assert.ok(two && two.flags?.has('\\Flagged') && two.flags.has('$Important'));
+      assert.ok(two);
+      assert.ok(two.flags?.has('\\Flagged') && two.flags.has('$Important'));
       await c.messageFlagsRemove('2', ['$Important']);
       const flagged = await c.search({ flagged: true });
       assert.deepEqual(flagged, [2]);
 
       const moved = await c.messageMove('3', 'Archive');
-      assert.ok(moved && moved.uidMap && moved.uidMap.size === 1);
+      assert.ok(moved);
+      assert.equal(moved.uidMap?.size, 1);
       const status = await c.status('Archive', { messages: true });
-      assert.equal(status && status.messages, 1);
+      assert.ok(status);
+      assert.equal(status.messages, 1);
 
       // IDLE: another client appends; the idling one sees EXISTS.
       const seen = new Promise<number>((resolve) => c.on('exists', (data) => resolve(data.count)));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { requireTool } from '../helpers/tools.js';
-import { type ImapFixture, SAMPLE_MESSAGE, appendCommand, rawImap, startImapFixture } from './harness.js';
+import { appendCommand, type ImapFixture, rawImap, SAMPLE_MESSAGE, startImapFixture } from './harness.js';
 
 const run = promisify(execFile);
 let fx: ImapFixture;
@@ -71,7 +71,8 @@ SyncState *
 async function files(folder: string): Promise<string[]> {
   const out: string[] = [];
   for (const sub of ['cur', 'new']) {
-    for (const f of await readdir(join(dir, 'mail', folder, sub)).catch(() => [] as string[])) out.push(join(sub, f));
+    for (const f of await readdir(join(dir, 'mail', folder, sub)).catch(() => [] as string[]))
+      out.push(join(sub, f));
   }
   return out.sort();
 }
@@ -95,9 +96,15 @@ test('mbsync: two-way sync of all folders with flag changes and deletions both w
 
   // Local side: flag one INBOX message, delete one Work/Reports message.
   const [inboxFirst] = await files('INBOX');
-  const flagged = `${inboxFirst}`.replace(/:2,([A-Z]*)$/, (_m, f: string) => `:2,${[...new Set(`${f}F`)].sort().join('')}`);
+  const flagged = `${inboxFirst}`.replace(
+    /:2,([A-Z]*)$/,
+    (_m, f: string) => `:2,${[...new Set(`${f}F`)].sort().join('')}`,
+  );
   const localFlagged = inboxFirst?.includes(':2,') ? flagged : `${inboxFirst}:2,F`;
-  await rename(join(dir, 'mail', 'INBOX', inboxFirst as string), join(dir, 'mail', 'INBOX', localFlagged.replace(/^new\//, 'cur/')));
+  await rename(
+    join(dir, 'mail', 'INBOX', inboxFirst as string),
+    join(dir, 'mail', 'INBOX', localFlagged.replace(/^new\//, 'cur/')),
+  );
   const [reportFirst] = await files('Work/Reports');
   await unlink(join(dir, 'mail', 'Work/Reports', reportFirst as string));
 
@@ -113,12 +120,25 @@ test('mbsync: two-way sync of all folders with flag changes and deletions both w
 
   // Server got the local changes.
   const inboxFlags = await serverLines('FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])', 'INBOX');
-  assert.ok(inboxFlags.some((l) => /\\Flagged/.test(l)), inboxFlags.join('\n'));
+  assert.ok(
+    inboxFlags.some((l) => /\\Flagged/.test(l)),
+    inboxFlags.join('\n'),
+  );
   const reports = await serverLines('SEARCH NOT DELETED', 'Work/Reports');
-  assert.equal(reports.find((l) => l.startsWith('* SEARCH'))?.trim().split(' ').length, 4, reports.join('\n'));
+  assert.equal(
+    reports
+      .find((l) => l.startsWith('* SEARCH'))
+      ?.trim()
+      .split(' ').length,
+    4,
+    reports.join('\n'),
+  );
 
   // Local side got the server changes: INBOX has 2 messages, one of them seen (S flag).
   const inboxFiles = await files('INBOX');
   assert.equal(inboxFiles.length, 2, inboxFiles.join('\n'));
-  assert.ok(inboxFiles.some((f) => /:2,[A-Z]*S/.test(f)), inboxFiles.join('\n'));
+  assert.ok(
+    inboxFiles.some((f) => /:2,[A-Z]*S/.test(f)),
+    inboxFiles.join('\n'),
+  );
 });

@@ -4,10 +4,10 @@
  * messages are added when the command line ends.
  */
 import { PassThrough } from 'node:stream';
-import { formatUidList } from '../../lib/seqset.js';
 import { limitsOf } from '../../lib/limits.js';
-import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
+import { formatUidList } from '../../lib/seqset.js';
 import type { AppendMessageHead } from '../../protocol/imap/command.js';
+import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
 import type { AppendResult, Mailbox } from '../../store/store.js';
 import { type IngestedMessage, ingestMessage } from '../delivery/ingest.js';
 import type { Completion } from './command-spec.js';
@@ -66,11 +66,13 @@ export class AppendFlow {
     if (!this.target) {
       const name = session.mailboxFromWire(this.mailboxWire);
       const mailbox = await session.store.getMailbox(session.requireAccount().id, name);
-      if (!mailbox) return this.refuse({ status: 'NO', code: { code: 'TRYCREATE' }, text: 'No such mailbox' });
+      if (!mailbox)
+        return this.refuse({ status: 'NO', code: { code: 'TRYCREATE' }, text: 'No such mailbox' });
       this.target = mailbox;
     }
     const maxSize = limitsOf(session.ctx.config).maxMessageSize;
-    if (head.size > maxSize) return this.refuse({ status: 'NO', code: { code: 'TOOBIG' }, text: 'Message too big' });
+    if (head.size > maxSize)
+      return this.refuse({ status: 'NO', code: { code: 'TOOBIG' }, text: 'Message too big' });
     const usage = await session.store.getQuotaUsage(session.requireAccount().id);
     const overBytes = usage.limitBytes !== null && usage.bytes + head.size > usage.limitBytes;
     const overCount = usage.limitMessages !== null && usage.messages + 1 > usage.limitMessages;
@@ -137,6 +139,10 @@ export class AppendFlow {
     const first = results[0];
     if (!first) return { status: 'OK', text: 'APPEND completed' };
     const uids = formatUidList(results.map((r) => r.uid));
-    return { status: 'OK', code: { code: 'APPENDUID', uidValidity: first.uidValidity, uids }, text: 'APPEND completed' };
+    return {
+      status: 'OK',
+      code: { code: 'APPENDUID', uidValidity: first.uidValidity, uids },
+      text: 'APPEND completed',
+    };
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ListPattern, joinReference } from './list-pattern.js';
+import { joinReference, ListPattern } from './list-pattern.js';
 
 test('LIST patterns: * crosses levels, % does not, INBOX is case-insensitive', () => {
   const cases: [string, string, boolean][] = [

@@ -33,7 +33,8 @@ export class ListPattern {
       for (let j = 1; j <= p.length; j++) {
         const pc = p[j - 1] as string;
         if (pc === '*') next[j] = next[j - 1] || prev[j] || prev[j - 1] ? 1 : 0;
-        else if (pc === '%') next[j] = next[j - 1] || (c !== HIERARCHY_DELIMITER && (prev[j] || prev[j - 1])) ? 1 : 0;
+        else if (pc === '%')
+          next[j] = next[j - 1] || (c !== HIERARCHY_DELIMITER && (prev[j] || prev[j - 1])) ? 1 : 0;
         else if (sameChar(c, pc, i <= inboxPrefix)) next[j] = prev[j - 1] as number;
       }
       [prev, next] = [next, prev];

@@ -11,7 +11,21 @@ test('mailbox names: valid names pass, INBOX is canonicalised', () => {
 });
 
 test('mailbox names: hostile names are refused', () => {
-  for (const bad of ['', 'a\u0000b', 'a\rb', '../etc', 'a/../b', '.', 'a//b', '/a', 'a/', 'x*', 'y%', '\uD800', 'a\uFFFDb']) {
+  for (const bad of [
+    '',
+    'a\u0000b',
+    'a\rb',
+    '../etc',
+    'a/../b',
+    '.',
+    'a//b',
+    '/a',
+    'a/',
+    'x*',
+    'y%',
+    '\uD800',
+    'a\uFFFDb',
+  ]) {
     assert.equal(checkMailboxName(bad).ok, false, JSON.stringify(bad));
   }
   assert.equal(checkMailboxName('x'.repeat(1001)).ok, false);

@@ -32,9 +32,11 @@ export function checkMailboxName(raw: string, options: { forCreate?: boolean } =
   let name = raw;
   if (options.forCreate && name.length > 1 && name.endsWith(HIERARCHY_DELIMITER)) name = name.slice(0, -1);
   if (name.length === 0) return { ok: false, reason: 'Mailbox name is empty' };
-  if (Buffer.byteLength(name) > MAX_MAILBOX_NAME_BYTES) return { ok: false, reason: 'Mailbox name is too long' };
+  if (Buffer.byteLength(name) > MAX_MAILBOX_NAME_BYTES)
+    return { ok: false, reason: 'Mailbox name is too long' };
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(name)) return { ok: false, reason: 'Mailbox name contains control characters' };
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    return { ok: false, reason: 'Mailbox name contains control characters' };
   if (/[*%]/.test(name)) return { ok: false, reason: 'Mailbox name contains a wildcard character' };
   if (NOT_WELL_FORMED.test(name)) return { ok: false, reason: 'Mailbox name is not valid UTF-8' };
   const levels = name.split(HIERARCHY_DELIMITER);

@@ -77,7 +77,11 @@ test('rev1 sessions report \\Recent and RECENT counts', async () => {
   s.settleRecent();
   fake.push({ added: [2] });
   const lines: string[] = [];
-  await s.flush((l) => lines.push(l), true, async () => [2]);
+  await s.flush(
+    (l) => lines.push(l),
+    true,
+    async () => [2],
+  );
   assert.deepEqual(lines, ['* 2 EXISTS', '* 1 RECENT']);
   assert.equal(s.flagList(2, ['\\Seen']), '\\Seen \\Recent');
 });

@@ -9,7 +9,7 @@
  */
 import { matchSortedUids, resolveRanges, type SequenceSet } from '../../lib/seqset.js';
 import type { Mailbox, MessageFlagsRecord } from '../../store/store.js';
-import { indexOf, type IndexChange, type SharedMailboxIndex } from './shared-index.js';
+import { type IndexChange, indexOf, type SharedMailboxIndex } from './shared-index.js';
 
 export class InvalidSequenceError extends Error {}
 

@@ -7,13 +7,13 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { BadInputError } from '../../lib/errors.js';
 import { limitsOf } from '../../lib/limits.js';
-import { Utf7Error, decodeUtf7 } from '../../lib/utf7.js';
+import { decodeUtf7, Utf7Error } from '../../lib/utf7.js';
 import type { Command } from '../../protocol/imap/command.js';
 import { ImapReceiver } from '../../protocol/imap/receiver.js';
 import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
 import type { ResponseCode } from '../../protocol/imap/response.js';
-import { BadInputError } from '../../lib/errors.js';
 import type { Account, Store } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import type { ConnectionInfo } from '../net/connection.js';
@@ -362,8 +362,10 @@ export class ImapSession {
     } catch (err) {
       this.log.warn({ err }, 'index refresh failed');
     }
-    await selected.flush((line) => this.writer.push(`${line}\r\n`), allowExpunge, () =>
-      this.store.claimRecent(selected.mailbox.id),
+    await selected.flush(
+      (line) => this.writer.push(`${line}\r\n`),
+      allowExpunge,
+      () => this.store.claimRecent(selected.mailbox.id),
     );
   }
 
@@ -380,10 +382,15 @@ export class ImapSession {
     if (event.tag === undefined) {
       this.writer.push(formatStatus({ status: 'BAD', text: event.text, ...(code ? { code } : {}) }));
       this.badCommands++;
-      if (this.badCommands >= limitsOf(this.ctx.config).maxBadCommands) await this.bye('Too many invalid commands');
+      if (this.badCommands >= limitsOf(this.ctx.config).maxBadCommands)
+        await this.bye('Too many invalid commands');
       return;
     }
-    await this.complete(event.tag, { status: event.status, text: event.text, ...(code ? { code } : {}) }, true);
+    await this.complete(
+      event.tag,
+      { status: event.status, text: event.text, ...(code ? { code } : {}) },
+      true,
+    );
   }
 
   private async onContinuationLine(line: string, cancelled: boolean): Promise<void> {

@@ -80,7 +80,8 @@ export class SharedMailboxIndex {
   private async refresh(): Promise<void> {
     const since = this.modseq;
     const changes = await this.store.changesSince(this.mailbox.id, since);
-    if (changes.highestModseq <= since && changes.changed.length === 0 && changes.expunged.length === 0) return;
+    if (changes.highestModseq <= since && changes.changed.length === 0 && changes.expunged.length === 0)
+      return;
     const current = this.snapshot;
     const gone = new Set(changes.expunged);
     const expunged = changes.expunged.filter((uid) => indexOf(current, uid) >= 0).sort((a, b) => a - b);

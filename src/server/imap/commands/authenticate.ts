@@ -4,7 +4,7 @@
  * Unsupported mechanism → NO; cancelled or malformed exchange → BAD (§6.2.2).
  */
 import { SaslCancelledError, SaslExchange, type SaslStep } from '../../auth/sasl.js';
-import { type CommandSpec, type Completion, NOT_AUTHENTICATED, badCommand, refuse } from '../command-spec.js';
+import { badCommand, type CommandSpec, type Completion, NOT_AUTHENTICATED, refuse } from '../command-spec.js';
 import type { ImapSession } from '../session.js';
 import { authenticateAs } from './login.js';
 

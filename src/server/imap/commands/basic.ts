@@ -1,5 +1,5 @@
 /** CAPABILITY, NOOP, LOGOUT, ID, CHECK (RFC 9051 §6.1, §6.4.1 of RFC 3501; RFC 2971 ID). */
-import { ANY_STATE, type CommandSpec, SELECTED, done } from '../command-spec.js';
+import { ANY_STATE, type CommandSpec, done, SELECTED } from '../command-spec.js';
 import { nstring } from '../wire.js';
 
 export const capability: CommandSpec<'CAPABILITY'> = {

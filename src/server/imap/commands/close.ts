@@ -1,5 +1,5 @@
 /** CLOSE, UNSELECT (RFC 9051 §6.4.1, §6.4.2): CLOSE silently expunges \Deleted in read-write mode. */
-import { type CommandSpec, SELECTED, done } from '../command-spec.js';
+import { type CommandSpec, done, SELECTED } from '../command-spec.js';
 
 export const close: CommandSpec<'CLOSE'> = {
   states: SELECTED,

@@ -3,7 +3,7 @@
  * MOVE announces COPYUID in an untagged OK before the EXPUNGEs of the moved messages.
  */
 import { formatUidList } from '../../../lib/seqset.js';
-import { type CommandSpec, SELECTED, done, refuse } from '../command-spec.js';
+import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 
 export const copyMove: CommandSpec<'COPY' | 'MOVE'> = {
   states: SELECTED,

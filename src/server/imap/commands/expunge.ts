@@ -1,5 +1,5 @@
 /** EXPUNGE and UID EXPUNGE (RFC 9051 §6.4.3, §6.4.9): our own removals are announced at once. */
-import { type CommandSpec, SELECTED, done, refuse } from '../command-spec.js';
+import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 
 export const expunge: CommandSpec<'EXPUNGE'> = {
   states: SELECTED,

@@ -3,10 +3,11 @@
  * ENVELOPE/BODYSTRUCTURE are column reads (encoded at ingest); bodies stream from blobs with
  * backpressure, small ones are read whole and several are read ahead in parallel.
  */
+
+import { formatImapDateTime } from '../../../lib/imap-date.js';
 import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
-import { formatImapDateTime } from '../../../lib/imap-date.js';
-import { type CommandSpec, SELECTED, done } from '../command-spec.js';
+import { type CommandSpec, done, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
 import type { ImapSession } from '../session.js';
 import { nstring } from '../wire.js';
@@ -99,7 +100,7 @@ async function markSeen(session: ImapSession, records: MessageRecord[]): Promise
 
 async function writeBatch(
   session: ImapSession,
-  command: FetchCommand,
+  _command: FetchCommand,
   plan: Plan,
   records: (MessageRecord & { meta?: IngestMeta; seenNow?: boolean })[],
 ): Promise<void> {

@@ -6,7 +6,7 @@
 import type { ListCommand } from '../../../protocol/imap/command.js';
 import { HIERARCHY_DELIMITER, type Mailbox } from '../../../store/store.js';
 import { AUTHENTICATED, type CommandSpec, done } from '../command-spec.js';
-import { ListPattern, joinReference } from '../list-pattern.js';
+import { joinReference, ListPattern } from '../list-pattern.js';
 import { parentNames } from '../mailbox-name.js';
 import type { ImapSession } from '../session.js';
 import { sendStatus } from './status.js';
@@ -58,7 +58,9 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
   ]);
   const entries = buildEntries(mailboxes, new Set(subscriptions));
   const reference = session.mailboxFromWirePattern(command.reference);
-  const patterns = command.patterns.map((p) => new ListPattern(joinReference(reference, session.mailboxFromWirePattern(p))));
+  const patterns = command.patterns.map(
+    (p) => new ListPattern(joinReference(reference, session.mailboxFromWirePattern(p))),
+  );
   const statusItems = command.returnOptions.status;
   for (const entry of entries.values()) {
     if (!patterns.some((p) => p.matches(entry.name))) continue;
@@ -66,7 +68,9 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
     if (selection.has('SPECIAL-USE') && !entry.mailbox?.specialUse) continue;
     if (!subscribedOnly && !entry.mailbox && !entry.hasChildren) continue;
     const attributes = attributesOf(entry, { kind, extended: command.extended, wantSubscribed });
-    session.untagged(`${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${session.mailboxToWire(entry.name)}`);
+    session.untagged(
+      `${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${session.mailboxToWire(entry.name)}`,
+    );
     if (statusItems && entry.mailbox) await sendStatus(session, entry.mailbox, statusItems);
   }
 }

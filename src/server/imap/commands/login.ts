@@ -12,7 +12,11 @@ export const login: CommandSpec<'LOGIN'> = {
 };
 
 /** Shared by LOGIN and AUTHENTICATE: verifies, logs in, answers with the new capabilities. */
-export async function authenticateAs(session: ImapSession, login: string, password: string): Promise<Completion> {
+export async function authenticateAs(
+  session: ImapSession,
+  login: string,
+  password: string,
+): Promise<Completion> {
   const result = await session.ctx.auth.authenticate({
     login,
     password,
@@ -20,7 +24,8 @@ export async function authenticateAs(session: ImapSession, login: string, passwo
     protocol: 'imap',
   });
   if (!result.ok) {
-    if (result.reason === 'temporary') return refuse('Temporary authentication failure', { code: 'UNAVAILABLE' });
+    if (result.reason === 'temporary')
+      return refuse('Temporary authentication failure', { code: 'UNAVAILABLE' });
     return refuse('Authentication failed', { code: 'AUTHENTICATIONFAILED' });
   }
   return loggedIn(session, result.account);
@@ -28,5 +33,9 @@ export async function authenticateAs(session: ImapSession, login: string, passwo
 
 function loggedIn(session: ImapSession, account: Account): Completion {
   session.loggedIn(account);
-  return { status: 'OK', code: { code: 'CAPABILITY', capabilities: session.capabilities() }, text: 'Logged in' };
+  return {
+    status: 'OK',
+    code: { code: 'CAPABILITY', capabilities: session.capabilities() },
+    text: 'Logged in',
+  };
 }

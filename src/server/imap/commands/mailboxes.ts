@@ -8,7 +8,15 @@ import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.j
 import { parentNames } from '../mailbox-name.js';
 import type { ImapSession } from '../session.js';
 
-const SPECIAL_USES = new Set<string>(['\\Drafts', '\\Sent', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged']);
+const SPECIAL_USES = new Set<string>([
+  '\\Drafts',
+  '\\Sent',
+  '\\Trash',
+  '\\Junk',
+  '\\Archive',
+  '\\All',
+  '\\Flagged',
+]);
 
 export const create: CommandSpec<'CREATE'> = {
   states: AUTHENTICATED,
@@ -47,7 +55,8 @@ export const rename: CommandSpec<'RENAME'> = {
     const from = session.mailboxFromWire(command.from);
     const to = session.mailboxFromWire(command.to, { forCreate: true });
     const account = session.requireAccount();
-    if (!(await session.store.getMailbox(account.id, from))) return refuse('No such mailbox', { code: 'NONEXISTENT' });
+    if (!(await session.store.getMailbox(account.id, from)))
+      return refuse('No such mailbox', { code: 'NONEXISTENT' });
     if (to === 'INBOX' || (await session.store.getMailbox(account.id, to))) {
       return refuse('Target mailbox exists', { code: 'ALREADYEXISTS' });
     }
@@ -78,4 +87,3 @@ async function createParents(session: ImapSession, name: string): Promise<void> 
     }
   }
 }
-

@@ -5,7 +5,7 @@
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { SearchCommand } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
-import { type CommandSpec, SELECTED, done, refuse } from '../command-spec.js';
+import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { matches, needsMeta, type SearchScope } from '../search/evaluate.js';
 import type { ImapSession } from '../session.js';
 import { quoted } from '../wire.js';

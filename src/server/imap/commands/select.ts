@@ -2,7 +2,7 @@
  * SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3; RFC 3501 §6.3.1 for rev1's RECENT and [UNSEEN]).
  * The sequence map comes from the shared mailbox index; rev1 read-write sessions claim \Recent.
  */
-import { type CommandSpec, AUTHENTICATED, done, refuse } from '../command-spec.js';
+import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
 import { SelectedMailbox } from '../selected.js';
 
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];

@@ -3,7 +3,7 @@
  * STARTTLS injection): the receiver's buffer and the socket's are dropped before the handshake.
  */
 import { upgradeToTls } from '../../net/tls.js';
-import { type CommandSpec, NOT_AUTHENTICATED, badCommand } from '../command-spec.js';
+import { badCommand, type CommandSpec, NOT_AUTHENTICATED } from '../command-spec.js';
 import { formatStatus } from '../wire.js';
 
 export const starttls: CommandSpec<'STARTTLS'> = {

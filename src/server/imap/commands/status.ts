@@ -1,6 +1,7 @@
 /** STATUS (RFC 9051 §6.3.11, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT; RECENT for rev1). */
-import type { StatusItem } from '../../../protocol/imap/command.js';
+
 import { limitsOf } from '../../../lib/limits.js';
+import type { StatusItem } from '../../../protocol/imap/command.js';
 import type { Mailbox } from '../../../store/store.js';
 import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
 import type { ImapSession } from '../session.js';
@@ -17,7 +18,11 @@ export const status: CommandSpec<'STATUS'> = {
 };
 
 /** Writes `* STATUS name (...)` (also used by LIST-STATUS, RFC 5819). */
-export async function sendStatus(session: ImapSession, mailbox: Mailbox, items: readonly StatusItem[]): Promise<void> {
+export async function sendStatus(
+  session: ImapSession,
+  mailbox: Mailbox,
+  items: readonly StatusItem[],
+): Promise<void> {
   const s = await session.store.mailboxStatus(mailbox.id);
   const values: Record<StatusItem, number> = {
     MESSAGES: s.messages,

@@ -4,7 +4,7 @@
  */
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { MessageFlagsRecord } from '../../../store/store.js';
-import { type CommandSpec, SELECTED, done, refuse } from '../command-spec.js';
+import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 
 export const store: CommandSpec<'STORE'> = {
   states: SELECTED,

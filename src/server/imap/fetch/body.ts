@@ -5,10 +5,10 @@
  */
 import type { Readable } from 'node:stream';
 import type { FetchAttribute, Partial, SectionSpec } from '../../../protocol/imap/command.js';
+import { fetchResponseName } from '../../../protocol/imap/fetch-response.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 import type { ImapSession } from '../session.js';
-import { fetchResponseName } from '../../../protocol/imap/fetch-response.js';
-import { type SectionData, locateSection } from './section.js';
+import { locateSection, type SectionData } from './section.js';
 
 /** Bodies up to this size are read in one call; larger ones stream. */
 const READ_WHOLE_LIMIT = 256 * 1024;
@@ -71,7 +71,8 @@ async function literal(
 ): Promise<BodyPiece> {
   let data = located;
   if (partial) data = slice(data, partial);
-  if (data.kind === 'bytes') return { prefix: prefixOf(name, data.data, binary), kind: 'bytes', data: data.data };
+  if (data.kind === 'bytes')
+    return { prefix: prefixOf(name, data.data, binary), kind: 'bytes', data: data.data };
   const { start, end } = data;
   const length = end - start;
   const blobs = session.store.blobs;
@@ -82,7 +83,11 @@ async function literal(
         : await collect(blobs.stream(record.blobId, start, end));
     return { prefix: prefixOf(name, bytes, binary), kind: 'bytes', data: bytes };
   }
-  return { prefix: `${name} {${length}}\r\n`, kind: 'stream', stream: () => blobs.stream(record.blobId, start, end) };
+  return {
+    prefix: `${name} {${length}}\r\n`,
+    kind: 'stream',
+    stream: () => blobs.stream(record.blobId, start, end),
+  };
 }
 
 function prefixOf(name: string, data: Buffer, binary: boolean): string {

@@ -3,8 +3,9 @@
  * MessageRecord; HEADER/BODY/TEXT and SENT* from the IngestMeta search text computed at delivery.
  * Strings match as case-insensitive substrings (the RFC's "i;unicode-casemap" approximated by toLowerCase).
  */
-import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
+
 import { seqSetContains } from '../../../lib/seqset.js';
+import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 
 /** What a key may look at for one message. */
