@@ -44,6 +44,19 @@ export function maintenanceContract(open: OpenStore): void {
         assert.deepEqual(await allBlobs(store.blobs), [fresh.id]);
       }));
 
+    it('collects the blobs of a deleted account', () =>
+      withStore(open, async ({ store, dataDir }) => {
+        const gone = await createUser(store, 'gone@x.org');
+        const stays = await createUser(store, 'stays@x.org');
+        await appendSample(store, gone.id, await mailboxId(store, gone.id), { n: 'gone' });
+        await appendSample(store, stays.id, await mailboxId(store, stays.id), { n: 'stays' });
+        await store.deleteAccount('gone@x.org');
+        for (const id of await allBlobs(store.blobs)) await ageBlob(dataDir, id);
+        assert.equal(await store.collectGarbage({ graceMs: 1000 }), 1);
+        assert.equal((await allBlobs(store.blobs)).length, 1);
+        assert.deepEqual((await store.checkIntegrity()).problems, []);
+      }));
+
     it('keeps a blob shared by a copy until the last reference is gone', () =>
       withStore(open, async ({ store, dataDir }) => {
         const account = await createUser(store);
