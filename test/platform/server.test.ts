@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { test } from 'node:test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { DeepPartial } from '../../src/config/config.js';
+import type { Config } from '../../src/config/types.js';
+import { silentLogger } from '../../src/lib/log.js';
+import { startServer } from '../../src/server/server.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/store.js';
 import { connect } from '../helpers/net.js';
-import { startTestServer } from '../helpers/server.js';
+import { installTestCertificate, startTestServer, testConfig } from '../helpers/server.js';
 
 test('startTestServer: every listener on an ephemeral port, users can log in, close() frees everything', async () => {
   const srv = await startTestServer();
@@ -57,4 +66,71 @@ test('overrides are validated like the config file', async () => {
     startTestServer({ limits: { maxLineLength: -5 } }),
     /config: limits\.maxLineLength must be an integer/,
   );
+});
+
+describe('startServer without listeners', () => {
+  const noListeners = Object.fromEntries(
+    ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'lmtp'].map((n) => [n, { enabled: false }]),
+  );
+
+  async function start(overrides: DeepPartial<Config>) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-server-'));
+    await installTestCertificate(dataDir);
+    const config = testConfig(dataDir, { listeners: noListeners, ...overrides });
+    const calls: string[] = [];
+    const real = await openSqliteStore({ dataDir });
+    // Count maintenance calls and closing on the way through to the real store.
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (['applyRetention', 'collectGarbage', 'close'].includes(String(prop))) calls.push(String(prop));
+          return value.apply(target, args);
+        };
+      },
+    }) as Store;
+    const server = await startServer(config, { store, log: silentLogger() });
+    return { server, calls, dataDir };
+  }
+
+  test('runs retention and garbage collection periodically and closes the store once', async () => {
+    const { server, calls, dataDir } = await start({ maintenanceIntervalMinutes: 0.001 });
+    try {
+      assert.deepEqual(server.ports, {});
+      await new Promise((r) => setTimeout(r, 400));
+      assert.ok(calls.filter((c) => c === 'applyRetention').length >= 2, calls.join());
+      assert.ok(calls.includes('collectGarbage'));
+      await Promise.all([server.close(), server.close()]);
+      assert.equal(calls.filter((c) => c === 'close').length, 1);
+      const settled = calls.length;
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal(calls.length, settled, 'no maintenance after close');
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('reload applies live settings in place and keeps the rest', async () => {
+    const { server, dataDir } = await start({});
+    try {
+      const configObject = server.ctx.config;
+      const next = testConfig(dataDir, {
+        listeners: noListeners,
+        limits: { maxConnectionsPerIp: 7 },
+        trustedNetworks: ['10.0.0.0/8'],
+        allowPlaintextAuth: true,
+        log: { level: 'debug' },
+      });
+      await server.reload(next);
+      assert.equal(server.ctx.config, configObject, 'same object: sessions holding it see the change');
+      assert.equal(server.ctx.config.limits.maxConnectionsPerIp, 7);
+      assert.deepEqual(server.ctx.config.trustedNetworks, ['10.0.0.0/8']);
+      assert.equal(server.ctx.config.allowPlaintextAuth, true);
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
