@@ -143,3 +143,26 @@ test('plaintext LOGIN is refused on a non-trusted connection unless allowed', as
   assert.match((await c.readUntil(/^d /)).at(-1) ?? '', /^d OK/);
   await c.close();
 });
+
+test('STARTTLS: plaintext pipelined after the command is discarded (no injection)', async () => {
+  const c = await connect(fx.port);
+  await c.readLine();
+  c.write('s1 STARTTLS\r\ns2 CAPABILITY\r\n');
+  assert.match((await c.readUntil(/^s1 /)).at(-1) ?? '', /^s1 OK/);
+  await c.starttls();
+  c.send('s3 NOOP');
+  const lines = await c.readUntil(/^s3 /);
+  assert.ok(!lines.some((l) => l.startsWith('s2')), lines.join('\n'));
+  await c.close();
+});
+
+test('shutdown says BYE to every session', async () => {
+  const { startTestServer } = await import('../helpers/server.js');
+  const srv = await startTestServer();
+  const c = await connect(srv.ports.imap as number);
+  await c.readLine();
+  const closing = srv.close();
+  const lines = await c.readUntil(/^\* BYE/);
+  assert.match(lines.at(-1) ?? '', /^\* BYE Server shutting down/);
+  await closing;
+});

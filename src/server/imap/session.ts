@@ -264,7 +264,12 @@ export class ImapSession {
         socket.pause();
         await this.handleEvent(event);
         await this.writer.drained();
-        if (this.closed || this.socket !== socket) return;
+        if (this.closed) return;
+        if (this.socket !== socket) {
+          // STARTTLS: continue on the TLS socket (input that arrived meanwhile is in the receiver).
+          queueMicrotask(() => void this.pump());
+          return;
+        }
       }
     } catch (err) {
       this.log.error({ err }, 'IMAP session failed');

@@ -10,12 +10,14 @@ export const starttls: CommandSpec<'STARTTLS'> = {
   states: NOT_AUTHENTICATED,
   async handle(session, tag) {
     if (session.info.secure) return badCommand('TLS is already active');
-    session.writer.push(formatStatus({ tag, status: 'OK', text: 'Begin TLS negotiation now' }));
+    // Everything queued so far goes out first; the go-ahead is written by upgradeToTls in the same tick as
+    // the discard of pipelined plaintext, so the ClientHello that follows is never thrown away.
     await session.writer.drained();
     session.receiver.discardBuffered();
     const plain = session.socketForUpgrade();
+    const goAhead = formatStatus({ tag, status: 'OK', text: 'Begin TLS negotiation now' });
     try {
-      const secure = await upgradeToTls(plain, session.ctx.tls, { log: session.log });
+      const secure = await upgradeToTls(plain, session.ctx.tls, { log: session.log, goAhead });
       session.replaceSocket(secure);
       session.receiver.discardBuffered();
     } catch (err) {
