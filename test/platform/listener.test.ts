@@ -129,6 +129,7 @@ describe('listener', () => {
     const l = await listen(fakeContext(), greeter(), true);
     const c = await connect(l.port, { tls: true });
     assert.match(await c.readLine(), /secure=true/);
+    assert.equal(l.connectionCount(), 1, 'a TLS connection counts once');
     c.send('QUIT');
     assert.equal(await c.readLine(), 'BYE');
     await c.close();
@@ -182,5 +183,18 @@ describe('listener', () => {
       }),
       /listeners\.imap: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/,
     );
+  });
+
+  test('destroyConnections closes plain and TLS connections alike', async () => {
+    const plainListener = await listen(fakeContext(), greeter());
+    const tlsListener = await listen(fakeContext(), greeter(), true);
+    const a = await connect(plainListener.port);
+    const b = await connect(tlsListener.port, { tls: true });
+    await Promise.all([a.readLine(), b.readLine()]);
+    plainListener.destroyConnections();
+    tlsListener.destroyConnections();
+    await Promise.all([a.waitClosed(), b.waitClosed()]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(plainListener.connectionCount() + tlsListener.connectionCount(), 0);
   });
 });

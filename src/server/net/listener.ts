@@ -51,7 +51,9 @@ export function nextConnectionId(): string {
 
 /** Binds and starts accepting. Rejects with ConfigError naming the listener if the port cannot be bound. */
 export async function startListener(ctx: ServerContext, spec: ListenerSpec): Promise<RunningListener> {
+  /** Accepted TCP sockets; TLS sockets on top of them are tracked separately for destroyConnections(). */
   const sockets = new Set<Socket>();
+  const secureSockets = new Set<Socket>();
   const perIp = new Map<string, number>();
   // Rebuilt only when the configured list changes (SIGHUP), not per connection.
   let trustKey = '';
@@ -114,8 +116,8 @@ export async function startListener(ctx: ServerContext, spec: ListenerSpec): Pro
     }
     acceptTls(socket, ctx.tls).then(
       (secure) => {
-        sockets.add(secure);
-        secure.once('close', () => sockets.delete(secure));
+        secureSockets.add(secure);
+        secure.once('close', () => secureSockets.delete(secure));
         hand(secure, info, log);
       },
       (err: Error) => log.debug({ reason: err.message }, 'TLS handshake failed'),
@@ -164,25 +166,15 @@ export async function startListener(ctx: ServerContext, spec: ListenerSpec): Pro
     host: spec.host,
     port,
     implicitTls: spec.implicitTls,
-    connectionCount: () => sockets.size - countTlsDuplicates(sockets),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        // server.close's callback waits for every connection; we only want "no longer accepting".
-        server.close();
-        resolve();
-      }),
+    connectionCount: () => sockets.size,
+    async close() {
+      // Not awaiting server.close's callback: it waits for every connection, we only stop accepting.
+      if (server.listening) server.close();
+    },
     destroyConnections() {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...secureSockets, ...sockets]) socket.destroy();
     },
   };
-}
-
-/** A TLS connection is tracked as raw socket and TLS socket; count it once. */
-function countTlsDuplicates(sockets: Set<Socket>): number {
-  let n = 0;
-  for (const s of sockets) if ('encrypted' in s) n += 1;
-  return n;
 }
 
 function listen(server: Server, spec: ListenerSpec): Promise<void> {
