@@ -1,0 +1,224 @@
+/**
+ * IMAP benchmark (issue 4): Postyard vs Dovecot in the same run, same client, same messages.
+ *   FETCH 1:* BODY.PEEK[] of 1,000 messages, FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS) of 10,000 messages,
+ *   SELECT of a 100,000-message mailbox (warm: the index exists, the mailbox is not open elsewhere).
+ * Run compiled: `node dist/bench/imap.js [--small]`. Starts Dovecot with /work/shared/reference/dovecot-ref.sh
+ * (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards. Writes the "IMAP" section of BENCHMARKS.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type IngestedMessage, ingestMessage } from '../src/server/delivery/ingest.js';
+import type { Store } from '../src/store/store.js';
+import { startTestServer } from '../test/helpers/server.js';
+import { ImapTimer } from './lib/imap-timer.js';
+
+const SMALL = process.argv.includes('--small');
+const SIZES = SMALL
+  ? { bodies: 50, envelopes: 200, select: 1000 }
+  : { bodies: 1000, envelopes: 10_000, select: 100_000 };
+const RUNS = 3;
+const DOVECOT = '/work/shared/reference/dovecot-ref.sh';
+const DOVECOT_DIR = process.env.DOVECOT_DIR ?? '/tmp/dovecot-imap';
+const DOVECOT_ENV = {
+  ...process.env,
+  DOVECOT_IMAP_PORT: '15143',
+  DOVECOT_POP3_PORT: '15110',
+  DOVECOT_LMTP_PORT: '15024',
+};
+
+interface Row {
+  name: string;
+  postyardMs: number;
+  dovecotMs: number;
+  bytes: number;
+}
+
+/** Sample messages from the shared generator (400, seed 42), CRLF. */
+function sampleMessages(): Buffer[] {
+  const path = join(tmpdir(), 'postyard-bench-sample.mbox');
+  execFileSync('python3', ['/work/shared/reference/gen-sample-mbox.py', path, '400', '42']);
+  const text = readFileSync(path, 'latin1');
+  return text
+    .split(/\n(?=From )/)
+    .map((m) =>
+      m
+        .replace(/^From .*\n/, '')
+        .replace(/^>From /gm, 'From ')
+        .replace(/\r?\n/g, '\r\n'),
+    )
+    .filter((m) => m.length > 0)
+    .map((m) => Buffer.from(m, 'latin1'));
+}
+
+/** A tiny message for the big SELECT mailbox (SELECT cost does not depend on size). */
+function tinyMessage(i: number): Buffer {
+  return Buffer.from(
+    `From: a@example.com\r\nSubject: m${i}\r\nMessage-ID: <${i}@bench>\r\n\r\nbody ${i}\r\n`,
+  );
+}
+
+async function loadPostyard(
+  store: Store,
+  accountId: number,
+  mailbox: string,
+  messages: Buffer[],
+  count: number,
+) {
+  const box = await store.createMailbox(accountId, mailbox);
+  const ingested: IngestedMessage[] = [];
+  for (const m of messages.slice(0, Math.min(count, messages.length))) {
+    ingested.push(await ingestMessage(store, m, { maxSize: 64 * 1024 * 1024 }));
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const { blob, meta } = ingested[i % ingested.length] as IngestedMessage;
+      await store.append({ accountId, mailboxId: box.id, blob, meta, flags: i % 3 === 0 ? ['\\Seen'] : [] });
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
+
+/** Dovecot: Maildir++ files written directly (fast), owned by vmail; the index is built by a warm-up. */
+function loadDovecot(user: string, mailbox: string, messages: Buffer[], count: number): void {
+  const root = join(DOVECOT_DIR, 'mail', user);
+  const dir = join(root, `.${mailbox}`);
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < count; i++) {
+    const data = messages[i % messages.length] as Buffer;
+    writeFileSync(
+      join(dir, 'cur', `${now}.M${i}P1.bench,S=${data.length}:2,${i % 3 === 0 ? 'S' : ''}`),
+      data,
+    );
+  }
+  execFileSync('chown', ['-R', 'vmail:vmail', root]);
+}
+
+async function median(
+  fn: () => Promise<{ ms: number; bytes: number }>,
+): Promise<{ ms: number; bytes: number }> {
+  const results = [];
+  for (let i = 0; i < RUNS; i++) results.push(await fn());
+  results.sort((a, b) => a.ms - b.ms);
+  return results[Math.floor(RUNS / 2)] as { ms: number; bytes: number };
+}
+
+async function measure(port: number, login: string, password: string, mailbox: string, command: string) {
+  const c = await ImapTimer.open(port, login, password);
+  try {
+    await c.run(`SELECT ${mailbox}`);
+    await c.run(command); // warm-up: caches, Dovecot's index
+    return await median(() => c.run(command));
+  } finally {
+    c.close();
+  }
+}
+
+async function measureSelect(port: number, login: string, password: string, mailbox: string) {
+  const c = await ImapTimer.open(port, login, password);
+  try {
+    await c.run(`SELECT ${mailbox}`);
+    await c.run('UNSELECT');
+    return await median(async () => {
+      const r = await c.run(`SELECT ${mailbox}`);
+      await c.run('UNSELECT');
+      return r;
+    });
+  } finally {
+    c.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const messages = sampleMessages();
+  const tiny = Array.from({ length: 1000 }, (_, i) => tinyMessage(i));
+  console.log(`sample: ${messages.length} messages`);
+
+  execFileSync(DOVECOT, ['start', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+  const srv = await startTestServer({ limits: { maxMessageSize: 64 * 1024 * 1024 } });
+  try {
+    const account = await srv.addUser('bench@example.com', 'pass');
+    const store = srv.ctx.store;
+    const py = { port: srv.ports.imap as number, login: 'bench@example.com', password: 'pass' };
+    const dv = { port: 15143, login: 'user1', password: 'pass' };
+    // Let Dovecot create user1's Maildir, then add the folders.
+    (await ImapTimer.open(dv.port, dv.login, dv.password)).close();
+
+    let t = Date.now();
+    await loadPostyard(store, account.id, 'Bodies', messages, SIZES.bodies);
+    await loadPostyard(store, account.id, 'Envelopes', messages, SIZES.envelopes);
+    await loadPostyard(store, account.id, 'Big', tiny, SIZES.select);
+    console.log(`Postyard loaded in ${Date.now() - t} ms`);
+    t = Date.now();
+    loadDovecot(dv.login, 'Bodies', messages, SIZES.bodies);
+    loadDovecot(dv.login, 'Envelopes', messages, SIZES.envelopes);
+    loadDovecot(dv.login, 'Big', tiny, SIZES.select);
+    console.log(`Dovecot loaded in ${Date.now() - t} ms`);
+
+    const rows: Row[] = [];
+    const compare = async (name: string, mailbox: string, command: string | null) => {
+      const p = command
+        ? await measure(py.port, py.login, py.password, mailbox, command)
+        : await measureSelect(py.port, py.login, py.password, mailbox);
+      const d = command
+        ? await measure(dv.port, dv.login, dv.password, mailbox, command)
+        : await measureSelect(dv.port, dv.login, dv.password, mailbox);
+      rows.push({ name, postyardMs: p.ms, dovecotMs: d.ms, bytes: p.bytes });
+      console.log(
+        `${name}: Postyard ${p.ms.toFixed(1)} ms (${p.bytes} B), Dovecot ${d.ms.toFixed(1)} ms (${d.bytes} B), ratio ${(d.ms / p.ms).toFixed(2)}x`,
+      );
+    };
+    await compare(`FETCH 1:* BODY.PEEK[] (${SIZES.bodies} msgs)`, 'Bodies', 'FETCH 1:* BODY.PEEK[]');
+    await compare(
+      `FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS) (${SIZES.envelopes} msgs)`,
+      'Envelopes',
+      'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)',
+    );
+    await compare(`SELECT (${SIZES.select} msgs, warm)`, 'Big', null);
+    if (!SMALL) writeSection(rows);
+  } finally {
+    await srv.close();
+    execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+  }
+}
+
+/** Replaces the "## IMAP" section of BENCHMARKS.md (other sections are left alone). */
+function writeSection(rows: Row[]): void {
+  const lines = [
+    '## IMAP',
+    '',
+    `\`node dist/bench/imap.js\` on ${new Date().toISOString().slice(0, 10)}, same machine, same raw client, median of ${RUNS} warm runs.`,
+    'Messages from `gen-sample-mbox.py` (400, seed 42) repeated; SELECT mailbox of tiny messages. Dovecot 2.3 (Debian),',
+    'Maildir with its index built by a warm-up; Postyard on SQLite. Ratio = Dovecot time / Postyard time (>1: Postyard faster).',
+    '',
+    '| Benchmark | Postyard | Dovecot | Ratio |',
+    '|---|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.postyardMs.toFixed(1)} ms | ${r.dovecotMs.toFixed(1)} ms | ${(r.dovecotMs / r.postyardMs).toFixed(2)}× |`,
+    ),
+    '',
+  ];
+  let text = '';
+  try {
+    text = readFileSync('BENCHMARKS.md', 'utf8');
+  } catch {
+    text = '# Benchmarks\n\n';
+  }
+  const start = text.indexOf('## IMAP\n');
+  if (start < 0) text = `${text.trimEnd()}\n\n${lines.join('\n')}`;
+  else {
+    const next = text.indexOf('\n## ', start + 1);
+    text = text.slice(0, start) + lines.join('\n') + (next >= 0 ? text.slice(next) : '');
+  }
+  writeFileSync('BENCHMARKS.md', text.endsWith('\n') ? text : `${text}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

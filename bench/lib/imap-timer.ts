@@ -1,0 +1,80 @@
+/**
+ * A minimal raw IMAP client for benchmarks: sends one tagged command and counts the bytes of the answer
+ * without buffering it, so the client costs as little as possible and is the same for every server.
+ */
+import { connect, type Socket } from 'node:net';
+
+export interface TimedResult {
+  ms: number;
+  bytes: number;
+}
+
+export class ImapTimer {
+  private tagCounter = 0;
+  private waiting: { tag: Buffer; resolve: (bytes: number) => void; bytes: number; tail: Buffer } | null =
+    null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  static async open(port: number, login: string, password: string): Promise<ImapTimer> {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const timer = new ImapTimer(socket);
+    await timer.waitGreeting();
+    await timer.run(`LOGIN "${login}" "${password}"`);
+    return timer;
+  }
+
+  /** Sends a command and resolves when its tagged answer arrives. */
+  async run(command: string | Buffer): Promise<TimedResult> {
+    const tag = `Zb${++this.tagCounter}`;
+    const start = process.hrtime.bigint();
+    const done = new Promise<number>((resolve) => {
+      this.waiting = { tag: Buffer.from(`\r\n${tag} `), resolve, bytes: 0, tail: Buffer.from('\r\n') };
+    });
+    this.socket.write(
+      typeof command === 'string'
+        ? `${tag} ${command}\r\n`
+        : Buffer.concat([Buffer.from(`${tag} `), command]),
+    );
+    const bytes = await done;
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes };
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private greeting: (() => void) | null = null;
+  private waitGreeting(): Promise<void> {
+    return new Promise((resolve) => {
+      this.greeting = resolve;
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.greeting) {
+      this.greeting();
+      this.greeting = null;
+      return;
+    }
+    const w = this.waiting;
+    if (!w) return;
+    w.bytes += chunk.length;
+    // Look for "\r\nTAG " across the chunk boundary, keeping only a short tail of earlier data.
+    const joined = Buffer.concat([w.tail, chunk]);
+    const at = joined.lastIndexOf(w.tag);
+    if (at >= 0 && joined.indexOf('\r\n', at + w.tag.length) >= 0) {
+      this.waiting = null;
+      w.resolve(w.bytes);
+      return;
+    }
+    w.tail = joined.subarray(Math.max(0, joined.length - 512));
+  }
+}
