@@ -59,6 +59,7 @@ describe('receiver properties (fast-check)', () => {
           }
           // After draining, nothing is left queued: state is bounded by the limits, not by input.
           assert.equal(r.bufferedBytes, 0);
+          assert.ok(r.heldBytes <= limits.maxLineLength + limits.maxCommandSize, `held ${r.heldBytes}`);
         }
       }),
       { numRuns: 150 },

@@ -100,7 +100,9 @@ describe('receiver: literals', () => {
   });
 
   it('a huge non-synchronising literal we will not skip is fatal', () => {
-    const events = replay('a1 LOGIN bob {4294967296+}\r\nxxxx', { receiver: { maxDiscardSize: 1000 } });
+    const events = replayAllChunkings('a1 LOGIN bob {4294967296+}\r\nxxxx', {
+      receiver: { maxDiscardSize: 1000 },
+    });
     assert.equal(events.length, 1);
     assert.equal((events[0] as { fatal: boolean }).fatal, true);
   });
@@ -299,14 +301,14 @@ describe('receiver: hostile input', () => {
   it('deeply nested parentheses in SEARCH: BAD, no stack overflow', () => {
     const depth = 20000;
     const line = `a1 SEARCH ${'('.repeat(depth)}ALL${')'.repeat(depth)}\r\na2 NOOP\r\n`;
-    const events = replay(line, { receiver: { maxLineLength: 100000 } });
+    const events = replayAllChunkings(line, { receiver: { maxLineLength: 100000 }, rounds: 3 });
     assert.deepEqual(types(events), ['error', 'command']);
     assert.equal((events[0] as { code: string }).code, 'LIMIT');
   });
 
   it('deep NOT/OR chains are bounded too', () => {
     const line = `a1 SEARCH ${'NOT '.repeat(20000)}ALL\r\na2 SEARCH ${'OR ALL '.repeat(20000)}ALL\r\n`;
-    const events = replay(line, { receiver: { maxLineLength: 200000 } });
+    const events = replayAllChunkings(line, { receiver: { maxLineLength: 200000 }, rounds: 3 });
     assert.deepEqual(types(events), ['error', 'error']);
   });
 

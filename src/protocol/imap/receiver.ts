@@ -90,6 +90,14 @@ export class ImapReceiver {
     return this.queued;
   }
 
+  /** Bytes held for the command in progress (line, segments, literals): bounded by the limits. */
+  get heldBytes(): number {
+    let n = this.lineLen + (this.literal?.length ?? 0);
+    for (const s of this.segments) n += s.length;
+    for (const l of this.literals) n += l.data.length;
+    return n;
+  }
+
   /** True when the receiver is in the middle of a command (bytes of it consumed, not yet complete). */
   get inCommand(): boolean {
     return this.mode !== 'line' || this.lineLen > 0 || this.segments.length > 0 || this.append !== undefined;

@@ -179,12 +179,13 @@ function parseBinarySection(c: Cursor): number[] {
   return part;
 }
 
-/** partial = "<" number "." nz-number ">" (RFC 9051 §9). */
+/** partial = "<" number64 "." nz-number64 ">" (RFC 9051 §9; JS-safe integers here). */
 function parsePartial(c: Cursor): Partial | undefined {
   if (!c.accept(0x3c)) return undefined;
-  const offset = c.number32();
+  const offset = c.number();
   c.expect(0x2e, '.');
-  const length = c.nzNumber();
+  const length = c.number();
+  if (length === 0) throw new ParseError('Partial length must not be zero');
   c.expect(0x3e, '>');
   return { offset, length };
 }
