@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ImapReceiver } from './receiver.js';
-import { type NormalEvent, replay, replayAllChunkings } from './test-support.js';
+import { type NormalEvent, replayAllChunkings } from './test-support.js';
 
 const types = (events: NormalEvent[]) => events.map((e) => e.type);
 const tagsOf = (events: NormalEvent[]) => events.map((e) => ('tag' in e ? e.tag : undefined));
