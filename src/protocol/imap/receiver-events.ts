@@ -59,7 +59,8 @@ export type ReceiverEvent =
   | { readonly type: 'idleDone' }
   /**
    * A continuation line (after `expectContinuationLine()`, e.g. AUTHENTICATE): the text without CRLF.
-   * `cancelled` when the client sent `*` (RFC 9051 §6.2.2). Back in command mode afterwards.
+   * `cancelled` when the client sent `*` (RFC 9051 §6.2.2), or when the line exceeded maxLineLength (its
+   * rest is skipped). Back in command mode afterwards.
    */
   | { readonly type: 'continuationLine'; readonly line: string; readonly cancelled: boolean };
 

@@ -233,6 +233,26 @@ describe('receiver: APPEND streaming', () => {
     assert.deepEqual(types(events), ['appendBegin', 'appendData', 'appendMessageEnd', 'error', 'command']);
   });
 
+  it('MULTIAPPEND: the second message too big fails the APPEND with its tag', () => {
+    const events = replayAllChunkings(
+      'a1 APPEND INBOX {1+}\r\nx {5000+}\r\n' + 'y'.repeat(5000) + '\r\na2 NOOP\r\n',
+      {
+        receiver: { maxAppendSize: 1000 },
+      },
+    );
+    assert.deepEqual(types(events), ['appendBegin', 'appendData', 'appendMessageEnd', 'error', 'command']);
+    assert.equal((events[3] as { tag: string }).tag, 'a1');
+    assert.equal((events[4] as { tag: string }).tag, 'a2');
+  });
+
+  it('MULTIAPPEND: an over-long line after a message ends the APPEND', () => {
+    const events = replayAllChunkings(`a1 APPEND INBOX {1+}\r\nx ${'('.repeat(3000)}\r\na2 NOOP\r\n`, {
+      receiver: { maxLineLength: 1000 },
+    });
+    assert.deepEqual(types(events), ['appendBegin', 'appendData', 'appendMessageEnd', 'error', 'command']);
+    assert.equal((events[3] as { tag: string }).tag, 'a1');
+  });
+
   it('APPEND with a bad date is BAD and the announced literal skipped', () => {
     const events = replayAllChunkings('a1 APPEND INBOX "nope" {3+}\r\nabc\r\na2 NOOP\r\n');
     assert.deepEqual(types(events), ['error', 'command']);
@@ -262,6 +282,14 @@ describe('receiver: IDLE and continuation lines', () => {
     assert.deepEqual(types(events), ['command', 'continuationLine', 'command', 'continuationLine']);
     assert.deepEqual(events[1], { type: 'continuationLine', line: 'AGJvYgBwdw==', cancelled: false });
     assert.deepEqual(events[3], { type: 'continuationLine', line: '*', cancelled: true });
+  });
+
+  it('an over-long continuation line cancels the exchange', () => {
+    const events = replayAllChunkings(`a1 AUTHENTICATE PLAIN\r\n${'A'.repeat(3000)}\r\na2 NOOP\r\n`, {
+      receiver: { maxLineLength: 1000 },
+    });
+    assert.deepEqual(types(events), ['command', 'continuationLine', 'command']);
+    assert.equal((events[1] as { cancelled: boolean }).cancelled, true);
   });
 
   it('STARTTLS: discardBuffered drops pipelined plaintext', () => {

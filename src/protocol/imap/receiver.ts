@@ -152,6 +152,7 @@ export class ImapReceiver {
     this.queued = 0;
     this.events.length = 0;
     this.resetCommand();
+    this.append = undefined;
     this.mode = 'line';
   }
 
@@ -221,9 +222,15 @@ export class ImapReceiver {
     const used = this.commandLineBytes + this.lineLen + piece.length;
     if (used > this.lineLimit()) {
       // Too long: report now and skip to the end of the line without storing it.
-      const first = this.segments[0] ?? headOf([...this.lineParts, piece]);
-      const tag = this.mode === 'line' ? readTag(first) : undefined;
-      this.error('Command line too long', 'LIMIT', tag);
+      if (this.mode === 'continuation') {
+        // The exchange cannot continue: report it as cancelled (the session answers BAD).
+        this.events.push({ type: 'continuationLine', line: '', cancelled: true });
+      } else {
+        const first = this.segments[0] ?? headOf([...this.lineParts, piece]);
+        const tag = this.mode === 'line' ? (this.append?.tag ?? readTag(first)) : undefined;
+        this.error('Command line too long', 'LIMIT', tag);
+      }
+      this.append = undefined;
       this.lineParts.push(piece);
       this.skipTail = [tailOf(this.lineParts)];
       this.resetCommand();
@@ -273,7 +280,7 @@ export class ImapReceiver {
     const segment = line.subarray(0, marker.start);
     this.segments.push(segment);
     this.commandLineBytes += segment.length;
-    const tag = readTag(this.segments[0]!);
+    const tag = this.append?.tag ?? readTag(this.segments[0]!);
     const sync = !marker.nonSync;
 
     // An APPEND message literal streams; the mailbox literal of an APPEND is an ordinary literal.
@@ -539,6 +546,7 @@ export class ImapReceiver {
         : { type: 'error', tag, status: 'BAD', code: 'TOOBIG', text, fatal: true },
     );
     this.mode = 'fatal';
+    this.append = undefined;
     this.queue = [];
     this.qpos = 0;
     this.queued = 0;
