@@ -62,17 +62,26 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
     (p) => new ListPattern(joinReference(reference, session.mailboxFromWirePattern(p))),
   );
   const statusItems = command.returnOptions.status;
+  const recursive = selection.has('RECURSIVEMATCH');
   for (const entry of entries.values()) {
     if (!patterns.some((p) => p.matches(entry.name))) continue;
-    if (subscribedOnly && !entry.subscribed) continue;
+    // RFC 5258 §3.5: with RECURSIVEMATCH a parent of a subscribed mailbox is listed with CHILDINFO.
+    const childInfo = recursive && subscribedOnly && hasSubscribedChild(entries, entry.name);
+    if (subscribedOnly && !entry.subscribed && !childInfo) continue;
     if (selection.has('SPECIAL-USE') && !entry.mailbox?.specialUse) continue;
     if (!subscribedOnly && !entry.mailbox && !entry.hasChildren) continue;
     const attributes = attributesOf(entry, { kind, extended: command.extended, wantSubscribed });
-    session.untagged(
-      `${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${session.mailboxToWire(entry.name)}`,
-    );
+    const name = session.mailboxToWire(entry.name);
+    const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
+    session.untagged(`${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${name}${extra}`);
     if (statusItems && entry.mailbox) await sendStatus(session, entry.mailbox, statusItems);
   }
+}
+
+function hasSubscribedChild(entries: ReadonlyMap<string, Entry>, name: string): boolean {
+  const prefix = `${name}${HIERARCHY_DELIMITER}`;
+  for (const e of entries.values()) if (e.subscribed && e.name.startsWith(prefix)) return true;
+  return false;
 }
 
 /** Every existing mailbox, every subscribed name and every implied parent, INBOX first then by name. */

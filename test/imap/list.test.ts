@@ -1,0 +1,75 @@
+/** LIST-EXTENDED selection and return options (RFC 5258, RFC 6154, RFC 5819) and LSUB over a raw socket. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type ImapFixture, type RawImap, rawImap, startImapFixture } from './harness.js';
+
+let fx: ImapFixture;
+let imap: RawImap;
+before(async () => {
+  fx = await startImapFixture(1);
+  imap = await rawImap(fx.port, fx.users[0]);
+  await imap.run('CREATE Lists/Sub');
+  await imap.run('SUBSCRIBE Lists/Sub');
+  await imap.run('SUBSCRIBE Gone');
+});
+after(async () => {
+  await imap.close();
+  await fx.srv.close();
+});
+
+test('LIST "" "" returns the delimiter', async () => {
+  assert.deepEqual((await imap.run('LIST "" ""')).slice(0, 1), ['* LIST (\\Noselect) "/" ""']);
+});
+
+test('% lists one level with \\HasChildren; * lists all', async () => {
+  const top = await imap.run('LIST "" "%"');
+  assert.ok(top.includes('* LIST (\\HasChildren) "/" "Lists"'), top.join('\n'));
+  assert.ok(!top.some((l) => l.includes('Lists/Sub')));
+  const all = await imap.run('LIST "" "Lists/*"');
+  assert.ok(all.includes('* LIST (\\HasNoChildren) "/" "Lists/Sub"'), all.join('\n'));
+});
+
+test('SUBSCRIBED selection marks non-existent subscriptions; RECURSIVEMATCH adds CHILDINFO', async () => {
+  const subscribed = await imap.run('LIST (SUBSCRIBED) "" "*"');
+  assert.ok(
+    subscribed.some((l) => /\\NonExistent.*\\Subscribed.*"Gone"/.test(l)),
+    subscribed.join('\n'),
+  );
+  assert.ok(subscribed.some((l) => /\\Subscribed.*"Lists\/Sub"/.test(l)));
+  const recursive = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"');
+  assert.ok(
+    recursive.some((l) => l.endsWith('"Lists" ("CHILDINFO" ("SUBSCRIBED"))')),
+    recursive.join('\n'),
+  );
+});
+
+test('SPECIAL-USE selection and RETURN (STATUS)', async () => {
+  const lines = await imap.run('LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT))');
+  assert.equal(lines.filter((l) => l.startsWith('* LIST')).length, 5);
+  assert.equal(lines.filter((l) => /^\* STATUS .* \(MESSAGES 0 UIDNEXT 1\)$/.test(l)).length, 5);
+});
+
+test('LSUB lists subscriptions (rev1)', async () => {
+  const lines = await imap.run('LSUB "" "*"');
+  assert.ok(
+    lines.some((l) => l.startsWith('* LSUB') && l.includes('Lists/Sub')),
+    lines.join('\n'),
+  );
+});
+
+test('after ENABLE IMAP4rev2 names are UTF-8, for rev1 modified UTF-7', async () => {
+  await imap.run('CREATE "Entw&APw-rfe"');
+  const rev1 = await imap.run('LIST "" "Entw*"');
+  assert.ok(
+    rev1.some((l) => l.includes('"Entw&APw-rfe"')),
+    rev1.join('\n'),
+  );
+  const rev2 = await rawImap(fx.port, fx.users[0]);
+  await rev2.run('ENABLE IMAP4rev2');
+  const lines = await rev2.run('LIST "" "Entw*"');
+  assert.ok(
+    lines.some((l) => l.includes('"Entwürfe"')),
+    lines.join('\n'),
+  );
+  await rev2.close();
+});
