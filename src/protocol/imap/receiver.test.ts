@@ -235,7 +235,7 @@ describe('receiver: APPEND streaming', () => {
 
   it('MULTIAPPEND: the second message too big fails the APPEND with its tag', () => {
     const events = replayAllChunkings(
-      'a1 APPEND INBOX {1+}\r\nx {5000+}\r\n' + 'y'.repeat(5000) + '\r\na2 NOOP\r\n',
+      `a1 APPEND INBOX {1+}\r\nx {5000+}\r\n${'y'.repeat(5000)}\r\na2 NOOP\r\n`,
       {
         receiver: { maxAppendSize: 1000 },
       },
