@@ -101,6 +101,10 @@ export function mailboxContract(open: OpenStore): void {
         assert.deepEqual(changes.expunged, [1, 2]);
         const usage = await store.getQuotaUsage(account.id);
         assert.equal(usage.messages, 2);
+        await appendSample(store, account.id, inbox, { n: 3 });
+        await store.renameMailbox(account.id, 'inbox', 'INBOX/Older');
+        const older = await store.getMailbox(account.id, 'INBOX/Older');
+        assert.deepEqual(Array.from((await store.getIndex(older!.id)).uids), [3]);
       }));
 
     it('keeps subscriptions, also for names that do not exist', () =>

@@ -66,14 +66,15 @@ export class MailboxWriter {
     const to = normalizeMailboxName(newName);
     const source = this.mailboxes.mustGetByName(accountId, from);
     if (from === to) throw new ExistsError(`Mailbox ${to} already exists`, { public: true });
-    if (to.startsWith(`${from}${HIERARCHY_DELIMITER}`)) {
-      throw new BadInputError('A mailbox cannot be renamed into its own hierarchy', { public: true });
-    }
+    // INBOX's children stay where they are, so INBOX may even be renamed to one of its own children.
     if (from === 'INBOX') {
       this.renameInbox(source, to, ctx);
       return;
     }
 
+    if (to.startsWith(`${from}${HIERARCHY_DELIMITER}`)) {
+      throw new BadInputError('A mailbox cannot be renamed into its own hierarchy', { public: true });
+    }
     const family = this.childrenStmt.all(
       accountId,
       from,
