@@ -9,8 +9,10 @@ import {
   parseSequenceSet,
   resolveRanges,
   seqSetContains,
+  seqSetExceeds,
   sequenceSetToString,
   tryParseSequenceSet,
+  uidIndexRanges,
 } from './seqset.js';
 
 describe('seqset: parsing (RFC 9051 §9 sequence-set)', () => {
@@ -84,6 +86,19 @@ describe('seqset: resolution without materialising', () => {
     assert.ok(!seqSetContains(parseSequenceSet('1,5:7'), 9, 9));
   });
 
+  it('index ranges and the out-of-range check', () => {
+    const uids = [2, 4, 6, 8, 10, 12];
+    assert.deepEqual(uidIndexRanges(parseSequenceSet('3:8,12'), uids), [
+      [1, 4],
+      [5, 6],
+    ]);
+    assert.deepEqual(uidIndexRanges(parseSequenceSet('1:*'), uids), [[0, 6]]);
+    assert.deepEqual(uidIndexRanges(parseSequenceSet('1:4294967295'), uids), [[0, 6]]);
+    assert.deepEqual(uidIndexRanges(parseSequenceSet('13:20'), uids), []);
+    assert.ok(seqSetExceeds(parseSequenceSet('1:5'), 4));
+    assert.ok(!seqSetExceeds(parseSequenceSet('1:*,4'), 4));
+  });
+
   it('property: matchSortedUids agrees with naive membership', () => {
     fc.assert(
       fc.property(
@@ -99,6 +114,10 @@ describe('seqset: resolution without materialising', () => {
           const max = uids.length ? uids[uids.length - 1]! : 0;
           const expected = uids.flatMap((u, i) => (seqSetContains(set, u, max) ? [i] : []));
           assert.deepEqual([...matchSortedUids(set, uids)], expected);
+          const fromRanges = uidIndexRanges(set, uids).flatMap(([a, b]) =>
+            Array.from({ length: b - a }, (_, k) => a + k),
+          );
+          assert.deepEqual(fromRanges, expected);
         },
       ),
       { numRuns: 200 },
