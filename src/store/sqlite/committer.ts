@@ -51,6 +51,9 @@ export class GroupCommitter {
           pending.result = this.runInSavepoint(pending);
           pending.ok = true;
         } catch (err) {
+          // Some errors (SQLITE_FULL, SQLITE_IOERR...) make SQLite roll back the whole transaction, not
+          // just the savepoint: then every job of the batch is lost and must be reported as failed.
+          if (!db.inTransaction) throw err;
           pending.changes = [];
           pending.error = err;
         }

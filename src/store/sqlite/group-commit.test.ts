@@ -89,4 +89,28 @@ describe('sqlite group commit', () => {
       assert.equal(seen.length, 1);
       assert.equal(seen[0]?.modseq, Math.max(...results.map((r) => r.modseq)));
     }));
+
+  it('fails the whole batch with TEMP when the disk is full, stores nothing partial, and recovers', () =>
+    withSqlite(async (store) => {
+      const alice = await store.createAccount('a@x.org', 'h');
+      const inbox = (await store.getMailbox(alice.id, 'INBOX'))!.id;
+      // Simulate a full disk: the database file may not grow beyond a few more pages.
+      const db = (store as unknown as { db: import('better-sqlite3').Database }).db;
+      db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 3}`);
+      const big = { ...sampleMeta(), bodyText: 'x'.repeat(20_000) };
+      const blobs = await Promise.all([1, 2, 3].map((n) => store.blobs.put(sampleMessage(n))));
+      const results = await Promise.allSettled(
+        blobs.map((blob) => store.append({ accountId: alice.id, mailboxId: inbox, blob, meta: big })),
+      );
+      for (const r of results) {
+        assert.equal(r.status, 'rejected');
+        assert.equal((r as PromiseRejectedResult).reason.code, 'TEMP');
+      }
+      assert.equal((await store.getIndex(inbox)).uids.length, 0);
+      assert.equal((await store.getQuotaUsage(alice.id)).messages, 0);
+
+      db.pragma('max_page_count = 1000000');
+      const ok = await store.append({ accountId: alice.id, mailboxId: inbox, blob: blobs[0]!, meta: big });
+      assert.equal(ok.uid, 1);
+    }));
 });
