@@ -37,11 +37,20 @@ export class ResponseWriter {
     const parts = this.parts;
     this.parts = [];
     this.pending = 0;
-    if (parts.length === 1) {
-      this.socket.write(parts[0] as string | Buffer);
-      return;
+    // Adjacent strings are joined; corked writes then go out as one writev, so bodies are not copied.
+    this.socket.cork();
+    let text = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        text += part;
+        continue;
+      }
+      if (text) this.socket.write(text);
+      text = '';
+      this.socket.write(part);
     }
-    this.socket.write(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
+    if (text) this.socket.write(text);
+    this.socket.uncork();
   }
 
   /** Flushes and waits until the socket's buffer is below its high-water mark (or the socket is gone). */

@@ -26,7 +26,7 @@ export const fetch: CommandSpec<'FETCH'> = {
     for (let i = 0; i < uids.length; i += BATCH) {
       const batch = uids.slice(i, i + BATCH);
       let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
-        ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch)
+        ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, { searchText: false })
         : await session.store.getMessages(selected.mailbox.id, batch);
       if (command.modifiers.changedSince !== undefined) {
         const since = command.modifiers.changedSince;

@@ -6,7 +6,7 @@ import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { SearchCommand } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
-import { matches, needsMeta, type SearchScope } from '../search/evaluate.js';
+import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
 import type { ImapSession } from '../session.js';
 import { quoted } from '../wire.js';
 
@@ -37,13 +37,16 @@ async function findUids(session: ImapSession, command: SearchCommand): Promise<n
     saved: new Set(session.savedSearch),
     now: Date.now(),
   };
-  const withMeta = needsMeta(command.criteria);
+  const need = metaNeeded(command.criteria);
   const found: number[] = [];
   for (let i = 0; i < view.length; i += BATCH) {
     const batch = view.slice(i, i + BATCH);
-    const records: (MessageRecord & { meta?: IngestMeta })[] = withMeta
-      ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch)
-      : await session.store.getMessages(selected.mailbox.id, batch);
+    const records: (MessageRecord & { meta?: IngestMeta })[] =
+      need === 'none'
+        ? await session.store.getMessages(selected.mailbox.id, batch)
+        : await session.store.getMessagesWithMeta(selected.mailbox.id, batch, {
+            searchText: need === 'text',
+          });
     for (const record of records) {
       const seq = selected.seqOf(record.uid);
       if (seq === 0) continue;

@@ -25,24 +25,31 @@ export interface SearchScope {
   now: number;
 }
 
-/** True if any key needs header or body text (so the caller loads IngestMeta). */
-export function needsMeta(key: SearchKey): boolean {
+/** What the keys need beyond the record: nothing, IngestMeta (sent date), or also its search text. */
+export type MetaNeed = 'none' | 'meta' | 'text';
+
+export function metaNeeded(key: SearchKey): MetaNeed {
   switch (key.key) {
     case 'HEADER':
     case 'BODY':
     case 'TEXT':
-      return true;
+      return 'text';
     case 'DATE':
-      return key.field === 'sent';
+      return key.field === 'sent' ? 'meta' : 'none';
     case 'AND':
-      return key.keys.some(needsMeta);
+      return key.keys.map(metaNeeded).reduce(stronger, 'none');
     case 'OR':
-      return needsMeta(key.left) || needsMeta(key.right);
+      return stronger(metaNeeded(key.left), metaNeeded(key.right));
     case 'NOT':
-      return needsMeta(key.inner);
+      return metaNeeded(key.inner);
     default:
-      return false;
+      return 'none';
   }
+}
+
+function stronger(a: MetaNeed, b: MetaNeed): MetaNeed {
+  if (a === 'text' || b === 'text') return 'text';
+  return a === 'meta' || b === 'meta' ? 'meta' : 'none';
 }
 
 export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): boolean {
