@@ -345,6 +345,36 @@ const table: [string, Command][] = [
     { name: 'COPY', uid: false, set: { kind: 'ranges', ranges: [{ from: 1, to: 2 }] }, mailbox: 'Trash' },
   ],
   ['a UID MOVE $ "Junk"', { name: 'MOVE', uid: true, set: { kind: 'saved' }, mailbox: 'Junk' }],
+  [
+    'a FETCH 1 (PREVIEW (LAZY) BODY[1.2.3.MIME])',
+    {
+      name: 'FETCH',
+      uid: false,
+      set: one(1),
+      attributes: [
+        { item: 'PREVIEW' },
+        { item: 'BODY[]', peek: false, section: { part: [1, 2, 3], kind: 'MIME' } },
+      ],
+      modifiers: {},
+    },
+  ],
+  [
+    'a FETCH 1 BODY.PEEK[HEADER.FIELDS ({4}\r\nDate)]',
+    {
+      name: 'FETCH',
+      uid: false,
+      set: one(1),
+      attributes: [
+        { item: 'BODY[]', peek: true, section: { part: [], kind: 'HEADER.FIELDS', fields: ['DATE'] } },
+      ],
+      modifiers: {},
+    },
+  ],
+  ['a STATUS {5}\r\nDraft (APPENDLIMIT)', { name: 'STATUS', mailbox: 'Draft', items: ['APPENDLIMIT'] }],
+  [
+    'a EXAMINE INBOX (CONDSTORE QRESYNC (5 10))',
+    { name: 'EXAMINE', mailbox: 'INBOX', condstore: true, qresync: { uidValidity: 5, modseq: 10 } },
+  ],
   ['a ID NIL', { name: 'ID', params: null }],
   [
     'a ID ("name" "Thunderbird" "version" NIL)',
