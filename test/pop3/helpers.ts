@@ -105,6 +105,7 @@ export function run(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    child.stdin.on('error', () => {}); // The program may exit without reading its input.
     child.stdin.end(options.input ?? '');
   });
 }
