@@ -297,8 +297,8 @@ export interface Store {
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**
    * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
-   * `searchText: false` leaves meta.headerText/bodyText empty: FETCH needs neither, and skipping them
-   * makes large FETCHes several times cheaper. Default true.
+   * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `false` leaves
+   * them empty (FETCH needs neither); omitted, a backend may load them lazily on first access.
    */
   getMessagesWithMeta(
     mailboxId: number,

@@ -31,6 +31,8 @@ export function messageContract(open: OpenStore): void {
         assert.equal(record?.popHidden, false);
         const [withMeta] = await store.getMessagesWithMeta(inbox, [1]);
         assert.deepEqual(withMeta?.meta, sampleMeta('1'));
+        const [eager] = await store.getMessagesWithMeta(inbox, [1], { searchText: true });
+        assert.deepEqual(eager?.meta, sampleMeta('1'));
         const [lean] = await store.getMessagesWithMeta(inbox, [1], { searchText: false });
         assert.deepEqual(lean?.meta, { ...sampleMeta('1'), headerText: '', bodyText: '' });
         assert.equal(withMeta?.size, (await store.blobs.read(withMeta!.blobId)).length);

@@ -1,6 +1,6 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
 import type Database from 'better-sqlite3';
-import type { MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
+import type { IngestMeta, MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
   MESSAGE_COLUMNS,
@@ -22,6 +22,8 @@ export interface StatusCounts {
   recent: number;
   first_unseen: number | null;
 }
+
+export type SearchTextMode = 'eager' | 'lazy' | 'none';
 
 type MetaJoinedRow = MessageRow & MetaRow & Partial<TextRow> & { has_meta: number | null };
 
@@ -55,8 +57,10 @@ export class MessageReader {
   private readonly changedStmt: Database.Statement<[number, number], MessageRow>;
   private readonly expungedStmt: Database.Statement<[number, number], number>;
   private readonly recentStmt: Database.Statement<[number, number], number>;
+  private readonly textStmt: Database.Statement<[number], TextRow>;
 
   constructor(db: Database.Database) {
+    this.textStmt = db.prepare('SELECT header_text, body_text FROM message_text WHERE meta_id = ?');
     this.uidsStmt = db
       .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
       .pluck();
@@ -105,13 +109,42 @@ export class MessageReader {
     return this.rows(mailboxId, uids).map(toMessage);
   }
 
-  messagesWithMeta(mailboxId: number, uids: readonly number[], searchText: boolean): MessageWithMeta[] {
-    const query = searchText ? this.recordsWithText : this.recordsWithMeta;
-    const rows = sortByUid(query.all(mailboxId, toUidRanges(uids)));
+  /**
+   * 'eager' joins the search text in (SEARCH), 'none' leaves it empty, 'lazy' (the default) loads it
+   * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it.
+   */
+  messagesWithMeta(
+    mailboxId: number,
+    uids: readonly number[],
+    searchText: SearchTextMode,
+  ): MessageWithMeta[] {
+    const eager = searchText === 'eager';
+    const rows = sortByUid(
+      (eager ? this.recordsWithText : this.recordsWithMeta).all(mailboxId, toUidRanges(uids)),
+    );
     return rows.map((row) => {
       const message = toMessage(row) as MessageWithMeta;
-      message.meta = toMeta(row.has_meta ? row : undefined, searchText ? (row as TextRow) : undefined);
+      message.meta = toMeta(row.has_meta ? row : undefined, eager ? (row as TextRow) : undefined);
+      if (searchText === 'lazy' && row.has_meta) this.loadTextLazily(message.meta, row.meta_id);
       return message;
+    });
+  }
+
+  private loadTextLazily(meta: IngestMeta, metaId: number): void {
+    let text: TextRow | undefined | null = null;
+    const load = () => {
+      if (text === null) text = this.textStmt.get(metaId);
+      return text;
+    };
+    Object.defineProperty(meta, 'headerText', {
+      get: () => load()?.header_text ?? '',
+      enumerable: true,
+      configurable: true,
+    });
+    Object.defineProperty(meta, 'bodyText', {
+      get: () => load()?.body_text ?? '',
+      enumerable: true,
+      configurable: true,
     });
   }
 

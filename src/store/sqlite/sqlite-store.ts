@@ -37,7 +37,7 @@ import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
 import { MessageWriter } from './message-writes.js';
-import { MessageReader } from './messages.js';
+import { MessageReader, type SearchTextMode } from './messages.js';
 import { toMailbox } from './rows.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
@@ -209,7 +209,9 @@ export class SqliteStore implements Store {
     uids: readonly number[],
     options?: { searchText?: boolean },
   ): Promise<MessageWithMeta[]> {
-    return this.read(() => this.reader.messagesWithMeta(mailboxId, uids, options?.searchText ?? true));
+    return this.read(() =>
+      this.reader.messagesWithMeta(mailboxId, uids, searchTextMode(options?.searchText)),
+    );
   }
 
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince> {
@@ -315,4 +317,9 @@ export class SqliteStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new TempError('Store is closed');
   }
+}
+
+function searchTextMode(searchText: boolean | undefined): SearchTextMode {
+  if (searchText === undefined) return 'lazy';
+  return searchText ? 'eager' : 'none';
 }
