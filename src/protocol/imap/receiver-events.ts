@@ -7,6 +7,7 @@
 import type { AppendMessageHead, Command } from './command.js';
 
 /** Why a line or literal was rejected; maps to the response code of the BAD/NO answer. */
+/** PARSE (RFC 5530) is about message content, so syntax errors carry no code; kept for compatibility. */
 export type ReceiverErrorCode = 'PARSE' | 'TOOBIG' | 'LIMIT' | 'BADCHARSET' | 'CLIENTBUG';
 
 export type ReceiverEvent =

@@ -259,7 +259,7 @@ export class ImapReceiver {
     if (line.length === 4 && line.toString('latin1').toUpperCase() === 'DONE') {
       this.mode = 'line';
       this.events.push({ type: 'idleDone' });
-    } else this.error('Expected DONE', 'PARSE', undefined);
+    } else this.error('Expected DONE', undefined, undefined);
   }
 
   private continuationLine(line: Buffer): void {
@@ -390,7 +390,7 @@ export class ImapReceiver {
         mailbox: state.mailbox,
         messages: state.heads,
       });
-    } else this.error('Unexpected characters after APPEND message', 'PARSE', state.tag);
+    } else this.error('Unexpected characters after APPEND message', undefined, state.tag);
   }
 
   /** Refuses an announced literal: answer now, then skip what the client will still send. */
