@@ -115,7 +115,7 @@ describe('POP3 protocol', () => {
     let client = await pop3Connect(port);
     assert.equal(
       await command(client, `AUTH PLAIN ${plain}`),
-      '+OK Logged in, 1 messages (' + (await sizeOf(login)) + ' octets)',
+      `+OK Logged in, 1 messages (${await sizeOf(login)} octets)`,
     );
     await expectOk(client, 'QUIT');
 

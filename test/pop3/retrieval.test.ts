@@ -116,12 +116,12 @@ print(json.dumps({'caps': sorted(caps.keys()), 'count': count, 'size': size, 'si
       );
       assert.equal(new Set(out.uidls).size, messages.length);
       for (const u of out.uidls) assert.match(u, /^[0-9A-F]{16}$/);
-      out.bodies.forEach((b, i) =>
+      out.bodies.forEach((b, i) => {
         assert.ok(
           Buffer.from(b, 'base64').equals(expectedRetrieval(messages[i]!)),
           `${mode} message ${i + 1}`,
-        ),
-      );
+        );
+      });
       assert.deepEqual(
         out.top.slice(-2),
         ['', '.'],
