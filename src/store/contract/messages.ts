@@ -38,7 +38,7 @@ export function messageContract(open: OpenStore): void {
         assert.equal(withMeta?.size, (await store.blobs.read(withMeta!.blobId)).length);
       }));
 
-    it('rejects an append to a missing mailbox or to another account', () =>
+    it('rejects an append to a missing or foreign mailbox, or with a bad blob or date', () =>
       withStore(open, async ({ store }) => {
         const alice = await createUser(store, 'a@x.org');
         const bob = await createUser(store, 'b@x.org');
@@ -46,6 +46,26 @@ export function messageContract(open: OpenStore): void {
         await assert.rejects(appendSample(store, alice.id, await mailboxId(store, bob.id)), {
           code: 'NOT_FOUND',
         });
+        const inbox = await mailboxId(store, alice.id);
+        const blob = { id: 'not-a-blob', size: 1 };
+        await assert.rejects(
+          store.append({ accountId: alice.id, mailboxId: inbox, blob, meta: sampleMeta() }),
+          {
+            code: 'BAD_INPUT',
+          },
+        );
+        const good = await store.blobs.put(Buffer.from('x'));
+        const badDate = new Date('nonsense');
+        await assert.rejects(
+          store.append({
+            accountId: alice.id,
+            mailboxId: inbox,
+            blob: good,
+            meta: sampleMeta(),
+            internalDate: badDate,
+          }),
+          { code: 'BAD_INPUT' },
+        );
       }));
 
     it('returns the index and records for UID lists (ranges, gaps, missing UIDs, any order)', () =>

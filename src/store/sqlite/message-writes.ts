@@ -3,7 +3,7 @@
  * bumps the mailbox's HIGHESTMODSEQ once; the new value is the MODSEQ of every message it touched.
  */
 import type Database from 'better-sqlite3';
-import { NotFoundError } from '../../lib/errors.js';
+import { BadInputError, NotFoundError } from '../../lib/errors.js';
 import type {
   AppendResult,
   BlobRef,
@@ -80,6 +80,7 @@ export class MessageWriter {
     if (mailbox.account_id !== message.accountId) {
       throw new NotFoundError(`Mailbox ${message.mailboxId} does not belong to account ${message.accountId}`);
     }
+    validateNewMessage(message);
     this.accounts.charge(message.accountId, message.blob.size, 1);
     const { firstUid: uid, modseq } = this.mailboxes.allocateUids(mailbox.id, 1);
     const metaId = this.saveMeta(message.blob.id, message.meta);
@@ -224,5 +225,16 @@ export class MessageWriter {
     const id = Number(info.lastInsertRowid);
     this.insertTextStmt.run(id, meta.headerText, meta.bodyText);
     return id;
+  }
+}
+
+const BLOB_ID = /^[0-9a-f]{64}$/;
+
+function validateNewMessage(message: NewMessage): void {
+  if (!BLOB_ID.test(message.blob.id) || !Number.isSafeInteger(message.blob.size) || message.blob.size < 0) {
+    throw new BadInputError('Invalid blob reference');
+  }
+  if (message.internalDate !== undefined && Number.isNaN(message.internalDate.getTime())) {
+    throw new BadInputError('Invalid INTERNALDATE');
   }
 }
