@@ -237,6 +237,13 @@ export interface BlobStore {
   put(data: Buffer | Readable): Promise<BlobRef>;
   /** Whole blob in memory; only for small blobs (callers check size first). */
   read(id: string): Promise<Buffer>;
+  /**
+   * Optional fast path (added for IMAP FETCH): the whole small blob read synchronously. A page-cached
+   * local read this way costs a fraction of an async thread-pool round trip, which dominates FETCH of
+   * many small messages. Callers use it only for blobs of a few hundred KB; backends without local
+   * files leave it out. Throws like read().
+   */
+  readSync?(id: string): Buffer;
   /** Streams [start, end) of the blob; end defaults to its size. */
   stream(id: string, start?: number, end?: number): Readable;
   exists(id: string): Promise<boolean>;

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
 import { TempError, toMailError } from '../../lib/errors.js';
+import type { ChangeLogWriter } from './change-log.js';
 
 export interface WriteContext {
   /** Records that a mailbox changed, for the notification published after commit. */
@@ -36,12 +37,13 @@ export class GroupCommitter {
   readonly stats: CommitStats = { commits: 0, jobs: 0 };
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly runBatch: Database.Transaction<(batch: Pending[]) => void>;
+  private readonly runBatch: Database.Transaction<(batch: Pending[]) => MailboxChange[]>;
   private readonly runInSavepoint: Database.Transaction<(pending: Pending) => unknown>;
 
   constructor(
     db: Database.Database,
     private readonly bus: ChangeBus | undefined,
+    private readonly changeLog?: ChangeLogWriter,
   ) {
     // A transaction function called inside another one runs in a SAVEPOINT (better-sqlite3 semantics).
     this.runInSavepoint = db.transaction((pending: Pending) => pending.job(contextFor(pending)));
@@ -58,6 +60,10 @@ export class GroupCommitter {
           pending.error = err;
         }
       }
+      const changes = mergeChanges(batch);
+      // Recorded in the same transaction, so other processes learn exactly what committed.
+      if (changes.length > 0) this.changeLog?.record(changes);
+      return changes;
     });
   }
 
@@ -85,9 +91,10 @@ export class GroupCommitter {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    let changes: MailboxChange[];
     try {
       // IMMEDIATE takes the write lock up front, so another process cannot make us fail mid-batch.
-      this.runBatch.immediate(batch);
+      changes = this.runBatch.immediate(batch);
     } catch (err) {
       const error = new TempError('Commit failed', { cause: err });
       for (const pending of batch) pending.reject(error);
@@ -95,31 +102,30 @@ export class GroupCommitter {
     }
     this.stats.commits++;
     this.stats.jobs += batch.length;
-    this.publish(batch);
+    if (this.bus) for (const change of changes) this.bus.publish(change);
     for (const pending of batch) {
       if (pending.ok) pending.resolve(pending.result);
       else pending.reject(toMailError(pending.error));
     }
   }
+}
 
-  private publish(batch: Pending[]): void {
-    if (!this.bus) return;
-    const latest = new Map<number, MailboxChange>();
-    for (const pending of batch) {
-      for (const change of pending.changes) {
-        const previous = latest.get(change.mailboxId);
-        latest.set(change.mailboxId, {
-          ...change,
-          modseq: Math.max(change.modseq, previous?.modseq ?? 0),
-          structural: change.structural || previous?.structural || undefined,
-        });
-      }
-    }
-    for (const change of latest.values()) {
-      if (!change.structural) delete change.structural;
-      this.bus.publish(change);
+/** One change per touched mailbox: the highest modseq, structural if any job was structural. */
+function mergeChanges(batch: Pending[]): MailboxChange[] {
+  const latest = new Map<number, MailboxChange>();
+  for (const pending of batch) {
+    for (const change of pending.changes) {
+      const previous = latest.get(change.mailboxId);
+      const merged: MailboxChange = {
+        accountId: change.accountId,
+        mailboxId: change.mailboxId,
+        modseq: Math.max(change.modseq, previous?.modseq ?? 0),
+      };
+      if (change.structural || previous?.structural) merged.structural = true;
+      latest.set(change.mailboxId, merged);
     }
   }
+  return [...latest.values()];
 }
 
 function contextFor(pending: Pending): WriteContext {

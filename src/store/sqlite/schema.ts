@@ -96,6 +96,17 @@ const MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- Every commit lists the mailboxes it changed, so other processes on the same file (postyard deliver,
+  -- the CLI, cluster workers) can tell their sessions. Pruned to a recent window; see change-log.ts.
+  CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    mailbox_id INTEGER NOT NULL,
+    modseq INTEGER NOT NULL,
+    structural INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

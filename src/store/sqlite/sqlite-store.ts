@@ -31,6 +31,7 @@ import {
   type StoreOptions,
 } from '../store.js';
 import { AccountRepo } from './accounts.js';
+import { ChangeLog } from './change-log.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
 import { MailboxWriter } from './mailbox-writes.js';
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly messageWriter: MessageWriter;
   private readonly mailboxWriter: MailboxWriter;
   private readonly committer: GroupCommitter;
+  private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
@@ -65,10 +67,17 @@ export class SqliteStore implements Store {
     this.reader = new MessageReader(db);
     this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader);
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
-    this.committer = new GroupCommitter(db, bus);
+    this.changeLog = new ChangeLog(db, bus);
+    this.committer = new GroupCommitter(db, bus, this.changeLog);
+    this.changeLog.start();
     this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
     const readTransaction = db.transaction((read: () => unknown) => read());
     this.snapshot = <T>(read: () => T) => readTransaction(read) as T;
+  }
+
+  /** Publishes changes other processes committed since the last check (also runs on a timer). */
+  pollExternalChanges(): void {
+    if (!this.closed) this.changeLog.poll();
   }
 
   /** Commit counters, for tests and diagnostics (group commit batches several jobs per commit). */
@@ -78,6 +87,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.changeLog.stop();
     this.committer.flush();
     this.closed = true;
     this.db.close();
