@@ -13,9 +13,9 @@ import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './comma
 import { CliError, describeError, EX, exitCodeFor } from './exit.js';
 import { Progress } from './import/progress.js';
 import { openSource, type SourceMessage } from './import/sources.js';
+import { normalizeLogin } from './login.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
-import { normalizeLogin } from './user.js';
 
 /** Blob writes and parsing run ahead of the in-order appends by this many messages. */
 const READ_AHEAD = 8;

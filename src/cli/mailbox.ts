@@ -3,11 +3,12 @@ import { ExistsError } from '../lib/errors.js';
 import { HIERARCHY_DELIMITER, type SpecialUse } from '../store/store.js';
 import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
+import { inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';
+import { normalizeLogin } from './login.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
 import { formatTable } from './table.js';
-import { normalizeLogin } from './user.js';
 
 const SPECIAL_USES: readonly SpecialUse[] = [
   '\\Drafts',
@@ -34,7 +35,7 @@ Example:
     return withRuntime(resolvePaths(values), async ({ store }) => {
       const account = await requireAccount(store, login);
       const rows: string[][] = [];
-      for (const mailbox of await store.listMailboxes(account.id)) {
+      for (const mailbox of inboxFirst(await store.listMailboxes(account.id))) {
         const status = await store.mailboxStatus(mailbox.id);
         rows.push([
           mailbox.name,

@@ -3,9 +3,9 @@ import type { AccountSettings } from '../store/store.js';
 import { formatPercent, formatSize, parseCount, parseSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { EX } from './exit.js';
+import { normalizeLogin } from './login.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
-import { normalizeLogin } from './user.js';
 
 export const quotaSet: Command = {
   name: 'quota set',

@@ -3,24 +3,13 @@ import { ExistsError } from '../lib/errors.js';
 import type { AccountSettings, PopDeletePolicy } from '../store/store.js';
 import { formatSize, parseCount, parseDays, parseSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
+import { describeRetention, inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';
+import { normalizeLogin } from './login.js';
 import { readNewPassword } from './password.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
 import { formatTable } from './table.js';
-
-/** Logins are email addresses: local@domain, no spaces or control characters. */
-export function normalizeLogin(text: string): string {
-  const login = text.trim().toLowerCase();
-  if (!/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u.test(login)) {
-    throw new UsageError(`'${text}' is not an email address (expected local@domain)`);
-  }
-  return login;
-}
-
-export function describeRetention(days: number | null): string {
-  return days === null ? 'forever' : `${days} days`;
-}
 
 export const userAdd: Command = {
   name: 'user add',
@@ -70,7 +59,9 @@ Example:
           ? new CliError(`account ${login} already exists`, EX.CANTCREAT)
           : err;
       });
-      const mailboxes = (await store.listMailboxes(account.id)).map((m) => m.name).join(', ');
+      const mailboxes = inboxFirst(await store.listMailboxes(account.id))
+        .map((m) => m.name)
+        .join(', ');
       console.log(
         `created ${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
           `retention ${describeRetention(account.retentionDays)}; mailboxes ${mailboxes})`,
