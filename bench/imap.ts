@@ -5,16 +5,19 @@
  * Run compiled: `node dist/bench/imap.js [--small]`. Starts Dovecot with /work/shared/reference/dovecot-ref.sh
  * (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards. Writes the "IMAP" section of BENCHMARKS.md.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type IngestedMessage, ingestMessage } from '../src/server/delivery/ingest.js';
 import type { Store } from '../src/store/store.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { ImapTimer } from './lib/imap-timer.js';
 
 const SMALL = process.argv.includes('--small');
+/** Development aid: measure Postyard alone (no Dovecot, BENCHMARKS.md untouched). */
+const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const SIZES = SMALL
   ? { bodies: 50, envelopes: 200, select: 1000 }
   : { bodies: 1000, envelopes: 10_000, select: 100_000 };
@@ -133,40 +136,77 @@ async function measureSelect(port: number, login: string, password: string, mail
   }
 }
 
-async function main(): Promise<void> {
+interface Target {
+  port: number;
+  login: string;
+  password: string;
+}
+
+/**
+ * Child-process mode: a Postyard test server loaded with the three mailboxes; reports its port over IPC
+ * and runs until told to stop. A separate process, like Dovecot's, so the client does not share its CPU.
+ */
+async function serve(): Promise<void> {
   const messages = sampleMessages();
   const tiny = Array.from({ length: 1000 }, (_, i) => tinyMessage(i));
-  console.log(`sample: ${messages.length} messages`);
-
-  execFileSync(DOVECOT, ['start', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
   const srv = await startTestServer({ limits: { maxMessageSize: 64 * 1024 * 1024 } });
+  const account = await srv.addUser('bench@example.com', 'pass');
+  const t = Date.now();
+  await loadPostyard(srv.ctx.store, account.id, 'Bodies', messages, SIZES.bodies);
+  await loadPostyard(srv.ctx.store, account.id, 'Envelopes', messages, SIZES.envelopes);
+  await loadPostyard(srv.ctx.store, account.id, 'Big', tiny, SIZES.select);
+  console.log(`Postyard loaded in ${Date.now() - t} ms`);
+  process.send?.({ port: srv.ports.imap });
+  process.once('message', () => {
+    void srv.close().then(() => process.exit(0));
+  });
+}
+
+async function startPostyard(): Promise<{ target: Target; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`Postyard bench server exited with ${code}`)));
+  });
+  return {
+    target: { port, login: 'bench@example.com', password: 'pass' },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve')) return serve();
+  const postyard = await startPostyard();
+  const py = postyard.target;
+  let dv: Target | null = null;
   try {
-    const account = await srv.addUser('bench@example.com', 'pass');
-    const store = srv.ctx.store;
-    const py = { port: srv.ports.imap as number, login: 'bench@example.com', password: 'pass' };
-    const dv = { port: 15143, login: 'user1', password: 'pass' };
-    // Let Dovecot create user1's Maildir, then add the folders.
-    (await ImapTimer.open(dv.port, dv.login, dv.password)).close();
-
-    let t = Date.now();
-    await loadPostyard(store, account.id, 'Bodies', messages, SIZES.bodies);
-    await loadPostyard(store, account.id, 'Envelopes', messages, SIZES.envelopes);
-    await loadPostyard(store, account.id, 'Big', tiny, SIZES.select);
-    console.log(`Postyard loaded in ${Date.now() - t} ms`);
-    t = Date.now();
-    loadDovecot(dv.login, 'Bodies', messages, SIZES.bodies);
-    loadDovecot(dv.login, 'Envelopes', messages, SIZES.envelopes);
-    loadDovecot(dv.login, 'Big', tiny, SIZES.select);
-    console.log(`Dovecot loaded in ${Date.now() - t} ms`);
-
+    if (!POSTYARD_ONLY) {
+      execFileSync(DOVECOT, ['start', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+      dv = { port: 15143, login: 'user1', password: 'pass' };
+      // Let Dovecot create user1's Maildir, then add the folders.
+      (await ImapTimer.open(dv.port, dv.login, dv.password)).close();
+      const messages = sampleMessages();
+      const tiny = Array.from({ length: 1000 }, (_, i) => tinyMessage(i));
+      const t = Date.now();
+      loadDovecot(dv.login, 'Bodies', messages, SIZES.bodies);
+      loadDovecot(dv.login, 'Envelopes', messages, SIZES.envelopes);
+      loadDovecot(dv.login, 'Big', tiny, SIZES.select);
+      console.log(`Dovecot loaded in ${Date.now() - t} ms`);
+    }
     const rows: Row[] = [];
     const compare = async (name: string, mailbox: string, command: string | null) => {
-      const p = command
-        ? await measure(py.port, py.login, py.password, mailbox, command)
-        : await measureSelect(py.port, py.login, py.password, mailbox);
-      const d = command
-        ? await measure(dv.port, dv.login, dv.password, mailbox, command)
-        : await measureSelect(dv.port, dv.login, dv.password, mailbox);
+      const time = (s: Target) =>
+        command
+          ? measure(s.port, s.login, s.password, mailbox, command)
+          : measureSelect(s.port, s.login, s.password, mailbox);
+      const p = await time(py);
+      const d = dv ? await time(dv) : { ms: Number.NaN, bytes: 0 };
       rows.push({ name, postyardMs: p.ms, dovecotMs: d.ms, bytes: p.bytes });
       console.log(
         `${name}: Postyard ${p.ms.toFixed(1)} ms (${p.bytes} B), Dovecot ${d.ms.toFixed(1)} ms (${d.bytes} B), ratio ${(d.ms / p.ms).toFixed(2)}x`,
@@ -179,10 +219,10 @@ async function main(): Promise<void> {
       'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)',
     );
     await compare(`SELECT (${SIZES.select} msgs, warm)`, 'Big', null);
-    if (!SMALL) writeSection(rows);
+    if (!SMALL && dv) writeSection(rows);
   } finally {
-    await srv.close();
-    execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+    await postyard.stop();
+    if (dv) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
   }
 }
 

@@ -77,10 +77,11 @@ async function literal(
   const length = end - start;
   const blobs = session.store.blobs;
   if (length <= READ_WHOLE_LIMIT) {
-    const bytes =
-      start === 0 && end === record.size && record.size <= READ_WHOLE_LIMIT
-        ? await blobs.read(record.blobId)
-        : await collect(blobs.stream(record.blobId, start, end));
+    const whole = record.size <= READ_WHOLE_LIMIT;
+    let bytes: Buffer;
+    if (whole && blobs.readSync) bytes = blobs.readSync(record.blobId).subarray(start, end);
+    else if (whole) bytes = (await blobs.read(record.blobId)).subarray(start, end);
+    else bytes = await collect(blobs.stream(record.blobId, start, end));
     return { prefix: prefixOf(name, bytes, binary), kind: 'bytes', data: bytes };
   }
   return {

@@ -35,7 +35,10 @@ export async function locateSection(
 }
 
 async function readHead(store: Store, record: MessageRecord): Promise<Buffer> {
-  const end = Math.min(record.size, HEADER_PROBE);
+  if (record.size <= HEADER_PROBE) {
+    return store.blobs.readSync ? store.blobs.readSync(record.blobId) : store.blobs.read(record.blobId);
+  }
+  const end = HEADER_PROBE;
   const chunks: Buffer[] = [];
   for await (const chunk of store.blobs.stream(record.blobId, 0, end)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
