@@ -8,6 +8,7 @@ import { accountContract } from './accounts.js';
 import { blobContract } from './blobs.js';
 import { deliveryContract } from './delivery.js';
 import type { OpenStore } from './fixture.js';
+import { invariantContract } from './invariants.js';
 import { mailboxContract } from './mailboxes.js';
 import { maintenanceContract } from './maintenance.js';
 import { messageContract } from './messages.js';
@@ -22,5 +23,6 @@ export function runStoreContract(name: string, open: OpenStore): void {
     deliveryContract(open);
     blobContract(open);
     maintenanceContract(open);
+    invariantContract(open);
   });
 }
