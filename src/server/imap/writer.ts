@@ -3,7 +3,6 @@
  * from blob streams. `drained()` resolves when the socket has taken everything, which is what the
  * session awaits before reading the next command (structural backpressure, issue 5).
  */
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
@@ -53,12 +52,25 @@ export class ResponseWriter {
     this.socket.uncork();
   }
 
+  /** Bytes queued here and in the socket, not yet taken by the kernel. */
+  backlog(): number {
+    return this.pending + this.socket.writableLength;
+  }
+
   /** Flushes and waits until the socket's buffer is below its high-water mark (or the socket is gone). */
   async drained(): Promise<void> {
     this.flush();
     const socket = this.socket;
     if (!socket.writableNeedDrain || socket.destroyed) return;
-    await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
   }
 
   /** Streams a body into the response, awaiting drain after each chunk that fills the socket. */

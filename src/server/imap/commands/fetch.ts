@@ -13,6 +13,10 @@ import type { ImapSession } from '../session.js';
 import { nstring } from '../wire.js';
 
 const BATCH = 100;
+/** Messages whose bodies are read ahead of the one being written. */
+const READ_AHEAD = 8;
+/** Bytes queued for the socket before the command waits for the client to read (backpressure). */
+const MAX_BACKLOG = 1024 * 1024;
 
 export const fetch: CommandSpec<'FETCH'> = {
   states: SELECTED,
@@ -105,13 +109,22 @@ async function writeBatch(
   records: (MessageRecord & { meta?: IngestMeta; seenNow?: boolean })[],
 ): Promise<void> {
   const selected = session.requireSelected();
-  // Start body reads for the whole batch now; they complete while earlier messages are written.
-  const pieces = records.map((r) => bodyPieces(session, r, r.meta, plan.items));
-  for (const p of pieces) p.catch(() => {});
+  // Body reads run a few messages ahead of the writing, so they overlap without piling up in memory.
+  const pieces: Promise<Map<FetchAttribute, BodyPiece>>[] = [];
+  const readAhead = (upTo: number) => {
+    for (let j = pieces.length; j < Math.min(upTo, records.length); j++) {
+      const r = records[j] as MessageRecord & { meta?: IngestMeta };
+      const piece = bodyPieces(session, r, r.meta, plan.items);
+      piece.catch(() => {});
+      pieces.push(piece);
+    }
+  };
   for (let i = 0; i < records.length; i++) {
+    readAhead(i + READ_AHEAD);
     const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
     const seq = selected.seqOf(record.uid);
     const bodies = await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>);
+    delete pieces[i];
     if (seq === 0) continue;
     const utf8 = session.utf8;
     let line = `* ${seq} FETCH (`;
@@ -172,6 +185,6 @@ async function writeBatch(
       add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);
     }
     session.writer.push(`${line})\r\n`);
-    if (i % 16 === 15) await session.writer.drained();
+    if (session.writer.backlog() > MAX_BACKLOG) await session.writer.drained();
   }
 }
