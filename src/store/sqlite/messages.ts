@@ -1,6 +1,6 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
 import type Database from 'better-sqlite3';
-import type { IngestMeta, MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
+import type { MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
   MESSAGE_COLUMNS,
@@ -9,6 +9,7 @@ import {
   type MetaRow,
   TEXT_COLUMNS,
   type TextRow,
+  toLazyMeta,
   toMessage,
   toMeta,
 } from './rows.js';
@@ -124,27 +125,11 @@ export class MessageReader {
     );
     return rows.map((row) => {
       const message = toMessage(row) as MessageWithMeta;
-      message.meta = toMeta(row.has_meta ? row : undefined, eager ? (row as TextRow) : undefined);
-      if (searchText === 'lazy' && row.has_meta) this.loadTextLazily(message.meta, row.meta_id);
+      message.meta =
+        searchText === 'lazy' && row.has_meta
+          ? toLazyMeta(row, () => this.textStmt.get(row.meta_id))
+          : toMeta(row.has_meta ? row : undefined, eager ? (row as TextRow) : undefined);
       return message;
-    });
-  }
-
-  private loadTextLazily(meta: IngestMeta, metaId: number): void {
-    let text: TextRow | undefined | null = null;
-    const load = () => {
-      if (text === null) text = this.textStmt.get(metaId);
-      return text;
-    };
-    Object.defineProperty(meta, 'headerText', {
-      get: () => load()?.header_text ?? '',
-      enumerable: true,
-      configurable: true,
-    });
-    Object.defineProperty(meta, 'bodyText', {
-      get: () => load()?.body_text ?? '',
-      enumerable: true,
-      configurable: true,
     });
   }
 

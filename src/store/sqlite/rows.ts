@@ -119,3 +119,29 @@ export function toMeta(row: MetaRow | undefined, text: TextRow | undefined): Ing
     bodyText: text?.body_text ?? '',
   };
 }
+
+/**
+ * Metadata whose search text is read on first access. Getters in an object literal keep the object's
+ * shape fast (unlike defineProperty) and stay own, enumerable properties, so spreading still works.
+ */
+export function toLazyMeta(row: MetaRow, loadText: () => TextRow | undefined): IngestMeta {
+  let text: TextRow | undefined | null = null;
+  const load = () => {
+    if (text === null) text = loadText();
+    return text;
+  };
+  return {
+    envelope: row.envelope,
+    bodyStructure: row.body_structure,
+    body: row.body,
+    structure: row.structure,
+    preview: row.preview,
+    sentDate: row.sent_date,
+    get headerText() {
+      return load()?.header_text ?? '';
+    },
+    get bodyText() {
+      return load()?.body_text ?? '';
+    },
+  };
+}
