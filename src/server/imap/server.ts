@@ -39,10 +39,12 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
       socket.end(`* BYE ${text}\r\n`);
     },
     async shutdown() {
-      if (sessions.size === 0) return;
-      const allClosed = new Promise<void>((resolve) => closed.add(resolve));
-      for (const session of sessions) void session.bye('Server shutting down');
-      await allClosed;
+      if (sessions.size > 0) {
+        const allClosed = new Promise<void>((resolve) => closed.add(resolve));
+        for (const session of sessions) void session.bye('Server shutting down');
+        await allClosed;
+      }
+      indexes.close();
     },
   };
 };

@@ -122,10 +122,19 @@ export function indexOf(uids: Uint32Array, uid: number, length = uids.length): n
   return -1;
 }
 
-/** Refcounted registry: one SharedMailboxIndex per mailbox id while any session has it selected. */
+/** How long an index nobody has selected stays loaded (and fresh), so re-SELECT is cheap. */
+const LINGER_MS = 60_000;
+/** At most this many unused indexes linger; the oldest is dropped first. */
+const MAX_LINGERING = 32;
+
+/**
+ * Refcounted registry: one SharedMailboxIndex per mailbox id while any session has it selected, and
+ * for a while after (Dovecot keeps its index on disk; ours stays in memory, kept fresh from the bus).
+ */
 export class MailboxIndexRegistry {
   private readonly open = new Map<number, Promise<SharedMailboxIndex>>();
   private readonly unsubscribe = new Map<number, () => void>();
+  private readonly lingering = new Map<number, NodeJS.Timeout>();
 
   constructor(
     private readonly store: Store,
@@ -141,13 +150,34 @@ export class MailboxIndexRegistry {
     }
     const index = await pending;
     index.users++;
+    const timer = this.lingering.get(mailboxId);
+    if (timer) {
+      clearTimeout(timer);
+      this.lingering.delete(mailboxId);
+    }
     return index;
   }
 
   release(index: SharedMailboxIndex): void {
     if (--index.users > 0) return;
     const id = index.mailbox.id;
-    if (this.open.get(id) === undefined) return;
+    if (this.lingering.size >= MAX_LINGERING) {
+      const [oldest] = this.lingering.keys();
+      if (oldest !== undefined) this.drop(oldest);
+    }
+    const timer = setTimeout(() => this.drop(id), LINGER_MS);
+    timer.unref();
+    this.lingering.set(id, timer);
+  }
+
+  /** Unloads everything (server shutdown). */
+  close(): void {
+    for (const id of [...this.lingering.keys()]) this.drop(id);
+  }
+
+  private drop(id: number): void {
+    clearTimeout(this.lingering.get(id));
+    this.lingering.delete(id);
     this.open.delete(id);
     this.unsubscribe.get(id)?.();
     this.unsubscribe.delete(id);
