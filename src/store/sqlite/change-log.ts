@@ -52,7 +52,8 @@ export class ChangeLog implements ChangeLogWriter {
     this.sinceStmt = db.prepare(
       'SELECT seq, account_id, mailbox_id, modseq, structural FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?',
     );
-    this.dataVersion = () => db.pragma('data_version', { simple: true }) as number;
+    const dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.dataVersion = () => dataVersionStmt.get()!;
     this.lastSeen = this.lastSeqStmt.get() ?? 0;
     this.lastDataVersion = this.dataVersion();
   }
