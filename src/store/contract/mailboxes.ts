@@ -40,6 +40,25 @@ export function mailboxContract(open: OpenStore): void {
         assert.ok(second.uidValidity > first.uidValidity);
       }));
 
+    it('never shows a UIDVALIDITY twice for one name, also through renames', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const seen = new Set<number>();
+        const note = async (name: string) => {
+          const mailbox = await store.getMailbox(account.id, name);
+          assert.ok(!seen.has(mailbox!.uidValidity), `${name} got a UIDVALIDITY it had before`);
+          seen.add(mailbox!.uidValidity);
+        };
+        await store.createMailbox(account.id, 'A');
+        await note('A');
+        await store.renameMailbox(account.id, 'A', 'B');
+        await store.createMailbox(account.id, 'A');
+        await note('A');
+        await store.deleteMailbox(account.id, 'A');
+        await store.renameMailbox(account.id, 'B', 'A');
+        await note('A');
+      }));
+
     it('deletes a parent but keeps its children', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);
