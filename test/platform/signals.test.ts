@@ -3,32 +3,44 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { connect } from '../helpers/net.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const underTsx = import.meta.url.endsWith('.ts');
 const childScript = join(here, underTsx ? 'serve-child.ts' : 'serve-child.js');
 
+/** Each test gets its own data directory and child; both are cleaned up even when a test fails. */
 let dataDir: string;
 let child: ChildProcess | undefined;
 
-before(async () => {
+beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'postyard-signals-'));
 });
 
-after(async () => {
+afterEach(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function startChild(overrides: object): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
+function startChild(
+  overrides: object,
+  users: [string, string][] = [],
+): Promise<{ child: ChildProcess; ports: Record<string, number> }> {
   const proc = spawn(
     process.execPath,
-    [...(underTsx ? ['--import', 'tsx'] : []), childScript, dataDir, JSON.stringify(overrides)],
+    [
+      ...(underTsx ? ['--import', 'tsx'] : []),
+      childScript,
+      dataDir,
+      JSON.stringify(overrides),
+      JSON.stringify(users),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -99,4 +111,40 @@ test('server process: SIGHUP swaps the certificate for new connections, SIGTERM 
   assert.match(log, /"msg":"configuration reloaded"/);
   assert.match(log, /"msg":"stopped"/);
   await assert.rejects(connect(ports.imap!), /ECONNREFUSED/);
+});
+
+test('SIGTERM during an LMTP DATA transfer: the delivery finishes with 250, is stored, then the process exits 0', async () => {
+  const started = await startChild(
+    { listeners: { smtp: { enabled: false }, submission: { enabled: false } } },
+    [['bob@example.com', 'pw']],
+  );
+  child = started.child;
+  const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+  const lmtp = await connect(started.ports.lmtp!);
+  assert.match(await lmtp.readLine(), /^220/);
+  lmtp.send('LHLO client.test');
+  await lmtp.readUntil(/^250 /);
+  lmtp.send('MAIL FROM:<alice@example.org>');
+  assert.match(await lmtp.readLine(), /^250/);
+  lmtp.send('RCPT TO:<bob@example.com>');
+  assert.match(await lmtp.readLine(), /^250/);
+  lmtp.send('DATA');
+  assert.match(await lmtp.readLine(), /^354/);
+  lmtp.write('From: alice@example.org\r\nTo: bob@example.com\r\nSubject: in flight\r\n\r\n');
+
+  child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  lmtp.write('This message was half sent when SIGTERM arrived.\r\n.\r\n');
+  assert.match(await lmtp.readLine(10_000), /^250/);
+  await lmtp.waitClosed(12_000);
+  assert.equal(await exited, 0);
+
+  const store = await openSqliteStore({ dataDir });
+  try {
+    const account = (await store.getAccount('bob@example.com'))!;
+    const inbox = (await store.getMailbox(account.id, 'INBOX'))!;
+    assert.equal((await store.getIndex(inbox.id)).uids.length, 1, 'the acknowledged message is stored');
+  } finally {
+    await store.close();
+  }
 });
