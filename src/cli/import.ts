@@ -7,13 +7,13 @@
 import { MailError } from '../lib/errors.js';
 import type { ingestMessage } from '../server/delivery/ingest.js';
 import type { Account, Mailbox, Store } from '../store/store.js';
-import { HIERARCHY_DELIMITER } from '../store/store.js';
 import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, describeError, EX, exitCodeFor } from './exit.js';
 import { Progress } from './import/progress.js';
 import { openSource, type SourceMessage } from './import/sources.js';
 import { normalizeLogin } from './login.js';
+import { checkedMailboxName, createWithParents } from './mailbox-names.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
 
@@ -41,10 +41,11 @@ Examples:
     const { values, positionals } = parseCommandArgs(this, args, DATA_OPTIONS, ['EMAIL', 'FOLDER', 'PATH']);
     const [email, folder, path] = positionals as [string, string, string];
     const login = normalizeLogin(email);
+    const mailboxName = checkedMailboxName(folder);
     return withRuntime(resolvePaths(values), async ({ store, config }) => {
       const account = await requireAccount(store, login);
       const source = await openSource(path);
-      const mailbox = await ensureMailbox(store, account, folder);
+      const mailbox = await ensureMailbox(store, account, mailboxName);
       const result = await importMessages(store, account, mailbox, source.messages, {
         maxSize: config.limits.maxMessageSize,
         progress: new Progress(source.total),
@@ -69,12 +70,7 @@ Examples:
 async function ensureMailbox(store: Store, account: Account, name: string): Promise<Mailbox> {
   const existing = await store.getMailbox(account.id, name);
   if (existing) return existing;
-  const levels = name.split(HIERARCHY_DELIMITER);
-  for (let depth = 1; depth < levels.length; depth++) {
-    const parent = levels.slice(0, depth).join(HIERARCHY_DELIMITER);
-    if (!(await store.getMailbox(account.id, parent))) await store.createMailbox(account.id, parent);
-  }
-  const created = await store.createMailbox(account.id, name);
+  const created = await createWithParents(store, account.id, name);
   console.error(`postyard: import: created mailbox ${created.name}`);
   return created;
 }

@@ -1,11 +1,12 @@
 /** `postyard mailbox list|create`: an account's folders. */
 import { ExistsError } from '../lib/errors.js';
-import { HIERARCHY_DELIMITER, type SpecialUse } from '../store/store.js';
+import type { SpecialUse } from '../store/store.js';
 import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';
 import { normalizeLogin } from './login.js';
+import { checkedMailboxName, createWithParents } from './mailbox-names.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
 import { formatTable } from './table.js';
@@ -66,23 +67,20 @@ Example:
     const options = { ...DATA_OPTIONS, 'special-use': { type: 'string' } } as const;
     const { values, positionals } = parseCommandArgs(this, args, options, ['EMAIL', 'NAME']);
     const login = normalizeLogin(positionals[0]!);
-    const name = positionals[1]!;
+    const name = checkedMailboxName(positionals[1]!, { forCreate: true });
     const specialUse = values['special-use'] === undefined ? null : parseSpecialUse(values['special-use']);
     return withRuntime(resolvePaths(values), async ({ store }) => {
       const account = await requireAccount(store, login);
       if (await store.getMailbox(account.id, name)) {
         throw new CliError(`mailbox ${name} already exists for ${login}`, EX.CANTCREAT);
       }
-      const levels = name.split(HIERARCHY_DELIMITER);
-      for (let depth = 1; depth < levels.length; depth++) {
-        const parent = levels.slice(0, depth).join(HIERARCHY_DELIMITER);
-        if (!(await store.getMailbox(account.id, parent))) await store.createMailbox(account.id, parent);
-      }
-      const mailbox = await store.createMailbox(account.id, name, { specialUse }).catch((err: unknown) => {
-        throw err instanceof ExistsError
-          ? new CliError(`mailbox ${name} already exists for ${login}`, EX.CANTCREAT)
-          : err;
-      });
+      const mailbox = await createWithParents(store, account.id, name, { specialUse }).catch(
+        (err: unknown) => {
+          throw err instanceof ExistsError
+            ? new CliError(`mailbox ${name} already exists for ${login}`, EX.CANTCREAT)
+            : err;
+        },
+      );
       console.log(`created mailbox ${mailbox.name} for ${login}${specialUse ? ` (${specialUse})` : ''}`);
       return EX.OK;
     });

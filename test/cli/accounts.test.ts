@@ -123,9 +123,13 @@ test('mailbox list / create', async (t) => {
   assert.equal(exists.code, 73);
   assert.equal(exists.stderr, 'postyard: mailbox create: mailbox INBOX already exists for bob@example.com\n');
 
+  const badName = await runCli(['mailbox', 'create', 'bob@example.com', 'a//b', ...d]);
+  assert.equal(badName.code, 64);
+  assert.match(badName.stderr, /^postyard: mailbox create: 'a\/\/b': Mailbox name has an empty hierarchy level$/m);
+
   const list = await runCli(['mailbox', 'list', 'bob@example.com', ...d]);
   assert.equal(list.code, 0, list.stderr);
-  assert.match(list.stdout, /^NAME\s+SPECIAL-USE\s+MESSAGES\s+UNSEEN\s+SIZE/);
+  assert.match(list.stdout, /^NAME\s+SPECIAL-USE\s+MESSAGES\s+UNSEEN\s+SIZE\nINBOX /);
   for (const row of [
     /INBOX\s+-\s+0\s+0\s+0 B/,
     /Sent\s+\\Sent\s+0/,
