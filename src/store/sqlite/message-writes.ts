@@ -190,6 +190,7 @@ export class MessageWriter {
   /** IMAP4rev1 \Recent: the caller gets UIDs from first-recent on, and first-recent moves past them. */
   claimRecent(mailboxId: number): number[] {
     const mailbox = this.mailboxes.row(mailboxId);
+    if (mailbox.first_recent_uid >= mailbox.uid_next) return [];
     const uids = this.reader.uidsFrom(mailbox.id, mailbox.first_recent_uid);
     this.mailboxes.setFirstRecent(mailbox.id, mailbox.uid_next);
     return uids;
