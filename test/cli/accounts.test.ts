@@ -125,7 +125,10 @@ test('mailbox list / create', async (t) => {
 
   const badName = await runCli(['mailbox', 'create', 'bob@example.com', 'a//b', ...d]);
   assert.equal(badName.code, 64);
-  assert.match(badName.stderr, /^postyard: mailbox create: 'a\/\/b': Mailbox name has an empty hierarchy level$/m);
+  assert.match(
+    badName.stderr,
+    /^postyard: mailbox create: 'a\/\/b': Mailbox name has an empty hierarchy level$/m,
+  );
 
   const list = await runCli(['mailbox', 'list', 'bob@example.com', ...d]);
   assert.equal(list.code, 0, list.stderr);

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -56,6 +65,29 @@ test('doctor --check after a blob file is deleted exits non-zero and names the p
   // --repair cannot bring mail back; the problem remains and the exit code says so.
   const repaired = await runCli(['doctor', '--repair', '--data', dataDir]);
   assert.notEqual(repaired.code, 0);
+});
+
+test('an old unreferenced blob is a warning; doctor --repair removes it', async (t) => {
+  const dataDir = await storeWithMail(t);
+  const id = 'ab'.repeat(32);
+  const dir = join(dataDir, 'blobs', 'ab', 'ab');
+  mkdirSync(dir, { recursive: true });
+  const orphan = join(dir, id);
+  writeFileSync(orphan, 'nobody refers to me');
+  const hourAgo = Date.now() / 1000 - 3600;
+  utimesSync(orphan, hourAgo, hourAgo);
+
+  const check = await runCli(['doctor', '--skip-ports', '--data', dataDir]);
+  assert.equal(check.code, 0, check.stdout);
+  assert.match(
+    check.stdout,
+    new RegExp(`^store  WARN  orphan-blob: blob ${id} .*\\(repairable: run doctor --repair\\)$`, 'm'),
+  );
+
+  const repair = await runCli(['doctor', '--repair', '--skip-ports', '--data', dataDir]);
+  assert.equal(repair.code, 0, repair.stdout);
+  assert.match(repair.stdout, /^store {2}ok {4}repaired 1 of 1 problem$/m);
+  assert.equal(existsSync(orphan), false);
 });
 
 test('doctor reports a port held by another process, a bad certificate and a broken config', async (t) => {

@@ -7,14 +7,15 @@ export async function checkStore(store: Store, repair: boolean): Promise<Finding
   const findings: Finding[] = [];
   let remaining = first.problems;
   if (repair && first.problems.length > 0) {
-    findings.push(ok('store', `repaired ${first.repaired} of ${first.problems.length} problems`));
+    findings.push(ok('store', `repaired ${first.repaired} of ${plural(first.problems.length, 'problem')}`));
     remaining = (await store.checkIntegrity({ repair: false })).problems;
   }
   const checked = `${first.checkedMessages} messages, ${first.checkedBlobs} blobs`;
   const serious = remaining.filter((p) => !isHarmless(p)).length;
   if (remaining.length === 0) findings.push(ok('store', `${checked}: consistent`));
-  else if (serious === 0) findings.push(warn('store', `${checked}: ${remaining.length} unreferenced blobs`));
-  else findings.push(fail('store', `${checked}: ${serious} problems`));
+  else if (serious === 0)
+    findings.push(warn('store', `${checked}: ${plural(remaining.length, 'unreferenced blob')}`));
+  else findings.push(fail('store', `${checked}: ${plural(serious, 'problem')}`));
   for (const problem of remaining) findings.push(describe(problem, repair));
   return findings;
 }
@@ -28,4 +29,8 @@ function describe(problem: IntegrityProblem, repairTried: boolean): Finding {
 /** An orphan blob only wastes space; garbage collection removes it. */
 function isHarmless(problem: IntegrityProblem): boolean {
   return problem.kind === 'orphan-blob';
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
