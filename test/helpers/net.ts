@@ -71,7 +71,8 @@ class SocketLineClient implements LineClient {
   socket: Socket;
   closed = false;
   private buffer = Buffer.alloc(0);
-  private wake: (() => void) | null = null;
+  /** Pending reads, woken (in order) whenever input, an error or the close arrives. */
+  private waiters: Array<() => void> = [];
   private error: Error | null = null;
 
   constructor(
@@ -99,9 +100,9 @@ class SocketLineClient implements LineClient {
   }
 
   private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
 
   send(text: string): void {
@@ -191,7 +192,7 @@ class SocketLineClient implements LineClient {
   ): Promise<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.wake = null;
+        this.waiters = this.waiters.filter((w) => w !== attempt);
         reject(
           new Error(
             `timed out after ${timeoutMs} ms waiting for ${what}; pending: ${JSON.stringify(this.pending())}`,
@@ -214,7 +215,7 @@ class SocketLineClient implements LineClient {
             ),
           );
         } else {
-          this.wake = attempt;
+          this.waiters.push(attempt);
         }
       };
       attempt();
