@@ -81,6 +81,10 @@ export class ResponseWriter {
         if (this.socket.destroyed) break;
         if (!this.socket.write(chunk as Buffer)) await this.drained();
       }
+    } catch (err) {
+      // A literal cut short cannot be resynchronised: the connection has to go.
+      this.socket.destroy();
+      throw err;
     } finally {
       source.destroy();
     }
