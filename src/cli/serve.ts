@@ -10,7 +10,7 @@ import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './comma
 import { runningServerPid } from './doctor/ports.js';
 import { CliError, EX } from './exit.js';
 import { printSetup } from './init.js';
-import { configExists, type DataPaths, pidFile, resolvePaths } from './paths.js';
+import { configExists, pidFile, resolvePaths } from './paths.js';
 import { loadCliConfig, openStore } from './runtime.js';
 import { SETUP_HELP, SETUP_OPTIONS, setUp } from './setup.js';
 
@@ -65,7 +65,7 @@ async function runServer(name: string, args: string[]): Promise<number> {
   const bus = new LocalBus();
   const store = await openStore(config, bus);
   const server = await startServer(config, { store, bus });
-  return withPidFile(paths, async () => {
+  return withPidFile(config.dataDir, async () => {
     console.log(startupBanner(paths, config, server.ports));
     return new Promise<number>((resolve) => {
       installSignalHandlers(server, { exit: resolve, reloadConfig: () => loadCliConfig(paths) });
@@ -74,8 +74,8 @@ async function runServer(name: string, args: string[]): Promise<number> {
 }
 
 /** DATA/postyard.pid while running, so `doctor` knows the ports are held by us. */
-async function withPidFile(paths: DataPaths, work: () => Promise<number>): Promise<number> {
-  const file = pidFile(paths.dataDir);
+async function withPidFile(dataDir: string, work: () => Promise<number>): Promise<number> {
+  const file = pidFile(dataDir);
   writeFileSync(file, `${process.pid}\n`);
   try {
     return await work();

@@ -56,9 +56,18 @@ export function runningServerPid(dataDir: string): number | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {
     process.kill(pid, 0);
-    return pid;
   } catch (err) {
     // EPERM: alive but owned by another user — still a running process.
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  return isPostyard(pid) ? pid : null;
+}
+
+/** After a crash the pid may have been reused by an unrelated process; Linux lets us check. */
+function isPostyard(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postyard');
+  } catch {
+    return true; // No /proc (or not readable): trust the pid file.
   }
 }
