@@ -6,7 +6,9 @@ import {
   MESSAGE_COLUMNS,
   META_COLUMNS,
   type MessageRow,
-  type MetaRow,
+  type MetaJoinedRow,
+  messageRowFromRaw,
+  metaJoinedRowFromRaw,
   TEXT_COLUMNS,
   type TextRow,
   toLazyMeta,
@@ -26,26 +28,38 @@ export interface StatusCounts {
 
 export type SearchTextMode = 'eager' | 'lazy' | 'none';
 
-type MetaJoinedRow = MessageRow & MetaRow & Partial<TextRow> & { has_meta: number | null };
-
 /** Reads in a UID range list: one range is a plain b-tree range scan; many go through json_each. */
 class RangeQuery<Row> {
-  private readonly single: Database.Statement<[number, number, number], Row>;
-  private readonly many: Database.Statement<[string, number], Row>;
+  private readonly single: Database.Statement<[number, number, number], unknown[]>;
+  private readonly many: Database.Statement<[string, number], unknown[]>;
 
-  constructor(db: Database.Database, select: string, from: string) {
-    this.single = db.prepare(`${select} FROM ${from} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?`);
+  constructor(
+    db: Database.Database,
+    select: string,
+    from: string,
+    private readonly fromRaw: (columns: unknown[]) => Row,
+  ) {
+    this.single = db
+      .prepare<[number, number, number], unknown[]>(
+        `${select} FROM ${from} WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ?`,
+      )
+      .raw();
     // CROSS JOIN pins the range list as the outer loop, so each range is one index seek.
-    this.many = db.prepare(
-      `${select} FROM json_each(?) AS r CROSS JOIN ${from}
-       WHERE m.mailbox_id = ? AND m.uid BETWEEN r.value ->> 0 AND r.value ->> 1`,
-    );
+    this.many = db
+      .prepare<[string, number], unknown[]>(
+        `${select} FROM json_each(?) AS r CROSS JOIN ${from}
+         WHERE m.mailbox_id = ? AND m.uid BETWEEN r.value ->> 0 AND r.value ->> 1`,
+      )
+      .raw();
   }
 
   all(mailboxId: number, ranges: UidRange[]): Row[] {
     if (ranges.length === 0) return [];
-    if (ranges.length === 1) return this.single.all(mailboxId, ranges[0]![0], ranges[0]![1]);
-    return this.many.all(JSON.stringify(ranges), mailboxId);
+    const raw =
+      ranges.length === 1
+        ? this.single.all(mailboxId, ranges[0]![0], ranges[0]![1])
+        : this.many.all(JSON.stringify(ranges), mailboxId);
+    return raw.map(this.fromRaw);
   }
 }
 
@@ -65,14 +79,15 @@ export class MessageReader {
     this.uidsStmt = db
       .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
       .pluck();
-    this.records = new RangeQuery(db, `SELECT ${MESSAGE_COLUMNS}`, 'messages AS m');
+    this.records = new RangeQuery(db, `SELECT ${MESSAGE_COLUMNS}`, 'messages AS m', messageRowFromRaw);
     const withMeta = `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.id IS NOT NULL AS has_meta`;
     const metaJoin = 'messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id';
-    this.recordsWithMeta = new RangeQuery(db, withMeta, metaJoin);
+    this.recordsWithMeta = new RangeQuery(db, withMeta, metaJoin, metaJoinedRowFromRaw);
     this.recordsWithText = new RangeQuery(
       db,
       `${withMeta}, ${TEXT_COLUMNS}`,
       `${metaJoin} LEFT JOIN message_text AS x ON x.meta_id = m.meta_id`,
+      metaJoinedRowFromRaw,
     );
     this.statusStmt = db.prepare(
       `SELECT count(*) AS messages,

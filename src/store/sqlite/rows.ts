@@ -56,6 +56,53 @@ export const MESSAGE_COLUMNS =
 export const TEXT_COLUMNS = 'x.header_text, x.body_text';
 export const META_COLUMNS = 't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date';
 
+/** A message joined with its metadata: MESSAGE_COLUMNS, META_COLUMNS, has_meta, then TEXT_COLUMNS. */
+export type MetaJoinedRow = MessageRow & MetaRow & Partial<TextRow> & { has_meta: number | null };
+
+/*
+ * Bulk reads run in raw mode (arrays) and become rows here: V8 builds object literals of one shape far
+ * faster than better-sqlite3 builds named rows through the V8 API (about 30% of a 10k-message FETCH).
+ * The indexes follow the column lists above.
+ */
+export function messageRowFromRaw(c: unknown[]): MessageRow {
+  return {
+    uid: c[0] as number,
+    modseq: c[1] as number,
+    flags: c[2] as number,
+    keywords: c[3] as string,
+    internal_date: c[4] as number,
+    save_date: c[5] as number,
+    size: c[6] as number,
+    blob_id: c[7] as string,
+    meta_id: c[8] as number,
+    pop_hidden: c[9] as number,
+  };
+}
+
+export function metaJoinedRowFromRaw(c: unknown[]): MetaJoinedRow {
+  return {
+    uid: c[0] as number,
+    modseq: c[1] as number,
+    flags: c[2] as number,
+    keywords: c[3] as string,
+    internal_date: c[4] as number,
+    save_date: c[5] as number,
+    size: c[6] as number,
+    blob_id: c[7] as string,
+    meta_id: c[8] as number,
+    pop_hidden: c[9] as number,
+    envelope: c[10] as string,
+    body_structure: c[11] as string,
+    body: c[12] as string,
+    structure: c[13] as string,
+    preview: c[14] as string,
+    sent_date: c[15] as number | null,
+    has_meta: c[16] as number | null,
+    header_text: c[17] as string | undefined,
+    body_text: c[18] as string | undefined,
+  };
+}
+
 export function toAccount(row: AccountRow): Account {
   return {
     id: row.id,
