@@ -1,16 +1,14 @@
 /**
  * TLS for every listener: a reloadable secure context from PEM files (TLS 1.2 minimum, Node's default
- * ciphers), server-side handshakes for implicit TLS and STARTTLS/STLS, and the self-signed certificate
- * that `init` generates for a first run.
+ * ciphers) and server-side handshakes for implicit TLS and STARTTLS/STLS. (The self-signed certificate
+ * for a first run is generated in self-signed.ts, re-exported here.)
  */
 
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { dirname, join } from 'node:path';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { DEFAULT_CERT_FILE, DEFAULT_KEY_FILE } from '../../config/config-schema.js';
 import type { TlsConfig } from '../../config/types.js';
 import { ConfigError } from '../../lib/errors.js';
 import { TLS_HANDSHAKE_TIMEOUT_MS } from '../../lib/limits.js';
@@ -85,68 +83,7 @@ function unreadable(path: string, key: string, err: unknown): ConfigError {
   return new ConfigError(`config: ${key} file ${path} cannot be read: ${code}${hint}`, { cause: err });
 }
 
-/**
- * Writes a self-signed certificate and key for `hostname` (plus localhost, 127.0.0.1 and ::1) to the
- * default paths in the data directory, key readable by the owner only. Existing files are kept unless
- * `overwrite`. Returns the paths and whether new files were written.
- */
-export async function generateSelfSigned(
-  dataDir: string,
-  hostname: string,
-  options: { overwrite?: boolean; days?: number } = {},
-): Promise<{ cert: string; key: string; created: boolean }> {
-  const cert = join(dataDir, DEFAULT_CERT_FILE);
-  const key = join(dataDir, DEFAULT_KEY_FILE);
-  if (!options.overwrite && (await fileExists(cert)) && (await fileExists(key))) {
-    return { cert, key, created: false };
-  }
-  const pems = await selfSignedPems(hostname, options.days ?? 825);
-  await mkdir(dirname(cert), { recursive: true, mode: 0o700 });
-  await writeAtomically(key, pems.key, 0o600);
-  await writeAtomically(cert, pems.cert, 0o644);
-  return { cert, key, created: true };
-}
-
-async function selfSignedPems(hostname: string, days: number): Promise<{ cert: string; key: string }> {
-  const { generate } = await import('selfsigned');
-  const notBeforeDate = new Date(Date.now() - 60_000);
-  const notAfterDate = new Date(notBeforeDate.getTime() + days * 86_400_000);
-  const names = [...new Set([hostname, 'localhost'])];
-  const pems = await generate([{ name: 'commonName', value: hostname }], {
-    keyType: 'rsa',
-    keySize: 2048,
-    algorithm: 'sha256',
-    notBeforeDate,
-    notAfterDate,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          ...names.map((value) => ({ type: 2 as const, value })),
-          { type: 7 as const, ip: '127.0.0.1' },
-          { type: 7 as const, ip: '::1' },
-        ],
-      },
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
-}
-
-async function writeAtomically(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode });
-  await rename(tmp, path);
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  return readFile(path).then(
-    () => true,
-    () => false,
-  );
-}
+export { generateSelfSigned } from './self-signed.js';
 
 /**
  * Runs the server side of a TLS handshake on `socket` and resolves with the secure socket once it is
