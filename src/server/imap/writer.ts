@@ -73,14 +73,21 @@ export class ResponseWriter {
     });
   }
 
-  /** Streams a body into the response, awaiting drain after each chunk that fills the socket. */
-  async pipe(source: Readable): Promise<void> {
+  /**
+   * Streams a literal's bytes into the response, awaiting drain whenever the socket is full. `length` is
+   * what the literal announced: a blob that turns out shorter or longer ends the connection.
+   */
+  async pipe(source: Readable, length: number): Promise<void> {
     this.flush();
+    let sent = 0;
     try {
       for await (const chunk of source) {
         if (this.socket.destroyed) break;
+        sent += (chunk as Buffer).length;
+        if (sent > length) throw new Error('blob longer than announced');
         if (!this.socket.write(chunk as Buffer)) await this.drained();
       }
+      if (sent !== length && !this.socket.destroyed) throw new Error('blob shorter than announced');
     } catch (err) {
       // A literal cut short cannot be resynchronised: the connection has to go.
       this.socket.destroy();

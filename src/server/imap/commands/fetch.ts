@@ -142,7 +142,7 @@ async function writeBatch(
           session.writer.push(body.data);
         } else {
           session.writer.push(line);
-          await session.writer.pipe(body.stream());
+          await session.writer.pipe(body.stream(), body.length);
         }
         line = '';
         continue;

@@ -15,7 +15,7 @@ const READ_WHOLE_LIMIT = 256 * 1024;
 
 export type BodyPiece =
   | { prefix: string; kind: 'bytes'; data: Buffer }
-  | { prefix: string; kind: 'stream'; stream: () => Readable };
+  | { prefix: string; kind: 'stream'; length: number; stream: () => Readable };
 
 const WHOLE: SectionSpec = { part: [], kind: '' };
 const HEADER: SectionSpec = { part: [], kind: 'HEADER' };
@@ -87,6 +87,7 @@ async function literal(
   return {
     prefix: `${name} {${length}}\r\n`,
     kind: 'stream',
+    length,
     stream: () => blobs.stream(record.blobId, start, end),
   };
 }

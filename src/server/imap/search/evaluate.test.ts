@@ -10,7 +10,6 @@ function criteria(text: string): SearchCommand['criteria'] {
   return (command as SearchCommand).criteria;
 }
 
-const DAY = 86_400_000;
 const now = Date.UTC(2026, 2, 10, 12);
 
 function message(
