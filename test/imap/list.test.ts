@@ -73,3 +73,22 @@ test('after ENABLE IMAP4rev2 names are UTF-8, for rev1 modified UTF-7', async ()
   );
   await rev2.close();
 });
+
+test('SEARCHRES: SEARCH RETURN (SAVE) then FETCH $ and UID COPY $', async () => {
+  const s = await rawImap(fx.port, fx.users[0]);
+  try {
+    for (let i = 0; i < 3; i++)
+      await s.run(`APPEND Drafts ${i === 1 ? '(\\Flagged) ' : ''}{5+}\r\nab\r\n\r\n`);
+    await s.run('SELECT Drafts');
+    const saved = await s.run('SEARCH RETURN (SAVE) FLAGGED');
+    assert.ok(!saved.some((l) => l.startsWith('* ESEARCH')), saved.join('\n'));
+    const fetched = await s.run('FETCH $ (UID)');
+    assert.deepEqual(fetched.slice(0, -1), ['* 2 FETCH (UID 2)']);
+    assert.match((await s.run('UID COPY $ Trash')).at(-1) ?? '', /OK \[COPYUID \d+ 2 \d+\]/);
+    await s.run('UNSELECT');
+    await s.run('SELECT Drafts');
+    assert.deepEqual((await s.run('FETCH $ (UID)')).length, 1, 'the saved result is reset by SELECT');
+  } finally {
+    await s.close();
+  }
+});

@@ -21,6 +21,7 @@ const AFTER_LOGIN = [
   'LIST-STATUS',
   'SPECIAL-USE',
   'ESEARCH',
+  'SEARCHRES',
   'BINARY',
   'STATUS=SIZE',
 ];

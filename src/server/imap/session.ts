@@ -164,6 +164,7 @@ export class ImapSession {
 
   setSelected(selected: SelectedMailbox | null): void {
     this.closeSelected();
+    this.savedSearch = []; // RFC 5182 §2.1: the saved result does not survive a mailbox change
     this.selected = selected;
     this.state = selected ? 'selected' : 'authenticated';
   }
