@@ -2,6 +2,7 @@
 
 import { listenerEnabled } from '../config/config.js';
 import type { Config } from '../config/types.js';
+import { cliCommand } from './invocation.js';
 import { type DataPaths, dataFlag } from './paths.js';
 import { formatTable } from './table.js';
 import { packageVersion } from './version.js';
@@ -27,6 +28,7 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
     return [label, `${listener.host}:${port}`, note];
   });
   const flag = dataFlag(paths);
+  const cli = cliCommand();
   const imap =
     ports.imap === undefined ? null : `imap://${urlHost(config.listeners.imap.host)}:${ports.imap}/`;
   const lines = [
@@ -41,9 +43,9 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
       .join('\n'),
     '',
     'Add a user (in another terminal):',
-    `  npx postyard user add you@example.com${flag}`,
+    `  ${cli} user add you@example.com${flag}`,
     'Deliver a test message and list the mailboxes:',
-    `  printf 'Subject: hello\\r\\n\\r\\nIt works.\\r\\n' | npx postyard deliver --to you@example.com${flag}`,
+    `  printf 'Subject: hello\\r\\n\\r\\nIt works.\\r\\n' | ${cli} deliver --to you@example.com${flag}`,
   ];
   if (imap)
     lines.push(`  curl --user 'you@example.com:YOUR-PASSWORD' ${imap}INBOX -X 'STATUS INBOX (MESSAGES)'`);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.js';
 import { type Command, parseCommandArgs } from './command.js';
 import { EX } from './exit.js';
+import { cliCommand } from './invocation.js';
 import { type DataPaths, dataFlag, resolvePaths } from './paths.js';
 import { SETUP_HELP, SETUP_OPTIONS, type SetupResult, setUp } from './setup.js';
 
@@ -32,8 +33,8 @@ Examples:
     const paths = resolvePaths(values);
     const result = await setUp(paths, { ...values, ports: values.port });
     printSetup(paths, result);
-    console.log(`\nStart the server:  npx postyard start${dataFlag(paths)}`);
-    console.log(`Add a user:        npx postyard user add you@example.com${dataFlag(paths)}`);
+    console.log(`\nStart the server:  ${cliCommand()} start${dataFlag(paths)}`);
+    console.log(`Add a user:        ${cliCommand()} user add you@example.com${dataFlag(paths)}`);
     return EX.OK;
   },
 };

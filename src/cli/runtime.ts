@@ -11,6 +11,7 @@ import { createAuthService } from '../server/auth/service.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
 import { CliError, EX } from './exit.js';
+import { cliCommand } from './invocation.js';
 import { configExists, type DataPaths } from './paths.js';
 
 export interface Runtime {
@@ -25,7 +26,7 @@ export interface Runtime {
 /** Loads and validates the config; a missing one points at `postyard init`. */
 export async function loadCliConfig(paths: DataPaths): Promise<Config> {
   if (!configExists(paths)) {
-    throw new CliError(`no config at ${paths.configFile} (run \`postyard init\` first)`, EX.CONFIG);
+    throw new CliError(`no config at ${paths.configFile} (run \`${cliCommand()} init\` first)`, EX.CONFIG);
   }
   return paths.explicitConfig
     ? await loadConfig({ configFile: paths.configFile })

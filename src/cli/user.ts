@@ -5,6 +5,7 @@ import { formatSize, parseCount, parseDays, parseSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { describeRetention, inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';
+import { cliCommand } from './invocation.js';
 import { normalizeLogin } from './login.js';
 import { readNewPassword } from './password.js';
 import { resolvePaths } from './paths.js';
@@ -150,7 +151,7 @@ Example:
         ]);
       }
       if (rows.length === 0) {
-        console.log('no accounts yet (add one with: postyard user add you@example.com)');
+        console.log(`no accounts yet (add one with: ${cliCommand()} user add you@example.com)`);
         return EX.OK;
       }
       console.log(

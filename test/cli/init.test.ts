@@ -10,7 +10,7 @@ test('init creates the data dir, a complete config and a valid self-signed certi
   const result = await runCli(['init', '--data', dataDir, '--hostname', 'mail.test', '--port', 'imap=11143']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /created .*postyard\.json/);
-  assert.match(result.stdout, /postyard user add you@example\.com --data /);
+  assert.match(result.stdout, /Add a user: +node bin\/postyard\.js user add you@example\.com --data /);
 
   const config = JSON.parse(readFileSync(join(dataDir, 'postyard.json'), 'utf8'));
   assert.equal(config.hostname, 'mail.test');
