@@ -16,8 +16,8 @@ export class AccountRepo {
   private readonly hashStmt: Database.Statement<[string], { password_hash: string }>;
   private readonly setHashStmt: Database.Statement;
   private readonly updateStmt: Database.Statement;
-  private readonly usageStmt: Database.Statement<[number], { bytes: number; messages: number }>;
   private readonly chargeStmt: Database.Statement;
+  private readonly usageWithLimitsStmt: Database.Statement<[number], QuotaUsage>;
 
   constructor(db: Database.Database) {
     const columns = 'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at';
@@ -35,7 +35,10 @@ export class AccountRepo {
     this.updateStmt = db.prepare(
       `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ? WHERE id = ?`,
     );
-    this.usageStmt = db.prepare('SELECT bytes, messages FROM quota_usage WHERE account_id = ?');
+    this.usageWithLimitsStmt = db.prepare(
+      `SELECT u.bytes, u.messages, a.quota_bytes AS limitBytes, a.quota_messages AS limitMessages
+       FROM quota_usage AS u JOIN accounts AS a ON a.id = u.account_id WHERE u.account_id = ?`,
+    );
     this.chargeStmt = db.prepare(
       'UPDATE quota_usage SET bytes = bytes + ?, messages = messages + ? WHERE account_id = ?',
     );
@@ -117,14 +120,9 @@ export class AccountRepo {
   }
 
   usage(accountId: number): QuotaUsage {
-    const account = this.mustGetById(accountId);
-    const usage = this.usageStmt.get(accountId) ?? { bytes: 0, messages: 0 };
-    return {
-      bytes: usage.bytes,
-      messages: usage.messages,
-      limitBytes: account.quotaBytes,
-      limitMessages: account.quotaMessages,
-    };
+    const usage = this.usageWithLimitsStmt.get(accountId);
+    if (!usage) throw new NotFoundError(`Account ${accountId} not found`);
+    return usage;
   }
 
   /** Checks that `bytes`/`messages` more fit the quota and charges them (call inside the write). */
