@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { DotStuffer } from '../../protocol/pop3/dot-stuffer.js';
+import { parseCommand } from '../../protocol/pop3/parse-command.js';
 import { okLine } from '../../protocol/pop3/response.js';
 import { TopFilter } from '../../protocol/pop3/top-filter.js';
 import type { MaildropMessage } from './maildrop.js';
@@ -12,6 +13,8 @@ import type { Pop3Session } from './session.js';
 
 /** Blobs up to this size are read whole (one read beats a stream's per-chunk overhead). */
 const SMALL_BLOB = 256 * 1024;
+/** How many pipelined commands are looked at for read-ahead. */
+const LOOKAHEAD_COMMANDS = 16;
 
 /** `topLines` undefined = the whole message (RETR). */
 export async function sendMessage(
@@ -22,17 +25,18 @@ export async function sendMessage(
 ): Promise<void> {
   const filter = topLines === undefined ? null : new TopFilter(topLines);
   const stuffer = new DotStuffer();
-  const { blobs } = session.ctx.store;
 
   if (message.size <= SMALL_BLOB) {
-    const blob = await blobs.read(message.blobId);
+    const reading = session.prefetcher.read(message.blobId);
+    prefetchUpcoming(session);
+    const blob = await reading;
     session.reply(okLine(status));
     session.reply(stuffer.push(filter ? filter.push(blob) : blob));
     session.reply(stuffer.end());
     return;
   }
 
-  const stream = blobs.stream(message.blobId);
+  const stream = session.ctx.store.blobs.stream(message.blobId);
   const chunks = stream[Symbol.asyncIterator]();
   try {
     let next = await chunks.next(); // Errors here (missing blob) still get a clean -ERR.
@@ -52,6 +56,21 @@ export async function sendMessage(
   } finally {
     destroy(stream);
   }
+}
+
+/** Starts reading the blobs of pipelined RETR/TOP commands that follow this one. */
+function prefetchUpcoming(session: Pop3Session): void {
+  const maildrop = session.maildrop!;
+  const wanted = new Set<string>();
+  for (const line of session.peekInput(LOOKAHEAD_COMMANDS)) {
+    const parsed = parseCommand(line);
+    if (!parsed.ok || (parsed.command.name !== 'RETR' && parsed.command.name !== 'TOP')) continue;
+    const message = maildrop.get(parsed.command.msg);
+    if (!message || message.size > SMALL_BLOB) continue;
+    wanted.add(message.blobId);
+    session.prefetcher.prefetch(message.blobId, message.size);
+  }
+  session.prefetcher.retainOnly(wanted);
 }
 
 function destroy(stream: Readable): void {

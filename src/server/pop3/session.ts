@@ -14,6 +14,7 @@ import type { Account } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import type { ConnectionInfo } from '../net/connection.js';
 import { checkAllowed } from './allowed.js';
+import { BlobPrefetcher } from './blob-prefetch.js';
 import { runCommand } from './commands/index.js';
 import { errorReply } from './error-replies.js';
 import type { Maildrop } from './maildrop.js';
@@ -43,6 +44,9 @@ export class Pop3Session {
   commit: Promise<void> | null = null;
   /** UIDs RETRieved whose \Seen flag is still to be stored (config.pop3.markSeenOnRetr). */
   readonly seenQueue: number[] = [];
+  readonly prefetcher: BlobPrefetcher;
+  /** Lines taken from the receiver early so pipelined RETRs can be prefetched; consumed first. */
+  private readonly lookahead: ReceivedLine[] = [];
 
   private badCommands = 0;
   private closed = false;
@@ -63,6 +67,7 @@ export class Pop3Session {
     this.socket = socket;
     this.writer = new ReplyWriter(socket);
     this.receiver = new LineReceiver(limitsOf(ctx.config).maxLineLength);
+    this.prefetcher = new BlobPrefetcher(ctx.store.blobs);
   }
 
   start(): void {
@@ -108,7 +113,7 @@ export class Pop3Session {
         this.end();
         return null;
       }
-      const input = this.receiver.next();
+      const input = this.lookahead.shift() ?? this.receiver.next();
       if (input) return input;
       this.writer.flush();
       await this.flushSeen();
@@ -118,6 +123,24 @@ export class Pop3Session {
         this.socket.resume();
       });
     }
+  }
+
+  /** Up to `max` complete lines already received but not yet executed (pipelined commands). */
+  peekInput(max: number): Buffer[] {
+    while (this.lookahead.length < max) {
+      const input = this.receiver.next();
+      if (!input) break;
+      this.lookahead.push(input);
+    }
+    const lines: Buffer[] = [];
+    for (const input of this.lookahead.slice(0, max)) if (input.kind === 'line') lines.push(input.line);
+    return lines;
+  }
+
+  /** Drops all received input not yet executed (RFC 2595 4: nothing pipelined survives STLS). */
+  discardInput(): void {
+    this.lookahead.length = 0;
+    this.receiver.clear();
   }
 
   /** Ends the connection gracefully after pending replies; deletes nothing by itself. */

@@ -7,13 +7,13 @@ import { upgradeToTls } from '../../net/tls.js';
 import type { Pop3Session } from '../session.js';
 
 export async function stls(session: Pop3Session): Promise<void> {
-  session.receiver.clear();
+  session.discardInput();
   session.reply(okLine('Begin TLS negotiation'));
   await session.writer.drained();
-  session.receiver.clear();
+  session.discardInput();
   try {
     const secure = await upgradeToTls(session.socket, session.ctx.tls, { log: session.log });
-    session.receiver.clear();
+    session.discardInput();
     session.switchSocket(secure);
     session.log.debug('STLS done');
   } catch (err) {

@@ -1,0 +1,146 @@
+/**
+ * POP3 benchmark (issue 3): download of 1,000 realistic messages (pipelined RETR 1..1000 over a raw
+ * socket) from Postyard and from Dovecot's POP3 in the same run, same client, same messages (loaded into
+ * both over LMTP). Run compiled: `node dist/bench/pop3.js [--small] [--postyard-only]`. Starts Dovecot with
+ * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. Writes the
+ * "POP3" section of BENCHMARKS.md.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startTestServer } from '../test/helpers/server.js';
+import { loadViaLmtp } from './lib/lmtp-load.js';
+import { type RetrTiming, timeRetrAll } from './lib/pop3-timer.js';
+import { generateSampleMessages } from './lib/sample-messages.js';
+
+/** Development aid: `--small` (100 messages) and `--postyard-only` (no Dovecot, BENCHMARKS.md untouched). */
+const SMALL = process.argv.includes('--small');
+const MESSAGES = SMALL ? 100 : 1000;
+const RUNS = 5;
+const POSTYARD_ONLY = process.argv.includes('--postyard-only');
+const DOVECOT = '/work/shared/reference/dovecot-ref.sh';
+const DOVECOT_DIR = process.env.DOVECOT_DIR ?? '/tmp/dovecot-pop3';
+const DOVECOT_ENV = {
+  ...process.env,
+  DOVECOT_IMAP_PORT: '14143',
+  DOVECOT_POP3_PORT: '14110',
+  DOVECOT_LMTP_PORT: '14024',
+};
+const POSTYARD_USER = 'bench@example.com';
+
+/** Child-process mode: a Postyard server in its own process (like Dovecot's), reporting its ports. */
+async function serve(): Promise<void> {
+  const srv = await startTestServer({ limits: { maxMessageSize: 64 * 1024 * 1024 } });
+  await srv.addUser(POSTYARD_USER, 'pass');
+  process.send?.({ pop3: srv.ports.pop3, lmtp: srv.ports.lmtp });
+  process.once('message', () => {
+    void srv.close().then(() => process.exit(0));
+  });
+}
+
+async function startPostyard(): Promise<{ pop3: number; lmtp: number; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
+  const ports = await new Promise<{ pop3: number; lmtp: number }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { pop3: number; lmtp: number }));
+    child.once('exit', (code) => reject(new Error(`Postyard bench server exited with ${code}`)));
+  });
+  return {
+    ...ports,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
+function median(results: RetrTiming[]): RetrTiming {
+  const sorted = [...results].sort((a, b) => a.ms - b.ms);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function describe(name: string, r: RetrTiming): string {
+  return `${name}: ${r.messages} messages, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.ms.toFixed(1)} ms = ${rate(r).toFixed(0)} msg/s, ${mbps(r).toFixed(1)} MB/s`;
+}
+
+const rate = (r: RetrTiming) => r.messages / (r.ms / 1000);
+const mbps = (r: RetrTiming) => r.bytes / 1e6 / (r.ms / 1000);
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve')) return serve();
+  const messages = generateSampleMessages(MESSAGES);
+  const postyard = await startPostyard();
+  let dovecot = false;
+  try {
+    let t = Date.now();
+    await loadViaLmtp(postyard.lmtp, POSTYARD_USER, messages);
+    console.log(`Postyard loaded ${messages.length} messages in ${Date.now() - t} ms`);
+    if (!POSTYARD_ONLY) {
+      execFileSync(DOVECOT, ['reset', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+      dovecot = true;
+      t = Date.now();
+      await loadViaLmtp(14024, 'user1', messages);
+      console.log(`Dovecot loaded ${messages.length} messages in ${Date.now() - t} ms`);
+    }
+    const py: RetrTiming[] = [];
+    const dv: RetrTiming[] = [];
+    // One warm-up each (page cache, Dovecot's index), then alternate so drift hits both alike.
+    await timeRetrAll(postyard.pop3, POSTYARD_USER, 'pass');
+    if (dovecot) await timeRetrAll(14110, 'user1', 'pass');
+    for (let i = 0; i < RUNS; i++) {
+      py.push(await timeRetrAll(postyard.pop3, POSTYARD_USER, 'pass'));
+      if (dovecot) dv.push(await timeRetrAll(14110, 'user1', 'pass'));
+    }
+    const p = median(py);
+    console.log(describe('Postyard', p));
+    if (dovecot) {
+      const d = median(dv);
+      console.log(describe('Dovecot', d));
+      console.log(`ratio (Postyard MB/s / Dovecot MB/s): ${(mbps(p) / mbps(d)).toFixed(2)}x`);
+      if (!SMALL) writeSection(p, d);
+    }
+  } finally {
+    await postyard.stop();
+    if (dovecot) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+  }
+}
+
+/** Replaces the "## POP3" section of BENCHMARKS.md (other sections are left alone). */
+function writeSection(p: RetrTiming, d: RetrTiming): void {
+  const row = (name: string, r: RetrTiming) =>
+    `| ${name} | ${r.ms.toFixed(1)} ms | ${rate(r).toFixed(0)} | ${mbps(r).toFixed(1)} |`;
+  const lines = [
+    '## POP3',
+    '',
+    `\`node dist/bench/pop3.js\` on ${new Date().toISOString().slice(0, 10)}: download of ${p.messages} messages`,
+    `(${(p.bytes / 1e6).toFixed(1)} MB on the wire) from \`gen-sample-mbox.py\` (seed 42), loaded into both servers over LMTP;`,
+    `one raw socket, USER/PASS, then \`RETR 1\`..\`RETR ${p.messages}\` pipelined in one write; median of ${RUNS} warm runs,`,
+    'alternating servers. Dovecot 2.3 (Debian, Maildir, `pop3_uidl_format = %08Xu%08Xv`); Postyard on SQLite. MB = 10^6 bytes.',
+    '',
+    '| Server | Time | Messages/s | MB/s |',
+    '|---|---:|---:|---:|',
+    row('Postyard', p),
+    row('Dovecot', d),
+    '',
+    `Ratio (Postyard / Dovecot throughput): **${(mbps(p) / mbps(d)).toFixed(2)}×** (target ≥ 1.2×).`,
+    '',
+  ];
+  let text = '';
+  try {
+    text = readFileSync('BENCHMARKS.md', 'utf8');
+  } catch {
+    text = '# Benchmarks\n\n';
+  }
+  const start = text.indexOf('## POP3\n');
+  if (start < 0) text = `${text.trimEnd()}\n\n${lines.join('\n')}`;
+  else {
+    const next = text.indexOf('\n## ', start + 1);
+    text = text.slice(0, start) + lines.join('\n') + (next >= 0 ? text.slice(next) : '');
+  }
+  writeFileSync('BENCHMARKS.md', text.endsWith('\n') ? text : `${text}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
