@@ -8,7 +8,7 @@ import { LocalBus } from '../bus/local.js';
 import { startupBanner } from './banner.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { runningServerPid } from './doctor/ports.js';
-import { CliError, EX } from './exit.js';
+import { CliError, describeError, EX } from './exit.js';
 import { printSetup } from './init.js';
 import { configExists, pidFile, resolvePaths } from './paths.js';
 import { loadCliConfig, openStore } from './runtime.js';
@@ -64,7 +64,9 @@ async function runServer(name: string, args: string[]): Promise<number> {
   const { installSignalHandlers, startServer } = await import('../server/server.js');
   const bus = new LocalBus();
   const store = await openStore(config, bus);
-  const server = await startServer(config, { store, bus });
+  const server = await startServer(config, { store, bus }).catch((err: unknown) => {
+    throw portTaken(err) ? new CliError(describeError(err), EX.UNAVAILABLE, { cause: err }) : err;
+  });
   return withPidFile(config.dataDir, async () => {
     console.log(startupBanner(paths, config, server.ports));
     return new Promise<number>((resolve) => {
@@ -86,4 +88,10 @@ async function withPidFile(dataDir: string, work: () => Promise<number>): Promis
       // Already gone: nothing to clean up.
     }
   }
+}
+
+/** A listener could not bind because something else holds the port: "unavailable", not a config error. */
+function portTaken(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | null)?.cause;
+  return cause?.code === 'EADDRINUSE';
 }

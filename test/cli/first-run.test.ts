@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, FREE_PORTS, ROOT, runCli, tempRoot } from './helpers.js';
@@ -75,5 +75,24 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
+  assert.equal(existsSync(join(dataDir, 'postyard.pid')), false);
+});
+
+test('start exits 69 with one line naming the listener when its port is taken', async (t) => {
+  const { dataDir } = tempRoot(t);
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as { port: number }).port;
+  const ports = FREE_PORTS.map((arg) => (arg === 'pop3=0' ? `pop3=${port}` : arg));
+  const result = await runCli(['start', '--data', dataDir, ...ports]);
+  assert.equal(result.code, 69, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `^postyard: start: listeners\\.pop3: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE$`,
+      'm',
+    ),
+  );
   assert.equal(existsSync(join(dataDir, 'postyard.pid')), false);
 });
