@@ -102,10 +102,16 @@ export class GroupCommitter {
     }
     this.stats.commits++;
     this.stats.jobs += batch.length;
-    if (this.bus) for (const change of changes) this.bus.publish(change);
     for (const pending of batch) {
       if (pending.ok) pending.resolve(pending.result);
       else pending.reject(toMailError(pending.error));
+    }
+    for (const change of changes) {
+      try {
+        this.bus?.publish(change);
+      } catch {
+        // A failing bus must not fail writes that are already committed; sessions also poll the store.
+      }
     }
   }
 }
