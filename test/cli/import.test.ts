@@ -126,6 +126,21 @@ test('import skips messages over the size limit and says so', async (t) => {
   assert.match(result.stdout, /imported 2 messages .*; 1 skipped/);
 });
 
+test('import stops when the account goes over quota and says how far it got', async (t) => {
+  const dataDir = await initData(t);
+  await addBob(dataDir);
+  const quota = await runCli(['quota', 'set', 'bob@example.com', 'unlimited', '--messages', '2', '--data', dataDir]);
+  assert.equal(quota.code, 0, quota.stderr);
+  const mbox = join(dataDir, '..', 'three.mbox');
+  const message = (n: number) => `From a@b Mon Jan  1 00:00:0${n} 2024\nSubject: ${n}\n\nbody ${n}\n\n`;
+  writeFileSync(mbox, message(1) + message(2) + message(3));
+
+  const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(result.code, 73, result.stderr);
+  assert.match(result.stdout, /imported 2 messages .*; 0 skipped/);
+  assert.match(result.stderr, /^postyard: import: stopped after 2 messages: /m);
+});
+
 test('import errors: missing account, missing path, not an mbox', async (t) => {
   const dataDir = await initData(t);
   await addBob(dataDir);
