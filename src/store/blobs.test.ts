@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { FileBlobStore } from './blobs.js';
+
+async function withBlobs(body: (blobs: FileBlobStore, dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'postyard-blobs-'));
+  try {
+    await body(new FileBlobStore(dataDir), dataDir);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function age(path: string): Promise<void> {
+  const old = new Date(Date.now() - 3_600_000);
+  await utimes(path, old, old);
+}
+
+describe('FileBlobStore', () => {
+  it('lays files out as blobs/ab/cd/<sha256> and leaves no temp file behind', () =>
+    withBlobs(async (blobs, dataDir) => {
+      const ref = await blobs.put(Buffer.from('abc'));
+      assert.equal(ref.id, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      assert.equal(blobs.pathOf(ref.id), join(dataDir, 'blobs', 'ba', '78', ref.id));
+      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
+    }));
+
+  it('removes the temp file when the input stream fails', () =>
+    withBlobs(async (blobs, dataDir) => {
+      const failing = new Readable({
+        read() {
+          this.push(Buffer.from('partial'));
+          this.destroy(new Error('client went away'));
+        },
+      });
+      await assert.rejects(blobs.put(failing), /client went away/);
+      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), []);
+      for await (const id of blobs.list()) assert.fail(`unexpected blob ${id}`);
+    }));
+
+  it('removes only stale temp files', () =>
+    withBlobs(async (blobs, dataDir) => {
+      await blobs.put(Buffer.from('make the tmp dir'));
+      const stale = join(dataDir, 'blobs', 'tmp', 'crashed-put');
+      const fresh = join(dataDir, 'blobs', 'tmp', 'in-flight-put');
+      await writeFile(stale, 'x');
+      await writeFile(fresh, 'y');
+      await age(stale);
+      assert.equal(await blobs.removeStaleTemp(60_000), 1);
+      assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), ['in-flight-put']);
+    }));
+
+  it('a put racing garbage collection of the same content always ends with the file present', () =>
+    withBlobs(async (blobs) => {
+      for (let round = 0; round < 20; round++) {
+        const data = Buffer.from(`racy ${round}`);
+        const ref = await blobs.put(data);
+        await age(blobs.pathOf(ref.id));
+        const [removed, again] = await Promise.all([
+          blobs.removeIfStale(ref.id, 60_000, () => true),
+          blobs.put(data),
+        ]);
+        assert.equal(again.id, ref.id);
+        assert.equal(await blobs.exists(ref.id), true, `round ${round} (removed: ${removed})`);
+      }
+    }));
+
+  it('does not remove a blob that became referenced or is young', () =>
+    withBlobs(async (blobs) => {
+      const ref = await blobs.put(Buffer.from('kept'));
+      assert.equal(await blobs.removeIfStale(ref.id, 60_000, () => true), false, 'young');
+      await age(blobs.pathOf(ref.id));
+      assert.equal(await blobs.removeIfStale(ref.id, 60_000, () => false), false, 'referenced');
+      assert.equal(await blobs.removeIfStale(ref.id, 60_000, () => true), true);
+      assert.equal(await blobs.exists(ref.id), false);
+    }));
+
+  it('rejects ids that are not sha256 hex', () =>
+    withBlobs(async (blobs) => {
+      assert.equal(await blobs.size('../../etc/passwd'), null);
+      await assert.rejects(blobs.read('../../etc/passwd'), { code: 'NOT_FOUND' });
+      assert.throws(() => blobs.stream('nope'), { code: 'NOT_FOUND' });
+    }));
+});
