@@ -1,0 +1,142 @@
+/**
+ * LMTP (RFC 2033) driven by real clients: nodemailer's LMTP transport, Python's smtplib.LMTP and
+ * swaks, plus a raw client for exact per-recipient replies.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import nodemailer from 'nodemailer';
+import { requireTool } from '../helpers/tools.js';
+import { type DeliveryEnv, sampleMessage, startDeliveryEnv } from './helpers/delivery-env.js';
+import { lmtpHello, lmtpTransaction } from './helpers/lmtp-session.js';
+import { runTool } from './helpers/run-tool.js';
+import { RawSmtpClient } from './helpers/smtp-client.js';
+
+let env: DeliveryEnv;
+
+before(async () => {
+  env = await startDeliveryEnv();
+  await env.addUser('alice@example.org');
+  await env.addUser('bob@example.org');
+  // Room for nothing bigger than ~100 bytes: RCPT passes (empty mailbox), DATA fails on quota.
+  await env.addUser('tiny@example.org', { quotaBytes: 100 });
+  // Full by message count once it holds one message.
+  await env.addUser('onemsg@example.org', { quotaMessages: 1 });
+});
+
+after(async () => {
+  await env?.close();
+});
+
+test('LHLO advertises PIPELINING, ENHANCEDSTATUSCODES and SIZE', async () => {
+  const client = await RawSmtpClient.connect(env.ports.lmtp);
+  const reply = await lmtpHello(client);
+  const caps = reply.lines.map((l) => l.slice(4));
+  assert.ok(caps.includes('PIPELINING'));
+  assert.ok(caps.includes('ENHANCEDSTATUSCODES'));
+  assert.ok(caps.includes(`SIZE ${env.ctx.config.limits.maxMessageSize}`));
+  assert.ok(caps.includes('STARTTLS'));
+  assert.equal((await client.command('EHLO x')).code, 500, 'EHLO is not LMTP');
+  client.close();
+});
+
+test('per-recipient replies after DATA: delivered, unknown (at RCPT), over quota (at DATA)', async () => {
+  const client = await RawSmtpClient.connect(env.ports.lmtp);
+  await lmtpHello(client);
+  const id = 'per-recipient@lmtp.test';
+  const { perRecipient } = await lmtpTransaction(
+    client,
+    'sender@example.net',
+    ['alice@example.org', 'nobody@example.org', 'tiny@example.org', 'Bob+Lists@Example.ORG'],
+    sampleMessage(id, { bodyBytes: 2000 }),
+  );
+  assert.match(perRecipient.get('alice@example.org')!.text, /^250 2\.\d\.\d /);
+  assert.match(perRecipient.get('nobody@example.org')!.text, /^550 5\.1\.1 /);
+  assert.match(perRecipient.get('tiny@example.org')!.text, /^452 4\.2\.2 /);
+  assert.match(perRecipient.get('Bob+Lists@Example.ORG')!.text, /^250 /);
+  await client.command('QUIT');
+  client.close();
+
+  const [alice] = (await env.inbox('alice@example.org')).filter((m) => m.raw.includes(id));
+  const [bob] = (await env.inbox('bob@example.org')).filter((m) => m.raw.includes(id));
+  assert.ok(alice && bob, 'delivered to alice and (subaddressed, mixed-case) bob');
+  assert.equal(alice.blobId, bob.blobId, 'one shared blob for all recipients');
+  assert.equal((await env.inbox('tiny@example.org')).length, 0);
+});
+
+test('stored message: Return-Path and Received prepended, CRLF, size = blob length', async () => {
+  const client = await RawSmtpClient.connect(env.ports.lmtp);
+  await lmtpHello(client, 'relay.example.net');
+  const id = 'trace@lmtp.test';
+  const { perRecipient } = await lmtpTransaction(client, 'bounce@example.net', ['alice@example.org'], sampleMessage(id));
+  assert.equal(perRecipient.get('alice@example.org')!.code, 250);
+  client.close();
+  const [stored] = (await env.inbox('alice@example.org')).filter((m) => m.raw.includes(id));
+  assert.ok(stored);
+  const text = stored.raw.toString('latin1');
+  assert.match(text, /^Return-Path: <bounce@example\.net>\r\nReceived: from relay\.example\.net \(\[127\.0\.0\.1\]\)\r\n/);
+  assert.match(text, /\tby mx\.test\.example with LMTP id \S+\r\n\tfor <alice@example\.org>;\r\n\t\w{3}, \d+ \w{3} \d{4} /);
+  assert.equal(/(?<!\r)\n/.test(text), false, 'CRLF line endings only');
+  assert.equal(stored.size, stored.raw.length);
+});
+
+test('already over quota is refused at RCPT; delivery.overQuota=permanent gives 552 5.2.2', async () => {
+  const client = await RawSmtpClient.connect(env.ports.lmtp);
+  await lmtpHello(client);
+  const first = await lmtpTransaction(client, 's@example.net', ['onemsg@example.org'], sampleMessage('q1@lmtp.test'));
+  assert.equal(first.perRecipient.get('onemsg@example.org')!.code, 250);
+  const second = await lmtpTransaction(client, 's@example.net', ['onemsg@example.org'], sampleMessage('q2@lmtp.test'));
+  assert.match(second.perRecipient.get('onemsg@example.org')!.text, /^452 4\.2\.2 /);
+  env.ctx.config.delivery.overQuota = 'permanent';
+  try {
+    const third = await lmtpTransaction(client, 's@example.net', ['onemsg@example.org'], sampleMessage('q3@lmtp.test'));
+    assert.match(third.perRecipient.get('onemsg@example.org')!.text, /^552 5\.2\.2 /);
+  } finally {
+    env.ctx.config.delivery.overQuota = 'temporary';
+  }
+  client.close();
+  assert.equal((await env.inbox('onemsg@example.org')).length, 1);
+});
+
+test('nodemailer LMTP transport: accepted and rejected recipients', async () => {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: env.ports.lmtp, lmtp: true, ignoreTLS: true });
+  try {
+    const info = await transport.sendMail({
+      envelope: { from: 'sender@example.net', to: ['alice@example.org', 'ghost@example.org', 'bob@example.org'] },
+      raw: sampleMessage('nodemailer@lmtp.test'),
+    });
+    assert.deepEqual([...info.accepted].sort(), ['alice@example.org', 'bob@example.org']);
+    assert.deepEqual(info.rejected, ['ghost@example.org']);
+  } finally {
+    transport.close();
+  }
+  assert.equal((await env.inbox('bob@example.org')).filter((m) => m.raw.includes('nodemailer@lmtp.test')).length, 1);
+});
+
+test("Python's smtplib.LMTP delivers", async (t) => {
+  if (!requireTool(t, 'python3')) return;
+  const script = [
+    'import smtplib, sys',
+    'c = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))',
+    'refused = c.sendmail("py@example.net", ["alice@example.org"], sys.stdin.read())',
+    'print("refused", refused)',
+    'c.quit()',
+  ].join('\n');
+  const run = await runTool('python3', ['-c', script, String(env.ports.lmtp)], sampleMessage('python@lmtp.test'));
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /refused \{\}/);
+});
+
+test('swaks over LMTP: delivered and unknown user', async (t) => {
+  if (!requireTool(t, 'swaks')) return;
+  const ok = await runTool('swaks', [
+    ...['--server', '127.0.0.1', '--port', String(env.ports.lmtp), '--protocol', 'LMTP'],
+    ...['--to', 'alice@example.org', '--from', 'swaks@example.net', '--header', 'Message-ID: <swaks@lmtp.test>'],
+  ]);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  const unknown = await runTool('swaks', [
+    ...['--server', '127.0.0.1', '--port', String(env.ports.lmtp), '--protocol', 'LMTP', '--to', 'nobody@example.org'],
+  ]);
+  assert.notEqual(unknown.status, 0);
+  assert.match(unknown.stdout, /550 5\.1\.1/);
+  assert.equal((await env.inbox('alice@example.org')).filter((m) => m.raw.includes('swaks@lmtp.test')).length, 1);
+});
