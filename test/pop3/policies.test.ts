@@ -47,14 +47,19 @@ test('hide policy: the message leaves POP3 but stays in INBOX for IMAP; a per-us
   }
 });
 
-test('snapshot mode allows two sessions; uid UIDL format; \\Seen on RETR; LOGIN-DELAY advertised and enforced', async () => {
+test('snapshot mode allows two sessions (and no more than the per-user limit); uid UIDL format; \\Seen on RETR; LOGIN-DELAY advertised and enforced', async () => {
   const srv = await startPop3Server({
     pop3: { concurrentSessions: 'snapshot', uidlFormat: 'uid', markSeenOnRetr: true },
+    limits: { maxConnectionsPerUser: 2 },
   });
   try {
     const uids = [await deliver(srv, ALICE, simpleMessage(1)), await deliver(srv, ALICE, simpleMessage(2))];
     const first = await pop3Login(srv.ports.pop3!, ALICE);
     const second = await pop3Login(srv.ports.pop3!, ALICE);
+    const third = await pop3Connect(srv.ports.pop3!);
+    await expectOk(third, `USER ${ALICE}`);
+    assert.equal(await command(third, `PASS ${PASSWORD}`), '-ERR [IN-USE] Too many POP3 sessions');
+    await third.close();
     assert.equal(await command(first, 'UIDL 2'), `+OK 2 ${uids[1]}`);
     assert.match(await command(first, 'RETR 2'), /^\+OK/);
     await readMultiLine(first);

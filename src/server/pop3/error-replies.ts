@@ -20,6 +20,7 @@ export function errorReply(err: unknown, log: Logger, action: string): string {
     case 'LIMIT':
       return errLine(error.message, 'SYS/TEMP');
     case 'EXPUNGED':
+    case 'NOT_FOUND':
       return errLine('Message was removed by another session');
     case 'BAD_INPUT':
     case 'NOT_ALLOWED':

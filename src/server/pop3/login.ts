@@ -3,6 +3,7 @@
  * (which applies the failed-login delay and blocks), enforce LOGIN-DELAY, take the maildrop lock, and
  * snapshot INBOX. Every failure leaves the session in AUTHORIZATION with the lock released.
  */
+import { limitsOf } from '../../lib/limits.js';
 import { errLine, okLine } from '../../protocol/pop3/response.js';
 import type { Account } from '../../store/store.js';
 import { errorReply } from './error-replies.js';
@@ -30,7 +31,8 @@ export async function login(session: Pop3Session, loginName: string, password: s
     );
     return;
   }
-  session.reply(await openMaildrop(session, result.account));
+  const reply = await openMaildrop(session, result.account);
+  if (!session.isClosed) session.reply(reply);
 }
 
 async function openMaildrop(session: Pop3Session, account: Account): Promise<string> {
@@ -38,11 +40,17 @@ async function openMaildrop(session: Pop3Session, account: Account): Promise<str
   if (loginTooSoon(store, account.id, config.pop3.loginDelay)) {
     return errLine(`Wait ${config.pop3.loginDelay} seconds between logins`, 'LOGIN-DELAY');
   }
-  const release =
-    config.pop3.concurrentSessions === 'snapshot' ? () => {} : tryLockMaildrop(store, account.id);
+  const exclusive = config.pop3.concurrentSessions !== 'snapshot';
+  const release = tryLockMaildrop(store, account.id, {
+    exclusive,
+    max: limitsOf(config).maxConnectionsPerUser,
+  });
   if (!release) {
     session.log.info({ login: account.login }, 'maildrop in use');
-    return errLine('Mailbox is locked by another POP3 session', 'IN-USE');
+    return errLine(
+      exclusive ? 'Mailbox is locked by another POP3 session' : 'Too many POP3 sessions',
+      'IN-USE',
+    );
   }
   try {
     const inbox = await store.getMailbox(account.id, 'INBOX');
