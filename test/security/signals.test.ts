@@ -75,7 +75,7 @@ test('SIGTERM: BYE to IDLE, -ERR to POP3 without applying DELE, in-flight LMTP D
       assert.match(await imap.client.readLine(), /^\+ /);
 
       const pop3 = await pop3Connect(server.ports.pop3!);
-      assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
+      assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/, server.stderr());
       assert.match(await pop3.cmd('DELE 1'), /^\+OK/);
 
       const finishing = await lmtpDataInFlight(server.ports.lmtp!, 'finished-after-sigterm@test');

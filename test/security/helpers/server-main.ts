@@ -4,6 +4,7 @@
  * Writes one line `READY {"imap":1234,...}` on stdout once every listener is bound. Signals behave as
  * under `postyard serve` (installSignalHandlers: SIGTERM graceful exit 0, SIGHUP reload).
  */
+import pino from 'pino';
 import { installSignalHandlers, startServer } from '../../../src/server/server.js';
 import { installTestCertificate, testConfig } from '../../helpers/server.js';
 
@@ -14,7 +15,9 @@ if (!dataDir) {
 }
 await installTestCertificate(dataDir);
 const config = testConfig(dataDir, overridesJson ? JSON.parse(overridesJson) : undefined);
-const server = await startServer(config);
+// Logs (POSTYARD_TEST_LOG=debug) go to stderr, which the parent keeps for failure messages.
+const log = pino({ level: config.log.level }, pino.destination(2));
+const server = await startServer(config, { log });
 // The config is not on disk: SIGHUP re-applies it, which re-reads the certificate files.
 installSignalHandlers(server, { reloadConfig: async () => config, graceMs: 5_000 });
 process.stdout.write(`READY ${JSON.stringify(server.ports)}\n`);
