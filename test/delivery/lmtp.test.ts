@@ -74,7 +74,7 @@ test('stored message: Return-Path and Received prepended, CRLF, size = blob leng
   assert.ok(stored);
   const text = stored.raw.toString('latin1');
   assert.match(text, /^Return-Path: <bounce@example\.net>\r\nReceived: from relay\.example\.net \(\[127\.0\.0\.1\]\)\r\n/);
-  assert.match(text, /\tby mx\.test\.example with LMTP id \S+\r\n\tfor <alice@example\.org>;\r\n\t\w{3}, \d+ \w{3} \d{4} /);
+  assert.match(text, /\tby mail\.postyard\.test with LMTP id \S+\r\n\tfor <alice@example\.org>;\r\n\t\w{3}, \d+ \w{3} \d{4} /);
   assert.equal(/(?<!\r)\n/.test(text), false, 'CRLF line endings only');
   assert.equal(stored.size, stored.raw.length);
 });

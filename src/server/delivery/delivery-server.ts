@@ -42,11 +42,19 @@ export function createDeliveryListener(
     SNICallback: sniCallback(ctx.tls),
     ...serverOptions,
     disabledCommands: [...(serverOptions.disabledCommands ?? []), ...(withTls ? [] : ['STARTTLS'])],
-    onConnect: handlers.onConnect,
+    onConnect: (session, callback) => {
+      refreshLimits();
+      handlers.onConnect(session, callback);
+    },
     onClose: (session) => handlers.onClose(session),
     onRcptTo: handlers.onRcptTo,
     onData: handlers.onData,
   });
+  // A SIGHUP reload updates ctx.config.limits in place; new connections see the new values.
+  const refreshLimits = () => {
+    server.options.size = ctx.config.limits.maxMessageSize;
+    server.options.socketTimeout = ctx.config.limits.smtpIdleTimeout * 1000;
+  };
   if (withTls) useLiveTls(server, ctx.tls);
   else ctx.log.warn({ protocol }, 'no TLS certificate available: STARTTLS not offered');
   // Connection-level errors (resets, TLS failures) arrive here; they concern one client only.

@@ -1,20 +1,12 @@
 /**
- * An in-process delivery server for socket tests: a fresh data directory, the real SQLite store,
- * a self-signed certificate for STARTTLS, and the LMTP/SMTP listeners on ephemeral loopback ports.
- * Same shape as test/helpers/server.ts (ctx, ports, dataDir, addUser, close), limited to delivery.
+ * The shared test server (test/helpers/server.ts) with only the delivery listeners enabled, plus
+ * helpers to look at what landed in a mailbox.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { LocalBus } from '../../../src/bus/local.js';
-import { defaultConfig } from '../../../src/config/config.js';
+import type { DeepPartial } from '../../../src/config/config.js';
 import type { Config } from '../../../src/config/types.js';
 import type { ServerContext } from '../../../src/server/context.js';
-import { startDeliveryListeners } from '../../../src/server/delivery/listeners.js';
-import { createTlsProvider, generateSelfSigned } from '../../../src/server/net/tls.js';
-import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import type { Account, AccountSettings, MessageRecord } from '../../../src/store/store.js';
+import { startTestServer } from '../../helpers/server.js';
 
 export interface DeliveryEnv {
   ctx: ServerContext;
@@ -26,37 +18,20 @@ export interface DeliveryEnv {
   close(): Promise<void>;
 }
 
-export async function startDeliveryEnv(configure?: (config: Config) => void): Promise<DeliveryEnv> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'postyard-delivery-'));
-  const config = defaultConfig(dataDir);
-  config.hostname = 'mx.test.example';
-  config.localDomains = ['example.org'];
-  for (const listener of Object.values(config.listeners)) listener.enabled = false;
-  config.listeners.lmtp = { host: '127.0.0.1', port: 0, enabled: true };
-  config.listeners.smtp = { host: '127.0.0.1', port: 0, enabled: true };
-  configure?.(config);
-  const files = await generateSelfSigned(dataDir, 'localhost');
-  const bus = new LocalBus();
-  const store = await openSqliteStore({ dataDir, bus });
-  const ctx: ServerContext = {
-    config,
-    store,
-    bus,
-    auth: {
-      authenticate: async () => ({ ok: false, reason: 'invalid' }),
-      hashPassword: async () => 'unused',
-      invalidate: () => {},
-    },
-    tls: createTlsProvider({ cert: files.cert, key: files.key }),
-    log: pino({ level: process.env.POSTYARD_TEST_LOG ?? 'silent' }),
-    shuttingDown: () => false,
-  };
-  const listeners = await startDeliveryListeners(ctx);
+const OFF = { enabled: false };
+
+export async function startDeliveryEnv(overrides: DeepPartial<Config> = {}): Promise<DeliveryEnv> {
+  const srv = await startTestServer({
+    localDomains: ['example.org'],
+    ...overrides,
+    listeners: { imap: OFF, imaps: OFF, pop3: OFF, pop3s: OFF, submission: OFF, ...overrides.listeners },
+  });
+  const store = srv.ctx.store;
   return {
-    ctx,
-    ports: { smtp: listeners.ports.smtp!, lmtp: listeners.ports.lmtp! },
-    dataDir,
-    addUser: (login, settings) => store.createAccount(login, 'not-a-real-hash', settings),
+    ctx: srv.ctx,
+    ports: { smtp: srv.ports.smtp!, lmtp: srv.ports.lmtp! },
+    dataDir: srv.dataDir,
+    addUser: (login, settings) => srv.addUser(login, 'test-password', settings),
     async inbox(login) {
       const account = await store.getAccount(login);
       if (!account) throw new Error(`no account ${login}`);
@@ -66,12 +41,7 @@ export async function startDeliveryEnv(configure?: (config: Config) => void): Pr
       const records = await store.getMessages(mailbox.id, [...index.uids]);
       return Promise.all(records.map(async (r) => ({ ...r, raw: await store.blobs.read(r.blobId) })));
     },
-    async close() {
-      await listeners.close();
-      await store.close();
-      await bus.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => srv.close(),
   };
 }
 
