@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Records what a reference Dovecot answers for every MIME fixture (ENVELOPE, BODYSTRUCTURE, BODY and a
+fixed set of BODY[...] / BINARY[...] sections) into test/fixtures/mime/NNN-name.dovecot.json.
+
+Usage: scripts/record-dovecot-mime.py [--port 12143] [--user user1] [fixture-name-substring...]
+Start Dovecot first: DOVECOT_IMAP_PORT=12143 /work/shared/reference/dovecot-ref.sh start /tmp/dovecot-mime
+
+Values are stored exactly as sent on the wire (literals included as "{n}\\r\\n" + bytes), as latin-1
+strings so every byte survives JSON. The golden tests in src/mime compare against them byte for byte.
+"""
+import argparse
+import imaplib
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, 'test', 'fixtures', 'mime')
+
+ITEMS = ['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'RFC822.SIZE']
+SECTIONS = [
+    'BODY.PEEK[]', 'BODY.PEEK[HEADER]', 'BODY.PEEK[TEXT]', 'BODY.PEEK[1]', 'BODY.PEEK[1.MIME]',
+    'BODY.PEEK[1.HEADER]', 'BODY.PEEK[1.TEXT]', 'BODY.PEEK[2]', 'BODY.PEEK[2.MIME]', 'BODY.PEEK[2.HEADER]',
+    'BODY.PEEK[2.TEXT]', 'BODY.PEEK[1.1]', 'BODY.PEEK[1.2]', 'BODY.PEEK[1.1.MIME]', 'BODY.PEEK[2.1]',
+    'BODY.PEEK[2.1.MIME]', 'BODY.PEEK[2.1.HEADER]', 'BODY.PEEK[2.2]', 'BODY.PEEK[3]', 'BODY.PEEK[3.MIME]',
+    'BODY.PEEK[1.2.2]', 'BODY.PEEK[HEADER.FIELDS (From Subject)]',
+    'BODY.PEEK[HEADER.FIELDS.NOT (Received Subject Content-Type)]', 'BODY.PEEK[HEADER.FIELDS (X-Nothing)]',
+    'BODY.PEEK[2.HEADER.FIELDS (Subject From)]', 'BODY.PEEK[1.HEADER.FIELDS (Content-Type)]',
+    'BODY.PEEK[1]<0.10>', 'BODY.PEEK[]<5.20>', 'BODY.PEEK[TEXT]<2.3>', 'BODY.PEEK[1]<100000.5>',
+    'BINARY.PEEK[1]', 'BINARY.SIZE[1]', 'BINARY.PEEK[2]', 'BINARY.SIZE[2]', 'BINARY.PEEK[3]', 'BINARY.SIZE[3]',
+    'BINARY.PEEK[1.1]', 'BINARY.SIZE[1.1]', 'BINARY.PEEK[2.1]', 'BINARY.PEEK[]', 'BINARY.SIZE[]',
+    'BINARY.PEEK[1]<2.4>',
+]
+
+
+def response_bytes(data):
+    """Joins imaplib's split untagged FETCH data back into the bytes Dovecot sent."""
+    out = b''
+    for piece in data:
+        if isinstance(piece, tuple):
+            out += piece[0] + b'\r\n' + piece[1]
+        elif piece is not None:
+            out += piece
+    return out
+
+
+def split_item(resp):
+    """'1 (NAME VALUE)' -> (NAME, VALUE) for a single-item FETCH response."""
+    m = re.match(rb'\d+ \(', resp)
+    assert m, resp
+    rest = resp[m.end():]
+    assert rest.endswith(b')'), resp
+    rest = rest[:-1]
+    i = 0
+    depth = 0
+    while i < len(rest):
+        c = rest[i:i + 1]
+        if c == b'[':
+            depth += 1
+        elif c == b']':
+            depth -= 1
+        elif c == b' ' and depth == 0:
+            break
+        i += 1
+    return rest[:i].decode('latin-1'), rest[i + 1:].decode('latin-1')
+
+
+def fetch(imap, item):
+    imap.untagged_responses.clear()
+    typ, data = imap.fetch('1', '(' + item + ')')
+    if typ != 'OK':
+        return {'status': typ, 'text': response_bytes(data).decode('latin-1')}
+    untagged = [d for d in data if d is not None]
+    if not untagged:
+        return {'status': 'OK', 'item': None, 'value': None}
+    name, value = split_item(response_bytes(untagged))
+    return {'status': 'OK', 'item': name, 'value': value}
+
+
+def record(imap, path):
+    raw = open(path, 'rb').read()
+    typ, data = imap.select('INBOX')
+    if int(data[0]) > 0:
+        imap.store('1:*', '+FLAGS.SILENT', '(\\Deleted)')
+        imap.expunge()
+    typ, data = imap.append('INBOX', None, None, raw)
+    assert typ == 'OK', data
+    imap.select('INBOX')
+    out = {}
+    for item in ITEMS:
+        out[item] = fetch(imap, item)['value']
+    sections = {}
+    for item in SECTIONS:
+        try:
+            sections[item] = fetch(imap, item)
+        except imaplib.IMAP4.error as e:
+            sections[item] = {'status': 'BAD', 'text': str(e)}
+    out['sections'] = sections
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--host', default='127.0.0.1')
+    ap.add_argument('--port', type=int, default=int(os.environ.get('DOVECOT_IMAP_PORT', '12143')))
+    ap.add_argument('--user', default='user1')
+    ap.add_argument('filters', nargs='*')
+    args = ap.parse_args()
+    imap = imaplib.IMAP4(args.host, args.port)
+    imap.login(args.user, 'pass')
+    names = sorted(n for n in os.listdir(FIXTURES) if n.endswith('.eml'))
+    for name in names:
+        if args.filters and not any(f in name for f in args.filters):
+            continue
+        result = record(imap, os.path.join(FIXTURES, name))
+        target = os.path.join(FIXTURES, name[:-4] + '.dovecot.json')
+        with open(target, 'w', encoding='utf-8') as f:
+            json.dump(result, f, indent=1, ensure_ascii=True)
+            f.write('\n')
+        print('recorded', name, file=sys.stderr)
+    imap.logout()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,251 @@
+/**
+ * Bytes → MIME part tree (RFC 2045/2046), one linear pass over the lines, no recursion.
+ *
+ * Behaves like Dovecot's lib-mail message-parser so offsets, sizes and line counts match it:
+ * - a boundary line is "--" + boundary at the start of a line, matched as a prefix (trailing junk
+ *   allowed), checked innermost multipart first, including while reading a part's header;
+ * - the line break before a boundary line belongs to the boundary;
+ * - "--boundary--" closes the multipart; what follows is its epilogue (still inside its body);
+ * - a multipart without a boundary parameter has no parts; message/rfc822 is parsed as a message
+ *   whatever its Content-Transfer-Encoding; in multipart/digest a part without Content-Type is message/rfc822;
+ * - a multipart or message/rfc822 at nesting depth ≥ MAX_NESTING_DEPTH - 1 stays an opaque body
+ *   (BODYSTRUCTURE then calls it application/octet-stream), and at most MAX_PARTS parts are created.
+ */
+import { paramValue, parseContentType, parseTransferEncoding } from './content-type.js';
+import { type HeaderField, bytesToText, findFirst, parseHeaderFields } from './header.js';
+import {
+  MAX_NESTING_DEPTH,
+  MAX_PARTS,
+  type MimePart,
+  PART_MESSAGE,
+  PART_MULTIPART,
+  PART_OVERFLOW,
+  PART_TEXT,
+} from './types.js';
+
+/** Boundaries longer than this are cut (RFC 2046 §5.1.1 allows 70 characters). */
+const MAX_BOUNDARY_LENGTH = 70;
+
+/** A part plus what the parser needs while the part is open. */
+interface Frame {
+  part: MimePart;
+  depth: number;
+  /** Its boundary while it is an open multipart (before "--boundary--"). */
+  boundary: Buffer | null;
+  /** LF count before bodyStart. */
+  linesBeforeBody: number;
+  inHeader: boolean;
+  parentIsDigest: boolean;
+}
+
+export interface ParseResult {
+  root: MimePart;
+  /** Header fields of every part (same order as a depth-first walk), for callers that need more than the tree. */
+  headers: Map<MimePart, HeaderField[]>;
+}
+
+function newPart(headerStart: number): MimePart {
+  return {
+    headerStart,
+    bodyStart: headerStart,
+    bodyEnd: headerStart,
+    bodyLines: 0,
+    flags: 0,
+    type: 'text',
+    subtype: 'plain',
+    encoding: '7bit',
+    charset: '',
+    children: [],
+    message: null,
+  };
+}
+
+export function parseMessage(raw: Buffer): MimePart {
+  return parseMessageWithHeaders(raw).root;
+}
+
+export function parseMessageWithHeaders(raw: Buffer): ParseResult {
+  const headers = new Map<MimePart, HeaderField[]>();
+  const length = raw.length;
+  const root = newPart(0);
+  const stack: Frame[] = [
+    { part: root, depth: 0, boundary: null, linesBeforeBody: 0, inHeader: true, parentIsDigest: false },
+  ];
+  let partCount = 1;
+  let activeBoundaries = 0;
+  let lineNo = 0; // LFs before `pos`
+  let pos = 0;
+
+  /** Header of the top frame ends at headerEnd; the body starts at bodyStart. */
+  const endHeader = (frame: Frame, headerEnd: number, bodyStart: number, linesBeforeBody: number): void => {
+    const part = frame.part;
+    frame.inHeader = false;
+    part.bodyStart = bodyStart;
+    frame.linesBeforeBody = linesBeforeBody;
+    const fields = parseHeaderFields(raw, part.headerStart, headerEnd);
+    headers.set(part, fields);
+    describePart(raw, part, fields, frame.parentIsDigest);
+    const nestedTooDeep = frame.depth + 1 >= MAX_NESTING_DEPTH || partCount >= MAX_PARTS;
+    if (part.flags & PART_MULTIPART) {
+      if (nestedTooDeep) {
+        part.flags = (part.flags & ~PART_MULTIPART) | PART_OVERFLOW;
+        return;
+      }
+      const ct = findFirst(fields, 'content-type');
+      const boundary = ct ? boundaryOf(bytesToText(raw, ct.valueStart, ct.valueEnd)) : null;
+      if (boundary) {
+        frame.boundary = boundary;
+        activeBoundaries++;
+      }
+    } else if (part.flags & PART_MESSAGE) {
+      if (nestedTooDeep) {
+        part.flags = (part.flags & ~PART_MESSAGE) | PART_OVERFLOW;
+        return;
+      }
+      const inner = newPart(bodyStart);
+      part.message = inner;
+      partCount++;
+      stack.push({
+        part: inner,
+        depth: frame.depth + 1,
+        boundary: null,
+        linesBeforeBody: linesBeforeBody,
+        inHeader: true,
+        parentIsDigest: false,
+      });
+    }
+  };
+
+  /** Closes the top frame at `end` (LFs before end: linesBeforeEnd). */
+  const closeTop = (end: number, linesBeforeEnd: number): void => {
+    const frame = stack.pop() as Frame;
+    const part = frame.part;
+    if (frame.boundary) activeBoundaries--;
+    if (frame.inHeader) {
+      const headerEnd = Math.max(end, part.headerStart);
+      endHeader(frame, headerEnd, headerEnd, linesBeforeEnd);
+      // endHeader may have pushed an encapsulated message: close it too, empty.
+      if (stack[stack.length - 1] !== undefined && stack[stack.length - 1].part === part.message) {
+        const inner = stack.pop() as Frame;
+        inner.part.bodyStart = inner.part.bodyEnd = headerEnd;
+        headers.set(inner.part, []);
+        describePart(raw, inner.part, [], false);
+      }
+      if (frame.boundary) {
+        frame.boundary = null;
+        activeBoundaries--;
+      }
+    }
+    if (end <= part.bodyStart) {
+      part.bodyEnd = part.bodyStart;
+      part.bodyLines = 0;
+    } else {
+      part.bodyEnd = end;
+      part.bodyLines = linesBeforeEnd - frame.linesBeforeBody;
+    }
+  };
+
+  while (pos < length) {
+    const nl = raw.indexOf(10, pos);
+    const lineEnd = nl < 0 ? length : nl + 1;
+    const top = stack[stack.length - 1];
+
+    // Boundary of an enclosing (or this) multipart?
+    if (activeBoundaries > 0 && raw[pos] === 0x2d && raw[pos + 1] === 0x2d) {
+      let matched = -1;
+      for (let i = stack.length - 1; i >= 0; i--) {
+        const b = stack[i].boundary;
+        if (b && lineEnd - pos - 2 >= b.length && raw.compare(b, 0, b.length, pos + 2, pos + 2 + b.length) === 0) {
+          matched = i;
+          break;
+        }
+      }
+      if (matched >= 0) {
+        // The line break before the boundary line belongs to the boundary.
+        let end = pos;
+        let linesBeforeEnd = lineNo;
+        if (end > 0 && raw[end - 1] === 0x0a) {
+          end--;
+          linesBeforeEnd--;
+          if (end > 0 && raw[end - 1] === 0x0d) end--;
+        }
+        while (stack.length - 1 > matched) {
+          closeTop(end, linesBeforeEnd);
+        }
+        const owner = stack[matched];
+        // A multipart whose header was cut by its own... cannot happen: owner has an active boundary.
+        const b = owner.boundary as Buffer;
+        const after = pos + 2 + b.length;
+        const closing = raw[after] === 0x2d && raw[after + 1] === 0x2d;
+        if (closing) {
+          owner.boundary = null;
+          activeBoundaries--;
+        } else if (partCount < MAX_PARTS) {
+          const child = newPart(lineEnd);
+          owner.part.children.push(child);
+          partCount++;
+          stack.push({
+            part: child,
+            depth: owner.depth + 1,
+            boundary: null,
+            linesBeforeBody: 0,
+            inHeader: true,
+            parentIsDigest: owner.part.subtype === 'digest',
+          });
+        }
+        pos = lineEnd;
+        if (nl >= 0) lineNo++;
+        continue;
+      }
+    }
+
+    if (top.inHeader) {
+      const blank = raw[pos] === 0x0a || (raw[pos] === 0x0d && raw[pos + 1] === 0x0a);
+      if (blank) endHeader(top, lineEnd, lineEnd, lineNo + (nl >= 0 ? 1 : 0));
+    } else if (activeBoundaries === 0) {
+      // Nothing can end this body before the end of the message: count the remaining lines and stop.
+      if (nl >= 0) lineNo++;
+      let p = lineEnd;
+      while (p < length) {
+        const n = raw.indexOf(10, p);
+        if (n < 0) break;
+        lineNo++;
+        p = n + 1;
+      }
+      pos = length;
+      break;
+    }
+    pos = lineEnd;
+    if (nl >= 0) lineNo++;
+  }
+
+  while (stack.length > 0) closeTop(length, lineNo);
+  return { root, headers };
+}
+
+function boundaryOf(contentType: string): Buffer | null {
+  const ct = parseContentType(contentType);
+  const boundary = ct ? paramValue(ct.params, 'boundary') : undefined;
+  if (!boundary) return null;
+  return Buffer.from(boundary.slice(0, MAX_BOUNDARY_LENGTH), 'utf8');
+}
+
+/** Sets type, flags, encoding and charset of a part from its header fields. */
+function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDigest: boolean): void {
+  const ctField = findFirst(fields, 'content-type');
+  const ct = ctField ? parseContentType(bytesToText(raw, ctField.valueStart, ctField.valueEnd)) : null;
+  if (ct) {
+    part.type = ct.type.toLowerCase();
+    part.subtype = ct.subtype.toLowerCase();
+    part.charset = (paramValue(ct.params, 'charset') ?? '').toLowerCase();
+  } else if (inDigest) {
+    part.type = 'message';
+    part.subtype = 'rfc822';
+  }
+  if (part.type === 'multipart') part.flags |= PART_MULTIPART;
+  else if (part.type === 'message' && part.subtype === 'rfc822') part.flags |= PART_MESSAGE;
+  else if (part.type === 'text') part.flags |= PART_TEXT;
+  const cteField = findFirst(fields, 'content-transfer-encoding');
+  const cte = cteField ? parseTransferEncoding(bytesToText(raw, cteField.valueStart, cteField.valueEnd)) : null;
+  part.encoding = cte ? cte.toLowerCase() : '7bit';
+}
