@@ -1,0 +1,175 @@
+/**
+ * Issue 5 "Limits", across listeners with small configured values: connections per IP (each listener
+ * refuses the extra connection with a reason, other listeners unaffected), connections per user, too
+ * many bad commands (closed with a reason), idle timeouts (IMAP, POP3, SMTP, LMTP).
+ * The slow-reader (backpressure) checks are in slow-reader.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connect, type LineClient } from '../helpers/net.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { imapConnect, imapLogin, quote } from './helpers/imap.js';
+import { pop3Connect, pop3UserPass } from './helpers/pop3.js';
+
+const USER = 'limits@example.org';
+const PASSWORD = 'limits-password';
+const MAX_PER_IP = 3;
+const MAX_PER_USER = 2;
+const MAX_BAD = 5;
+let srv: TestServer;
+
+before(async () => {
+  srv = await startTestServer({
+    limits: {
+      maxConnectionsPerIp: MAX_PER_IP,
+      maxConnectionsPerUser: MAX_PER_USER,
+      maxBadCommands: MAX_BAD,
+      imapIdleTimeout: 1,
+      pop3IdleTimeout: 1,
+      smtpIdleTimeout: 1,
+    },
+    pop3: { concurrentSessions: 'snapshot' },
+  });
+  await srv.addUser(USER, PASSWORD);
+});
+after(() => srv.close());
+
+/** Everything the server sends until it closes the connection. */
+async function linesUntilClosed(c: LineClient, timeoutMs = 10_000): Promise<string[]> {
+  const lines: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      lines.push(await c.readLine(Math.max(1, deadline - Date.now())));
+    } catch (err) {
+      if (c.closed) return lines;
+      throw new Error(`${(err as Error).message}; lines so far: ${JSON.stringify(lines)}`);
+    }
+  }
+}
+
+describe('connections per IP', () => {
+  const refusals: Record<string, RegExp> = {
+    imap: /^\* BYE .*(too many|connections)/i,
+    pop3: /^-ERR .*(too many|connections)/i,
+    smtp: /^421 .*(too many|connections)/i,
+    // LMTP is exempt by design (src/server/delivery/lmtp.ts: its peers are local MTAs).
+  };
+  for (const [listener, refusal] of Object.entries(refusals)) {
+    test(`${listener}: connection ${MAX_PER_IP + 1} from one address is refused with a reason`, async () => {
+      const ip = `127.0.1.${Object.keys(refusals).indexOf(listener) + 1}`;
+      const open: LineClient[] = [];
+      try {
+        for (let i = 0; i < MAX_PER_IP; i++) {
+          const c = await connect(srv.ports[listener]!, { localAddress: ip });
+          assert.doesNotMatch(await c.readLine(), refusal);
+          open.push(c);
+        }
+        const extra = await connect(srv.ports[listener]!, { localAddress: ip });
+        const lines = await linesUntilClosed(extra);
+        assert.match(lines.join('\n'), refusal, `refusal on ${listener}: ${lines.join(' | ')}`);
+        const other = await connect(srv.ports[listener]!, { localAddress: `${ip}0` });
+        assert.doesNotMatch(await other.readLine(), refusal, 'another address is served');
+        other.socket.destroy();
+        const otherListener = listener === 'imap' ? 'pop3' : 'imap';
+        const sameIpElsewhere = await connect(srv.ports[otherListener]!, { localAddress: ip });
+        assert.doesNotMatch(await sameIpElsewhere.readLine(), /BYE|^-ERR|^421/, 'the limit is per listener');
+        sameIpElsewhere.socket.destroy();
+      } finally {
+        for (const c of open) c.socket.destroy();
+      }
+    });
+  }
+});
+
+describe('connections per user', () => {
+  test(`IMAP: login ${MAX_PER_USER + 1} of one user is refused; a slot frees when a session ends`, {
+    todo: 'IMAP does not apply limits.maxConnectionsPerUser (ctx.userConnections is never acquired in src/server/imap)',
+  }, async () => {
+    const sessions = [];
+    try {
+      for (let i = 0; i < MAX_PER_USER; i++) sessions.push(await imapLogin(srv.ports.imap!, USER, PASSWORD));
+      const extra = await imapConnect(srv.ports.imap!);
+      const status = (await extra.run(`LOGIN ${USER} ${quote(PASSWORD)}`)).at(-1)!;
+      extra.close();
+      assert.match(status, /^s\d+ NO/, 'too many sessions for one user');
+      sessions.shift()!.close();
+      await new Promise((r) => setTimeout(r, 200));
+      sessions.push(await imapLogin(srv.ports.imap!, USER, PASSWORD));
+    } finally {
+      for (const s of sessions) s.close();
+    }
+  });
+
+  test(`POP3 (snapshot mode): login ${MAX_PER_USER + 1} of one user is refused`, async () => {
+    const sessions = [];
+    try {
+      for (let i = 0; i < MAX_PER_USER; i++) {
+        const p = await pop3Connect(srv.ports.pop3!);
+        sessions.push(p);
+        assert.match(await pop3UserPass(p, USER, PASSWORD), /^\+OK/);
+      }
+      const extra = await pop3Connect(srv.ports.pop3!);
+      sessions.push(extra);
+      assert.match(await pop3UserPass(extra, USER, PASSWORD), /^-ERR/);
+    } finally {
+      for (const s of sessions) s.close();
+    }
+  });
+});
+
+describe('too many bad commands', () => {
+  test('IMAP: BYE with a reason after the limit, then closed', async () => {
+    const c = await connect(srv.ports.imap!);
+    await c.readLine();
+    for (let i = 0; i < MAX_BAD + 2; i++) c.send(`b${i} FROBNICATE`);
+    const lines = await linesUntilClosed(c);
+    assert.match(lines.at(-1) ?? '', /^\* BYE .*(bad|error|many)/i, lines.join(' | '));
+    assert.ok(lines.filter((l) => / BAD /.test(l)).length <= MAX_BAD, 'closed at the configured limit');
+  });
+
+  test('POP3: -ERR with a reason after the limit, then closed', async () => {
+    const c = await connect(srv.ports.pop3!);
+    await c.readLine();
+    for (let i = 0; i < MAX_BAD + 2; i++) c.send(`FROBNICATE ${i}`);
+    const lines = await linesUntilClosed(c);
+    assert.match(lines.at(-1) ?? '', /^-ERR .*(bad|many)/i, lines.join(' | '));
+    assert.ok(lines.length <= MAX_BAD + 1, `closed at the configured limit: ${lines.join(' | ')}`);
+  });
+
+  for (const listener of ['smtp', 'lmtp']) {
+    test(`${listener.toUpperCase()}: 421 with a reason after limits.maxBadCommands, then closed`, {
+      todo: 'smtp-server closes after a fixed 10 unrecognized commands; limits.maxBadCommands is not applied',
+    }, async () => {
+      const c = await connect(srv.ports[listener]!);
+      await c.readLine();
+      for (let i = 0; i < 12; i++) c.send(`FROBNICATE ${i}`);
+      const lines = await linesUntilClosed(c);
+      assert.match(lines.at(-1) ?? '', /^421 .*(unrecognized|many|bad)/i, lines.join(' | '));
+      const refused = lines.filter((l) => /^5\d\d /.test(l)).length;
+      assert.ok(refused < MAX_BAD, `closed after ${refused} bad commands, limit ${MAX_BAD}`);
+    });
+  }
+});
+
+describe('idle timeouts (1 s configured)', () => {
+  test('IMAP: an idle logged-in session gets BYE and is closed', async () => {
+    const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
+    const lines = await linesUntilClosed(imap.client);
+    assert.match(lines.join('\n'), /^\* BYE/m);
+  });
+
+  test('POP3: an idle session is closed', async () => {
+    const pop3 = await pop3Connect(srv.ports.pop3!);
+    await linesUntilClosed(pop3.client);
+  });
+
+  for (const listener of ['smtp', 'lmtp']) {
+    test(`${listener.toUpperCase()}: an idle session gets 421 and is closed`, async () => {
+      const c = await connect(srv.ports[listener]!);
+      await c.readLine();
+      const lines = await linesUntilClosed(c);
+      assert.match(lines.join('\n'), /^421 /m);
+    });
+  }
+});
