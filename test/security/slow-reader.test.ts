@@ -1,0 +1,125 @@
+/**
+ * Issue 5 "a slow client that never reads cannot make the server buffer without bound": a 20 MB
+ * message is fetched (IMAP FETCH BODY[], POP3 RETR) by a client that pauses its socket. The server's
+ * user-space write buffer for that socket (writableLength, sampled on every write) must stay small,
+ * and the process memory must not grow by the message size; once the client reads, every byte arrives.
+ */
+import assert from 'node:assert/strict';
+import { Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { deliverMessage } from '../../src/server/delivery/deliver-message.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { imapLogin } from './helpers/imap.js';
+import { pop3Connect, pop3UserPass } from './helpers/pop3.js';
+
+const USER = 'slow@example.org';
+const PASSWORD = 'slow-password';
+const MESSAGE_SIZE = 20 * 1024 * 1024;
+const MiB = 1024 * 1024;
+let srv: TestServer;
+
+before(async () => {
+  srv = await startTestServer({
+    limits: { maxMessageSize: 32 * MiB },
+    listeners: { smtp: { enabled: false }, lmtp: { enabled: false } },
+  });
+  await srv.addUser(USER, PASSWORD);
+  const line = `${'0123456789'.repeat(7)}abcd\r\n`;
+  const header = `From: big@example.net\r\nSubject: big\r\nMessage-ID: <big@example.net>\r\n\r\n`;
+  const body = line.repeat(Math.ceil((MESSAGE_SIZE - header.length) / line.length));
+  const [outcome] = await deliverMessage(srv.ctx, { recipients: [USER], input: Buffer.from(header + body) });
+  assert.ok(outcome?.ok, 'the big message is delivered');
+});
+after(() => srv.close());
+
+/** Records the largest writableLength of server-side sockets (local port = `port`) after any write. */
+function watchServerWrites(port: number): { max(): number; writes(): number; stop(): void } {
+  const original = Socket.prototype.write;
+  let max = 0;
+  let writes = 0;
+  Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+    const result = (original as (...a: unknown[]) => boolean).apply(this, args);
+    if (this.localPort === port) {
+      writes += 1;
+      max = Math.max(max, this.writableLength);
+    }
+    return result;
+  } as typeof original;
+  return { max: () => max, writes: () => writes, stop: () => (Socket.prototype.write = original) };
+}
+
+const memory = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+
+/** Waits while the server is blocked on the paused client: until no write happened for 1 s (max 5 s). */
+async function waitUntilStalled(watch: { writes(): number }, onSample: () => void): Promise<void> {
+  let last = -1;
+  let quietSince = Date.now();
+  const started = Date.now();
+  while (Date.now() - started < 5_000 && Date.now() - quietSince < 1_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    onSample();
+    if (watch.writes() !== last) {
+      last = watch.writes();
+      quietSince = Date.now();
+    }
+  }
+}
+
+async function checkBounded(port: number, send: () => void): Promise<{ maxBuffered: number; growth: number }> {
+  const watch = watchServerWrites(port);
+  const before = memory();
+  let peak = before;
+  try {
+    send();
+    await waitUntilStalled(watch, () => {
+      peak = Math.max(peak, memory());
+    });
+  } finally {
+    watch.stop();
+  }
+  return { maxBuffered: watch.max(), growth: peak - before };
+}
+
+test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server buffering', { timeout: 60_000 }, async (t) => {
+  const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
+  try {
+    await imap.ok('SELECT INBOX');
+    const { maxBuffered, growth } = await checkBounded(srv.ports.imap!, () => {
+      imap.client.write('f1 FETCH 1 BODY[]\r\n');
+      imap.client.socket.pause();
+    });
+    t.diagnostic(`server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`);
+    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
+    assert.ok(growth < MESSAGE_SIZE / 2, `memory grew by ${growth} bytes while the client did not read`);
+    imap.client.socket.resume();
+    const lines = await imap.client.readUntil(/^f1 /, 30_000);
+    assert.match(lines[0]!, /^\* 1 FETCH \(.*BODY\[\] \{(\d+)\}$/);
+    assert.ok(Number(/\{(\d+)\}$/.exec(lines[0]!)![1]) >= MESSAGE_SIZE);
+    assert.match(lines.at(-1)!, /^f1 OK/);
+  } finally {
+    imap.close();
+  }
+});
+
+test('POP3 RETR of 20 MB to a client that does not read: bounded server buffering', { timeout: 60_000 }, async (t) => {
+  const pop3 = await pop3Connect(srv.ports.pop3!);
+  try {
+    assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
+    const { maxBuffered, growth } = await checkBounded(srv.ports.pop3!, () => {
+      pop3.client.send('RETR 1');
+      pop3.client.socket.pause();
+    });
+    t.diagnostic(`server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`);
+    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
+    assert.ok(growth < MESSAGE_SIZE / 2, `memory grew by ${growth} bytes while the client did not read`);
+    pop3.client.socket.resume();
+    const lines = await pop3.client.readUntil(/^\.$/, 30_000);
+    assert.match(lines[0]!, /^\+OK/);
+    assert.ok(lines.length > MESSAGE_SIZE / 80, `${lines.length} lines received`);
+  } finally {
+    pop3.close();
+  }
+});
