@@ -47,6 +47,7 @@ export function createDeliveryListener(
       handlers.onConnect(session, callback);
     },
     onClose: (session) => handlers.onClose(session),
+    onMailFrom: handlers.onMailFrom,
     onRcptTo: handlers.onRcptTo,
     onData: handlers.onData,
   });

@@ -31,6 +31,7 @@ type DataDone = (err?: Error | null, message?: string | SMTPServerDataResult[]) 
 export interface SessionHandlers {
   onConnect(session: SMTPServerSession, callback: Done): void;
   onClose(session: SMTPServerSession): void;
+  onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: Done): void;
   onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: Done): void;
   onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: DataDone): void;
   /** Resolves once every DATA transaction that has started is answered. */
@@ -75,7 +76,13 @@ export function createSessionHandlers(
       log.debug('closed');
     },
 
+    onMailFrom(address, _session, callback) {
+      callback(unsupportedParameter(address, MAIL_PARAMETERS));
+    },
+
     onRcptTo(address, session, callback) {
+      const badParameter = unsupportedParameter(address, RCPT_PARAMETERS);
+      if (badParameter) return callback(badParameter);
       checkRecipient(address, session).then(
         (reply) => callback(reply ?? null),
         (err: unknown) => {
@@ -141,6 +148,16 @@ export function createSessionHandlers(
     }
     return undefined;
   }
+}
+
+/** Parameters of the extensions we advertise: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531). */
+const MAIL_PARAMETERS = new Set(['SIZE', 'BODY', 'SMTPUTF8']);
+const RCPT_PARAMETERS = new Set<string>();
+
+/** RFC 5321 4.1.1.11: a parameter of an extension we did not advertise → 555 5.5.4. */
+function unsupportedParameter(address: SMTPServerAddress, allowed: Set<string>): SMTPServerError | null {
+  const unknown = Object.keys(address.args || {}).find((key) => !allowed.has(key.toUpperCase()));
+  return unknown ? smtpReply(555, `Parameter ${unknown.slice(0, 40)} not supported`) : null;
 }
 
 /**
