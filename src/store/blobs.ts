@@ -225,7 +225,8 @@ async function writeTempFile(path: string, data: Buffer | Readable): Promise<Blo
       }
       if (pendingBytes > 0) await writeAll(file, Buffer.concat(pending, pendingBytes));
     }
-    await file.sync();
+    // fdatasync: the data and the size needed to read it back; the name is made durable by the dir fsync.
+    await file.datasync();
   } finally {
     await file.close();
   }
