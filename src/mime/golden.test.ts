@@ -18,8 +18,12 @@ const KNOWN_DIFFERENCES: Record<string, Record<string, string>> = {
       'a Latin-1 byte in a header is not valid UTF-8: we send it as the UTF-8 character (wire strings are UTF-8), Dovecot sends the raw byte',
   },
   '028-rfc822-base64': {
-    'BINARY.SIZE[2]': 'Dovecot reports 0 for a base64 message/rfc822 part while sending 88 bytes for BINARY[2]; we report 88',
-    'BINARY.SIZE[]': 'Dovecot reports 246 for the whole 334-byte message (it drops the base64 message/rfc822 part); we report 334',
+    'BODY[2.HEADER.FIELDS (Subject From)]':
+      'Dovecot answers "" for HEADER.FIELDS of an encapsulated message whose header has no blank line; we answer the blank line, as Dovecot itself does for a top-level header (021)',
+  },
+  '023-unknown-cte': {
+    'BINARY.SIZE[2]': 'Dovecot refuses BINARY.SIZE of every part once one part has an unknown CTE, yet sends BINARY[2]',
+    'BINARY.SIZE[3]': 'same Dovecot inconsistency as BINARY.SIZE[2]',
   },
 };
 
@@ -62,7 +66,11 @@ describe('MIME golden files (Dovecot answers)', () => {
         }
         const value = answer.value ?? '';
         if (item.size) {
-          if (!known[label] && String(ours.bytes?.length) !== value) {
+          // Dovecot's BINARY.SIZE sometimes disagrees with the BINARY[] it sends; we report what we send,
+          // so our size must equal the length of Dovecot's own BINARY[] answer for the same section.
+          const sent = recording.sections[request.replace('BINARY.SIZE', 'BINARY.PEEK')];
+          const sentLength = sent?.status === 'OK' && sent.value ? String(literalPayload(sent.value).length) : null;
+          if (!known[label] && String(ours.bytes?.length) !== value && String(ours.bytes?.length) !== sentLength) {
             problems.push(`${label}: ours ${ours.bytes?.length} dovecot ${value}`);
           }
           continue;

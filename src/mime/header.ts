@@ -44,7 +44,12 @@ export function parseHeaderFields(raw: Buffer, start: number, end: number): Head
         current = { name, lower: name.toLowerCase(), start: pos, end: lineEnd, valueStart, valueEnd: 0 };
         fields.push(current);
       } else {
-        current = null; // Dovecot ignores a line without a colon
+        // No colon: Dovecot keeps the line as a field whose name is the whole line (and no value).
+        let nameEnd = lineEnd;
+        while (nameEnd > pos && (raw[nameEnd - 1] === 0x0a || raw[nameEnd - 1] === 0x0d)) nameEnd--;
+        const name = raw.toString('latin1', pos, nameEnd);
+        current = { name, lower: name.toLowerCase(), start: pos, end: lineEnd, valueStart: nameEnd, valueEnd: 0 };
+        fields.push(current);
       }
     }
     pos = lineEnd;

@@ -75,6 +75,8 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
   let activeBoundaries = 0;
   let lineNo = 0; // LFs before `pos`
   let pos = 0;
+  /** End of the last boundary line: a line break before it belongs to that line, not to the next boundary. */
+  let regionStart = 0;
 
   /** Header of the top frame ends at headerEnd; the body starts at bodyStart. */
   const endHeader = (frame: Frame, headerEnd: number, bodyStart: number, linesBeforeBody: number): void => {
@@ -164,13 +166,18 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
         // The line break before the boundary line belongs to the boundary.
         let end = pos;
         let linesBeforeEnd = lineNo;
-        if (end > 0 && raw[end - 1] === 0x0a) {
+        if (end > regionStart && raw[end - 1] === 0x0a) {
           end--;
           linesBeforeEnd--;
-          if (end > 0 && raw[end - 1] === 0x0d) end--;
+          if (end > regionStart && raw[end - 1] === 0x0d) end--;
         }
+        // Dovecot quirk: when the boundary cuts a header short, only that part gives the line break
+        // back; the parts around it (e.g. its message/rfc822 wrapper) keep it.
+        const cutHeader = stack.length - 1 > matched && stack[stack.length - 1].inHeader;
+        if (stack.length - 1 > matched) closeTop(end, linesBeforeEnd);
         while (stack.length - 1 > matched) {
-          closeTop(end, linesBeforeEnd);
+          if (cutHeader) closeTop(pos, lineNo);
+          else closeTop(end, linesBeforeEnd);
         }
         const owner = stack[matched];
         // A multipart whose header was cut by its own... cannot happen: owner has an active boundary.
@@ -194,6 +201,7 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
           });
         }
         pos = lineEnd;
+        regionStart = lineEnd;
         if (nl >= 0) lineNo++;
         continue;
       }
@@ -247,5 +255,6 @@ function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDige
   else if (part.type === 'text') part.flags |= PART_TEXT;
   const cteField = findFirst(fields, 'content-transfer-encoding');
   const cte = cteField ? parseTransferEncoding(bytesToText(raw, cteField.valueStart, cteField.valueEnd)) : null;
-  part.encoding = cte ? cte.toLowerCase() : '7bit';
+  // A Content-Transfer-Encoding field without a token is unknown for BINARY (like Dovecot); BODYSTRUCTURE says 7bit.
+  part.encoding = cteField ? (cte ?? '').toLowerCase() : '7bit';
 }

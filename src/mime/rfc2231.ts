@@ -34,7 +34,8 @@ export function parseParams(lexer: Rfc822Lexer): Param[] {
       result.push([key, value]);
       continue;
     }
-    let p = star + 1;
+    // "name*" is extended without a number; "name*3" / "name*3*" are numbered pieces (RFC 2231 §3-4).
+    let p = star + 1 === key.length ? star : star + 1;
     let index = 0;
     while (p < key.length && key.charCodeAt(p) >= 0x30 && key.charCodeAt(p) <= 0x39) {
       index = index * 10 + key.charCodeAt(p) - 0x30;

@@ -78,8 +78,18 @@ export function filterHeaderFields(header: Buffer, fields: readonly string[], ex
       if (last !== 0x0a) chunks.push(Buffer.from('\r\n'));
     }
   }
-  chunks.push(Buffer.from('\r\n'));
+  // Dovecot: HEADER.FIELDS always ends with the blank line, HEADER.FIELDS.NOT only if the header had one.
+  if (!exclude || endsWithBlankLine(header)) chunks.push(Buffer.from('\r\n'));
   return Buffer.concat(chunks);
+}
+
+function endsWithBlankLine(header: Buffer): boolean {
+  const n = header.length;
+  if (n >= 1 && header[n - 1] === 0x0a) {
+    if (n === 1 || header[n - 2] === 0x0a) return true;
+    if (header[n - 2] === 0x0d && (n === 2 || header[n - 3] === 0x0a)) return true;
+  }
+  return false;
 }
 
 /** The section's bytes, given the whole raw message (convenience for small messages and tests). */

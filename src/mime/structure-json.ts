@@ -41,7 +41,7 @@ function fromJson(row: unknown, depth: number): MimePart {
     flags: num(r[4]),
     type: type || 'text',
     subtype: type ? subtype : 'plain',
-    encoding: str(r[6]) || '7bit',
+    encoding: typeof r[6] === 'string' ? r[6] : '7bit',
     charset: str(r[7]),
     children: [],
     message: null,

@@ -71,7 +71,6 @@ export function transferEncodingKind(encoding: string): TransferEncodingKind {
     case '7bit':
     case '8bit':
     case 'binary':
-    case '':
       return 'identity';
     case 'base64':
       return 'base64';
