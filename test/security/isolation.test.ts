@@ -14,7 +14,7 @@ import { pop3Connect, pop3UserPass } from './helpers/pop3.js';
 
 const ALICE = 'alice@example.org';
 const BOB = 'bob@example.org';
-const PASSWORD = { [ALICE]: 'alice-pw', [BOB]: 'bob-pw' };
+const PASSWORD: Record<string, string> = { [ALICE]: 'alice-pw', [BOB]: 'bob-pw' };
 let srv: TestServer;
 
 before(async () => {
