@@ -21,10 +21,10 @@ export interface DeliveryListener {
 export function createDeliveryListener(
   ctx: ServerContext,
   protocol: DeliveryProtocol,
-  extra: SMTPServerOptions & { maxConnectionsPerIp: number | null },
+  extra: SMTPServerOptions & Parameters<typeof createSessionHandlers>[2],
 ): DeliveryListener {
-  const { maxConnectionsPerIp, ...serverOptions } = extra;
-  const handlers = createSessionHandlers(ctx, protocol, { maxConnectionsPerIp });
+  const { maxConnectionsPerIp, requireAuth, ...serverOptions } = extra;
+  const handlers = createSessionHandlers(ctx, protocol, { maxConnectionsPerIp, requireAuth });
   const withTls = tlsAvailable(ctx.tls);
   const limits = ctx.config.limits;
   const server = new SMTPServer({

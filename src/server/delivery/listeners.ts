@@ -1,12 +1,12 @@
 /**
  * Starts the delivery listeners configured in ctx.config.listeners (port 0 = any free port;
- * `enabled: false` skips one). Bound ports are reported under 'smtp' and 'lmtp'.
- * The submission port (587) is not started: authenticated submission is not implemented yet.
+ * `enabled: false` skips one). Bound ports are reported under 'smtp', 'submission' and 'lmtp'.
  */
 import type { ServerContext } from '../context.js';
 import type { DeliveryListener } from './delivery-server.js';
 import { createLmtpListener } from './lmtp.js';
 import { createSmtpListener } from './smtp.js';
+import { createSubmissionListener } from './submission.js';
 
 export interface DeliveryListeners {
   ports: Record<string, number>;
@@ -19,6 +19,7 @@ export async function startDeliveryListeners(ctx: ServerContext): Promise<Delive
   const ports: Record<string, number> = {};
   const plan = [
     { name: 'smtp', config: ctx.config.listeners.smtp, create: createSmtpListener },
+    { name: 'submission', config: ctx.config.listeners.submission, create: createSubmissionListener },
     { name: 'lmtp', config: ctx.config.listeners.lmtp, create: createLmtpListener },
   ];
   try {

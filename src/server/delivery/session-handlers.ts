@@ -23,7 +23,7 @@ import {
   unknownRecipientReply,
 } from './smtp-replies.js';
 
-export type DeliveryProtocol = 'smtp' | 'lmtp';
+export type DeliveryProtocol = 'smtp' | 'lmtp' | 'submission';
 
 type Done = (err?: Error | null) => void;
 type DataDone = (err?: Error | null, message?: string | SMTPServerDataResult[]) => void;
@@ -41,7 +41,11 @@ export interface SessionHandlers {
 export function createSessionHandlers(
   ctx: ServerContext,
   protocol: DeliveryProtocol,
-  options: { maxConnectionsPerIp: number | null },
+  options: {
+    maxConnectionsPerIp: number | null;
+    /** Submission (RFC 6409 4.3): MAIL only after AUTH; AUTH hidden on untrusted plaintext connections. */
+    requireAuth?: { plaintextAllowed(session: SMTPServerSession): boolean };
+  },
 ): SessionHandlers {
   const logs = new Map<string, Logger>();
   const perIp = new Map<string, number>();
@@ -61,6 +65,8 @@ export function createSessionHandlers(
       perIp.set(ip, count + 1);
       const log = ctx.log.child({ conn: session.id, protocol, ip });
       logs.set(session.id, log);
+      // RFC 4954 4 / issue 5: no AUTH offered before STARTTLS unless the peer is trusted.
+      if (options.requireAuth && !options.requireAuth.plaintextAllowed(session)) session.disabledCommands = ['AUTH'];
       log.debug('connected');
       callback();
     },
@@ -76,7 +82,8 @@ export function createSessionHandlers(
       log.debug('closed');
     },
 
-    onMailFrom(address, _session, callback) {
+    onMailFrom(address, session, callback) {
+      if (options.requireAuth && !session.user) return callback(smtpReply(530, 'Authentication required'));
       callback(unsupportedParameter(address, MAIL_PARAMETERS));
     },
 
