@@ -114,3 +114,31 @@ export function fragmentedBytes(fragments: readonly string[], maxParts = 40): fc
   );
   return fc.array(piece, { maxLength: maxParts }).map((parts) => Buffer.from(parts.join(''), 'latin1'));
 }
+
+/** Bytes of `text` changed by a few random edits: insert, delete or overwrite one byte, or cut the rest. */
+export function mutated(text: fc.Arbitrary<string>, maxEdits = 3): fc.Arbitrary<Buffer> {
+  const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('insert', 'delete', 'set', 'cut'), byte: fc.integer({ min: 0, max: 255 }) });
+  return fc.tuple(text, fc.array(edit, { maxLength: maxEdits })).map(([t, edits]) => {
+    const bytes = [...Buffer.from(t, 'latin1')];
+    for (const e of edits) {
+      const at = e.at % (bytes.length + 1);
+      if (e.kind === 'insert') bytes.splice(at, 0, e.byte);
+      else if (e.kind === 'delete') bytes.splice(at, 1);
+      else if (e.kind === 'set' && at < bytes.length) bytes[at] = e.byte;
+      else if (e.kind === 'cut') bytes.length = at;
+    }
+    return Buffer.from(bytes);
+  });
+}
+
+/** A session's worth of input: mostly well-formed commands, each possibly mutated, CRLF after each. */
+export function commandStream(commands: readonly string[], maxCommands = 12): fc.Arbitrary<Buffer> {
+  const one = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...commands).map((c) => Buffer.from(c, 'latin1')) },
+    { weight: 3, arbitrary: mutated(fc.constantFrom(...commands)) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)) },
+  );
+  return fc
+    .array(one, { minLength: 1, maxLength: maxCommands })
+    .map((parts) => Buffer.concat(parts.flatMap((p) => [p, Buffer.from('\r\n')])));
+}

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { ImapReceiver } from '../../../src/protocol/imap/receiver.js';
 import type { ReceiverEvent } from '../../../src/protocol/imap/receiver-events.js';
-import { type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
+import { commandStream, type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
 
 const LIMITS = {
   maxLineLength: 1024,
@@ -36,8 +36,27 @@ export interface ImapInput {
   refuseAppends: boolean;
 }
 
+/** Well-formed commands (mutated by commandStream), literals and mode switches included. */
+const COMMANDS = [
+  'a1 NOOP', 'a2 CAPABILITY', 'a3 LOGIN "user@example.org" "p w"', 'a4 LOGIN {4}\r\nuser {2+}\r\npw', 'a5 SELECT INBOX',
+  'a6 EXAMINE "Lists/Sub" (CONDSTORE)', 'a7 FETCH 1:* (FLAGS UID RFC822.SIZE ENVELOPE BODYSTRUCTURE)',
+  'a8 UID FETCH 1,3:5,9:* (BODY.PEEK[HEADER.FIELDS (From To Subject)]<0.100> BINARY[1.2] MODSEQ) (CHANGEDSINCE 5)',
+  'a9 FETCH 2 (BODY[1.MIME] BODY[2.HEADER] BODY[TEXT]<10.20> PREVIEW)',
+  'b1 UID SEARCH RETURN (MIN MAX COUNT) CHARSET UTF-8 OR FROM alice NOT SEEN SINCE 1-Feb-2020 HEADER X-Y z',
+  'b2 SEARCH (OR (OR ANSWERED DELETED) (NOT (LARGER 100))) UID 1:* MODSEQ 7 {3+}\r\nabc',
+  'b3 STORE 1:3 +FLAGS.SILENT (\\Deleted \\Seen $Junk)', 'b4 UID STORE 5 (UNCHANGEDSINCE 9) FLAGS ()',
+  'b5 APPEND INBOX (\\Seen) " 1-Feb-2020 10:00:00 +0000" {5}\r\nhello', 'b6 APPEND INBOX {3+}\r\nabc {2+}\r\nde',
+  'b7 APPEND INBOX ~{4+}\r\nab\x00c', 'b8 APPEND INBOX {99999999}', 'b9 IDLE\r\nDONE', 'c1 AUTHENTICATE PLAIN\r\nAGEAYg==',
+  'c2 AUTHENTICATE PLAIN\r\n*', 'c3 AUTHENTICATE PLAIN AGEAYg==', 'c4 STARTTLS\r\nc5 NOOP', 'c6 LIST "" *',
+  'c7 LIST (SUBSCRIBED RECURSIVEMATCH) "" (INBOX "%") RETURN (CHILDREN STATUS (MESSAGES UIDNEXT SIZE))',
+  'c8 STATUS "&AOQ-" (MESSAGES UNSEEN HIGHESTMODSEQ)', 'c9 COPY 1:3 Trash', 'd1 UID MOVE 1:* "a/b"', 'd2 EXPUNGE',
+  'd3 UID EXPUNGE 1:9', 'd4 CREATE "x/y" (USE (\\Archive))', 'd5 RENAME a b', 'd6 ENABLE IMAP4rev2 UTF8=ACCEPT QRESYNC',
+  'd7 SELECT INBOX (QRESYNC (1 2 1:5 (1:3 4:6)))', 'd8 ID ("name" "fuzz" "version" NIL)', 'd9 NAMESPACE', 'e1 LOGOUT',
+  'e2 SUBSCRIBE {3}\r\nabc', 'e3 UNSELECT', 'e4 CLOSE', 'e5 CHECK', 'e6 GETQUOTAROOT INBOX',
+];
+
 const arbitrary: fc.Arbitrary<ImapInput> = fc.record({
-  bytes: fragmentedBytes(FRAGMENTS, 60),
+  bytes: fc.oneof({ weight: 4, arbitrary: commandStream(COMMANDS) }, { weight: 1, arbitrary: fragmentedBytes(FRAGMENTS, 60) }),
   cuts: fc.array(fc.nat(), { maxLength: 12 }),
   refuseAppends: fc.boolean(),
 });

@@ -9,7 +9,7 @@ import { LineReceiver } from '../../../src/protocol/pop3/line-receiver.js';
 import { parseCommand } from '../../../src/protocol/pop3/parse-command.js';
 import { decodeBase64, parsePlain } from '../../../src/protocol/pop3/sasl.js';
 import { TopFilter } from '../../../src/protocol/pop3/top-filter.js';
-import { type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
+import { commandStream, type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
 
 const MAX_LINE = 255;
 
@@ -17,6 +17,12 @@ const FRAGMENTS = [
   'USER ', 'PASS ', 'APOP ', 'AUTH ', 'AUTH PLAIN ', 'AUTH LOGIN', 'STLS', 'CAPA', 'UTF8', 'STAT', 'LIST ',
   'UIDL ', 'RETR ', 'TOP ', 'DELE ', 'NOOP', 'RSET', 'QUIT', '1', '0', '-1', '4294967296', ' ', '  ', '\t',
   'AHVzZXIAcGFzcw==', '=', '*', '\r\n', '\n', '\r', '.', '..', '\r\n.\r\n', 'x'.repeat(300), '\u0000', '\u00e9',
+];
+
+const COMMANDS = [
+  'USER alice@example.org', 'PASS secret pass', 'AUTH', 'AUTH PLAIN', 'AUTH PLAIN AGFsaWNlAHB3', 'AUTH LOGIN YWxpY2U=',
+  'AUTH PLAIN =', '*', 'STLS', 'CAPA', 'UTF8', 'STAT', 'LIST', 'LIST 1', 'UIDL 2', 'RETR 1', 'TOP 1 0', 'TOP 2 10',
+  'DELE 3', 'NOOP', 'RSET', 'QUIT', 'APOP a b', 'list 1', 'Retr 0001', 'TOP 1 -1', 'RETR 99999999999999999999',
 ];
 
 export interface Pop3Input {
@@ -28,7 +34,7 @@ export interface Pop3Input {
 export const pop3ParserTarget: FuzzTarget<Pop3Input> = {
   name: 'pop3-parser',
   arbitrary: fc.record({
-    bytes: fragmentedBytes(FRAGMENTS, 50),
+    bytes: fc.oneof({ weight: 3, arbitrary: commandStream(COMMANDS) }, { weight: 1, arbitrary: fragmentedBytes(FRAGMENTS, 50) }),
     cuts: fc.array(fc.nat(), { maxLength: 12 }),
     topLines: fc.nat({ max: 5 }),
   }),

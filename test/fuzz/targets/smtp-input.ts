@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { connect } from '../../helpers/net.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
+import { commandStream, type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
 
 const USER = 'fuzz@example.org';
 
@@ -16,6 +16,14 @@ const FRAGMENTS = [
   'BDAT 5 LAST\r\n', 'Subject: fuzz\r\n', 'Message-ID: <f@z>\r\n', '\r\n', '\r\n.\r\n', '..\r\n', '.\r\n', '\n',
   '\r', 'RSET\r\n', 'NOOP\r\n', 'VRFY x\r\n', 'EXPN x\r\n', 'HELP\r\n', 'AUTH PLAIN AGEAYg==\r\n', 'STARTTLS\r\n',
   'XCLIENT ADDR=1.2.3.4\r\n', 'QUIT\r\n', 'x'.repeat(600), '\u0000', '\u00ff', '=?utf-8?b?w6k=?=', ':', '<', '>',
+];
+
+/** A plausible session (EHLO/LHLO, envelope, DATA, body, end) for commandStream to mutate. */
+const COMMANDS = [
+  'EHLO client.example', 'LHLO client.example', 'HELO x', 'MAIL FROM:<a@b.example> SIZE=100 BODY=8BITMIME',
+  'MAIL FROM:<>', `RCPT TO:<${USER}>`, `RCPT TO:<${USER}> NOTIFY=NEVER`, 'RCPT TO:<nobody@example.org>', 'DATA',
+  'Subject: fuzz', 'Message-ID: <f@z>', '', 'body line', '..leading dot', '.', 'RSET', 'NOOP', 'VRFY x', 'HELP',
+  'STARTTLS', 'AUTH PLAIN AGEAYg==', 'BDAT 5 LAST', 'QUIT',
 ];
 
 export interface SmtpInput {
@@ -67,7 +75,7 @@ export const smtpInputTarget: FuzzTarget<SmtpInput> = {
   name: 'smtp-input',
   arbitrary: fc.record({
     lmtp: fc.boolean(),
-    bytes: fragmentedBytes(FRAGMENTS, 40),
+    bytes: fc.oneof({ weight: 3, arbitrary: commandStream(COMMANDS, 16) }, { weight: 1, arbitrary: fragmentedBytes(FRAGMENTS, 40) }),
     cuts: fc.array(fc.nat(), { maxLength: 6 }),
   }),
   async setUp() {
