@@ -9,6 +9,7 @@ Values are stored exactly as sent on the wire (literals included as "{n}\\r\\n" 
 strings so every byte survives JSON. The golden tests in src/mime compare against them byte for byte.
 """
 import argparse
+import hashlib
 import imaplib
 import json
 import os
@@ -66,6 +67,18 @@ def split_item(resp):
     return rest[:i].decode('latin-1'), rest[i + 1:].decode('latin-1')
 
 
+BIG = 64 * 1024
+
+
+def compact(answer):
+    """Large values are stored as length + SHA-256 of the bytes sent (keeps the fixtures small)."""
+    value = answer.get('value')
+    if value is not None and len(value) > BIG:
+        data = value.encode('latin-1')
+        answer = dict(answer, value=None, length=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return answer
+
+
 def fetch(imap, item):
     imap.untagged_responses.clear()
     typ, data = imap.fetch('1', '(' + item + ')')
@@ -89,11 +102,12 @@ def record(imap, path):
     imap.select('INBOX')
     out = {}
     for item in ITEMS:
-        out[item] = fetch(imap, item)['value']
+        answer = compact(fetch(imap, item))
+        out[item] = answer['value'] if answer['value'] is not None else {'length': answer['length'], 'sha256': answer['sha256']}
     sections = {}
     for item in SECTIONS:
         try:
-            sections[item] = fetch(imap, item)
+            sections[item] = compact(fetch(imap, item))
         except imaplib.IMAP4.error as e:
             sections[item] = {'status': 'BAD', 'text': str(e)}
     out['sections'] = sections

@@ -133,6 +133,10 @@ class AddressParser {
         this.draft.name = phrase.s;
       } else if (!quoted) {
         this.draft.host = '';
+      } else {
+        // A lone "quoted string" is a display name without an address (Dovecot).
+        this.draft.name = this.draft.mailbox;
+        this.draft.mailbox = null;
       }
       r = -1;
     }

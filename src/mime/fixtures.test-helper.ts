@@ -1,4 +1,5 @@
 /** Shared by the MIME tests: locating test/fixtures/mime from source (tsx) or compiled (dist/) runs. */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +21,18 @@ export interface DovecotAnswer {
   item?: string | null;
   value?: string | null;
   text?: string;
+  /** Large answers are recorded as the length and SHA-256 of the bytes sent instead of `value`. */
+  length?: number;
+  sha256?: string;
 }
 
+/** A recorded value: the wire text, or the digest of a large one. */
+export type RecordedValue = string | { length: number; sha256: string };
+
 export interface Recording {
-  ENVELOPE: string;
-  BODYSTRUCTURE: string;
-  BODY: string;
+  ENVELOPE: RecordedValue;
+  BODYSTRUCTURE: RecordedValue;
+  BODY: RecordedValue;
   'RFC822.SIZE': string;
   sections: Record<string, DovecotAnswer>;
 }
@@ -49,6 +56,12 @@ export function loadFixtures(): Fixture[] {
         recording: existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Recording) : null,
       };
     });
+}
+
+/** True when `sent` (our wire bytes) is what Dovecot sent: equal text, or equal length and SHA-256. */
+export function sameAsRecorded(sent: Buffer, recorded: RecordedValue): boolean {
+  if (typeof recorded === 'string') return sent.equals(Buffer.from(recorded, 'latin1'));
+  return sent.length === recorded.length && createHash('sha256').update(sent).digest('hex') === recorded.sha256;
 }
 
 /** Dovecot's recorded value (bytes kept as Latin-1 characters) as the bytes it sent. */

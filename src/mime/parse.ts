@@ -9,7 +9,8 @@
  * - a multipart without a boundary parameter has no parts; message/rfc822 is parsed as a message
  *   whatever its Content-Transfer-Encoding; in multipart/digest a part without Content-Type is message/rfc822;
  * - a multipart or message/rfc822 at nesting depth ≥ MAX_NESTING_DEPTH - 1 stays an opaque body
- *   (BODYSTRUCTURE then calls it application/octet-stream), and at most MAX_PARTS parts are created.
+ *   (BODYSTRUCTURE then calls it application/octet-stream); after MAX_PARTS parts, boundaries are no
+ *   longer recognised and the last part runs to the end of the message.
  */
 import { paramValue, parseContentType, parseTransferEncoding } from './content-type.js';
 import { type HeaderField, bytesToText, findFirst, parseHeaderFields } from './header.js';
@@ -152,8 +153,10 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
     const lineEnd = nl < 0 ? length : nl + 1;
     const top = stack[stack.length - 1];
 
-    // Boundary of an enclosing (or this) multipart?
-    if (activeBoundaries > 0 && raw[pos] === 0x2d && raw[pos + 1] === 0x2d) {
+    // Boundary of an enclosing (or this) multipart? Once MAX_PARTS parts exist, boundaries are ignored
+    // and the last part runs to the end of the message (as in Dovecot).
+    const boundariesLive = activeBoundaries > 0 && partCount < MAX_PARTS;
+    if (boundariesLive && raw[pos] === 0x2d && raw[pos + 1] === 0x2d) {
       let matched = -1;
       for (let i = stack.length - 1; i >= 0; i--) {
         const b = stack[i].boundary;
@@ -187,7 +190,7 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
         if (closing) {
           owner.boundary = null;
           activeBoundaries--;
-        } else if (partCount < MAX_PARTS) {
+        } else {
           const child = newPart(lineEnd);
           owner.part.children.push(child);
           partCount++;
@@ -210,7 +213,7 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
     if (top.inHeader) {
       const blank = raw[pos] === 0x0a || (raw[pos] === 0x0d && raw[pos + 1] === 0x0a);
       if (blank) endHeader(top, lineEnd, lineEnd, lineNo + (nl >= 0 ? 1 : 0));
-    } else if (activeBoundaries === 0) {
+    } else if (!boundariesLive) {
       // Nothing can end this body before the end of the message: count the remaining lines and stop.
       if (nl >= 0) lineNo++;
       let p = lineEnd;

@@ -37,10 +37,10 @@ export type SectionKind = '' | 'HEADER' | 'TEXT' | 'MIME' | 'HEADER.FIELDS' | 'H
 
 export interface SectionSpec {
   /** Part numbers, e.g. [1, 2] for "1.2"; empty for the whole message. */
-  part: number[];
+  part: readonly number[];
   kind: SectionKind;
   /** Field names for HEADER.FIELDS / HEADER.FIELDS.NOT. */
-  fields?: string[];
+  fields?: readonly string[];
 }
 
 /**
@@ -50,7 +50,7 @@ export interface SectionSpec {
  */
 export type SectionLocation =
   | { kind: 'range'; start: number; end: number; part: MimePart | null }
-  | { kind: 'headerFields'; start: number; end: number; fields: string[]; exclude: boolean }
+  | { kind: 'headerFields'; start: number; end: number; fields: readonly string[]; exclude: boolean }
   | { kind: 'empty' };
 
 export const MAX_NESTING_DEPTH = 100;
