@@ -40,7 +40,8 @@ for (const { target, ciRuns } of selected) {
       `${target.name}: ${report.runs} inputs in ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${report.seed}, heap ${mib} MiB`,
     );
   } catch (err) {
-    console.error(`${target.name}: FAILED\n${err instanceof Error ? err.message : String(err)}`);
+    const cause = err instanceof Error && err.cause ? `\nCaused by: ${String(err.cause)}` : '';
+    console.error(`${target.name}: FAILED\n${err instanceof Error ? err.message : String(err)}${cause}`);
     process.exit(1);
   }
 }

@@ -46,20 +46,23 @@ export const mimeTarget: FuzzTarget<Buffer> = {
   },
 };
 
-/** Parentheses balance outside quoted strings and literals' contents are not checked (rare in tests). */
+/** Parentheses balance outside quoted strings and literals; literal lengths count UTF-8 bytes (as sent). */
 function assertBalanced(what: string, text: string): void {
   if (!text.startsWith('(') || !text.endsWith(')')) throw new Error(`${what} is not a list: ${text.slice(0, 80)}`);
+  const bytes = Buffer.from(text, 'utf8');
   let depth = 0;
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
+  for (let i = 0; i < bytes.length; i++) {
+    const ch = String.fromCharCode(bytes[i]!);
     if (quoted) {
       if (ch === '\\') i++;
       else if (ch === '"') quoted = false;
     } else if (ch === '"') quoted = true;
     else if (ch === '{') {
-      const m = /^\{(\d+)\}\r\n/.exec(text.slice(i));
-      if (m) i += m[0].length + Number(m[1]) - 1;
+      const m = /^\{(\d+)\}\r\n/.exec(bytes.subarray(i, i + 24).toString('latin1'));
+      if (!m) throw new Error(`${what}: "{" that does not start a literal at ${i}`);
+      i += m[0].length + Number(m[1]) - 1;
+      if (i >= bytes.length) throw new Error(`${what}: literal runs past the end`);
     } else if (ch === '(') depth++;
     else if (ch === ')' && --depth < 0) throw new Error(`${what}: unbalanced at ${i}`);
   }
