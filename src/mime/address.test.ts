@@ -17,7 +17,10 @@ describe('address lists (RFC 5322 §3.4, Dovecot leniency)', () => {
       enc('Friends: alice@example.com, "Bob B." <bob@example.org>;, single@example.net'),
       '((NIL NIL "Friends" NIL)(NIL NIL "alice" "example.com")("Bob B." NIL "bob" "example.org")(NIL NIL NIL NIL)(NIL NIL "single" "example.net"))',
     );
-    assert.equal(enc('undisclosed-recipients:;'), '((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL))');
+    assert.equal(
+      enc('undisclosed-recipients:;'),
+      '((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL))',
+    );
   });
   it('fills missing parts and takes a trailing comment as the name', () => {
     assert.equal(enc('nodomain'), '((NIL NIL "nodomain" "MISSING_DOMAIN"))');

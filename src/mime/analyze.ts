@@ -3,7 +3,7 @@ import type { IngestMeta } from '../store/store.js';
 import { buildBodyStructure } from './bodystructure.js';
 import { parseDate } from './date.js';
 import { buildEnvelope } from './envelope.js';
-import { type HeaderField, fieldValue, findLast } from './header.js';
+import { fieldValue, findLast, type HeaderField } from './header.js';
 import { parseMessageWithHeaders } from './parse.js';
 import { serializeStructure } from './structure-json.js';
 import { bodySearchText, buildPreview, headerSearchText } from './text.js';

@@ -12,7 +12,7 @@ import {
   parseTransferEncoding,
 } from './content-type.js';
 import { buildEnvelope } from './envelope.js';
-import { type HeaderField, fieldValue, findFirst } from './header.js';
+import { fieldValue, findFirst, type HeaderField } from './header.js';
 import { imapNStringNoLf, imapString } from './imap-encode.js';
 import type { Param } from './rfc2231.js';
 import { type MimePart, PART_MESSAGE, PART_MULTIPART, PART_OVERFLOW, PART_TEXT } from './types.js';
@@ -82,13 +82,14 @@ export function buildBodyStructure(
   if (part.flags & PART_MULTIPART) {
     let out = '(';
     if (part.children.length === 0) {
-      out += EMPTY_PART + (extended ? EMPTY_PART_EXTENSION : '') + ')';
+      out += `${EMPTY_PART}${extended ? EMPTY_PART_EXTENSION : ''})`;
     } else {
       const digest = part.subtype === 'digest';
       for (const child of part.children) out += buildBodyStructure(raw, child, headersOf, extended, digest);
     }
     out += ` ${imapString(h.subtype)}`;
-    if (extended) out += ` ${encodeParams(h.params)} ${h.disposition} ${h.language} ${imapNStringNoLf(h.location)}`;
+    if (extended)
+      out += ` ${encodeParams(h.params)} ${h.disposition} ${h.language} ${imapNStringNoLf(h.location)}`;
     return `${out})`;
   }
 

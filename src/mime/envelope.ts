@@ -5,7 +5,7 @@
  * (whitespace collapsed), the other strings only lose their CR/LF.
  */
 import { type Address, parseAddressList } from './address.js';
-import { type HeaderField, fieldValue } from './header.js';
+import { fieldValue, type HeaderField } from './header.js';
 import { imapNString, imapNStringForHumans, imapNStringNoLf } from './imap-encode.js';
 
 const ENVELOPE_FIELDS = [
@@ -34,7 +34,8 @@ export function encodeAddresses(addresses: readonly Address[]): string {
 export function buildEnvelope(raw: Buffer, fields: readonly HeaderField[]): string {
   const last = new Map<EnvelopeField, HeaderField>();
   for (const field of fields) {
-    if ((ENVELOPE_FIELDS as readonly string[]).includes(field.lower)) last.set(field.lower as EnvelopeField, field);
+    if ((ENVELOPE_FIELDS as readonly string[]).includes(field.lower))
+      last.set(field.lower as EnvelopeField, field);
   }
   const text = (name: EnvelopeField): string | null => {
     const field = last.get(name);

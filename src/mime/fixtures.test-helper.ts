@@ -1,6 +1,6 @@
 /** Shared by the MIME tests: locating test/fixtures/mime from source (tsx) or compiled (dist/) runs. */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SectionKind, SectionSpec } from './types.js';
@@ -8,7 +8,8 @@ import type { SectionKind, SectionSpec } from './types.js';
 export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 10; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures', 'mime'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test', 'fixtures', 'mime')))
+      return dir;
     dir = dirname(dir);
   }
   return process.cwd();
@@ -61,7 +62,9 @@ export function loadFixtures(): Fixture[] {
 /** True when `sent` (our wire bytes) is what Dovecot sent: equal text, or equal length and SHA-256. */
 export function sameAsRecorded(sent: Buffer, recorded: RecordedValue): boolean {
   if (typeof recorded === 'string') return sent.equals(Buffer.from(recorded, 'latin1'));
-  return sent.length === recorded.length && createHash('sha256').update(sent).digest('hex') === recorded.sha256;
+  return (
+    sent.length === recorded.length && createHash('sha256').update(sent).digest('hex') === recorded.sha256
+  );
 }
 
 /** Dovecot's recorded value (bytes kept as Latin-1 characters) as the bytes it sent. */
@@ -88,7 +91,10 @@ export function parseFetchItem(item: string): FetchItem {
   const m = /^(BODY|BINARY)(\.PEEK|\.SIZE)?\[([^\]]*)\](?:<(\d+)\.(\d+)>)?$/.exec(item);
   if (!m) throw new Error(`bad item ${item}`);
   const section = m[3];
-  const sm = /^((?:\d+\.)*\d+)?\.?(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)?(?: \(([^)]*)\))?$/.exec(section);
+  const sm =
+    /^((?:\d+\.)*\d+)?\.?(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)?(?: \(([^)]*)\))?$/.exec(
+      section,
+    );
   if (!sm) throw new Error(`bad section ${section}`);
   return {
     binary: m[1] === 'BINARY',

@@ -9,10 +9,10 @@ import { analyzeMessage } from './analyze.js';
 import { decodeSectionForBinary } from './binary.js';
 import {
   type FetchItem,
-  type RecordedValue,
   literalPayload,
   loadFixtures,
   parseFetchItem,
+  type RecordedValue,
   sameAsRecorded,
 } from './fixtures.test-helper.js';
 import { applyPartial, resolveSection, sectionBytes } from './section.js';
@@ -29,14 +29,16 @@ const KNOWN_DIFFERENCES: Record<string, Record<string, string>> = {
       'Dovecot answers "" for HEADER.FIELDS of an encapsulated message whose header has no blank line; we answer the blank line, as Dovecot itself does for a top-level header (021)',
   },
   '043-duplicate-content-type': {
-    'BINARY[1]': 'Dovecot decodes BINARY with the last of two Content-Transfer-Encoding fields (base64) and fails [PARSE]; we use the first, like BODYSTRUCTURE (Dovecot too) does',
+    'BINARY[1]':
+      'Dovecot decodes BINARY with the last of two Content-Transfer-Encoding fields (base64) and fails [PARSE]; we use the first, like BODYSTRUCTURE (Dovecot too) does',
     'BINARY.SIZE[1]': 'see BINARY[1]',
     'BINARY[]': 'see BINARY[1]',
     'BINARY.SIZE[]': 'see BINARY[1]',
     'BINARY[1]<2.4>': 'see BINARY[1]',
   },
   '023-unknown-cte': {
-    'BINARY.SIZE[2]': 'Dovecot refuses BINARY.SIZE of every part once one part has an unknown CTE, yet sends BINARY[2]',
+    'BINARY.SIZE[2]':
+      'Dovecot refuses BINARY.SIZE of every part once one part has an unknown CTE, yet sends BINARY[2]',
     'BINARY.SIZE[3]': 'same Dovecot inconsistency as BINARY.SIZE[2]',
   },
 };
@@ -64,7 +66,9 @@ describe('MIME golden files (Dovecot answers)', () => {
       const compare = (label: string, ours: Buffer, theirs: RecordedValue): void => {
         if (known[label] || sameAsRecorded(ours, theirs)) return;
         const shown = typeof theirs === 'string' ? theirs : `${theirs.length} bytes, sha256 ${theirs.sha256}`;
-        problems.push(`${label}\n  ours:    ${JSON.stringify(ours.toString('latin1').slice(0, 3000))}\n  dovecot: ${JSON.stringify(shown.slice(0, 3000))}`);
+        problems.push(
+          `${label}\n  ours:    ${JSON.stringify(ours.toString('latin1').slice(0, 3000))}\n  dovecot: ${JSON.stringify(shown.slice(0, 3000))}`,
+        );
       };
       compare('ENVELOPE', Buffer.from(meta.envelope, 'utf8'), recording.ENVELOPE);
       compare('BODYSTRUCTURE', Buffer.from(meta.bodyStructure, 'utf8'), recording.BODYSTRUCTURE);
@@ -74,7 +78,8 @@ describe('MIME golden files (Dovecot answers)', () => {
         const label = request.replace('.PEEK', '');
         const ours = ourSection(fixture.raw, meta.structure, item);
         if (answer.status !== 'OK') {
-          if (!known[label] && ours.bytes !== null) problems.push(`${label}: Dovecot said ${answer.status} ${answer.text}, we answered`);
+          if (!known[label] && ours.bytes !== null)
+            problems.push(`${label}: Dovecot said ${answer.status} ${answer.text}, we answered`);
           continue;
         }
         const value = answer.value ?? '';
@@ -82,8 +87,13 @@ describe('MIME golden files (Dovecot answers)', () => {
           // Dovecot's BINARY.SIZE sometimes disagrees with the BINARY[] it sends; we report what we send,
           // so our size must equal the length of Dovecot's own BINARY[] answer for the same section.
           const sent = recording.sections[request.replace('BINARY.SIZE', 'BINARY.PEEK')];
-          const sentLength = sent?.status === 'OK' && sent.value ? String(literalPayload(sent.value).length) : null;
-          if (!known[label] && String(ours.bytes?.length) !== value && String(ours.bytes?.length) !== sentLength) {
+          const sentLength =
+            sent?.status === 'OK' && sent.value ? String(literalPayload(sent.value).length) : null;
+          if (
+            !known[label] &&
+            String(ours.bytes?.length) !== value &&
+            String(ours.bytes?.length) !== sentLength
+          ) {
             problems.push(`${label}: ours ${ours.bytes?.length} dovecot ${value}`);
           }
           continue;
@@ -97,7 +107,8 @@ describe('MIME golden files (Dovecot answers)', () => {
           const asSent = (prefix: string): Buffer =>
             Buffer.concat([Buffer.from(`${prefix}{${ours.bytes?.length}}\r\n`), ours.bytes as Buffer]);
           const digest = { length: answer.length, sha256: answer.sha256 };
-          if (!sameAsRecorded(asSent(''), digest) && !sameAsRecorded(asSent('~'), digest)) compare(label, ours.bytes, digest);
+          if (!sameAsRecorded(asSent(''), digest) && !sameAsRecorded(asSent('~'), digest))
+            compare(label, ours.bytes, digest);
           continue;
         }
         compare(label, ours.bytes, literalPayload(value).toString('latin1'));

@@ -34,8 +34,9 @@ export function parseHeaderFields(raw: Buffer, start: number, end: number): Head
     } else if (first === 0x0a || (first === 0x0d && raw[pos + 1] === 0x0a)) {
       break; // the blank line ending the header
     } else {
-      const colon = raw.indexOf(0x3a, pos);
-      if (colon >= 0 && colon < lineEnd) {
+      let colon = pos;
+      while (colon < lineEnd && raw[colon] !== 0x3a) colon++;
+      if (colon < lineEnd) {
         let nameEnd = colon;
         while (nameEnd > pos && (raw[nameEnd - 1] === 0x20 || raw[nameEnd - 1] === 0x09)) nameEnd--;
         const name = raw.toString('latin1', pos, nameEnd);
@@ -48,7 +49,14 @@ export function parseHeaderFields(raw: Buffer, start: number, end: number): Head
         let nameEnd = lineEnd;
         while (nameEnd > pos && (raw[nameEnd - 1] === 0x0a || raw[nameEnd - 1] === 0x0d)) nameEnd--;
         const name = raw.toString('latin1', pos, nameEnd);
-        current = { name, lower: name.toLowerCase(), start: pos, end: lineEnd, valueStart: nameEnd, valueEnd: 0 };
+        current = {
+          name,
+          lower: name.toLowerCase(),
+          start: pos,
+          end: lineEnd,
+          valueStart: nameEnd,
+          valueEnd: 0,
+        };
         fields.push(current);
       }
     }

@@ -34,7 +34,8 @@ describe('limits', () => {
   it('handles 10,000 nested multiparts: depth capped, deeper levels opaque', () => {
     const levels = 10000;
     const chunks = ['Subject: deep\r\nContent-Type: multipart/mixed; boundary="b0x"\r\n\r\n'];
-    for (let i = 1; i < levels; i++) chunks.push(`--b${i - 1}x\r\nContent-Type: multipart/mixed; boundary="b${i}x"\r\n\r\n`);
+    for (let i = 1; i < levels; i++)
+      chunks.push(`--b${i - 1}x\r\nContent-Type: multipart/mixed; boundary="b${i}x"\r\n\r\n`);
     chunks.push(`--b${levels - 1}x\r\nContent-Type: text/plain\r\n\r\nbottom\r\n`);
     for (let i = levels - 1; i >= 0; i--) chunks.push(`--b${i}x--\r\n`);
     const raw = Buffer.from(chunks.join(''));
@@ -71,5 +72,31 @@ describe('limits', () => {
     const started = performance.now();
     analyzeMessage(raw);
     assert.ok(performance.now() - started < 3000);
+  });
+});
+
+describe('no quadratic corners', () => {
+  const timed = (raw: Buffer): number => {
+    const started = performance.now();
+    analyzeMessage(raw);
+    return performance.now() - started;
+  };
+  it('HTML with unclosed <style> and comments', () => {
+    const html = '<style>x'.repeat(50000) + '<!--'.repeat(50000) + '<b'.repeat(50000);
+    assert.ok(timed(Buffer.from(`Content-Type: text/html\r\n\r\n${html}`)) < 3000);
+  });
+  it('headers of colon-less lines, long folded fields, unterminated quotes and comments', () => {
+    const header = `${'no colon here\r\n'.repeat(50000)}To: ${'"a, '.repeat(20000)}\r\nFrom: ${'(c '.repeat(20000)}\r\n`;
+    const folded = `Subject: ${'=?utf-8?q?x?=\r\n '.repeat(20000)}\r\n`;
+    const params = `Content-Type: text/plain${'; a="'.repeat(20000)}\r\n`;
+    assert.ok(timed(Buffer.from(`${header}${folded}${params}\r\nbody`)) < 3000);
+  });
+  it('quoted-printable and base64 junk', () => {
+    const body = '= =\t=\r\n=ZZ '.repeat(100000);
+    assert.ok(
+      timed(
+        Buffer.from(`Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${body}`),
+      ) < 3000,
+    );
   });
 });

@@ -13,7 +13,7 @@
  *   longer recognised and the last part runs to the end of the message.
  */
 import { paramValue, parseContentType, parseTransferEncoding } from './content-type.js';
-import { type HeaderField, bytesToText, findFirst, parseHeaderFields } from './header.js';
+import { bytesToText, findFirst, type HeaderField, parseHeaderFields } from './header.js';
 import {
   MAX_NESTING_DEPTH,
   MAX_PARTS,
@@ -160,7 +160,11 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
       let matched = -1;
       for (let i = stack.length - 1; i >= 0; i--) {
         const b = stack[i].boundary;
-        if (b && lineEnd - pos - 2 >= b.length && raw.compare(b, 0, b.length, pos + 2, pos + 2 + b.length) === 0) {
+        if (
+          b &&
+          lineEnd - pos - 2 >= b.length &&
+          raw.compare(b, 0, b.length, pos + 2, pos + 2 + b.length) === 0
+        ) {
           matched = i;
           break;
         }
@@ -257,7 +261,9 @@ function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDige
   else if (part.type === 'message' && part.subtype === 'rfc822') part.flags |= PART_MESSAGE;
   else if (part.type === 'text') part.flags |= PART_TEXT;
   const cteField = findFirst(fields, 'content-transfer-encoding');
-  const cte = cteField ? parseTransferEncoding(bytesToText(raw, cteField.valueStart, cteField.valueEnd)) : null;
+  const cte = cteField
+    ? parseTransferEncoding(bytesToText(raw, cteField.valueStart, cteField.valueEnd))
+    : null;
   // A Content-Transfer-Encoding field without a token is unknown for BINARY (like Dovecot); BODYSTRUCTURE says 7bit.
   part.encoding = cteField ? (cte ?? '').toLowerCase() : '7bit';
 }

@@ -53,7 +53,7 @@ const lineArb = fc.oneof(
     'Content-Type: multipart/digest; boundary=a',
     'Content-Transfer-Encoding: base64',
     'Content-Transfer-Encoding: quoted-printable',
-    'Content-Disposition: attachment; filename*0*=utf-8\'\'%C3%A9; filename*1=x',
+    "Content-Disposition: attachment; filename*0*=utf-8''%C3%A9; filename*1=x",
     'From: "A \\"B\\"" <a@b>, group: c@d, e;, (comment) f',
     'Subject: =?utf-8?q?=C3=A9?= =?iso-8859-1?b?6Q==?=',
     ' folded continuation',
@@ -112,7 +112,9 @@ const specArb: fc.Arbitrary<Spec> = fc.letrec<{ spec: Spec }>((tie) => ({
   spec: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     bodyArb.map((lines): Spec => ({ kind: 'leaf', body: lines.join('\r\n') })),
-    fc.array(tie('spec'), { minLength: 1, maxLength: 3 }).map((children): Spec => ({ kind: 'multipart', children })),
+    fc
+      .array(tie('spec'), { minLength: 1, maxLength: 3 })
+      .map((children): Spec => ({ kind: 'multipart', children })),
     tie('spec').map((inner): Spec => ({ kind: 'message', inner })),
   ),
 })).spec;
@@ -145,7 +147,9 @@ function sameShape(raw: Buffer, part: MimePart, spec: Spec): void {
     case 'multipart':
       assert.ok(part.flags & PART_MULTIPART);
       assert.equal(part.children.length, spec.children.length);
-      spec.children.forEach((child, i) => sameShape(raw, part.children[i], child));
+      spec.children.forEach((child, i) => {
+        sameShape(raw, part.children[i], child);
+      });
   }
 }
 

@@ -40,12 +40,21 @@ function fetch(spec: SectionSpec): string {
 describe('sections (RFC 9051 §6.4.5)', () => {
   it('addresses parts, MIME headers and encapsulated messages', () => {
     assert.equal(fetch({ part: [1], kind: '' }), 'caf=C3=A9');
-    assert.equal(fetch({ part: [1], kind: 'MIME' }), 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n');
+    assert.equal(
+      fetch({ part: [1], kind: 'MIME' }),
+      'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
+    );
     assert.equal(fetch({ part: [2], kind: 'HEADER' }), 'Subject: inner\r\nFrom: b@example.com\r\n\r\n');
     assert.equal(fetch({ part: [2], kind: 'TEXT' }), 'inner body');
     assert.equal(fetch({ part: [2, 1], kind: '' }), 'inner body');
-    assert.equal(fetch({ part: [2], kind: 'HEADER.FIELDS', fields: ['FROM'] }), 'From: b@example.com\r\n\r\n');
-    assert.equal(fetch({ part: [], kind: 'HEADER.FIELDS.NOT', fields: ['content-type', 'from'] }), 'Subject: sections\r\n\r\n');
+    assert.equal(
+      fetch({ part: [2], kind: 'HEADER.FIELDS', fields: ['FROM'] }),
+      'From: b@example.com\r\n\r\n',
+    );
+    assert.equal(
+      fetch({ part: [], kind: 'HEADER.FIELDS.NOT', fields: ['content-type', 'from'] }),
+      'Subject: sections\r\n\r\n',
+    );
   });
   it('answers empty for parts that do not exist or are not messages', () => {
     assert.equal(fetch({ part: [4], kind: '' }), '');

@@ -7,7 +7,13 @@
  * - a part that does not exist is an empty string, not an error.
  */
 import { parseHeaderFields } from './header.js';
-import { type MimePart, PART_MESSAGE, PART_MULTIPART, type SectionLocation, type SectionSpec } from './types.js';
+import {
+  type MimePart,
+  PART_MESSAGE,
+  PART_MULTIPART,
+  type SectionLocation,
+  type SectionSpec,
+} from './types.js';
 
 const EMPTY: SectionLocation = { kind: 'empty' };
 
@@ -38,7 +44,8 @@ export function resolveSection(root: MimePart, spec: SectionSpec): SectionLocati
     part = findPart(root, spec.part);
     if (!part) return EMPTY;
     if (spec.kind === '') return { kind: 'range', start: part.bodyStart, end: part.bodyEnd, part };
-    if (spec.kind === 'MIME') return { kind: 'range', start: part.headerStart, end: part.bodyStart, part: null };
+    if (spec.kind === 'MIME')
+      return { kind: 'range', start: part.headerStart, end: part.bodyStart, part: null };
     // HEADER / TEXT / HEADER.FIELDS of a part: only for message/rfc822.
     if (!(part.flags & PART_MESSAGE) || !part.message) return EMPTY;
     part = part.message;
@@ -100,12 +107,19 @@ export function sectionBytes(raw: Buffer, location: SectionLocation): Buffer {
     case 'range':
       return raw.subarray(location.start, location.end);
     case 'headerFields':
-      return filterHeaderFields(raw.subarray(location.start, location.end), location.fields, location.exclude);
+      return filterHeaderFields(
+        raw.subarray(location.start, location.end),
+        location.fields,
+        location.exclude,
+      );
   }
 }
 
 /** Applies a partial fetch <offset.length> (RFC 9051 §6.4.5): offsets past the end give an empty result. */
 export function applyPartial(bytes: Buffer, offset: number, length?: number): Buffer {
   if (offset >= bytes.length) return bytes.subarray(bytes.length);
-  return bytes.subarray(offset, length === undefined ? bytes.length : Math.min(bytes.length, offset + length));
+  return bytes.subarray(
+    offset,
+    length === undefined ? bytes.length : Math.min(bytes.length, offset + length),
+  );
 }

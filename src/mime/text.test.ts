@@ -16,7 +16,10 @@ describe('decoded text', () => {
   it('decodes RFC 2047 words in several charsets (libmime)', () => {
     assert.equal(decodeHeaderValue('=?utf-8?q?Gr=C3=BC=C3=9Fe_aus_M=C3=BCnchen?='), 'Grüße aus München');
     assert.equal(decodeHeaderValue('=?iso-8859-1?b?UulzdW3pIGRlIGxhIHLpdW5pb24=?='), 'Résumé de la réunion');
-    assert.equal(decodeHeaderValue('=?ISO-2022-JP?B?GyRCJTUlcyVXJWsbKEI=?= =?koi8-r?Q?=F0=D2=C9=D7=C5=D4?='), 'サンプルПривет');
+    assert.equal(
+      decodeHeaderValue('=?ISO-2022-JP?B?GyRCJTUlcyVXJWsbKEI=?= =?koi8-r?Q?=F0=D2=C9=D7=C5=D4?='),
+      'サンプルПривет',
+    );
     assert.equal(decodeHeaderValue('=?windows-1252?Q?=93quotes=94?=\r\n and more'), '“quotes” and more');
     assert.equal(decodeHeaderValue('plain'), 'plain');
   });
@@ -29,7 +32,10 @@ describe('decoded text', () => {
     const qp = analyzeMessage(fixture('003-qp-utf8'));
     assert.match(qp.headerText, /Subject: Grüße aus München/);
     assert.match(qp.headerText, /From: Jörg Müller <joerg@example.de>/);
-    assert.match(qp.bodyText, /Schöne Grüße aus München, das ist eine sehr lange Zeile die weich umgebrochen wurde\./);
+    assert.match(
+      qp.bodyText,
+      /Schöne Grüße aus München, das ist eine sehr lange Zeile die weich umgebrochen wurde\./,
+    );
     assert.ok(qp.preview.startsWith('Schöne Grüße aus München'));
     assert.equal(qp.sentDate, Date.UTC(2023, 10, 15, 7, 0, 0));
 

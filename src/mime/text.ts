@@ -3,7 +3,7 @@
  * RFC 8970 preview. Charsets go through libmime/iconv-lite; nothing here throws.
  */
 import libmime from 'libmime';
-import { type HeaderField, fieldValue } from './header.js';
+import { bytesToText, type HeaderField } from './header.js';
 import { decodeCharset } from './rfc2231.js';
 import { decodeTransfer } from './transfer-decode.js';
 import { type MimePart, PART_MESSAGE, PART_MULTIPART } from './types.js';
@@ -11,6 +11,8 @@ import { type MimePart, PART_MESSAGE, PART_MULTIPART } from './types.js';
 export const MAX_BODY_TEXT = 256 * 1024;
 export const MAX_HEADER_TEXT = 64 * 1024;
 export const PREVIEW_LENGTH = 200;
+/** Longest header field value decoded for search. */
+const MAX_FIELD_TEXT = 16 * 1024;
 
 /** Unfolds a header value and decodes RFC 2047 encoded words (any charset libmime knows). */
 export function decodeHeaderValue(value: string): string {
@@ -27,7 +29,8 @@ export function decodeHeaderValue(value: string): string {
 export function headerSearchText(raw: Buffer, fields: readonly HeaderField[]): string {
   let out = '';
   for (const field of fields) {
-    out += `${field.name}: ${decodeHeaderValue(fieldValue(raw, field))}\n`;
+    const end = Math.min(field.valueEnd, field.valueStart + MAX_FIELD_TEXT);
+    out += `${field.name}: ${decodeHeaderValue(bytesToText(raw, field.valueStart, end))}\n`;
     if (out.length >= MAX_HEADER_TEXT) return out.slice(0, MAX_HEADER_TEXT);
   }
   return out;
@@ -43,21 +46,69 @@ export function partText(raw: Buffer, part: MimePart, maxBytes: number): string 
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const SKIPPED_ELEMENTS = new Set(['style', 'script', 'head', 'title']);
+const BLOCK_ELEMENTS = new Set([
+  'br',
+  'p',
+  'div',
+  'tr',
+  'li',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'table',
+  'blockquote',
+]);
 
-/** Rough HTML → text for search and preview: drops style/script/comments and tags, decodes common entities. */
+function decodeEntities(text: string): string {
+  if (text.indexOf('&') < 0) return text;
+  return text.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const hex = e[1] === 'x' || e[1] === 'X';
+      const code = hex ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+    }
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+}
+
+/**
+ * Rough HTML → text for search and preview, in one linear scan: drops comments, style/script/head
+ * content and tags (block tags become line breaks), decodes common entities.
+ */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(style|script|head)\b[^]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[^]*?-->/g, ' ')
-    .replace(/<(br|p|div|tr|li|h[1-6])\b[^>]*>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
-      }
-      return ENTITIES[e.toLowerCase()] ?? m;
-    });
+  const lower = html.toLowerCase();
+  let out = '';
+  let pos = 0;
+  while (pos < html.length) {
+    const lt = html.indexOf('<', pos);
+    if (lt < 0) {
+      out += decodeEntities(html.slice(pos));
+      break;
+    }
+    out += decodeEntities(html.slice(pos, lt));
+    if (lower.startsWith('<!--', lt)) {
+      const close = lower.indexOf('-->', lt + 4);
+      pos = close < 0 ? html.length : close + 3;
+      continue;
+    }
+    const gt = html.indexOf('>', lt + 1);
+    if (gt < 0) break;
+    const name = /^<\/?([a-z0-9]+)/.exec(lower.slice(lt, Math.min(gt + 1, lt + 16)))?.[1] ?? '';
+    pos = gt + 1;
+    if (SKIPPED_ELEMENTS.has(name) && lower[lt + 1] !== '/') {
+      const close = lower.indexOf(`</${name}`, pos);
+      const end = close < 0 ? -1 : lower.indexOf('>', close);
+      pos = end < 0 ? html.length : end + 1;
+      out += ' ';
+    } else {
+      out += BLOCK_ELEMENTS.has(name) ? '\n' : ' ';
+    }
+  }
+  return out;
 }
 
 /** Leaf parts in reading order (depth-first, iterative), including those of encapsulated messages. */
