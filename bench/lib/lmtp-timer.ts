@@ -3,7 +3,7 @@
  * MAIL/RCPT/DATA per message and waits for the final 250 (the server's durability point) before the next.
  * Raw sockets, no library, so both servers see exactly the same client.
  */
-import { type Socket, connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface DeliveryTiming {
   connections: number;
@@ -87,7 +87,9 @@ export async function timeLmtpDeliveries(
   options: { connections: number; count: number },
 ): Promise<DeliveryTiming> {
   const blocks = messages.map(dataBlock);
-  const conns = await Promise.all(Array.from({ length: options.connections }, () => TimedLmtpConnection.open(port)));
+  const conns = await Promise.all(
+    Array.from({ length: options.connections }, () => TimedLmtpConnection.open(port)),
+  );
   let next = 0;
   let bytes = 0;
   const started = process.hrtime.bigint();

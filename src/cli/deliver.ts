@@ -11,7 +11,7 @@ import { deliverMessage } from '../server/delivery/deliver-message.js';
 import { readLimited } from '../server/delivery/read-limited.js';
 import type { Store } from '../store/store.js';
 import { DATA_OPTIONS, parseCommandArgs } from './command.js';
-import { CliError, EX, describeError } from './exit.js';
+import { CliError, describeError, EX } from './exit.js';
 import { resolvePaths } from './paths.js';
 import { loadCliConfig, openStore } from './runtime.js';
 

@@ -105,7 +105,8 @@ test('a message 2 MB over the (default 50 MiB) limit: 552 5.3.4, then the same c
 function nestedMultipart(depth: number): string {
   let text = `Subject: nested\r\nMessage-ID: <nested-${depth}@bad.test>\r\nMIME-Version: 1.0\r\n`;
   text += 'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n';
-  for (let i = 0; i < depth; i++) text += `--b${i}\r\nContent-Type: multipart/mixed; boundary="b${i + 1}"\r\n\r\n`;
+  for (let i = 0; i < depth; i++)
+    text += `--b${i}\r\nContent-Type: multipart/mixed; boundary="b${i + 1}"\r\n\r\n`;
   text += `--b${depth}\r\nContent-Type: text/plain\r\n\r\ndeep inside\r\n--b${depth}--\r\n`;
   for (let i = depth - 1; i >= 0; i--) text += `--b${i}--\r\n`;
   return text;

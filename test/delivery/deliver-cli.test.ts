@@ -39,7 +39,9 @@ after(async () => {
 
 function deliver(args: string[], input: string | Buffer): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [POSTYARD, 'deliver', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [POSTYARD, 'deliver', ...args], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
@@ -82,9 +84,28 @@ test('exit 0: delivered, bare LF stored as CRLF, Return-Path from --from', async
 });
 
 test('--mailbox delivers into that mailbox; a missing one falls back to INBOX', async () => {
-  assert.equal((await deliver(['--data', dataDir, '--to', 'frank@example.org', '-m', 'Archive'], sampleMessage('arch@cli.test'))).code, 0);
-  assert.equal((await deliver(['--data', dataDir, '--to', 'frank@example.org', '-m', 'Nope'], sampleMessage('nope@cli.test'))).code, 0);
-  assert.equal((await inbox('frank@example.org', 'Archive')).filter((m) => m.includes('<arch@cli.test>')).length, 1);
+  assert.equal(
+    (
+      await deliver(
+        ['--data', dataDir, '--to', 'frank@example.org', '-m', 'Archive'],
+        sampleMessage('arch@cli.test'),
+      )
+    ).code,
+    0,
+  );
+  assert.equal(
+    (
+      await deliver(
+        ['--data', dataDir, '--to', 'frank@example.org', '-m', 'Nope'],
+        sampleMessage('nope@cli.test'),
+      )
+    ).code,
+    0,
+  );
+  assert.equal(
+    (await inbox('frank@example.org', 'Archive')).filter((m) => m.includes('<arch@cli.test>')).length,
+    1,
+  );
   assert.equal((await inbox('frank@example.org')).filter((m) => m.includes('<nope@cli.test>')).length, 1);
 });
 

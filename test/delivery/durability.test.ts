@@ -28,9 +28,13 @@ interface ServerProcess {
 }
 
 async function startServerProcess(dataDir: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgsFor(import.meta.url, './helpers/delivery-server-main.js'), dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgsFor(import.meta.url, './helpers/delivery-server-main.js'), dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`server exited early with ${code}`);
@@ -76,7 +80,12 @@ async function worker(port: number, round: number, indexes: number[], acked: Set
   try {
     for (const i of indexes) {
       const id = `r${round}-m${i}@durability.test`;
-      const { perRecipient } = await lmtpTransaction(client, 'sender@example.net', recipientsFor(i), message(id, i));
+      const { perRecipient } = await lmtpTransaction(
+        client,
+        'sender@example.net',
+        recipientsFor(i),
+        message(id, i),
+      );
       for (const [rcpt, reply] of perRecipient) {
         if (reply.code === 250) {
           acked.add(`${id} ${rcpt}`);
@@ -111,7 +120,9 @@ async function storedDeliveries(store: Store): Promise<string[]> {
 }
 
 for (const round of [1, 2, 3]) {
-  test(`kill -9 during LMTP delivery loses no acknowledged message (round ${round})`, { timeout: 120_000 }, async () => {
+  test(`kill -9 during LMTP delivery loses no acknowledged message (round ${round})`, {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-durability-'));
     try {
       const setup = await openSqliteStore({ dataDir });
@@ -145,7 +156,9 @@ for (const round of [1, 2, 3]) {
         for (const key of acked) assert.equal(counts.get(key), 1, `acknowledged ${key} present exactly once`);
         for (const [key, count] of counts) assert.equal(count, 1, `${key} stored once, not ${count} times`);
         const report = await store.checkIntegrity();
-        const broken = report.problems.filter((p) => p.kind === 'missing-blob' || p.kind === 'blob-size-mismatch');
+        const broken = report.problems.filter(
+          (p) => p.kind === 'missing-blob' || p.kind === 'blob-size-mismatch',
+        );
         assert.deepEqual(broken, [], 'every message has its blob');
       } finally {
         await store.close();
@@ -157,7 +170,12 @@ for (const round of [1, 2, 3]) {
         const client = await RawSmtpClient.connect(again.lmtpPort);
         await lmtpHello(client);
         const id = `r${round}-after-restart@durability.test`;
-        const { perRecipient } = await lmtpTransaction(client, 'sender@example.net', [ACCOUNTS[0]!], message(id, 0));
+        const { perRecipient } = await lmtpTransaction(
+          client,
+          'sender@example.net',
+          [ACCOUNTS[0]!],
+          message(id, 0),
+        );
         assert.equal(perRecipient.get(ACCOUNTS[0]!)?.code, 250);
         await client.command('QUIT');
         client.close();

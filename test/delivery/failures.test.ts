@@ -33,14 +33,26 @@ test('a failing store.deliver or blob write gives 451 4.3.0 per recipient, witho
     blobs.put = async () => {
       throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     };
-    const second = await lmtpTransaction(client, 's@example.net', ['ivy@example.org'], sampleMessage('temp2@fail.test'));
+    const second = await lmtpTransaction(
+      client,
+      's@example.net',
+      ['ivy@example.org'],
+      sampleMessage('temp2@fail.test'),
+    );
     assert.match(second.perRecipient.get('ivy@example.org')!.text, /^451 4\.3\.0 /);
     delete blobs.put;
 
-    const third = await lmtpTransaction(client, 's@example.net', ['ivy@example.org'], sampleMessage('temp3@fail.test'));
+    const third = await lmtpTransaction(
+      client,
+      's@example.net',
+      ['ivy@example.org'],
+      sampleMessage('temp3@fail.test'),
+    );
     assert.match(third.perRecipient.get('ivy@example.org')!.text, /^250 /, 'works again once the store does');
     client.close();
-    const ids = (await env.inbox('ivy@example.org')).map((m) => /Message-ID: <([^>]+)>/.exec(m.raw.toString())?.[1]);
+    const ids = (await env.inbox('ivy@example.org')).map(
+      (m) => /Message-ID: <([^>]+)>/.exec(m.raw.toString())?.[1],
+    );
     assert.deepEqual(ids, ['temp3@fail.test']);
   } finally {
     await env.close();

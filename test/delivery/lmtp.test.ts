@@ -67,14 +67,25 @@ test('stored message: Return-Path and Received prepended, CRLF, size = blob leng
   const client = await RawSmtpClient.connect(env.ports.lmtp);
   await lmtpHello(client, 'relay.example.net');
   const id = 'trace@lmtp.test';
-  const { perRecipient } = await lmtpTransaction(client, 'bounce@example.net', ['alice@example.org'], sampleMessage(id));
+  const { perRecipient } = await lmtpTransaction(
+    client,
+    'bounce@example.net',
+    ['alice@example.org'],
+    sampleMessage(id),
+  );
   assert.equal(perRecipient.get('alice@example.org')!.code, 250);
   client.close();
   const [stored] = (await env.inbox('alice@example.org')).filter((m) => m.raw.includes(id));
   assert.ok(stored);
   const text = stored.raw.toString('latin1');
-  assert.match(text, /^Return-Path: <bounce@example\.net>\r\nReceived: from relay\.example\.net \(\[127\.0\.0\.1\]\)\r\n/);
-  assert.match(text, /\tby mail\.postyard\.test with LMTP id \S+\r\n\tfor <alice@example\.org>;\r\n\t\w{3}, \d+ \w{3} \d{4} /);
+  assert.match(
+    text,
+    /^Return-Path: <bounce@example\.net>\r\nReceived: from relay\.example\.net \(\[127\.0\.0\.1\]\)\r\n/,
+  );
+  assert.match(
+    text,
+    /\tby mail\.postyard\.test with LMTP id \S+\r\n\tfor <alice@example\.org>;\r\n\t\w{3}, \d+ \w{3} \d{4} /,
+  );
   assert.equal(/(?<!\r)\n/.test(text), false, 'CRLF line endings only');
   assert.equal(stored.size, stored.raw.length);
 });
@@ -82,13 +93,28 @@ test('stored message: Return-Path and Received prepended, CRLF, size = blob leng
 test('already over quota is refused at RCPT; delivery.overQuota=permanent gives 552 5.2.2', async () => {
   const client = await RawSmtpClient.connect(env.ports.lmtp);
   await lmtpHello(client);
-  const first = await lmtpTransaction(client, 's@example.net', ['onemsg@example.org'], sampleMessage('q1@lmtp.test'));
+  const first = await lmtpTransaction(
+    client,
+    's@example.net',
+    ['onemsg@example.org'],
+    sampleMessage('q1@lmtp.test'),
+  );
   assert.equal(first.perRecipient.get('onemsg@example.org')!.code, 250);
-  const second = await lmtpTransaction(client, 's@example.net', ['onemsg@example.org'], sampleMessage('q2@lmtp.test'));
+  const second = await lmtpTransaction(
+    client,
+    's@example.net',
+    ['onemsg@example.org'],
+    sampleMessage('q2@lmtp.test'),
+  );
   assert.match(second.perRecipient.get('onemsg@example.org')!.text, /^452 4\.2\.2 /);
   env.ctx.config.delivery.overQuota = 'permanent';
   try {
-    const third = await lmtpTransaction(client, 's@example.net', ['onemsg@example.org'], sampleMessage('q3@lmtp.test'));
+    const third = await lmtpTransaction(
+      client,
+      's@example.net',
+      ['onemsg@example.org'],
+      sampleMessage('q3@lmtp.test'),
+    );
     assert.match(third.perRecipient.get('onemsg@example.org')!.text, /^552 5\.2\.2 /);
   } finally {
     env.ctx.config.delivery.overQuota = 'temporary';
@@ -98,10 +124,18 @@ test('already over quota is refused at RCPT; delivery.overQuota=permanent gives 
 });
 
 test('nodemailer LMTP transport: accepted and rejected recipients', async () => {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: env.ports.lmtp, lmtp: true, ignoreTLS: true });
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: env.ports.lmtp,
+    lmtp: true,
+    ignoreTLS: true,
+  });
   try {
     const info = await transport.sendMail({
-      envelope: { from: 'sender@example.net', to: ['alice@example.org', 'ghost@example.org', 'bob@example.org'] },
+      envelope: {
+        from: 'sender@example.net',
+        to: ['alice@example.org', 'ghost@example.org', 'bob@example.org'],
+      },
       raw: sampleMessage('nodemailer@lmtp.test'),
     });
     assert.deepEqual([...info.accepted].sort(), ['alice@example.org', 'bob@example.org']);
@@ -109,7 +143,10 @@ test('nodemailer LMTP transport: accepted and rejected recipients', async () => 
   } finally {
     transport.close();
   }
-  assert.equal((await env.inbox('bob@example.org')).filter((m) => m.raw.includes('nodemailer@lmtp.test')).length, 1);
+  assert.equal(
+    (await env.inbox('bob@example.org')).filter((m) => m.raw.includes('nodemailer@lmtp.test')).length,
+    1,
+  );
 });
 
 test("Python's smtplib.LMTP delivers", async (t) => {
@@ -121,7 +158,11 @@ test("Python's smtplib.LMTP delivers", async (t) => {
     'print("refused", refused)',
     'c.quit()',
   ].join('\n');
-  const run = await runTool('python3', ['-c', script, String(env.ports.lmtp)], sampleMessage('python@lmtp.test'));
+  const run = await runTool(
+    'python3',
+    ['-c', script, String(env.ports.lmtp)],
+    sampleMessage('python@lmtp.test'),
+  );
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /refused \{\}/);
 });
@@ -130,13 +171,32 @@ test('swaks over LMTP: delivered and unknown user', async (t) => {
   if (!requireTool(t, 'swaks')) return;
   const ok = await runTool('swaks', [
     ...['--server', '127.0.0.1', '--port', String(env.ports.lmtp), '--protocol', 'LMTP'],
-    ...['--to', 'alice@example.org', '--from', 'swaks@example.net', '--header', 'Message-ID: <swaks@lmtp.test>'],
+    ...[
+      '--to',
+      'alice@example.org',
+      '--from',
+      'swaks@example.net',
+      '--header',
+      'Message-ID: <swaks@lmtp.test>',
+    ],
   ]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   const unknown = await runTool('swaks', [
-    ...['--server', '127.0.0.1', '--port', String(env.ports.lmtp), '--protocol', 'LMTP', '--to', 'nobody@example.org'],
+    ...[
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(env.ports.lmtp),
+      '--protocol',
+      'LMTP',
+      '--to',
+      'nobody@example.org',
+    ],
   ]);
   assert.notEqual(unknown.status, 0);
   assert.match(unknown.stdout, /550 5\.1\.1/);
-  assert.equal((await env.inbox('alice@example.org')).filter((m) => m.raw.includes('swaks@lmtp.test')).length, 1);
+  assert.equal(
+    (await env.inbox('alice@example.org')).filter((m) => m.raw.includes('swaks@lmtp.test')).length,
+    1,
+  );
 });

@@ -36,7 +36,8 @@ async function storedWith(login: string, id: string) {
 
 test('EHLO advertises SIZE, STARTTLS, PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES and no AUTH', async () => {
   const { client, caps } = await ehlo();
-  for (const cap of ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES', 'STARTTLS']) assert.ok(caps.includes(cap), cap);
+  for (const cap of ['PIPELINING', '8BITMIME', 'ENHANCEDSTATUSCODES', 'STARTTLS'])
+    assert.ok(caps.includes(cap), cap);
   assert.ok(caps.includes(`SIZE ${env.ctx.config.limits.maxMessageSize}`));
   assert.ok(!caps.some((c) => c.startsWith('AUTH')));
   client.close();
@@ -95,7 +96,10 @@ test('nodemailer over STARTTLS: delivered, Received says ESMTPS', async () => {
   }
   const [stored] = await storedWith('carol@example.org', 'nodemailer@smtp.test');
   assert.ok(stored);
-  assert.match(stored.raw.toString('latin1'), /^Return-Path: <nm@example\.net>\r\nReceived: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mail\.postyard\.test with ESMTPS id /);
+  assert.match(
+    stored.raw.toString('latin1'),
+    /^Return-Path: <nm@example\.net>\r\nReceived: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby mail\.postyard\.test with ESMTPS id /,
+  );
   assert.equal((await storedWith('dave@example.org', 'nodemailer@smtp.test')).length, 1);
 });
 
@@ -114,7 +118,11 @@ test("Python's smtplib with STARTTLS delivers", async (t) => {
     '    print("unknown", e.recipients)',
     'c.quit()',
   ].join('\n');
-  const run = await runTool('python3', ['-c', script, String(env.ports.smtp)], sampleMessage('python@smtp.test'));
+  const run = await runTool(
+    'python3',
+    ['-c', script, String(env.ports.smtp)],
+    sampleMessage('python@smtp.test'),
+  );
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /refused \{\}/);
   assert.match(run.stdout, /unknown \{'nobody@example\.org': \(550, b'5\.1\.1 /);
@@ -123,10 +131,14 @@ test("Python's smtplib with STARTTLS delivers", async (t) => {
 
 test('swaks with STARTTLS delivers; bare-LF input is stored as CRLF', async (t) => {
   if (!requireTool(t, 'swaks')) return;
-  const run = await runTool('swaks', [
-    ...['--server', '127.0.0.1', '--port', String(env.ports.smtp), '--tls'],
-    ...['--from', 'swaks@example.net', '--to', 'dave@example.org', '--data', '-'],
-  ], sampleMessage('swaks@smtp.test', { lf: true }));
+  const run = await runTool(
+    'swaks',
+    [
+      ...['--server', '127.0.0.1', '--port', String(env.ports.smtp), '--tls'],
+      ...['--from', 'swaks@example.net', '--to', 'dave@example.org', '--data', '-'],
+    ],
+    sampleMessage('swaks@smtp.test', { lf: true }),
+  );
   assert.equal(run.status, 0, run.stdout + run.stderr);
   const [stored] = await storedWith('dave@example.org', 'swaks@smtp.test');
   assert.ok(stored);

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sampleMessage } from './helpers/delivery-env.js';
 import { RawSmtpClient } from './helpers/smtp-client.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
 
 const USER = 'gina@example.org';
 const PASSWORD = 'correct horse';
@@ -50,7 +50,10 @@ describe('submission from a trusted (loopback) peer', () => {
     const client = await RawSmtpClient.connect(srv.ports.submission!);
     await client.read();
     const ehlo = await client.command('EHLO client.example');
-    assert.ok(ehlo.lines.some((l) => /^250[- ]AUTH PLAIN LOGIN$/.test(l)), ehlo.lines.join('\n'));
+    assert.ok(
+      ehlo.lines.some((l) => /^250[- ]AUTH PLAIN LOGIN$/.test(l)),
+      ehlo.lines.join('\n'),
+    );
     assert.match((await client.command('MAIL FROM:<gina@example.org>')).text, /^530 5\.7\.0 /);
     assert.match((await client.command(`AUTH PLAIN ${plain(USER, 'wrong')}`)).text, /^535 5\.7\.8 /);
     assert.match((await client.command(`AUTH PLAIN ${plain(USER, PASSWORD)}`)).text, /^235 /);
@@ -61,7 +64,9 @@ describe('submission from a trusted (loopback) peer', () => {
     client.sendData(sampleMessage('submitted@submission.test'));
     assert.match((await client.read()).text, /^250 /);
     client.close();
-    const [stored] = (await inboxTexts(srv, 'hank@example.org')).filter((m) => m.includes('<submitted@submission.test>'));
+    const [stored] = (await inboxTexts(srv, 'hank@example.org')).filter((m) =>
+      m.includes('<submitted@submission.test>'),
+    );
     assert.ok(stored);
     assert.match(stored, /\r\n\tby mail\.postyard\.test with ESMTPA id /);
   });
@@ -84,7 +89,11 @@ describe('submission from a trusted (loopback) peer', () => {
     } finally {
       transport.close();
     }
-    assert.equal((await inboxTexts(srv, 'hank@example.org')).filter((m) => m.includes('<nodemailer@submission.test>')).length, 1);
+    assert.equal(
+      (await inboxTexts(srv, 'hank@example.org')).filter((m) => m.includes('<nodemailer@submission.test>'))
+        .length,
+      1,
+    );
   });
 });
 

@@ -9,7 +9,7 @@ import type { Config } from '../../config/types.js';
 import { type MailError, NotFoundError, TempError, toMailError } from '../../lib/errors.js';
 import type { Account, AppendResult, Store } from '../../store/store.js';
 import { ingestMessage } from './ingest.js';
-import { type ReceivedInfo, buildReceivedHeader } from './received-header.js';
+import { buildReceivedHeader, type ReceivedInfo } from './received-header.js';
 import { resolveRecipient } from './recipients.js';
 
 /** What delivery needs; a ServerContext has it, and so does the CLI without any listener. */
@@ -35,17 +35,24 @@ export type RecipientOutcome =
   | { recipient: string; ok: true; account: Account; result: AppendResult }
   | { recipient: string; ok: false; error: MailError };
 
-export async function deliverMessage(ctx: DeliveryContext, req: DeliveryRequest): Promise<RecipientOutcome[]> {
+export async function deliverMessage(
+  ctx: DeliveryContext,
+  req: DeliveryRequest,
+): Promise<RecipientOutcome[]> {
   const log = req.log ?? ctx.log;
   const accounts = await Promise.all(
-    req.recipients.map((r) => resolveRecipient(ctx.store, ctx.config, r).catch((err: unknown) => toMailError(err))),
+    req.recipients.map((r) =>
+      resolveRecipient(ctx.store, ctx.config, r).catch((err: unknown) => toMailError(err)),
+    ),
   );
   const failed = (recipient: string, error: MailError): RecipientOutcome => ({ recipient, ok: false, error });
   const unknown = (r: string) => failed(r, new NotFoundError(`Unknown recipient ${r}`, { public: true }));
   const found = accounts.filter((a): a is Account => a !== null && !(a instanceof Error));
   if (found.length === 0) {
     drain(req.input);
-    return req.recipients.map((r, i) => (accounts[i] === null ? unknown(r) : failed(r, accounts[i] as MailError)));
+    return req.recipients.map((r, i) =>
+      accounts[i] === null ? unknown(r) : failed(r, accounts[i] as MailError),
+    );
   }
 
   let message: Awaited<ReturnType<typeof ingestMessage>>;
@@ -71,7 +78,9 @@ export async function deliverMessage(ctx: DeliveryContext, req: DeliveryRequest)
       internalDate: new Date(),
       recipients: distinct.map((a, i) => ({ accountId: a.id, mailbox: mailboxes[i] })),
     });
-    stored = new Map(distinct.map((a, i) => [a.id, outcomes[i] ?? { ok: false, error: new TempError('no outcome') }]));
+    stored = new Map(
+      distinct.map((a, i) => [a.id, outcomes[i] ?? { ok: false, error: new TempError('no outcome') }]),
+    );
   } catch (err) {
     const error = toMailError(err);
     logFailure(log, 'store.deliver failed', error);
@@ -85,7 +94,8 @@ export async function deliverMessage(ctx: DeliveryContext, req: DeliveryRequest)
     const outcome = stored.get(account.id)!;
     if (outcome.ok) return { recipient, ok: true, account, result: outcome.result };
     const error = toMailError(outcome.error);
-    if (error.code !== 'OVER_QUOTA' && error.code !== 'NOT_FOUND') logFailure(log, 'store refused a recipient', error);
+    if (error.code !== 'OVER_QUOTA' && error.code !== 'NOT_FOUND')
+      logFailure(log, 'store refused a recipient', error);
     // The account vanished between RCPT and commit: it is an unknown user now.
     if (error.code === 'NOT_FOUND') return unknown(recipient);
     return failed(recipient, error);
@@ -106,6 +116,7 @@ export async function deliverMessage(ctx: DeliveryContext, req: DeliveryRequest)
 /** Return-Path (final delivery, RFC 5321 4.4) and Received (trace) fields, each ending in CRLF. */
 function traceHeaders(ctx: DeliveryContext, req: DeliveryRequest): string {
   let headers = '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   if (req.from !== undefined) headers += `Return-Path: <${req.from.replace(/[\x00-\x1f\x7f<>]/g, '')}>\r\n`;
   if (req.received) {
     const recipient = req.recipients.length === 1 ? req.recipients[0] : undefined;
@@ -124,6 +135,7 @@ function drain(input: Buffer | Readable): void {
 }
 
 function logFailure(log: Logger | undefined, msg: string, error: MailError): void {
-  if (error.code === 'TOO_BIG' || error.code === 'BAD_INPUT') log?.info({ code: error.code, err: error.message }, msg);
+  if (error.code === 'TOO_BIG' || error.code === 'BAD_INPUT')
+    log?.info({ code: error.code, err: error.message }, msg);
   else log?.error({ code: error.code, err: error }, msg);
 }

@@ -5,7 +5,7 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { ServerContext } from '../context.js';
 import { sniCallback, tlsAvailable, useLiveTls } from './live-tls.js';
-import { type DeliveryProtocol, createSessionHandlers } from './session-handlers.js';
+import { createSessionHandlers, type DeliveryProtocol } from './session-handlers.js';
 
 /** How long close() waits for transfers in progress before dropping what is left. */
 const CLOSE_GRACE_MS = 30_000;

@@ -44,8 +44,14 @@ test('ingest: over maxSize is TOO_BIG (Buffer and stream), and the stream is dra
 
 test('ingest: NUL in the header section is BAD_INPUT; in the body it is kept', async () => {
   const { store } = memoryStore();
-  await assert.rejects(ingestMessage(store, Buffer.from('Subject: a\0b\r\n\r\nx'), { maxSize: 100 }), code('BAD_INPUT'));
-  await assert.rejects(ingestMessage(store, Buffer.from('Subject: a\0b'), { maxSize: 100 }), code('BAD_INPUT'));
+  await assert.rejects(
+    ingestMessage(store, Buffer.from('Subject: a\0b\r\n\r\nx'), { maxSize: 100 }),
+    code('BAD_INPUT'),
+  );
+  await assert.rejects(
+    ingestMessage(store, Buffer.from('Subject: a\0b'), { maxSize: 100 }),
+    code('BAD_INPUT'),
+  );
   const ok = await ingestMessage(store, Buffer.from('Subject: a\r\n\r\nx\0y\r\n'), { maxSize: 100 });
   assert.equal(ok.blob.size, 19);
 });

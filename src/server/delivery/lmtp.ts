@@ -3,7 +3,7 @@
  * ENHANCEDSTATUSCODES advertised. LMTP peers are local MTAs, so no per-IP connection limit.
  */
 import type { ServerContext } from '../context.js';
-import { type DeliveryListener, createDeliveryListener } from './delivery-server.js';
+import { createDeliveryListener, type DeliveryListener } from './delivery-server.js';
 
 export function createLmtpListener(ctx: ServerContext): DeliveryListener {
   return createDeliveryListener(ctx, 'lmtp', {

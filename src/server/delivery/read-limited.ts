@@ -35,7 +35,8 @@ export function readLimited(input: Buffer | Readable, maxSize: number): Promise<
       if (size > maxSize) finish(tooBig(maxSize));
       else finish(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onError = (err: Error) => finish(new TempError(`message input failed: ${err.message}`, { cause: err }));
+    const onError = (err: Error) =>
+      finish(new TempError(`message input failed: ${err.message}`, { cause: err }));
     const onClose = () => finish(new TempError('message input closed before its end'));
     input.on('data', onData);
     input.on('end', onEnd);

@@ -36,6 +36,7 @@ export function formatRfc5322Date(date: Date): string {
 
 /** Keeps client-supplied tokens from breaking the header: no controls, no parentheses, no spaces, bounded. */
 function token(value: string, fallback: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   const clean = value.replace(/[\x00-\x20\x7f()<>;\\"]/g, '').slice(0, 255);
   return clean || fallback;
 }
@@ -45,7 +46,8 @@ export function buildReceivedHeader(info: ReceivedInfo): string {
   const helo = token(info.helo, 'unknown');
   const client = token(info.clientHostname, 'unknown');
   const address = token(info.remoteAddress, 'unknown');
-  const clientPart = client === address || client === `[${address}]` ? `[${address}]` : `${client} [${address}]`;
+  const clientPart =
+    client === address || client === `[${address}]` ? `[${address}]` : `${client} [${address}]`;
   const forPart = info.recipient ? `\r\n\tfor <${token(info.recipient, 'unknown')}>` : '';
   return (
     `Received: from ${helo} (${clientPart})\r\n` +

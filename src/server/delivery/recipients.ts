@@ -16,7 +16,10 @@ export interface ParsedRecipient {
 }
 
 export function parseRecipient(raw: string): ParsedRecipient {
-  const address = raw.trim().replace(/^<(.*)>$/, '$1').toLowerCase();
+  const address = raw
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .toLowerCase();
   const at = address.lastIndexOf('@');
   const local = at === -1 ? address : address.slice(0, at);
   const domain = at === -1 ? '' : address.slice(at + 1);

@@ -13,7 +13,7 @@ import type {
 } from 'smtp-server';
 import { toMailError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
-import { type RecipientOutcome, deliverMessage } from './deliver-message.js';
+import { deliverMessage, type RecipientOutcome } from './deliver-message.js';
 import { resolveRecipient } from './recipients.js';
 import {
   overQuotaReply,
@@ -66,7 +66,8 @@ export function createSessionHandlers(
       const log = ctx.log.child({ conn: session.id, protocol, ip });
       logs.set(session.id, log);
       // RFC 4954 4 / issue 5: no AUTH offered before STARTTLS unless the peer is trusted.
-      if (options.requireAuth && !options.requireAuth.plaintextAllowed(session)) session.disabledCommands = ['AUTH'];
+      if (options.requireAuth && !options.requireAuth.plaintextAllowed(session))
+        session.disabledCommands = ['AUTH'];
       log.debug('connected');
       callback();
     },
@@ -144,7 +145,8 @@ export function createSessionHandlers(
     }
     const usage = await store.getQuotaUsage(account.id);
     const mailFrom = session.envelope.mailFrom;
-    const sizeHint = mailFrom && mailFrom.args && typeof mailFrom.args.SIZE === 'string' ? Number(mailFrom.args.SIZE) : 0;
+    const size = mailFrom ? mailFrom.args || {} : {};
+    const sizeHint = typeof size.SIZE === 'string' ? Number(size.SIZE) : 0;
     const overMessages = usage.limitMessages !== null && usage.messages >= usage.limitMessages;
     const overBytes =
       usage.limitBytes !== null &&
@@ -187,6 +189,7 @@ function answerData(
   }
   const delivered = outcomes.filter((o) => o.ok).length;
   const firstFailure = outcomes.find((o) => !o.ok);
-  if (delivered > 0 || !firstFailure || firstFailure.ok) callback(null, `Ok: delivered to ${delivered} recipient(s)`);
+  if (delivered > 0 || !firstFailure || firstFailure.ok)
+    callback(null, `Ok: delivered to ${delivered} recipient(s)`);
   else callback(replyForError(firstFailure.error, policy));
 }

@@ -3,7 +3,7 @@
  * STARTTLS (RFC 3207), SIZE (RFC 1870). No AUTH on this port: authenticated submission is port 587's job.
  */
 import type { ServerContext } from '../context.js';
-import { type DeliveryListener, createDeliveryListener } from './delivery-server.js';
+import { createDeliveryListener, type DeliveryListener } from './delivery-server.js';
 
 export function createSmtpListener(ctx: ServerContext): DeliveryListener {
   return createDeliveryListener(ctx, 'smtp', {

@@ -4,18 +4,24 @@
  * peer is trusted (config.trustedNetworks, loopback by default) or allowPlaintextAuth is set.
  * Recipients must be local accounts: there is no outbound relay (yet).
  */
-import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from 'smtp-server';
+import type {
+  SMTPServerAuthentication,
+  SMTPServerAuthenticationResponse,
+  SMTPServerSession,
+} from 'smtp-server';
 import { toMailError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
 import { createTrustCheck } from '../net/trusted.js';
-import { type DeliveryListener, createDeliveryListener } from './delivery-server.js';
+import { createDeliveryListener, type DeliveryListener } from './delivery-server.js';
 import { smtpReply } from './smtp-replies.js';
 
 type AuthDone = (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void;
 
 export function createSubmissionListener(ctx: ServerContext): DeliveryListener {
   const plaintextAllowed = (session: SMTPServerSession) =>
-    session.secure || ctx.config.allowPlaintextAuth || createTrustCheck(ctx.config.trustedNetworks)(session.remoteAddress);
+    session.secure ||
+    ctx.config.allowPlaintextAuth ||
+    createTrustCheck(ctx.config.trustedNetworks)(session.remoteAddress);
   return createDeliveryListener(ctx, 'submission', {
     authMethods: ['PLAIN', 'LOGIN'],
     // smtp-server's own pre-TLS check is replaced by ours (per connection, trusted networks).
@@ -28,7 +34,8 @@ export function createSubmissionListener(ctx: ServerContext): DeliveryListener {
       callback();
     },
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: AuthDone) {
-      if (!plaintextAllowed(session)) return callback(smtpReply(538, 'Encryption required: use STARTTLS first'));
+      if (!plaintextAllowed(session))
+        return callback(smtpReply(538, 'Encryption required: use STARTTLS first'));
       if (!auth.username || typeof auth.password !== 'string') {
         return callback(null, { message: 'Authentication failed', responseCode: 535 });
       }
@@ -42,12 +49,22 @@ export function createSubmissionListener(ctx: ServerContext): DeliveryListener {
         .then(
           (result) => {
             if (result.ok) return callback(null, { user: result.account.login });
-            if (result.reason === 'invalid') return callback(null, { message: 'Authentication failed', responseCode: 535 });
-            callback(null, { message: 'Authentication temporarily unavailable, try again later', responseCode: 454 });
+            if (result.reason === 'invalid')
+              return callback(null, { message: 'Authentication failed', responseCode: 535 });
+            callback(null, {
+              message: 'Authentication temporarily unavailable, try again later',
+              responseCode: 454,
+            });
           },
           (err: unknown) => {
-            ctx.log.error({ err: toMailError(err), protocol: 'submission' }, 'authentication failed internally');
-            callback(null, { message: 'Authentication temporarily unavailable, try again later', responseCode: 454 });
+            ctx.log.error(
+              { err: toMailError(err), protocol: 'submission' },
+              'authentication failed internally',
+            );
+            callback(null, {
+              message: 'Authentication temporarily unavailable, try again later',
+              responseCode: 454,
+            });
           },
         );
     },

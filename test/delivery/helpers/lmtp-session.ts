@@ -29,7 +29,7 @@ export async function lmtpTransaction(
   if (go.code !== 354) throw new Error(`DATA refused: ${go.text}`);
   client.sendData(message);
   const replies = await client.readMany(accepted.length);
-  accepted.forEach((rcpt, i) => perRecipient.set(rcpt, replies[i]!));
+  for (const [i, rcpt] of accepted.entries()) perRecipient.set(rcpt, replies[i]!);
   return { perRecipient };
 }
 

@@ -3,7 +3,7 @@
  * send raw lines, read complete (multi-line) replies.
  */
 import { once } from 'node:events';
-import { type Socket, connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface Reply {
   code: number;
