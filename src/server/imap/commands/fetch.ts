@@ -3,12 +3,12 @@
  * ENVELOPE/BODYSTRUCTURE are column reads (encoded at ingest); bodies stream from blobs with
  * backpressure, small ones are read whole and several are read ahead in parallel.
  */
-
 import { formatImapDateTime } from '../../../lib/imap-date.js';
 import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
-import { type CommandSpec, done, SELECTED } from '../command-spec.js';
+import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
+import { UnknownCteError } from '../fetch/section.js';
 import type { ImapSession } from '../session.js';
 import { nstring } from '../wire.js';
 
@@ -23,26 +23,41 @@ export const fetch: CommandSpec<'FETCH'> = {
   usesSequenceNumbers: (command) => !command.uid,
   async handle(session, _tag, command) {
     const selected = session.requireSelected();
-    let uids = command.uid
+    const uids = command.uid
       ? selected.resolveUidSet(command.set, session.savedSearch)
       : selected.resolveSequenceSet(command.set, session.savedSearch);
     const plan = planOf(command);
-    for (let i = 0; i < uids.length; i += BATCH) {
-      const batch = uids.slice(i, i + BATCH);
-      let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
-        ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, { searchText: false })
-        : await session.store.getMessages(selected.mailbox.id, batch);
-      if (command.modifiers.changedSince !== undefined) {
-        const since = command.modifiers.changedSince;
-        records = records.filter((r) => r.modseq > since);
-      }
-      if (plan.setsSeen && !selected.readOnly) await markSeen(session, records);
-      await writeBatch(session, command, plan, records);
+    try {
+      await fetchAll(session, command, plan, uids);
+    } catch (err) {
+      if (err instanceof UnknownCteError)
+        return refuse('Unknown Content-Transfer-Encoding', { code: 'UNKNOWN-CTE' });
+      throw err;
     }
-    uids = [];
     return done('FETCH completed');
   },
 };
+
+async function fetchAll(
+  session: ImapSession,
+  command: FetchCommand,
+  plan: Plan,
+  uids: number[],
+): Promise<void> {
+  const selected = session.requireSelected();
+  for (let i = 0; i < uids.length; i += BATCH) {
+    const batch = uids.slice(i, i + BATCH);
+    let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
+      ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, { searchText: false })
+      : await session.store.getMessages(selected.mailbox.id, batch);
+    if (command.modifiers.changedSince !== undefined) {
+      const since = command.modifiers.changedSince;
+      records = records.filter((r) => r.modseq > since);
+    }
+    if (plan.setsSeen && !selected.readOnly) await markSeen(session, records);
+    await writeBatch(session, command, plan, records);
+  }
+}
 
 interface Plan {
   needsMeta: boolean;
@@ -67,7 +82,11 @@ function planOf(command: FetchCommand): Plan {
         needsMeta = true;
         break;
       case 'BODY[]':
-        if (a.section.part.length > 0) needsMeta = true;
+        if (a.section.part.length > 0 || a.section.kind !== '') needsMeta = true;
+        break;
+      case 'RFC822.HEADER':
+      case 'RFC822.TEXT':
+        needsMeta = true;
         break;
     }
     if ((a.item === 'BODY[]' || a.item === 'BINARY[]') && !a.peek) setsSeen = true;

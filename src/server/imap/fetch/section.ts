@@ -1,73 +1,107 @@
 /**
- * Where a BODY[section] lives in the stored message (RFC 9051 §6.4.5): a byte range of the blob to
- * stream, or computed bytes (HEADER.FIELDS). Top-level sections are found from the header end;
- * part paths need the MIME structure saved at ingest.
+ * Where a BODY[section] / BINARY[section] lives in a stored message (RFC 9051 §6.4.5, RFC 3516): the
+ * MIME engine resolves the section against the part tree saved at ingest, giving a byte range of the
+ * blob to stream, or computed bytes (HEADER.FIELDS, BINARY decoding).
  */
+import type { Readable } from 'node:stream';
+import {
+  decodeSectionForBinary,
+  deserializeStructure,
+  filterHeaderFields,
+  type MimePart,
+  PART_MESSAGE,
+  PART_MULTIPART,
+  resolveSection,
+} from '../../../mime/index.js';
 import type { SectionSpec } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord, Store } from '../../../store/store.js';
 
-export type SectionData = { kind: 'range'; start: number; end: number } | { kind: 'bytes'; data: Buffer };
+export type SectionData =
+  | { kind: 'range'; start: number; end: number; part: MimePart | null }
+  | { kind: 'bytes'; data: Buffer };
 
-/** How much of a message is read to find its header end. */
-const HEADER_PROBE = 256 * 1024;
+/** Bodies up to this size are read in one call; larger ones stream. */
+export const READ_WHOLE_LIMIT = 256 * 1024;
+
+/** BINARY of a part whose Content-Transfer-Encoding we cannot undo: NO [UNKNOWN-CTE] (RFC 3516 §4.3). */
+export class UnknownCteError extends Error {}
+
+/** The message's part tree, parsed once per FETCH answer. */
+export class MessageParts {
+  private tree: MimePart | null = null;
+  constructor(private readonly meta: IngestMeta | undefined) {}
+
+  root(): MimePart {
+    this.tree ??= deserializeStructure(this.meta?.structure ?? '');
+    return this.tree;
+  }
+}
 
 export async function locateSection(
   store: Store,
   record: MessageRecord,
-  _meta: IngestMeta | undefined,
+  parts: MessageParts,
   spec: SectionSpec,
 ): Promise<SectionData> {
-  if (spec.part.length === 0 && spec.kind === '') return { kind: 'range', start: 0, end: record.size };
-  if (spec.part.length > 0) return { kind: 'bytes', data: Buffer.alloc(0) };
-  const head = await readHead(store, record);
-  const headerEnd = findHeaderEnd(head);
-  switch (spec.kind) {
-    case 'HEADER':
-    case 'MIME':
-      return { kind: 'range', start: 0, end: headerEnd };
-    case 'TEXT':
-      return { kind: 'range', start: headerEnd, end: record.size };
-    default: {
-      const keep = spec.kind === 'HEADER.FIELDS';
-      return { kind: 'bytes', data: filterFields(head.subarray(0, headerEnd), spec.fields ?? [], keep) };
+  if (spec.part.length === 0 && spec.kind === '')
+    return { kind: 'range', start: 0, end: record.size, part: null };
+  // The MIME engine's SectionSpec has mutable arrays; the parser's is readonly.
+  const fields = spec.fields ? [...spec.fields] : undefined;
+  const location = resolveSection(parts.root(), {
+    part: [...spec.part],
+    kind: spec.kind,
+    ...(fields ? { fields } : {}),
+  });
+  switch (location.kind) {
+    case 'empty':
+      return { kind: 'bytes', data: Buffer.alloc(0) };
+    case 'range':
+      return { kind: 'range', start: location.start, end: location.end, part: location.part };
+    case 'headerFields': {
+      const header = await readRange(store, record, location.start, location.end);
+      return { kind: 'bytes', data: filterHeaderFields(header, location.fields, location.exclude) };
     }
   }
 }
 
-async function readHead(store: Store, record: MessageRecord): Promise<Buffer> {
-  if (record.size <= HEADER_PROBE) {
-    return store.blobs.readSync ? store.blobs.readSync(record.blobId) : store.blobs.read(record.blobId);
+/**
+ * BINARY[part]: the section with its transfer encoding removed. `literal8` says whether to send it as
+ * `~{n}`: like Dovecot, when a transfer encoding was undone, or for the whole of a single-part message.
+ */
+export async function binarySection(
+  store: Store,
+  record: MessageRecord,
+  parts: MessageParts,
+  part: readonly number[],
+): Promise<{ data: Buffer; literal8: boolean }> {
+  const location = await locateSection(store, record, parts, { part, kind: '' });
+  if (location.kind === 'bytes') return { data: location.data, literal8: false };
+  const raw = await readRange(store, record, location.start, location.end);
+  const root = parts.root();
+  const owner = part.length === 0 ? root : location.part;
+  const decoded = decodeSectionForBinary(raw, owner, location.start);
+  if (!decoded) throw new UnknownCteError('Unknown Content-Transfer-Encoding');
+  const singlePartMessage = part.length === 0 && (root.flags & (PART_MULTIPART | PART_MESSAGE)) === 0;
+  return { data: decoded, literal8: decoded !== raw || singlePartMessage || decoded.includes(0) };
+}
+
+/** Bytes [start, end) of a message: page-cached small blobs in one read, others streamed. */
+export async function readRange(
+  store: Store,
+  record: MessageRecord,
+  start: number,
+  end: number,
+): Promise<Buffer> {
+  const blobs = store.blobs;
+  if (record.size <= READ_WHOLE_LIMIT) {
+    const whole = blobs.readSync ? blobs.readSync(record.blobId) : await blobs.read(record.blobId);
+    return whole.subarray(start, end);
   }
-  const end = HEADER_PROBE;
+  return collect(blobs.stream(record.blobId, start, end));
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of store.blobs.stream(record.blobId, 0, end)) chunks.push(chunk as Buffer);
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** Offset just past the blank line ending the header (the whole message if there is none). */
-export function findHeaderEnd(data: Buffer): number {
-  if (data.subarray(0, 2).toString('latin1') === '\r\n') return 2;
-  const i = data.indexOf('\r\n\r\n');
-  return i < 0 ? data.length : i + 4;
-}
-
-/** HEADER.FIELDS / HEADER.FIELDS.NOT: the matching fields (folded lines kept) plus the blank line. */
-export function filterFields(header: Buffer, fields: readonly string[], keep: boolean): Buffer {
-  const wanted = new Set(fields.map((f) => f.toLowerCase()));
-  const text = header.toString('latin1');
-  const lines = text.split('\r\n');
-  let out = '';
-  let including = false;
-  for (const line of lines) {
-    if (line === '') continue;
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (including) out += `${line}\r\n`;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    const name = (colon < 0 ? line : line.slice(0, colon)).trim().toLowerCase();
-    including = wanted.has(name) === keep;
-    if (including) out += `${line}\r\n`;
-  }
-  return Buffer.from(`${out}\r\n`, 'latin1');
 }
