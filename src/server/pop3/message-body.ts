@@ -5,7 +5,6 @@
  */
 import type { Readable } from 'node:stream';
 import { DotStuffer } from '../../protocol/pop3/dot-stuffer.js';
-import { parseCommand } from '../../protocol/pop3/parse-command.js';
 import { okLine } from '../../protocol/pop3/response.js';
 import { TopFilter } from '../../protocol/pop3/top-filter.js';
 import type { MaildropMessage } from './maildrop.js';
@@ -62,10 +61,9 @@ export async function sendMessage(
 function prefetchUpcoming(session: Pop3Session): void {
   const maildrop = session.maildrop!;
   const wanted = new Set<string>();
-  for (const line of session.peekInput(LOOKAHEAD_COMMANDS)) {
-    const parsed = parseCommand(line);
-    if (!parsed.ok || (parsed.command.name !== 'RETR' && parsed.command.name !== 'TOP')) continue;
-    const message = maildrop.get(parsed.command.msg);
+  for (const command of session.peekCommands(LOOKAHEAD_COMMANDS)) {
+    if (command.name !== 'RETR' && command.name !== 'TOP') continue;
+    const message = maildrop.get(command.msg);
     if (!message || message.size > SMALL_BLOB) continue;
     wanted.add(message.blobId);
     session.prefetcher.prefetch(message.blobId, message.size);

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { limitsOf } from '../../lib/limits.js';
+import type { ParsedCommand, Pop3Command } from '../../protocol/pop3/command.js';
 import { LineReceiver, type ReceivedLine } from '../../protocol/pop3/line-receiver.js';
 import { parseCommand } from '../../protocol/pop3/parse-command.js';
 import { errLine, okLine } from '../../protocol/pop3/response.js';
@@ -47,6 +48,8 @@ export class Pop3Session {
   readonly prefetcher: BlobPrefetcher;
   /** Lines taken from the receiver early so pipelined RETRs can be prefetched; consumed first. */
   private readonly lookahead: ReceivedLine[] = [];
+  /** Parse results of lines seen by peekCommands, so no line is parsed twice. */
+  private readonly parsedLines = new WeakMap<Buffer, ParsedCommand>();
 
   private badCommands = 0;
   private closed = false;
@@ -125,16 +128,23 @@ export class Pop3Session {
     }
   }
 
-  /** Up to `max` complete lines already received but not yet executed (pipelined commands). */
-  peekInput(max: number): Buffer[] {
+  /**
+   * Up to `max` pipelined commands already received but not yet executed, for read-ahead. Each line is
+   * parsed once: the command loop reuses the result.
+   */
+  peekCommands(max: number): Pop3Command[] {
     while (this.lookahead.length < max) {
       const input = this.receiver.next();
       if (!input) break;
       this.lookahead.push(input);
     }
-    const lines: Buffer[] = [];
-    for (const input of this.lookahead.slice(0, max)) if (input.kind === 'line') lines.push(input.line);
-    return lines;
+    const commands: Pop3Command[] = [];
+    for (const input of this.lookahead.slice(0, max)) {
+      if (input.kind !== 'line') continue;
+      const parsed = this.parse(input.line);
+      if (parsed.ok) commands.push(parsed.command);
+    }
+    return commands;
   }
 
   /** Drops all received input not yet executed (RFC 2595 4: nothing pipelined survives STLS). */
@@ -210,7 +220,7 @@ export class Pop3Session {
 
   private async handle(input: ReceivedLine): Promise<void> {
     if (input.kind === 'too-long') return this.badCommand(errLine('Line too long'));
-    const parsed = parseCommand(input.line);
+    const parsed = this.parse(input.line);
     if (!parsed.ok) return this.badCommand(errLine(parsed.text));
     const { command } = parsed;
     const refusal = checkAllowed(this, command);
@@ -222,6 +232,15 @@ export class Pop3Session {
     } catch (err) {
       this.reply(errorReply(err, this.log, command.name));
     }
+  }
+
+  private parse(line: Buffer): ParsedCommand {
+    let parsed = this.parsedLines.get(line);
+    if (!parsed) {
+      parsed = parseCommand(line);
+      this.parsedLines.set(line, parsed);
+    }
+    return parsed;
   }
 
   private readonly onData = (chunk: Buffer): void => {
