@@ -91,13 +91,15 @@ export function createSessionHandlers(
     onRcptTo(address, session, callback) {
       const badParameter = unsupportedParameter(address, RCPT_PARAMETERS);
       if (badParameter) return callback(badParameter);
-      checkRecipient(address, session).then(
-        (reply) => callback(reply ?? null),
-        (err: unknown) => {
-          logOf(session).error({ err: toMailError(err) }, 'RCPT check failed');
-          callback(temporaryFailureReply());
-        },
-      );
+      checkRecipient(address, session)
+        .then(
+          (reply) => callback(reply ?? null),
+          (err: unknown) => {
+            logOf(session).error({ err: toMailError(err) }, 'RCPT check failed');
+            callback(temporaryFailureReply());
+          },
+        )
+        .catch((err: unknown) => logOf(session).error({ err: toMailError(err) }, 'RCPT reply failed'));
     },
 
     onData(stream, session, callback) {
@@ -117,14 +119,18 @@ export function createSessionHandlers(
         },
         log,
       })
-        .then((outcomes) => answerData(protocol, outcomes, policy(), callback))
-        .catch((err: unknown) => {
-          log.error({ err: toMailError(err) }, 'DATA failed');
-          stream.resume();
-          callback(temporaryFailureReply());
-        });
+        .then(
+          (outcomes) => answerData(protocol, outcomes, policy(), callback),
+          (err: unknown) => {
+            log.error({ err: toMailError(err) }, 'DATA failed');
+            stream.resume();
+            callback(temporaryFailureReply());
+          },
+        )
+        // Never rejects: an error here must not become an unhandled rejection.
+        .catch((err: unknown) => log.error({ err: toMailError(err) }, 'DATA reply failed'))
+        .finally(() => inFlight.delete(work));
       inFlight.add(work);
-      work.finally(() => inFlight.delete(work));
     },
 
     async settled() {
