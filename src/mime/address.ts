@@ -46,9 +46,13 @@ class AddressParser {
     this.reset();
   }
 
+  /** What localPart() read, even when it failed (Dovecot reuses it as the start of a display name). */
+  private partialLocal = '';
+
   private localPart(): number {
     const s = { s: '' };
     const r = this.lx.peek() === 0x22 ? this.lx.quotedString(s) : this.lx.dotAtom(s);
+    this.partialLocal = s.s;
     if (r < 0) return -1;
     this.draft.mailbox = s.s;
     return r;
@@ -125,7 +129,7 @@ class AddressParser {
       this.draft.name = lx.lastComment;
     } else if (r2 === -2) {
       // "user" alone is a mailbox without domain; "user more words" is a display name.
-      const phrase = { s: `${this.draft.mailbox ?? ''} ` };
+      const phrase = { s: `${this.partialLocal} ` };
       const before = phrase.s.length;
       lx.phrase(phrase);
       if (phrase.s.length !== before) {

@@ -130,7 +130,7 @@ export class Rfc822Lexer {
     return this.skipLwsp();
   }
 
-  /** dot-atom, allowing CFWS around dots (RFC 822 compatibility). */
+  /** dot-atom, allowing CFWS before a dot (RFC 822 compatibility) but, like Dovecot, not after it. */
   dotAtom(out: { s: string }): number {
     const t = this.text;
     if (this.atEnd || !isAtext(this.peek())) return -1;
@@ -146,8 +146,7 @@ export class Rfc822Lexer {
       if (this.peek() !== 0x2e) return 1;
       this.pos++;
       out.s += '.';
-      const r2 = this.skipLwsp();
-      if (r2 <= 0) return r2;
+      if (this.atEnd || !isAtext(this.peek())) return -1;
       start = this.pos;
     }
     out.s += t.slice(start, this.pos);
