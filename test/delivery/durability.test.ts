@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
+import { installTestCertificate } from '../helpers/server.js';
 import { nodeArgsFor } from './helpers/child-script.js';
 import { lmtpHello, lmtpTransaction } from './helpers/lmtp-session.js';
 import { RawSmtpClient } from './helpers/smtp-client.js';
@@ -125,6 +126,7 @@ for (const round of [1, 2, 3]) {
   }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-durability-'));
     try {
+      await installTestCertificate(dataDir);
       const setup = await openSqliteStore({ dataDir });
       for (const login of ACCOUNTS) await setup.createAccount(login, 'not-a-real-hash');
       await setup.close();
