@@ -91,7 +91,21 @@ def fetch(imap, item):
     return {'status': 'OK', 'item': name, 'value': value}
 
 
-def record(imap, path):
+class Session:
+    """An IMAP session that reconnects when Dovecot drops the connection (it does crash on some inputs)."""
+
+    def __init__(self, host, port, user):
+        self.host, self.port, self.user = host, port, user
+        self.connect()
+
+    def connect(self):
+        self.imap = imaplib.IMAP4(self.host, self.port)
+        self.imap.login(self.user, 'pass')
+        self.imap.select('INBOX')
+
+
+def record(session, path):
+    imap = session.imap
     raw = open(path, 'rb').read()
     typ, data = imap.select('INBOX')
     if int(data[0]) > 0:
@@ -107,7 +121,11 @@ def record(imap, path):
     sections = {}
     for item in SECTIONS:
         try:
-            sections[item] = compact(fetch(imap, item))
+            sections[item] = compact(fetch(session.imap, item))
+        except imaplib.IMAP4.abort as e:
+            # Dovecot's imap process died on this request: record it and go on with a new connection.
+            sections[item] = {'status': 'CRASH', 'text': str(e)}
+            session.connect()
         except imaplib.IMAP4.error as e:
             sections[item] = {'status': 'BAD', 'text': str(e)}
     out['sections'] = sections
@@ -121,19 +139,18 @@ def main():
     ap.add_argument('--user', default='user1')
     ap.add_argument('filters', nargs='*')
     args = ap.parse_args()
-    imap = imaplib.IMAP4(args.host, args.port)
-    imap.login(args.user, 'pass')
+    session = Session(args.host, args.port, args.user)
     names = sorted(n for n in os.listdir(FIXTURES) if n.endswith('.eml'))
     for name in names:
         if args.filters and not any(f in name for f in args.filters):
             continue
-        result = record(imap, os.path.join(FIXTURES, name))
+        result = record(session, os.path.join(FIXTURES, name))
         target = os.path.join(FIXTURES, name[:-4] + '.dovecot.json')
         with open(target, 'w', encoding='utf-8') as f:
             json.dump(result, f, indent=1, ensure_ascii=True)
             f.write('\n')
         print('recorded', name, file=sys.stderr)
-    imap.logout()
+    session.imap.logout()
 
 
 if __name__ == '__main__':

@@ -77,6 +77,13 @@ describe('MIME golden files (Dovecot answers)', () => {
         const item = parseFetchItem(request);
         const label = request.replace('.PEEK', '');
         const ours = ourSection(fixture.raw, meta.structure, item);
+        // Dovecot's imap process crashed on this request (recorded as CRASH); there is nothing to compare.
+        if (
+          answer.status === 'CRASH' ||
+          (answer.status === 'BAD' && /Internal error|socket error/.test(answer.text ?? ''))
+        ) {
+          continue;
+        }
         if (answer.status !== 'OK') {
           if (!known[label] && ours.bytes !== null)
             problems.push(`${label}: Dovecot said ${answer.status} ${answer.text}, we answered`);

@@ -55,11 +55,9 @@ export function parseParams(lexer: Rfc822Lexer): Param[] {
   }
   if (pieces.length === 0) return result;
 
-  pieces.sort((a, b) => {
-    const ka = a.key.toLowerCase();
-    const kb = b.key.toLowerCase();
-    return ka < kb ? -1 : ka > kb ? 1 : a.index - b.index;
-  });
+  // Sorted case-sensitively but grouped case-insensitively, exactly as Dovecot does (so "Baz*0; baz*1"
+  // stay two parameters there, and here).
+  pieces.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
   for (let i = 0; i < pieces.length; ) {
     let j = i;
     let ok = true;
