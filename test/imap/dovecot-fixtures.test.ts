@@ -24,7 +24,7 @@ interface Recorded {
   sections: Record<
     string,
     | { status: 'OK'; item: string; value: string | null; length?: number; sha256?: string }
-    | { status: 'NO' | 'BAD'; text: string }
+    | { status: 'NO' | 'BAD' | 'CRASH'; text: string }
   >;
 }
 
@@ -156,6 +156,8 @@ for (const [i, name] of names.entries()) {
     for (const [request, answer] of Object.entries(recorded.sections)) {
       const { text, status } = await fetchItem(imap.client, seq, request);
       if (known.includes(request)) continue;
+      // Dovecot's own failures (a crashed imap process) say nothing about the right answer.
+      if (answer.status !== 'OK' && answer.status !== 'NO' && answer.status !== 'BAD') continue;
       if (answer.status !== 'OK') {
         const code = /^\[([A-Z-]+)/.exec(answer.text)?.[1] ?? '';
         check(`${request} status`, `${status.split(' ')[0]} ${code}`, `${answer.status} ${code}`);
