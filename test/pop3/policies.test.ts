@@ -58,7 +58,10 @@ test('snapshot mode allows two sessions (and no more than the per-user limit); u
     const second = await pop3Login(srv.ports.pop3!, ALICE);
     const third = await pop3Connect(srv.ports.pop3!);
     await expectOk(third, `USER ${ALICE}`);
-    assert.equal(await command(third, `PASS ${PASSWORD}`), '-ERR [IN-USE] Too many POP3 sessions');
+    assert.equal(
+      await command(third, `PASS ${PASSWORD}`),
+      '-ERR [IN-USE] Too many POP3 sessions for this user',
+    );
     await third.close();
     assert.equal(await command(first, 'UIDL 2'), `+OK 2 ${uids[1]}`);
     assert.match(await command(first, 'RETR 2'), /^\+OK/);

@@ -3,7 +3,6 @@
  * (which applies the failed-login delay and blocks), enforce LOGIN-DELAY, take the maildrop lock, and
  * snapshot INBOX. Every failure leaves the session in AUTHORIZATION with the lock released.
  */
-import { limitsOf } from '../../lib/limits.js';
 import { errLine, okLine } from '../../protocol/pop3/response.js';
 import type { Account } from '../../store/store.js';
 import { errorReply } from './error-replies.js';
@@ -40,18 +39,8 @@ async function openMaildrop(session: Pop3Session, account: Account): Promise<str
   if (loginTooSoon(store, account.id, config.pop3.loginDelay)) {
     return errLine(`Wait ${config.pop3.loginDelay} seconds between logins`, 'LOGIN-DELAY');
   }
-  const exclusive = config.pop3.concurrentSessions !== 'snapshot';
-  const release = tryLockMaildrop(store, account.id, {
-    exclusive,
-    max: limitsOf(config).maxConnectionsPerUser,
-  });
-  if (!release) {
-    session.log.info({ login: account.login }, 'maildrop in use');
-    return errLine(
-      exclusive ? 'Mailbox is locked by another POP3 session' : 'Too many POP3 sessions',
-      'IN-USE',
-    );
-  }
+  const release = acquireSessionSlots(session, account);
+  if (typeof release === 'string') return release;
   try {
     const inbox = await store.getMailbox(account.id, 'INBOX');
     if (!inbox) throw new Error(`account ${account.id} has no INBOX`);
@@ -73,4 +62,28 @@ async function openMaildrop(session: Pop3Session, account: Account): Promise<str
   const { messages, bytes } = session.maildrop.stat();
   session.log.info({ login: account.login, messages }, 'logged in');
   return okLine(`Logged in, ${messages} messages (${bytes} octets)`);
+}
+
+/**
+ * The per-user connection slot (limits.maxConnectionsPerUser, shared with the other protocols' counts)
+ * and, unless in snapshot mode, the exclusive maildrop lock. Returns one release for both, or the refusal.
+ */
+function acquireSessionSlots(session: Pop3Session, account: Account): (() => void) | string {
+  const { ctx } = session;
+  const slot = ctx.userConnections ? ctx.userConnections.acquire('pop3', account.id) : () => {};
+  if (!slot) {
+    session.log.info({ login: account.login }, 'too many POP3 sessions for this user');
+    return errLine('Too many POP3 sessions for this user', 'IN-USE');
+  }
+  if (ctx.config.pop3.concurrentSessions === 'snapshot') return slot;
+  const lock = tryLockMaildrop(ctx.store, account.id);
+  if (!lock) {
+    slot();
+    session.log.info({ login: account.login }, 'maildrop in use');
+    return errLine('Mailbox is locked by another POP3 session', 'IN-USE');
+  }
+  return () => {
+    lock();
+    slot();
+  };
 }

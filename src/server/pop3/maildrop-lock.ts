@@ -1,36 +1,25 @@
 /**
- * POP3 sessions per maildrop. By default one (RFC 1939 8: the server acquires an exclusive lock on the
- * maildrop); in snapshot mode several, up to limits.maxConnectionsPerUser. In-process for now, keyed by
- * store instance so every POP3 listener on one store shares the counts; a multi-node deployment needs a
- * store-level lock instead.
+ * One POP3 session per maildrop (RFC 1939 8: the server acquires an exclusive lock on the maildrop),
+ * unless config.pop3.concurrentSessions is 'snapshot'. In-process for now, keyed by store instance so
+ * every POP3 listener on one store shares the locks; a multi-node deployment needs a store-level lock.
  */
 import type { Store } from '../../store/store.js';
 
-const sessionsByStore = new WeakMap<Store, Map<number, number>>();
+const locksByStore = new WeakMap<Store, Set<number>>();
 
-/**
- * Registers a session for the account, or returns null when the maildrop is taken (`exclusive`) or the
- * account already has `max` sessions. The release function is idempotent.
- */
-export function tryLockMaildrop(
-  store: Store,
-  accountId: number,
-  options: { exclusive: boolean; max: number },
-): (() => void) | null {
-  let sessions = sessionsByStore.get(store);
-  if (!sessions) {
-    sessions = new Map();
-    sessionsByStore.set(store, sessions);
+/** Takes the lock, or returns null when another session holds it. The release function is idempotent. */
+export function tryLockMaildrop(store: Store, accountId: number): (() => void) | null {
+  let locks = locksByStore.get(store);
+  if (!locks) {
+    locks = new Set();
+    locksByStore.set(store, locks);
   }
-  const current = sessions.get(accountId) ?? 0;
-  if (current >= (options.exclusive ? 1 : Math.max(1, options.max))) return null;
-  sessions.set(accountId, current + 1);
+  if (locks.has(accountId)) return null;
+  locks.add(accountId);
   let held = true;
   return () => {
     if (!held) return;
     held = false;
-    const left = (sessions.get(accountId) ?? 1) - 1;
-    if (left <= 0) sessions.delete(accountId);
-    else sessions.set(accountId, left);
+    locks.delete(accountId);
   };
 }
