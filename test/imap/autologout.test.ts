@@ -34,3 +34,15 @@ test('IDLE keeps the connection beyond the timeout', async () => {
   assert.match((await c.readUntil(/^c /)).at(-1) ?? '', /^c OK/);
   await c.close();
 });
+
+test('IMAPS (implicit TLS): no STARTTLS offered, LOGIN works', async () => {
+  const c = await connect(srv.ports.imaps as number, { tls: true });
+  const greeting = await c.readLine();
+  assert.match(greeting, /^\* OK /);
+  assert.doesNotMatch(greeting, /STARTTLS|LOGINDISABLED/);
+  c.send('a LOGIN idle@example.com pw');
+  assert.match((await c.readUntil(/^a /)).at(-1) ?? '', /^a OK/);
+  c.send('b STARTTLS');
+  assert.match((await c.readUntil(/^b /)).at(-1) ?? '', /^b BAD/);
+  await c.close();
+});
