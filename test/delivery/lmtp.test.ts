@@ -200,3 +200,14 @@ test('swaks over LMTP: delivered and unknown user', async (t) => {
     1,
   );
 });
+
+test('two subaddresses of one account: both get 250, the mailbox gets one copy', async () => {
+  const client = await RawSmtpClient.connect(env.ports.lmtp);
+  await lmtpHello(client);
+  const id = 'dedupe@lmtp.test';
+  const rcpts = ['bob+one@example.org', 'bob+two@example.org'];
+  const { perRecipient } = await lmtpTransaction(client, 's@example.net', rcpts, sampleMessage(id));
+  for (const rcpt of rcpts) assert.equal(perRecipient.get(rcpt)!.code, 250);
+  client.close();
+  assert.equal((await env.inbox('bob@example.org')).filter((m) => m.raw.includes(`<${id}>`)).length, 1);
+});
