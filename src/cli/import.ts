@@ -1,26 +1,18 @@
 /**
- * `postyard import EMAIL FOLDER PATH`: copies an mbox file or a Maildir into a mailbox. Every message
- * goes through the one ingest path (size limit, CRLF, durable blob, parse once) and then store.append,
- * so imported mail is indistinguishable from delivered mail. Flags and INTERNALDATE are kept.
+ * `postyard import EMAIL FOLDER PATH`: copies an mbox file or a Maildir into a mailbox, through the same
+ * ingest path as delivery (import/importer.ts), so imported mail is indistinguishable from delivered mail.
  */
-
-import { MailError } from '../lib/errors.js';
-import type { ingestMessage } from '../server/delivery/ingest.js';
 import type { Account, Mailbox, Store } from '../store/store.js';
 import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, describeError, EX, exitCodeFor } from './exit.js';
+import { importMessages } from './import/importer.js';
 import { Progress } from './import/progress.js';
-import { openSource, type SourceMessage } from './import/sources.js';
+import { openSource } from './import/sources.js';
 import { normalizeLogin } from './login.js';
 import { checkedMailboxName, createWithParents } from './mailbox-names.js';
 import { resolvePaths } from './paths.js';
 import { requireAccount, withRuntime } from './runtime.js';
-
-/** Blob writes and parsing run ahead of the in-order appends by this many messages. */
-const READ_AHEAD = 8;
-/** Per-message problems that skip the message; anything else (quota, disk, store) stops the import. */
-const SKIPPABLE = new Set(['TOO_BIG', 'BAD_INPUT']);
 
 export const importCommand: Command = {
   name: 'import',
@@ -46,7 +38,8 @@ Examples:
       const account = await requireAccount(store, login);
       const source = await openSource(path);
       const mailbox = await ensureMailbox(store, account, mailboxName);
-      const result = await importMessages(store, account, mailbox, source.messages, {
+      const target = { accountId: account.id, mailboxId: mailbox.id };
+      const result = await importMessages(store, target, source.messages, {
         maxSize: config.limits.maxMessageSize,
         progress: new Progress(source.total),
       });
@@ -73,90 +66,4 @@ async function ensureMailbox(store: Store, account: Account, name: string): Prom
   const created = await createWithParents(store, account.id, name);
   console.error(`postyard: import: created mailbox ${created.name}`);
   return created;
-}
-
-interface ImportResult {
-  imported: number;
-  skipped: number;
-  bytes: number;
-  ms: number;
-  /** The error that ended the import early, if any. */
-  stoppedBy: unknown;
-}
-
-type Ingested = Awaited<ReturnType<typeof ingestMessage>>;
-type Settled = { message: SourceMessage; ingested?: Ingested; error?: unknown };
-
-async function importMessages(
-  store: Store,
-  account: Account,
-  mailbox: Mailbox,
-  messages: AsyncIterable<SourceMessage>,
-  options: { maxSize: number; progress: Progress },
-): Promise<ImportResult> {
-  // Loaded lazily with the MIME engine it pulls in; only import needs it.
-  const { ingestMessage } = await import('../server/delivery/ingest.js');
-  const started = Date.now();
-  const result: ImportResult = { imported: 0, skipped: 0, bytes: 0, ms: 0, stoppedBy: null };
-  const pending: Promise<Settled>[] = [];
-  let ordinal = 0;
-
-  // Appends strictly in source order, so UIDs follow the mbox/Maildir order.
-  const appendNext = async (): Promise<boolean> => {
-    const { message, ingested, error } = await pending.shift()!;
-    ordinal++;
-    if (error !== undefined || !ingested) {
-      if (!isSkippable(error)) return stop(error);
-      result.skipped++;
-      console.error(`postyard: import: message ${ordinal} skipped: ${describeError(error)}`);
-      return true;
-    }
-    try {
-      await store.append({
-        accountId: account.id,
-        mailboxId: mailbox.id,
-        blob: ingested.blob,
-        meta: ingested.meta,
-        flags: message.flags,
-        internalDate: message.internalDate ?? dateOrNow(ingested.meta.sentDate),
-      });
-    } catch (err) {
-      return stop(err);
-    }
-    result.imported++;
-    result.bytes += ingested.blob.size;
-    options.progress.update(message.done, result.imported, result.bytes);
-    return true;
-  };
-  const stop = (err: unknown): boolean => {
-    result.stoppedBy = err;
-    return false;
-  };
-
-  try {
-    for await (const message of messages) {
-      pending.push(
-        ingestMessage(store, message.data, { maxSize: options.maxSize }).then(
-          (ingested) => ({ message, ingested }),
-          (error: unknown) => ({ message, error }),
-        ),
-      );
-      if (pending.length >= READ_AHEAD && !(await appendNext())) break;
-    }
-    while (pending.length && !result.stoppedBy) await appendNext();
-  } catch (err) {
-    // Reading the source failed (unreadable file, not an mbox): report what was done so far.
-    result.stoppedBy ??= err;
-  }
-  options.progress.finish();
-  result.ms = Date.now() - started;
-  return result;
-}
-
-function isSkippable(error: unknown): boolean {
-  return error instanceof MailError && SKIPPABLE.has(error.code);
-}
-
-function dateOrNow(ms: number | null): Date {
-  return ms === null ? new Date() : new Date(ms);
 }

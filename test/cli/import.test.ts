@@ -50,6 +50,10 @@ test('import of a generated mbox: every message, From_ dates as INTERNALDATE, >F
     assert.equal(index.uids.length, 50);
     const messages = await store.getMessages(inbox.id, [...index.uids]);
     assert.equal(messages[0]!.internalDate.toISOString(), new Date(`${firstFromLine} UTC`).toISOString());
+    // The generator's dates increase message by message: UIDs must follow the file's order.
+    for (let i = 1; i < messages.length; i++) {
+      assert.ok(messages[i]!.internalDate >= messages[i - 1]!.internalDate, `UID order at ${i}`);
+    }
     const bodies = await Promise.all(messages.map((m) => store.blobs.read(m.blobId)));
     const all = Buffer.concat(bodies).toString('latin1');
     assert.ok(!all.includes('\r\nFrom sender@example.com '), 'no From_ line inside a message');
@@ -129,7 +133,16 @@ test('import skips messages over the size limit and says so', async (t) => {
 test('import stops when the account goes over quota and says how far it got', async (t) => {
   const dataDir = await initData(t);
   await addBob(dataDir);
-  const quota = await runCli(['quota', 'set', 'bob@example.com', 'unlimited', '--messages', '2', '--data', dataDir]);
+  const quota = await runCli([
+    'quota',
+    'set',
+    'bob@example.com',
+    'unlimited',
+    '--messages',
+    '2',
+    '--data',
+    dataDir,
+  ]);
   assert.equal(quota.code, 0, quota.stderr);
   const mbox = join(dataDir, '..', 'three.mbox');
   const message = (n: number) => `From a@b Mon Jan  1 00:00:0${n} 2024\nSubject: ${n}\n\nbody ${n}\n\n`;
