@@ -51,6 +51,10 @@ test('start with an unknown config key exits non-zero naming the key, without a 
   assert.match(result.stderr, /^postyard: start: config: unknown key listeners\.imap\.prot/);
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   assert.equal(hasStackTrace(result.stderr), false);
+
+  const debug = await runCli(['start', '--data', dataDir], { env: { POSTYARD_DEBUG: '1' } });
+  assert.equal(debug.code, 78);
+  assert.equal(hasStackTrace(debug.stderr), true, 'POSTYARD_DEBUG=1 shows the stack trace');
 });
 
 test('start with a bad value names the key and what is wrong', async (t) => {
