@@ -12,7 +12,8 @@ import { UnknownCteError } from '../fetch/section.js';
 import type { ImapSession } from '../session.js';
 import { nstring } from '../wire.js';
 
-const BATCH = 100;
+/** Messages whose records are read in one store call. */
+const BATCH = 500;
 /** Messages whose bodies are read ahead of the one being written. */
 const READ_AHEAD = 8;
 /** Bytes queued for the socket before the command waits for the client to read (backpressure). */
@@ -59,9 +60,15 @@ async function fetchAll(
   }
 }
 
+const BODY_ITEMS = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+const NO_PIECES = new Map<FetchAttribute, BodyPiece>();
+const NO_BODIES = Promise.resolve(NO_PIECES);
+
 interface Plan {
   needsMeta: boolean;
   setsSeen: boolean;
+  /** Any BODY[]/BINARY/RFC822 item: literals to prepare per message. */
+  hasBodies: boolean;
   items: readonly FetchAttribute[];
 }
 
@@ -95,7 +102,8 @@ function planOf(command: FetchCommand): Plan {
   if (command.modifiers.changedSince !== undefined && !items.some((a) => a.item === 'MODSEQ')) {
     items.push({ item: 'MODSEQ' });
   }
-  return { needsMeta, setsSeen, items };
+  const hasBodies = items.some((a) => BODY_ITEMS.has(a.item));
+  return { needsMeta, setsSeen, hasBodies, items };
 }
 
 /** Non-peek body fetches set \Seen (RFC 9051 §6.4.5); the FETCH answer then includes FLAGS. */
@@ -133,7 +141,7 @@ async function writeBatch(
   const readAhead = (upTo: number) => {
     for (let j = pieces.length; j < Math.min(upTo, records.length); j++) {
       const r = records[j] as MessageRecord & { meta?: IngestMeta };
-      const piece = bodyPieces(session, r, r.meta, plan.items);
+      const piece = plan.hasBodies ? bodyPieces(session, r, r.meta, plan.items) : NO_BODIES;
       piece.catch(() => {});
       pieces.push(piece);
     }
@@ -142,7 +150,7 @@ async function writeBatch(
     readAhead(i + READ_AHEAD);
     const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
     const seq = selected.seqOf(record.uid);
-    const bodies = await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>);
+    const bodies = plan.hasBodies ? await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>) : NO_PIECES;
     delete pieces[i];
     if (seq === 0) continue;
     const utf8 = session.utf8;
