@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { connect as lineClient } from '../helpers/net.js';
 import { BIN, FREE_PORTS, ROOT, runCli, tempRoot } from './helpers.js';
 
 /** Resolves with the first data the server sends (its greeting), or rejects after `ms`. */
@@ -26,6 +27,14 @@ function greeting(port: number, ms = 5000): Promise<string> {
   });
 }
 
+async function waitFor(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('start on an empty data dir sets up, prints ports and the add-user hint, serves, stops on SIGTERM', async (t) => {
   const { dataDir } = tempRoot(t);
   const child = spawn(process.execPath, [BIN, 'start', '--data', dataDir, ...FREE_PORTS], {
@@ -36,11 +45,11 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner in 20 s:\n${stdout}\n${stderr}`)), 20_000);
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
+    child.stdout.on('data', () => {
       if (stdout.includes('Stop with Ctrl-C')) {
         clearTimeout(timer);
         resolve();
@@ -67,6 +76,38 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
   assert.match(await greeting(port('POP3')), /^(\+OK|-ERR)/);
   assert.match(await greeting(port('LMTP')), /^220 /);
   for (const label of ['IMAPS', 'POP3S', 'SMTP']) assert.ok(port(label) > 0);
+
+  // The whole first-run path: add a user, deliver with the CLI, read it over POP3 and IMAPS.
+  const add = await runCli(['user', 'add', 'you@example.com', '--password-stdin', '--data', dataDir], {
+    input: 'secret\n',
+  });
+  assert.equal(add.code, 0, add.stderr);
+  const deliver = await runCli(['deliver', '--to', 'you@example.com', '--data', dataDir], {
+    input: 'Subject: hello\r\n\r\nIt works.\r\n',
+  });
+  assert.equal(deliver.code, 0, deliver.stderr);
+  const pop3 = await lineClient(port('POP3'));
+  assert.match(await pop3.readLine(), /^\+OK/);
+  pop3.send('USER you@example.com');
+  assert.match(await pop3.readLine(), /^\+OK/);
+  pop3.send('PASS secret');
+  assert.match(await pop3.readLine(), /^\+OK/);
+  pop3.send('STAT');
+  assert.match(await pop3.readLine(), /^\+OK 1 \d+/);
+  pop3.send('QUIT');
+  await pop3.close();
+  const imaps = await lineClient(port('IMAPS'), { tls: true });
+  assert.match(await imaps.readLine(), /^\* OK/);
+  imaps.send('a LOGIN you@example.com secret');
+  assert.match((await imaps.readUntil(/^a /)).at(-1)!, /^a OK/);
+  imaps.send('b STATUS INBOX (MESSAGES)');
+  assert.match((await imaps.readUntil(/^b /)).join('\n'), /\* STATUS "?INBOX"? \(MESSAGES 1\)/);
+  await imaps.close();
+
+  // SIGHUP reloads and keeps serving.
+  child.kill('SIGHUP');
+  await waitFor(() => stdout.includes('configuration reloaded'), 5000);
+  assert.match(await greeting(port('IMAP')), /^\* OK/);
 
   // While it runs, a second server on the same data dir is refused.
   const second = await runCli(['start', '--data', dataDir]);
