@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -12,7 +13,7 @@ import {
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { initData, runCli } from './helpers.js';
+import { BIN, FREE_PORTS, initData, ROOT, runCli, tempRoot } from './helpers.js';
 
 function blobFiles(dataDir: string): string[] {
   const found: string[] = [];
@@ -115,4 +116,36 @@ test('doctor reports a port held by another process, a bad certificate and a bro
   const broken = await runCli(['doctor', '--data', dataDir]);
   assert.equal(broken.code, 1);
   assert.match(broken.stdout, /^config FAIL {2}config: unknown key listeners\.pop3\.colour/m);
+});
+
+test("doctor recognises the ports of this data dir's running server", async (t) => {
+  const { dataDir } = tempRoot(t);
+  const probe: Server = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const ports = FREE_PORTS.map((arg) => (arg === 'imap=0' ? `imap=${port}` : arg));
+  const server = spawn(process.execPath, [BIN, 'start', '--data', dataDir, ...ports], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => server.kill('SIGKILL'));
+  let stdout = '';
+  server.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!stdout.includes('Stop with Ctrl-C') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  assert.ok(stdout.includes('Stop with Ctrl-C'), stdout);
+
+  const result = await runCli(['doctor', '--data', dataDir]);
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(
+    result.stdout,
+    new RegExp(
+      `^port   ok    imap 127\\.0\\.0\\.1:${port} in use by this server \\(pid ${server.pid}\\)$`,
+      'm',
+    ),
+  );
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
 });
