@@ -43,3 +43,18 @@ test('50 pipelined LITERAL+ APPENDs and 50 FETCHes in single writes are all answ
     await imap.close();
   }
 });
+
+test('commands sent before a half-close are all answered', async () => {
+  const { connect } = await import('../helpers/net.js');
+  const user = fx.users[0] as ImapFixture['users'][0];
+  const c = await connect(fx.port);
+  await c.readLine();
+  c.write(`h1 LOGIN "${user.login}" "${user.password}"\r\nh2 SELECT INBOX\r\nh3 LOGOUT\r\n`);
+  c.socket.end();
+  const lines = await c.readUntil(/^h3 /);
+  assert.ok(
+    lines.some((l) => l.startsWith('h2 OK')),
+    lines.join('\n'),
+  );
+  await c.waitClosed();
+});

@@ -57,6 +57,7 @@ export class ImapSession {
   private continuation: { tag: string; handler: ContinuationHandler } | null = null;
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private inputEnded = false;
 
   constructor(
     socket: Socket,
@@ -235,17 +236,23 @@ export class ImapSession {
     this.close();
   };
 
+  /** The client finished sending: answer what it pipelined, then close (pump() checks inputEnded). */
+  private readonly onInputEnd = (): void => {
+    this.inputEnded = true;
+    void this.pump();
+  };
+
   private attach(socket: Socket): void {
     socket.on('data', this.onData);
     socket.on('close', this.onEnd);
-    socket.on('end', this.onEnd);
+    socket.on('end', this.onInputEnd);
     socket.on('error', this.onSocketError);
   }
 
   private detach(socket: Socket): void {
     socket.off('data', this.onData);
     socket.off('close', this.onEnd);
-    socket.off('end', this.onEnd);
+    socket.off('end', this.onInputEnd);
   }
 
   private readonly onSocketError = (err: Error): void => {
@@ -279,7 +286,8 @@ export class ImapSession {
     } finally {
       this.pumping = false;
     }
-    if (!this.closed) socket.resume();
+    if (this.inputEnded && this.idleTag === null) this.close();
+    else if (!this.closed) socket.resume();
   }
 
   private async handleEvent(event: ReceiverEvent): Promise<void> {
