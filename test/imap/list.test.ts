@@ -92,3 +92,17 @@ test('SEARCHRES: SEARCH RETURN (SAVE) then FETCH $ and UID COPY $', async () => 
     await s.close();
   }
 });
+
+test('RENAME INBOX moves its messages to the new name and leaves INBOX empty (RFC 9051 §6.3.6)', async () => {
+  const s = await rawImap(fx.port, fx.users[0]);
+  try {
+    await s.run('APPEND INBOX {5+}\r\nab\r\n\r\n');
+    assert.match((await s.run('RENAME INBOX "Old Inbox"')).at(-1) ?? '', /OK/);
+    assert.ok((await s.run('STATUS INBOX (MESSAGES)')).includes('* STATUS "INBOX" (MESSAGES 0)'));
+    assert.ok((await s.run('STATUS "Old Inbox" (MESSAGES)')).includes('* STATUS "Old Inbox" (MESSAGES 1)'));
+    assert.match((await s.run('RENAME "Old Inbox" Drafts')).at(-1) ?? '', /NO \[ALREADYEXISTS\]/);
+    assert.match((await s.run('RENAME Nope Else')).at(-1) ?? '', /NO \[NONEXISTENT\]/);
+  } finally {
+    await s.close();
+  }
+});
