@@ -200,7 +200,12 @@ test('random command lines in every state never crash the server (fast-check, bo
     ),
     fc.string({ maxLength: 8 }),
   );
-  const line = fc.array(token, { maxLength: 12 }).map((t) => t.join(' ').replace(/[\r\n]/g, ''));
+  const line = fc.array(token, { maxLength: 12 }).map((t) =>
+    t
+      .join(' ')
+      .replace(/[\r\n]/g, '')
+      .replace(/\{\d*\+?\}$/, ''),
+  );
   await fc.assert(
     fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 8 }), async (lines) => {
       const imap = await rawImap(fx.port, fx.users[0]);
@@ -209,16 +214,13 @@ test('random command lines in every state never crash the server (fast-check, bo
         for (const [i, text] of lines.entries()) imap.client.write(`r${i} ${text}\r\n`);
         imap.client.write('zz NOOP\r\n');
         // Whatever happened, the session answers the final NOOP or says BYE; nothing hangs.
-        const answer = await imap.client.readUntil(/^(zz |\* BYE)/, 5000).catch(() => null);
-        if (answer === null) {
-          // A literal announced in a random line may still be waiting for its bytes: that is fine.
-          return;
-        }
+        const answer = await imap.client.readUntil(/^(zz |\* BYE)/, 5000);
+        assert.ok(answer.length > 0);
       } finally {
         await imap.close();
       }
     }),
-    { numRuns: 40 },
+    { numRuns: 30 },
   );
   await stillServing();
 });
