@@ -157,7 +157,8 @@ class AddressParser {
       r = this.addrSpec();
     }
     this.add(true);
-    return lx.atEnd ? 0 : r;
+    // Dovecot goes on after an address it could only partly make sense of.
+    return lx.atEnd ? 0 : Math.max(r, 1);
   }
 
   private group(): number {

@@ -9,7 +9,7 @@ import {
   parseContentDisposition,
   parseContentLanguage,
   parseContentType,
-  parseTransferEncoding,
+  transferEncodingOf,
 } from './content-type.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findFirst, type HeaderField } from './header.js';
@@ -40,16 +40,44 @@ interface PartHeaders {
   location: string | null;
 }
 
-function readPartHeaders(raw: Buffer, fields: readonly HeaderField[]): PartHeaders {
+const NOT_MIME: PartHeaders = {
+  type: null,
+  subtype: '',
+  params: [],
+  id: null,
+  description: null,
+  encoding: null,
+  md5: null,
+  disposition: 'NIL',
+  language: 'NIL',
+  location: null,
+};
+
+/** Where a part sits: a message (top level or encapsulated), a part of a multipart, or of a multipart/digest. */
+export type PartContext = 'message' | 'part' | 'digest-part';
+
+function readPartHeaders(raw: Buffer, fields: readonly HeaderField[], context: PartContext): PartHeaders {
+  // Dovecot: a message's Content-* fields count only if it is MIME (has MIME-Version or Content-Type);
+  // parts of a multipart always are.
+  if (
+    context === 'message' &&
+    !fields.some((f) => f.lower === 'mime-version' || f.lower === 'content-type')
+  ) {
+    return NOT_MIME;
+  }
   const value = (name: string): string | null => {
     const field = findFirst(fields, name);
     return field ? fieldValue(raw, field) : null;
   };
   const ctValue = value('content-type');
   const ct = ctValue === null ? null : parseContentType(ctValue);
-  const cteValue = value('content-transfer-encoding');
-  const dispositionValue = value('content-disposition');
-  const disposition = dispositionValue === null ? null : parseContentDisposition(dispositionValue);
+  // (A broken value still counts: Dovecot sends what it could read, e.g. "" "".)
+  // Dovecot quirk: a Content-Disposition without parameters is replaced by a later one.
+  let disposition: ReturnType<typeof parseContentDisposition> = null;
+  for (const field of fields) {
+    if (field.lower !== 'content-disposition' || (disposition && disposition.params.length > 0)) continue;
+    disposition = parseContentDisposition(fieldValue(raw, field));
+  }
   const languageValue = value('content-language');
   const languages = languageValue === null ? [] : parseContentLanguage(languageValue);
   return {
@@ -58,7 +86,7 @@ function readPartHeaders(raw: Buffer, fields: readonly HeaderField[]): PartHeade
     params: ct ? ct.params : [],
     id: value('content-id'),
     description: value('content-description'),
-    encoding: cteValue === null ? null : parseTransferEncoding(cteValue),
+    encoding: transferEncodingOf(raw, fields) || null,
     md5: value('content-md5'),
     disposition: disposition
       ? `(${imapString(disposition.type)} ${encodeParams(disposition.params)})`
@@ -76,16 +104,17 @@ export function buildBodyStructure(
   part: MimePart,
   headersOf: HeaderLookup,
   extended: boolean,
-  inDigest = false,
+  context: PartContext = 'message',
 ): string {
-  const h = readPartHeaders(raw, headersOf(part));
+  const h = readPartHeaders(raw, headersOf(part), context);
   if (part.flags & PART_MULTIPART) {
     let out = '(';
     if (part.children.length === 0) {
       out += `${EMPTY_PART}${extended ? EMPTY_PART_EXTENSION : ''})`;
     } else {
-      const digest = part.subtype === 'digest';
-      for (const child of part.children) out += buildBodyStructure(raw, child, headersOf, extended, digest);
+      const childContext = part.subtype === 'digest' ? 'digest-part' : 'part';
+      for (const child of part.children)
+        out += buildBodyStructure(raw, child, headersOf, extended, childContext);
     }
     out += ` ${imapString(h.subtype)}`;
     if (extended)
@@ -96,13 +125,14 @@ export function buildBodyStructure(
   let type: string;
   let subtype: string;
   let params = h.params;
-  if (part.flags & PART_OVERFLOW) {
+  if (part.flags & PART_OVERFLOW || (h.type !== null && h.type.toLowerCase() === 'multipart')) {
+    // A multipart without parts cannot be written as one (too deep, or a broken Content-Type).
     type = 'application';
     subtype = 'octet-stream';
   } else if (h.type !== null) {
     type = h.type;
     subtype = h.subtype;
-  } else if (inDigest) {
+  } else if (context === 'digest-part') {
     type = 'message';
     subtype = 'rfc822';
   } else {

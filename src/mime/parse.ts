@@ -12,7 +12,7 @@
  *   (BODYSTRUCTURE then calls it application/octet-stream); after MAX_PARTS parts, boundaries are no
  *   longer recognised and the last part runs to the end of the message.
  */
-import { paramValue, parseContentType, parseTransferEncoding } from './content-type.js';
+import { paramValue, parseContentType, transferEncodingOf } from './content-type.js';
 import { bytesToText, findFirst, type HeaderField, parseHeaderFields } from './header.js';
 import {
   MAX_NESTING_DEPTH,
@@ -239,8 +239,7 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
 }
 
 function boundaryOf(contentType: string): Buffer | null {
-  const ct = parseContentType(contentType);
-  const boundary = ct ? paramValue(ct.params, 'boundary') : undefined;
+  const boundary = paramValue(parseContentType(contentType).params, 'boundary');
   if (!boundary) return null;
   return Buffer.from(boundary.slice(0, MAX_BOUNDARY_LENGTH), 'utf8');
 }
@@ -249,21 +248,21 @@ function boundaryOf(contentType: string): Buffer | null {
 function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDigest: boolean): void {
   const ctField = findFirst(fields, 'content-type');
   const ct = ctField ? parseContentType(bytesToText(raw, ctField.valueStart, ctField.valueEnd)) : null;
+  let valid = true;
   if (ct) {
     part.type = ct.type.toLowerCase();
     part.subtype = ct.subtype.toLowerCase();
     part.charset = (paramValue(ct.params, 'charset') ?? '').toLowerCase();
+    valid = ct.valid;
   } else if (inDigest) {
     part.type = 'message';
     part.subtype = 'rfc822';
   }
-  if (part.type === 'multipart') part.flags |= PART_MULTIPART;
-  else if (part.type === 'message' && part.subtype === 'rfc822') part.flags |= PART_MESSAGE;
+  // Like Dovecot's message-parser: "multipart/…" and "message/rfc822" need a well-formed value,
+  // "text" alone still counts as text.
+  if (part.type === 'multipart' && valid) part.flags |= PART_MULTIPART;
+  else if (part.type === 'message' && part.subtype === 'rfc822' && valid) part.flags |= PART_MESSAGE;
   else if (part.type === 'text') part.flags |= PART_TEXT;
-  const cteField = findFirst(fields, 'content-transfer-encoding');
-  const cte = cteField
-    ? parseTransferEncoding(bytesToText(raw, cteField.valueStart, cteField.valueEnd))
-    : null;
-  // A Content-Transfer-Encoding field without a token is unknown for BINARY (like Dovecot); BODYSTRUCTURE says 7bit.
-  part.encoding = cteField ? (cte ?? '').toLowerCase() : '7bit';
+  const cte = transferEncodingOf(raw, fields);
+  part.encoding = cte === null ? '7bit' : cte.toLowerCase();
 }

@@ -32,15 +32,18 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function fromJson(row: unknown, depth: number): MimePart {
   const r = Array.isArray(row) ? row : [];
-  const [type, subtype = ''] = str(r[5]).split('/', 2);
+  const fullType = typeof r[5] === 'string' ? r[5] : 'text/plain';
+  const slash = fullType.indexOf('/');
+  const type = slash < 0 ? fullType : fullType.slice(0, slash);
+  const subtype = slash < 0 ? '' : fullType.slice(slash + 1);
   const part: MimePart = {
     headerStart: num(r[0]),
     bodyStart: num(r[1]),
     bodyEnd: num(r[2]),
     bodyLines: num(r[3]),
     flags: num(r[4]),
-    type: type || 'text',
-    subtype: type ? subtype : 'plain',
+    type,
+    subtype,
     encoding: typeof r[6] === 'string' ? r[6] : '7bit',
     charset: str(r[7]),
     children: [],
