@@ -29,7 +29,10 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     await index.catchUp(true);
     await selected.flush(() => {}, true);
     const status = await session.store.mailboxStatus(mailbox.id);
-    if (selected.rev1 && !readOnly) selected.markRecent(await session.store.claimRecent(mailbox.id));
+    // Claiming \Recent is a write: skip it when the status says nothing is recent.
+    if (selected.rev1 && !readOnly && status.recent > 0) {
+      selected.markRecent(await session.store.claimRecent(mailbox.id));
+    }
 
     session.untagged(`${selected.exists()} EXISTS`);
     if (selected.rev1) session.untagged(`${readOnly ? status.recent : selected.recentCount()} RECENT`);
