@@ -56,7 +56,9 @@ function waitForDrain(socket: Socket): Promise<void> {
       socket.off('close', done);
       resolve();
     };
-    socket.on('drain', done);
     socket.on('close', done);
+    // 'drain' only follows a write that returned false; otherwise an empty write's callback marks the point.
+    if (socket.writableNeedDrain) socket.on('drain', done);
+    else socket.write('', done);
   });
 }

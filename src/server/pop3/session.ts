@@ -119,7 +119,11 @@ export class Pop3Session {
       const input = this.lookahead.shift() ?? this.receiver.next();
       if (input) return input;
       this.writer.flush();
-      await this.flushSeen();
+      if (this.seenQueue.length > 0) {
+        // Replies first: the store update must not delay the bytes the client is waiting for.
+        await this.writer.drained();
+        await this.flushSeen();
+      }
       if (this.closed || this.ending || this.shutdownRequested) continue;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
