@@ -7,16 +7,19 @@
 import { parseHeaderFields } from './header.js';
 import { leafParts } from './text.js';
 import { decodeTransfer, transferEncodingKind } from './transfer-decode.js';
-import type { MimePart } from './types.js';
+import { type MimePart, PART_MESSAGE, PART_MULTIPART } from './types.js';
 
 const BINARY_CTE = Buffer.from('Content-Transfer-Encoding: binary\r\n');
 
-/** The header block raw[start, end) without Content-Transfer-Encoding fields, plus the "binary" one. */
+/**
+ * The header block raw[start, end) without Content-Transfer-Encoding fields, plus
+ * "Content-Transfer-Encoding: binary" before the blank line (none when the header has no blank line,
+ * as in Dovecot).
+ */
 function rewriteHeader(bytes: Buffer, start: number, end: number): Buffer[] {
   const header = bytes.subarray(start, end);
   const out: Buffer[] = [];
   let last = 0;
-  let blankStart = header.length;
   const fields = parseHeaderFields(header, 0, header.length);
   for (const field of fields) {
     if (field.lower === 'content-transfer-encoding') {
@@ -25,8 +28,9 @@ function rewriteHeader(bytes: Buffer, start: number, end: number): Buffer[] {
     }
   }
   const lastField = fields[fields.length - 1];
-  blankStart = Math.max(last, lastField ? lastField.end : 0);
-  out.push(header.subarray(last, blankStart), BINARY_CTE, header.subarray(blankStart));
+  const blankStart = Math.max(last, lastField ? lastField.end : 0);
+  out.push(header.subarray(last, blankStart));
+  if (blankStart < header.length) out.push(BINARY_CTE, header.subarray(blankStart));
   return out;
 }
 
@@ -38,6 +42,7 @@ function rewriteHeader(bytes: Buffer, start: number, end: number): Buffer[] {
  */
 export function decodeSectionForBinary(bytes: Buffer, part: MimePart | null, base?: number): Buffer | null {
   if (!part) return bytes;
+  if (hasUnknownContainerEncoding(part)) return null;
   const offset = base ?? part.bodyStart;
   const chunks: Buffer[] = [];
   let copied = 0; // relative to bytes
@@ -62,6 +67,22 @@ export function decodeSectionForBinary(bytes: Buffer, part: MimePart | null, bas
   if (chunks.length === 0) return bytes;
   chunks.push(bytes.subarray(copied));
   return Buffer.concat(chunks);
+}
+
+/**
+ * A multipart or message/rfc822 part (the section's own, or one inside it) with an unknown encoding
+ * also makes Dovecot answer [UNKNOWN-CTE]; with base64/QP it is sent as is.
+ */
+function hasUnknownContainerEncoding(part: MimePart): boolean {
+  const stack: MimePart[] = [part];
+  while (stack.length > 0) {
+    const p = stack.pop() as MimePart;
+    if (!(p.flags & (PART_MULTIPART | PART_MESSAGE))) continue;
+    if (transferEncodingKind(p.encoding) === 'unknown') return true;
+    stack.push(...p.children);
+    if (p.message) stack.push(p.message);
+  }
+  return false;
 }
 
 /** BINARY.SIZE: the decoded length, or null for an unknown encoding. */

@@ -28,9 +28,12 @@ export function parseHeaderFields(raw: Buffer, start: number, end: number): Head
     let lineEnd = raw.indexOf(10, pos);
     lineEnd = lineEnd < 0 || lineEnd >= end ? end : lineEnd + 1;
     const first = raw[pos];
-    if (first === 0x20 || first === 0x09) {
-      // Continuation line (folding): belongs to the current field, if any.
-      if (current) current.end = lineEnd;
+    if ((first === 0x20 || first === 0x09) && current) {
+      current.end = lineEnd; // continuation line (folding)
+    } else if (first === 0x20 || first === 0x09) {
+      // A continuation with nothing to continue: Dovecot keeps it as a nameless field.
+      current = { name: '', lower: '', start: pos, end: lineEnd, valueStart: pos, valueEnd: 0 };
+      fields.push(current);
     } else if (first === 0x0a || (first === 0x0d && raw[pos + 1] === 0x0a)) {
       break; // the blank line ending the header
     } else {
