@@ -8,14 +8,16 @@ import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/comman
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
-import { UnknownCteError } from '../fetch/section.js';
+import { READ_WHOLE_LIMIT, UnknownCteError } from '../fetch/section.js';
 import type { ImapSession } from '../session.js';
 import { nstring } from '../wire.js';
 
 /** Messages whose records are read in one store call. */
 const BATCH = 500;
 /** Messages whose bodies are read ahead of the one being written. */
-const READ_AHEAD = 8;
+const READ_AHEAD = 32;
+/** ...but no more than about this many bytes of them. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 /** Bytes queued for the socket before the command waits for the client to read (backpressure). */
 const MAX_BACKLOG = 1024 * 1024;
 
@@ -138,9 +140,12 @@ async function writeBatch(
   const selected = session.requireSelected();
   // Body reads run a few messages ahead of the writing, so they overlap without piling up in memory.
   const pieces: Promise<Map<FetchAttribute, BodyPiece>>[] = [];
+  let aheadBytes = 0; // sizes of the messages read ahead and not yet written
   const readAhead = (upTo: number) => {
     for (let j = pieces.length; j < Math.min(upTo, records.length); j++) {
       const r = records[j] as MessageRecord & { meta?: IngestMeta };
+      if (j > upTo - READ_AHEAD && aheadBytes > READ_AHEAD_BYTES) break;
+      aheadBytes += Math.min(r.size, READ_WHOLE_LIMIT);
       const piece = plan.hasBodies ? bodyPieces(session, r, r.meta, plan.items) : NO_BODIES;
       piece.catch(() => {});
       pieces.push(piece);
@@ -148,6 +153,7 @@ async function writeBatch(
   };
   for (let i = 0; i < records.length; i++) {
     readAhead(i + READ_AHEAD);
+    aheadBytes -= Math.min((records[i] as MessageRecord).size, READ_WHOLE_LIMIT);
     const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
     const seq = selected.seqOf(record.uid);
     const bodies = plan.hasBodies ? await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>) : NO_PIECES;
