@@ -98,7 +98,7 @@ test('snapshot mode allows two sessions (and no more than the per-user limit); u
 });
 
 test('idle timeout closes the connection and deletes nothing', async () => {
-  const srv = await startPop3Server({ limits: { pop3IdleTimeout: 0.3 } });
+  const srv = await startPop3Server({ limits: { pop3IdleTimeout: 1.5 } });
   try {
     const uid = await deliver(srv, ALICE, simpleMessage(1));
     const client = await pop3Login(srv.ports.pop3!, ALICE);
