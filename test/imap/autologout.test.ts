@@ -46,3 +46,31 @@ test('IMAPS (implicit TLS): no STARTTLS offered, LOGIN works', async () => {
   assert.match((await c.readUntil(/^b /)).at(-1) ?? '', /^b BAD/);
   await c.close();
 });
+
+test('limits.maxConnectionsPerUser: one login too many gets NO [LIMIT]', async (t) => {
+  const limited = await startTestServer({ limits: { maxConnectionsPerUser: 2 } });
+  t.after(() => limited.close());
+  await limited.addUser('many@example.com', 'pw');
+  const clients = [];
+  for (let i = 0; i < 3; i++) {
+    const c = await connect(limited.ports.imap as number);
+    await c.readLine();
+    c.send(`l${i} LOGIN many@example.com pw`);
+    clients.push({ c, answer: (await c.readUntil(new RegExp(`^l${i} `))).at(-1) ?? '' });
+  }
+  assert.deepEqual(
+    clients.map((x) => x.answer.split(' ').slice(1, 3).join(' ')),
+    ['OK [CAPABILITY', 'OK [CAPABILITY', 'NO [LIMIT]'],
+  );
+  await clients[0]?.c.close();
+  // Once the server has noticed the closed session, the slot is free again.
+  const again = clients[2]?.c as (typeof clients)[0]['c'];
+  let answer = '';
+  for (let attempt = 0; attempt < 50 && !answer.includes(' OK '); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    again.send(`r${attempt} LOGIN many@example.com pw`);
+    answer = (await again.readUntil(new RegExp(`^r${attempt} `))).at(-1) ?? '';
+  }
+  assert.match(answer, / OK /);
+  for (const x of clients) await x.c.close();
+});

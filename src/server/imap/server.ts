@@ -2,6 +2,8 @@
  * The IMAP protocol entry point (issue 4): one ImapSession per connection, one shared mailbox-index
  * registry per listener, BYE to every session on shutdown.
  */
+import { limitsOf } from '../../lib/limits.js';
+import type { ServerContext } from '../context.js';
 import type { ProtocolFactory } from '../net/connection.js';
 import { ImapSession } from './session.js';
 import { MailboxIndexRegistry } from './shared-index.js';
@@ -10,9 +12,21 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
   const sessions = new Set<ImapSession>();
   const closed = new Set<() => void>();
   const indexes = new MailboxIndexRegistry(ctx.store, ctx.bus);
+  const perUser = sessionsPerUser(ctx);
   const services = {
     ctx,
     indexes,
+    claimUser(accountId: number): boolean {
+      const count = perUser.get(accountId) ?? 0;
+      if (count >= limitsOf(ctx.config).maxConnectionsPerUser) return false;
+      perUser.set(accountId, count + 1);
+      return true;
+    },
+    releaseUser(accountId: number): void {
+      const count = (perUser.get(accountId) ?? 1) - 1;
+      if (count > 0) perUser.set(accountId, count);
+      else perUser.delete(accountId);
+    },
     onClose(session: ImapSession) {
       sessions.delete(session);
       if (sessions.size === 0) for (const resolve of closed) resolve();
@@ -48,3 +62,11 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
     },
   };
 };
+
+/** Logged-in sessions per account, shared by the IMAP and IMAPS listeners of one server. */
+const perUserByServer = new WeakMap<ServerContext, Map<number, number>>();
+function sessionsPerUser(ctx: ServerContext): Map<number, number> {
+  let map = perUserByServer.get(ctx);
+  if (!map) perUserByServer.set(ctx, (map = new Map()));
+  return map;
+}

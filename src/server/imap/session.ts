@@ -31,6 +31,9 @@ import { ResponseWriter } from './writer.js';
 export interface SessionServices {
   ctx: ServerContext;
   indexes: MailboxIndexRegistry;
+  /** Counts logged-in sessions per account (limits.maxConnectionsPerUser); false when over the limit. */
+  claimUser(accountId: number): boolean;
+  releaseUser(accountId: number): void;
   onClose(session: ImapSession): void;
 }
 
@@ -156,11 +159,13 @@ export class ImapSession {
     return this.selected;
   }
 
-  /** Logs in: the caller has authenticated. */
-  loggedIn(account: Account): void {
+  /** Logs in: the caller has authenticated. False when the account has too many sessions already. */
+  loggedIn(account: Account): boolean {
+    if (!this.services.claimUser(account.id)) return false;
     this.account = account;
     this.state = 'authenticated';
     this.log = this.log.child({ user: account.login });
+    return true;
   }
 
   setSelected(selected: SelectedMailbox | null): void {
@@ -502,6 +507,7 @@ export class ImapSession {
     this.append?.abort();
     this.append = null;
     this.closeSelected();
+    if (this.account) this.services.releaseUser(this.account.id);
     this.services.onClose(this);
   }
 }

@@ -32,7 +32,7 @@ export async function authenticateAs(
 }
 
 function loggedIn(session: ImapSession, account: Account): Completion {
-  session.loggedIn(account);
+  if (!session.loggedIn(account)) return refuse('Too many connections for this user', { code: 'LIMIT' });
   return {
     status: 'OK',
     code: { code: 'CAPABILITY', capabilities: session.capabilities() },
