@@ -3,6 +3,7 @@
 fixed set of BODY[...] / BINARY[...] sections) into test/fixtures/mime/NNN-name.dovecot.json.
 
 Usage: scripts/record-dovecot-mime.py [--port 12143] [--user user1] [fixture-name-substring...]
+       scripts/record-dovecot-mime.py --corpus 200 --seed 1   (random corpus, see record_corpus)
 Start Dovecot first: DOVECOT_IMAP_PORT=12143 /work/shared/reference/dovecot-ref.sh start /tmp/dovecot-mime
 
 Values are stored exactly as sent on the wire (literals included as "{n}\\r\\n" + bytes), as latin-1
@@ -132,14 +133,87 @@ def record(session, path):
     return out
 
 
+# ---- random corpus: differential testing against Dovecot ---------------------------------------------
+
+CORPUS_LINES = [
+    'Content-Type: multipart/mixed; boundary=a', 'Content-Type: multipart/alternative; boundary="b"',
+    'Content-Type: multipart/digest; boundary=ab', 'Content-Type: message/rfc822', 'Content-Type: text/plain; charset=utf-8',
+    'Content-Type: text/html', 'Content-Type: image/png; name="x.png"', 'Content-Type: text', 'Content-Type: multipart/related',
+    'Content-Transfer-Encoding: base64', 'Content-Transfer-Encoding: quoted-printable', 'Content-Transfer-Encoding: 8bit',
+    "Content-Disposition: attachment; filename*0*=utf-8''%C3%A9; filename*1=x", 'Content-Disposition: inline',
+    'Content-ID: <id@x>', 'Content-Description: a  "desc"', 'Content-Language: en, fr', 'Content-Location: here',
+    'From: "A \\"B\\"" <a@b>, group: c@d, e;, (comment) f', 'From: J\u00f6rg <j@x>', 'To: a@b, , <c@d>', 'Cc: x:;',
+    'Subject: =?utf-8?q?=C3=A9?= =?iso-8859-1?b?6Q==?=', 'Subject: a  b\tc', 'Date: Mon, 2 Mar 2026 10:00:00 +0000',
+    'Message-ID: <m@x>', 'In-Reply-To: <a@b> <c@d>', 'Reply-To: r@s', 'Sender: s@t', 'Bcc: "x" <>', 'MIME-Version: 1.0',
+    ' folded continuation', '\tfolded tab', '--a', '--a--', '--b', '--b--', '--ab', '--ab--', '', '', '',
+    '=C3=A9=', 'aGVsbG8=', 'no colon line', 'X-Weird : v', 'caf\u00e9 8bit', '-- ', '--', 'a=b',
+]
+CORPUS_ITEMS = ['ENVELOPE', 'BODYSTRUCTURE', 'BODY', 'BODY.PEEK[1]', 'BODY.PEEK[1.MIME]', 'BODY.PEEK[2.1]',
+                'BODY.PEEK[HEADER.FIELDS.NOT (From)]', 'BINARY.PEEK[1]']
+
+
+def corpus_message(rng):
+    lines = []
+    for _ in range(rng.randint(1, 50)):
+        if rng.random() < 6 / 7:
+            lines.append(rng.choice(CORPUS_LINES))
+        else:
+            alphabet = [chr(c) for c in range(0x20, 0x7f)] + ['\u00e9', '\u00fc', '\t']
+            lines.append(''.join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))))
+    return ('\r\n'.join(lines) + '\r\n').encode('utf-8')
+
+
+def record_corpus(session, count, seed):
+    """APPENDs `count` random MIME-ish messages and records Dovecot's answers for a few items each."""
+    import random
+    rng = random.Random(seed)
+    messages = [corpus_message(rng) for _ in range(count)]
+    imap = session.imap
+    typ, data = imap.select('INBOX')
+    if int(data[0]) > 0:
+        imap.store('1:*', '+FLAGS.SILENT', '(\\Deleted)')
+        imap.expunge()
+    for raw in messages:
+        imap.append('INBOX', None, None, raw)
+    session.imap.select('INBOX')
+    out = []
+    for seq, raw in enumerate(messages, 1):
+        answers = {}
+        for item in CORPUS_ITEMS:
+            try:
+                session.imap.untagged_responses.clear()
+                typ, data = session.imap.fetch(str(seq), '(' + item + ')')
+                if typ != 'OK':
+                    answers[item] = {'status': typ, 'text': response_bytes(data).decode('latin-1')}
+                    continue
+                name, value = split_item(response_bytes([d for d in data if d is not None]))
+                answers[item] = {'status': 'OK', 'value': value}
+            except imaplib.IMAP4.abort as e:
+                answers[item] = {'status': 'CRASH', 'text': str(e)}
+                session.connect()
+            except imaplib.IMAP4.error as e:
+                answers[item] = {'status': 'BAD', 'text': str(e)}
+        out.append({'raw': raw.decode('latin-1'), 'answers': answers})
+    return {'seed': seed, 'items': CORPUS_ITEMS, 'messages': out}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--host', default='127.0.0.1')
     ap.add_argument('--port', type=int, default=int(os.environ.get('DOVECOT_IMAP_PORT', '12143')))
     ap.add_argument('--user', default='user1')
+    ap.add_argument('--corpus', type=int, default=0, help='record a random corpus of this many messages')
+    ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('filters', nargs='*')
     args = ap.parse_args()
     session = Session(args.host, args.port, args.user)
+    if args.corpus:
+        result = record_corpus(session, args.corpus, args.seed)
+        with open(os.path.join(FIXTURES, 'random-corpus.dovecot.json'), 'w', encoding='utf-8') as f:
+            json.dump(result, f, indent=0, ensure_ascii=True)
+            f.write('\n')
+        print('recorded random corpus of', args.corpus, file=sys.stderr)
+        return
     names = sorted(n for n in os.listdir(FIXTURES) if n.endswith('.eml'))
     for name in names:
         if args.filters and not any(f in name for f in args.filters):

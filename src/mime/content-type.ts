@@ -59,8 +59,8 @@ export function parseTransferEncoding(value: string): string | null {
 }
 
 /**
- * The part's Content-Transfer-Encoding: the first field that parses (Dovecot skips broken ones);
- * null when there is no field, "" when there are fields but none parses.
+ * The Content-Transfer-Encoding BODYSTRUCTURE reports: the first field that parses (Dovecot skips
+ * broken ones); null when there is no field, "" when there are fields but none parses.
  */
 export function transferEncodingOf(raw: Buffer, fields: readonly HeaderField[]): string | null {
   let seen = false;
@@ -71,6 +71,18 @@ export function transferEncodingOf(raw: Buffer, fields: readonly HeaderField[]):
     if (token !== null) return token;
   }
   return seen ? '' : null;
+}
+
+/**
+ * The Content-Transfer-Encoding used to decode the part (BINARY, search text): Dovecot's decoder takes
+ * the last field, "" (unknown) when it does not parse, "7bit" when there is none.
+ */
+export function decodingTransferEncoding(raw: Buffer, fields: readonly HeaderField[]): string {
+  for (let i = fields.length - 1; i >= 0; i--) {
+    if (fields[i].lower === 'content-transfer-encoding')
+      return parseTransferEncoding(fieldValue(raw, fields[i])) ?? '';
+  }
+  return '7bit';
 }
 
 export function parseContentLanguage(value: string): string[] {

@@ -12,7 +12,7 @@
  *   (BODYSTRUCTURE then calls it application/octet-stream); after MAX_PARTS parts, boundaries are no
  *   longer recognised and the last part runs to the end of the message.
  */
-import { paramValue, parseContentType, transferEncodingOf } from './content-type.js';
+import { decodingTransferEncoding, paramValue, parseContentType } from './content-type.js';
 import { bytesToText, findFirst, type HeaderField, parseHeaderFields } from './header.js';
 import {
   MAX_NESTING_DEPTH,
@@ -181,6 +181,12 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
         // Dovecot quirk: when the boundary cuts a header short, only that part gives the line break
         // back; the parts around it (e.g. its message/rfc822 wrapper) keep it.
         const cutHeader = stack.length - 1 > matched && stack[stack.length - 1].inHeader;
+        // A boundary right after the blank line that ends a header takes that line break too: the
+        // header then ends before it (Dovecot's MIME header size).
+        const innermost = stack[stack.length - 1].part;
+        if (stack.length - 1 > matched && !cutHeader && end < innermost.bodyStart) {
+          innermost.bodyStart = Math.max(end, innermost.headerStart);
+        }
         if (stack.length - 1 > matched) closeTop(end, linesBeforeEnd);
         while (stack.length - 1 > matched) {
           if (cutHeader) closeTop(pos, lineNo);
@@ -263,6 +269,5 @@ function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDige
   if (part.type === 'multipart' && valid) part.flags |= PART_MULTIPART;
   else if (part.type === 'message' && part.subtype === 'rfc822' && valid) part.flags |= PART_MESSAGE;
   else if (part.type === 'text') part.flags |= PART_TEXT;
-  const cte = transferEncodingOf(raw, fields);
-  part.encoding = cte === null ? '7bit' : cte.toLowerCase();
+  part.encoding = decodingTransferEncoding(raw, fields).toLowerCase();
 }
