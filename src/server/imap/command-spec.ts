@@ -33,6 +33,12 @@ export interface CommandSpec<N extends CommandName> {
    * EXPUNGE may be sent. UID forms may see EXPUNGEs.
    */
   readonly usesSequenceNumbers?: (command: CommandOf<N>) => boolean;
+  /**
+   * The command renumbers messages itself (EXPUNGE, MOVE). Commands run strictly one after another, so
+   * RFC 9051 §5.5 (wait for such a command before one that uses sequence numbers) holds by construction;
+   * the flag lets the session flush other sessions' EXPUNGEs with the command's own.
+   */
+  readonly breaksSequenceNumbers?: (command: CommandOf<N>) => boolean;
   /** Requires a TLS or trusted connection unless plaintext auth is allowed (LOGIN, AUTHENTICATE). */
   readonly needsPrivacy?: boolean;
   handle(session: ImapSession, tag: string, command: CommandOf<N>): Promise<Completion | null>;

@@ -321,7 +321,8 @@ export class ImapSession {
 
   private async runCommand(tag: string, command: Command): Promise<void> {
     const spec = COMMANDS[command.name] as unknown as CommandSpec<never>;
-    const usesSeq = spec.usesSequenceNumbers?.(command as never) ?? false;
+    const breaksSeq = spec.breaksSequenceNumbers?.(command as never) ?? false;
+    const usesSeq = !breaksSeq && (spec.usesSequenceNumbers?.(command as never) ?? false);
     let completion: Completion | null = this.allowed(spec, command.name);
     if (!completion) {
       try {

@@ -8,6 +8,7 @@ import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 export const copyMove: CommandSpec<'COPY' | 'MOVE'> = {
   states: SELECTED,
   usesSequenceNumbers: (command) => !command.uid,
+  breaksSequenceNumbers: (command) => command.name === 'MOVE',
   async handle(session, _tag, command) {
     const selected = session.requireSelected();
     const uids = command.uid

@@ -3,6 +3,7 @@ import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 
 export const expunge: CommandSpec<'EXPUNGE'> = {
   states: SELECTED,
+  breaksSequenceNumbers: () => true,
   async handle(session, _tag, command) {
     const selected = session.requireSelected();
     if (selected.readOnly) return refuse('Mailbox is read-only', { code: 'READ-ONLY' });
