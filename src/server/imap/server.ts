@@ -36,6 +36,7 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
     handle(socket, info, log) {
       try {
         socket.setNoDelay(true);
+        socket.setKeepAlive(true, 60_000);
         const session = new ImapSession(socket, info, log, services);
         sessions.add(session);
         if (ctx.shuttingDown()) {

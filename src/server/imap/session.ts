@@ -28,6 +28,9 @@ import type { MailboxIndexRegistry } from './shared-index.js';
 import { formatStatus, mailboxName } from './wire.js';
 import { ResponseWriter } from './writer.js';
 
+/** Interval of `* OK Still here` during IDLE (Dovecot uses 2 minutes too). */
+const IDLE_KEEPALIVE_MS = 2 * 60_000;
+
 export interface SessionServices {
   ctx: ServerContext;
   indexes: MailboxIndexRegistry;
@@ -61,6 +64,7 @@ export class ImapSession {
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inputEnded = false;
+  private idleKeepalive: NodeJS.Timeout | null = null;
 
   constructor(
     socket: Socket,
@@ -182,6 +186,12 @@ export class ImapSession {
     this.receiver.startIdle();
     this.stopTimer();
     this.scheduleIdleFlush();
+    // A periodic untagged OK finds dead peers (the write fails) without ending live IDLEs.
+    this.idleKeepalive = setInterval(() => {
+      this.writer.push('* OK Still here\r\n');
+      this.writer.flush();
+    }, IDLE_KEEPALIVE_MS);
+    this.idleKeepalive.unref();
   }
 
   /** AUTHENTICATE: the next line from the client goes to `handler`. */
@@ -218,6 +228,7 @@ export class ImapSession {
     this.closed = true;
     this.state = 'logout';
     this.stopTimer();
+    this.stopIdleKeepalive();
     this.writer.flush();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
@@ -473,6 +484,7 @@ export class ImapSession {
   private async endIdle(): Promise<void> {
     const tag = this.idleTag;
     this.idleTag = null;
+    this.stopIdleKeepalive();
     if (this.idleFlushing) await this.idleFlushing;
     this.touch();
     if (tag !== null) await this.complete(tag, { status: 'OK', text: 'IDLE terminated' }, false);
@@ -490,6 +502,11 @@ export class ImapSession {
       this.timer = setTimeout(() => void this.bye('Autologout; idle for too long'), ms);
       this.timer.unref();
     }
+  }
+
+  private stopIdleKeepalive(): void {
+    if (this.idleKeepalive) clearInterval(this.idleKeepalive);
+    this.idleKeepalive = null;
   }
 
   private stopTimer(): void {
