@@ -68,7 +68,13 @@ def split_item(resp):
     return rest[:i].decode('latin-1'), rest[i + 1:].decode('latin-1')
 
 
-BIG = 64 * 1024
+BIG = 16 * 1024
+
+
+def stable_text(text):
+    """Drops the timings and timestamps Dovecot puts in NO/BAD texts, so re-recording gives the same file."""
+    text = re.sub(r' \((?:[0-9.]+ \+ )*[0-9.]+ secs\)', '', text)
+    return re.sub(r' \[\d{4}-\d\d-\d\d [\d:]+\]', '', text)
 
 
 def compact(answer):
@@ -84,7 +90,7 @@ def fetch(imap, item):
     imap.untagged_responses.clear()
     typ, data = imap.fetch('1', '(' + item + ')')
     if typ != 'OK':
-        return {'status': typ, 'text': response_bytes(data).decode('latin-1')}
+        return {'status': typ, 'text': stable_text(response_bytes(data).decode('latin-1'))}
     untagged = [d for d in data if d is not None]
     if not untagged:
         return {'status': 'OK', 'item': None, 'value': None}
@@ -125,10 +131,10 @@ def record(session, path):
             sections[item] = compact(fetch(session.imap, item))
         except imaplib.IMAP4.abort as e:
             # Dovecot's imap process died on this request: record it and go on with a new connection.
-            sections[item] = {'status': 'CRASH', 'text': str(e)}
+            sections[item] = {'status': 'CRASH', 'text': stable_text(str(e))}
             session.connect()
         except imaplib.IMAP4.error as e:
-            sections[item] = {'status': 'BAD', 'text': str(e)}
+            sections[item] = {'status': 'BAD', 'text': stable_text(str(e))}
     out['sections'] = sections
     return out
 
@@ -184,15 +190,15 @@ def record_corpus(session, count, seed):
                 session.imap.untagged_responses.clear()
                 typ, data = session.imap.fetch(str(seq), '(' + item + ')')
                 if typ != 'OK':
-                    answers[item] = {'status': typ, 'text': response_bytes(data).decode('latin-1')}
+                    answers[item] = {'status': typ, 'text': stable_text(response_bytes(data).decode('latin-1'))}
                     continue
                 name, value = split_item(response_bytes([d for d in data if d is not None]))
                 answers[item] = {'status': 'OK', 'value': value}
             except imaplib.IMAP4.abort as e:
-                answers[item] = {'status': 'CRASH', 'text': str(e)}
+                answers[item] = {'status': 'CRASH', 'text': stable_text(str(e))}
                 session.connect()
             except imaplib.IMAP4.error as e:
-                answers[item] = {'status': 'BAD', 'text': str(e)}
+                answers[item] = {'status': 'BAD', 'text': stable_text(str(e))}
         out.append({'raw': raw.decode('latin-1'), 'answers': answers})
     return {'seed': seed, 'items': CORPUS_ITEMS, 'messages': out}
 
