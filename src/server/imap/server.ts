@@ -68,6 +68,9 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
 const perUserByServer = new WeakMap<ServerContext, Map<number, number>>();
 function sessionsPerUser(ctx: ServerContext): Map<number, number> {
   let map = perUserByServer.get(ctx);
-  if (!map) perUserByServer.set(ctx, (map = new Map()));
+  if (!map) {
+    map = new Map();
+    perUserByServer.set(ctx, map);
+  }
   return map;
 }

@@ -3,14 +3,14 @@
  * ENVELOPE/BODYSTRUCTURE are column reads (encoded at ingest); bodies stream from blobs with
  * backpressure, small ones are read whole and several are read ahead in parallel.
  */
-import { formatImapDateTime } from '../../../lib/imap-date.js';
 import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
+import { simpleItem } from '../fetch/items.js';
+import { type Plan, planOf } from '../fetch/plan.js';
 import { READ_WHOLE_LIMIT, UnknownCteError } from '../fetch/section.js';
 import type { ImapSession } from '../session.js';
-import { nstring } from '../wire.js';
 
 /** Messages whose records are read in one store call. */
 const BATCH = 500;
@@ -62,51 +62,8 @@ async function fetchAll(
   }
 }
 
-const BODY_ITEMS = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
 const NO_PIECES = new Map<FetchAttribute, BodyPiece>();
 const NO_BODIES = Promise.resolve(NO_PIECES);
-
-interface Plan {
-  needsMeta: boolean;
-  setsSeen: boolean;
-  /** Any BODY[]/BINARY/RFC822 item: literals to prepare per message. */
-  hasBodies: boolean;
-  items: readonly FetchAttribute[];
-}
-
-function planOf(command: FetchCommand): Plan {
-  let needsMeta = false;
-  let setsSeen = false;
-  const items: FetchAttribute[] = [];
-  if (command.uid && !command.attributes.some((a) => a.item === 'UID')) items.push({ item: 'UID' });
-  for (const a of command.attributes) {
-    items.push(a);
-    switch (a.item) {
-      case 'ENVELOPE':
-      case 'BODY':
-      case 'BODYSTRUCTURE':
-      case 'PREVIEW':
-      case 'BINARY[]':
-      case 'BINARY.SIZE':
-        needsMeta = true;
-        break;
-      case 'BODY[]':
-        if (a.section.part.length > 0 || a.section.kind !== '') needsMeta = true;
-        break;
-      case 'RFC822.HEADER':
-      case 'RFC822.TEXT':
-        needsMeta = true;
-        break;
-    }
-    if ((a.item === 'BODY[]' || a.item === 'BINARY[]') && !a.peek) setsSeen = true;
-    if (a.item === 'RFC822' || a.item === 'RFC822.TEXT') setsSeen = true;
-  }
-  if (command.modifiers.changedSince !== undefined && !items.some((a) => a.item === 'MODSEQ')) {
-    items.push({ item: 'MODSEQ' });
-  }
-  const hasBodies = items.some((a) => BODY_ITEMS.has(a.item));
-  return { needsMeta, setsSeen, hasBodies, items };
-}
 
 /** Non-peek body fetches set \Seen (RFC 9051 §6.4.5); the FETCH answer then includes FLAGS. */
 async function markSeen(session: ImapSession, records: MessageRecord[]): Promise<void> {
@@ -180,39 +137,8 @@ async function writeBatch(
         line = '';
         continue;
       }
-      const meta = record.meta;
-      switch (a.item) {
-        case 'UID':
-          add(`UID ${record.uid}`);
-          break;
-        case 'FLAGS':
-          add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);
-          break;
-        case 'INTERNALDATE':
-          add(`INTERNALDATE "${formatImapDateTime(record.internalDate)}"`);
-          break;
-        case 'SAVEDATE':
-          add(`SAVEDATE "${formatImapDateTime(record.saveDate)}"`);
-          break;
-        case 'RFC822.SIZE':
-          add(`RFC822.SIZE ${record.size}`);
-          break;
-        case 'MODSEQ':
-          add(`MODSEQ (${record.modseq})`);
-          break;
-        case 'ENVELOPE':
-          add(`ENVELOPE ${meta?.envelope ?? 'NIL'}`);
-          break;
-        case 'BODYSTRUCTURE':
-          add(`BODYSTRUCTURE ${meta?.bodyStructure ?? 'NIL'}`);
-          break;
-        case 'BODY':
-          add(`BODY ${meta?.body ?? 'NIL'}`);
-          break;
-        case 'PREVIEW':
-          add(`PREVIEW ${nstring(meta?.preview ?? null, utf8)}`);
-          break;
-      }
+      const text = simpleItem(a, record, selected, utf8);
+      if (text !== null) add(text);
     }
     if (record.seenNow && !plan.items.some((a) => a.item === 'FLAGS')) {
       add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);

@@ -1,0 +1,49 @@
+/**
+ * What a FETCH needs before any message is read (RFC 9051 §6.4.5): which store columns, whether
+ * \Seen gets set, whether literals are prepared per message, and the items in answer order (UID first
+ * for UID FETCH, §6.4.9; MODSEQ with CHANGEDSINCE, RFC 7162 §3.1.4.1).
+ */
+import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
+
+const BODY_ITEMS = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+export interface Plan {
+  needsMeta: boolean;
+  setsSeen: boolean;
+  /** Any BODY[]/BINARY/RFC822 item: literals to prepare per message. */
+  hasBodies: boolean;
+  items: readonly FetchAttribute[];
+}
+
+export function planOf(command: FetchCommand): Plan {
+  let needsMeta = false;
+  let setsSeen = false;
+  const items: FetchAttribute[] = [];
+  if (command.uid && !command.attributes.some((a) => a.item === 'UID')) items.push({ item: 'UID' });
+  for (const a of command.attributes) {
+    items.push(a);
+    switch (a.item) {
+      case 'ENVELOPE':
+      case 'BODY':
+      case 'BODYSTRUCTURE':
+      case 'PREVIEW':
+      case 'BINARY[]':
+      case 'BINARY.SIZE':
+        needsMeta = true;
+        break;
+      case 'BODY[]':
+        if (a.section.part.length > 0 || a.section.kind !== '') needsMeta = true;
+        break;
+      case 'RFC822.HEADER':
+      case 'RFC822.TEXT':
+        needsMeta = true;
+        break;
+    }
+    if ((a.item === 'BODY[]' || a.item === 'BINARY[]') && !a.peek) setsSeen = true;
+    if (a.item === 'RFC822' || a.item === 'RFC822.TEXT') setsSeen = true;
+  }
+  if (command.modifiers.changedSince !== undefined && !items.some((a) => a.item === 'MODSEQ')) {
+    items.push({ item: 'MODSEQ' });
+  }
+  const hasBodies = items.some((a) => BODY_ITEMS.has(a.item));
+  return { needsMeta, setsSeen, hasBodies, items };
+}
