@@ -63,6 +63,7 @@ Example:
       const mailboxes = inboxFirst(await store.listMailboxes(account.id))
         .map((m) => m.name)
         .join(', ');
+      warnIfNotLocal(login, config.localDomains);
       console.log(
         `created ${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
           `retention ${describeRetention(account.retentionDays)}; mailboxes ${mailboxes})`,
@@ -71,6 +72,16 @@ Example:
     });
   },
 };
+
+/** With localDomains set, delivery refuses other domains: say so now rather than after a bounce. */
+function warnIfNotLocal(login: string, localDomains: readonly string[]): void {
+  const domain = login.slice(login.lastIndexOf('@') + 1);
+  if (localDomains.length === 0 || localDomains.includes(domain)) return;
+  console.error(
+    `postyard: user add: warning: ${domain} is not in localDomains (${localDomains.join(', ')}); ` +
+      'mail to this address will be refused as not local',
+  );
+}
 
 function parsePopDelete(text: string): PopDeletePolicy {
   if (text === 'expunge' || text === 'hide') return text;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { initData, runCli } from './helpers.js';
 
@@ -65,6 +67,23 @@ test('user add / list / passwd / del', async (t) => {
   const after = await runCli(['user', 'list', ...d]);
   assert.doesNotMatch(after.stdout, /bob@example\.com/);
   assert.match(after.stdout, /alice@example\.com/);
+});
+
+test('user add warns when the domain is outside localDomains', async (t) => {
+  const data = await initData(t);
+  const configFile = join(data, 'postyard.json');
+  const config = JSON.parse(readFileSync(configFile, 'utf8'));
+  config.localDomains = ['example.org'];
+  writeFileSync(configFile, JSON.stringify(config));
+  const add = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', '--data', data], {
+    input: 'pw\n',
+  });
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stderr, /warning: example\.com is not in localDomains \(example\.org\)/);
+  const local = await runCli(['user', 'add', 'amy@example.org', '--password-stdin', '--data', data], {
+    input: 'pw\n',
+  });
+  assert.equal(local.stderr, '');
 });
 
 test('quota set / show', async (t) => {
