@@ -22,7 +22,7 @@ export function analyzeMessage(raw: Buffer): IngestMeta {
       structure: serializeStructure(root),
       preview: buildPreview(raw, root),
       headerText: headerSearchText(raw, rootFields),
-      bodyText: bodySearchText(raw, root),
+      bodyText: bodySearchText(raw, root, headersOf),
       sentDate: dateField ? parseDate(fieldValue(raw, dateField)) : null,
     };
   } catch {

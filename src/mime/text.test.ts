@@ -46,6 +46,10 @@ describe('decoded text', () => {
     assert.equal(html.preview, 'Big sale – everything 50€ off! Café & more here.');
     assert.ok(!html.bodyText.includes('color:red'));
 
+    const forwarded = analyzeMessage(fixture('008-forwarded-message'));
+    assert.match(forwarded.bodyText, /Subject: original/);
+    assert.match(forwarded.bodyText, /Original text\./);
+
     const jp = analyzeMessage(fixture('011-charsets'));
     assert.match(jp.bodyText, /日本語 text/);
   });

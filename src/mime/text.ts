@@ -130,16 +130,30 @@ function isText(part: MimePart, subtype?: string): boolean {
   return part.type === 'text' && (subtype === undefined || part.subtype === subtype);
 }
 
-/** Decoded text of all text/* parts (HTML stripped), at most MAX_BODY_TEXT characters. */
-export function bodySearchText(raw: Buffer, root: MimePart): string {
+/**
+ * Decoded text of all text/* parts (HTML stripped) and of the headers of encapsulated messages
+ * (a forwarded message's subject is found by SEARCH TEXT), at most MAX_BODY_TEXT characters.
+ */
+export function bodySearchText(
+  raw: Buffer,
+  root: MimePart,
+  headersOf?: (part: MimePart) => readonly HeaderField[],
+): string {
   let out = '';
-  for (const part of leafParts(root)) {
-    if (!isText(part)) continue;
-    const budget = MAX_BODY_TEXT - out.length;
-    if (budget <= 0) break;
-    let text = partText(raw, part, budget * 2);
-    if (part.subtype === 'html') text = htmlToText(text);
-    out += (out ? '\n' : '') + text;
+  const stack: MimePart[] = [root];
+  while (stack.length > 0 && out.length < MAX_BODY_TEXT) {
+    const part = stack.pop() as MimePart;
+    let text = '';
+    if (part.flags & PART_MULTIPART) {
+      for (let i = part.children.length - 1; i >= 0; i--) stack.push(part.children[i]);
+    } else if (part.flags & PART_MESSAGE && part.message) {
+      stack.push(part.message);
+      if (headersOf) text = headerSearchText(raw, headersOf(part.message));
+    } else if (isText(part)) {
+      text = partText(raw, part, (MAX_BODY_TEXT - out.length) * 2);
+      if (part.subtype === 'html') text = htmlToText(text);
+    }
+    if (text) out += (out ? '\n' : '') + text;
   }
   return out.length > MAX_BODY_TEXT ? out.slice(0, MAX_BODY_TEXT) : out;
 }
