@@ -22,14 +22,12 @@ import { capabilities } from './capabilities.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
 import { imapFailure, isServerFault } from './error-map.js';
+import { IdleMode } from './idle-mode.js';
 import { checkMailboxName } from './mailbox-name.js';
 import { InvalidSequenceError, type SelectedMailbox } from './selected.js';
 import type { MailboxIndexRegistry } from './shared-index.js';
 import { formatStatus, mailboxName } from './wire.js';
 import { ResponseWriter } from './writer.js';
-
-/** Interval of `* OK Still here` during IDLE (Dovecot uses 2 minutes too). */
-const IDLE_KEEPALIVE_MS = 2 * 60_000;
 
 export interface SessionServices {
   ctx: ServerContext;
@@ -58,13 +56,11 @@ export class ImapSession {
   private badCommands = 0;
   private pumping = false;
   private closed = false;
-  private idleTag: string | null = null;
-  private idleFlushing: Promise<void> | null = null;
+  readonly idle: IdleMode = new IdleMode(this);
   private continuation: { tag: string; handler: ContinuationHandler } | null = null;
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inputEnded = false;
-  private idleKeepalive: NodeJS.Timeout | null = null;
 
   constructor(
     socket: Socket,
@@ -179,19 +175,10 @@ export class ImapSession {
     this.state = selected ? 'selected' : 'authenticated';
   }
 
-  /** IDLE (RFC 2177 / RFC 9051 §6.3.13): answer `+`, push notifications until DONE. */
+  /** IDLE: answer `+`, push notifications until DONE (idle-mode.ts); no autologout meanwhile. */
   startIdle(tag: string): void {
-    this.idleTag = tag;
-    this.writer.push('+ idling\r\n');
-    this.receiver.startIdle();
     this.stopTimer();
-    this.scheduleIdleFlush();
-    // A periodic untagged OK finds dead peers (the write fails) without ending live IDLEs.
-    this.idleKeepalive = setInterval(() => {
-      this.writer.push('* OK Still here\r\n');
-      this.writer.flush();
-    }, IDLE_KEEPALIVE_MS);
-    this.idleKeepalive.unref();
+    this.idle.start(tag);
   }
 
   /** AUTHENTICATE: the next line from the client goes to `handler`. */
@@ -228,7 +215,7 @@ export class ImapSession {
     this.closed = true;
     this.state = 'logout';
     this.stopTimer();
-    this.stopIdleKeepalive();
+    void this.idle.end();
     this.writer.flush();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
@@ -302,7 +289,7 @@ export class ImapSession {
     } finally {
       this.pumping = false;
     }
-    if (this.inputEnded && this.idleTag === null) this.close();
+    if (this.inputEnded && !this.idle.active) this.close();
     else if (!this.closed) socket.resume();
   }
 
@@ -459,33 +446,8 @@ export class ImapSession {
   // -------------------------------------------------------------------------------------------
   // IDLE
 
-  /** Called by the selected mailbox when a change was queued. */
-  readonly onMailboxChange = (): void => {
-    if (this.idleTag !== null) this.scheduleIdleFlush();
-  };
-
-  private scheduleIdleFlush(): void {
-    if (this.idleFlushing) return;
-    this.idleFlushing = (async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.idleTag !== null && this.selected?.hasPending()) {
-        await this.flushNotifications(true);
-        await this.writer.drained();
-      }
-      this.writer.flush();
-    })()
-      .catch((err) => this.log.warn({ err }, 'IDLE notification failed'))
-      .finally(() => {
-        this.idleFlushing = null;
-        if (this.idleTag !== null && this.selected?.hasPending()) this.scheduleIdleFlush();
-      });
-  }
-
   private async endIdle(): Promise<void> {
-    const tag = this.idleTag;
-    this.idleTag = null;
-    this.stopIdleKeepalive();
-    if (this.idleFlushing) await this.idleFlushing;
+    const tag = await this.idle.end();
     this.touch();
     if (tag !== null) await this.complete(tag, { status: 'OK', text: 'IDLE terminated' }, false);
   }
@@ -495,18 +457,13 @@ export class ImapSession {
 
   /** Autologout timer (RFC 9051 §5.4: at least 30 minutes); off while idling. */
   private touch(): void {
-    if (this.closed || this.idleTag !== null) return;
+    if (this.closed || this.idle.active) return;
     const ms = limitsOf(this.ctx.config).imapIdleTimeoutMs;
     if (this.timer) this.timer.refresh();
     else {
       this.timer = setTimeout(() => void this.bye('Autologout; idle for too long'), ms);
       this.timer.unref();
     }
-  }
-
-  private stopIdleKeepalive(): void {
-    if (this.idleKeepalive) clearInterval(this.idleKeepalive);
-    this.idleKeepalive = null;
   }
 
   private stopTimer(): void {

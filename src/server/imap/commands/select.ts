@@ -23,7 +23,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     const selected = new SelectedMailbox(index, {
       readOnly,
       rev1: !session.rev2,
-      onChange: session.onMailboxChange,
+      onChange: session.idle.onChange,
     });
     session.setSelected(selected);
     await index.catchUp(true);
