@@ -15,7 +15,7 @@ const LISTENERS: ReadonlyArray<[ListenerName, string, string]> = [
   ['pop3', 'POP3', 'STLS'],
   ['pop3s', 'POP3S', 'implicit TLS'],
   ['smtp', 'SMTP', 'STARTTLS; inbound mail for local domains'],
-  ['submission', 'Submission', 'authenticated submission'],
+  ['submission', 'Submission', 'STARTTLS + AUTH; local recipients only (no relay)'],
   ['lmtp', 'LMTP', 'local delivery from an MTA'],
 ];
 
@@ -44,7 +44,7 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
     '',
     'Add a user (in another terminal):',
     `  ${cli} user add you@example.com${flag}`,
-    'Deliver a test message and list the mailboxes:',
+    'Deliver a test message and check that it arrived:',
     `  printf 'Subject: hello\\r\\n\\r\\nIt works.\\r\\n' | ${cli} deliver --to you@example.com${flag}`,
   ];
   if (imap)
