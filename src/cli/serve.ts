@@ -26,6 +26,7 @@ function serverCommand(name: 'start' | 'serve'): Command {
 in-flight deliveries finish, exit 0). SIGHUP reloads the config and the TLS certificate.
 If the data directory has no config yet, it is set up first exactly like \`postyard init\`; the
 set-up options below apply only then.
+
 ${DATA_HELP}
 ${SETUP_HELP}
 
