@@ -186,6 +186,20 @@ export class SelectedMailbox {
       }
     }
     this.reportedOwn.clear();
+    this.shareIfInSync();
+  }
+
+  /**
+   * With nothing owed, the view equals the shared snapshot: drop the private copy so many sessions on
+   * one big mailbox hold one array.
+   */
+  private shareIfInSync(): void {
+    if (!this.owned || this.hasPending()) return;
+    const shared = this.index.uids();
+    if (shared.length !== this.count) return;
+    if (this.count > 0 && shared[this.count - 1] !== this.uids[this.count - 1]) return;
+    this.uids = shared;
+    this.owned = false;
   }
 
   /** FLAGS list text for a message, with \Recent for rev1 sessions (RFC 3501 §2.3.2). */
