@@ -19,6 +19,7 @@ export {
   imapString,
 } from './imap-encode.js';
 export { parseMessage, parseMessageWithHeaders } from './parse.js';
+export { decodeCharset, decodeRfc2231Value } from './rfc2231.js';
 export { applyPartial, filterHeaderFields, findPart, resolveSection, sectionBytes } from './section.js';
 export { deserializeStructure, serializeStructure } from './structure-json.js';
 export { decodeHeaderValue, MAX_BODY_TEXT, PREVIEW_LENGTH } from './text.js';

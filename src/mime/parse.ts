@@ -193,8 +193,7 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
           else closeTop(end, linesBeforeEnd);
         }
         const owner = stack[matched];
-        // A multipart whose header was cut by its own... cannot happen: owner has an active boundary.
-        const b = owner.boundary as Buffer;
+        const b = owner.boundary as Buffer; // set: only frames with a boundary can match
         const after = pos + 2 + b.length;
         const closing = raw[after] === 0x2d && raw[after + 1] === 0x2d;
         if (closing) {
