@@ -67,14 +67,15 @@ export class ImapTimer {
     const w = this.waiting;
     if (!w) return;
     w.bytes += chunk.length;
-    // Look for "\r\nTAG " across the chunk boundary, keeping only a short tail of earlier data.
-    const joined = Buffer.concat([w.tail, chunk]);
+    // The tagged line ends the answer and is short: look only at the end of the data, copying nothing
+    // unless the chunk is too small to hold the whole line.
+    const joined = chunk.length >= 600 ? chunk.subarray(chunk.length - 600) : Buffer.concat([w.tail, chunk]);
     const at = joined.lastIndexOf(w.tag);
     if (at >= 0 && joined.indexOf('\r\n', at + w.tag.length) >= 0) {
       this.waiting = null;
       w.resolve(w.bytes);
       return;
     }
-    w.tail = joined.subarray(Math.max(0, joined.length - 512));
+    w.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - 600)));
   }
 }
