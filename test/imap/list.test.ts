@@ -106,3 +106,18 @@ test('RENAME INBOX moves its messages to the new name and leaves INBOX empty (RF
     await s.close();
   }
 });
+
+test('a mailbox deleted while another session has it selected: that session gets BYE', async () => {
+  const a = await rawImap(fx.port, fx.users[0]);
+  const b = await rawImap(fx.port, fx.users[0]);
+  try {
+    await a.run('CREATE Doomed');
+    await b.run('SELECT Doomed');
+    assert.match((await a.run('DELETE Doomed')).at(-1) ?? '', /OK/);
+    const lines = await b.client.readUntil(/^\* BYE/);
+    assert.match(lines.at(-1) ?? '', /deleted/);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

@@ -19,6 +19,8 @@ export interface SelectOptions {
   rev1: boolean;
   /** Called after a change was queued (IDLE pushes it out at once). */
   onChange?: () => void;
+  /** Called when the mailbox is deleted while selected. */
+  onGone?: () => void;
 }
 
 export class SelectedMailbox {
@@ -47,10 +49,16 @@ export class SelectedMailbox {
     this.uids = index.uids();
     this.count = this.uids.length;
     const onChange = options.onChange;
-    this.stopListening = index.listen((change) => {
+    const stopChanges = index.listen((change) => {
       this.queue(change);
       onChange?.();
     });
+    const onGone = options.onGone;
+    const stopGone = onGone ? index.onGone(onGone) : () => false;
+    this.stopListening = () => {
+      stopChanges();
+      stopGone();
+    };
   }
 
   close(): void {

@@ -24,6 +24,7 @@ export class SharedMailboxIndex {
   private snapshot: Uint32Array;
   private modseq: number;
   private readonly listeners = new Set<IndexListener>();
+  private readonly goneListeners = new Set<() => void>();
   private refreshing: Promise<void> | null = null;
   private wanted = 0;
   users = 0;
@@ -49,6 +50,19 @@ export class SharedMailboxIndex {
   listen(listener: IndexListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called when the mailbox has been deleted (by another session, the CLI...). */
+  onGone(listener: () => void): () => void {
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
+  }
+
+  /** A structural change (create/delete/rename): tell the sessions if this mailbox no longer exists. */
+  async checkExists(): Promise<void> {
+    const row = await this.store.getMailboxById(this.mailbox.id);
+    if (row) return;
+    for (const listener of [...this.goneListeners]) listener();
   }
 
   /** A bus notification: refresh (coalesced) if it is news. */
@@ -135,6 +149,7 @@ export class MailboxIndexRegistry {
   private readonly open = new Map<number, Promise<SharedMailboxIndex>>();
   private readonly unsubscribe = new Map<number, () => void>();
   private readonly lingering = new Map<number, NodeJS.Timeout>();
+  private readonly current = new Map<number, SharedMailboxIndex>();
 
   constructor(
     private readonly store: Store,
@@ -161,6 +176,7 @@ export class MailboxIndexRegistry {
   release(index: SharedMailboxIndex): void {
     if (--index.users > 0) return;
     const id = index.mailbox.id;
+    if (this.current.get(id) !== index) return; // already dropped (mailbox deleted)
     if (this.lingering.size >= MAX_LINGERING) {
       const [oldest] = this.lingering.keys();
       if (oldest !== undefined) this.drop(oldest);
@@ -179,6 +195,7 @@ export class MailboxIndexRegistry {
     clearTimeout(this.lingering.get(id));
     this.lingering.delete(id);
     this.open.delete(id);
+    this.current.delete(id);
     this.unsubscribe.get(id)?.();
     this.unsubscribe.delete(id);
   }
@@ -188,7 +205,10 @@ export class MailboxIndexRegistry {
     let latest = 0;
     let index: SharedMailboxIndex | null = null;
     const off = this.bus.subscribeMailbox(mailboxId, (change) => {
-      if (change.structural) return;
+      if (change.structural) {
+        void index?.checkExists().catch(() => {});
+        return;
+      }
       if (index) index.notify(change.modseq);
       else latest = Math.max(latest, change.modseq);
     });
@@ -200,6 +220,8 @@ export class MailboxIndexRegistry {
       throw err;
     }
     this.unsubscribe.set(mailboxId, off);
+    this.current.set(mailboxId, index);
+    index.onGone(() => this.drop(mailboxId));
     if (latest > 0) index.notify(latest);
     return index;
   }

@@ -24,6 +24,8 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       readOnly,
       rev1: !session.rev2,
       onChange: session.idle.onChange,
+      // RFC 9051 §7.1.5: the session cannot go on without its mailbox (Dovecot says BYE too).
+      onGone: () => void session.bye('Selected mailbox was deleted'),
     });
     session.setSelected(selected);
     await index.catchUp(true);
