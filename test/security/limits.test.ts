@@ -82,6 +82,46 @@ describe('connections per IP', () => {
   }
 });
 
+describe('ended sessions free their per-IP slot', () => {
+  // A client that pipelines after QUIT/LOGOUT and then closes: the server has ended the session and
+  // must notice the client's close, instead of keeping the socket (and its per-IP slot) until a linger
+  // timer fires. Found by the pop3-session fuzz target (per-IP refusals after many sessions).
+  const cases = {
+    pop3: { login: [`USER ${USER}`, `PASS ${PASSWORD}`], goodbye: 'QUIT', more: 'NOOP' },
+    imap: { login: [`l LOGIN ${USER} ${quote(PASSWORD)}`], goodbye: 'q LOGOUT', more: 'n NOOP' },
+  };
+  for (const [listener, { login, goodbye, more }] of Object.entries(cases)) {
+    test(`${listener}: ${MAX_PER_IP + 2} sessions in a row ending with ${goodbye.split(' ').pop()} + pipelined data`, {
+      todo:
+        listener === 'pop3'
+          ? 'POP3: after QUIT the paused socket may never read the client FIN; it lingers up to 5 s (CLOSE_LINGER_MS) holding a per-IP slot'
+          : 'IMAP: after LOGOUT the paused socket never reads the client FIN; it lingers 2 s holding a per-IP slot',
+    }, async () => {
+      const ip = `127.0.2.${Object.keys(cases).indexOf(listener) + 1}`;
+      for (let i = 0; i < MAX_PER_IP + 2; i++) {
+        // A slot may take a moment to free after the close is seen; allow 1.5 s, far below any linger timer.
+        let c = await connect(srv.ports[listener]!, { localAddress: ip });
+        let greeting = await c.readLine();
+        for (let retry = 0; retry < 15 && /^(\* BYE|-ERR)/.test(greeting); retry++) {
+          c.socket.destroy();
+          await new Promise((r) => setTimeout(r, 100));
+          c = await connect(srv.ports[listener]!, { localAddress: ip });
+          greeting = await c.readLine();
+        }
+        assert.doesNotMatch(greeting, /^(\* BYE|-ERR)/, `session ${i + 1} refused`);
+        for (const line of login) {
+          c.send(line);
+          await c.readUntil(/^(\+OK|-ERR|l )/);
+        }
+        c.send(goodbye);
+        await new Promise((r) => setImmediate(r));
+        c.send(more);
+        await linesUntilClosed(c);
+      }
+    });
+  }
+});
+
 describe('connections per user', () => {
   test(`IMAP: login ${MAX_PER_USER + 1} of one user is refused; a slot frees when a session ends`, {
     todo: 'IMAP does not apply limits.maxConnectionsPerUser (ctx.userConnections is never acquired in src/server/imap)',
