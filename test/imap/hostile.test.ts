@@ -36,6 +36,16 @@ test('bad mailbox names: ../, NUL, empty levels, invalid UTF-7 → NO/BAD, sessi
       const lines = await imap.run(`CREATE ${name}`);
       assert.match(lines.at(-1) ?? '', /^t\d+ (NO|BAD)/, `CREATE ${name}: ${lines.join('\n')}`);
     }
+    // Invalid UTF-8 in a literal name, for a rev1 and (below) a rev2 session.
+    imap.client.write(
+      Buffer.concat([Buffer.from('u1 CREATE {4+}\r\nab'), Buffer.from([0xff, 0xfe]), Buffer.from('\r\n')]),
+    );
+    assert.match((await imap.client.readUntil(/^u1 /)).at(-1) ?? '', /^u1 (NO|BAD)/);
+    await imap.run('ENABLE IMAP4rev2');
+    imap.client.write(
+      Buffer.concat([Buffer.from('u2 CREATE "x'), Buffer.from([0xc3, 0x28]), Buffer.from('"\r\n')]),
+    );
+    assert.match((await imap.client.readUntil(/^u2 /)).at(-1) ?? '', /^u2 (NO|BAD)/);
     const lines = await imap.run('SELECT "../INBOX"');
     assert.match(lines.at(-1) ?? '', /^t\d+ (NO|BAD)/);
     assert.match((await imap.run('NOOP')).at(-1) ?? '', /OK/);
