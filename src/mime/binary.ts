@@ -48,7 +48,8 @@ export function decodeSectionForBinary(bytes: Buffer, part: MimePart | null, bas
   let copied = 0; // relative to bytes
   for (const leaf of leafParts(part)) {
     const kind = transferEncodingKind(leaf.encoding);
-    if (kind === 'identity') continue;
+    // Identity encodings, and (like Dovecot) empty bodies, are sent as they are.
+    if (kind === 'identity' || leaf.bodyStart === leaf.bodyEnd) continue;
     if (kind === 'unknown') return null;
     const bodyStart = leaf.bodyStart - offset;
     const bodyEnd = leaf.bodyEnd - offset;

@@ -148,6 +148,45 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
     }
   };
 
+  /**
+   * A boundary line at `pos` closes every part above frame `owner`. Its preceding line break
+   * [end, pos) belongs to the boundary and leaves the part whose bytes it was: from a body, every
+   * closing part ends at `end`; from a header (a blank line, or a header cut short), only that part's
+   * header gives it back and the parts around it keep it, ending at `pos` (Dovecot's sizes).
+   */
+  const closeInnerParts = (
+    owner: number,
+    end: number,
+    linesBeforeEnd: number,
+    pos: number,
+    linesBeforePos: number,
+  ): void => {
+    let holder = owner;
+    let inHeader = false;
+    for (let i = stack.length - 1; i > owner; i--) {
+      const frame = stack[i];
+      if (!frame.inHeader && end >= frame.part.bodyStart) break;
+      if (frame.part.headerStart <= end) {
+        holder = i;
+        inHeader = true;
+        break;
+      }
+    }
+    while (stack.length - 1 > owner) {
+      const index = stack.length - 1;
+      const frame = stack[index];
+      if (!inHeader || index > holder) {
+        if (inHeader) frame.part.headerStart = Math.min(frame.part.headerStart, end); // empty part after the line break
+        closeTop(end, linesBeforeEnd);
+      } else if (index === holder) {
+        if (!frame.inHeader) frame.part.bodyStart = end;
+        closeTop(end, linesBeforeEnd);
+      } else {
+        closeTop(pos, linesBeforePos);
+      }
+    }
+  };
+
   while (pos < length) {
     const nl = raw.indexOf(10, pos);
     const lineEnd = nl < 0 ? length : nl + 1;
@@ -178,20 +217,7 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
           linesBeforeEnd--;
           if (end > regionStart && raw[end - 1] === 0x0d) end--;
         }
-        // Dovecot quirk: when the boundary cuts a header short, only that part gives the line break
-        // back; the parts around it (e.g. its message/rfc822 wrapper) keep it.
-        const cutHeader = stack.length - 1 > matched && stack[stack.length - 1].inHeader;
-        // A boundary right after the blank line that ends a header takes that line break too: the
-        // header then ends before it (Dovecot's MIME header size).
-        const innermost = stack[stack.length - 1].part;
-        if (stack.length - 1 > matched && !cutHeader && end < innermost.bodyStart) {
-          innermost.bodyStart = Math.max(end, innermost.headerStart);
-        }
-        if (stack.length - 1 > matched) closeTop(end, linesBeforeEnd);
-        while (stack.length - 1 > matched) {
-          if (cutHeader) closeTop(pos, lineNo);
-          else closeTop(end, linesBeforeEnd);
-        }
+        closeInnerParts(matched, end, linesBeforeEnd, pos, lineNo);
         const owner = stack[matched];
         const b = owner.boundary as Buffer; // set: only frames with a boundary can match
         const after = pos + 2 + b.length;
