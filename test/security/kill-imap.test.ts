@@ -70,7 +70,9 @@ async function worker(run: Run, port: number, login: string, worker: string, onA
       const id = `${worker}-m${i}@kill.test`;
       const t: Tracked = { login, where: { INBOX: 'maybe', Copies: 'no', Moved: 'no' } };
       run.tracked.set(id, t);
-      const appended = await step(run, imap, appendCommand('INBOX', messageWithId(id, 'x'.repeat(i * 97))));
+      // Every fifth message is large, so that some kills land in the middle of a literal.
+      const body = i % 5 === 4 ? 'y'.repeat(76).concat('\r\n').repeat(3_000) : 'x'.repeat(i * 97);
+      const appended = await step(run, imap, appendCommand('INBOX', messageWithId(id, body)));
       if (!appended) return;
       t.where.INBOX = 'yes';
       const uid = appendUid(appended.at(-1)!);
@@ -161,6 +163,7 @@ async function checkUidsAfterRestart(run: Run, port: number): Promise<void> {
 for (const [round, killAfter] of [
   [1, 25],
   [2, 140],
+  [3, 320],
 ] as const) {
   test(`kill -9 during APPEND/COPY/MOVE/EXPUNGE keeps every acknowledged effect, once (round ${round})`, {
     timeout: 120_000,
