@@ -3,7 +3,7 @@
 fixed set of BODY[...] / BINARY[...] sections) into test/fixtures/mime/NNN-name.dovecot.json.
 
 Usage: scripts/record-dovecot-mime.py [--port 12143] [--user user1] [fixture-name-substring...]
-       scripts/record-dovecot-mime.py --corpus 200 --seed 1   (random corpus, see record_corpus)
+       scripts/record-dovecot-mime.py --corpus 250 --seed 1 [--kind structured]   (random corpus)
 Start Dovecot first: DOVECOT_IMAP_PORT=12143 /work/shared/reference/dovecot-ref.sh start /tmp/dovecot-mime
 
 Values are stored exactly as sent on the wire (literals included as "{n}\\r\\n" + bytes), as latin-1
@@ -169,11 +169,47 @@ def corpus_message(rng):
     return ('\r\n'.join(lines) + '\r\n').encode('utf-8')
 
 
-def record_corpus(session, count, seed):
-    """APPENDs `count` random MIME-ish messages and records Dovecot's answers for a few items each."""
+STRUCT_HEADERS = ['From: A <a@x.test>', 'To: b@x.test, "C, D" <c@x.test>', 'Subject: =?utf-8?q?Hi_=C3=A9?=',
+                  'Date: Tue, 5 Dec 2023 11:22:30 +0000', 'Message-ID: <id@x.test>', 'Cc: g: a@b, c@d;', 'MIME-Version: 1.0']
+STRUCT_EXTRA = ['Content-Transfer-Encoding: base64', 'Content-Transfer-Encoding: quoted-printable', 'Content-ID: <c@x>',
+                'Content-Disposition: attachment; filename="f.bin"', "Content-Disposition: inline; filename*=utf-8''%C3%A9.txt",
+                'Content-Description: desc', 'Content-Language: en', 'Content-Location: http://x/y', 'Content-MD5: abc=']
+STRUCT_TYPES = ['', 'Content-Type: text/plain', 'Content-Type: text/html; charset=utf-8', 'Content-Type: image/png',
+                'Content-Type: application/pdf; name="a.pdf"', 'Content-Type: TEXT/PLAIN; CHARSET=ISO-8859-1']
+STRUCT_BODY = ['hello world', 'aGVsbG8gd29ybGQ=', 'caf=C3=A9 soft=', '', '--', '-- ', 'line', '=3D']
+STRUCT_SUBTYPES = ['mixed', 'alternative', 'related', 'digest', 'signed; protocol="application/pgp-signature"']
+
+
+def structured_message(rng, depth=0, counter=None):
+    """A well-formed-ish MIME tree: multiparts (sometimes with colliding boundaries), message/rfc822, leaves."""
+    counter = counter if counter is not None else [0]
+    pick = lambda pool: [x for x in pool if rng.random() < 0.25]
+    kind = rng.choice(['leaf', 'leaf', 'multi', 'msg']) if depth < 4 else 'leaf'
+    if kind == 'leaf':
+        head = [t for t in [rng.choice(STRUCT_TYPES)] if t] + pick(STRUCT_EXTRA)
+        body = [rng.choice(STRUCT_BODY) for _ in range(rng.randint(0, 4))]
+        return ''.join(h + '\r\n' for h in head) + '\r\n' + '\r\n'.join(body)
+    if kind == 'msg':
+        inner = ''.join(h + '\r\n' for h in pick(STRUCT_HEADERS)) + structured_message(rng, depth + 1, counter)
+        return 'Content-Type: message/rfc822\r\n' + ''.join(h + '\r\n' for h in pick(['Content-Disposition: attachment'])) + '\r\n' + inner
+    counter[0] += 1
+    boundary = 'b%d' % (counter[0] % 3) if rng.random() < 0.3 else '=_%d_=' % counter[0]
+    parts = ''.join('--%s\r\n%s\r\n' % (boundary, structured_message(rng, depth + 1, counter)) for _ in range(rng.randint(0, 4)))
+    pre = rng.choice(['', 'preamble\r\n'])
+    epi = rng.choice(['', 'epilogue', '\r\n'])
+    return 'Content-Type: multipart/%s; boundary="%s"\r\n\r\n%s%s--%s--\r\n%s' % (
+        rng.choice(STRUCT_SUBTYPES), boundary, pre, parts, boundary, epi)
+
+
+def record_corpus(session, count, seed, kind='lines'):
+    """APPENDs `count` random messages and records Dovecot's answers for a few items each."""
     import random
     rng = random.Random(seed)
-    messages = [corpus_message(rng) for _ in range(count)]
+    if kind == 'structured':
+        messages = [(''.join(h + '\r\n' for h in STRUCT_HEADERS if rng.random() < 0.5)
+                     + structured_message(rng)).encode('utf-8') for _ in range(count)]
+    else:
+        messages = [corpus_message(rng) for _ in range(count)]
     imap = session.imap
     typ, data = imap.select('INBOX')
     if int(data[0]) > 0:
@@ -200,7 +236,7 @@ def record_corpus(session, count, seed):
             except imaplib.IMAP4.error as e:
                 answers[item] = {'status': 'BAD', 'text': stable_text(str(e))}
         out.append({'raw': raw.decode('latin-1'), 'answers': answers})
-    return {'seed': seed, 'items': CORPUS_ITEMS, 'messages': out}
+    return {'seed': seed, 'kind': kind, 'items': CORPUS_ITEMS, 'messages': out}
 
 
 def main():
@@ -210,12 +246,14 @@ def main():
     ap.add_argument('--user', default='user1')
     ap.add_argument('--corpus', type=int, default=0, help='record a random corpus of this many messages')
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--kind', choices=['lines', 'structured'], default='lines', help='random lines or MIME trees')
     ap.add_argument('filters', nargs='*')
     args = ap.parse_args()
     session = Session(args.host, args.port, args.user)
     if args.corpus:
-        result = record_corpus(session, args.corpus, args.seed)
-        with open(os.path.join(FIXTURES, 'random-corpus.dovecot.json'), 'w', encoding='utf-8') as f:
+        result = record_corpus(session, args.corpus, args.seed, args.kind)
+        name = 'random-corpus.dovecot.json' if args.kind == 'lines' else 'structured-corpus.dovecot.json'
+        with open(os.path.join(FIXTURES, name), 'w', encoding='utf-8') as f:
             json.dump(result, f, indent=0, ensure_ascii=True)
             f.write('\n')
         print('recorded random corpus of', args.corpus, file=sys.stderr)
