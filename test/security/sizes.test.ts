@@ -1,0 +1,103 @@
+/**
+ * Issue 5 "Limits": the message size limit is one value advertised and enforced everywhere (IMAP
+ * APPENDLIMIT / APPEND, SMTP and LMTP SIZE / MAIL FROM SIZE= / DATA), and over-long command lines on
+ * SMTP are refused without the server buffering them. Mailbox names have length and depth bounds.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connect } from '../helpers/net.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { imapConnect, imapLogin, quote } from './helpers/imap.js';
+import { smtpConnect } from './helpers/smtp.js';
+
+const USER = 'sizes@example.org';
+const PASSWORD = 'sizes-password';
+const MAX_SIZE = 64 * 1024;
+let srv: TestServer;
+
+before(async () => {
+  srv = await startTestServer({ limits: { maxMessageSize: MAX_SIZE, maxLineLength: 8 * 1024 } });
+  await srv.addUser(USER, PASSWORD);
+});
+after(() => srv.close());
+
+async function inboxCount(): Promise<number> {
+  const account = (await srv.ctx.store.getAccount(USER))!;
+  const inbox = (await srv.ctx.store.getMailbox(account.id, 'INBOX'))!;
+  return (await srv.ctx.store.getIndex(inbox.id)).uids.length;
+}
+
+function bigMessage(size: number): string {
+  const header = 'From: a@example.net\r\nSubject: big\r\n\r\n';
+  const line = `${'z'.repeat(78)}\r\n`;
+  return header + line.repeat(Math.ceil((size - header.length) / line.length));
+}
+
+test('IMAP: APPENDLIMIT is the configured size; a bigger APPEND gets NO [TOOBIG] without a continuation', async () => {
+  const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
+  try {
+    const caps = (await imap.run('CAPABILITY')).join(' ');
+    assert.match(caps, new RegExp(`APPENDLIMIT=${MAX_SIZE}\\b`));
+    imap.client.write(`a1 APPEND INBOX {${MAX_SIZE + 1}}\r\n`);
+    const reply = await imap.client.readLine();
+    assert.match(reply, /^a1 NO \[TOOBIG\]/);
+    const before = await inboxCount();
+    const fits = bigMessage(MAX_SIZE - 200);
+    await imap.ok(`APPEND INBOX {${Buffer.byteLength(fits)}+}\r\n${fits}`);
+    assert.equal(await inboxCount(), before + 1);
+  } finally {
+    imap.close();
+  }
+});
+
+for (const protocol of ['smtp', 'lmtp'] as const) {
+  test(`${protocol.toUpperCase()}: SIZE advertises the limit; SIZE= over it and an oversized DATA are refused with 552`, async () => {
+    const hello = protocol === 'lmtp' ? 'LHLO client.example' : 'EHLO client.example';
+    const smtp = await smtpConnect(srv.ports[protocol]!);
+    try {
+      assert.ok((await smtp.cmd(hello)).some((l) => l === `250-SIZE ${MAX_SIZE}` || l === `250 SIZE ${MAX_SIZE}`));
+      assert.match((await smtp.cmd(`MAIL FROM:<a@example.net> SIZE=${MAX_SIZE + 1}`)).at(-1)!, /^552 /);
+      const before = await inboxCount();
+      await smtp.cmd('MAIL FROM:<a@example.net>');
+      await smtp.cmd(`RCPT TO:<${USER}>`);
+      assert.match((await smtp.cmd('DATA')).at(-1)!, /^354 /);
+      const replies = await smtp.cmd(`${bigMessage(MAX_SIZE * 2)}.`, 15_000);
+      assert.match(replies.at(-1)!, /^552 /, replies.join(' | '));
+      assert.equal(await inboxCount(), before, 'nothing stored');
+      assert.match((await smtp.cmd('NOOP')).at(-1)!, /^250 /, 'the session continues');
+    } finally {
+      smtp.close();
+    }
+  });
+
+  test(`${protocol.toUpperCase()}: a 4 MB line without a line end is refused or the connection closed; the server keeps serving`, async () => {
+    const c = await connect(srv.ports[protocol]!);
+    await c.readLine();
+    const chunk = Buffer.alloc(256 * 1024, 'A');
+    for (let i = 0; i < 16 && !c.closed; i++) {
+      c.write(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    c.write('\r\n');
+    const reply = await c.readLine(10_000).catch(() => 'closed');
+    assert.match(reply, /^5\d\d |^421 |closed/);
+    c.socket.destroy();
+    const fresh = await smtpConnect(srv.ports[protocol]!);
+    assert.match(fresh.greeting.at(-1)!, /^220 /);
+    fresh.close();
+  });
+}
+
+test('IMAP: mailbox names over the length bound or nesting depth are refused', async () => {
+  const imap = await imapConnect(srv.ports.imap!);
+  try {
+    await imap.ok(`LOGIN ${USER} ${quote(PASSWORD)}`);
+    for (const name of ['n'.repeat(4_000), Array.from({ length: 300 }, () => 'd').join('/')]) {
+      const status = (await imap.run(`CREATE {${name.length}+}\r\n${name}`)).at(-1)!;
+      assert.match(status, /^s\d+ (NO|BAD)/, `CREATE of a ${name.length}-byte name: ${status}`);
+    }
+    await imap.ok('NOOP');
+  } finally {
+    imap.close();
+  }
+});
