@@ -1,8 +1,7 @@
 /**
- * The IMAP protocol entry point (issue 4): one ImapSession per connection, one shared mailbox-index
- * registry per listener, BYE to every session on shutdown.
+ * The IMAP protocol entry point (issue 4): one ImapSession per connection, one mailbox-index registry
+ * per server (shared by IMAP and IMAPS), BYE to every session on shutdown.
  */
-import { limitsOf } from '../../lib/limits.js';
 import type { ServerContext } from '../context.js';
 import type { ProtocolFactory } from '../net/connection.js';
 import { ImapSession } from './session.js';
@@ -11,21 +10,15 @@ import { MailboxIndexRegistry } from './shared-index.js';
 export const createImapProtocol: ProtocolFactory = (ctx) => {
   const sessions = new Set<ImapSession>();
   const closed = new Set<() => void>();
-  const indexes = new MailboxIndexRegistry(ctx.store, ctx.bus);
-  const perUser = sessionsPerUser(ctx);
+  const indexes = registryOf(ctx);
   const services = {
     ctx,
     indexes,
-    claimUser(accountId: number): boolean {
-      const count = perUser.get(accountId) ?? 0;
-      if (count >= limitsOf(ctx.config).maxConnectionsPerUser) return false;
-      perUser.set(accountId, count + 1);
-      return true;
-    },
-    releaseUser(accountId: number): void {
-      const count = (perUser.get(accountId) ?? 1) - 1;
-      if (count > 0) perUser.set(accountId, count);
-      else perUser.delete(accountId);
+    // One per-user slot table for every protocol (src/server/net/user-connections.ts); a context built
+    // without one (unit tests) has no per-user limit.
+    claimUser(accountId: number): (() => void) | null {
+      if (!ctx.userConnections) return () => {};
+      return ctx.userConnections.acquire('imap', accountId);
     },
     onClose(session: ImapSession) {
       sessions.delete(session);
@@ -64,13 +57,13 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
   };
 };
 
-/** Logged-in sessions per account, shared by the IMAP and IMAPS listeners of one server. */
-const perUserByServer = new WeakMap<ServerContext, Map<number, number>>();
-function sessionsPerUser(ctx: ServerContext): Map<number, number> {
-  let map = perUserByServer.get(ctx);
-  if (!map) {
-    map = new Map();
-    perUserByServer.set(ctx, map);
+/** One mailbox-index registry per server, shared by its IMAP and IMAPS listeners. */
+const registries = new WeakMap<ServerContext, MailboxIndexRegistry>();
+function registryOf(ctx: ServerContext): MailboxIndexRegistry {
+  let registry = registries.get(ctx);
+  if (!registry) {
+    registry = new MailboxIndexRegistry(ctx.store, ctx.bus);
+    registries.set(ctx, registry);
   }
-  return map;
+  return registry;
 }

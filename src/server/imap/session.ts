@@ -32,9 +32,8 @@ import { ResponseWriter } from './writer.js';
 export interface SessionServices {
   ctx: ServerContext;
   indexes: MailboxIndexRegistry;
-  /** Counts logged-in sessions per account (limits.maxConnectionsPerUser); false when over the limit. */
-  claimUser(accountId: number): boolean;
-  releaseUser(accountId: number): void;
+  /** Takes a per-user slot (limits.maxConnectionsPerUser): the release function, or null when full. */
+  claimUser(accountId: number): (() => void) | null;
   onClose(session: ImapSession): void;
 }
 
@@ -61,6 +60,7 @@ export class ImapSession {
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inputEnded = false;
+  private releaseUserSlot: (() => void) | null = null;
 
   constructor(
     socket: Socket,
@@ -161,7 +161,9 @@ export class ImapSession {
 
   /** Logs in: the caller has authenticated. False when the account has too many sessions already. */
   loggedIn(account: Account): boolean {
-    if (!this.services.claimUser(account.id)) return false;
+    const release = this.services.claimUser(account.id);
+    if (!release) return false;
+    this.releaseUserSlot = release;
     this.account = account;
     this.state = 'authenticated';
     this.log = this.log.child({ user: account.login });
@@ -218,6 +220,10 @@ export class ImapSession {
     void this.idle.end();
     this.writer.flush();
     this.socket.end();
+    // Keep reading (and discarding) so the client's FIN is seen and the socket closes at once; the timer
+    // only catches peers that never close their side.
+    this.socket.off('data', this.onData);
+    this.socket.resume();
     setTimeout(() => this.socket.destroy(), 2000).unref();
     this.cleanup();
   }
@@ -482,7 +488,8 @@ export class ImapSession {
     this.append?.abort();
     this.append = null;
     this.closeSelected();
-    if (this.account) this.services.releaseUser(this.account.id);
+    this.releaseUserSlot?.();
+    this.releaseUserSlot = null;
     this.services.onClose(this);
   }
 }
