@@ -31,12 +31,25 @@ const ZONES: Record<string, number> = {
 const DATE_RE =
   /^\s*(?:[a-z]+\s*,\s*)?(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?\s*([+-]\d{4}|[a-z]+)?/i;
 
+/** The instant a Date: value names, in ms since the epoch (SORT DATE, RFC 5256), or null. */
 export function parseDate(value: string): number | null {
-  const text = value.replace(/\([^)]*\)/g, ' ').replace(/[\r\n]/g, '');
+  return parseDateWithZone(value)?.ms ?? null;
+}
+
+/**
+ * The instant plus the zone offset written in the header (minutes east of UTC). SEARCH SENTBEFORE /
+ * SENTON / SENTSINCE compare the date as written, "disregarding time and timezone" (RFC 9051 §6.4.4):
+ * that day is Math.floor((ms + offsetMinutes * 60000) / 86400000).
+ */
+export function parseDateWithZone(value: string): { ms: number; offsetMinutes: number } | null {
+  const text = value
+    .slice(0, 256)
+    .replace(/\([^)]*\)/g, ' ')
+    .replace(/[\r\n]/g, '');
   const m = DATE_RE.exec(text);
   if (!m) {
     const fallback = Date.parse(text);
-    return Number.isFinite(fallback) ? fallback : null;
+    return Number.isFinite(fallback) ? { ms: fallback, offsetMinutes: 0 } : null;
   }
   const month = MONTHS[m[2].toLowerCase()];
   if (month === undefined) return null;
@@ -59,5 +72,5 @@ export function parseDate(value: string): number | null {
     }
   }
   const ms = Date.UTC(year, month, day, hour, minute, second) - offset * 60000;
-  return Number.isFinite(ms) ? ms : null;
+  return Number.isFinite(ms) ? { ms, offsetMinutes: offset } : null;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeMessage } from './analyze.js';
-import { parseDate } from './date.js';
+import { parseDate, parseDateWithZone } from './date.js';
 import { loadFixtures } from './fixtures.test-helper.js';
 import { decodeRfc2231Value } from './rfc2231.js';
 import { decodeHeaderValue, htmlToText } from './text.js';
@@ -67,5 +67,11 @@ describe('decoded text', () => {
     assert.equal(parseDate('21 Nov 2023 10:00 GMT'), Date.UTC(2023, 10, 21, 10, 0, 0));
     assert.equal(parseDate('Fri, 24 Nov 2023\r\n 15:00:00 -0500 (EST)'), Date.UTC(2023, 10, 24, 20, 0, 0));
     assert.equal(parseDate('garbage'), null);
+    const late = parseDateWithZone('Tue, 14 Nov 2023 23:30:00 -0500');
+    assert.deepEqual(late, { ms: Date.UTC(2023, 10, 15, 4, 30), offsetMinutes: -300 });
+    assert.equal(
+      Math.floor(((late?.ms ?? 0) + (late?.offsetMinutes ?? 0) * 60000) / 86400000),
+      Math.floor(Date.UTC(2023, 10, 14) / 86400000),
+    );
   });
 });
