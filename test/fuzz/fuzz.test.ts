@@ -10,7 +10,9 @@ import { TARGETS } from './targets/index.js';
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 for (const { target, ciRuns } of TARGETS) {
-  test(`fuzz ${target.name}: ${ciRuns} inputs, no throw, no hang, bounded heap`, { timeout: 60_000 }, async (t) => {
+  test(`fuzz ${target.name}: ${ciRuns} inputs, no throw, no hang, bounded heap`, {
+    timeout: 60_000,
+  }, async (t) => {
     const report = await fuzz(target, { numRuns: ciRuns, seed, inputTimeoutMs: 10_000 });
     t.diagnostic(`seed ${report.seed}, heap growth ${(report.heapGrowthBytes / 1048576).toFixed(1)} MiB`);
   });

@@ -76,7 +76,10 @@ async function bounded<T>(target: FuzzTarget<T>, input: T, timeoutMs: number): P
   let timer: NodeJS.Timeout | undefined;
   const started = performance.now();
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${target.name}: input not handled within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${target.name}: input not handled within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([Promise.resolve().then(() => target.check(input)), deadline]);
@@ -84,7 +87,8 @@ async function bounded<T>(target: FuzzTarget<T>, input: T, timeoutMs: number): P
     clearTimeout(timer);
   }
   const elapsed = performance.now() - started;
-  if (elapsed > timeoutMs) throw new Error(`${target.name}: input took ${Math.round(elapsed)} ms (> ${timeoutMs})`);
+  if (elapsed > timeoutMs)
+    throw new Error(`${target.name}: input took ${Math.round(elapsed)} ms (> ${timeoutMs})`);
 }
 
 function heapUsedAfterGc(): number {
@@ -117,7 +121,11 @@ export function fragmentedBytes(fragments: readonly string[], maxParts = 40): fc
 
 /** Bytes of `text` changed by a few random edits: insert, delete or overwrite one byte, or cut the rest. */
 export function mutated(text: fc.Arbitrary<string>, maxEdits = 3): fc.Arbitrary<Buffer> {
-  const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('insert', 'delete', 'set', 'cut'), byte: fc.integer({ min: 0, max: 255 }) });
+  const edit = fc.record({
+    at: fc.nat(),
+    kind: fc.constantFrom('insert', 'delete', 'set', 'cut'),
+    byte: fc.integer({ min: 0, max: 255 }),
+  });
   return fc.tuple(text, fc.array(edit, { maxLength: maxEdits })).map(([t, edits]) => {
     const bytes = [...Buffer.from(t, 'latin1')];
     for (const e of edits) {

@@ -19,7 +19,8 @@ before(async () => {
     limits: { maxAuthFailures: MAX_FAILURES, authBlockSeconds: 1.5 },
     listeners: { smtp: { enabled: false }, lmtp: { enabled: false } },
   });
-  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await srv.addUser(`${user}@example.org`, PASSWORD);
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin'])
+    await srv.addUser(`${user}@example.org`, PASSWORD);
 });
 after(() => srv.close());
 
@@ -58,7 +59,8 @@ async function pop3Login(ip: string, login: string, password: string): Promise<b
   }
 }
 
-const throttle = () => (srv.ctx.auth as unknown as { throttle: { failures(k: string, key: string): number } }).throttle;
+const throttle = () =>
+  (srv.ctx.auth as unknown as { throttle: { failures(k: string, key: string): number } }).throttle;
 
 async function eventually(attempt: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 40; i++) {
@@ -90,8 +92,15 @@ test('failures for one account from many IPs block that account everywhere', asy
   }
   assert.equal(await imapLogin('127.0.0.24', 'dave@example.org', PASSWORD), false, 'account blocked (IMAP)');
   assert.equal(await pop3Login('127.0.0.25', 'dave@example.org', PASSWORD), false, 'account blocked (POP3)');
-  assert.equal(await imapLogin('127.0.0.24', 'erin@example.org', PASSWORD), true, 'other accounts unaffected');
-  await eventually(() => pop3Login('127.0.0.26', 'dave@example.org', PASSWORD), 'the account block never expired');
+  assert.equal(
+    await imapLogin('127.0.0.24', 'erin@example.org', PASSWORD),
+    true,
+    'other accounts unaffected',
+  );
+  await eventually(
+    () => pop3Login('127.0.0.26', 'dave@example.org', PASSWORD),
+    'the account block never expired',
+  );
 });
 
 test("a success resets the account's counter", async () => {
@@ -104,5 +113,9 @@ test("a success resets the account's counter", async () => {
   // Two more failures would have blocked the account without the reset.
   assert.equal(await pop3Login('127.0.0.34', login, 'wrong-c'), false);
   assert.equal(await imapLogin('127.0.0.35', login, 'wrong-d'), false);
-  assert.equal(await imapLogin('127.0.0.36', login, PASSWORD), true, 'not blocked: the success reset the count');
+  assert.equal(
+    await imapLogin('127.0.0.36', login, PASSWORD),
+    true,
+    'not blocked: the success reset the count',
+  );
 });

@@ -23,13 +23,17 @@ before(async () => {
   srv = await startTestServer();
   await srv.addUser(USER, PASSWORD);
   for (let i = 0; i < 2; i++) {
-    const [outcome] = await deliverMessage(srv.ctx, { recipients: [USER], input: Buffer.from(messageWithId(`e${i}@x`)) });
+    const [outcome] = await deliverMessage(srv.ctx, {
+      recipients: [USER],
+      input: Buffer.from(messageWithId(`e${i}@x`)),
+    });
     assert.ok(outcome?.ok);
   }
 });
-afterEach(() => {
+function undoBreaks(): void {
   for (const undo of restore.splice(0)) undo();
-});
+}
+afterEach(undoBreaks);
 after(() => srv.close());
 
 /** Makes `store[method]` throw (or reject) a plain Error with SECRET until the test ends. */
@@ -73,7 +77,7 @@ for (const [method, command] of [
     } finally {
       imap.close();
     }
-    restore.splice(0).forEach((undo) => undo());
+    undoBreaks();
     await imapStillServes();
   });
 }
@@ -88,7 +92,7 @@ test('POP3: the store failing during login and RETR gives -ERR without details; 
   } finally {
     first.close();
   }
-  restore.splice(0).forEach((undo) => undo());
+  undoBreaks();
 
   const pop3 = await pop3Connect(srv.ports.pop3!);
   try {
@@ -106,7 +110,7 @@ test('POP3: the store failing during login and RETR gives -ERR without details; 
   } finally {
     pop3.close();
   }
-  restore.splice(0).forEach((undo) => undo());
+  undoBreaks();
   const again = await pop3Connect(srv.ports.pop3!);
   try {
     assert.match(await pop3UserPass(again, USER, PASSWORD), /^\+OK/);
@@ -127,7 +131,7 @@ test('LMTP: the store failing during delivery gives a temporary 4xx without deta
   } finally {
     lmtp.close();
   }
-  restore.splice(0).forEach((undo) => undo());
+  undoBreaks();
   const ok = await smtpConnect(srv.ports.lmtp!);
   try {
     for (const c of ['LHLO t', 'MAIL FROM:<a@example.net>', `RCPT TO:<${USER}>`, 'DATA']) await ok.cmd(c);

@@ -67,7 +67,15 @@ function literal(name: string): string {
   return `{${Buffer.byteLength(name)}+}\r\n${name}`;
 }
 
-const CONTROL = ['Private\u0000', 'Priv\u0000ate', '\u0000', 'Private\u0001', 'Priv\u007fate', 'Private\r', 'INBOX\u001b[2J'];
+const CONTROL = [
+  'Private\u0000',
+  'Priv\u0000ate',
+  '\u0000',
+  'Private\u0001',
+  'Priv\u007fate',
+  'Private\r',
+  'INBOX\u001b[2J',
+];
 
 describe('IMAP: bob cannot reach alice', () => {
   let bob: Imap;
@@ -101,8 +109,16 @@ describe('IMAP: bob cannot reach alice', () => {
       await bob.ok('SELECT INBOX');
     }
     assert.deepEqual(await aliceMailboxes(), before, "alice's mailboxes unchanged");
-    assert.equal(await aliceInboxCount(), countBefore, "nothing copied, moved or appended into alice's INBOX");
-    assert.equal((await bob.run('STATUS INBOX (MESSAGES)')).some((l) => /MESSAGES 1\)/.test(l)), true, 'bob kept his message');
+    assert.equal(
+      await aliceInboxCount(),
+      countBefore,
+      "nothing copied, moved or appended into alice's INBOX",
+    );
+    assert.equal(
+      (await bob.run('STATUS INBOX (MESSAGES)')).some((l) => /MESSAGES 1\)/.test(l)),
+      true,
+      'bob kept his message',
+    );
   });
 
   test('a foreign existing mailbox and a missing one get the same answer (no existence leak)', async () => {
@@ -115,7 +131,7 @@ describe('IMAP: bob cannot reach alice', () => {
     }
   });
 
-  test('CREATE of a foreign-looking name never creates anything in alice\'s account', async () => {
+  test("CREATE of a foreign-looking name never creates anything in alice's account", async () => {
     const before = await aliceMailboxes();
     for (const name of FOREIGN) await bob.run(`CREATE ${quote(`${name}/Evil`)}`);
     assert.deepEqual(await aliceMailboxes(), before);
@@ -123,7 +139,11 @@ describe('IMAP: bob cannot reach alice', () => {
 
   test('names with NUL and control characters are refused, the session continues', async () => {
     for (const name of CONTROL) {
-      for (const command of [`SELECT ${literal(name)}`, `CREATE ${literal(name)}`, `STATUS ${literal(name)} (MESSAGES)`]) {
+      for (const command of [
+        `SELECT ${literal(name)}`,
+        `CREATE ${literal(name)}`,
+        `STATUS ${literal(name)} (MESSAGES)`,
+      ]) {
         const status = (await bob.run(command)).at(-1)!;
         assert.match(status, /^s\d+ (NO|BAD)/, `${JSON.stringify(command)}: ${status}`);
       }
@@ -131,7 +151,7 @@ describe('IMAP: bob cannot reach alice', () => {
     await bob.ok('SELECT INBOX');
   });
 
-  test('LIST/LSUB with foreign references and patterns show only bob\'s mailboxes; NAMESPACE has no others', async () => {
+  test("LIST/LSUB with foreign references and patterns show only bob's mailboxes; NAMESPACE has no others", async () => {
     await bob.run(`SUBSCRIBE ${quote('../alice@example.org/Private')}`);
     const listings = [];
     for (const [ref, pattern] of [
@@ -158,20 +178,23 @@ describe('IMAP: bob cannot reach alice', () => {
       return m && !/\\NonExistent/.test(m[1]!) && !/^\* LSUB/.test(l) && !isOwnOrParent(m[2]!);
     });
     assert.deepEqual(leaked, []);
-    assert.ok(listings.some((l) => /^\* LIST .*"?INBOX"?$/.test(l)), 'the listing works at all');
+    assert.ok(
+      listings.some((l) => /^\* LIST .*"?INBOX"?$/.test(l)),
+      'the listing works at all',
+    );
     const namespace = (await bob.run('NAMESPACE')).join('\n');
     assert.match(namespace, /^\* NAMESPACE \(\(.*\)\) NIL NIL$/m, 'no other-users or shared namespace');
   });
 });
 
-test('IMAP AUTHENTICATE PLAIN with authzid alice and bob\'s credentials never yields alice\'s session', async () => {
+test("IMAP AUTHENTICATE PLAIN with authzid alice and bob's credentials never yields alice's session", async () => {
   const imap = await imapConnect(srv.ports.imap!);
   try {
     const ir = Buffer.from(`${ALICE}\0${BOB}\0${PASSWORD[BOB]}`).toString('base64');
     const status = (await imap.run(`AUTHENTICATE PLAIN ${ir}`)).at(-1)!;
     if (/^s\d+ OK/.test(status)) {
       const inbox = (await imap.run('STATUS INBOX (MESSAGES)')).join('\n');
-      assert.doesNotMatch(inbox, /MESSAGES 3\)/, 'logged in as alice with bob\'s password');
+      assert.doesNotMatch(inbox, /MESSAGES 3\)/, "logged in as alice with bob's password");
       assert.match((await imap.run('SELECT Private')).at(-1)!, /^s\d+ NO/);
     } else {
       assert.match(status, /^s\d+ NO/);
@@ -202,7 +225,7 @@ describe('POP3: bob cannot reach alice', () => {
     }
   });
 
-  test('USER alice with bob\'s password, path-like USER names and AUTH PLAIN authzid are refused', async () => {
+  test("USER alice with bob's password, path-like USER names and AUTH PLAIN authzid are refused", async () => {
     for (const [user, password] of [
       [ALICE, PASSWORD[BOB]],
       [`../${ALICE}`, PASSWORD[ALICE]],
@@ -222,7 +245,11 @@ describe('POP3: bob cannot reach alice', () => {
       const reply = await pop3.cmd(`AUTH PLAIN ${ir}`);
       if (reply.startsWith('+OK')) {
         const stat = await pop3.cmd('STAT');
-        assert.notEqual(Number(stat.split(' ')[1]), await aliceInboxCount(), 'AUTH PLAIN authzid gave alice\'s maildrop');
+        assert.notEqual(
+          Number(stat.split(' ')[1]),
+          await aliceInboxCount(),
+          "AUTH PLAIN authzid gave alice's maildrop",
+        );
       } else {
         assert.match(reply, /^-ERR/);
       }

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { createAccounts, makeDataDir, startChildServer } from './helpers/child-server.js';
 import { appendCommand, appendUid, copyUid, type Imap, imapLogin, messageWithId } from './helpers/imap.js';
 import { runDoctorCheck, storedMessageIds } from './helpers/store-check.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
 
 const PASSWORD = 'kill-pw';
 const USERS = ['k1@example.org', 'k2@example.org'];
@@ -146,7 +146,9 @@ async function checkUidsAfterRestart(run: Run, port: number): Promise<void> {
     const imap = await imapLogin(port, login, PASSWORD);
     try {
       for (const mailbox of MAILBOXES) {
-        const lines = await imap.ok(appendCommand(mailbox, messageWithId(`after-${login}-${mailbox}@kill.test`)));
+        const lines = await imap.ok(
+          appendCommand(mailbox, messageWithId(`after-${login}-${mailbox}@kill.test`)),
+        );
         const fresh = appendUid(lines.at(-1)!);
         assert.ok(fresh);
         const before = run.maxUid.get(`${login} ${mailbox}`);

@@ -23,7 +23,14 @@ before(async () => {
   srv = await startTestServer({
     trustedNetworks: ['127.0.0.1/32'],
     allowPlaintextAuth: false,
-    listeners: { imap: listener, imaps: listener, pop3: listener, pop3s: listener, smtp: listener, lmtp: listener },
+    listeners: {
+      imap: listener,
+      imaps: listener,
+      pop3: listener,
+      pop3s: listener,
+      smtp: listener,
+      lmtp: listener,
+    },
   });
   await srv.addUser(USER, PASSWORD);
 });
@@ -39,7 +46,10 @@ describe('IMAP from an untrusted address', () => {
       assert.match(caps, /LOGINDISABLED/);
       assert.match(caps, /STARTTLS/);
       assert.doesNotMatch(caps, /AUTH=/);
-      assert.match((await imap.run(`LOGIN ${USER} ${quote(PASSWORD)}`)).at(-1)!, /^s\d+ NO \[PRIVACYREQUIRED\]/);
+      assert.match(
+        (await imap.run(`LOGIN ${USER} ${quote(PASSWORD)}`)).at(-1)!,
+        /^s\d+ NO \[PRIVACYREQUIRED\]/,
+      );
       const ir = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
       assert.match((await imap.run(`AUTHENTICATE PLAIN ${ir}`)).at(-1)!, /^s\d+ NO/);
       assert.match((await imap.run('SELECT INBOX')).at(-1)!, /^s\d+ (NO|BAD)/, 'still not authenticated');
@@ -114,7 +124,10 @@ describe('SMTP from an untrusted address', () => {
     const smtp = await smtpConnect(srv.ports.smtp!, REMOTE);
     try {
       const ehlo = await smtp.cmd('EHLO client.example');
-      assert.ok(ehlo.some((l) => /^250[- ]STARTTLS$/.test(l)), ehlo.join('\n'));
+      assert.ok(
+        ehlo.some((l) => /^250[- ]STARTTLS$/.test(l)),
+        ehlo.join('\n'),
+      );
       assert.ok(!ehlo.some((l) => /^250[- ]AUTH\b/.test(l)), ehlo.join('\n'));
       const ir = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
       assert.match((await smtp.cmd(`AUTH PLAIN ${ir}`)).at(-1)!, /^5\d\d /);
@@ -123,7 +136,9 @@ describe('SMTP from an untrusted address', () => {
     }
   });
 
-  test('the submission listener (AUTH after STARTTLS) exists', { todo: 'submission (port 587) is not implemented: src/server/delivery/listeners.ts starts smtp and lmtp only' }, () => {
+  test('the submission listener (AUTH after STARTTLS) exists', {
+    todo: 'submission (port 587) is not implemented: src/server/delivery/listeners.ts starts smtp and lmtp only',
+  }, () => {
     assert.ok(srv.ports.submission, 'no submission listener');
   });
 });

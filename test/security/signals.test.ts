@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { createAccounts, makeDataDir, startChildServer } from './helpers/child-server.js';
@@ -32,7 +32,8 @@ async function storedIds(dataDir: string): Promise<string[]> {
     const inbox = (await store.getMailbox(account.id, 'INBOX'))!;
     const records = await store.getMessages(inbox.id, [...(await store.getIndex(inbox.id)).uids]);
     const ids: string[] = [];
-    for (const r of records) ids.push(/Message-ID: <([^>]+)>/.exec((await store.blobs.read(r.blobId)).toString())![1]!);
+    for (const r of records)
+      ids.push(/Message-ID: <([^>]+)>/.exec((await store.blobs.read(r.blobId)).toString())![1]!);
     return ids;
   } finally {
     await store.close();
@@ -65,7 +66,8 @@ test('SIGTERM: BYE to IDLE, -ERR to POP3 without applying DELE, in-flight LMTP D
     const server = await startChildServer(dataDir);
     try {
       const first = await smtpConnect(server.ports.lmtp!);
-      for (const c of ['LHLO t', 'MAIL FROM:<a@example.net>', `RCPT TO:<${USER}>`, 'DATA']) await first.cmd(c);
+      for (const c of ['LHLO t', 'MAIL FROM:<a@example.net>', `RCPT TO:<${USER}>`, 'DATA'])
+        await first.cmd(c);
       assert.match((await first.cmd(`${message('kept@test')}.`)).at(-1)!, /^250 /);
       first.close();
 
@@ -84,7 +86,9 @@ test('SIGTERM: BYE to IDLE, -ERR to POP3 without applying DELE, in-flight LMTP D
       server.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
       finishing.lmtp.client.write(finishing.rest);
-      const finishedReply = await finishing.lmtp.client.readLine(10_000).catch((e: Error) => `no reply: ${e.message}`);
+      const finishedReply = await finishing.lmtp.client
+        .readLine(10_000)
+        .catch((e: Error) => `no reply: ${e.message}`);
       const stalledReply = await stalled.lmtp.client.readLine(15_000).catch(() => '(closed without a reply)');
 
       const bye = await imap.client.readUntil(/^\* BYE/, 15_000);
@@ -164,11 +168,19 @@ test('SIGHUP: new TLS connections get the replaced certificate; sessions opened 
         name = await imapsCommonName(server.ports.imaps!);
       }
       assert.equal(name, 'reloaded.postyard.test');
-      assert.equal(await smtpStarttlsCommonName(server.ports.smtp!), 'reloaded.postyard.test', 'SMTP STARTTLS');
+      assert.equal(
+        await smtpStarttlsCommonName(server.ports.smtp!),
+        'reloaded.postyard.test',
+        'SMTP STARTTLS',
+      );
 
       await imaps.ok('SELECT INBOX');
       await imaps.ok(`STATUS ${quote('INBOX')} (MESSAGES)`);
-      assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/, 'STLS session opened before still works');
+      assert.match(
+        await pop3UserPass(pop3, USER, PASSWORD),
+        /^\+OK/,
+        'STLS session opened before still works',
+      );
       assert.match(await pop3.cmd('STAT'), /^\+OK/);
       imaps.close();
       pop3.close();

@@ -55,7 +55,9 @@ for (const protocol of ['smtp', 'lmtp'] as const) {
     const hello = protocol === 'lmtp' ? 'LHLO client.example' : 'EHLO client.example';
     const smtp = await smtpConnect(srv.ports[protocol]!);
     try {
-      assert.ok((await smtp.cmd(hello)).some((l) => l === `250-SIZE ${MAX_SIZE}` || l === `250 SIZE ${MAX_SIZE}`));
+      assert.ok(
+        (await smtp.cmd(hello)).some((l) => l === `250-SIZE ${MAX_SIZE}` || l === `250 SIZE ${MAX_SIZE}`),
+      );
       assert.match((await smtp.cmd(`MAIL FROM:<a@example.net> SIZE=${MAX_SIZE + 1}`)).at(-1)!, /^552 /);
       const before = await inboxCount();
       await smtp.cmd('MAIL FROM:<a@example.net>');

@@ -68,7 +68,10 @@ async function waitUntilStalled(watch: { writes(): number }, onSample: () => voi
   }
 }
 
-async function checkBounded(port: number, send: () => void): Promise<{ maxBuffered: number; growth: number }> {
+async function checkBounded(
+  port: number,
+  send: () => void,
+): Promise<{ maxBuffered: number; growth: number }> {
   const watch = watchServerWrites(port);
   const before = memory();
   let peak = before;
@@ -83,7 +86,9 @@ async function checkBounded(port: number, send: () => void): Promise<{ maxBuffer
   return { maxBuffered: watch.max(), growth: peak - before };
 }
 
-test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server buffering', { timeout: 60_000 }, async (t) => {
+test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server buffering', {
+  timeout: 60_000,
+}, async (t) => {
   const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
   try {
     await imap.ok('SELECT INBOX');
@@ -91,7 +96,9 @@ test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server 
       imap.client.write('f1 FETCH 1 BODY[]\r\n');
       imap.client.socket.pause();
     });
-    t.diagnostic(`server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`);
+    t.diagnostic(
+      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    );
     assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
     assert.ok(growth < MESSAGE_SIZE / 2, `memory grew by ${growth} bytes while the client did not read`);
     imap.client.socket.resume();
@@ -104,7 +111,9 @@ test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server 
   }
 });
 
-test('POP3 RETR of 20 MB to a client that does not read: bounded server buffering', { timeout: 60_000 }, async (t) => {
+test('POP3 RETR of 20 MB to a client that does not read: bounded server buffering', {
+  timeout: 60_000,
+}, async (t) => {
   const pop3 = await pop3Connect(srv.ports.pop3!);
   try {
     assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
@@ -112,7 +121,9 @@ test('POP3 RETR of 20 MB to a client that does not read: bounded server bufferin
       pop3.client.send('RETR 1');
       pop3.client.socket.pause();
     });
-    t.diagnostic(`server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`);
+    t.diagnostic(
+      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    );
     assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
     assert.ok(growth < MESSAGE_SIZE / 2, `memory grew by ${growth} bytes while the client did not read`);
     pop3.client.socket.resume();

@@ -42,7 +42,11 @@ test('IMAP: LOGIN and CREATE pipelined after STARTTLS are not executed', async (
     imap.client.write('t4 NOOP\r\n');
     const first = await imap.client.readUntil(/^t\d+ /);
     assert.match(first.at(-1)!, /^t4 OK/, `first tagged reply over TLS: ${first.join(' | ')}`);
-    assert.match((await imap.run('SELECT INBOX')).at(-1)!, /^s\d+ (NO|BAD)/, 'the injected LOGIN did not run');
+    assert.match(
+      (await imap.run('SELECT INBOX')).at(-1)!,
+      /^s\d+ (NO|BAD)/,
+      'the injected LOGIN did not run',
+    );
   } finally {
     imap.close();
   }

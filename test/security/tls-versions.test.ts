@@ -4,10 +4,15 @@
  * A control server shows that this client really can speak TLS 1.1 (so the refusal is the server's).
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type ConnectionOptions, connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { readFile } from 'node:fs/promises';
+import {
+  type ConnectionOptions,
+  createServer as createTlsServer,
+  type TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
 import { defaultConfig } from '../../src/config/config.js';
 import { connect } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -22,13 +27,19 @@ before(async () => {
 after(() => srv.close());
 
 /** Handshake over `socket` (or a new connection to `port`); resolves with the protocol or the error. */
-function handshake(target: { port: number } | { socket: Socket }, options: ConnectionOptions): Promise<string> {
+function handshake(
+  target: { port: number } | { socket: Socket },
+  options: ConnectionOptions,
+): Promise<string> {
   return new Promise((resolve) => {
-    const s: TLSSocket = tlsConnect({ host: '127.0.0.1', rejectUnauthorized: false, ...target, ...options }, () => {
-      const protocol = s.getProtocol() ?? 'unknown';
-      s.destroy();
-      resolve(protocol);
-    });
+    const s: TLSSocket = tlsConnect(
+      { host: '127.0.0.1', rejectUnauthorized: false, ...target, ...options },
+      () => {
+        const protocol = s.getProtocol() ?? 'unknown';
+        s.destroy();
+        resolve(protocol);
+      },
+    );
     s.once('error', (err) => resolve(`error: ${err.message}`));
     s.setTimeout(10_000, () => {
       s.destroy();
@@ -40,7 +51,12 @@ function handshake(target: { port: number } | { socket: Socket }, options: Conne
 test('control: this client negotiates TLS 1.1 with a server that allows it', async () => {
   const tls = defaultConfig(srv.dataDir).tls;
   const server = createTlsServer(
-    { key: await readFile(tls.key), cert: await readFile(tls.cert), minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' },
+    {
+      key: await readFile(tls.key),
+      cert: await readFile(tls.cert),
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+    },
     (s) => s.end(),
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

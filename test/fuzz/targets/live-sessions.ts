@@ -13,19 +13,55 @@ const USER = 'live-fuzz@example.org';
 const PASSWORD = 'live-fuzz-pw';
 
 const IMAP_COMMANDS = [
-  'a SELECT INBOX', 'a EXAMINE INBOX', 'a FETCH 1:* (FLAGS UID ENVELOPE BODYSTRUCTURE RFC822.SIZE)',
-  'a FETCH 1:2 (BODY.PEEK[HEADER.FIELDS (Subject)] BODY[1]<0.5> BINARY.PEEK[1] PREVIEW)', 'a UID FETCH 1:* BODY[]',
-  'a STORE 1:* +FLAGS (\\Seen $Fuzz)', 'a UID STORE 2 -FLAGS.SILENT (\\Seen)', 'a SEARCH OR FROM a NOT SEEN',
-  'a UID SEARCH RETURN (ALL COUNT) BODY hello', 'a COPY 1:2 Trash', 'a UID MOVE 3 Archive', 'a EXPUNGE',
-  'a STORE 1 +FLAGS (\\Deleted)', 'a UID EXPUNGE 1:*', 'a CREATE Fuzz/Box', 'a RENAME Fuzz/Box Fuzz/Other',
-  'a DELETE Fuzz/Other', 'a LIST "" *', 'a LSUB "" *', 'a STATUS INBOX (MESSAGES UIDNEXT UNSEEN SIZE)',
-  'a APPEND INBOX (\\Flagged) {17+}\r\nSubject: x\r\n\r\nhi\r\n', 'a APPEND Trash {5}\r\nhello', 'a IDLE\r\nDONE',
-  'a ENABLE IMAP4rev2 CONDSTORE QRESYNC', 'a SELECT INBOX (CONDSTORE)', 'a FETCH 1:* (FLAGS) (CHANGEDSINCE 1)',
-  'a UNSELECT', 'a CLOSE', 'a NOOP', 'a NAMESPACE', 'a SUBSCRIBE Trash', 'a ID NIL', 'a CHECK',
+  'a SELECT INBOX',
+  'a EXAMINE INBOX',
+  'a FETCH 1:* (FLAGS UID ENVELOPE BODYSTRUCTURE RFC822.SIZE)',
+  'a FETCH 1:2 (BODY.PEEK[HEADER.FIELDS (Subject)] BODY[1]<0.5> BINARY.PEEK[1] PREVIEW)',
+  'a UID FETCH 1:* BODY[]',
+  'a STORE 1:* +FLAGS (\\Seen $Fuzz)',
+  'a UID STORE 2 -FLAGS.SILENT (\\Seen)',
+  'a SEARCH OR FROM a NOT SEEN',
+  'a UID SEARCH RETURN (ALL COUNT) BODY hello',
+  'a COPY 1:2 Trash',
+  'a UID MOVE 3 Archive',
+  'a EXPUNGE',
+  'a STORE 1 +FLAGS (\\Deleted)',
+  'a UID EXPUNGE 1:*',
+  'a CREATE Fuzz/Box',
+  'a RENAME Fuzz/Box Fuzz/Other',
+  'a DELETE Fuzz/Other',
+  'a LIST "" *',
+  'a LSUB "" *',
+  'a STATUS INBOX (MESSAGES UIDNEXT UNSEEN SIZE)',
+  'a APPEND INBOX (\\Flagged) {17+}\r\nSubject: x\r\n\r\nhi\r\n',
+  'a APPEND Trash {5}\r\nhello',
+  'a IDLE\r\nDONE',
+  'a ENABLE IMAP4rev2 CONDSTORE QRESYNC',
+  'a SELECT INBOX (CONDSTORE)',
+  'a FETCH 1:* (FLAGS) (CHANGEDSINCE 1)',
+  'a UNSELECT',
+  'a CLOSE',
+  'a NOOP',
+  'a NAMESPACE',
+  'a SUBSCRIBE Trash',
+  'a ID NIL',
+  'a CHECK',
 ];
 
 const POP3_COMMANDS = [
-  'STAT', 'LIST', 'LIST 1', 'UIDL', 'UIDL 2', 'RETR 1', 'TOP 2 1', 'DELE 1', 'RSET', 'NOOP', 'CAPA', 'UTF8', 'QUIT',
+  'STAT',
+  'LIST',
+  'LIST 1',
+  'UIDL',
+  'UIDL 2',
+  'RETR 1',
+  'TOP 2 1',
+  'DELE 1',
+  'RSET',
+  'NOOP',
+  'CAPA',
+  'UTF8',
+  'QUIT',
 ];
 
 export interface LiveInput {
@@ -106,7 +142,8 @@ async function stillServing(kind: 'imap' | 'pop3'): Promise<void> {
       if (!/^z OK/.test(lines.at(-1) ?? '')) throw new Error(`login after fuzz input: ${lines.join(' | ')}`);
       c.send('y SELECT INBOX');
       const select = await c.readUntil(/^y /);
-      if (!/^y OK/.test(select.at(-1) ?? '')) throw new Error(`SELECT after fuzz input: ${select.join(' | ')}`);
+      if (!/^y OK/.test(select.at(-1) ?? ''))
+        throw new Error(`SELECT after fuzz input: ${select.join(' | ')}`);
     } else {
       c.send(`USER ${USER}`);
       await c.readLine();

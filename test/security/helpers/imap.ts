@@ -2,7 +2,7 @@
  * A minimal raw IMAP client for the security tests, on the line client of test/helpers/net.ts:
  * `run()` sends one tagged command and returns every line up to its tagged status.
  */
-import { connect, type ConnectOptions, type LineClient } from '../../helpers/net.js';
+import { type ConnectOptions, connect, type LineClient } from '../../helpers/net.js';
 
 export interface Imap {
   client: LineClient;
@@ -29,7 +29,8 @@ export async function imapConnect(port: number, options: ConnectOptions = {}): P
     },
     async ok(command, timeoutMs) {
       const lines = await imap.run(command, timeoutMs);
-      if (!/^s\d+ OK/.test(lines.at(-1) ?? '')) throw new Error(`${command.slice(0, 60)}: ${lines.join(' | ')}`);
+      if (!/^s\d+ OK/.test(lines.at(-1) ?? ''))
+        throw new Error(`${command.slice(0, 60)}: ${lines.join(' | ')}`);
       return lines;
     },
     close() {

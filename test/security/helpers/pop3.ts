@@ -1,5 +1,5 @@
 /** A minimal raw POP3 client for the security tests (one command, one status line). */
-import { connect, type ConnectOptions, type LineClient } from '../../helpers/net.js';
+import { type ConnectOptions, connect, type LineClient } from '../../helpers/net.js';
 
 export interface Pop3 {
   client: LineClient;

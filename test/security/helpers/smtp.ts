@@ -1,5 +1,5 @@
 /** A minimal raw SMTP/LMTP client: multi-line replies ("250-..." continued, "250 ..." last). */
-import { connect, type ConnectOptions, type LineClient } from '../../helpers/net.js';
+import { type ConnectOptions, connect, type LineClient } from '../../helpers/net.js';
 
 export interface Smtp {
   client: LineClient;
