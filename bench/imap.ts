@@ -187,7 +187,8 @@ async function main(): Promise<void> {
   let dv: Target | null = null;
   try {
     if (!POSTYARD_ONLY) {
-      execFileSync(DOVECOT, ['start', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+      // `reset` starts Dovecot with empty mail, so earlier runs' folders do not add up.
+      execFileSync(DOVECOT, ['reset', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
       dv = { port: 15143, login: 'user1', password: 'pass' };
       // Let Dovecot create user1's Maildir, then add the folders.
       (await ImapTimer.open(dv.port, dv.login, dv.password)).close();
