@@ -7,13 +7,13 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type IngestedMessage, ingestMessage } from '../src/server/delivery/ingest.js';
 import type { Store } from '../src/store/store.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { ImapTimer } from './lib/imap-timer.js';
+import { generateSampleMessages } from './lib/sample-messages.js';
 
 const SMALL = process.argv.includes('--small');
 /** Development aid: measure Postyard alone (no Dovecot, BENCHMARKS.md untouched). */
@@ -38,21 +38,9 @@ interface Row {
   bytes: number;
 }
 
-/** Sample messages from the shared generator (400, seed 42), CRLF. */
+/** The standard sample (400 messages, seed 42), shared with the other benchmarks. */
 function sampleMessages(): Buffer[] {
-  const path = join(tmpdir(), 'postyard-bench-sample.mbox');
-  execFileSync('python3', ['/work/shared/reference/gen-sample-mbox.py', path, '400', '42']);
-  const text = readFileSync(path, 'latin1');
-  return text
-    .split(/\n(?=From )/)
-    .map((m) =>
-      m
-        .replace(/^From .*\n/, '')
-        .replace(/^>From /gm, 'From ')
-        .replace(/\r?\n/g, '\r\n'),
-    )
-    .filter((m) => m.length > 0)
-    .map((m) => Buffer.from(m, 'latin1'));
+  return generateSampleMessages(400, 42);
 }
 
 /** A tiny message for the big SELECT mailbox (SELECT cost does not depend on size). */
