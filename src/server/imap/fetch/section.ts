@@ -15,6 +15,7 @@ import {
 } from '../../../mime/index.js';
 import type { SectionSpec } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord, Store } from '../../../store/store.js';
+import { bodyCacheOf } from './body-cache.js';
 
 export type SectionData =
   | { kind: 'range'; start: number; end: number; part: MimePart | null }
@@ -94,7 +95,12 @@ export async function readRange(
 ): Promise<Buffer> {
   const blobs = store.blobs;
   if (record.size <= READ_WHOLE_LIMIT) {
-    const whole = blobs.readSync ? blobs.readSync(record.blobId) : await blobs.read(record.blobId);
+    const cache = bodyCacheOf(store);
+    let whole = cache.get(record.blobId);
+    if (!whole) {
+      whole = blobs.readSync ? blobs.readSync(record.blobId) : await blobs.read(record.blobId);
+      cache.set(record.blobId, whole);
+    }
     return whole.subarray(start, end);
   }
   return collect(blobs.stream(record.blobId, start, end));
