@@ -52,6 +52,12 @@ describe('IMAP from an untrusted address', () => {
       );
       const ir = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
       assert.match((await imap.run(`AUTHENTICATE PLAIN ${ir}`)).at(-1)!, /^s\d+ NO/);
+      // No continuation either: a "+" would invite the client to send its credentials in clear.
+      for (const mechanism of ['PLAIN', 'LOGIN']) {
+        const lines = await imap.run(`AUTHENTICATE ${mechanism}`);
+        assert.ok(!lines.some((l) => l.startsWith('+')), `AUTHENTICATE ${mechanism}: ${lines.join(' | ')}`);
+        assert.match(lines.at(-1)!, /^s\d+ NO/);
+      }
       assert.match((await imap.run('SELECT INBOX')).at(-1)!, /^s\d+ (NO|BAD)/, 'still not authenticated');
 
       assert.match((await imap.run('STARTTLS')).at(-1)!, /^s\d+ OK/);
@@ -97,6 +103,9 @@ describe('POP3 from an untrusted address', () => {
       assert.match(await pop3.cmd(`PASS ${PASSWORD}`), /^-ERR/);
       const ir = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
       assert.match(await pop3.cmd(`AUTH PLAIN ${ir}`), /^-ERR \[AUTH\]/);
+      for (const mechanism of ['PLAIN', 'LOGIN']) {
+        assert.match(await pop3.cmd(`AUTH ${mechanism}`), /^-ERR/, `AUTH ${mechanism} must not prompt`);
+      }
       assert.match(await pop3.cmd('STAT'), /^-ERR/, 'still not logged in');
 
       assert.match(await pop3.cmd('STLS'), /^\+OK/);
