@@ -14,7 +14,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { createAccounts, makeDataDir, startChildServer } from './helpers/child-server.js';
-import { imapLogin, quote } from './helpers/imap.js';
+import { imapConnect, imapLogin, quote } from './helpers/imap.js';
 import { pop3Connect, pop3UserPass } from './helpers/pop3.js';
 import { smtpConnect } from './helpers/smtp.js';
 
@@ -85,6 +85,14 @@ test('SIGTERM: BYE to IDLE, -ERR to POP3 without applying DELE, in-flight LMTP D
 
       server.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 300));
+      const late = await imapConnect(server.ports.imap!).then(
+        (c) => {
+          c.close();
+          return c.greeting;
+        },
+        (err: Error) => err.message,
+      );
+      assert.match(late, /ECONNREFUSED|^\* BYE/, `a new connection after SIGTERM: ${late}`);
       finishing.lmtp.client.write(finishing.rest);
       const finishedReply = await finishing.lmtp.client
         .readLine(10_000)
