@@ -163,6 +163,10 @@ export class Pop3Session {
     this.ending = true;
     this.writer.flush();
     this.socket.end();
+    // Keep reading (and dropping) input so the client's FIN is seen and the socket closes promptly;
+    // the timer covers a client that never closes its side.
+    this.socket.off('data', this.onData);
+    this.socket.resume();
     setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
     this.wakeUp();
   }
