@@ -21,6 +21,8 @@ export interface SelectOptions {
   onChange?: () => void;
   /** Called when the mailbox is deleted while selected. */
   onGone?: () => void;
+  /** CONDSTORE enabled: unsolicited FETCH carries MODSEQ (RFC 7162 §3.2). */
+  condstore?: boolean;
 }
 
 export class SelectedMailbox {
@@ -38,6 +40,7 @@ export class SelectedMailbox {
   private readonly recent = new Set<number>();
   private readonly stopListening: () => void;
   private lastAnnouncedRecent = -1;
+  private condstore: boolean;
 
   constructor(
     readonly index: SharedMailboxIndex,
@@ -46,6 +49,7 @@ export class SelectedMailbox {
     this.mailbox = index.mailbox;
     this.readOnly = options.readOnly;
     this.rev1 = options.rev1;
+    this.condstore = options.condstore ?? false;
     this.uids = index.uids();
     this.count = this.uids.length;
     const onChange = options.onChange;
@@ -94,6 +98,10 @@ export class SelectedMailbox {
 
   markRecent(uids: readonly number[]): void {
     for (const uid of uids) this.recent.add(uid);
+  }
+
+  setCondstore(on: boolean): void {
+    this.condstore = on;
   }
 
   /** Every known UID, ascending (a view, not a copy). */
@@ -190,7 +198,8 @@ export class SelectedMailbox {
         const own = this.reportedOwn.get(r.uid);
         if (own !== undefined && own >= r.modseq) continue;
         const seq = this.seqOf(r.uid);
-        if (seq > 0) emit(`* ${seq} FETCH (UID ${r.uid} FLAGS (${this.flagList(r.uid, r.flags)}))`);
+        const modseq = this.condstore ? ` MODSEQ (${r.modseq})` : '';
+        if (seq > 0) emit(`* ${seq} FETCH (UID ${r.uid} FLAGS (${this.flagList(r.uid, r.flags)})${modseq})`);
       }
     }
     this.reportedOwn.clear();

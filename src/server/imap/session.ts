@@ -46,6 +46,8 @@ export class ImapSession {
   selected: SelectedMailbox | null = null;
   /** ENABLE IMAP4rev2 done: rev2 responses, UTF-8 names, no \Recent (RFC 9051 §6.3.1). */
   rev2 = false;
+  /** CONDSTORE enabled (RFC 7162 §3.1): MODSEQ in unsolicited FETCH, HIGHESTMODSEQ on SELECT. */
+  condstore = false;
   /** RFC 5182 SEARCHRES result ("$"). */
   savedSearch: number[] = [];
   readonly writer: ResponseWriter;
@@ -116,6 +118,12 @@ export class ImapSession {
   /** Queues an untagged response line (`* ` and CRLF are added). */
   untagged(text: string): void {
     this.writer.push(`* ${text}\r\n`);
+  }
+
+  /** RFC 7162 §3.1: ENABLE CONDSTORE or any CONDSTORE-enabling command turns it on for the session. */
+  enableCondstore(): void {
+    this.condstore = true;
+    this.selected?.setCondstore(true);
   }
 
   /** A mailbox name from the wire, decoded (modified UTF-7 for rev1) and validated. */

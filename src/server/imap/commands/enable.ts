@@ -1,4 +1,4 @@
-/** ENABLE (RFC 5161, RFC 9051 §6.3.1): only IMAP4rev2 is enableable here. */
+/** ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2 and CONDSTORE (RFC 7162 §3.1) can be enabled. */
 import { type CommandSpec, done } from '../command-spec.js';
 
 export const enable: CommandSpec<'ENABLE'> = {
@@ -9,6 +9,10 @@ export const enable: CommandSpec<'ENABLE'> = {
       if (!session.rev2) enabled.push('IMAP4rev2');
       session.rev2 = true;
       session.receiver.setUtf8(true);
+    }
+    if (command.capabilities.includes('CONDSTORE')) {
+      if (!session.condstore) enabled.push('CONDSTORE');
+      session.enableCondstore();
     }
     session.untagged(`ENABLED${enabled.map((c) => ` ${c}`).join('')}`);
     return done('ENABLE completed');

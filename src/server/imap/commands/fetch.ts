@@ -25,6 +25,8 @@ export const fetch: CommandSpec<'FETCH'> = {
   states: SELECTED,
   usesSequenceNumbers: (command) => !command.uid,
   async handle(session, _tag, command) {
+    const wantsModseq = command.attributes.some((a) => a.item === 'MODSEQ');
+    if (wantsModseq || command.modifiers.changedSince !== undefined) session.enableCondstore();
     const selected = session.requireSelected();
     const uids = command.uid
       ? selected.resolveUidSet(command.set, session.savedSearch)
@@ -142,6 +144,7 @@ async function writeBatch(
     }
     if (record.seenNow && !plan.items.some((a) => a.item === 'FLAGS')) {
       add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);
+      if (session.condstore && !plan.items.some((a) => a.item === 'MODSEQ')) add(`MODSEQ (${record.modseq})`);
     }
     session.writer.push(`${line})\r\n`);
     if (session.writer.backlog() > MAX_BACKLOG) await session.writer.drained();

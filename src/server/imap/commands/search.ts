@@ -3,7 +3,7 @@
  * RETURN get `* SEARCH`; rev2 sessions and RETURN (...) get `* ESEARCH (TAG ...)`.
  */
 import { formatSequenceSet } from '../../../lib/seqset.js';
-import type { SearchCommand } from '../../../protocol/imap/command.js';
+import type { SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
@@ -20,14 +20,35 @@ export const search: CommandSpec<'SEARCH'> = {
     if (command.charset !== undefined && !CHARSETS.includes(command.charset)) {
       return refuse('Unsupported charset', { code: 'BADCHARSET', charsets: CHARSETS });
     }
+    const usesModseq = hasModseqKey(command.criteria);
+    if (usesModseq) session.enableCondstore();
     const found = await findUids(session, command);
-    answer(session, tag, command, found);
+    answer(session, tag, command, found.uids, usesModseq ? found.highestModseq : undefined);
     return done('SEARCH completed');
   },
 };
 
-/** UIDs of the messages in the session's view that match, ascending. */
-async function findUids(session: ImapSession, command: SearchCommand): Promise<number[]> {
+/** RFC 7162 §3.1.5: a MODSEQ key anywhere makes the answer carry the highest matching mod-sequence. */
+function hasModseqKey(key: SearchKey): boolean {
+  switch (key.key) {
+    case 'MODSEQ':
+      return true;
+    case 'AND':
+      return key.keys.some(hasModseqKey);
+    case 'OR':
+      return hasModseqKey(key.left) || hasModseqKey(key.right);
+    case 'NOT':
+      return hasModseqKey(key.inner);
+    default:
+      return false;
+  }
+}
+
+/** UIDs of the messages in the session's view that match, ascending, and their highest modseq. */
+async function findUids(
+  session: ImapSession,
+  command: SearchCommand,
+): Promise<{ uids: number[]; highestModseq: number }> {
   const selected = session.requireSelected();
   const view = Array.from(selected.allUids());
   const scope: SearchScope = {
@@ -39,6 +60,7 @@ async function findUids(session: ImapSession, command: SearchCommand): Promise<n
   };
   const need = metaNeeded(command.criteria);
   const found: number[] = [];
+  let highestModseq = 0;
   for (let i = 0; i < view.length; i += BATCH) {
     const batch = view.slice(i, i + BATCH);
     const records: (MessageRecord & { meta?: IngestMeta })[] =
@@ -51,18 +73,29 @@ async function findUids(session: ImapSession, command: SearchCommand): Promise<n
       const seq = selected.seqOf(record.uid);
       if (seq === 0) continue;
       const subject = record.meta ? { record, meta: record.meta, seq } : { record, seq };
-      if (matches(command.criteria, subject, scope)) found.push(record.uid);
+      if (matches(command.criteria, subject, scope)) {
+        found.push(record.uid);
+        if (record.modseq > highestModseq) highestModseq = record.modseq;
+      }
     }
   }
-  return found;
+  return { uids: found, highestModseq };
 }
 
-function answer(session: ImapSession, tag: string, command: SearchCommand, uids: number[]): void {
+function answer(
+  session: ImapSession,
+  tag: string,
+  command: SearchCommand,
+  uids: number[],
+  modseq: number | undefined,
+): void {
   const selected = session.requireSelected();
   const numbers = command.uid ? uids : uids.map((uid) => selected.seqOf(uid));
   const options = command.returnOptions;
   if (options === undefined && !session.rev2) {
-    session.untagged(numbers.length > 0 ? `SEARCH ${numbers.join(' ')}` : 'SEARCH');
+    // RFC 7162 §3.1.5: "(MODSEQ n)" only when something matched.
+    const tail = modseq !== undefined && numbers.length > 0 ? ` (MODSEQ ${modseq})` : '';
+    session.untagged(numbers.length > 0 ? `SEARCH ${numbers.join(' ')}${tail}` : 'SEARCH');
     return;
   }
   const wanted = new Set(options && options.length > 0 ? options : ['ALL']);
@@ -78,5 +111,6 @@ function answer(session: ImapSession, tag: string, command: SearchCommand, uids:
     if (wanted.has('ALL')) text += ` ALL ${formatSequenceSet(numbers)}`;
   }
   if (wanted.has('COUNT')) text += ` COUNT ${numbers.length}`;
+  if (modseq !== undefined && numbers.length > 0) text += ` MODSEQ ${modseq}`;
   session.untagged(text);
 }

@@ -16,6 +16,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       session.setSelected(null);
       session.untagged('OK [CLOSED] Previous mailbox closed');
     }
+    if (command.condstore) session.enableCondstore();
     const name = session.mailboxFromWire(command.mailbox);
     const mailbox = await session.store.getMailbox(account.id, name);
     if (!mailbox) return refuse('No such mailbox', { code: 'NONEXISTENT' });
@@ -26,6 +27,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       onChange: session.idle.onChange,
       // RFC 9051 §7.1.5: the session cannot go on without its mailbox (Dovecot says BYE too).
       onGone: () => void session.bye('Selected mailbox was deleted'),
+      condstore: session.condstore,
     });
     session.setSelected(selected);
     await index.catchUp(true);
@@ -48,6 +50,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       const seq = selected.seqOf(status.firstUnseenUid);
       if (seq > 0) session.untagged(`OK [UNSEEN ${seq}] First unseen`);
     }
+    if (session.condstore) session.untagged(`OK [HIGHESTMODSEQ ${status.highestModseq}] Highest`);
     if (session.rev2) session.untagged(`LIST () "/" ${session.mailboxToWire(mailbox.name)}`);
     return done(`${command.name} completed`, { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' });
   },

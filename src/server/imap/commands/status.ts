@@ -9,6 +9,7 @@ import type { ImapSession } from '../session.js';
 export const status: CommandSpec<'STATUS'> = {
   states: AUTHENTICATED,
   async handle(session, _tag, command) {
+    if (command.items.includes('HIGHESTMODSEQ')) session.enableCondstore();
     const name = session.mailboxFromWire(command.mailbox);
     const mailbox = await session.store.getMailbox(session.requireAccount().id, name);
     if (!mailbox) return refuse('No such mailbox', { code: 'NONEXISTENT' });

@@ -10,6 +10,7 @@ export const store: CommandSpec<'STORE'> = {
   states: SELECTED,
   usesSequenceNumbers: (command) => !command.uid,
   async handle(session, _tag, command) {
+    if (command.unchangedSince !== undefined) session.enableCondstore();
     const selected = session.requireSelected();
     const uids = command.uid
       ? selected.resolveUidSet(command.set, session.savedSearch)
@@ -38,7 +39,8 @@ export const store: CommandSpec<'STORE'> = {
         const seq = selected.seqOf(uid);
         if (!record || seq === 0) continue;
         const uidItem = command.uid ? ` UID ${uid}` : '';
-        session.untagged(`${seq} FETCH (FLAGS (${selected.flagList(uid, record.flags)})${uidItem})`);
+        const modseq = session.condstore ? ` MODSEQ (${record.modseq})` : '';
+        session.untagged(`${seq} FETCH (FLAGS (${selected.flagList(uid, record.flags)})${uidItem}${modseq})`);
       }
     }
     if (result.modified.length > 0) {

@@ -1,0 +1,69 @@
+/** CONDSTORE (RFC 7162 §3.1): enabling, HIGHESTMODSEQ, MODSEQ in FETCH/STORE/SEARCH, UNCHANGEDSINCE. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { appendCommand, type ImapFixture, rawImap, startImapFixture } from './harness.js';
+
+let fx: ImapFixture;
+before(async () => {
+  fx = await startImapFixture(1);
+});
+after(() => fx.srv.close());
+
+/** Answer lines without rev1's \\Recent (which session claims it is not the point here). */
+async function run(imap: Awaited<ReturnType<typeof rawImap>>, command: string): Promise<string[]> {
+  return (await imap.run(command)).map((l) => l.replace(/ \\Recent\b/g, '').replace(/\(\\Recent\)/g, '()'));
+}
+
+test('CONDSTORE: ENABLE, SELECT HIGHESTMODSEQ, FETCH CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ', async () => {
+  const a = await rawImap(fx.port, fx.users[0]);
+  const b = await rawImap(fx.port, fx.users[0]);
+  try {
+    for (let i = 0; i < 3; i++) await run(a, appendCommand('INBOX'));
+    assert.ok((await run(a, 'ENABLE CONDSTORE')).includes('* ENABLED CONDSTORE'));
+    const select = await run(a, 'SELECT INBOX');
+    const highest = Number(/\[HIGHESTMODSEQ (\d+)\]/.exec(select.join('\n'))?.[1]);
+    assert.ok(highest > 0, select.join('\n'));
+
+    const stored = await run(a, 'STORE 2 +FLAGS (\\Flagged)');
+    const modseq = Number(
+      /^\* 2 FETCH \(FLAGS \(\\Flagged\) MODSEQ \((\d+)\)\)$/m.exec(stored.join('\n'))?.[1],
+    );
+    assert.ok(modseq > highest, stored.join('\n'));
+
+    const changed = await run(a, `FETCH 1:* (FLAGS) (CHANGEDSINCE ${highest})`);
+    assert.deepEqual(
+      changed.filter((l) => l.startsWith('*')),
+      [`* 2 FETCH (FLAGS (\\Flagged) MODSEQ (${modseq}))`],
+    );
+
+    const conditional = await run(a, `STORE 1:2 (UNCHANGEDSINCE ${highest}) +FLAGS (\\Seen)`);
+    assert.match(conditional.at(-1) ?? '', /OK \[MODIFIED 2\]/);
+
+    const search = await run(a, `SEARCH MODSEQ ${modseq}`);
+    // Message 1 got \Seen from the conditional STORE after message 2's change: both match.
+    const highestMatched = Number(/^\* SEARCH 1 2 \(MODSEQ (\d+)\)$/m.exec(search.join('\n'))?.[1]);
+    assert.ok(highestMatched > modseq, search.join('\n'));
+
+    // Another session's change reaches this one with its MODSEQ.
+    await run(b, 'SELECT INBOX');
+    await run(b, 'STORE 3 +FLAGS (\\Answered)');
+    const noop = await run(a, 'NOOP');
+    assert.ok(
+      noop.some((l) => /^\* 3 FETCH \(UID 3 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$/.test(l)),
+      noop.join('\n'),
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('sessions that never enable CONDSTORE see no MODSEQ', async () => {
+  const c = await rawImap(fx.port, fx.users[0]);
+  try {
+    const lines = [...(await c.run('SELECT INBOX')), ...(await c.run('STORE 1 +FLAGS (\\Draft)'))];
+    assert.ok(!lines.some((l) => /MODSEQ/.test(l)), lines.join('\n'));
+  } finally {
+    await c.close();
+  }
+});
