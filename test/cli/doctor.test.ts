@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -102,6 +103,7 @@ test('doctor reports a port held by another process, a bad certificate and a bro
   config.listeners.pop3.port = port;
   writeFileSync(configFile, JSON.stringify(config));
   writeFileSync(join(dataDir, 'tls', 'cert.pem'), 'not a certificate');
+  chmodSync(join(dataDir, 'tls', 'key.pem'), 0o644);
 
   const result = await runCli(['doctor', '--data', dataDir]);
   assert.equal(result.code, 1);
@@ -110,6 +112,10 @@ test('doctor reports a port held by another process, a bad certificate and a bro
     new RegExp(`^port   FAIL  pop3 127\\.0\\.0\\.1:${port} is in use by another process$`, 'm'),
   );
   assert.match(result.stdout, /^cert {3}FAIL {2}tls\.cert .* is not a readable PEM certificate/m);
+  assert.match(
+    result.stdout,
+    /^cert {3}WARN {2}tls\.key .* is readable by others \(mode 644\); chmod 600 it$/m,
+  );
 
   config.listeners.pop3.colour = 'blue';
   writeFileSync(configFile, JSON.stringify(config));

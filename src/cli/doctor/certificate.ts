@@ -1,6 +1,6 @@
 /** The configured certificate: readable, currently valid, not about to expire, matching key and host name. */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Config } from '../../config/types.js';
 import { type Finding, fail, ok, warn } from './finding.js';
 
@@ -8,13 +8,16 @@ const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 export async function checkCertificate(config: Config, now = new Date()): Promise<Finding[]> {
+  const findings: Finding[] = await keyPermissions(config.tls.key);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(await readFile(config.tls.cert));
   } catch (err) {
-    return [fail('cert', `tls.cert ${config.tls.cert} is not a readable PEM certificate: ${reason(err)}`)];
+    findings.push(
+      fail('cert', `tls.cert ${config.tls.cert} is not a readable PEM certificate: ${reason(err)}`),
+    );
+    return findings;
   }
-  const findings: Finding[] = [];
   const validFrom = new Date(cert.validFrom);
   const validTo = new Date(cert.validTo);
   const daysLeft = Math.floor((validTo.getTime() - now.getTime()) / DAY_MS);
@@ -44,6 +47,14 @@ export async function checkCertificate(config: Config, now = new Date()): Promis
     );
   }
   return findings;
+}
+
+/** A private key others can read is a leaked key waiting to happen. */
+async function keyPermissions(keyFile: string): Promise<Finding[]> {
+  const mode = (await stat(keyFile).catch(() => null))?.mode;
+  if (mode === undefined || (mode & 0o077) === 0) return [];
+  const octal = (mode & 0o777).toString(8);
+  return [warn('cert', `tls.key ${keyFile} is readable by others (mode ${octal}); chmod 600 it`)];
 }
 
 function reason(err: unknown): string {
