@@ -17,10 +17,11 @@ export const doctor: Command = {
   name: 'doctor',
   summary: 'check config, ports, certificate and store integrity (and repair)',
   usage: 'doctor [--check] [--repair] [--skip-ports]',
-  help: `Checks, in order: the config file (every key valid), each enabled listener's port (free, or held by
-the running server of this data dir), the TLS certificate (readable, valid, expiry, matching key,
-key not readable by others, host name) and the store (every message's blob exists with its size, UIDNEXT above every UID, quota
-usage equal to the sum of sizes). Prints one line per finding; exits 1 if any problem remains.
+  help: `Checks, in order: the config file (every key valid); each enabled listener's port (free, or held
+by the running server of this data dir); the TLS certificate (readable, valid, expiry, matching key,
+key not readable by others, host name); the store (every message's blob exists with its size,
+UIDNEXT above every UID, quota usage equal to the sum of sizes).
+Prints one line per finding; exits 1 if any problem remains.
 
   --check              only check (the default)
   --repair             fix what is safe to fix in the store, then check again
