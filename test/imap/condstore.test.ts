@@ -67,3 +67,46 @@ test('sessions that never enable CONDSTORE see no MODSEQ', async () => {
     await c.close();
   }
 });
+
+test('QRESYNC: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...) and UID FETCH (CHANGEDSINCE VANISHED)', async () => {
+  const a = await rawImap(fx.port, fx.users[0]);
+  const b = await rawImap(fx.port, fx.users[0]);
+  try {
+    await run(a, 'CREATE Q');
+    for (let i = 0; i < 4; i++) await run(a, appendCommand('Q'));
+    assert.match((await run(a, 'SELECT Q (QRESYNC (1 1))')).at(-1) ?? '', /BAD/, 'needs ENABLE QRESYNC');
+    assert.ok((await run(a, 'ENABLE QRESYNC')).includes('* ENABLED QRESYNC'));
+    const first = await run(a, 'SELECT Q');
+    const uidValidity = Number(/\[UIDVALIDITY (\d+)\]/.exec(first.join('\n'))?.[1]);
+    const known = Number(/\[HIGHESTMODSEQ (\d+)\]/.exec(first.join('\n'))?.[1]);
+
+    // Own EXPUNGE and another session's are announced as VANISHED.
+    await run(a, 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    assert.ok((await run(a, 'EXPUNGE')).includes('* VANISHED 1'));
+    await run(b, 'SELECT Q');
+    await run(b, 'UID STORE 2 +FLAGS.SILENT (\\Deleted)');
+    await run(b, 'UID EXPUNGE 2');
+    await run(b, 'UID STORE 3 +FLAGS (\\Flagged)');
+    const noop = await run(a, 'NOOP');
+    assert.ok(noop.includes('* VANISHED 2'), noop.join('\n'));
+    assert.ok(!noop.some((l) => / EXPUNGE$/.test(l)));
+
+    const fetched = await run(a, `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${known} VANISHED)`);
+    assert.equal(fetched[0], '* VANISHED (EARLIER) 1:2');
+    assert.ok(
+      fetched.some((l) => /UID 3 .*\\Flagged/.test(l) || /\\Flagged.*UID 3/.test(l)),
+      fetched.join('\n'),
+    );
+
+    await run(a, 'UNSELECT');
+    const resync = await run(a, `SELECT Q (QRESYNC (${uidValidity} ${known}))`);
+    assert.ok(resync.includes('* VANISHED (EARLIER) 1:2'), resync.join('\n'));
+    assert.ok(
+      resync.some((l) => /^\* 1 FETCH \(UID 3 FLAGS \(\\Flagged\) MODSEQ \(\d+\)\)$/.test(l)),
+      resync.join('\n'),
+    );
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

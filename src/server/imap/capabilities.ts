@@ -22,6 +22,7 @@ const AFTER_LOGIN = [
   'SPECIAL-USE',
   'ESEARCH',
   'CONDSTORE',
+  'QRESYNC',
   'SEARCHRES',
   'BINARY',
   'STATUS=SIZE',

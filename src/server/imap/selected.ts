@@ -7,7 +7,7 @@
  * flush() announces them where RFC 9051 §7.5.1 allows: EXISTS and FETCH (FLAGS) after any command,
  * EXPUNGE only when no command using sequence numbers (FETCH, STORE, SEARCH, COPY) is being answered.
  */
-import { matchSortedUids, resolveRanges, type SequenceSet } from '../../lib/seqset.js';
+import { formatSequenceSet, matchSortedUids, resolveRanges, type SequenceSet } from '../../lib/seqset.js';
 import type { Mailbox, MessageFlagsRecord } from '../../store/store.js';
 import { type IndexChange, indexOf, type SharedMailboxIndex } from './shared-index.js';
 
@@ -23,6 +23,8 @@ export interface SelectOptions {
   onGone?: () => void;
   /** CONDSTORE enabled: unsolicited FETCH carries MODSEQ (RFC 7162 §3.2). */
   condstore?: boolean;
+  /** QRESYNC enabled: removals are announced as `* VANISHED uids` instead of EXPUNGE (RFC 7162 §3.2.10). */
+  qresync?: boolean;
 }
 
 export class SelectedMailbox {
@@ -41,6 +43,7 @@ export class SelectedMailbox {
   private readonly stopListening: () => void;
   private lastAnnouncedRecent = -1;
   private condstore: boolean;
+  private qresync: boolean;
 
   constructor(
     readonly index: SharedMailboxIndex,
@@ -50,6 +53,7 @@ export class SelectedMailbox {
     this.readOnly = options.readOnly;
     this.rev1 = options.rev1;
     this.condstore = options.condstore ?? false;
+    this.qresync = options.qresync ?? false;
     this.uids = index.uids();
     this.count = this.uids.length;
     const onChange = options.onChange;
@@ -102,6 +106,22 @@ export class SelectedMailbox {
 
   setCondstore(on: boolean): void {
     this.condstore = on;
+  }
+
+  setQresync(on: boolean): void {
+    this.qresync = on;
+    if (on) this.condstore = true;
+  }
+
+  /**
+   * Removes messages this session expunged itself (EXPUNGE, MOVE) and returns the lines announcing it:
+   * `* n EXPUNGE` each, or one `* VANISHED uids` once QRESYNC is enabled.
+   */
+  announceOwnExpunged(uids: readonly number[]): string[] {
+    const known = uids.filter((uid) => this.seqOf(uid) > 0);
+    const seqs = this.removeOwnExpunged(uids);
+    if (!this.qresync) return seqs.map((seq) => `* ${seq} EXPUNGE`);
+    return known.length > 0 ? [`* VANISHED ${formatSequenceSet(known)}`] : [];
   }
 
   /** Every known UID, ascending (a view, not a copy). */
@@ -174,11 +194,14 @@ export class SelectedMailbox {
         const seq = this.seqOf(uid);
         if (seq > 0) seqs.push(seq);
       }
+      const removed: number[] = [];
       for (let i = seqs.length - 1; i >= 0; i--) {
         const seq = seqs[i] as number;
+        removed.push(this.uids[seq - 1] as number);
         this.removeAt(seq - 1);
-        emit(`* ${seq} EXPUNGE`);
+        if (!this.qresync) emit(`* ${seq} EXPUNGE`);
       }
+      if (this.qresync && removed.length > 0) emit(`* VANISHED ${formatSequenceSet(removed)}`);
     }
     if (this.pendingAdded.length > 0) {
       const added = this.pendingAdded;

@@ -120,6 +120,15 @@ export class ImapSession {
     this.writer.push(`* ${text}\r\n`);
   }
 
+  /** QRESYNC enabled (RFC 7162 §3.2): VANISHED instead of EXPUNGE, SELECT (QRESYNC ...). */
+  qresync = false;
+
+  enableQresync(): void {
+    this.qresync = true;
+    this.enableCondstore();
+    this.selected?.setQresync(true);
+  }
+
   /** RFC 7162 §3.1: ENABLE CONDSTORE or any CONDSTORE-enabling command turns it on for the session. */
   enableCondstore(): void {
     this.condstore = true;

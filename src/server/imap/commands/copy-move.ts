@@ -31,7 +31,7 @@ export const copyMove: CommandSpec<'COPY' | 'MOVE'> = {
     };
     if (!isMove) return done('COPY completed', code);
     session.untagged(`OK [COPYUID ${code.uidValidity} ${code.source} ${code.dest}] Moved`);
-    for (const seq of selected.removeOwnExpunged(result.sourceUids)) session.untagged(`${seq} EXPUNGE`);
+    for (const line of selected.announceOwnExpunged(result.sourceUids)) session.writer.push(`${line}\r\n`);
     return done('MOVE completed');
   },
 };

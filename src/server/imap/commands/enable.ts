@@ -1,18 +1,34 @@
-/** ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2 and CONDSTORE (RFC 7162 §3.1) can be enabled. */
+/** ENABLE (RFC 5161, RFC 9051 §6.3.1): IMAP4rev2, CONDSTORE and QRESYNC (RFC 7162) can be enabled. */
 import { type CommandSpec, done } from '../command-spec.js';
+import type { ImapSession } from '../session.js';
+
+/** Each extension: its name in ENABLED, whether it is on, and how to turn it on. */
+const EXTENSIONS: Record<
+  string,
+  { name: string; on(s: ImapSession): boolean; enable(s: ImapSession): void }
+> = {
+  IMAP4REV2: {
+    name: 'IMAP4rev2',
+    on: (s) => s.rev2,
+    enable: (s) => {
+      s.rev2 = true;
+      s.receiver.setUtf8(true);
+    },
+  },
+  CONDSTORE: { name: 'CONDSTORE', on: (s) => s.condstore, enable: (s) => s.enableCondstore() },
+  // RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+  QRESYNC: { name: 'QRESYNC', on: (s) => s.qresync, enable: (s) => s.enableQresync() },
+};
 
 export const enable: CommandSpec<'ENABLE'> = {
   states: ['authenticated'],
   async handle(session, _tag, command) {
     const enabled: string[] = [];
-    if (command.capabilities.includes('IMAP4REV2')) {
-      if (!session.rev2) enabled.push('IMAP4rev2');
-      session.rev2 = true;
-      session.receiver.setUtf8(true);
-    }
-    if (command.capabilities.includes('CONDSTORE')) {
-      if (!session.condstore) enabled.push('CONDSTORE');
-      session.enableCondstore();
+    for (const capability of command.capabilities) {
+      const extension = EXTENSIONS[capability];
+      if (!extension || extension.on(session)) continue;
+      extension.enable(session);
+      enabled.push(extension.name);
     }
     session.untagged(`ENABLED${enabled.map((c) => ` ${c}`).join('')}`);
     return done('ENABLE completed');

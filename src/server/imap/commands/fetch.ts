@@ -5,12 +5,13 @@
  */
 import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
-import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
+import { badCommand, type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
 import { simpleItem } from '../fetch/items.js';
 import { type Plan, planOf } from '../fetch/plan.js';
 import { READ_WHOLE_LIMIT, UnknownCteError } from '../fetch/section.js';
 import type { ImapSession } from '../session.js';
+import { sendVanishedEarlier } from './qresync.js';
 
 /** Messages whose records are read in one store call. */
 const BATCH = 500;
@@ -31,6 +32,10 @@ export const fetch: CommandSpec<'FETCH'> = {
     const uids = command.uid
       ? selected.resolveUidSet(command.set, session.savedSearch)
       : selected.resolveSequenceSet(command.set, session.savedSearch);
+    if (command.modifiers.vanished) {
+      if (!session.qresync) return badCommand('ENABLE QRESYNC first');
+      await sendVanishedEarlier(session, selected, command.modifiers.changedSince ?? 0, command.set);
+    }
     const plan = planOf(command);
     try {
       await fetchAll(session, command, plan, uids);

@@ -2,8 +2,9 @@
  * SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3; RFC 3501 §6.3.1 for rev1's RECENT and [UNSEEN]).
  * The sequence map comes from the shared mailbox index; rev1 read-write sessions claim \Recent.
  */
-import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
+import { AUTHENTICATED, badCommand, type CommandSpec, done, refuse } from '../command-spec.js';
 import { SelectedMailbox } from '../selected.js';
+import { resync } from './qresync.js';
 
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
@@ -12,6 +13,8 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
   async handle(session, _tag, command) {
     const readOnly = command.name === 'EXAMINE';
     const account = session.requireAccount();
+    // RFC 7162 §3.2.5: QRESYNC parameters need ENABLE QRESYNC first.
+    if (command.qresync && !session.qresync) return badCommand('ENABLE QRESYNC first');
     if (session.selected) {
       session.setSelected(null);
       session.untagged('OK [CLOSED] Previous mailbox closed');
@@ -28,6 +31,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       // RFC 9051 §7.1.5: the session cannot go on without its mailbox (Dovecot says BYE too).
       onGone: () => void session.bye('Selected mailbox was deleted'),
       condstore: session.condstore,
+      qresync: session.qresync,
     });
     session.setSelected(selected);
     await index.catchUp(true);
@@ -52,6 +56,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     }
     if (session.condstore) session.untagged(`OK [HIGHESTMODSEQ ${status.highestModseq}] Highest`);
     if (session.rev2) session.untagged(`LIST () "/" ${session.mailboxToWire(mailbox.name)}`);
+    if (command.qresync) await resync(session, selected, command.qresync);
     return done(`${command.name} completed`, { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' });
   },
 };
