@@ -74,3 +74,30 @@ test('imapflow: list, append, fetch, flags, move, idle', async () => {
     await c.logout();
   }
 });
+
+test('imapflow with QRESYNC: open, change flags, delete, reopen', async () => {
+  const user = fx.users[0] as ImapFixture['users'][0];
+  const c = new ImapFlow({
+    host: '127.0.0.1',
+    port: fx.port,
+    secure: false,
+    auth: { user: user.login, pass: user.password },
+    logger: false,
+    tls: { rejectUnauthorized: false },
+    qresync: true,
+  });
+  await c.connect();
+  try {
+    await c.mailboxCreate('QR');
+    for (let i = 0; i < 3; i++) await c.append('QR', SAMPLE_MESSAGE);
+    const box = await c.mailboxOpen('QR');
+    assert.equal(box.exists, 3);
+    assert.ok(box.highestModseq && box.highestModseq > 0n);
+    await c.messageFlagsAdd('1', ['\\Seen']);
+    assert.ok(await c.messageDelete('2'));
+    const reopened = await c.mailboxOpen('QR');
+    assert.equal(reopened.exists, 2);
+  } finally {
+    await c.logout();
+  }
+});
