@@ -112,3 +112,23 @@ test('no EXPUNGE is sent while answering FETCH, STORE or SEARCH by sequence numb
     await b.close();
   }
 });
+
+test('15 sessions in IDLE on one mailbox all see one APPEND within 1 s', async () => {
+  const user = fx.users[0] as ImapFixture['users'][0];
+  const watchers = await Promise.all(Array.from({ length: 15 }, () => rawImap(fx.port, user)));
+  const actor = await rawImap(fx.port, user);
+  try {
+    await actor.run('CREATE Crowd');
+    for (const w of watchers) {
+      await w.run('ENABLE IMAP4rev2');
+      await w.run('SELECT Crowd');
+      await startIdle(w);
+    }
+    await actor.run(appendCommand('Crowd'));
+    const seen = await Promise.all(watchers.map((w) => w.client.readLine(DEADLINE_MS)));
+    assert.deepEqual(new Set(seen), new Set(['* 1 EXISTS']));
+  } finally {
+    for (const w of watchers) await w.close();
+    await actor.close();
+  }
+});
