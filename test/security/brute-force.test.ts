@@ -19,7 +19,7 @@ before(async () => {
     limits: { maxAuthFailures: MAX_FAILURES, authBlockSeconds: 1.5 },
     listeners: { smtp: { enabled: false }, lmtp: { enabled: false } },
   });
-  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin'])
+  for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'])
     await srv.addUser(`${user}@example.org`, PASSWORD);
 });
 after(() => srv.close());
@@ -117,5 +117,27 @@ test("a success resets the account's counter", async () => {
     await imapLogin('127.0.0.36', login, PASSWORD),
     true,
     'not blocked: the success reset the count',
+  );
+});
+
+test('no account enumeration: an unknown login and a wrong password get the same answers', async () => {
+  const answers = async (login: string, ip: string) => {
+    const imap = await imapConnect(srv.ports.imap!, { localAddress: ip, timeoutMs: 15_000 });
+    const pop3 = await pop3Connect(srv.ports.pop3!, { localAddress: ip, timeoutMs: 15_000 });
+    try {
+      const imapStatus = (await imap.run(`LOGIN ${quote(login)} "not-the-password"`))
+        .at(-1)!
+        .replace(/^s\d+ /, '');
+      const user = await pop3.cmd(`USER ${login}`);
+      const pass = await pop3.cmd('PASS not-the-password');
+      return { imapStatus, user, pass };
+    } finally {
+      imap.close();
+      pop3.close();
+    }
+  };
+  assert.deepEqual(
+    await answers('nobody@example.org', '127.0.0.41'),
+    await answers('frank@example.org', '127.0.0.42'),
   );
 });
