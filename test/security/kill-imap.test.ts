@@ -1,6 +1,7 @@
 /**
  * Issue 5 / DESIGN.md invariants: kill -9 of the server while IMAP APPEND, COPY, MOVE and EXPUNGE are in
- * flight on several connections loses no acknowledged effect and duplicates nothing. Afterwards the store
+ * flight on several connections loses no acknowledged effect and duplicates nothing (a MOVE cut short
+ * leaves the message in exactly one mailbox). Afterwards the store
  * passes `doctor --check`, and a restarted server hands out UIDs above every acknowledged one.
  * (LMTP delivery under kill -9 is test/delivery/durability.test.ts.)
  */
@@ -25,6 +26,8 @@ type Expect = 'yes' | 'no' | 'maybe';
 interface Tracked {
   login: string;
   where: Record<MailboxName, Expect>;
+  /** A MOVE was sent and not answered: the message must then be in exactly one of INBOX and Moved. */
+  moving?: boolean;
 }
 
 interface Run {
@@ -87,10 +90,9 @@ async function worker(run: Run, port: number, login: string, worker: string, onA
         lines = await step(run, imap, `UID COPY ${uid.uid} Copies`);
         if (lines) t.where.Copies = 'yes';
       } else if (op === 2) {
-        t.where.INBOX = 'maybe';
-        t.where.Moved = 'maybe';
+        Object.assign(t, { moving: true, where: { ...t.where, INBOX: 'maybe', Moved: 'maybe' } });
         lines = await step(run, imap, `UID MOVE ${uid.uid} Moved`);
-        if (lines) Object.assign(t.where, { INBOX: 'no', Moved: 'yes' });
+        if (lines) Object.assign(t, { moving: false, where: { ...t.where, INBOX: 'no', Moved: 'yes' } });
       } else if (op === 3) {
         // Once flagged, another connection's EXPUNGE may remove it too.
         t.where.INBOX = 'maybe';
@@ -131,6 +133,14 @@ function checkContents(run: Run, contents: Awaited<ReturnType<typeof storedMessa
     }
   }
   for (const [id, t] of run.tracked) {
+    if (t.moving) {
+      const copies = ['INBOX', 'Moved'].map((m) => contents.get(`${t.login} ${m}`)?.get(id) ?? 0);
+      assert.equal(
+        copies[0]! + copies[1]!,
+        1,
+        `${id} interrupted in MOVE: INBOX ${copies[0]}, Moved ${copies[1]}`,
+      );
+    }
     for (const mailbox of MAILBOXES) {
       const expect = t.where[mailbox];
       if (expect === 'maybe') continue;
