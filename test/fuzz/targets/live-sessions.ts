@@ -4,6 +4,7 @@
  * survives, a fresh login still works, and the store passes its integrity check at the end.
  */
 import fc from 'fast-check';
+import type { LocalAuthService } from '../../../src/server/auth/service.js';
 import { deliverMessage } from '../../../src/server/delivery/deliver-message.js';
 import { connect } from '../../helpers/net.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
@@ -49,6 +50,15 @@ const IMAP_COMMANDS = [
 ];
 
 const POP3_COMMANDS = [
+  `USER ${USER}`,
+  `PASS ${PASSWORD}`,
+  'USER x',
+  'PASS y',
+  'AUTH PLAIN',
+  'AUTH LOGIN',
+  'STLS',
+  '*',
+  `AUTH PLAIN ${Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64')}`,
   'STAT',
   'LIST',
   'LIST 1',
@@ -67,6 +77,8 @@ const POP3_COMMANDS = [
 export interface LiveInput {
   bytes: Buffer;
   cuts: number[];
+  /** Skip the login: the bytes hit the not-authenticated state (LOGIN, AUTHENTICATE, STARTTLS, ...). */
+  anonymous: boolean;
 }
 
 let srv: TestServer | null = null;
@@ -79,6 +91,11 @@ async function setUp(): Promise<void> {
     limits: { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 },
   });
   await srv.addUser(USER, PASSWORD);
+  // Mutated credentials fail logins by the thousand; brute-force throttling (tested in
+  // test/security/brute-force.test.ts) would then slow and block every later input.
+  const { throttle } = srv.ctx.auth as LocalAuthService;
+  throttle.check = () => ({ blocked: false });
+  throttle.recordFailure = () => ({ delayMs: 0, failures: 0, blocked: false });
   await refill();
 }
 
@@ -105,12 +122,14 @@ async function tearDown(): Promise<void> {
 }
 
 /** Logs in, sends the bytes in chunks, hangs up; then a fresh session must log in and answer. */
-async function session(kind: 'imap' | 'pop3', { bytes, cuts }: LiveInput): Promise<void> {
+async function session(kind: 'imap' | 'pop3', { bytes, cuts, anonymous }: LiveInput): Promise<void> {
   await refill();
   const c = await connect(srv!.ports[kind]!, { timeoutMs: 5_000 });
   try {
     await c.readLine();
-    if (kind === 'imap') {
+    if (anonymous) {
+      // no login
+    } else if (kind === 'imap') {
       c.send(`l LOGIN ${USER} ${PASSWORD}`);
       await c.readUntil(/^l /);
     } else {
@@ -159,7 +178,11 @@ async function stillServing(kind: 'imap' | 'pop3'): Promise<void> {
 function liveTarget(kind: 'imap' | 'pop3', commands: readonly string[]): FuzzTarget<LiveInput> {
   return {
     name: `${kind}-session`,
-    arbitrary: fc.record({ bytes: commandStream(commands, 10), cuts: fc.array(fc.nat(), { maxLength: 4 }) }),
+    arbitrary: fc.record({
+      bytes: commandStream(commands, 10),
+      cuts: fc.array(fc.nat(), { maxLength: 4 }),
+      anonymous: fc.boolean(),
+    }),
     setUp,
     tearDown,
     check: (input) => session(kind, input),
