@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { hashPassword } from '../../src/server/auth/password.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { imapConnect, quote } from './helpers/imap.js';
 import { pop3Connect, pop3UserPass } from './helpers/pop3.js';
@@ -140,4 +141,19 @@ test('no account enumeration: an unknown login and a wrong password get the same
     await answers('nobody@example.org', '127.0.0.41'),
     await answers('frank@example.org', '127.0.0.42'),
   );
+});
+
+test('a password changed in the store by another process (postyard user passwd) takes effect at once', async () => {
+  const login = 'frank@example.org';
+  assert.equal(await imapLogin('127.0.0.51', login, PASSWORD), true);
+  assert.equal(
+    await imapLogin('127.0.0.51', login, PASSWORD),
+    true,
+    'second login (served from the auth cache)',
+  );
+  // What the CLI does from its own process: a new hash in the store, no call into the server's cache.
+  await srv.ctx.store.setPasswordHash(login, await hashPassword('new-password'));
+  assert.equal(await imapLogin('127.0.0.52', login, PASSWORD), false, 'the old password no longer works');
+  assert.equal(await pop3Login('127.0.0.53', login, PASSWORD), false, 'not over POP3 either');
+  assert.equal(await imapLogin('127.0.0.54', login, 'new-password'), true);
 });
