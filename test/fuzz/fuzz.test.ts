@@ -13,7 +13,12 @@ for (const { target, ciRuns } of TARGETS) {
   test(`fuzz ${target.name}: ${ciRuns} inputs, no throw, no hang, bounded heap`, {
     timeout: 60_000,
   }, async (t) => {
-    const report = await fuzz(target, { numRuns: ciRuns, seed, inputTimeoutMs: 10_000 });
+    const report = await fuzz(target, {
+      numRuns: ciRuns,
+      seed,
+      inputTimeoutMs: 10_000,
+      maxHeapGrowthBytes: 64 * 1048576,
+    });
     t.diagnostic(`seed ${report.seed}, heap growth ${(report.heapGrowthBytes / 1048576).toFixed(1)} MiB`);
   });
 }

@@ -4,6 +4,7 @@
  * each input within `inputTimeoutMs`, and must not grow the heap without bound.
  */
 import fc from 'fast-check';
+import { retainedBytes } from '../security/helpers/memory.js';
 
 export interface FuzzTarget<T = unknown> {
   name: string;
@@ -22,7 +23,7 @@ export interface FuzzOptions {
   seconds?: number;
   /** Per input: longer is a hang. */
   inputTimeoutMs?: number;
-  /** Allowed heapUsed growth over the run, after a warm-up. */
+  /** Allowed growth of retained memory (heap + Buffers, after a full GC) over the run, after a warm-up. */
   maxHeapGrowthBytes?: number;
   seed?: number;
 }
@@ -47,7 +48,7 @@ export async function fuzz<T>(target: FuzzTarget<T>, options: FuzzOptions = {}):
       fc.asyncProperty(target.arbitrary, (input) => bounded(target, input, inputTimeoutMs)),
       { numRuns: Math.max(5, Math.min(50, Math.floor((options.numRuns ?? 200) / 10))), seed: seed ^ 1 },
     );
-    const heapBefore = heapUsedAfterGc();
+    const heapBefore = retainedBytes();
     let runs = 0;
     const property = fc.asyncProperty(target.arbitrary, async (input) => {
       runs += 1;
@@ -59,7 +60,7 @@ export async function fuzz<T>(target: FuzzTarget<T>, options: FuzzOptions = {}):
     } else {
       await fc.assert(property, { seed, numRuns: options.numRuns ?? 200 });
     }
-    const heapGrowthBytes = heapUsedAfterGc() - heapBefore;
+    const heapGrowthBytes = retainedBytes() - heapBefore;
     if (heapGrowthBytes > maxHeapGrowth) {
       throw new Error(
         `${target.name}: heap grew by ${(heapGrowthBytes / MiB).toFixed(1)} MiB over ${runs} inputs (seed ${seed})`,
@@ -89,11 +90,6 @@ async function bounded<T>(target: FuzzTarget<T>, input: T, timeoutMs: number): P
   const elapsed = performance.now() - started;
   if (elapsed > timeoutMs)
     throw new Error(`${target.name}: input took ${Math.round(elapsed)} ms (> ${timeoutMs})`);
-}
-
-function heapUsedAfterGc(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
 }
 
 /** Splits bytes at the given cut points (sorted, deduplicated, inside the buffer). */

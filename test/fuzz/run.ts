@@ -3,7 +3,6 @@
  *   node dist/test/fuzz/run.js [--long] [--seconds N] [--runs N] [--seed S] [--target NAME ...]
  * --long with --seconds N gives every selected target N seconds; otherwise each gets its CI run count.
  * Exits 1 on the first failure, printing fast-check's counterexample and the seed to replay it.
- * Add --expose-gc (node --expose-gc ...) for an exact heap-growth figure.
  */
 import { parseArgs } from 'node:util';
 import { fuzz } from './harness.js';

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { connect } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { imapConnect, imapLogin, quote } from './helpers/imap.js';
+import { retainedBytes } from './helpers/memory.js';
 import { smtpConnect } from './helpers/smtp.js';
 
 const USER = 'sizes@example.org';
@@ -102,4 +103,32 @@ test('IMAP: mailbox names over the length bound or nesting depth are refused', a
   } finally {
     imap.close();
   }
+});
+
+test('IMAP: a 32 MB non-synchronising literal where a small one is expected is refused without being buffered', async (t) => {
+  const imap = await imapConnect(srv.ports.imap!);
+  try {
+    const size = 32 * 1024 * 1024;
+    const before = retainedBytes();
+    let peak = before;
+    imap.client.write(`x1 LOGIN {${size}+}\r\n`);
+    const chunk = Buffer.alloc(256 * 1024, 'q');
+    let sent = 0;
+    for (; sent < size && !imap.client.closed; sent += chunk.length) {
+      if (!imap.client.socket.write(chunk)) await new Promise((r) => imap.client.socket.once('drain', r));
+      if (sent % (4 * 1024 * 1024) === 0) peak = Math.max(peak, retainedBytes());
+    }
+    imap.client.write(' pw\r\n');
+    const lines = await imap.client.readUntil(/^(x1 |\* BYE)/, 20_000).catch((err: Error) => [err.message]);
+    t.diagnostic(`sent ${sent} bytes; server: ${lines.join(' | ')}; peak growth ${peak - before}`);
+    assert.match(lines.at(-1)!, /^x1 (BAD|NO)|^\* BYE|closed/, lines.join(' | '));
+    assert.ok(
+      peak - before < size / 2,
+      `memory grew by ${peak - before} bytes for a refused ${size}-byte literal`,
+    );
+  } finally {
+    imap.close();
+  }
+  const again = await imapLogin(srv.ports.imap!, USER, PASSWORD);
+  again.close();
 });
