@@ -1,11 +1,12 @@
 /**
  * Issue 5 "Limits": the message size limit is one value advertised and enforced everywhere (IMAP
- * APPENDLIMIT / APPEND, SMTP and LMTP SIZE / MAIL FROM SIZE= / DATA), and over-long command lines on
- * SMTP are refused without the server buffering them. Mailbox names have length and depth bounds.
+ * APPENDLIMIT / APPEND, SMTP and LMTP SIZE / MAIL FROM SIZE= / DATA); over-long lines (SMTP, LMTP,
+ * POP3) and refused literals (IMAP) are dropped without being buffered (memory measured after a full
+ * GC). Mailbox names have length and depth bounds.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { connect } from '../helpers/net.js';
+import { connect, type LineClient } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { imapConnect, imapLogin, quote } from './helpers/imap.js';
 import { retainedBytes } from './helpers/memory.js';
@@ -21,6 +22,24 @@ before(async () => {
   await srv.addUser(USER, PASSWORD);
 });
 after(() => srv.close());
+
+/** Streams `size` bytes of one line (then CRLF), honouring backpressure; returns the peak retained growth. */
+async function streamWithoutLineEnd(c: LineClient, size: number): Promise<number> {
+  const before = retainedBytes();
+  let peak = before;
+  const chunk = Buffer.alloc(256 * 1024, 'A');
+  for (let sent = 0; sent < size && !c.closed; sent += chunk.length) {
+    if (!c.socket.write(chunk)) {
+      await new Promise((r) => {
+        c.socket.once('drain', r);
+        c.socket.once('close', r);
+      });
+    }
+    if (sent % (4 * 1024 * 1024) === 0) peak = Math.max(peak, retainedBytes());
+  }
+  if (!c.closed) c.write('\r\n');
+  return Math.max(peak, retainedBytes()) - before;
+}
 
 async function inboxCount(): Promise<number> {
   const account = (await srv.ctx.store.getAccount(USER))!;
@@ -73,23 +92,34 @@ for (const protocol of ['smtp', 'lmtp'] as const) {
     }
   });
 
-  test(`${protocol.toUpperCase()}: a 4 MB line without a line end is refused or the connection closed; the server keeps serving`, async () => {
+  test(`${protocol.toUpperCase()}: a 16 MB line is refused or the connection closed, without being buffered`, async (t) => {
     const c = await connect(srv.ports[protocol]!);
     await c.readLine();
-    const chunk = Buffer.alloc(256 * 1024, 'A');
-    for (let i = 0; i < 16 && !c.closed; i++) {
-      c.write(chunk);
-      await new Promise((r) => setImmediate(r));
-    }
-    c.write('\r\n');
+    const growth = await streamWithoutLineEnd(c, 16 * 1024 * 1024);
     const reply = await c.readLine(10_000).catch(() => 'closed');
+    t.diagnostic(`${protocol}: ${reply}; peak retained growth ${growth}`);
     assert.match(reply, /^5\d\d |^421 |closed/);
+    assert.ok(growth < 4 * 1024 * 1024, `memory grew by ${growth} bytes for one over-long line`);
     c.socket.destroy();
     const fresh = await smtpConnect(srv.ports[protocol]!);
     assert.match(fresh.greeting.at(-1)!, /^220 /);
     fresh.close();
   });
 }
+
+test('POP3: a 16 MB line is refused without being buffered; the session continues', async () => {
+  const c = await connect(srv.ports.pop3!);
+  try {
+    await c.readLine();
+    const growth = await streamWithoutLineEnd(c, 16 * 1024 * 1024);
+    assert.match(await c.readLine(10_000), /^-ERR/);
+    assert.ok(growth < 4 * 1024 * 1024, `memory grew by ${growth} bytes for one over-long line`);
+    c.send('NOOP');
+    assert.match(await c.readLine(), /^-ERR/, 'NOOP before login: answered, so the session is in sync');
+  } finally {
+    c.socket.destroy();
+  }
+});
 
 test('IMAP: mailbox names over the length bound or nesting depth are refused', async () => {
   const imap = await imapConnect(srv.ports.imap!);
