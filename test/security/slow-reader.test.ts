@@ -1,6 +1,7 @@
 /**
  * Issue 5 "a slow client that never reads cannot make the server buffer without bound": a 20 MB
- * message is fetched (IMAP FETCH BODY[], POP3 RETR) by a client that pauses its socket. The server's
+ * message is fetched (IMAP FETCH BODY[], POP3 RETR), and 100 pipelined fetches of a 1 MB one, by a
+ * client that pauses its socket. The server's
  * user-space write buffer for that socket (writableLength, sampled on every write) must stay small,
  * and the memory the process retains must stay far below the message size; once the client reads, every
  * byte arrives.
@@ -18,6 +19,9 @@ const USER = 'slow@example.org';
 const PASSWORD = 'slow-password';
 const MESSAGE_SIZE = 20 * 1024 * 1024;
 const MiB = 1024 * 1024;
+const MEDIUM_SIZE = MiB;
+/** Pipelined commands each fetching the 1 MB message: 100 MB of replies for a client that never reads. */
+const PIPELINED = 100;
 let srv: TestServer;
 
 before(async () => {
@@ -31,6 +35,9 @@ before(async () => {
   const body = line.repeat(Math.ceil((MESSAGE_SIZE - header.length) / line.length));
   const [outcome] = await deliverMessage(srv.ctx, { recipients: [USER], input: Buffer.from(header + body) });
   assert.ok(outcome?.ok, 'the big message is delivered');
+  const medium = `From: m@example.net\r\nSubject: medium\r\n\r\n${line.repeat((MEDIUM_SIZE / line.length) | 0)}`;
+  const [second] = await deliverMessage(srv.ctx, { recipients: [USER], input: Buffer.from(medium) });
+  assert.ok(second?.ok, 'the 1 MB message is delivered');
 });
 after(() => srv.close());
 
@@ -127,6 +134,46 @@ test('POP3 RETR of 20 MB to a client that does not read: bounded server bufferin
     const lines = await pop3.client.readUntil(/^\.$/, 30_000);
     assert.match(lines[0]!, /^\+OK/);
     assert.ok(lines.length > MESSAGE_SIZE / 80, `${lines.length} lines received`);
+  } finally {
+    pop3.close();
+  }
+});
+
+test(`IMAP: ${PIPELINED} pipelined FETCH of 1 MB to a client that does not read: bounded`, {
+  timeout: 60_000,
+}, async (t) => {
+  const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
+  try {
+    await imap.ok('SELECT INBOX');
+    const { maxBuffered, growth } = await checkBounded(srv.ports.imap!, () => {
+      imap.client.socket.pause();
+      imap.client.write(Array.from({ length: PIPELINED }, (_, i) => `p${i} FETCH 2 BODY[]\r\n`).join(''));
+    });
+    t.diagnostic(
+      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    );
+    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
+    assert.ok(growth < 16 * MiB, `memory grew by ${growth} bytes while the client did not read`);
+  } finally {
+    imap.close();
+  }
+});
+
+test(`POP3: ${PIPELINED} pipelined RETR of 1 MB to a client that does not read: bounded`, {
+  timeout: 60_000,
+}, async (t) => {
+  const pop3 = await pop3Connect(srv.ports.pop3!);
+  try {
+    assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
+    const { maxBuffered, growth } = await checkBounded(srv.ports.pop3!, () => {
+      pop3.client.socket.pause();
+      pop3.client.write('RETR 2\r\n'.repeat(PIPELINED));
+    });
+    t.diagnostic(
+      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    );
+    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
+    assert.ok(growth < 16 * MiB, `memory grew by ${growth} bytes while the client did not read`);
   } finally {
     pop3.close();
   }
