@@ -27,9 +27,6 @@ before(async () => {
       maxConnectionsPerIp: MAX_PER_IP,
       maxConnectionsPerUser: MAX_PER_USER,
       maxBadCommands: MAX_BAD,
-      imapIdleTimeout: 1,
-      pop3IdleTimeout: 1,
-      smtpIdleTimeout: 1,
     },
     pop3: { concurrentSessions: 'snapshot' },
   });
@@ -211,20 +208,28 @@ describe('too many bad commands', () => {
 });
 
 describe('idle timeouts (1 s configured)', () => {
+  // Its own server: 1 s timeouts on the shared one could close the other tests' connections under load.
+  let idle: TestServer;
+  before(async () => {
+    idle = await startTestServer({ limits: { imapIdleTimeout: 1, pop3IdleTimeout: 1, smtpIdleTimeout: 1 } });
+    await idle.addUser(USER, PASSWORD);
+  });
+  after(() => idle.close());
+
   test('IMAP: an idle logged-in session gets BYE and is closed', async () => {
-    const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
+    const imap = await imapLogin(idle.ports.imap!, USER, PASSWORD);
     const lines = await linesUntilClosed(imap.client);
     assert.match(lines.join('\n'), /^\* BYE/m);
   });
 
   test('POP3: an idle session is closed', async () => {
-    const pop3 = await pop3Connect(srv.ports.pop3!);
+    const pop3 = await pop3Connect(idle.ports.pop3!);
     await linesUntilClosed(pop3.client);
   });
 
   for (const listener of ['smtp', 'lmtp']) {
     test(`${listener.toUpperCase()}: an idle session gets 421 and is closed`, async () => {
-      const c = await connect(srv.ports[listener]!);
+      const c = await connect(idle.ports[listener]!);
       await c.readLine();
       const lines = await linesUntilClosed(c);
       assert.match(lines.join('\n'), /^421 /m);
