@@ -2,7 +2,8 @@
  * Issue 5: plaintext credentials are refused on connections that are neither TLS nor from a trusted
  * network. Every listener is bound to 127.0.0.2 and only 127.0.0.1 is trusted, so a client from
  * 127.0.0.2 is a "remote" peer: IMAP says LOGINDISABLED and refuses LOGIN/AUTHENTICATE, POP3 offers no
- * USER/SASL and refuses them with [AUTH], SMTP offers no AUTH before STARTTLS; after STARTTLS/STLS (or
+ * USER/SASL and refuses them with [AUTH], SMTP submission offers no AUTH before STARTTLS (inbound SMTP
+ * none at all); after STARTTLS/STLS (or
  * on implicit TLS) logins work. A client from the trusted 127.0.0.1 keeps plaintext login.
  */
 import assert from 'node:assert/strict';
@@ -29,6 +30,7 @@ before(async () => {
       pop3: listener,
       pop3s: listener,
       smtp: listener,
+      submission: listener,
       lmtp: listener,
     },
   });
@@ -145,9 +147,30 @@ describe('SMTP from an untrusted address', () => {
     }
   });
 
-  test('the submission listener (AUTH after STARTTLS) exists', {
-    todo: 'submission (port 587) is not implemented: src/server/delivery/listeners.ts starts smtp and lmtp only',
-  }, () => {
-    assert.ok(srv.ports.submission, 'no submission listener');
+  test('submission: no AUTH and no MAIL before STARTTLS; after STARTTLS AUTH PLAIN works', async () => {
+    const smtp = await smtpConnect(srv.ports.submission!, REMOTE);
+    try {
+      const ehlo = await smtp.cmd('EHLO client.example');
+      assert.ok(
+        ehlo.some((l) => /^250[- ]STARTTLS$/.test(l)),
+        ehlo.join('\n'),
+      );
+      assert.ok(!ehlo.some((l) => /^250[- ]AUTH\b/.test(l)), `AUTH offered in plaintext: ${ehlo.join('\n')}`);
+      const ir = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
+      assert.match((await smtp.cmd(`AUTH PLAIN ${ir}`)).at(-1)!, /^5\d\d /);
+      assert.match((await smtp.cmd('AUTH LOGIN')).at(-1)!, /^5\d\d /, 'no 334 prompt for credentials');
+      assert.match((await smtp.cmd('MAIL FROM:<a@example.org>')).at(-1)!, /^5\d\d /, 'MAIL needs AUTH');
+
+      assert.match((await smtp.cmd('STARTTLS')).at(-1)!, /^220 /);
+      await smtp.client.starttls();
+      const secure = await smtp.cmd('EHLO client.example');
+      assert.ok(
+        secure.some((l) => /^250[- ]AUTH .*PLAIN/.test(l)),
+        secure.join('\n'),
+      );
+      assert.match((await smtp.cmd(`AUTH PLAIN ${ir}`)).at(-1)!, /^235 /);
+    } finally {
+      smtp.close();
+    }
   });
 });
