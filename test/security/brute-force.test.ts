@@ -1,7 +1,6 @@
 /**
- * Issue 5 "Brute force", end to end over IMAP and POP3 (SMTP has no AUTH: inbound port 25 disables it
- * and submission is not implemented): failures are counted per IP and per account across reconnects and
- * protocols, then the key is blocked — the right password is refused too — until the block expires; a
+ * Issue 5 "Brute force", end to end over IMAP, POP3 and SMTP submission AUTH (inbound SMTP has no
+ * AUTH): failures are counted per IP and per account across reconnects and protocols, then the key is blocked — the right password is refused too — until the block expires; a
  * success resets the account's counter. Client addresses 127.0.0.x keep the per-IP counters apart.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +9,7 @@ import { hashPassword } from '../../src/server/auth/password.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { imapConnect, quote } from './helpers/imap.js';
 import { pop3Connect, pop3UserPass } from './helpers/pop3.js';
+import { smtpConnect } from './helpers/smtp.js';
 
 const PASSWORD = 'right-password';
 const MAX_FAILURES = 3;
@@ -20,6 +20,7 @@ before(async () => {
     limits: { maxAuthFailures: MAX_FAILURES, authBlockSeconds: 1.5 },
     listeners: { smtp: { enabled: false }, lmtp: { enabled: false } },
   });
+  assert.ok(srv.ports.submission, 'the submission listener runs');
   for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'])
     await srv.addUser(`${user}@example.org`, PASSWORD);
 });
@@ -60,6 +61,20 @@ async function pop3Login(ip: string, login: string, password: string): Promise<b
   }
 }
 
+/** One SMTP submission AUTH PLAIN on a fresh connection (loopback: AUTH allowed before STARTTLS). */
+async function submissionAuth(ip: string, login: string, password: string): Promise<boolean> {
+  const smtp = await smtpConnect(srv.ports.submission!, { localAddress: ip, timeoutMs: 15_000 });
+  try {
+    await smtp.cmd('EHLO client.example');
+    const ir = Buffer.from(`\0${login}\0${password}`).toString('base64');
+    const reply = (await smtp.cmd(`AUTH PLAIN ${ir}`)).at(-1)!;
+    if (!reply.startsWith('235')) assert.match(reply, /^(535|454) /);
+    return reply.startsWith('235');
+  } finally {
+    smtp.close();
+  }
+}
+
 const throttle = () =>
   (srv.ctx.auth as unknown as { throttle: { failures(k: string, key: string): number } }).throttle;
 
@@ -76,11 +91,12 @@ test('failures from one IP on new connections and both protocols add up, then th
   assert.equal(await imapLogin(ip, 'alice@example.org', 'wrong-1'), false);
   assert.equal(await pop3Login(ip, 'alice@example.org', 'wrong-2'), false);
   assert.equal(throttle().failures('ip', ip), 2, 'counted across reconnects and protocols');
-  assert.equal(await imapSaslPlain(ip, 'bob@example.org', 'wrong-3'), false);
+  assert.equal(await submissionAuth(ip, 'bob@example.org', 'wrong-3'), false);
   // The IP is blocked now: even correct credentials of an untouched account fail, in every protocol.
   assert.equal(await imapLogin(ip, 'carol@example.org', PASSWORD), false, 'IMAP LOGIN blocked');
   assert.equal(await imapSaslPlain(ip, 'carol@example.org', PASSWORD), false, 'IMAP AUTHENTICATE blocked');
   assert.equal(await pop3Login(ip, 'carol@example.org', PASSWORD), false, 'POP3 blocked');
+  assert.equal(await submissionAuth(ip, 'carol@example.org', PASSWORD), false, 'SMTP AUTH blocked');
   // Another address is not affected, and the block ends.
   assert.equal(await imapLogin('127.0.0.12', 'carol@example.org', PASSWORD), true);
   await eventually(() => imapLogin(ip, 'carol@example.org', PASSWORD), 'the IP block never expired');
@@ -88,11 +104,16 @@ test('failures from one IP on new connections and both protocols add up, then th
 
 test('failures for one account from many IPs block that account everywhere', async () => {
   for (const [i, ip] of ['127.0.0.21', '127.0.0.22', '127.0.0.23'].entries()) {
-    const attempt = i % 2 === 0 ? imapLogin : pop3Login;
+    const attempt = [imapLogin, pop3Login, submissionAuth][i]!;
     assert.equal(await attempt(ip, 'dave@example.org', `wrong-${i}`), false);
   }
   assert.equal(await imapLogin('127.0.0.24', 'dave@example.org', PASSWORD), false, 'account blocked (IMAP)');
   assert.equal(await pop3Login('127.0.0.25', 'dave@example.org', PASSWORD), false, 'account blocked (POP3)');
+  assert.equal(
+    await submissionAuth('127.0.0.27', 'dave@example.org', PASSWORD),
+    false,
+    'account blocked (SMTP)',
+  );
   assert.equal(
     await imapLogin('127.0.0.24', 'erin@example.org', PASSWORD),
     true,
@@ -107,13 +128,13 @@ test('failures for one account from many IPs block that account everywhere', asy
 test("a success resets the account's counter", async () => {
   const login = 'erin@example.org';
   assert.equal(await imapLogin('127.0.0.31', login, 'wrong-a'), false);
-  assert.equal(await pop3Login('127.0.0.32', login, 'wrong-b'), false);
+  assert.equal(await submissionAuth('127.0.0.32', login, 'wrong-b'), false);
   assert.equal(throttle().failures('login', login), MAX_FAILURES - 1);
   assert.equal(await imapLogin('127.0.0.33', login, PASSWORD), true);
   assert.equal(throttle().failures('login', login), 0);
   // Two more failures would have blocked the account without the reset.
   assert.equal(await pop3Login('127.0.0.34', login, 'wrong-c'), false);
-  assert.equal(await imapLogin('127.0.0.35', login, 'wrong-d'), false);
+  assert.equal(await imapSaslPlain('127.0.0.35', login, 'wrong-d'), false);
   assert.equal(
     await imapLogin('127.0.0.36', login, PASSWORD),
     true,
