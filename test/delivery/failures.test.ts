@@ -102,3 +102,21 @@ test('SMTP: connections over limits.maxConnectionsPerIp get 421', async () => {
     await env.close();
   }
 });
+
+test('limits.maxBadCommands: consecutive bad commands up to the limit close with 421; a success resets', async () => {
+  const env = await startDeliveryEnv({ limits: { maxBadCommands: 3 } });
+  try {
+    const client = await RawSmtpClient.connect(env.ports.smtp);
+    await client.read();
+    assert.match((await client.command('FROB 1')).text, /^500 /);
+    assert.match((await client.command('FROB 2')).text, /^500 /);
+    assert.equal((await client.command('NOOP')).code, 250);
+    assert.match((await client.command('FROB 3')).text, /^500 /);
+    assert.match((await client.command('FROB 4')).text, /^500 /);
+    assert.match((await client.command('FROB 5')).text, /^421 .*bad commands/);
+    await assert.rejects(client.read(), /closed/);
+    client.close();
+  } finally {
+    await env.close();
+  }
+});
