@@ -53,6 +53,7 @@ describe('connections per IP', () => {
     imap: /^\* BYE .*(too many|connections)/i,
     pop3: /^-ERR .*(too many|connections)/i,
     smtp: /^421 .*(too many|connections)/i,
+    submission: /^421 .*(too many|connections)/i,
     // LMTP is exempt by design (src/server/delivery/lmtp.ts: its peers are local MTAs).
   };
   for (const [listener, refusal] of Object.entries(refusals)) {

@@ -1,6 +1,7 @@
 /**
- * Issue 5 "STARTTLS injection" (CVE-2011-0411 class) for IMAP, POP3 and SMTP: commands pipelined in
- * the same packet as STARTTLS/STLS must be discarded, never executed once TLS is up. Each injection
+ * Issue 5 "STARTTLS injection" (CVE-2011-0411 class) for IMAP, POP3, SMTP, submission and LMTP:
+ * commands pipelined in the same packet as STARTTLS/STLS must be discarded, never executed once TLS is
+ * up. Each injection
  * would leave a visible trace if it ran (a login, a created mailbox, a delivered message), and the
  * first reply read over TLS must answer the first command sent over TLS.
  */
@@ -102,3 +103,19 @@ for (const protocol of ['smtp', 'lmtp'] as const) {
     assert.equal(await inboxCount(), before, 'the injected message was not delivered');
   });
 }
+
+test('submission: AUTH pipelined after STARTTLS is not executed (MAIL still needs AUTH over TLS)', async () => {
+  const smtp = await smtpConnect(srv.ports.submission!);
+  try {
+    await smtp.cmd('EHLO client.example');
+    const ir = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
+    smtp.client.write(`STARTTLS\r\nAUTH PLAIN ${ir}\r\nMAIL FROM:<${USER}>\r\n`);
+    assert.match(await smtp.client.readLine(), /^220 /);
+    assert.equal(smtp.client.pending(), '', 'nothing after the STARTTLS reply in plaintext');
+    await smtp.client.starttls();
+    assert.match((await smtp.cmd('EHLO client.example')).at(-1)!, /^250 /, 'the first reply over TLS');
+    assert.match((await smtp.cmd(`MAIL FROM:<${USER}>`)).at(-1)!, /^530 /, 'the injected AUTH did not run');
+  } finally {
+    smtp.close();
+  }
+});
