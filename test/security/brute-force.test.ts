@@ -1,7 +1,8 @@
 /**
  * Issue 5 "Brute force", end to end over IMAP, POP3 and SMTP submission AUTH (inbound SMTP has no
- * AUTH): failures are counted per IP and per account across reconnects and protocols, then the key is blocked — the right password is refused too — until the block expires; a
- * success resets the account's counter. Client addresses 127.0.0.x keep the per-IP counters apart.
+ * AUTH): failures are counted per IP and per account across reconnects and protocols, then the key is
+ * blocked (the right password is refused too) until the block expires; a success resets the account's
+ * counter. Client addresses 127.0.0.x keep the per-IP counters apart.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -44,7 +44,7 @@ function noteUid(run: Run, key: string, uid: number, validity: number): void {
   if (!seen || uid > seen.uid) run.maxUid.set(key, { uid, validity });
 }
 
-/** Runs one command; true when OK, false when the connection died; NO/BAD is recorded and stops the worker. */
+/** Runs one command: its lines when OK; null when the connection died or on NO/BAD (recorded). */
 async function step(run: Run, imap: Imap, command: string): Promise<string[] | null> {
   let lines: string[];
   try {

@@ -1,6 +1,7 @@
 /**
  * Issue 5 "TLS 1.2 minimum" on every TLS entry point: implicit TLS (IMAPS, POP3S) and STARTTLS/STLS
- * (IMAP, POP3, SMTP, submission, LMTP). A client limited to TLS 1.1 must fail the handshake; TLS 1.2+ must work.
+ * (IMAP, POP3, SMTP, submission, LMTP). A client limited to TLS 1.1 must fail the handshake; TLS 1.2+
+ * must work.
  * A control server shows that this client really can speak TLS 1.1 (so the refusal is the server's).
  */
 import assert from 'node:assert/strict';

@@ -7,7 +7,8 @@ import { type ConnectOptions, connect, type LineClient } from '../../helpers/net
 export interface Imap {
   client: LineClient;
   greeting: string;
-  /** Sends `tag command` + CRLF (always, even after a literal ending in CRLF) and returns the lines up to and including the tagged status. */
+  /** Sends `tag command` + CRLF (always, even after a literal ending in CRLF); returns the lines up to
+   * and including the tagged status. */
   run(command: string, timeoutMs?: number): Promise<string[]>;
   /** Like run() but throws unless the status is OK; returns the lines. */
   ok(command: string, timeoutMs?: number): Promise<string[]>;
