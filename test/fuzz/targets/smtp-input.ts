@@ -1,9 +1,10 @@
 /**
- * Raw bytes to live SMTP and LMTP sockets of an in-process server (smtp-server plus our handlers).
+ * Raw bytes to live SMTP, submission and LMTP sockets of an in-process server (smtp-server plus our handlers).
  * Each input: connect, read the greeting, write the bytes in chunks, hang up. Checks: the process does
  * not crash, a fresh connection is still greeted and answers EHLO/LHLO, and a real delivery works at the end.
  */
 import fc from 'fast-check';
+import type { LocalAuthService } from '../../../src/server/auth/service.js';
 import { connect } from '../../helpers/net.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { commandStream, type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
@@ -73,27 +74,32 @@ const COMMANDS = [
   'HELP',
   'STARTTLS',
   'AUTH PLAIN AGEAYg==',
+  `AUTH PLAIN ${Buffer.from(`\0${USER}\0fuzz-password`).toString('base64')}`,
+  'AUTH LOGIN',
   'BDAT 5 LAST',
   'QUIT',
 ];
 
+type Listener = 'smtp' | 'submission' | 'lmtp';
+
 export interface SmtpInput {
-  lmtp: boolean;
+  listener: Listener;
   bytes: Buffer;
   cuts: number[];
 }
 
 let srv: TestServer | null = null;
 
-function port(name: 'smtp' | 'lmtp'): number {
+function port(name: Listener): number {
   const p = srv?.ports[name];
   if (!p) throw new Error(`no ${name} listener`);
   return p;
 }
 
 /** A fresh connection is greeted with 220 and EHLO/LHLO gets 250: the listener still serves. */
-async function stillServing(lmtp: boolean): Promise<void> {
-  const c = await connect(port(lmtp ? 'lmtp' : 'smtp'), { timeoutMs: 5_000 });
+async function stillServing(listener: Listener): Promise<void> {
+  const lmtp = listener === 'lmtp';
+  const c = await connect(port(listener), { timeoutMs: 5_000 });
   try {
     const greeting = await c.readLine();
     if (!greeting.startsWith('220')) throw new Error(`greeting after fuzz input: ${greeting}`);
@@ -106,8 +112,8 @@ async function stillServing(lmtp: boolean): Promise<void> {
   }
 }
 
-async function send({ lmtp, bytes, cuts }: SmtpInput): Promise<void> {
-  const c = await connect(port(lmtp ? 'lmtp' : 'smtp'), { timeoutMs: 5_000 });
+async function send({ listener, bytes, cuts }: SmtpInput): Promise<void> {
+  const c = await connect(port(listener), { timeoutMs: 5_000 });
   try {
     await c.readLine();
     for (const chunk of splitAt(bytes, cuts)) {
@@ -125,7 +131,7 @@ async function send({ lmtp, bytes, cuts }: SmtpInput): Promise<void> {
 export const smtpInputTarget: FuzzTarget<SmtpInput> = {
   name: 'smtp-input',
   arbitrary: fc.record({
-    lmtp: fc.boolean(),
+    listener: fc.constantFrom<Listener>('smtp', 'submission', 'lmtp'),
     bytes: fc.oneof(
       { weight: 3, arbitrary: commandStream(COMMANDS, 16) },
       { weight: 1, arbitrary: fragmentedBytes(FRAGMENTS, 40) },
@@ -143,10 +149,14 @@ export const smtpInputTarget: FuzzTarget<SmtpInput> = {
       limits: { maxMessageSize: 64 * 1024, smtpIdleTimeout: 5 },
     });
     await srv.addUser(USER, 'fuzz-password');
+    // Fuzzed AUTH on submission fails often; throttling (tested elsewhere) would slow every later input.
+    const { throttle } = srv.ctx.auth as LocalAuthService;
+    throttle.check = () => ({ blocked: false });
+    throttle.recordFailure = () => ({ delayMs: 0, failures: 0, blocked: false });
   },
   async check(input) {
     await send(input);
-    await stillServing(input.lmtp);
+    await stillServing(input.listener);
   },
   async tearDown() {
     try {
