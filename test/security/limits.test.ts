@@ -184,7 +184,7 @@ describe('too many bad commands', () => {
     assert.ok(lines.length <= MAX_BAD + 1, `closed at the configured limit: ${lines.join(' | ')}`);
   });
 
-  for (const listener of ['smtp', 'lmtp']) {
+  for (const listener of ['smtp', 'submission', 'lmtp']) {
     /** Sends 30 unknown commands; returns every reply until the server closes. */
     const flood = async () => {
       const c = await connect(srv.ports[listener]!);
@@ -228,7 +228,7 @@ describe('idle timeouts (1 s configured)', () => {
     await linesUntilClosed(pop3.client);
   });
 
-  for (const listener of ['smtp', 'lmtp']) {
+  for (const listener of ['smtp', 'submission', 'lmtp']) {
     test(`${listener.toUpperCase()}: an idle session gets 421 and is closed`, async () => {
       const c = await connect(idle.ports[listener]!);
       await c.readLine();
