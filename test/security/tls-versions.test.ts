@@ -116,3 +116,13 @@ for (const listener of Object.keys(STARTTLS)) {
     assert.match(await upgradeAttempt(listener, OLD), /^error/);
   });
 }
+
+test('an implicit-TLS submission listener (RFC 8314, "SMTPS-style" in issue 5) exists', {
+  todo: 'no implicit-TLS submission listener (port 465) in config.listeners or src/server/delivery',
+}, () => {
+  const names = Object.keys(srv.ports);
+  assert.ok(
+    names.some((n) => /^(submissions|smtps)$/.test(n)),
+    `listeners: ${names.join(', ')}`,
+  );
+});
