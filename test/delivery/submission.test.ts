@@ -1,10 +1,11 @@
 /**
  * Submission (RFC 6409) with local delivery: AUTH PLAIN/LOGIN required before MAIL, offered on plaintext
- * only to trusted peers (loopback by default), otherwise only after STARTTLS.
+ * only to trusted peers (loopback by default), otherwise only after STARTTLS; and with implicit TLS.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import nodemailer from 'nodemailer';
+import { createSubmissionListener } from '../../src/server/delivery/submission.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sampleMessage } from './helpers/delivery-env.js';
 import { RawSmtpClient } from './helpers/smtp-client.js';
@@ -135,5 +136,43 @@ describe('submission from an untrusted peer', () => {
     } finally {
       transport.close();
     }
+  });
+});
+
+describe('submission with implicit TLS (RFC 8314, "submissions")', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startSubmission(['192.0.2.0/24']);
+  });
+  after(async () => {
+    await srv?.close();
+  });
+
+  test('TLS from the first byte, AUTH offered at once, message delivered', async () => {
+    // config.listeners has no `submissions` entry yet, so the listener is started directly.
+    const listener = createSubmissionListener(srv.ctx, { implicitTls: true });
+    const port = await listener.listen('127.0.0.1', 0);
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      secure: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: USER, pass: PASSWORD },
+    });
+    try {
+      const info = await transport.sendMail({
+        envelope: { from: USER, to: ['hank@example.org'] },
+        raw: sampleMessage('implicit@submission.test'),
+      });
+      assert.deepEqual(info.accepted, ['hank@example.org']);
+    } finally {
+      transport.close();
+      await listener.close();
+    }
+    const [stored] = (await inboxTexts(srv, 'hank@example.org')).filter((m) =>
+      m.includes('<implicit@submission.test>'),
+    );
+    assert.ok(stored);
+    assert.match(stored, /with ESMTPSA id /);
   });
 });

@@ -3,6 +3,7 @@
  * STARTTLS, our session handlers, and a graceful close that answers in-flight DATA before closing.
  */
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { ConfigError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
 import { limitBadCommands } from './bad-commands.js';
 import { sniCallback, tlsAvailable, useLiveTls } from './live-tls.js';
@@ -27,6 +28,9 @@ export function createDeliveryListener(
   const { maxConnectionsPerIp, requireAuth, ...serverOptions } = extra;
   const handlers = createSessionHandlers(ctx, protocol, { maxConnectionsPerIp, requireAuth });
   const withTls = tlsAvailable(ctx.tls);
+  if (serverOptions.secure && !withTls) {
+    throw new ConfigError(`config: the implicit-TLS ${protocol} listener needs tls.cert and tls.key`);
+  }
   const limits = ctx.config.limits;
   const server = new SMTPServer({
     lmtp: protocol === 'lmtp',

@@ -1,7 +1,9 @@
 /**
  * Starts the delivery listeners configured in ctx.config.listeners (port 0 = any free port;
- * `enabled: false` skips one). Bound ports are reported under 'smtp', 'submission' and 'lmtp'.
+ * `enabled: false` skips one). Bound ports are reported under 'smtp', 'submission', 'submissions' and
+ * 'lmtp'. `submissions` (implicit TLS, RFC 8314) starts only when config.listeners has such an entry.
  */
+import type { ListenerConfig } from '../../config/types.js';
 import type { ServerContext } from '../context.js';
 import type { DeliveryListener } from './delivery-server.js';
 import { createLmtpListener } from './lmtp.js';
@@ -17,10 +19,16 @@ export interface DeliveryListeners {
 export async function startDeliveryListeners(ctx: ServerContext): Promise<DeliveryListeners> {
   const started: DeliveryListener[] = [];
   const ports: Record<string, number> = {};
+  const listeners = ctx.config.listeners as typeof ctx.config.listeners & { submissions?: ListenerConfig };
   const plan = [
-    { name: 'smtp', config: ctx.config.listeners.smtp, create: createSmtpListener },
-    { name: 'submission', config: ctx.config.listeners.submission, create: createSubmissionListener },
-    { name: 'lmtp', config: ctx.config.listeners.lmtp, create: createLmtpListener },
+    { name: 'smtp', config: listeners.smtp, create: createSmtpListener },
+    { name: 'submission', config: listeners.submission, create: createSubmissionListener },
+    {
+      name: 'submissions',
+      config: listeners.submissions,
+      create: (c: ServerContext) => createSubmissionListener(c, { implicitTls: true }),
+    },
+    { name: 'lmtp', config: listeners.lmtp, create: createLmtpListener },
   ];
   try {
     for (const { name, config, create } of plan) {

@@ -1,5 +1,6 @@
 /**
- * Message submission (RFC 6409) on the submission port, local delivery only: AUTH PLAIN/LOGIN
+ * Message submission (RFC 6409) on the submission port, or with implicit TLS (RFC 8314 3.3,
+ * "submissions", port 465), local delivery only: AUTH PLAIN/LOGIN
  * (RFC 4954) through ctx.auth is required before MAIL; AUTH is offered only after STARTTLS unless the
  * peer is trusted (config.trustedNetworks, loopback by default) or allowPlaintextAuth is set.
  * Recipients must be local accounts: there is no outbound relay (yet).
@@ -17,12 +18,16 @@ import { smtpReply } from './smtp-replies.js';
 
 type AuthDone = (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void;
 
-export function createSubmissionListener(ctx: ServerContext): DeliveryListener {
+export function createSubmissionListener(
+  ctx: ServerContext,
+  options: { implicitTls?: boolean } = {},
+): DeliveryListener {
   const plaintextAllowed = (session: SMTPServerSession) =>
     session.secure ||
     ctx.config.allowPlaintextAuth ||
     createTrustCheck(ctx.config.trustedNetworks)(session.remoteAddress);
   return createDeliveryListener(ctx, 'submission', {
+    secure: options.implicitTls === true,
     authMethods: ['PLAIN', 'LOGIN'],
     // smtp-server's own pre-TLS check is replaced by ours (per connection, trusted networks).
     allowInsecureAuth: true,
