@@ -16,6 +16,7 @@ const LISTENERS: ReadonlyArray<[ListenerName, string, string]> = [
   ['pop3s', 'POP3S', 'implicit TLS'],
   ['smtp', 'SMTP', 'STARTTLS; inbound mail for local domains'],
   ['submission', 'Submission', 'STARTTLS + AUTH; local recipients only (no relay)'],
+  ['submissions', 'Submissions', 'implicit TLS + AUTH (RFC 8314)'],
   ['lmtp', 'LMTP', 'local delivery from an MTA'],
 ];
 

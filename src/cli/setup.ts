@@ -20,6 +20,7 @@ const LISTENER_NAMES: readonly ListenerName[] = [
   'pop3s',
   'smtp',
   'submission',
+  'submissions',
   'lmtp',
 ];
 

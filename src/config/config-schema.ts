@@ -28,6 +28,7 @@ export const DEFAULT_PORTS = {
   pop3s: 1995,
   smtp: 2525,
   submission: 1587,
+  submissions: 1465,
   lmtp: 2424,
 } as const satisfies Record<keyof Config['listeners'], number>;
 
@@ -74,6 +75,7 @@ export const configSchema: Section<Config> = section<Config>({
     pop3s: listener(DEFAULT_PORTS.pop3s),
     smtp: listener(DEFAULT_PORTS.smtp),
     submission: listener(DEFAULT_PORTS.submission),
+    submissions: listener(DEFAULT_PORTS.submissions),
     lmtp: listener(DEFAULT_PORTS.lmtp),
   }),
   tls: section<Config['tls']>({

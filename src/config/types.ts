@@ -53,6 +53,8 @@ export interface Config {
     pop3s: ListenerConfig;
     smtp: ListenerConfig;
     submission: ListenerConfig;
+    /** Submission over implicit TLS (RFC 8314, port 465 style). */
+    submissions: ListenerConfig;
     lmtp: ListenerConfig;
   };
   tls: TlsConfig;

@@ -64,7 +64,7 @@ const MAIL_LISTENERS: readonly MailListenerPlan[] = [
 ];
 
 /** Started by the delivery module (src/server/delivery/listeners.ts). */
-const DELIVERY_LISTENERS = ['smtp', 'submission', 'lmtp'] as const;
+const DELIVERY_LISTENERS = ['smtp', 'submission', 'submissions', 'lmtp'] as const;
 
 const DEFAULT_GRACE_MS = 10_000;
 

@@ -35,6 +35,7 @@ describe('config defaults', () => {
       pop3s: 1995,
       smtp: 2525,
       submission: 1587,
+      submissions: 1465,
       lmtp: 2424,
     });
     for (const l of Object.values(c.listeners)) {

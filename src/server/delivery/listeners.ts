@@ -1,9 +1,8 @@
 /**
  * Starts the delivery listeners configured in ctx.config.listeners (port 0 = any free port;
  * `enabled: false` skips one). Bound ports are reported under 'smtp', 'submission', 'submissions' and
- * 'lmtp'. `submissions` (implicit TLS, RFC 8314) starts only when config.listeners has such an entry.
+ * 'lmtp'. `submissions` is submission over implicit TLS (RFC 8314).
  */
-import type { ListenerConfig } from '../../config/types.js';
 import type { ServerContext } from '../context.js';
 import type { DeliveryListener } from './delivery-server.js';
 import { createLmtpListener } from './lmtp.js';
@@ -19,7 +18,7 @@ export interface DeliveryListeners {
 export async function startDeliveryListeners(ctx: ServerContext): Promise<DeliveryListeners> {
   const started: DeliveryListener[] = [];
   const ports: Record<string, number> = {};
-  const listeners = ctx.config.listeners as typeof ctx.config.listeners & { submissions?: ListenerConfig };
+  const listeners = ctx.config.listeners;
   const plan = [
     { name: 'smtp', config: listeners.smtp, create: createSmtpListener },
     { name: 'submission', config: listeners.submission, create: createSubmissionListener },
@@ -32,7 +31,7 @@ export async function startDeliveryListeners(ctx: ServerContext): Promise<Delive
   ];
   try {
     for (const { name, config, create } of plan) {
-      if (!config || config.enabled === false) continue;
+      if (config.enabled === false) continue;
       const listener = create(ctx);
       ports[name] = await listener.listen(config.host, config.port);
       started.push(listener);
