@@ -1,13 +1,15 @@
 /**
  * The composition root for one-shot admin commands: config → store backend → auth service.
- * The only place (with serve.ts) that picks a concrete store backend.
+ * The only place that picks a concrete store backend (openStore).
  */
 import pino, { type Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
+import { LocalBus } from '../bus/local.js';
 import { loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import type { AuthService } from '../server/auth/auth.js';
 import { createAuthService } from '../server/auth/service.js';
+import type { RunningServer } from '../server/server.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
 import { CliError, EX } from './exit.js';
@@ -42,6 +44,21 @@ export async function openStore(config: Config, bus?: ChangeBus): Promise<Store>
     );
   }
   return await openSqliteStore({ dataDir: config.dataDir, bus });
+}
+
+/**
+ * config → bus → store backend → running server: the one composition used by `postyard serve` and by
+ * tests that run a whole server. The server itself never picks a backend.
+ */
+export async function startConfiguredServer(
+  config: Config,
+  options: { log?: Logger } = {},
+): Promise<RunningServer> {
+  // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
+  const { startServer } = await import('../server/server.js');
+  const bus = new LocalBus();
+  const store = await openStore(config, bus);
+  return startServer(config, { ...options, store, bus });
 }
 
 /** Admin commands log warnings only, to stderr, so their stdout stays clean for scripts. */

@@ -4,14 +4,13 @@
  * The CLI is the composition root: it opens the store backend and hands it to the server.
  */
 import { unlinkSync, writeFileSync } from 'node:fs';
-import { LocalBus } from '../bus/local.js';
 import { startupBanner } from './banner.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { runningServerPid } from './doctor/ports.js';
 import { CliError, describeError, EX } from './exit.js';
 import { printSetup } from './init.js';
 import { configExists, pidFile, resolvePaths } from './paths.js';
-import { loadCliConfig, openStore } from './runtime.js';
+import { loadCliConfig, startConfiguredServer } from './runtime.js';
 import { SETUP_HELP, SETUP_OPTIONS, setUp } from './setup.js';
 
 function serverCommand(name: 'start' | 'serve'): Command {
@@ -61,11 +60,8 @@ async function runServer(name: string, args: string[]): Promise<number> {
   if (other !== null && other !== process.pid) {
     throw new CliError(`a server is already running on ${config.dataDir} (pid ${other})`, EX.UNAVAILABLE);
   }
-  // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
-  const { installSignalHandlers, startServer } = await import('../server/server.js');
-  const bus = new LocalBus();
-  const store = await openStore(config, bus);
-  const server = await startServer(config, { store, bus }).catch((err: unknown) => {
+  const { installSignalHandlers } = await import('../server/server.js');
+  const server = await startConfiguredServer(config).catch((err: unknown) => {
     throw portTaken(err) ? new CliError(describeError(err), EX.UNAVAILABLE, { cause: err }) : err;
   });
   return withPidFile(config.dataDir, async () => {

@@ -5,12 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
-import { LocalBus } from '../bus/local.js';
 import { listenerEnabled, loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
-import { ConfigError } from '../lib/errors.js';
 import { createRootLogger, flushLogger } from '../lib/log.js';
-import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Store } from '../store/store.js';
 import { createAuthService } from './auth/service.js';
 import type { ServerContext } from './context.js';
@@ -23,9 +20,12 @@ import { UserConnections } from './net/user-connections.js';
 export interface StartServerOptions {
   /** Root logger; defaults to one built from config.log. */
   log?: Logger;
-  /** An already open store (tests, other backends); closed by close() all the same. */
-  store?: Store;
-  bus?: ChangeBus;
+  /**
+   * The open store and the bus it publishes on. The server never picks a backend (DESIGN.md): the CLI's
+   * composition root does (src/cli/runtime.ts startConfiguredServer). Both are closed by close().
+   */
+  store: Store;
+  bus: ChangeBus;
 }
 
 export interface RunningServer {
@@ -68,13 +68,12 @@ const DELIVERY_LISTENERS = ['smtp', 'submission', 'submissions', 'lmtp'] as cons
 
 const DEFAULT_GRACE_MS = 10_000;
 
-/** Opens the store and starts every enabled listener. Rejects (having cleaned up) if any part fails. */
-export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+/** Starts every enabled listener on an open store. Rejects (having cleaned up) if any part fails. */
+export async function startServer(config: Config, options: StartServerOptions): Promise<RunningServer> {
   const log = options.log ?? createRootLogger(config.log);
   const tls = createTlsProvider(config.tls);
-  const bus = options.bus ?? new LocalBus();
+  const { bus, store } = options;
   let stopping = false;
-  const store = options.store ?? (await openStore(config, bus));
   const ctx: ServerContext = {
     config,
     store,
@@ -154,13 +153,6 @@ export async function startServer(config: Config, options: StartServerOptions = 
       log.info('configuration reloaded');
     },
   };
-}
-
-async function openStore(config: Config, bus: ChangeBus): Promise<Store> {
-  if (config.store.backend !== 'sqlite') {
-    throw new ConfigError(`config: store.backend "${config.store.backend}" is not available in this build`);
-  }
-  return openSqliteStore({ dataDir: config.dataDir, bus });
 }
 
 /** Copies the live-changeable parts of `next` into the running config object (sessions read it). */

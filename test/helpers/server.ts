@@ -13,12 +13,13 @@ import { rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startConfiguredServer } from '../../src/cli/runtime.js';
 import { type DeepPartial, defaultConfig, mergeConfig, parseConfig } from '../../src/config/config.js';
 import type { Config } from '../../src/config/types.js';
 import { createRootLogger } from '../../src/lib/log.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
-import { type RunningServer, startServer } from '../../src/server/server.js';
+import type { RunningServer } from '../../src/server/server.js';
 import type { Account, AccountSettings } from '../../src/store/store.js';
 
 export interface TestServer {
@@ -54,7 +55,7 @@ export async function startTestServer(overrides?: DeepPartial<Config>): Promise<
     const config = testConfig(dataDir, overrides);
     // Logs go to stderr when POSTYARD_TEST_LOG is set, so they do not mix with the test reporter.
     const log = createRootLogger({ level: config.log.level, file: config.log.file ?? '/dev/stderr' });
-    const server = await startServer(config, { log });
+    const server = await startConfiguredServer(config, { log });
     let closed: Promise<void> | null = null;
     return {
       ctx: server.ctx,

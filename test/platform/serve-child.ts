@@ -3,14 +3,15 @@
  * `node serve-child.js DATADIR [OVERRIDES_JSON] [USERS_JSON: [[login, password], ...]]`.
  * Prints one line `READY {"imap":1234,...}` on stdout once listening; exits with the signal handler's code.
  */
-import { installSignalHandlers, startServer } from '../../src/server/server.js';
+import { startConfiguredServer } from '../../src/cli/runtime.js';
+import { installSignalHandlers } from '../../src/server/server.js';
 import { installTestCertificate, testConfig } from '../helpers/server.js';
 
 const [dataDir, overridesJson, usersJson] = process.argv.slice(2);
 if (!dataDir) throw new Error('usage: serve-child DATADIR [OVERRIDES_JSON]');
 await installTestCertificate(dataDir);
 const config = testConfig(dataDir, overridesJson ? JSON.parse(overridesJson) : undefined);
-const server = await startServer(config);
+const server = await startConfiguredServer(config);
 for (const [login, password] of JSON.parse(usersJson ?? '[]') as [string, string][]) {
   await server.ctx.store.createAccount(login, await server.ctx.auth.hashPassword(password));
 }

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { LocalBus } from '../../src/bus/local.js';
 import type { DeepPartial } from '../../src/config/config.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger } from '../../src/lib/log.js';
@@ -70,7 +71,10 @@ test('overrides are validated like the config file', async () => {
 
 describe('startServer without listeners', () => {
   const noListeners = Object.fromEntries(
-    ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'lmtp'].map((n) => [n, { enabled: false }]),
+    ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'lmtp'].map((n) => [
+      n,
+      { enabled: false },
+    ]),
   );
 
   async function start(overrides: DeepPartial<Config>) {
@@ -78,7 +82,8 @@ describe('startServer without listeners', () => {
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, { listeners: noListeners, ...overrides });
     const calls: string[] = [];
-    const real = await openSqliteStore({ dataDir });
+    const bus = new LocalBus();
+    const real = await openSqliteStore({ dataDir, bus });
     // Count maintenance calls and closing on the way through to the real store.
     const store = new Proxy(real, {
       get(target, prop, receiver) {
@@ -90,7 +95,7 @@ describe('startServer without listeners', () => {
         };
       },
     }) as Store;
-    const server = await startServer(config, { store, log: silentLogger() });
+    const server = await startServer(config, { store, bus, log: silentLogger() });
     return { server, calls, dataDir };
   }
 

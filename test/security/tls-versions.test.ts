@@ -16,8 +16,8 @@ import {
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
+import { startConfiguredServer } from '../../src/cli/runtime.js';
 import { defaultConfig } from '../../src/config/config.js';
-import { startServer } from '../../src/server/server.js';
 import { connect } from '../helpers/net.js';
 import { installTestCertificate, startTestServer, type TestServer, testConfig } from '../helpers/server.js';
 
@@ -121,16 +121,13 @@ for (const listener of Object.keys(STARTTLS)) {
 }
 
 test('implicit-TLS submission (RFC 8314): TLS 1.1 refused, TLS 1.2+ accepted', async () => {
-  // The delivery module starts it when config.listeners.submissions exists; the config schema has no
-  // such key yet (see the todo below), so it is added to a validated config here.
   const dataDir = await mkdtemp(join(tmpdir(), 'postyard-submissions-'));
   try {
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, {
       listeners: { imap: { enabled: false }, imaps: { enabled: false }, pop3: { enabled: false } },
     });
-    Object.assign(config.listeners, { submissions: { host: '127.0.0.1', port: 0 } });
-    const server = await startServer(config);
+    const server = await startConfiguredServer(config);
     try {
       const port = server.ports.submissions;
       assert.ok(port, `listeners: ${Object.keys(server.ports).join(', ')}`);
@@ -144,11 +141,8 @@ test('implicit-TLS submission (RFC 8314): TLS 1.1 refused, TLS 1.2+ accepted', a
   }
 });
 
-test('the implicit-TLS submission listener can be enabled from the config file', {
-  todo: 'src/config has no listeners.submissions key: postyard.json cannot enable the RFC 8314 listener',
-}, () => {
+test('the implicit-TLS submission listener can be enabled from the config file', () => {
   const dataDir = join(tmpdir(), 'postyard-never-created');
-  assert.doesNotThrow(() =>
-    testConfig(dataDir, { listeners: { submissions: { host: '127.0.0.1', port: 0 } } } as never),
-  );
+  const config = testConfig(dataDir, { listeners: { submissions: { host: '127.0.0.1', port: 0 } } });
+  assert.equal(config.listeners.submissions.enabled, true);
 });

@@ -4,7 +4,7 @@
  * (the caller installs the certificate first: installTestCertificate).
  * Prints one JSON line {"ports":{...}} on stdout once listening. Meant to be killed with SIGKILL.
  */
-import { startServer } from '../../../src/server/server.js';
+import { startConfiguredServer } from '../../../src/cli/runtime.js';
 import { testConfig } from '../../helpers/server.js';
 
 const dataDir = process.argv[2];
@@ -16,7 +16,7 @@ const off = { enabled: false };
 const config = testConfig(dataDir, {
   listeners: { imap: off, imaps: off, pop3: off, pop3s: off, submission: off },
 });
-const server = await startServer(config);
+const server = await startConfiguredServer(config);
 process.stdout.write(`${JSON.stringify({ ports: server.ports })}\n`);
 process.on('SIGTERM', () => {
   void server.close().then(() => process.exit(0));

@@ -5,7 +5,8 @@
  * under `postyard serve` (installSignalHandlers: SIGTERM graceful exit 0, SIGHUP reload).
  */
 import pino from 'pino';
-import { installSignalHandlers, startServer } from '../../../src/server/server.js';
+import { startConfiguredServer } from '../../../src/cli/runtime.js';
+import { installSignalHandlers } from '../../../src/server/server.js';
 import { installTestCertificate, testConfig } from '../../helpers/server.js';
 
 const [dataDir, overridesJson] = process.argv.slice(2);
@@ -17,7 +18,7 @@ await installTestCertificate(dataDir);
 const config = testConfig(dataDir, overridesJson ? JSON.parse(overridesJson) : undefined);
 // Logs (POSTYARD_TEST_LOG=debug) go to stderr, which the parent keeps for failure messages.
 const log = pino({ level: config.log.level }, pino.destination(2));
-const server = await startServer(config, { log });
+const server = await startConfiguredServer(config, { log });
 // The config is not on disk: SIGHUP re-applies it, which re-reads the certificate files.
 installSignalHandlers(server, { reloadConfig: async () => config, graceMs: 5_000 });
 process.stdout.write(`READY ${JSON.stringify(server.ports)}\n`);
