@@ -1,7 +1,8 @@
 /**
- * Read-ahead for pipelined downloads: while one RETR is being written, the blobs of the next few
- * pipelined RETR/TOP commands are already being read (file reads go through the libuv threadpool, so
- * several run in parallel). Bounded by count and bytes; only small blobs, which RETR reads whole anyway.
+ * Reading small blobs whole. With the store's synchronous fast path (BlobStore.readSync) each read is
+ * one cheap call. Without it, read-ahead for pipelined downloads: while one RETR is being written, the
+ * blobs of the next few pipelined RETR/TOP commands are already being read (file reads go through the
+ * libuv threadpool, so several run in parallel). Bounded by count and bytes; only small blobs.
  */
 import type { BlobStore } from '../../store/store.js';
 
@@ -14,9 +15,17 @@ export class BlobPrefetcher {
 
   constructor(private readonly blobs: BlobStore) {}
 
+  /**
+   * True when the store offers BlobStore.readSync: a page-cached local read costs a fraction of an
+   * async thread-pool round trip, so read-ahead has nothing left to hide.
+   */
+  get readsSynchronously(): boolean {
+    return this.blobs.readSync !== undefined;
+  }
+
   /** Starts reading `blobId` unless it is already pending or the budget is spent. */
   prefetch(blobId: string, size: number): void {
-    if (this.reads.has(blobId)) return;
+    if (this.readsSynchronously || this.reads.has(blobId)) return;
     if (this.reads.size >= MAX_PREFETCHED || this.bytes + size > MAX_PREFETCHED_BYTES) return;
     const data = this.blobs.read(blobId);
     data.catch(() => {}); // Reported when (if) taken; a dropped read must not be an unhandled rejection.
@@ -25,7 +34,8 @@ export class BlobPrefetcher {
   }
 
   /** The prefetched read for `blobId` (removed from the cache), or a fresh read. */
-  read(blobId: string): Promise<Buffer> {
+  async read(blobId: string): Promise<Buffer> {
+    if (this.blobs.readSync) return this.blobs.readSync(blobId);
     const entry = this.reads.get(blobId);
     if (!entry) return this.blobs.read(blobId);
     this.reads.delete(blobId);

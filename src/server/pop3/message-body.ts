@@ -59,6 +59,7 @@ export async function sendMessage(
 
 /** Starts reading the blobs of pipelined RETR/TOP commands that follow this one. */
 function prefetchUpcoming(session: Pop3Session): void {
+  if (session.prefetcher.readsSynchronously) return;
   const maildrop = session.maildrop!;
   const wanted = new Set<string>();
   for (const command of session.peekCommands(LOOKAHEAD_COMMANDS)) {
