@@ -16,7 +16,9 @@ import { generateSampleMessages } from './lib/sample-messages.js';
 /** Development aid: `--small` (100 messages) and `--postyard-only` (no Dovecot, BENCHMARKS.md untouched). */
 const SMALL = process.argv.includes('--small');
 const MESSAGES = SMALL ? 100 : 1000;
-const RUNS = 5;
+/** `--runs N`: more timed runs (e.g. so a `--cpu-prof` of the server is dominated by RETR, not loading). */
+const RUNS_ARG = process.argv.indexOf('--runs');
+const RUNS = RUNS_ARG > 0 ? Number(process.argv[RUNS_ARG + 1]) : 5;
 const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const DOVECOT = '/work/shared/reference/dovecot-ref.sh';
 const DOVECOT_DIR = process.env.DOVECOT_DIR ?? '/tmp/dovecot-pop3';

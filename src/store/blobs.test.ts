@@ -85,4 +85,16 @@ describe('FileBlobStore', () => {
       await assert.rejects(blobs.read('../../etc/passwd'), { code: 'NOT_FOUND' });
       assert.throws(() => blobs.stream('nope'), { code: 'NOT_FOUND' });
     }));
+
+  it('readSync returns the same bytes as read() and fails like it', () =>
+    withBlobs(async (blobs) => {
+      const data = Buffer.from('From: a@example.com\r\n\r\n.dot line\r\n\xff\x00 8-bit', 'latin1');
+      const ref = await blobs.put(data);
+      assert.deepEqual(blobs.readSync(ref.id), data);
+      assert.deepEqual(blobs.readSync(ref.id), await blobs.read(ref.id));
+      const empty = await blobs.put(Buffer.alloc(0));
+      assert.equal(blobs.readSync(empty.id).length, 0);
+      assert.throws(() => blobs.readSync('0'.repeat(64)), { code: 'NOT_FOUND' });
+      assert.throws(() => blobs.readSync('../../etc/passwd'), { code: 'NOT_FOUND' });
+    }));
 });

@@ -5,7 +5,7 @@
  * libuv threadpool instead of queueing on the event loop.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,6 +60,19 @@ export class FileBlobStore implements BlobStore {
   async read(id: string): Promise<Buffer> {
     try {
       return await readFile(this.pathOf(id));
+    } catch (err) {
+      throw mapMissing(err, id);
+    }
+  }
+
+  /**
+   * The whole blob in one synchronous call (BlobStore.readSync): for small, normally page-cached blobs
+   * this costs far less than readFile's thread-pool round trips. Callers decide by size (a few hundred
+   * KB at most); big blobs go through read() or stream(). Throws NotFoundError like read().
+   */
+  readSync(id: string): Buffer {
+    try {
+      return readFileSync(this.pathOf(id));
     } catch (err) {
       throw mapMissing(err, id);
     }
