@@ -98,7 +98,10 @@ export function toMailError(err: unknown): MailError {
   if (err instanceof MailError) return err;
   const e = err as { code?: string; message?: string } | undefined;
   // Transient OS/database conditions: the client may retry.
-  if (e?.code && ['SQLITE_BUSY', 'SQLITE_LOCKED', 'ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EIO'].includes(e.code)) {
+  if (
+    e?.code &&
+    ['SQLITE_BUSY', 'SQLITE_LOCKED', 'ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EIO'].includes(e.code)
+  ) {
     return new TempError(e.message ?? String(err), { cause: err });
   }
   return new MailError('INTERNAL', e?.message ?? String(err), { cause: err });
