@@ -45,7 +45,7 @@ export interface ParseResult {
   headers: Map<MimePart, HeaderField[]>;
 }
 
-function newPart(headerStart: number): MimePart {
+export function newPart(headerStart: number): MimePart {
   return {
     headerStart,
     bodyStart: headerStart,
@@ -269,14 +269,14 @@ export function parseMessageWithHeaders(raw: Buffer): ParseResult {
   return { root, headers };
 }
 
-function boundaryOf(contentType: string): Buffer | null {
+export function boundaryOf(contentType: string): Buffer | null {
   const boundary = paramValue(parseContentType(contentType).params, 'boundary');
   if (!boundary) return null;
   return Buffer.from(boundary.slice(0, MAX_BOUNDARY_LENGTH), 'utf8');
 }
 
 /** Sets type, flags, encoding and charset of a part from its header fields. */
-function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDigest: boolean): void {
+export function describePart(raw: Buffer, part: MimePart, fields: HeaderField[], inDigest: boolean): void {
   const ctField = findFirst(fields, 'content-type');
   const ct = ctField ? parseContentType(bytesToText(raw, ctField.valueStart, ctField.valueEnd)) : null;
   let valid = true;

@@ -169,7 +169,15 @@ export function buildPreview(raw: Buffer, root: MimePart): string {
     if (!candidate && isText(part, 'html')) candidate = part;
   }
   if (!candidate) return '';
-  let text = partText(raw, candidate, 16 * 1024);
+  return previewOfPart(raw, candidate);
+}
+
+/** Bytes of a text part's body that buildPreview may read (partText's window for PREVIEW_SOURCE_BYTES). */
+export const PREVIEW_SOURCE_BYTES = 16 * 1024;
+
+/** The preview of one chosen text/plain or text/html part (see buildPreview). */
+export function previewOfPart(raw: Buffer, candidate: MimePart): string {
+  let text = partText(raw, candidate, PREVIEW_SOURCE_BYTES);
   if (candidate.subtype === 'html') text = htmlToText(text);
   const lines = text.split(/\r?\n/).filter((line) => !/^\s*>/.test(line));
   const collapsed = lines.join(' ').replace(/\s+/g, ' ').trim();
