@@ -7,6 +7,7 @@
 
 export { type Address, parseAddressList } from './address.js';
 export { analyzeMessage } from './analyze.js';
+export { MAX_RETAINED_HEADER_BYTES, StreamingAnalyzer } from './stream-analyze.js';
 export { binarySize, decodeSectionForBinary } from './binary.js';
 export { parseDate, parseDateWithZone } from './date.js';
 export { encodeAddresses } from './envelope.js';

@@ -67,3 +67,74 @@ test('readLimited: a stream that fails or closes early is a TEMP error', async (
   cut.destroy();
   await assert.rejects(closed, code('TEMP'));
 });
+
+test('ingest: the streaming path (past the threshold) stores and analyses exactly what the whole path does', async () => {
+  const { loadFixtures } = await import('../../mime/fixtures.test-helper.js');
+  const fixtures = loadFixtures();
+  assert.ok(fixtures.length > 0);
+  let seed = 12345;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  for (const f of fixtures) {
+    for (const raw of [f.raw, Buffer.from(f.raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1')]) {
+      const whole = memoryStore();
+      const expected = await ingestMessage(whole.store, raw, { maxSize: 1e9, prepend: 'X-Trace: 1\r\n' });
+      for (const threshold of [0, 7, 100]) {
+        const chunks: Buffer[] = [];
+        for (let pos = 0; pos < raw.length; ) {
+          const n = 1 + Math.floor(next() * 64);
+          chunks.push(raw.subarray(pos, pos + n));
+          pos += n;
+        }
+        const streamed = memoryStore();
+        const got = await ingestMessage(streamed.store, Readable.from(chunks), {
+          maxSize: 1e9,
+          prepend: 'X-Trace: 1\r\n',
+          streamThreshold: threshold,
+        });
+        assert.deepEqual(got.blob, expected.blob, `${f.name} blob (threshold ${threshold})`);
+        assert.deepEqual(streamed.blobs.get(got.blob.id), whole.blobs.get(expected.blob.id));
+        assert.deepEqual(got.meta, expected.meta, `${f.name} meta (threshold ${threshold})`);
+      }
+    }
+  }
+});
+
+test('ingest (streaming): over maxSize is TOO_BIG, a NUL in the header BAD_INPUT; no blob; input drained', async () => {
+  const { store, blobs } = memoryStore();
+  const big = new PassThrough();
+  const result = ingestMessage(store, big, { maxSize: 50_000, streamThreshold: 1000 });
+  for (let i = 0; i < 100; i++) big.write(Buffer.alloc(1000, 0x61));
+  big.end();
+  await assert.rejects(result, code('TOO_BIG'));
+  assert.equal(big.readableEnded, true);
+  const nul = new PassThrough();
+  const refused = ingestMessage(store, nul, { maxSize: 1e6, streamThreshold: 10 });
+  nul.write(Buffer.from(`Subject: ${'x'.repeat(100)}`));
+  nul.write(Buffer.from('y\0z\r\n\r\nbody\r\n'));
+  for (let i = 0; i < 10; i++) nul.write(Buffer.alloc(1000, 0x61));
+  nul.end();
+  await assert.rejects(refused, code('BAD_INPUT'));
+  assert.equal(nul.readableEnded, true);
+  const ok = await ingestMessage(store, Readable.from([Buffer.from('Subject: a\r\n\r'), Buffer.from('\nx\0y\r\n')]), {
+    maxSize: 100,
+    streamThreshold: 0,
+  });
+  assert.equal(ok.blob.size, 19);
+  assert.equal(blobs.size, 1);
+});
+
+test('ingest (streaming): a failing blob write rejects with its error after draining', async () => {
+  const failing = {
+    blobs: {
+      put: async (data: Buffer | Readable) => {
+        if (!Buffer.isBuffer(data)) data.resume();
+        throw new MailError('TEMP', 'disk full');
+      },
+    },
+  } as unknown as Store;
+  const input = Readable.from(Array.from({ length: 50 }, () => Buffer.alloc(1000, 0x62)));
+  await assert.rejects(ingestMessage(failing, input, { maxSize: 1e6, streamThreshold: 100 }), /disk full/);
+});
