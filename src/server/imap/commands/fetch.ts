@@ -9,7 +9,7 @@ import { badCommand, type CommandSpec, done, refuse, SELECTED } from '../command
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
 import { simpleItem } from '../fetch/items.js';
 import { type Plan, planOf } from '../fetch/plan.js';
-import { READ_WHOLE_LIMIT, UnknownCteError } from '../fetch/section.js';
+import { READ_WHOLE_LIMIT, readWholeSync, UnknownCteError } from '../fetch/section.js';
 import type { ImapSession } from '../session.js';
 import { sendVanishedEarlier } from './qresync.js';
 
@@ -95,6 +95,27 @@ async function markSeen(session: ImapSession, records: MessageRecord[]): Promise
   }
 }
 
+/**
+ * Whether every body item of the plan is a whole message (BODY[], BODY.PEEK[], RFC822) without a
+ * partial range: such a literal is the blob itself, so no section needs resolving (no structure parse).
+ * Returns the response names in item order, or null.
+ */
+function wholeBodyNames(plan: Plan): (string | null)[] | null {
+  if (!plan.hasBodies) return null;
+  const names: (string | null)[] = [];
+  for (const a of plan.items) {
+    if (a.item === 'BODY[]') {
+      if (a.section.part.length > 0 || a.section.kind !== '' || a.partial) return null;
+      names.push('BODY[]');
+    } else if (a.item === 'RFC822') names.push('RFC822');
+    else if (BODY_ITEMS.has(a.item)) return null;
+    else names.push(null);
+  }
+  return names;
+}
+
+const BODY_ITEMS = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+
 async function writeBatch(
   session: ImapSession,
   _command: FetchCommand,
@@ -102,12 +123,22 @@ async function writeBatch(
   records: (MessageRecord & { meta?: IngestMeta; seenNow?: boolean })[],
 ): Promise<void> {
   const selected = session.requireSelected();
+  const store = session.store;
+  // Fast path: whole small bodies read synchronously (body cache or BlobStore.readSync), so a run of
+  // small messages is answered without an await per message; the writer gathers them into large corked
+  // writes and the loop waits only when the socket backs up.
+  const wholeNames = store.blobs.readSync ? wholeBodyNames(plan) : null;
+  const isFast = (r: MessageRecord) => wholeNames !== null && r.size <= READ_WHOLE_LIMIT;
   // Body reads run a few messages ahead of the writing, so they overlap without piling up in memory.
-  const pieces: Promise<Map<FetchAttribute, BodyPiece>>[] = [];
+  const pieces: (Promise<Map<FetchAttribute, BodyPiece>> | null)[] = [];
   let aheadBytes = 0; // sizes of the messages read ahead and not yet written
   const readAhead = (upTo: number) => {
     for (let j = pieces.length; j < Math.min(upTo, records.length); j++) {
       const r = records[j] as MessageRecord & { meta?: IngestMeta };
+      if (isFast(r)) {
+        pieces.push(null);
+        continue;
+      }
       if (j > upTo - READ_AHEAD && aheadBytes > READ_AHEAD_BYTES) break;
       aheadBytes += Math.min(r.size, READ_WHOLE_LIMIT);
       const piece = plan.hasBodies ? bodyPieces(session, r, r.meta, plan.items) : NO_BODIES;
@@ -115,43 +146,96 @@ async function writeBatch(
       pieces.push(piece);
     }
   };
+  const writer = session.writer;
+  const utf8 = session.utf8;
+  const items = plan.items;
   for (let i = 0; i < records.length; i++) {
     readAhead(i + READ_AHEAD);
-    aheadBytes -= Math.min((records[i] as MessageRecord).size, READ_WHOLE_LIMIT);
     const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
     const seq = selected.seqOf(record.uid);
-    const bodies = plan.hasBodies ? await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>) : NO_PIECES;
-    delete pieces[i];
-    if (seq === 0) continue;
-    const utf8 = session.utf8;
-    let line = `* ${seq} FETCH (`;
-    let first = true;
-    const add = (text: string) => {
-      line += first ? text : ` ${text}`;
-      first = false;
-    };
-    for (const a of plan.items) {
-      const body = bodies.get(a);
-      if (body) {
-        add(body.prefix);
-        if (body.kind === 'bytes') {
-          session.writer.push(line);
-          session.writer.push(body.data);
-        } else {
-          session.writer.push(line);
-          await session.writer.pipe(body.stream(), body.length);
+    if (wholeNames !== null && isFast(record)) {
+      if (seq === 0) continue;
+      writeWholeSync(session, record, seq, items, wholeNames, utf8);
+    } else {
+      aheadBytes -= Math.min(record.size, READ_WHOLE_LIMIT);
+      const bodies = plan.hasBodies
+        ? await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>)
+        : NO_PIECES;
+      pieces[i] = null;
+      if (seq === 0) continue;
+      let line = `* ${seq} FETCH (`;
+      let first = true;
+      const add = (text: string) => {
+        line += first ? text : ` ${text}`;
+        first = false;
+      };
+      for (const a of items) {
+        const body = bodies.get(a);
+        if (body) {
+          add(body.prefix);
+          if (body.kind === 'bytes') {
+            writer.push(line);
+            writer.push(body.data);
+          } else {
+            writer.push(line);
+            await writer.pipe(body.stream(), body.length);
+          }
+          line = '';
+          continue;
         }
-        line = '';
-        continue;
+        const text = simpleItem(a, record, selected, utf8);
+        if (text !== null) add(text);
       }
-      const text = simpleItem(a, record, selected, utf8);
-      if (text !== null) add(text);
+      line += seenSuffix(session, plan, record, first);
+      writer.push(`${line})\r\n`);
     }
-    if (record.seenNow && !plan.items.some((a) => a.item === 'FLAGS')) {
-      add(`FLAGS (${selected.flagList(record.uid, record.flags)})`);
-      if (session.condstore && !plan.items.some((a) => a.item === 'MODSEQ')) add(`MODSEQ (${record.modseq})`);
-    }
-    session.writer.push(`${line})\r\n`);
-    if (session.writer.backlog() > MAX_BACKLOG) await session.writer.drained();
+    if (writer.backlog() > MAX_BACKLOG) await writer.drained();
   }
+}
+
+/** One message's answer when all its body items are the whole (small) message: no awaits. */
+function writeWholeSync(
+  session: ImapSession,
+  record: MessageRecord & { meta?: IngestMeta; seenNow?: boolean },
+  seq: number,
+  items: readonly FetchAttribute[],
+  names: readonly (string | null)[],
+  utf8: boolean,
+): void {
+  const selected = session.requireSelected();
+  const writer = session.writer;
+  let data: Buffer | undefined;
+  let line = `* ${seq} FETCH (`;
+  let first = true;
+  for (let k = 0; k < items.length; k++) {
+    const a = items[k] as FetchAttribute;
+    const name = names[k];
+    if (name) {
+      data ??= readWholeSync(session.store, record) as Buffer;
+      line += `${first ? '' : ' '}${name} {${data.length}}\r\n`;
+      writer.push(line);
+      writer.push(data);
+      line = '';
+    } else {
+      const text = simpleItem(a, record, selected, utf8);
+      if (text === null) continue;
+      line += first ? text : ` ${text}`;
+    }
+    first = false;
+  }
+  writer.push(`${line}${seenSuffix(session, { items } as Plan, record, first)})\r\n`);
+}
+
+/** FLAGS (and MODSEQ) of a message this FETCH just marked \Seen, unless the client asked for them. */
+function seenSuffix(
+  session: ImapSession,
+  plan: Plan,
+  record: MessageRecord & { seenNow?: boolean },
+  first: boolean,
+): string {
+  if (!record.seenNow || plan.items.some((a) => a.item === 'FLAGS')) return '';
+  const selected = session.requireSelected();
+  let out = `${first ? '' : ' '}FLAGS (${selected.flagList(record.uid, record.flags)})`;
+  if (session.condstore && !plan.items.some((a) => a.item === 'MODSEQ')) out += ` MODSEQ (${record.modseq})`;
+  return out;
 }

@@ -21,8 +21,8 @@ export type SectionData =
   | { kind: 'range'; start: number; end: number; part: MimePart | null }
   | { kind: 'bytes'; data: Buffer };
 
-/** Bodies up to this size are read in one call; larger ones stream. */
-export const READ_WHOLE_LIMIT = 256 * 1024;
+/** Bodies up to this size are read in one call (1 MB: a 50 MB message still streams); larger ones stream. */
+export const READ_WHOLE_LIMIT = 1024 * 1024;
 
 /** BINARY of a part whose Content-Transfer-Encoding we cannot undo: NO [UNKNOWN-CTE] (RFC 3516 §4.3). */
 export class UnknownCteError extends Error {}
@@ -84,6 +84,22 @@ export async function binarySection(
   if (!decoded) throw new UnknownCteError('Unknown Content-Transfer-Encoding');
   const singlePartMessage = part.length === 0 && (root.flags & (PART_MULTIPART | PART_MESSAGE)) === 0;
   return { data: decoded, literal8: decoded !== raw || singlePartMessage || decoded.includes(0) };
+}
+
+/**
+ * The whole of a small message (size ≤ READ_WHOLE_LIMIT) without leaving the event loop: from the body
+ * cache, or one synchronous read when the blob store has `readSync`; undefined when it has not (the
+ * caller then takes the async path).
+ */
+export function readWholeSync(store: Store, record: MessageRecord): Buffer | undefined {
+  const cache = bodyCacheOf(store);
+  let whole = cache.get(record.blobId);
+  if (whole) return whole;
+  const blobs = store.blobs;
+  if (!blobs.readSync) return undefined;
+  whole = blobs.readSync(record.blobId);
+  cache.set(record.blobId, whole);
+  return whole;
 }
 
 /** Bytes [start, end) of a message: page-cached small blobs in one read, others streamed. */
