@@ -94,6 +94,8 @@ async function main(): Promise<void> {
       if (dovecot) dv.push(await timeRetrAll(14110, 'user1', 'pass'));
     }
     const p = median(py);
+    console.log(`Postyard runs (ms): ${py.map((r) => r.ms.toFixed(1)).join(' ')}`);
+    if (dv.length) console.log(`Dovecot runs (ms): ${dv.map((r) => r.ms.toFixed(1)).join(' ')}`);
     console.log(describe('Postyard', p));
     if (dovecot) {
       const d = median(dv);

@@ -207,6 +207,14 @@ export interface MailboxIndex {
   uids: Uint32Array;
 }
 
+/** A POP3 login snapshot (getPopMaildrop): the messages not hidden from POP3, columnar, in UID order. */
+export interface PopMaildropSnapshot {
+  mailbox: Mailbox;
+  uids: Uint32Array;
+  sizes: Float64Array;
+  blobIds: string[];
+}
+
 export interface IntegrityProblem {
   kind:
     | 'missing-blob'
@@ -300,6 +308,12 @@ export interface Store {
   // Messages ------------------------------------------------------------------------------
   /** UIDs ascending plus the mailbox row, in one consistent read. */
   getIndex(mailboxId: number): Promise<MailboxIndex>;
+  /**
+   * Optional fast path for POP3 login: the mailbox row plus UID, size and blob id of every message not
+   * hidden from POP3 (popHidden), in one consistent read, without building a MessageRecord per message.
+   * Without it, POP3 uses getIndex + getMessages.
+   */
+  getPopMaildrop?(mailboxId: number): Promise<PopMaildropSnapshot>;
   /** Records for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**

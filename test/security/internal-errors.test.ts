@@ -84,6 +84,7 @@ for (const [method, command] of [
 
 test('POP3: the store failing during login and RETR gives -ERR without details; the server keeps serving', async () => {
   breakStore('getIndex');
+  breakStore('getPopMaildrop');
   const first = await pop3Connect(srv.ports.pop3!);
   try {
     const reply = await pop3UserPass(first, USER, PASSWORD);

@@ -44,13 +44,12 @@ async function openMaildrop(session: Pop3Session, account: Account): Promise<str
   try {
     const inbox = await store.getMailbox(account.id, 'INBOX');
     if (!inbox) throw new Error(`account ${account.id} has no INBOX`);
-    const index = await store.getIndex(inbox.id);
-    const records = await store.getMessages(inbox.id, Array.from(index.uids));
+    const maildrop = await snapshotMaildrop(session, inbox.id);
     if (session.isClosed) {
       release();
       return '';
     }
-    session.maildrop = new Maildrop(inbox.id, index.mailbox.uidValidity, records);
+    session.maildrop = maildrop;
   } catch (err) {
     release();
     return errorReply(err, session.log, 'open maildrop');
@@ -62,6 +61,18 @@ async function openMaildrop(session: Pop3Session, account: Account): Promise<str
   const { messages, bytes } = session.maildrop.stat();
   session.log.info({ login: account.login, messages }, 'logged in');
   return okLine(`Logged in, ${messages} messages (${bytes} octets)`);
+}
+
+/** INBOX as of now: the store's slim columnar snapshot when it has one, else index + records. */
+async function snapshotMaildrop(session: Pop3Session, mailboxId: number): Promise<Maildrop> {
+  const { store } = session.ctx;
+  if (store.getPopMaildrop) {
+    const snapshot = await store.getPopMaildrop(mailboxId);
+    return new Maildrop(mailboxId, snapshot.mailbox.uidValidity, snapshot);
+  }
+  const index = await store.getIndex(mailboxId);
+  const records = await store.getMessages(mailboxId, Array.from(index.uids));
+  return new Maildrop(mailboxId, index.mailbox.uidValidity, records);
 }
 
 /**

@@ -44,3 +44,17 @@ test('UIDL formats: Dovecot %08Xu%08Xv and decimal UID', () => {
   assert.equal(formatUidl('dovecot', 0xabcdef, 1), '00ABCDEF00000001');
   assert.equal(formatUidl('uid', 42, 1), '42');
 });
+
+test('built from the store columnar snapshot, it answers like one built from records', () => {
+  const drop = new Maildrop(7, 99, {
+    uids: Uint32Array.from([3, 8, 9]),
+    sizes: Float64Array.from([10, 30, 40]),
+    blobIds: ['b3', 'b8', 'b9'],
+  });
+  assert.equal(drop.count, 3);
+  assert.deepEqual(drop.stat(), { messages: 3, bytes: 80 });
+  assert.deepEqual(drop.get(2), { msg: 2, uid: 8, size: 30, blobId: 'b8' });
+  drop.markDeleted(3);
+  assert.deepEqual(drop.stat(), { messages: 2, bytes: 40 });
+  assert.deepEqual(drop.deletedUids(), [9]);
+});

@@ -3,7 +3,7 @@
  * POP3. Message numbers never shift during the session; DELE only marks (deletion happens in UPDATE).
  * Compact: typed arrays plus one string array of blob ids.
  */
-import type { MessageRecord } from '../../store/store.js';
+import type { MessageRecord, PopMaildropSnapshot } from '../../store/store.js';
 
 export interface MaildropMessage {
   /** 1-based message number. */
@@ -23,18 +23,25 @@ export class Maildrop {
   private deletedBytes = 0;
   private readonly totalBytes: number;
 
+  /** `records`: MessageRecords (hidden ones are skipped) or the store's columnar snapshot (visible only). */
   constructor(
     readonly mailboxId: number,
     readonly uidValidity: number,
-    records: readonly MessageRecord[],
+    records: readonly MessageRecord[] | Omit<PopMaildropSnapshot, 'mailbox'>,
   ) {
-    const visible = records.filter((r) => !r.popHidden);
-    this.count = visible.length;
-    this.uids = Uint32Array.from(visible, (r) => r.uid);
-    this.sizes = Float64Array.from(visible, (r) => r.size);
-    this.blobIds = visible.map((r) => r.blobId);
+    if (Array.isArray(records)) {
+      const visible = (records as readonly MessageRecord[]).filter((r) => !r.popHidden);
+      this.uids = Uint32Array.from(visible, (r) => r.uid);
+      this.sizes = Float64Array.from(visible, (r) => r.size);
+      this.blobIds = visible.map((r) => r.blobId);
+    } else {
+      ({ uids: this.uids, sizes: this.sizes, blobIds: this.blobIds } = records as PopMaildropSnapshot);
+    }
+    this.count = this.uids.length;
     this.deleted = new Uint8Array(this.count);
-    this.totalBytes = visible.reduce((sum, r) => sum + r.size, 0);
+    let total = 0;
+    for (const size of this.sizes) total += size;
+    this.totalBytes = total;
   }
 
   /** The message, or null if the number is out of range or the message is marked deleted. */

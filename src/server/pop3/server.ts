@@ -2,8 +2,9 @@
  * POP3 protocol entry point (issue 3): one handler per listener (plain port with STLS, and implicit
  * TLS), all sharing the store-level maildrop locks. shutdown() says `-ERR [SYS/TEMP]` and deletes nothing.
  */
-import type { ProtocolFactory } from '../net/connection.js';
+
 import { errLine } from '../../protocol/pop3/response.js';
+import type { ProtocolFactory } from '../net/connection.js';
 import { Pop3Session } from './session.js';
 
 export const createPop3Protocol: ProtocolFactory = (ctx) => {

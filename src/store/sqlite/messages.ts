@@ -73,8 +73,14 @@ export class MessageReader {
   private readonly expungedStmt: Database.Statement<[number, number], number>;
   private readonly recentStmt: Database.Statement<[number, number], number>;
   private readonly textStmt: Database.Statement<[number], TextRow>;
+  private readonly popStmt: Database.Statement<[number], unknown[]>;
 
   constructor(db: Database.Database) {
+    this.popStmt = db
+      .prepare<[number], unknown[]>(
+        'SELECT uid, size, blob_id FROM messages WHERE mailbox_id = ? AND pop_hidden = 0 ORDER BY uid',
+      )
+      .raw();
     this.textStmt = db.prepare('SELECT header_text, body_text FROM message_text WHERE meta_id = ?');
     this.uidsStmt = db
       .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
@@ -111,6 +117,21 @@ export class MessageReader {
         'SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= ? ORDER BY uid',
       )
       .pluck();
+  }
+
+  /** POP3 login snapshot columns (messages not hidden from POP3), in UID order. */
+  popMaildrop(mailboxId: number): { uids: Uint32Array; sizes: Float64Array; blobIds: string[] } {
+    const rows = this.popStmt.all(mailboxId);
+    const uids = new Uint32Array(rows.length);
+    const sizes = new Float64Array(rows.length);
+    const blobIds = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      uids[i] = row[0] as number;
+      sizes[i] = row[1] as number;
+      blobIds[i] = row[2] as string;
+    }
+    return { uids, sizes, blobIds };
   }
 
   uids(mailboxId: number): Uint32Array {

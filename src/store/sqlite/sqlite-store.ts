@@ -23,6 +23,7 @@ import {
   type MailboxStatus,
   type MessageRecord,
   type MessageWithMeta,
+  type PopMaildropSnapshot,
   type QuotaUsage,
   type SpecialUse,
   type Store,
@@ -207,6 +208,13 @@ export class SqliteStore implements Store {
     return this.read(() => ({
       mailbox: toMailbox(this.mailboxes.row(mailboxId)),
       uids: this.reader.uids(mailboxId),
+    }));
+  }
+
+  getPopMaildrop(mailboxId: number): Promise<PopMaildropSnapshot> {
+    return this.read(() => ({
+      mailbox: toMailbox(this.mailboxes.row(mailboxId)),
+      ...this.reader.popMaildrop(mailboxId),
     }));
   }
 
