@@ -7,7 +7,6 @@
 
 export { type Address, parseAddressList } from './address.js';
 export { analyzeMessage } from './analyze.js';
-export { MAX_RETAINED_HEADER_BYTES, StreamingAnalyzer } from './stream-analyze.js';
 export { binarySize, decodeSectionForBinary } from './binary.js';
 export { parseDate, parseDateWithZone } from './date.js';
 export { encodeAddresses } from './envelope.js';
@@ -22,6 +21,7 @@ export {
 export { parseMessage, parseMessageWithHeaders } from './parse.js';
 export { decodeCharset, decodeRfc2231Value } from './rfc2231.js';
 export { applyPartial, filterHeaderFields, findPart, resolveSection, sectionBytes } from './section.js';
+export { MAX_RETAINED_HEADER_BYTES, StreamingAnalyzer } from './stream-analyze.js';
 export { deserializeStructure, serializeStructure } from './structure-json.js';
 export { decodeHeaderValue, MAX_BODY_TEXT, PREVIEW_LENGTH } from './text.js';
 export {

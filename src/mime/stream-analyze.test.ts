@@ -46,14 +46,16 @@ describe('StreamingAnalyzer = analyzeMessage', () => {
   it('on every fixture in test/fixtures/mime, in random chunk sizes', () => {
     const fixtures = loadFixtures();
     assert.ok(fixtures.length > 0);
-    fixtures.forEach((f, i) => assertSame(f.raw, f.name, 1000 + i));
+    for (const [i, f] of fixtures.entries()) assertSame(f.raw, f.name, 1000 + i);
   });
 
   for (const file of ['random-corpus.dovecot.json', 'structured-corpus.dovecot.json']) {
     const path = join(FIXTURE_DIR, file);
     it(`on every message of ${file}`, { skip: !existsSync(path) }, () => {
       const corpus = JSON.parse(readFileSync(path, 'utf8')) as { messages: Array<{ raw: string }> };
-      corpus.messages.forEach((m, i) => assertSame(Buffer.from(m.raw, 'latin1'), `${file}#${i}`, 7 + i));
+      for (const [i, m] of corpus.messages.entries()) {
+        assertSame(Buffer.from(m.raw, 'latin1'), `${file}#${i}`, 7 + i);
+      }
     });
   }
 
@@ -87,7 +89,10 @@ describe('StreamingAnalyzer = analyzeMessage', () => {
       fc.string({ maxLength: 20 }),
     );
     const message = fc
-      .tuple(fc.array(line, { maxLength: 40 }), fc.array(fc.constantFrom('\r\n', '\n', '\r'), { minLength: 1 }))
+      .tuple(
+        fc.array(line, { maxLength: 40 }),
+        fc.array(fc.constantFrom('\r\n', '\n', '\r'), { minLength: 1 }),
+      )
       .map(([lines, ends]) => Buffer.from(lines.map((l, i) => l + ends[i % ends.length]).join(''), 'latin1'));
     fc.assert(
       fc.property(message, fc.integer({ min: 1, max: 1 << 30 }), (raw, seed) => {
@@ -117,7 +122,8 @@ describe('StreamingAnalyzer = analyzeMessage on big text parts (bodyText and pre
     const next = rng(42);
     const words = (n: number) => {
       let s = '';
-      while (s.length < n) s += `${['alpha', 'beta', 'gamma', '> quote', 'caf\u00e9', '&amp;'][Math.floor(next() * 6)]} `;
+      while (s.length < n)
+        s += `${['alpha', 'beta', 'gamma', '> quote', 'caf\u00e9', '&amp;'][Math.floor(next() * 6)]} `;
       return s;
     };
     const wrap = (s: string) => s.replace(/(.{1,76})/g, '$1\r\n');
@@ -135,7 +141,11 @@ describe('StreamingAnalyzer = analyzeMessage on big text parts (bodyText and pre
       'utf8',
     );
     assertSame(raw, 'big parts', 9);
-    for (const order of [[2, 0], [1, 3], [4, 0]]) {
+    for (const order of [
+      [2, 0],
+      [1, 3],
+      [4, 0],
+    ]) {
       const sub = Buffer.from(
         `MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=zz\r\n\r\n${order
           .map((i) => `--zz\r\n${parts[i]}`)

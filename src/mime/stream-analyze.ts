@@ -19,7 +19,14 @@ import type { IngestMeta } from '../store/store.js';
 import { buildBodyStructure } from './bodystructure.js';
 import { parseDate } from './date.js';
 import { buildEnvelope } from './envelope.js';
-import { fieldValue, findFirst, findLast, bytesToText, type HeaderField, parseHeaderFields } from './header.js';
+import {
+  bytesToText,
+  fieldValue,
+  findFirst,
+  findLast,
+  type HeaderField,
+  parseHeaderFields,
+} from './header.js';
 import { boundaryOf, describePart, newPart } from './parse.js';
 import { serializeStructure } from './structure-json.js';
 import {
@@ -337,7 +344,13 @@ export class StreamingAnalyzer {
     this.endLeaf(part);
   }
 
-  private closeInnerParts(owner: number, end: number, linesBeforeEnd: number, pos: number, linesBeforePos: number): void {
+  private closeInnerParts(
+    owner: number,
+    end: number,
+    linesBeforeEnd: number,
+    pos: number,
+    linesBeforePos: number,
+  ): void {
     const stack = this.stack;
     let holder = owner;
     let inHeader = false;

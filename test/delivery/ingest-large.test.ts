@@ -48,13 +48,18 @@ const memory = () => {
   return m.heapUsed + m.arrayBuffers;
 };
 
-test('ingest: a 60 MB streamed message is stored and analysed with bounded memory', { timeout: 300_000 }, async () => {
+test('ingest: a 60 MB streamed message is stored and analysed with bounded memory', {
+  timeout: 300_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'postyard-large-'));
   try {
     const blobs = new FileBlobStore(dir);
     const store = { blobs } as unknown as Store;
     // Warm up (code compiled, tmp dir created) before measuring.
-    await ingestMessage(store, Readable.from([Buffer.from('Subject: w\n\nx\n')]), { maxSize: 1e9, streamThreshold: 0 });
+    await ingestMessage(store, Readable.from([Buffer.from('Subject: w\n\nx\n')]), {
+      maxSize: 1e9,
+      streamThreshold: 0,
+    });
 
     const expectedHash = createHash('sha256');
     let expectedSize = 0;
@@ -81,7 +86,9 @@ test('ingest: a 60 MB streamed message is stored and analysed with bounded memor
     );
     const { blob, meta } = await ingestMessage(store, input, { maxSize: 100_000_000 });
     peak = Math.max(peak, memory() - baseline);
-    console.log(`60 MB ingest: peak growth of heapUsed+arrayBuffers ${(peak / 1048576).toFixed(1)} MB (gc ${gc ? 'on' : 'off'})`);
+    console.log(
+      `60 MB ingest: peak growth of heapUsed+arrayBuffers ${(peak / 1048576).toFixed(1)} MB (gc ${gc ? 'on' : 'off'})`,
+    );
     assert.ok(peak < 30 * 1024 * 1024, `memory grew by ${peak} bytes`);
 
     assert.equal(blob.size, expectedSize);
@@ -102,7 +109,10 @@ test('ingest: a 60 MB streamed message is stored and analysed with bounded memor
     assert.equal(attachment.bodyEnd - attachment.bodyStart, LINES * 78 - 2); // the last CRLF belongs to the boundary
     assert.equal(attachment.bodyLines, LINES - 1);
     assert.equal(attachment.encoding, 'base64');
-    assert.match(meta.envelope, /^\("Tue, 3 Jan 2023 04:05:06 \+0000" "a very large message" \(\("Big Sender" NIL "big" "example.org"\)\)/);
+    assert.match(
+      meta.envelope,
+      /^\("Tue, 3 Jan 2023 04:05:06 \+0000" "a very large message" \(\("Big Sender" NIL "big" "example.org"\)\)/,
+    );
     assert.match(meta.bodyStructure, new RegExp(`"base64" ${LINES * 78 - 2} NIL NIL NIL NIL\\) "mixed"`));
     assert.equal(meta.preview, 'Hello from the big message. Second line of the text part.');
     assert.equal(meta.bodyText, TEXT.replace(/\n/g, '\r\n').replace(/\r\n$/, ''));

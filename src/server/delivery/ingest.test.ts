@@ -118,10 +118,14 @@ test('ingest (streaming): over maxSize is TOO_BIG, a NUL in the header BAD_INPUT
   nul.end();
   await assert.rejects(refused, code('BAD_INPUT'));
   assert.equal(nul.readableEnded, true);
-  const ok = await ingestMessage(store, Readable.from([Buffer.from('Subject: a\r\n\r'), Buffer.from('\nx\0y\r\n')]), {
-    maxSize: 100,
-    streamThreshold: 0,
-  });
+  const ok = await ingestMessage(
+    store,
+    Readable.from([Buffer.from('Subject: a\r\n\r'), Buffer.from('\nx\0y\r\n')]),
+    {
+      maxSize: 100,
+      streamThreshold: 0,
+    },
+  );
   assert.equal(ok.blob.size, 19);
   assert.equal(blobs.size, 1);
 });

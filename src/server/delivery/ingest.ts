@@ -138,9 +138,12 @@ function ingestStream(store: Store, input: Readable, opts: IngestOptions): Promi
       if (heldSize > threshold) startStreaming();
     };
     const onEnd = (): void => {
-      if (received > maxSize) return finish(tooBig(maxSize));
-      if (badInput) return finish(new BadInputError('Message header contains a NUL character'));
-      if (writeError) return finish(writeError);
+      if (received > maxSize || badInput || writeError) {
+        if (received > maxSize) finish(tooBig(maxSize));
+        else if (badInput) finish(new BadInputError('Message header contains a NUL character'));
+        else finish(writeError);
+        return;
+      }
       if (!out) {
         const whole = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldSize);
         held = [];
@@ -153,14 +156,18 @@ function ingestStream(store: Store, input: Readable, opts: IngestOptions): Promi
       const stream: PassThrough = out;
       const streamed = analyzer?.finish() ?? null;
       stream.end();
-      (written as Promise<BlobRef>).then(
-        async (blob) => {
-          // The analyzer gave up (pathological headers): analyse the stored message whole instead.
-          const meta = streamed ?? analyzeMessage(await store.blobs.read(blob.id));
-          finish(null, { blob, meta });
-        },
-        (err: Error) => finish(err),
-      ).catch((err: Error) => finish(new TempError(`message analysis failed: ${err.message}`, { cause: err })));
+      (written as Promise<BlobRef>)
+        .then(
+          async (blob) => {
+            // The analyzer gave up (pathological headers): analyse the stored message whole instead.
+            const meta = streamed ?? analyzeMessage(await store.blobs.read(blob.id));
+            finish(null, { blob, meta });
+          },
+          (err: Error) => finish(err),
+        )
+        .catch((err: Error) =>
+          finish(new TempError(`message analysis failed: ${err.message}`, { cause: err })),
+        );
     };
     const onError = (err: Error): void =>
       finish(new TempError(`message input failed: ${err.message}`, { cause: err }));
