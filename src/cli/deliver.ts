@@ -6,9 +6,8 @@
  * 75 temporary failure including over quota (the MTA retries), 78 configuration error.
  * One line on stderr, never a stack trace.
  */
-import { type MailError, toMailError } from '../lib/errors.js';
+import type { MailError } from '../lib/errors.js';
 import { deliverMessage } from '../server/delivery/deliver-message.js';
-import { readLimited } from '../server/delivery/read-limited.js';
 import type { Store } from '../store/store.js';
 import { DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, describeError, EX } from './exit.js';
@@ -43,11 +42,6 @@ async function deliverFromStdin(args: string[]): Promise<number> {
   const config = await loadCliConfig(resolvePaths(values)).catch((err: unknown) => {
     throw err instanceof CliError ? err : new CliError(describeError(err), EX.CONFIG);
   });
-  const message = await readLimited(process.stdin, config.limits.maxMessageSize).catch((err: unknown) => {
-    const error = toMailError(err);
-    if (error.code === 'TOO_BIG') throw new CliError(`message refused: ${error.message}`, EX.DATAERR);
-    throw new CliError(`cannot read the message from stdin: ${error.message}`, EX.IOERR);
-  });
   let store: Store;
   try {
     store = await openStore(config);
@@ -55,15 +49,26 @@ async function deliverFromStdin(args: string[]): Promise<number> {
     if (err instanceof CliError) throw err;
     throw new CliError(`cannot open the store: ${describeError(err)}`, EX.TEMPFAIL);
   }
+  // stdin streams into the store (ingest holds big messages only in bounded pieces); a read error of
+  // stdin itself is still "cannot read stdin" (74), not a store failure.
+  let stdinError: Error | null = null;
+  const onStdinError = (err: Error): void => {
+    stdinError ??= err;
+  };
+  process.stdin.on('error', onStdinError);
   try {
     const [outcome] = await deliverMessage(
       { store, config },
-      { from: values.from, recipients: [values.to], input: message, mailbox: values.mailbox },
+      { from: values.from, recipients: [values.to], input: process.stdin, mailbox: values.mailbox },
     );
     if (!outcome) throw new CliError('no delivery outcome', EX.TEMPFAIL);
+    if (!outcome.ok && stdinError) {
+      throw new CliError(`cannot read the message from stdin: ${(stdinError as Error).message}`, EX.IOERR);
+    }
     if (!outcome.ok) throw new CliError(failureText(values.to, outcome.error), exitCodeFor(outcome.error));
     return EX.OK;
   } finally {
+    process.stdin.off('error', onStdinError);
     await store.close().catch(() => {});
   }
 }

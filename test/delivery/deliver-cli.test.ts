@@ -142,3 +142,26 @@ test('exit 64 without --to; exit 78 without a config', async () => {
     await rm(empty, { recursive: true, force: true });
   }
 });
+
+test('exit 0: a message past the in-memory threshold streams from stdin (bare LF → CRLF, size right)', async () => {
+  const body = `${'y'.repeat(75)}\n`.repeat(80_000); // ~6 MB, past ingest's 4 MB threshold
+  const message = `From: Big <big@cli.test>\nSubject: big stdin\nMessage-ID: <big@cli.test>\n\n${body}`;
+  const run = await deliver(['--data', dataDir, '--to', 'frank@example.org'], message);
+  assert.equal(run.code, 0, run.stderr);
+  const [stored] = (await inbox('frank@example.org')).filter((m) => m.includes('<big@cli.test>'));
+  assert.ok(stored);
+  assert.ok(stored.endsWith(`${'y'.repeat(75)}\r\n`));
+  assert.equal(/(?<!\r)\n/.test(stored), false);
+  const trace = stored.indexOf('From: Big');
+  assert.equal(stored.length - trace, message.length + message.split('\n').length - 1);
+});
+
+test('exit 65: over maxMessageSize while streaming from stdin', async () => {
+  const run = await deliver(
+    ['--data', dataDir, '--to', 'frank@example.org'],
+    Buffer.alloc(51 * 1024 * 1024, 0x7a),
+  );
+  assert.equal(run.code, 65, run.stderr);
+  assert.match(run.stderr, /message refused: Message exceeds/);
+  assertOneCleanLine(run.stderr);
+});
