@@ -97,4 +97,17 @@ describe('FileBlobStore', () => {
       assert.throws(() => blobs.readSync('0'.repeat(64)), { code: 'NOT_FOUND' });
       assert.throws(() => blobs.readSync('../../etc/passwd'), { code: 'NOT_FOUND' });
     }));
+
+  it('readIntoSync fills the caller buffer at the offset and refuses a blob shorter than asked', () =>
+    withBlobs(async (blobs) => {
+      const data = Buffer.from('line one\r\n.line two\r\n');
+      const ref = await blobs.put(data);
+      const target = Buffer.alloc(data.length + 4, 0x2a);
+      blobs.readIntoSync(ref.id, target, 2, data.length);
+      assert.deepEqual(target.subarray(2, 2 + data.length), data);
+      assert.equal(target[0], 0x2a);
+      assert.equal(target[target.length - 1], 0x2a);
+      assert.throws(() => blobs.readIntoSync(ref.id, Buffer.alloc(100), 0, 100), /shorter/);
+      assert.throws(() => blobs.readIntoSync('0'.repeat(64), target, 0, 1), { code: 'NOT_FOUND' });
+    }));
 });

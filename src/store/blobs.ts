@@ -5,7 +5,7 @@
  * libuv threadpool instead of queueing on the event loop.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -75,6 +75,26 @@ export class FileBlobStore implements BlobStore {
       return readFileSync(this.pathOf(id));
     } catch (err) {
       throw mapMissing(err, id);
+    }
+  }
+
+  /** BlobStore.readIntoSync: `length` bytes from the start of the blob into the caller's buffer. */
+  readIntoSync(id: string, target: Buffer, offset: number, length: number): void {
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(id), 'r');
+    } catch (err) {
+      throw mapMissing(err, id);
+    }
+    try {
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, target, offset + done, length - done, done);
+        if (n === 0) throw new Error(`Blob ${id} is shorter than ${length} bytes`);
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 

@@ -252,6 +252,12 @@ export interface BlobStore {
    * files leave it out. Throws like read().
    */
   readSync?(id: string): Buffer;
+  /**
+   * Optional fast path (POP3 RETR): reads the first `length` bytes of the blob synchronously into
+   * target[offset, offset + length), so a caller can reuse its own buffers instead of allocating one per
+   * read. Same size rules as readSync; throws NotFoundError like read(), and an error if the blob is shorter.
+   */
+  readIntoSync?(id: string, target: Buffer, offset: number, length: number): void;
   /** Streams [start, end) of the blob; end defaults to its size. */
   stream(id: string, start?: number, end?: number): Readable;
   exists(id: string): Promise<boolean>;

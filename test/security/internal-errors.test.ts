@@ -99,9 +99,17 @@ test('POP3: the store failing during login and RETR gives -ERR without details; 
   try {
     assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
     const blobs = srv.ctx.store.blobs as unknown as Record<string, unknown>;
-    const originals = { read: blobs.read, readSync: blobs.readSync, stream: blobs.stream };
+    const originals = {
+      read: blobs.read,
+      readSync: blobs.readSync,
+      readIntoSync: blobs.readIntoSync,
+      stream: blobs.stream,
+    };
     blobs.read = () => Promise.reject(new Error(SECRET));
     blobs.readSync = () => {
+      throw new Error(SECRET);
+    };
+    blobs.readIntoSync = () => {
       throw new Error(SECRET);
     };
     blobs.stream = () => {

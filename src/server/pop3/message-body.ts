@@ -28,6 +28,15 @@ export async function sendMessage(
   if (message.size <= SMALL_BLOB) {
     const { blobs } = session.ctx.store;
     let blob: Buffer;
+    if (blobs.readIntoSync && !filter) {
+      // RETR: read into the writer's reusable slab; no await between reserve and write.
+      blob = session.writer.reserve(message.size);
+      blobs.readIntoSync(message.blobId, blob, 0, message.size);
+      session.reply(okLine(status));
+      session.writer.writeFromSlab(stuffer.push(blob));
+      session.reply(stuffer.end());
+      return;
+    }
     if (blobs.readSync) blob = blobs.readSync(message.blobId);
     else {
       const reading = session.prefetcher.read(message.blobId);

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { test } from 'node:test';
+import { ReplyWriter } from './reply-writer.js';
+
+/** A socket stand-in that completes writes only when told to. */
+function fakeSocket() {
+  const pending: Array<() => void> = [];
+  const socket = {
+    destroyed: false,
+    writable: true,
+    writableLength: 0,
+    cork() {},
+    uncork() {},
+    write(_data: Buffer | string, cb?: () => void) {
+      pending.push(() => cb?.());
+      return true;
+    },
+  };
+  return { socket: socket as unknown as Socket, pending };
+}
+
+test('a slab is not handed out again while a write that references it is still pending', () => {
+  const { socket, pending } = fakeSocket();
+  const writer = new ReplyWriter(socket);
+  const seen = new Set<ArrayBufferLike>();
+  const live: Buffer[] = [];
+  // Fill several slabs' worth while no write completes: every region must stay untouched.
+  for (let i = 0; i < 40; i++) {
+    const region = writer.reserve(100_000);
+    region.fill(i);
+    seen.add(region.buffer);
+    writer.writeFromSlab(region);
+    live.push(region);
+  }
+  for (let i = 0; i < live.length; i++)
+    assert.ok(
+      live[i]!.every((b) => b === i),
+      `region ${i} intact`,
+    );
+  assert.ok(seen.size >= 4, 'new slabs were allocated instead of reusing busy ones');
+  // Complete all writes; slabs may now be reused.
+  for (const done of pending.splice(0)) done();
+  let reused = false;
+  for (let i = 0; i < 40 && !reused; i++) reused = seen.has(writer.reserve(100_000).buffer);
+  assert.ok(reused, 'a slab is reused once its writes completed');
+});
+
+test('big reservations get their own buffer', () => {
+  const { socket } = fakeSocket();
+  const writer = new ReplyWriter(socket);
+  const big = writer.reserve(600_000);
+  assert.equal(big.length, 600_000);
+  assert.equal(big.byteOffset === 0 || big.buffer.byteLength >= 600_000, true);
+});
