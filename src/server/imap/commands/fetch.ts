@@ -21,6 +21,11 @@ const READ_AHEAD = 32;
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 /** Bytes queued for the socket before the command waits for the client to read (backpressure). */
 const MAX_BACKLOG = 1024 * 1024;
+/**
+ * Bytes answered synchronously before the loop yields to the event loop (setImmediate), so a fast
+ * client downloading a big mailbox does not hold up the other sessions for long.
+ */
+const SYNC_SLICE_BYTES = 4 * 1024 * 1024;
 
 export const fetch: CommandSpec<'FETCH'> = {
   states: SELECTED,
@@ -149,6 +154,7 @@ async function writeBatch(
   const writer = session.writer;
   const utf8 = session.utf8;
   const items = plan.items;
+  let syncBytes = 0;
   for (let i = 0; i < records.length; i++) {
     readAhead(i + READ_AHEAD);
     const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
@@ -156,6 +162,12 @@ async function writeBatch(
     if (wholeNames !== null && isFast(record)) {
       if (seq === 0) continue;
       writeWholeSync(session, record, seq, items, wholeNames, utf8);
+      syncBytes += record.size;
+      if (syncBytes > SYNC_SLICE_BYTES) {
+        syncBytes = 0;
+        writer.flush();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     } else {
       aheadBytes -= Math.min(record.size, READ_WHOLE_LIMIT);
       const bodies = plan.hasBodies
