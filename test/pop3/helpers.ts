@@ -3,8 +3,8 @@
  * path, a small POP3 client on the raw line client, and a runner for Python/CLI interop clients.
  */
 import { spawn } from 'node:child_process';
-import type { Config } from '../../src/config/types.js';
 import type { DeepPartial } from '../../src/config/config.js';
+import type { Config } from '../../src/config/types.js';
 import { deliverMessage } from '../../src/server/delivery/deliver-message.js';
 import type { AccountSettings } from '../../src/store/store.js';
 import { connect, type LineClient } from '../helpers/net.js';
