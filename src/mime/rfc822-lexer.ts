@@ -86,12 +86,20 @@ export class Rfc822Lexer {
 
   /** quoted-string, unescaped, folding CR/LF removed; `out` collects the content. */
   quotedString(out: { s: string }): number {
+    const start = ++this.pos;
+    return this.delimited(out, start, 0x22, false);
+  }
+
+  /**
+   * Scans from `this.pos` to the closing `close` character, appending text from `start` to `out` with folding
+   * CR/LF removed and backslash quoting undone; the closing character is kept when `keepClose`. Then CFWS.
+   */
+  private delimited(out: { s: string }, start: number, close: number, keepClose: boolean): number {
     const t = this.text;
-    let start = ++this.pos;
     for (; this.pos < t.length; this.pos++) {
       const c = t.charCodeAt(this.pos);
-      if (c === 0x22) {
-        out.s += t.slice(start, this.pos);
+      if (c === close) {
+        out.s += t.slice(start, keepClose ? this.pos + 1 : this.pos);
         this.pos++;
         return this.skipLwsp();
       }
@@ -176,25 +184,8 @@ export class Rfc822Lexer {
   }
 
   private domainLiteral(out: { s: string }): number {
-    const t = this.text;
-    let start = this.pos;
-    for (this.pos++; this.pos < t.length; this.pos++) {
-      const c = t.charCodeAt(this.pos);
-      if (c === 0x5d) {
-        out.s += t.slice(start, this.pos + 1);
-        this.pos++;
-        return this.skipLwsp();
-      }
-      if (c === 0x0d || c === 0x0a) {
-        out.s += t.slice(start, this.pos);
-        start = this.pos + 1;
-      } else if (c === 0x5c) {
-        out.s += t.slice(start, this.pos);
-        start = ++this.pos;
-        if (this.pos >= t.length) return -1;
-      }
-    }
-    return -1;
+    const start = this.pos++; // "[" is part of the literal
+    return this.delimited(out, start, 0x5d, true);
   }
 
   /** MIME token (RFC 2045 §5.1), then CFWS. */
