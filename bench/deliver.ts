@@ -7,10 +7,10 @@
  * "Delivery (LMTP)" section of BENCHMARKS.md (not with --small or --postyard-only).
  */
 import { execFileSync, fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/helpers/server.js';
+import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { type DeliveryTiming, timeLmtpDeliveries } from './lib/lmtp-timer.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
@@ -136,19 +136,7 @@ function writeSection(rows: Array<{ c: number; p: DeliveryTiming; d: DeliveryTim
     'commits are shared, so Postyard pulls ahead at 50 connections. One run per row on a shared machine.',
     '',
   ];
-  let text = '';
-  try {
-    text = readFileSync('BENCHMARKS.md', 'utf8');
-  } catch {
-    text = '# Benchmarks\n\n';
-  }
-  const start = text.indexOf(`${heading}\n`);
-  if (start < 0) text = `${text.trimEnd()}\n\n${lines.join('\n')}`;
-  else {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + lines.join('\n') + (next >= 0 ? text.slice(next) : '');
-  }
-  writeFileSync('BENCHMARKS.md', text.endsWith('\n') ? text : `${text}\n`);
+  replaceBenchmarkSection(heading, lines);
 }
 
 await main();

@@ -6,12 +6,13 @@
  * (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards. Writes the "IMAP" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type IngestedMessage, ingestMessage } from '../src/server/delivery/ingest.js';
 import type { Store } from '../src/store/store.js';
 import { startTestServer } from '../test/helpers/server.js';
+import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { ImapTimer } from './lib/imap-timer.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
@@ -269,19 +270,7 @@ function writeSection(rows: Row[]): void {
     ),
     '',
   ];
-  let text = '';
-  try {
-    text = readFileSync('BENCHMARKS.md', 'utf8');
-  } catch {
-    text = '# Benchmarks\n\n';
-  }
-  const start = text.indexOf('## IMAP\n');
-  if (start < 0) text = `${text.trimEnd()}\n\n${lines.join('\n')}`;
-  else {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + lines.join('\n') + (next >= 0 ? text.slice(next) : '');
-  }
-  writeFileSync('BENCHMARKS.md', text.endsWith('\n') ? text : `${text}\n`);
+  replaceBenchmarkSection('## IMAP', lines);
 }
 
 main().catch((err) => {

@@ -6,9 +6,9 @@
  * "POP3" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/helpers/server.js';
+import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { loadViaLmtp } from './lib/lmtp-load.js';
 import { type RetrTiming, timeRetrAll } from './lib/pop3-timer.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
@@ -129,19 +129,7 @@ function writeSection(p: RetrTiming, d: RetrTiming): void {
     `Ratio (Postyard / Dovecot throughput): **${(mbps(p) / mbps(d)).toFixed(2)}×** (target ≥ 1.2×).`,
     '',
   ];
-  let text = '';
-  try {
-    text = readFileSync('BENCHMARKS.md', 'utf8');
-  } catch {
-    text = '# Benchmarks\n\n';
-  }
-  const start = text.indexOf('## POP3\n');
-  if (start < 0) text = `${text.trimEnd()}\n\n${lines.join('\n')}`;
-  else {
-    const next = text.indexOf('\n## ', start + 1);
-    text = text.slice(0, start) + lines.join('\n') + (next >= 0 ? text.slice(next) : '');
-  }
-  writeFileSync('BENCHMARKS.md', text.endsWith('\n') ? text : `${text}\n`);
+  replaceBenchmarkSection('## POP3', lines);
 }
 
 main().catch((err) => {
