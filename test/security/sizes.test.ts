@@ -23,6 +23,13 @@ before(async () => {
 });
 after(() => srv.close());
 
+/**
+ * A 16 MB line buffered whole grows memory by ≥ 16 MB. Half of that is the bound: in-flight socket
+ * chunks of the client and the server (same process) and allocator noise have been seen reaching 4.5 MB
+ * on a loaded CI machine, which a tighter bound turned into a flaky failure.
+ */
+const LINE_GROWTH_BOUND = 8 * 1024 * 1024;
+
 /** Streams `size` bytes of one line (then CRLF), honouring backpressure; returns the peak retained growth. */
 async function streamWithoutLineEnd(c: LineClient, size: number): Promise<number> {
   const before = retainedBytes();
@@ -105,7 +112,7 @@ for (const protocol of ['smtp', 'lmtp'] as const) {
     const reply = await c.readLine(10_000).catch(() => 'closed');
     t.diagnostic(`${protocol}: ${reply}; peak retained growth ${growth}`);
     assert.match(reply, /^5\d\d |^421 |closed/);
-    assert.ok(growth < 4 * 1024 * 1024, `memory grew by ${growth} bytes for one over-long line`);
+    assert.ok(growth < LINE_GROWTH_BOUND, `memory grew by ${growth} bytes for one over-long line`);
     c.socket.destroy();
     const fresh = await smtpConnect(srv.ports[protocol]!);
     assert.match(fresh.greeting.at(-1)!, /^220 /);
@@ -122,7 +129,7 @@ test('POP3: a 16 MB line is refused without being buffered; the session continue
     assert.match(await c.readLine(10_000), /^-ERR/);
     const growth = await streamWithoutLineEnd(c, 16 * 1024 * 1024);
     assert.match(await c.readLine(10_000), /^-ERR/);
-    assert.ok(growth < 4 * 1024 * 1024, `memory grew by ${growth} bytes for one over-long line`);
+    assert.ok(growth < LINE_GROWTH_BOUND, `memory grew by ${growth} bytes for one over-long line`);
     c.send('NOOP');
     assert.match(await c.readLine(), /^-ERR/, 'NOOP before login: answered, so the session is in sync');
   } finally {
