@@ -59,3 +59,55 @@ test('FETCH 1:* (BODY[] UID) and RFC822: whole bodies intact, \\Seen set with FL
     await imap.close();
   }
 });
+
+/** Message i: distinct bytes throughout, so a body served from reused slab memory would show. */
+function distinctMessage(i: number, size: number): string {
+  const header = `Subject: m${i}\r\nFrom: a@example.com\r\n\r\n`;
+  const line = `${String(i).padStart(6, '0')}${'-'.repeat(64)}\r\n`;
+  return header + line.repeat(Math.max(1, Math.ceil((size - header.length) / line.length)));
+}
+
+test('two sessions download 60 messages of 2 KB–900 KB while reading slowly: every body intact', async () => {
+  // Sizes straddle the writer's slab (1 MB) and the old 256 KB slab limit; two downloads at once share
+  // the process-wide pool of free slabs, and paused clients keep slabs busy while later bodies are read.
+  const sizes = [2_000, 700_000, 40_000, 300_000, 900_000, 120_000];
+  const messages = Array.from({ length: 60 }, (_, i) =>
+    distinctMessage(i, sizes[i % sizes.length] as number),
+  );
+  const writer = await rawImap(fx.port, fx.users[0]);
+  await writer.run('CREATE Slabs');
+  for (const m of messages) {
+    const size = Buffer.byteLength(m);
+    writer.client.write(`a APPEND Slabs {${size}+}\r\n${m}\r\n`);
+    assert.match((await writer.client.readUntil(/^a /)).at(-1) ?? '', /^a OK/);
+  }
+  await writer.close();
+
+  const download = async (pauseEvery: number) => {
+    const imap = await rawImap(fx.port, fx.users[0]);
+    try {
+      await imap.run('EXAMINE Slabs');
+      imap.client.send('f FETCH 1:* BODY.PEEK[]');
+      // Let the server fill the socket and wait for the client with bodies still queued.
+      imap.client.socket.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      imap.client.socket.resume();
+      for (let i = 0; i < messages.length; i++) {
+        const expected = Buffer.from(messages[i] as string);
+        assert.equal(await imap.client.readLine(20_000), `* ${i + 1} FETCH (BODY[] {${expected.length}}`);
+        const body = await imap.client.readBytes(expected.length, 20_000);
+        assert.ok(body.equals(expected), `message ${i + 1} differs`);
+        assert.equal(await imap.client.readLine(), ')');
+        if (i % pauseEvery === 0) {
+          imap.client.socket.pause();
+          await new Promise((r) => setTimeout(r, 20));
+          imap.client.socket.resume();
+        }
+      }
+      assert.match(await imap.client.readLine(), /^f OK/);
+    } finally {
+      await imap.close();
+    }
+  };
+  await Promise.all([download(5), download(7)]);
+});

@@ -7,6 +7,7 @@ import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/comman
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 import { badCommand, type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
+import { bodyCacheOf } from '../fetch/body-cache.js';
 import { simpleItem } from '../fetch/items.js';
 import { type Plan, planOf } from '../fetch/plan.js';
 import { READ_WHOLE_LIMIT, readWholeSync, UnknownCteError } from '../fetch/section.js';
@@ -19,6 +20,8 @@ const BATCH = 500;
 const READ_AHEAD = 32;
 /** ...but no more than about this many bytes of them. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/** Fast-path bodies read in one go before they are written (one writer slab). */
+const READ_GROUP_BYTES = 1024 * 1024;
 /** Bytes queued for the socket before the command waits for the client to read (backpressure). */
 const MAX_BACKLOG = 1024 * 1024;
 /**
@@ -129,12 +132,15 @@ async function writeBatch(
 ): Promise<void> {
   const selected = session.requireSelected();
   const store = session.store;
-  // Fast path: whole small bodies read synchronously (body cache or BlobStore.readSync), so a run of
-  // small messages is answered without an await per message; the writer gathers them into large corked
-  // writes and the loop waits only when the socket backs up.
+  const writer = session.writer;
+  // Fast path: messages whose body items are all the whole (small) message. Their bodies are read
+  // synchronously (body cache, or straight into the writer's reusable slabs), so a run of them is
+  // answered without an await per message and gathered into large corked writes; the loop waits only
+  // when the socket backs up. (Reading on another thread to overlap reads with socket writes was tried:
+  // on two cores shared with the client it was no faster, see BENCHMARKS.md.)
   const wholeNames = store.blobs.readSync ? wholeBodyNames(plan) : null;
   const isFast = (r: MessageRecord) => wholeNames !== null && r.size <= READ_WHOLE_LIMIT;
-  // Body reads run a few messages ahead of the writing, so they overlap without piling up in memory.
+  // Other body reads run a few messages ahead of the writing, so they overlap without piling up in memory.
   const pieces: (Promise<Map<FetchAttribute, BodyPiece>> | null)[] = [];
   let aheadBytes = 0; // sizes of the messages read ahead and not yet written
   const readAhead = (upTo: number) => {
@@ -151,61 +157,82 @@ async function writeBatch(
       pieces.push(piece);
     }
   };
-  const writer = session.writer;
+  // Fast-path bodies are read in groups (a run of messages, up to READ_GROUP_BYTES) before the group
+  // is written: many opens and reads back to back, then many socket writes, measured faster than
+  // alternating one read and one write per message.
+  const fastBodies: (Buffer | undefined)[] = [];
+  const readGroup = (from: number) => {
+    let bytes = 0;
+    for (let j = from; j < records.length && bytes < READ_GROUP_BYTES; j++) {
+      const r = records[j] as MessageRecord;
+      if (!isFast(r)) break;
+      if (selected.seqOf(r.uid) === 0) continue;
+      fastBodies[j] = readWholeForWriter(session, r);
+      bytes += r.size;
+    }
+  };
   const utf8 = session.utf8;
   const items = plan.items;
   let syncBytes = 0;
-  for (let i = 0; i < records.length; i++) {
-    readAhead(i + READ_AHEAD);
-    const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
-    const seq = selected.seqOf(record.uid);
-    if (wholeNames !== null && isFast(record)) {
-      if (seq === 0) continue;
-      writeWholeSync(session, record, seq, items, wholeNames, utf8);
-      syncBytes += record.size;
-      if (syncBytes > SYNC_SLICE_BYTES) {
-        syncBytes = 0;
-        writer.flush();
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } else {
-      aheadBytes -= Math.min(record.size, READ_WHOLE_LIMIT);
-      const bodies = plan.hasBodies
-        ? await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>)
-        : NO_PIECES;
-      pieces[i] = null;
-      if (seq === 0) continue;
-      let line = `* ${seq} FETCH (`;
-      let first = true;
-      const add = (text: string) => {
-        line += first ? text : ` ${text}`;
-        first = false;
-      };
-      for (const a of items) {
-        const body = bodies.get(a);
-        if (body) {
-          add(body.prefix);
-          if (body.kind === 'bytes') {
-            writer.push(line);
-            writer.push(body.data);
-          } else {
-            writer.push(line);
-            await writer.pipe(body.stream(), body.length);
-          }
-          line = '';
-          continue;
+  try {
+    for (let i = 0; i < records.length; i++) {
+      readAhead(i + READ_AHEAD);
+      const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
+      const seq = selected.seqOf(record.uid);
+      if (wholeNames !== null && isFast(record)) {
+        if (seq === 0) continue;
+        if (!fastBodies[i]) readGroup(i);
+        const body = fastBodies[i] as Buffer;
+        fastBodies[i] = undefined;
+        writeWholeSync(session, record, seq, items, wholeNames, utf8, body);
+        syncBytes += record.size;
+        if (syncBytes > SYNC_SLICE_BYTES) {
+          syncBytes = 0;
+          writer.flush();
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        const text = simpleItem(a, record, selected, utf8);
-        if (text !== null) add(text);
+      } else {
+        aheadBytes -= Math.min(record.size, READ_WHOLE_LIMIT);
+        const bodies = plan.hasBodies
+          ? await (pieces[i] as Promise<Map<FetchAttribute, BodyPiece>>)
+          : NO_PIECES;
+        pieces[i] = null;
+        if (seq === 0) continue;
+        let line = `* ${seq} FETCH (`;
+        let first = true;
+        const add = (text: string) => {
+          line += first ? text : ` ${text}`;
+          first = false;
+        };
+        for (const a of items) {
+          const body = bodies.get(a);
+          if (body) {
+            add(body.prefix);
+            if (body.kind === 'bytes') {
+              writer.push(line);
+              writer.push(body.data);
+            } else {
+              writer.push(line);
+              await writer.pipe(body.stream(), body.length);
+            }
+            line = '';
+            continue;
+          }
+          const text = simpleItem(a, record, selected, utf8);
+          if (text !== null) add(text);
+        }
+        line += seenSuffix(session, plan, record, first);
+        writer.push(`${line})\r\n`);
       }
-      line += seenSuffix(session, plan, record, first);
-      writer.push(`${line})\r\n`);
+      if (writer.backlog() > MAX_BACKLOG) await writer.drained();
     }
-    if (writer.backlog() > MAX_BACKLOG) await writer.drained();
+  } finally {
+    // After a failure: bodies read and never written give their slab space back.
+    for (const body of fastBodies) if (body) writer.release(body);
   }
 }
 
-/** One message's answer when all its body items are the whole (small) message: no awaits. */
+/** One message's answer when all its body items are the whole (small) message `data`: no awaits. */
 function writeWholeSync(
   session: ImapSession,
   record: MessageRecord & { meta?: IngestMeta; seenNow?: boolean },
@@ -213,20 +240,19 @@ function writeWholeSync(
   items: readonly FetchAttribute[],
   names: readonly (string | null)[],
   utf8: boolean,
+  data: Buffer,
 ): void {
   const selected = session.requireSelected();
   const writer = session.writer;
-  let data: Buffer | undefined;
   let line = `* ${seq} FETCH (`;
   let first = true;
   for (let k = 0; k < items.length; k++) {
     const a = items[k] as FetchAttribute;
     const name = names[k];
     if (name) {
-      data ??= readWholeSync(session.store, record) as Buffer;
       line += `${first ? '' : ' '}${name} {${data.length}}\r\n`;
       writer.push(line);
-      writer.push(data);
+      writer.pushBody(data);
       line = '';
     } else {
       const text = simpleItem(a, record, selected, utf8);
@@ -236,6 +262,27 @@ function writeWholeSync(
     first = false;
   }
   writer.push(`${line}${seenSuffix(session, { items } as Plan, record, first)})\r\n`);
+  writer.release(data);
+}
+
+/**
+ * A small whole message for writeWholeSync: from the body cache, else read into the writer's reusable
+ * slab (no allocation per message). Not cached: a whole-message download is normally once per device,
+ * while section reads, which do fill the cache, come in runs.
+ */
+function readWholeForWriter(session: ImapSession, record: MessageRecord): Buffer {
+  const blobs = session.store.blobs;
+  const cached = bodyCacheOf(session.store).get(record.blobId);
+  if (cached) return cached;
+  if (!blobs.readIntoSync) return readWholeSync(session.store, record) as Buffer;
+  const target = session.writer.reserve(record.size);
+  try {
+    blobs.readIntoSync(record.blobId, target, 0, record.size);
+  } catch (err) {
+    session.writer.release(target);
+    throw err;
+  }
+  return target;
 }
 
 /** FLAGS (and MODSEQ) of a message this FETCH just marked \Seen, unless the client asked for them. */
