@@ -88,6 +88,17 @@ export interface MailboxStatus extends Mailbox {
   firstUnseenUid: number | null;
 }
 
+/**
+ * What IMAP SELECT needs beyond the message list (which comes from getIndex): unlike MailboxStatus, no
+ * count over every message, so it costs the same in a 100,000-message mailbox as in an empty one.
+ */
+export interface SelectStatus extends Mailbox {
+  /** As MailboxStatus.recent. */
+  recent: number;
+  /** As MailboxStatus.firstUnseenUid. */
+  firstUnseenUid: number | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Messages
 
@@ -294,6 +305,8 @@ export interface Store {
   getMailbox(accountId: number, name: string): Promise<Mailbox | null>;
   getMailboxById(mailboxId: number): Promise<Mailbox | null>;
   mailboxStatus(mailboxId: number): Promise<MailboxStatus>;
+  /** The parts of mailboxStatus SELECT needs, from indexes only (no scan of the mailbox). */
+  selectStatus(mailboxId: number): Promise<SelectStatus>;
   /** EXISTS if present. Parent levels are not created implicitly (callers decide). */
   createMailbox(
     accountId: number,

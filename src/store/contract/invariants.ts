@@ -51,6 +51,13 @@ export function invariantContract(open: OpenStore): void {
           }
 
           for (const box of [inbox, archive]) {
+            // SELECT's index-only status agrees with the full count.
+            const full = await store.mailboxStatus(box);
+            const quick = await store.selectStatus(box);
+            assert.deepEqual(
+              [quick.recent, quick.firstUnseenUid, quick.uidNext, quick.uidValidity, quick.highestModseq],
+              [full.recent, full.firstUnseenUid, full.uidNext, full.uidValidity, full.highestModseq],
+            );
             const index = await store.getIndex(box);
             const uids = Array.from(index.uids);
             assert.ok(

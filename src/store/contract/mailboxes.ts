@@ -157,6 +157,13 @@ export function mailboxContract(open: OpenStore): void {
         assert.equal(status.firstUnseenUid, 2);
         assert.equal(status.uidNext, 4);
         await assert.rejects(store.mailboxStatus(999_999), { code: 'NOT_FOUND' });
+        const quick = await store.selectStatus(inbox);
+        assert.deepEqual([quick.recent, quick.firstUnseenUid, quick.uidNext], [3, 2, 4]);
+        await store.storeFlags({ mailboxId: inbox, uids: [2, 3], operation: 'add', flags: ['\\Seen'] });
+        assert.equal((await store.selectStatus(inbox)).firstUnseenUid, null);
+        await store.storeFlags({ mailboxId: inbox, uids: [3], operation: 'remove', flags: ['\\Seen'] });
+        assert.equal((await store.selectStatus(inbox)).firstUnseenUid, 3);
+        await assert.rejects(store.selectStatus(999_999), { code: 'NOT_FOUND' });
       }));
   });
 }

@@ -69,6 +69,8 @@ export class MessageReader {
   private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
   private readonly recordsWithText: RangeQuery<MetaJoinedRow>;
   private readonly statusStmt: Database.Statement<[number, number], StatusCounts>;
+  private readonly recentCountStmt: Database.Statement<[number, number], number>;
+  private readonly firstUnseenStmt: Database.Statement<[number], number | null>;
   private readonly changedStmt: Database.Statement<[number, number], MessageRow>;
   private readonly expungedStmt: Database.Statement<[number, number], number>;
   private readonly recentStmt: Database.Statement<[number, number], number>;
@@ -104,6 +106,17 @@ export class MessageReader {
          min(CASE WHEN (flags & ${SEEN_BIT}) = 0 THEN uid END) AS first_unseen
        FROM messages WHERE mailbox_id = ?`,
     );
+    this.recentCountStmt = db
+      .prepare<[number, number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid >= ?')
+      .pluck();
+    // From the partial index messages_unseen (schema.ts; same expression). INDEXED BY because without
+    // statistics the planner walks the primary key instead: a scan when only recent mail is unseen.
+    this.firstUnseenStmt = db
+      .prepare<[number], number | null>(
+        `SELECT min(uid) FROM messages INDEXED BY messages_unseen
+         WHERE mailbox_id = ? AND (flags & ${SEEN_BIT}) = 0`,
+      )
+      .pluck();
     this.changedStmt = db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.mailbox_id = ? AND m.modseq > ? ORDER BY m.uid`,
     );
@@ -171,6 +184,14 @@ export class MessageReader {
 
   status(mailboxId: number, firstRecentUid: number): StatusCounts {
     return this.statusStmt.get(firstRecentUid, mailboxId)!;
+  }
+
+  /** SELECT's counts by index range and partial index, never a scan of the mailbox. */
+  selectCounts(mailboxId: number, firstRecentUid: number): { recent: number; firstUnseenUid: number | null } {
+    return {
+      recent: this.recentCountStmt.get(mailboxId, firstRecentUid) ?? 0,
+      firstUnseenUid: this.firstUnseenStmt.get(mailboxId) ?? null,
+    };
   }
 
   changedSince(mailboxId: number, modseq: number): MessageFlagsRecord[] {

@@ -25,6 +25,7 @@ import {
   type MessageWithMeta,
   type PopMaildropSnapshot,
   type QuotaUsage,
+  type SelectStatus,
   type SpecialUse,
   type Store,
   type StoreFlagsRequest,
@@ -172,6 +173,13 @@ export class SqliteStore implements Store {
         recent: counts.recent,
         firstUnseenUid: counts.first_unseen,
       };
+    });
+  }
+
+  selectStatus(mailboxId: number): Promise<SelectStatus> {
+    return this.read(() => {
+      const row = this.mailboxes.row(mailboxId);
+      return { ...toMailbox(row), ...this.reader.selectCounts(mailboxId, row.first_recent_uid) };
     });
   }
 

@@ -36,7 +36,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     session.setSelected(selected);
     await index.catchUp(true);
     await selected.flush(() => {}, true);
-    const status = await session.store.mailboxStatus(mailbox.id);
+    const status = await session.store.selectStatus(mailbox.id);
     // Claiming \Recent is a write: skip it when the status says nothing is recent.
     if (selected.rev1 && !readOnly && status.recent > 0) {
       selected.markRecent(await session.store.claimRecent(mailbox.id));
