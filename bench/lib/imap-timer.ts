@@ -7,12 +7,18 @@ import { connect, type Socket } from 'node:net';
 export interface TimedResult {
   ms: number;
   bytes: number;
+  /** The tagged status line, without the tag (e.g. "OK [READ-WRITE] Select completed"). */
+  status: string;
 }
 
 export class ImapTimer {
   private tagCounter = 0;
-  private waiting: { tag: Buffer; resolve: (bytes: number) => void; bytes: number; tail: Buffer } | null =
-    null;
+  private waiting: {
+    tag: Buffer;
+    resolve: (answer: { bytes: number; status: string }) => void;
+    bytes: number;
+    tail: Buffer;
+  } | null = null;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -35,7 +41,7 @@ export class ImapTimer {
   async run(command: string | Buffer): Promise<TimedResult> {
     const tag = `Zb${++this.tagCounter}`;
     const start = process.hrtime.bigint();
-    const done = new Promise<number>((resolve) => {
+    const done = new Promise<{ bytes: number; status: string }>((resolve) => {
       this.waiting = { tag: Buffer.from(`\r\n${tag} `), resolve, bytes: 0, tail: Buffer.from('\r\n') };
     });
     this.socket.write(
@@ -43,8 +49,8 @@ export class ImapTimer {
         ? `${tag} ${command}\r\n`
         : Buffer.concat([Buffer.from(`${tag} `), command]),
     );
-    const bytes = await done;
-    return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes };
+    const { bytes, status } = await done;
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes, status };
   }
 
   close(): void {
@@ -71,9 +77,10 @@ export class ImapTimer {
     // unless the chunk is too small to hold the whole line.
     const joined = chunk.length >= 600 ? chunk.subarray(chunk.length - 600) : Buffer.concat([w.tail, chunk]);
     const at = joined.lastIndexOf(w.tag);
-    if (at >= 0 && joined.indexOf('\r\n', at + w.tag.length) >= 0) {
+    const end = at >= 0 ? joined.indexOf('\r\n', at + w.tag.length) : -1;
+    if (end >= 0) {
       this.waiting = null;
-      w.resolve(w.bytes);
+      w.resolve({ bytes: w.bytes, status: joined.subarray(at + w.tag.length, end).toString() });
       return;
     }
     w.tail = Buffer.from(joined.subarray(Math.max(0, joined.length - 600)));
