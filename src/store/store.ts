@@ -307,6 +307,12 @@ export interface Store {
   mailboxStatus(mailboxId: number): Promise<MailboxStatus>;
   /** The parts of mailboxStatus SELECT needs, from indexes only (no scan of the mailbox). */
   selectStatus(mailboxId: number): Promise<SelectStatus>;
+  /**
+   * Keywords set on at least one message of the mailbox, each once (compared case-insensitively), at
+   * most `limit` of them (IMAP SELECT's FLAGS). NOT_FOUND for an unknown mailbox. Called at every SELECT,
+   * so it must not scan the mailbox's messages.
+   */
+  mailboxKeywords(mailboxId: number, limit: number): Promise<string[]>;
   /** EXISTS if present. Parent levels are not created implicitly (callers decide). */
   createMailbox(
     accountId: number,

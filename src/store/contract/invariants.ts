@@ -37,8 +37,11 @@ export function invariantContract(open: OpenStore): void {
             if (roll < 0.45)
               ops.push(appendSample(store, account.id, box, { n: `${round}-${i}`, bytes: 40 }));
             else if (roll < 0.65) {
+              // Keywords come and go too, so mailboxKeywords is checked against the records below.
+              const keyword = `k${Math.floor(next() * 3)}`;
+              const operation = next() < 0.7 ? 'add' : 'remove';
               ops.push(
-                store.storeFlags({ mailboxId: box, uids: pick, operation: 'add', flags: ['\\Deleted'] }),
+                store.storeFlags({ mailboxId: box, uids: pick, operation, flags: ['\\Deleted', keyword] }),
               );
             } else if (roll < 0.75) ops.push(store.expunge(box));
             else if (roll < 0.85) ops.push(store.copy(box, pick, other));
@@ -68,6 +71,8 @@ export function invariantContract(open: OpenStore): void {
             assert.ok(index.mailbox.uidNext - 1 >= lastUid.get(box)!, 'UIDNEXT never goes down');
             lastUid.set(box, index.mailbox.uidNext - 1);
             const records = await store.getMessages(box, uids);
+            const inUse = new Set(records.flatMap((r) => r.flags.filter((f) => !f.startsWith('\\'))));
+            assert.deepEqual((await store.mailboxKeywords(box, 100)).sort(), [...inUse].sort());
             assert.ok(records.every((r) => r.modseq <= index.mailbox.highestModseq));
             assert.ok(
               index.mailbox.highestModseq >= (lastModseq.get(box) ?? 0),

@@ -282,6 +282,31 @@ export function messageContract(open: OpenStore): void {
         assert.deepEqual(await store.claimRecent(inbox), [3]);
       }));
 
+    it('lists the keywords in use in a mailbox, once each, following STORE, COPY and EXPUNGE', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const archive = await mailboxId(store, account.id, 'Archive');
+        const sorted = async (box: number, limit = 100) =>
+          (await store.mailboxKeywords(box, limit)).map((k) => k.toLowerCase()).sort();
+        assert.deepEqual(await store.mailboxKeywords(inbox, 100), []);
+        await appendSample(store, account.id, inbox, { n: 1, flags: ['\\Seen', 'Work', '$Label1'] });
+        await appendSample(store, account.id, inbox, { n: 2, flags: ['work', 'Later'] });
+        await appendSample(store, account.id, inbox, { n: 3, flags: ['\\Flagged'] });
+        assert.deepEqual(await sorted(inbox), ['$label1', 'later', 'work']);
+        assert.equal((await store.mailboxKeywords(inbox, 2)).length, 2);
+        assert.deepEqual(await sorted(archive), []);
+        await store.storeFlags({ mailboxId: inbox, uids: [3], operation: 'add', flags: ['Urgent'] });
+        await store.storeFlags({ mailboxId: inbox, uids: [1, 2], operation: 'remove', flags: ['WORK'] });
+        assert.deepEqual(await sorted(inbox), ['$label1', 'later', 'urgent']);
+        await store.copy(inbox, [3], archive);
+        assert.deepEqual(await sorted(archive), ['urgent']);
+        await store.storeFlags({ mailboxId: inbox, uids: [1, 2], operation: 'set', flags: ['\\Deleted'] });
+        await store.expunge(inbox);
+        assert.deepEqual(await sorted(inbox), ['urgent']);
+        await assert.rejects(store.mailboxKeywords(999_999, 100), { code: 'NOT_FOUND' });
+      }));
+
     it('persists everything across close and reopen', () =>
       withStore(open, async (fx) => {
         const account = await createUser(fx.store);

@@ -76,6 +76,7 @@ export class MessageReader {
   private readonly recentStmt: Database.Statement<[number, number], number>;
   private readonly textStmt: Database.Statement<[number], TextRow>;
   private readonly popStmt: Database.Statement<[number], unknown[]>;
+  private readonly nextKeywordsStmt: Database.Statement<[number, string], string>;
 
   constructor(db: Database.Database) {
     this.popStmt = db
@@ -115,6 +116,13 @@ export class MessageReader {
       .prepare<[number], number | null>(
         `SELECT min(uid) FROM messages INDEXED BY messages_unseen
          WHERE mailbox_id = ? AND (flags & ${SEEN_BIT}) = 0`,
+      )
+      .pluck();
+    // The next distinct keyword combination after `?` (a loose index scan over messages_keywords).
+    this.nextKeywordsStmt = db
+      .prepare<[number, string], string>(
+        `SELECT keywords FROM messages INDEXED BY messages_keywords
+         WHERE mailbox_id = ? AND keywords != '' AND keywords > ? ORDER BY keywords LIMIT 1`,
       )
       .pluck();
     this.changedStmt = db.prepare(
@@ -194,6 +202,25 @@ export class MessageReader {
     };
   }
 
+  /**
+   * Distinct keywords of the mailbox, first spelling kept: one index seek per distinct combination,
+   * at most MAX_KEYWORD_COMBINATIONS of them, so a mailbox of unique combinations stays bounded too.
+   */
+  keywords(mailboxId: number, limit: number): string[] {
+    const found = new Map<string, string>();
+    let after = '';
+    for (let n = 0; n < MAX_KEYWORD_COMBINATIONS && found.size < limit; n++) {
+      const combination = this.nextKeywordsStmt.get(mailboxId, after);
+      if (combination === undefined) break;
+      for (const keyword of combination.split(' ')) {
+        const lower = keyword.toLowerCase();
+        if (!found.has(lower) && found.size < limit) found.set(lower, keyword);
+      }
+      after = combination;
+    }
+    return [...found.values()];
+  }
+
   changedSince(mailboxId: number, modseq: number): MessageFlagsRecord[] {
     return this.changedStmt.all(mailboxId, modseq).map((row) => ({
       uid: row.uid,
@@ -210,6 +237,8 @@ export class MessageReader {
     return this.recentStmt.all(mailboxId, firstUid);
   }
 }
+
+const MAX_KEYWORD_COMBINATIONS = 4096;
 
 /** Range scans come back in UID order already; only re-sort if the planner surprised us. */
 function sortByUid<T extends { uid: number }>(rows: T[]): T[] {

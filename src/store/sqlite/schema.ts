@@ -112,6 +112,11 @@ const MIGRATIONS: readonly string[] = [
   -- (the expression must stay the one messages.ts queries with; 1 is SEEN_BIT in flags.ts).
   CREATE INDEX messages_unseen ON messages (mailbox_id, uid) WHERE (flags & 1) = 0;
   `,
+  `
+  -- The keywords in use in a mailbox (SELECT's FLAGS) by one seek per distinct keyword combination, not
+  -- a scan; messages without keywords are not in it (messages.ts queries with the same expression).
+  CREATE INDEX messages_keywords ON messages (mailbox_id, keywords) WHERE keywords != '';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -183,6 +183,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  mailboxKeywords(mailboxId: number, limit: number): Promise<string[]> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.reader.keywords(mailboxId, limit);
+    });
+  }
+
   createMailbox(
     accountId: number,
     name: string,
