@@ -227,6 +227,8 @@ export interface AppendMessageHead {
   readonly size: number;
   /** `~{n}` literal8: the data may contain NUL (RFC 3516 §4.3). */
   readonly binary: boolean;
+  /** Sent as `UTF8 (~{n})` (RFC 6855 §4): accepted only once the session accepts UTF-8. */
+  readonly utf8: boolean;
 }
 
 export interface AppendCommand {

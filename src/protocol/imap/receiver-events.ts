@@ -80,7 +80,7 @@ export interface ReceiverOptions {
   readonly maxDiscardSize: number;
   /** Nesting bound for parentheses and SEARCH NOT/OR chains. */
   readonly maxNesting: number;
-  /** Session accepts UTF-8 in quoted strings (IMAP4rev2 / UTF8=ACCEPT); otherwise 8-bit quoted is BAD. */
+  /** Session accepts UTF-8 (IMAP4rev2 / UTF8=ACCEPT): the APPEND `UTF8 (~{n})` form is allowed (setUtf8). */
   readonly utf8?: boolean;
 }
 

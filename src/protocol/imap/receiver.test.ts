@@ -257,6 +257,87 @@ describe('receiver: APPEND streaming', () => {
     const events = replayAllChunkings('a1 APPEND INBOX "nope" {3+}\r\nabc\r\na2 NOOP\r\n');
     assert.deepEqual(types(events), ['error', 'command']);
   });
+  it('MULTIAPPEND: a bad second message head fails the APPEND; the next command is a command', () => {
+    const events = replayAllChunkings('a1 APPEND INBOX {1+}\r\nx "nope" {3+}\r\nabc\r\na2 NOOP\r\n');
+    assert.deepEqual(types(events), ['appendBegin', 'appendData', 'appendMessageEnd', 'error', 'command']);
+    assert.deepEqual(tagsOf(events).slice(3), ['a1', 'a2']);
+  });
+});
+
+describe('receiver: APPEND UTF8 (~{n}) (RFC 6855 §4)', () => {
+  const utf8 = { receiver: { utf8: true } };
+  // UTF-8 headers, and a ")" inside the literal that must not close anything.
+  const msg = Buffer.from('Subject: Grüße :)\r\n\r\nbody)\r\n');
+  const input = (text: string) =>
+    Buffer.concat(text.split('MSG').flatMap((p, i) => (i ? [msg, Buffer.from(p)] : [Buffer.from(p)])));
+
+  it('accepted once the session accepts UTF-8: the data is the literal alone', () => {
+    const events = replayAllChunkings(
+      input(`a1 APPEND INBOX (\\Seen) UTF8 (~{${msg.length}}\r\nMSG)\r\na2 NOOP\r\n`),
+      utf8,
+    );
+    assert.deepEqual(types(events), [
+      'appendBegin',
+      'appendData',
+      'appendMessageEnd',
+      'appendCommit',
+      'command',
+    ]);
+    const begin = events[0] as Extract<NormalEvent, { type: 'appendBegin' }>;
+    assert.deepEqual([begin.message.utf8, begin.message.binary, begin.sync], [true, true, true]);
+    assert.deepEqual(begin.message.flags, ['\\Seen']);
+    assert.equal((events[1] as { data: string }).data, msg.toString('latin1'));
+  });
+
+  it('MULTIAPPEND mixes UTF8 (~{n+}), plain literals and UTF8 again', () => {
+    const events = replayAllChunkings(
+      input(`a1 APPEND INBOX UTF8 (~{${msg.length}+}\r\nMSG) (\\Draft) {2+}\r\nxy UTF8 (~{1+}\r\nz)\r\n`),
+      utf8,
+    );
+    const begins = events.filter((e) => e.type === 'appendBegin') as Extract<
+      NormalEvent,
+      { type: 'appendBegin' }
+    >[];
+    assert.deepEqual(
+      begins.map((b) => b.message.utf8),
+      [true, false, true],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'appendData').map((e) => (e as { data: string }).data),
+      [msg.toString('latin1'), 'xy', 'z'],
+    );
+    assert.equal(events.at(-1)?.type, 'appendCommit');
+  });
+
+  it('without UTF-8 enabled it is BAD, synchronising or not, and the stream stays in sync', () => {
+    const events = replayAllChunkings(
+      input(`a1 APPEND INBOX UTF8 (~{${msg.length}+}\r\nMSG)\r\na2 APPEND INBOX UTF8 (~{5}\r\na3 NOOP\r\n`),
+    );
+    assert.deepEqual(types(events), ['error', 'error', 'command']);
+    assert.deepEqual(tagsOf(events), ['a1', 'a2', 'a3']);
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => (e as { status: string }).status),
+      ['BAD', 'BAD'],
+    );
+  });
+
+  it('needs a literal8 and its closing parenthesis', () => {
+    const events = replayAllChunkings(
+      input(
+        `a1 APPEND INBOX UTF8 ({${msg.length}+}\r\nMSG)\r\na2 APPEND INBOX UTF8 (~{1+}\r\nz\r\na3 NOOP\r\n`,
+      ),
+      utf8,
+    );
+    assert.deepEqual(types(events), [
+      'error',
+      'appendBegin',
+      'appendData',
+      'appendMessageEnd',
+      'error',
+      'command',
+    ]);
+    assert.deepEqual(tagsOf(events), ['a1', 'a2', undefined, 'a2', 'a2', 'a3']);
+  });
 });
 
 describe('receiver: IDLE and continuation lines', () => {

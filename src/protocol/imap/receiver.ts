@@ -1,6 +1,7 @@
 /**
  * Resumable IMAP command receiver (RFC 9051 §2.2.1, §4.3 literals, §7.5 continuation requests;
- * RFC 7888 LITERAL+/LITERAL-; RFC 3516 literal8; RFC 3502 MULTIAPPEND; RFC 2177 IDLE).
+ * RFC 7888 LITERAL+/LITERAL-; RFC 3516 literal8; RFC 3502 MULTIAPPEND; RFC 6855 §4 APPEND UTF8;
+ * RFC 2177 IDLE).
  *
  * Pull model: `push(bytes)` queues input, `next()` returns one event or undefined when it needs more.
  * The session handles each event before pulling the next, so pipelined commands wait (backpressure);
@@ -10,7 +11,7 @@
  */
 import type { AppendMessageHead } from './command.js';
 import { findLiteralMarker } from './literal-marker.js';
-import { parseAppendOptions } from './parser/append.js';
+import { isAppendEnd, parseAppendOptions } from './parser/append.js';
 import { Cursor, type Literal, ParseError } from './parser/cursor.js';
 import { CommandParseError, parseCommand, readHead, readTag } from './parser/index.js';
 import type { ReceiverErrorCode, ReceiverEvent, ReceiverOptions } from './receiver-events.js';
@@ -156,8 +157,10 @@ export class ImapReceiver {
     this.mode = 'line';
   }
 
-  /** Accept UTF-8 in quoted strings (after ENABLE IMAP4rev2 / UTF8=ACCEPT). Quoted UTF-8 is accepted
-   * either way; the flag is kept for the session's mailbox-name decoding. */
+  /**
+   * The session accepts UTF-8 (after ENABLE IMAP4rev2 / UTF8=ACCEPT): allows the APPEND `UTF8 (...)`
+   * form. Quoted UTF-8 is accepted either way.
+   */
   setUtf8(on: boolean): void {
     this.utf8 = on;
   }
@@ -286,6 +289,7 @@ export class ImapReceiver {
     // An APPEND message literal streams; the mailbox literal of an APPEND is an ordinary literal.
     const appendHead = this.appendMessageHead(marker.size, marker.binary);
     if (appendHead instanceof ParseError) {
+      this.append = undefined; // the whole APPEND fails, whichever message was bad
       this.rejectLiteral(appendHead, tag, marker.size, sync);
       return;
     }
@@ -356,9 +360,9 @@ export class ImapReceiver {
     try {
       if (this.append) {
         const c = new Cursor([this.segments[this.segments.length - 1]!], [PENDING], this.options.maxNesting);
-        const opts = parseAppendOptions(c);
+        const opts = parseAppendOptions(c, this.append.heads.at(-1)?.utf8);
         this.segments = [];
-        return { ...opts, size, binary };
+        return this.checkUtf8({ ...opts, size, binary });
       }
       const c = new Cursor(this.segments, [...this.literals, PENDING], this.options.maxNesting);
       const head = readHead(c);
@@ -370,11 +374,22 @@ export class ImapReceiver {
       this.append = { tag: head.tag, mailbox, heads: [] };
       this.segments = [];
       this.literals = [];
-      return { ...opts, size, binary };
+      return this.checkUtf8({ ...opts, size, binary });
     } catch (err) {
       if (err instanceof ParseError) return err;
       throw err;
     }
+  }
+
+  /**
+   * RFC 6855 §4: `UTF8 (` literal8 `)` exists only for a session that accepts UTF-8 (ENABLE UTF8=ACCEPT
+   * or IMAP4rev2); without that it is not valid syntax, so BAD.
+   */
+  private checkUtf8(head: AppendMessageHead): AppendMessageHead | ParseError {
+    if (!head.utf8) return head;
+    if (!this.utf8) return new ParseError('APPEND UTF8 needs ENABLE UTF8=ACCEPT');
+    if (!head.binary) return new ParseError('APPEND UTF8 needs a literal8 (~{n})');
+    return head;
   }
 
   /** The line after an APPEND message literal ended without another literal: commit or error. */
@@ -383,7 +398,7 @@ export class ImapReceiver {
     const tail = this.segments[this.segments.length - 1]!;
     this.append = undefined;
     this.resetCommand();
-    if (tail.length === 0) {
+    if (isAppendEnd(tail, state.heads.at(-1)?.utf8 ?? false)) {
       this.events.push({
         type: 'appendCommit',
         tag: state.tag,
