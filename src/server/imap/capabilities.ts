@@ -26,6 +26,8 @@ const AFTER_LOGIN = [
   'SEARCHRES',
   'BINARY',
   'STATUS=SIZE',
+  // RFC 6855: rev1 clients may ENABLE UTF-8 names/strings and the APPEND UTF8 form.
+  'UTF8=ACCEPT',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

@@ -46,6 +46,8 @@ export class ImapSession {
   selected: SelectedMailbox | null = null;
   /** ENABLE IMAP4rev2 done: rev2 responses, UTF-8 names, no \Recent (RFC 9051 §6.3.1). */
   rev2 = false;
+  /** ENABLE UTF8=ACCEPT done (RFC 6855 §3): the UTF-8 part of rev2 for a rev1 client. Read `utf8`. */
+  utf8Accept = false;
   /** CONDSTORE enabled (RFC 7162 §3.1): MODSEQ in unsolicited FETCH, HIGHESTMODSEQ on SELECT. */
   condstore = false;
   /** RFC 5182 SEARCHRES result ("$"). */
@@ -90,9 +92,18 @@ export class ImapSession {
     return this.services.ctx.store;
   }
 
-  /** UTF-8 on the wire (IMAP4rev2): names unencoded, quoted strings may carry UTF-8. */
+  /**
+   * UTF-8 on the wire (IMAP4rev2 or UTF8=ACCEPT): names unencoded (never modified UTF-7), quoted strings
+   * may carry UTF-8, APPEND takes `UTF8 (~{n})`. Every UTF-8 decision reads this, not rev2.
+   */
   get utf8(): boolean {
-    return this.rev2;
+    return this.rev2 || this.utf8Accept;
+  }
+
+  /** ENABLE IMAP4rev2 or UTF8=ACCEPT: the receiver learns it too (APPEND UTF8 form). */
+  enable(extension: 'rev2' | 'utf8Accept'): void {
+    this[extension] = true;
+    this.receiver.setUtf8(this.utf8);
   }
 
   start(): void {
