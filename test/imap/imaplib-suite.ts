@@ -254,6 +254,45 @@ class Messages(unittest.TestCase):
             if line.startswith(tag): break
         self.assertIn(b'OK', line)
 
+def append_utf8(m, mailbox, message):
+    """APPEND in RFC 6855's UTF8 (~{n+}...) form: imaplib before 3.14 wraps the literal wrongly (gh-78319)."""
+    tag = m._new_tag()
+    m.send(tag + b' APPEND ' + mailbox.encode() + b' UTF8 (~{%d+}\r\n' % len(message) + message + b')\r\n')
+    return m._command_complete('APPEND', tag)
+
+class Utf8AcceptAndKeywords(unittest.TestCase):
+    def test_enable_utf8_accept(self):
+        m = connect()
+        self.assertIn('UTF8=ACCEPT', ok(m.capability())[0].decode().split())
+        ok(m.enable('UTF8=ACCEPT'))
+        self.assertEqual(m.untagged_responses.pop('ENABLED', []), [b'UTF8=ACCEPT'])
+        ok(m.create('"Ablage/Grüße"'))
+        lines = ok(m.list('""', 'Ablage/*'))
+        self.assertTrue(any('"Ablage/Grüße"' in l.decode('utf-8') for l in lines), lines)
+        message = 'From: Jörg <jörg@example.com>\r\nSubject: Grüße\r\n\r\nHallo\r\n'.encode('utf-8')
+        self.assertRegex(ok(append_utf8(m, '"Ablage/Grüße"', message))[0], rb'APPENDUID \d+ 1')
+        ok(m.select('"Ablage/Grüße"'))
+        self.assertEqual(ok(m.fetch('1', '(BODY.PEEK[])'))[0][1], message)
+        m.logout()
+        rev1 = connect()
+        lines = ok(rev1.list('""', 'Ablage/*'))
+        self.assertTrue(any(b'"Ablage/Gr&APwA3w-e"' in l for l in lines), lines)
+        with self.assertRaises(imaplib.IMAP4.error):
+            append_utf8(rev1, 'INBOX', message)
+        ok(rev1.noop())
+        rev1.logout()
+
+    def test_flags_list_keywords(self):
+        m = connect()
+        ok(m.create('Tagged'))
+        ok(m.append('Tagged', '(\\Seen $Label1)', None, MSG))
+        ok(m.select('Tagged'))
+        self.assertEqual(m.response('FLAGS')[1], [b'(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)'])
+        ok(m.store('1', '+FLAGS', '(Project)'))
+        self.assertEqual(m.response('FLAGS')[1], [b'(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 Project)'])
+        self.assertIn(b'Project \\*)', m.response('PERMANENTFLAGS')[1][-1])
+        m.logout()
+
 class Isolation(unittest.TestCase):
     def test_other_users_mailboxes_are_invisible(self):
         a = connect(); ok(a.create('Secret')); ok(a.append('Secret', None, None, MSG)); a.logout()

@@ -6,12 +6,22 @@
  * from it. Changes from other sessions, delivery and POP3 arrive as IndexChange events and are queued;
  * flush() announces them where RFC 9051 §7.5.1 allows: EXISTS and FETCH (FLAGS) after any command,
  * EXPUNGE only when no command using sequence numbers (FETCH, STORE, SEARCH, COPY) is being answered.
+ * It also tracks the keywords announced in FLAGS: a new one is announced before the FETCH showing it.
  */
 import { formatSequenceSet, matchSortedUids, resolveRanges, type SequenceSet } from '../../lib/seqset.js';
 import type { Mailbox, MessageFlagsRecord } from '../../store/store.js';
 import { type IndexChange, indexOf, type SharedMailboxIndex } from './shared-index.js';
 
 export class InvalidSequenceError extends Error {}
+
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+/**
+ * FLAGS lists at most this many keywords (bounds the line and per-session memory); further keywords
+ * still show in FETCH, and PERMANENTFLAGS' \\* says clients may use any.
+ */
+export const MAX_ANNOUNCED_KEYWORDS = 256;
+/** flag-keyword = atom (RFC 9051 §9): a stored keyword that is not one (imported mail) stays out of FLAGS. */
+const KEYWORD_ATOM = /^[\x21\x23\x24\x26\x27\x2b-\x5b\x5e-\x7a\x7c-\x7e]+$/;
 
 export interface SelectOptions {
   readOnly: boolean;
@@ -44,6 +54,10 @@ export class SelectedMailbox {
   private lastAnnouncedRecent = -1;
   private condstore: boolean;
   private qresync: boolean;
+  /** Keywords announced in FLAGS, by lower case (RFC 9051 §2.3.2); grows, never shrinks, while selected. */
+  private readonly keywords = new Map<string, string>();
+  /** A keyword arrived with a change and FLAGS must be sent again before its FETCH/EXISTS. */
+  private flagsOwed = false;
 
   constructor(
     readonly index: SharedMailboxIndex,
@@ -171,6 +185,38 @@ export class SelectedMailbox {
     return announced;
   }
 
+  /** SELECT: the mailbox's keywords in use (store.mailboxKeywords); select.ts then sends flagsLines(). */
+  setKeywords(keywords: readonly string[]): void {
+    this.learnKeywords([{ uid: 0, modseq: 0, flags: [...keywords] }]);
+    this.flagsOwed = false;
+  }
+
+  /**
+   * Notes the keywords in `records`; true when one is new, and the caller must send flagsLines() before
+   * the FETCH showing it (RFC 9051 §7.3.5; Dovecot does this on STORE and APPEND).
+   */
+  learnKeywords(records: readonly MessageFlagsRecord[]): boolean {
+    let learned = false;
+    for (const record of records) {
+      for (const flag of record.flags) {
+        if (flag.startsWith('\\') || this.keywords.size >= MAX_ANNOUNCED_KEYWORDS) continue;
+        if (!KEYWORD_ATOM.test(flag)) continue;
+        const lower = flag.toLowerCase();
+        if (this.keywords.has(lower)) continue;
+        this.keywords.set(lower, flag);
+        learned = true;
+      }
+    }
+    return learned;
+  }
+
+  /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` (without `* `): system flags plus known keywords. */
+  flagsLines(): string[] {
+    const flags = [...SYSTEM_FLAGS, ...this.keywords.values()].join(' ');
+    const permanent = this.readOnly ? '' : `${flags} \\*`;
+    return [`FLAGS (${flags})`, `OK [PERMANENTFLAGS (${permanent})] Flags permitted`];
+  }
+
   /** Marks flag changes this session answered itself (STORE without .SILENT or with it). */
   noteOwnFlags(records: readonly MessageFlagsRecord[]): void {
     for (const r of records) this.reportedOwn.set(r.uid, r.modseq);
@@ -202,6 +248,10 @@ export class SelectedMailbox {
         if (!this.qresync) emit(`* ${seq} EXPUNGE`);
       }
       if (this.qresync && removed.length > 0) emit(`* VANISHED ${formatSequenceSet(removed)}`);
+    }
+    if (this.flagsOwed) {
+      this.flagsOwed = false;
+      for (const line of this.flagsLines()) emit(`* ${line}`);
     }
     if (this.pendingAdded.length > 0) {
       const added = this.pendingAdded;
@@ -270,6 +320,8 @@ export class SelectedMailbox {
     // A new message's flags come with its EXISTS (the client fetches them); only changes are news.
     const added = new Set(change.added);
     for (const record of change.flags) if (!added.has(record.uid)) this.pendingFlags.set(record.uid, record);
+    // New messages count too: the client fetches their flags after EXISTS.
+    if (this.learnKeywords(change.flags)) this.flagsOwed = true;
   }
 
   private remove(uid: number): number {

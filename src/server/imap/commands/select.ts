@@ -3,10 +3,8 @@
  * The sequence map comes from the shared mailbox index; rev1 read-write sessions claim \Recent.
  */
 import { AUTHENTICATED, badCommand, type CommandSpec, done, refuse } from '../command-spec.js';
-import { SelectedMailbox } from '../selected.js';
+import { MAX_ANNOUNCED_KEYWORDS, SelectedMailbox } from '../selected.js';
 import { resync } from './qresync.js';
-
-export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
   states: AUTHENTICATED,
@@ -36,7 +34,12 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     session.setSelected(selected);
     await index.catchUp(true);
     await selected.flush(() => {}, true);
-    const status = await session.store.selectStatus(mailbox.id);
+    // RFC 9051 §7.3.5: FLAGS lists the flags defined in the mailbox, keywords in use included.
+    const [status, keywords] = await Promise.all([
+      session.store.selectStatus(mailbox.id),
+      session.store.mailboxKeywords(mailbox.id, MAX_ANNOUNCED_KEYWORDS),
+    ]);
+    selected.setKeywords(keywords);
     // Claiming \Recent is a write: skip it when the status says nothing is recent.
     if (selected.rev1 && !readOnly && status.recent > 0) {
       selected.markRecent(await session.store.claimRecent(mailbox.id));
@@ -45,9 +48,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     session.untagged(`${selected.exists()} EXISTS`);
     if (selected.rev1) session.untagged(`${readOnly ? status.recent : selected.recentCount()} RECENT`);
     selected.settleRecent();
-    session.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`);
-    const permanent = readOnly ? '' : `${SYSTEM_FLAGS.join(' ')} \\*`;
-    session.untagged(`OK [PERMANENTFLAGS (${permanent})] Flags permitted`);
+    for (const line of selected.flagsLines()) session.untagged(line);
     session.untagged(`OK [UIDVALIDITY ${status.uidValidity}] UIDs valid`);
     session.untagged(`OK [UIDNEXT ${status.uidNext}] Predicted next UID`);
     if (selected.rev1 && status.firstUnseenUid !== null) {

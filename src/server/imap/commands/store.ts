@@ -27,6 +27,9 @@ export const store: CommandSpec<'STORE'> = {
       ...(command.unchangedSince !== undefined ? { unchangedSince: command.unchangedSince } : {}),
     });
     selected.noteOwnFlags(result.changed);
+    // A keyword new to the mailbox: FLAGS first, even for .SILENT (the client must know it; as Dovecot).
+    if (selected.learnKeywords(result.changed))
+      for (const line of selected.flagsLines()) session.untagged(line);
     if (!command.silent) {
       const byUid = new Map<number, MessageFlagsRecord>(result.changed.map((r) => [r.uid, r]));
       const modified = new Set(result.modified);
