@@ -57,6 +57,31 @@ test('LSUB lists subscriptions (rev1)', async () => {
   );
 });
 
+test('LSUB "%" returns an unsubscribed parent of a subscription as \\Noselect (RFC 3501 §6.3.9)', async () => {
+  const s = await rawImap(fx.port, fx.users[0]);
+  try {
+    await s.run('CREATE Tree/Leaf');
+    await s.run('CREATE Deep/Er/Leaf');
+    await s.run('SUBSCRIBE Tree/Leaf');
+    await s.run('SUBSCRIBE Deep/Er/Leaf');
+    await s.run('SUBSCRIBE Lists'); // subscribed parent: listed as itself, not \Noselect
+    const top = (await s.run('LSUB "" "%"')).filter((l) => l.startsWith('* LSUB'));
+    assert.ok(top.includes('* LSUB (\\Noselect) "/" "Tree"'), top.join('\n'));
+    assert.ok(top.includes('* LSUB (\\Noselect) "/" "Deep"'), top.join('\n'));
+    assert.ok(top.includes('* LSUB () "/" "Lists"'), top.join('\n'));
+    assert.ok(!top.some((l) => l.includes('Leaf')), top.join('\n'));
+    const level = (await s.run('LSUB "Deep/" "%"')).filter((l) => l.startsWith('* LSUB'));
+    assert.deepEqual(level, ['* LSUB (\\Noselect) "/" "Deep/Er"']);
+    // With "*" the subscriptions themselves match, so no parent is added (as Dovecot).
+    const all = (await s.run('LSUB "" "*"')).filter((l) => l.startsWith('* LSUB'));
+    assert.ok(!all.some((l) => /"(Tree|Deep|Deep\/Er)"$/.test(l)), all.join('\n'));
+    assert.ok(all.includes('* LSUB () "/" "Tree/Leaf"'), all.join('\n'));
+  } finally {
+    await s.run('UNSUBSCRIBE Lists');
+    await s.close();
+  }
+});
+
 test('after ENABLE IMAP4rev2 names are UTF-8, for rev1 modified UTF-7', async () => {
   await imap.run('CREATE "Entw&APw-rfe"');
   const rev1 = await imap.run('LIST "" "Entw*"');

@@ -2,6 +2,7 @@
  * LIST (RFC 9051 §6.3.9) with LIST-EXTENDED selection/return options (RFC 5258), SPECIAL-USE (RFC 6154),
  * LIST-STATUS (RFC 5819), CHILDREN (RFC 3348); LSUB for rev1 (RFC 3501 §6.3.9).
  * Parents that do not exist but have children are listed as \NonExistent (extended) / \Noselect.
+ * LSUB lists an unsubscribed parent of a subscribed name its pattern does not reach as \Noselect.
  */
 import type { ListCommand } from '../../../protocol/imap/command.js';
 import { HIERARCHY_DELIMITER, type Mailbox } from '../../../store/store.js';
@@ -67,10 +68,18 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
     if (!patterns.some((p) => p.matches(entry.name))) continue;
     // RFC 5258 §3.5: with RECURSIVEMATCH a parent of a subscribed mailbox is listed with CHILDINFO.
     const childInfo = recursive && subscribedOnly && hasSubscribedChild(entries, entry.name);
-    if (subscribedOnly && !entry.subscribed && !childInfo) continue;
+    // RFC 3501 §6.3.9: `LSUB "" "%"` with foo/bar subscribed and foo not returns foo as \Noselect
+    // (Dovecot too); with `*` foo/bar itself matches, so foo is not listed.
+    const lsubParent =
+      kind === 'LSUB' &&
+      !entry.subscribed &&
+      hasSubscribedChild(entries, entry.name, (child) => !patterns.some((p) => p.matches(child)));
+    if (subscribedOnly && !entry.subscribed && !childInfo && !lsubParent) continue;
     if (selection.has('SPECIAL-USE') && !entry.mailbox?.specialUse) continue;
     if (!subscribedOnly && !entry.mailbox && !entry.hasChildren) continue;
-    const attributes = attributesOf(entry, { kind, extended: command.extended, wantSubscribed });
+    const attributes = lsubParent
+      ? ['\\Noselect']
+      : attributesOf(entry, { kind, extended: command.extended, wantSubscribed });
     const name = session.mailboxToWire(entry.name);
     const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
     session.untagged(`${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${name}${extra}`);
@@ -78,9 +87,16 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
   }
 }
 
-function hasSubscribedChild(entries: ReadonlyMap<string, Entry>, name: string): boolean {
+/** True if a subscribed descendant of `name` exists (and passes `filter`, when given). */
+function hasSubscribedChild(
+  entries: ReadonlyMap<string, Entry>,
+  name: string,
+  filter: (child: string) => boolean = () => true,
+): boolean {
   const prefix = `${name}${HIERARCHY_DELIMITER}`;
-  for (const e of entries.values()) if (e.subscribed && e.name.startsWith(prefix)) return true;
+  for (const e of entries.values()) {
+    if (e.subscribed && e.name.startsWith(prefix) && filter(e.name)) return true;
+  }
   return false;
 }
 
