@@ -26,7 +26,7 @@ const SMALL = process.argv.includes('--small');
 const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const SIZES = SMALL
   ? { bodies: 50, envelopes: 200, select: 1000, rounds: 2 }
-  : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: 5 };
+  : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: 7 };
 /** Repeated runs per round (their median is the round's "repeated" figure). */
 const RUNS = 5;
 /** The mailbox of round r's body downloads. */
