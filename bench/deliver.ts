@@ -2,9 +2,9 @@
  * Delivery benchmark (issue 2): LMTP delivery rate at 1, 10 and 50 parallel connections of a realistic
  * message mix (gen-sample-mbox.py, 400 messages, seed 42) to 100 users, against Postyard and Dovecot's
  * LMTP in the same run, same raw client. Every delivery waits for its 250, i.e. for durability.
- * Run compiled: `node dist/bench/deliver.js [--small] [--postyard-only]`. Starts Dovecot with
- * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. Writes the
- * "Delivery (LMTP)" section of BENCHMARKS.md (not with --small or --postyard-only).
+ * Run compiled: `node dist/bench/deliver.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
+ * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
+ * (not with --small or --postyard-only), replaces the "Delivery (LMTP)" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ import { type DeliveryTiming, timeLmtpDeliveries } from './lib/lmtp-timer.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
 const SMALL = process.argv.includes('--small');
+/** Only with --write does a run replace its section of BENCHMARKS.md (which also holds hand-written analysis). */
+const WRITE = process.argv.includes('--write');
 const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const SAMPLE = 400;
 const PER_RUN = SMALL ? 50 : 400;
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
       if (d) console.log(`${describe('Dovecot ', d)}  ratio ${(rate(p) / rate(d)).toFixed(2)}x`);
       rows.push({ c, p, d });
     }
-    if (dovecot && !SMALL) writeSection(rows as Array<{ c: number; p: DeliveryTiming; d: DeliveryTiming }>);
+    if (WRITE && dovecot && !SMALL)
+      writeSection(rows as Array<{ c: number; p: DeliveryTiming; d: DeliveryTiming }>);
   } finally {
     await postyard.stop();
     if (dovecot) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });

@@ -5,9 +5,9 @@
  * Everything is measured in ROUNDS rounds, the two servers alternating which goes first; each round
  * downloads its own, never-read 1,000 bodies. Reported: medians over the rounds (this machine's timings
  * drift by 2× within minutes, so one round proves little).
- * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only]`. Starts Dovecot with
+ * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
  * /work/shared/reference/dovecot-ref.sh (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards.
- * A full run (not --small, not --postyard-only) writes the "IMAP" section of BENCHMARKS.md.
+ * With --write, a full run (not --small, not --postyard-only) replaces the "IMAP" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,8 @@ import { ImapTimer, type TimedResult } from './lib/imap-timer.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
 const SMALL = process.argv.includes('--small');
+/** Only with --write does a run replace its section of BENCHMARKS.md (which also holds hand-written analysis). */
+const WRITE = process.argv.includes('--write');
 /** Development aid: measure Postyard alone (no Dovecot, BENCHMARKS.md untouched). */
 const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const SIZES = SMALL
@@ -351,7 +353,7 @@ async function main(): Promise<void> {
       );
       return row;
     });
-    if (!SMALL && dovecot) writeSection(rows);
+    if (WRITE && !SMALL && dovecot) writeSection(rows);
   } finally {
     await postyard.stop();
     if (dovecot) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });

@@ -1,9 +1,9 @@
 /**
  * POP3 benchmark (issue 3): download of 1,000 realistic messages (pipelined RETR 1..1000 over a raw
  * socket) from Postyard and from Dovecot's POP3 in the same run, same client, same messages (loaded into
- * both over LMTP). Run compiled: `node dist/bench/pop3.js [--small] [--postyard-only]`. Starts Dovecot with
- * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. Writes the
- * "POP3" section of BENCHMARKS.md.
+ * both over LMTP). Run compiled: `node dist/bench/pop3.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
+ * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
+ * (not with --small), replaces the "POP3" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ import { generateSampleMessages } from './lib/sample-messages.js';
 
 /** Development aid: `--small` (100 messages) and `--postyard-only` (no Dovecot, BENCHMARKS.md untouched). */
 const SMALL = process.argv.includes('--small');
+/** Only with --write does a run replace its section of BENCHMARKS.md (which also holds hand-written analysis). */
+const WRITE = process.argv.includes('--write');
 const MESSAGES = SMALL ? 100 : 1000;
 /** `--runs N`: more timed runs (e.g. so a `--cpu-prof` of the server is dominated by RETR, not loading). */
 const RUNS_ARG = process.argv.indexOf('--runs');
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
       const d = median(dv);
       console.log(describe('Dovecot', d));
       console.log(`ratio (Postyard MB/s / Dovecot MB/s): ${(mbps(p) / mbps(d)).toFixed(2)}x`);
-      if (!SMALL) writeSection(p, d);
+      if (WRITE && !SMALL) writeSection(p, d);
     }
   } finally {
     await postyard.stop();
