@@ -19,11 +19,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Every listener on a free port (0) so tests never collide with a running server or each other. */
-export const FREE_PORTS = ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'lmtp'].flatMap((n) => [
-  '--port',
-  `${n}=0`,
-]);
+/**
+ * Every listener on a free port (0), so tests never collide with a running server or each other (test
+ * files run in parallel: a default port such as submission's 1587 taken by two `start`s fails one).
+ */
+export const FREE_PORTS = [
+  'imap',
+  'imaps',
+  'pop3',
+  'pop3s',
+  'smtp',
+  'submission',
+  'submissions',
+  'lmtp',
+].flatMap((n) => ['--port', `${n}=0`]);
 
 export function runCli(
   args: string[],
