@@ -17,22 +17,22 @@ test('user add / list / passwd / del', async (t) => {
   const duplicate = await runCli(['user', 'add', 'bob@example.com', '--password-stdin', ...d], {
     input: 'x\n',
   });
-  assert.equal(duplicate.code, 73);
+  assert.equal(duplicate.code, 73, duplicate.stderr);
   assert.equal(duplicate.stderr, 'postyard: user add: account bob@example.com already exists\n');
 
   const noPassword = await runCli(['user', 'add', 'carol@example.com', ...d]);
-  assert.equal(noPassword.code, 64);
+  assert.equal(noPassword.code, 64, noPassword.stderr);
   assert.match(noPassword.stderr, /--password-stdin/);
 
   const emptyPassword = await runCli(['user', 'add', 'carol@example.com', '--password-stdin', ...d], {
     input: '\n',
   });
-  assert.equal(emptyPassword.code, 65);
+  assert.equal(emptyPassword.code, 65, emptyPassword.stderr);
 
   const badLogin = await runCli(['user', 'add', 'not an address', '--password-stdin', ...d], {
     input: 'x\n',
   });
-  assert.equal(badLogin.code, 64);
+  assert.equal(badLogin.code, 64, badLogin.stderr);
 
   const alice = await runCli(
     ['user', 'add', 'alice@example.com', '--password-stdin', '--retention', '4w', ...d],
@@ -57,13 +57,13 @@ test('user add / list / passwd / del', async (t) => {
   const passwdMissing = await runCli(['user', 'passwd', 'nobody@example.com', '--password-stdin', ...d], {
     input: 'x\n',
   });
-  assert.equal(passwdMissing.code, 67);
+  assert.equal(passwdMissing.code, 67, passwdMissing.stderr);
   assert.equal(passwdMissing.stderr, 'postyard: user passwd: no account nobody@example.com\n');
 
   const del = await runCli(['user', 'del', 'bob@example.com', ...d]);
   assert.equal(del.code, 0, del.stderr);
   const delAgain = await runCli(['user', 'del', 'bob@example.com', ...d]);
-  assert.equal(delAgain.code, 67);
+  assert.equal(delAgain.code, 67, delAgain.stderr);
   const after = await runCli(['user', 'list', ...d]);
   assert.doesNotMatch(after.stdout, /bob@example\.com/);
   assert.match(after.stdout, /alice@example\.com/);
@@ -115,10 +115,10 @@ test('quota set / show', async (t) => {
   assert.match(shown.stdout, /messages: 0 \/ unlimited messages/);
 
   const bad = await runCli(['quota', 'set', 'bob@example.com', '5X', ...d]);
-  assert.equal(bad.code, 64);
+  assert.equal(bad.code, 64, bad.stderr);
   assert.match(bad.stderr, /^postyard: quota set: invalid size '5X'/);
   const missing = await runCli(['quota', 'show', 'nobody@example.com', ...d]);
-  assert.equal(missing.code, 67);
+  assert.equal(missing.code, 67, missing.stderr);
 });
 
 test('mailbox list / create', async (t) => {
@@ -139,11 +139,11 @@ test('mailbox list / create', async (t) => {
   ]);
   assert.equal(special.code, 0, special.stderr);
   const exists = await runCli(['mailbox', 'create', 'bob@example.com', 'INBOX', ...d]);
-  assert.equal(exists.code, 73);
+  assert.equal(exists.code, 73, exists.stderr);
   assert.equal(exists.stderr, 'postyard: mailbox create: mailbox INBOX already exists for bob@example.com\n');
 
   const badName = await runCli(['mailbox', 'create', 'bob@example.com', 'a//b', ...d]);
-  assert.equal(badName.code, 64);
+  assert.equal(badName.code, 64, badName.stderr);
   assert.match(
     badName.stderr,
     /^postyard: mailbox create: 'a\/\/b': Mailbox name has an empty hierarchy level$/m,

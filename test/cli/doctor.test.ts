@@ -106,7 +106,7 @@ test('doctor reports a port held by another process, a bad certificate and a bro
   chmodSync(join(dataDir, 'tls', 'key.pem'), 0o644);
 
   const result = await runCli(['doctor', '--data', dataDir]);
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 1, result.stderr);
   assert.match(
     result.stdout,
     new RegExp(`^port   FAIL  pop3 127\\.0\\.0\\.1:${port} is in use by another process$`, 'm'),
@@ -120,7 +120,7 @@ test('doctor reports a port held by another process, a bad certificate and a bro
   config.listeners.pop3.colour = 'blue';
   writeFileSync(configFile, JSON.stringify(config));
   const broken = await runCli(['doctor', '--data', dataDir]);
-  assert.equal(broken.code, 1);
+  assert.equal(broken.code, 1, broken.stderr);
   assert.match(broken.stdout, /^config FAIL {2}config: unknown key listeners\.pop3\.colour/m);
 });
 

@@ -111,7 +111,7 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
 
   // While it runs, a second server on the same data dir is refused.
   const second = await runCli(['start', '--data', dataDir]);
-  assert.equal(second.code, 69);
+  assert.equal(second.code, 69, second.stderr);
   assert.match(second.stderr, /already running/);
 
   child.kill('SIGTERM');

@@ -125,7 +125,7 @@ test('import skips messages over the size limit and says so', async (t) => {
   writeFileSync(mbox, `${small}${big}\n${small}`);
 
   const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
-  assert.equal(result.code, 65);
+  assert.equal(result.code, 65, result.stderr);
   assert.match(result.stderr, /message 2 skipped/);
   assert.match(result.stdout, /imported 2 messages .*; 1 skipped/);
 });
@@ -158,7 +158,7 @@ test('import errors: missing account, missing path, not an mbox', async (t) => {
   const dataDir = await initData(t);
   await addBob(dataDir);
   const noUser = await runCli(['import', 'nobody@example.com', 'INBOX', '/nonexistent', '--data', dataDir]);
-  assert.equal(noUser.code, 67);
+  assert.equal(noUser.code, 67, noUser.stderr);
   const noPath = await runCli([
     'import',
     'bob@example.com',
@@ -167,11 +167,11 @@ test('import errors: missing account, missing path, not an mbox', async (t) => {
     '--data',
     dataDir,
   ]);
-  assert.equal(noPath.code, 66);
+  assert.equal(noPath.code, 66, noPath.stderr);
   assert.match(noPath.stderr, /^postyard: import: .*nope\.mbox does not exist$/m);
   const notMbox = join(dataDir, '..', 'plain.txt');
   writeFileSync(notMbox, 'Subject: hi\n\nnot an mbox\n');
   const bad = await runCli(['import', 'bob@example.com', 'INBOX', notMbox, '--data', dataDir]);
-  assert.equal(bad.code, 65);
+  assert.equal(bad.code, 65, bad.stderr);
   assert.match(bad.stderr, /not an mbox file/);
 });

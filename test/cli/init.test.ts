@@ -25,7 +25,7 @@ test('init creates the data dir, a complete config and a valid self-signed certi
 test('init refuses to overwrite an existing config unless --force', async (t) => {
   const dataDir = await initData(t);
   const again = await runCli(['init', '--data', dataDir]);
-  assert.equal(again.code, 73);
+  assert.equal(again.code, 73, again.stderr);
   assert.match(again.stderr, /^postyard: init: .*postyard\.json already exists \(use --force/);
   const forced = await runCli(['init', '--data', dataDir, '--force', '--hostname', 'other.test']);
   assert.equal(forced.code, 0, forced.stderr);
@@ -35,7 +35,7 @@ test('init refuses to overwrite an existing config unless --force', async (t) =>
 test('init rejects a bad --port without leaving a config behind', async (t) => {
   const { dataDir } = tempRoot(t);
   const result = await runCli(['init', '--data', dataDir, '--port', 'gopher=70']);
-  assert.equal(result.code, 64);
+  assert.equal(result.code, 64, result.stderr);
   assert.match(result.stderr, /invalid --port 'gopher=70'/);
   assert.equal(existsSync(join(dataDir, 'postyard.json')), false);
 });
@@ -47,13 +47,13 @@ test('start with an unknown config key exits non-zero naming the key, without a 
   config.listeners.imap.prot = 1143;
   writeFileSync(file, JSON.stringify(config));
   const result = await runCli(['start', '--data', dataDir]);
-  assert.equal(result.code, 78);
+  assert.equal(result.code, 78, result.stderr);
   assert.match(result.stderr, /^postyard: start: config: unknown key listeners\.imap\.prot/);
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   assert.equal(hasStackTrace(result.stderr), false);
 
   const debug = await runCli(['start', '--data', dataDir], { env: { POSTYARD_DEBUG: '1' } });
-  assert.equal(debug.code, 78);
+  assert.equal(debug.code, 78, debug.stderr);
   assert.equal(hasStackTrace(debug.stderr), true, 'POSTYARD_DEBUG=1 shows the stack trace');
 });
 
@@ -64,14 +64,14 @@ test('start with a bad value names the key and what is wrong', async (t) => {
   config.limits.maxMessageSize = 'big';
   writeFileSync(file, JSON.stringify(config));
   const result = await runCli(['start', '--data', dataDir]);
-  assert.equal(result.code, 78);
+  assert.equal(result.code, 78, result.stderr);
   assert.match(result.stderr, /limits\.maxMessageSize/);
   assert.equal(hasStackTrace(result.stderr), false);
 });
 
 test('--help, help COMMAND, --version and unknown commands', async () => {
   const help = await runCli(['--help']);
-  assert.equal(help.code, 0);
+  assert.equal(help.code, 0, help.stderr);
   for (const name of [
     'start',
     'init',
@@ -85,7 +85,7 @@ test('--help, help COMMAND, --version and unknown commands', async () => {
     assert.ok(help.stdout.includes(`  ${name} `), name);
   }
   const userAdd = await runCli(['help', 'user', 'add']);
-  assert.equal(userAdd.code, 0);
+  assert.equal(userAdd.code, 0, userAdd.stderr);
   assert.match(userAdd.stdout, /Usage: postyard user add EMAIL/);
   assert.match(userAdd.stdout, /--password-stdin/);
   const viaFlag = await runCli(['quota', 'set', '--help']);
@@ -93,6 +93,6 @@ test('--help, help COMMAND, --version and unknown commands', async () => {
   const version = await runCli(['--version']);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+/);
   const unknown = await runCli(['frobnicate']);
-  assert.equal(unknown.code, 64);
+  assert.equal(unknown.code, 64, unknown.stderr);
   assert.match(unknown.stderr, /^postyard: unknown command 'frobnicate'/);
 });
