@@ -13,7 +13,7 @@ import type { DataPaths } from './paths.js';
 import { openStore } from './runtime.js';
 
 type ListenerName = keyof Config['listeners'];
-const LISTENER_NAMES: readonly ListenerName[] = [
+export const LISTENER_NAMES: readonly ListenerName[] = [
   'imap',
   'imaps',
   'pop3',

@@ -2,11 +2,13 @@
  * Running the compiled CLI as a child process (`node bin/postyard.js ...`), as a user would, against a
  * temporary data directory.
  */
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LISTENER_NAMES } from '../../src/cli/setup.js';
 
 /** Repository root: this file runs from dist/test/cli/. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,16 +25,7 @@ export interface CliResult {
  * Every listener on a free port (0), so tests never collide with a running server or each other (test
  * files run in parallel: a default port such as submission's 1587 taken by two `start`s fails one).
  */
-export const FREE_PORTS = [
-  'imap',
-  'imaps',
-  'pop3',
-  'pop3s',
-  'smtp',
-  'submission',
-  'submissions',
-  'lmtp',
-].flatMap((n) => ['--port', `${n}=0`]);
+export const FREE_PORTS = LISTENER_NAMES.flatMap((n) => ['--port', `${n}=0`]);
 
 export function runCli(
   args: string[],
