@@ -5,42 +5,20 @@
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { BodySlabs } from '../net/body-slabs.js';
 
 const BATCH_BYTES = 256 * 1024;
-/** Message bodies are read into slabs of this size (FETCH of small whole messages). */
-const SLAB_BYTES = 1024 * 1024;
-/**
- * Bodies up to this size go into a slab; larger ones get a Buffer of their own. A whole slab: FETCH
- * reads messages of up to 1 MB whole, and a few hundred KB ones are common (attachments); fresh
- * Buffers for those were measured to trigger a V8 mark-compact every few downloads.
- */
-const SLAB_MAX_BODY = SLAB_BYTES;
-/** Free slabs kept for the whole process (sessions take them and give them back). */
-const MAX_FREE_SLABS = 8;
-const freeSlabs: Buffer[] = [];
 
-interface Slab {
-  buffer: Buffer;
-  used: number;
-  /** Bodies reserved and not released, plus socket writes queued or in flight. */
-  pending: number;
-  /** Full: no longer handed out; back to the free list once `pending` is 0. */
-  retired: boolean;
-}
-
-/** A queued body that lives in a slab: the slab is released when the socket has written it. */
+/** A queued body in a slab, and the callback that frees its hold once the socket has written it. */
 interface SlabPart {
   data: Buffer;
-  slab: Slab;
+  written: () => void;
 }
 
 export class ResponseWriter {
   private parts: (string | Buffer | SlabPart)[] = [];
   private pending = 0;
-  /** The slab reserve() is filling. */
-  private slab: Slab | null = null;
-  /** Slabs with bodies reserved or queued, by their memory (how a body Buffer finds its slab). */
-  private readonly busySlabs = new Map<ArrayBufferLike, Slab>();
+  private readonly slabs = new BodySlabs();
 
   constructor(private socket: Socket) {}
 
@@ -57,66 +35,29 @@ export class ResponseWriter {
   }
 
   /**
-   * `length` bytes of scratch space for a message body, from a reusable slab: reading bodies into slabs
-   * instead of a fresh Buffer each keeps external memory flat (fresh buffers mean page faults on every
-   * read and frequent V8 mark-compacts during a download). Queue it with pushBody(), then release() it;
-   * the slab is reused once every body in it is released and written by the socket.
+   * `length` bytes for a message body from this session's reusable slabs (server/net/body-slabs.ts):
+   * queue it with pushBody(), then release() it.
    */
   reserve(length: number): Buffer {
-    if (length > SLAB_MAX_BODY) return Buffer.allocUnsafe(length);
-    let slab = this.slab;
-    if (!slab || slab.used + length > SLAB_BYTES) {
-      if (slab) this.retire(slab);
-      slab = {
-        buffer: freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES),
-        used: 0,
-        pending: 0,
-        retired: false,
-      };
-      this.slab = slab;
-      this.busySlabs.set(slab.buffer.buffer, slab);
-    }
-    slab.pending++;
-    const out = slab.buffer.subarray(slab.used, slab.used + length);
-    slab.used += length;
-    return out;
+    return this.slabs.reserve(length);
   }
 
-  /** Ends the hold reserve() put on `data`'s slab (after pushBody, or when the body is not sent). */
+  /** Ends the hold reserve() put on `data` (after pushBody, or when the body is not sent). */
   release(data: Buffer): void {
-    const slab = this.busySlabs.get(data.buffer);
-    if (slab) this.unhold(slab);
+    this.slabs.release(data);
   }
 
   /** Queues a body; one from reserve() keeps its slab busy until the socket has written it. */
   pushBody(data: Buffer): void {
-    const slab = this.busySlabs.get(data.buffer);
-    if (!slab) {
+    const written = this.slabs.holdForWrite(data);
+    if (!written) {
       this.push(data);
       return;
     }
-    slab.pending++;
-    this.parts.push({ data, slab });
+    this.parts.push({ data, written });
     this.pending += data.length;
     if (this.pending >= BATCH_BYTES) this.flush();
   }
-
-  private retire(slab: Slab): void {
-    slab.retired = true;
-    if (this.slab === slab) this.slab = null;
-    if (slab.pending === 0) this.recycle(slab);
-  }
-
-  private unhold(slab: Slab): void {
-    if (--slab.pending === 0 && slab.retired) this.recycle(slab);
-  }
-
-  private recycle(slab: Slab): void {
-    this.busySlabs.delete(slab.buffer.buffer);
-    if (freeSlabs.length < MAX_FREE_SLABS) freeSlabs.push(slab.buffer);
-  }
-
-  private readonly slabWritten = (slab: Slab) => () => this.unhold(slab);
 
   /** Writes everything queued. */
   flush(): void {
@@ -140,7 +81,7 @@ export class ResponseWriter {
       if (text) this.socket.write(text);
       text = '';
       if (Buffer.isBuffer(part)) this.socket.write(part);
-      else this.socket.write(part.data, this.slabWritten(part.slab));
+      else this.socket.write(part.data, part.written);
     }
     if (text) this.socket.write(text);
     this.socket.uncork();

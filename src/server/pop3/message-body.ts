@@ -29,12 +29,16 @@ export async function sendMessage(
     const { blobs } = session.ctx.store;
     let blob: Buffer;
     if (blobs.readIntoSync && !filter) {
-      // RETR: read into the writer's reusable slab; no await between reserve and write.
+      // RETR: read into the writer's reusable slab.
       blob = session.writer.reserve(message.size);
-      blobs.readIntoSync(message.blobId, blob, 0, message.size);
-      session.reply(okLine(status));
-      session.writer.writeFromSlab(stuffer.push(blob));
-      session.reply(stuffer.end());
+      try {
+        blobs.readIntoSync(message.blobId, blob, 0, message.size);
+        session.reply(okLine(status));
+        session.writer.writeFromSlab(stuffer.push(blob));
+        session.reply(stuffer.end());
+      } finally {
+        session.writer.release(blob);
+      }
       return;
     }
     if (blobs.readSync) blob = blobs.readSync(message.blobId);

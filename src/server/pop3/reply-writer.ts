@@ -5,26 +5,13 @@
  * more than that.
  */
 import type { Socket } from 'node:net';
+import { BodySlabs } from '../net/body-slabs.js';
 
 const HIGH_WATER = 256 * 1024;
-/** Message bodies are read into slabs of this size, reused once the socket is done with them. */
-const SLAB_BYTES = 1024 * 1024;
-/** Free slabs kept per session. */
-const MAX_FREE_SLABS = 2;
-
-interface Slab {
-  buffer: Buffer;
-  used: number;
-  /** Writes of this slab's bytes not yet completed by the socket. */
-  pending: number;
-  /** No longer handed out; back to the free list once `pending` is 0. */
-  retired: boolean;
-}
 
 export class ReplyWriter {
   private corked = false;
-  private slab: Slab | null = null;
-  private readonly freeSlabs: Slab[] = [];
+  private readonly slabs = new BodySlabs();
 
   constructor(private socket: Socket) {}
 
@@ -34,69 +21,33 @@ export class ReplyWriter {
     this.socket = socket;
   }
 
-  write(data: string | Buffer): void {
+  /** `written` runs once the socket has completed this write. */
+  write(data: string | Buffer, written?: () => void): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     if (!this.corked) {
       this.socket.cork();
       this.corked = true;
     }
-    this.socket.write(data);
+    this.socket.write(data, written);
   }
 
   /**
-   * `length` bytes of scratch space for a reply body, from a reusable slab: reading message bodies into
-   * slabs instead of one fresh Buffer each keeps external memory flat, which otherwise triggers a V8
-   * mark-compact every few dozen messages of a pipelined download. Write the result with
-   * writeFromSlab() right away (no await in between); a slab is reused only after the socket has
-   * completed every write that referenced it.
+   * `length` bytes for a reply body from this session's reusable slabs (server/net/body-slabs.ts):
+   * write it (or what the dot-stuffer made of it) with writeFromSlab(), then release() it.
    */
   reserve(length: number): Buffer {
-    if (length > SLAB_BYTES / 4) return Buffer.allocUnsafe(length);
-    let slab = this.slab;
-    if (!slab || slab.used + length > SLAB_BYTES) {
-      if (slab) this.retire(slab);
-      slab = this.freeSlabs.pop() ?? {
-        buffer: Buffer.allocUnsafeSlow(SLAB_BYTES),
-        used: 0,
-        pending: 0,
-        retired: false,
-      };
-      slab.used = 0;
-      slab.retired = false;
-      this.slab = slab;
-    }
-    const out = slab.buffer.subarray(slab.used, slab.used + length);
-    slab.used += length;
-    return out;
+    return this.slabs.reserve(length);
+  }
+
+  /** Ends the hold reserve() put on `data`. */
+  release(data: Buffer): void {
+    this.slabs.release(data);
   }
 
   /** Writes `data`; if it shares memory with a slab, the slab stays in use until the write completes. */
   writeFromSlab(data: Buffer): void {
-    const slab = this.slab;
-    if (!slab || data.buffer !== slab.buffer.buffer) {
-      this.write(data);
-      return;
-    }
     if (this.socket.destroyed || !this.socket.writable) return;
-    if (!this.corked) {
-      this.socket.cork();
-      this.corked = true;
-    }
-    slab.pending++;
-    this.socket.write(data, () => {
-      slab.pending--;
-      if (slab.retired && slab.pending === 0) this.release(slab);
-    });
-  }
-
-  private retire(slab: Slab): void {
-    slab.retired = true;
-    if (this.slab === slab) this.slab = null;
-    if (slab.pending === 0) this.release(slab);
-  }
-
-  private release(slab: Slab): void {
-    if (this.freeSlabs.length < MAX_FREE_SLABS && !this.freeSlabs.includes(slab)) this.freeSlabs.push(slab);
+    this.write(data, this.slabs.holdForWrite(data));
   }
 
   flush(): void {
