@@ -272,9 +272,10 @@ function writeWholeSync(
  */
 function readWholeForWriter(session: ImapSession, record: MessageRecord): Buffer {
   const blobs = session.store.blobs;
+  // Without readIntoSync, readWholeSync does the cache lookup (and fills the cache) itself.
+  if (!blobs.readIntoSync) return readWholeSync(session.store, record) as Buffer;
   const cached = bodyCacheOf(session.store).get(record.blobId);
   if (cached) return cached;
-  if (!blobs.readIntoSync) return readWholeSync(session.store, record) as Buffer;
   const target = session.writer.reserve(record.size);
   try {
     blobs.readIntoSync(record.blobId, target, 0, record.size);
