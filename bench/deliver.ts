@@ -12,26 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { type DeliveryTiming, timeLmtpDeliveries } from './lib/lmtp-timer.js';
+import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
-const SMALL = process.argv.includes('--small');
-/** Only with --write does a run replace its section of BENCHMARKS.md (which also holds hand-written analysis). */
-const WRITE = process.argv.includes('--write');
-const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const SAMPLE = 400;
 const PER_RUN = SMALL ? 50 : 400;
 const CONCURRENCY = [1, 10, 50];
 const USERS = 100;
-const DOVECOT = '/work/shared/reference/dovecot-ref.sh';
-const DOVECOT_DIR = process.env.DOVECOT_DIR ?? '/tmp/dovecot-deliver';
-const DOVECOT_LMTP = 13024;
-const DOVECOT_ENV = {
-  ...process.env,
-  DOVECOT_IMAP_PORT: '13143',
-  DOVECOT_POP3_PORT: '13110',
-  DOVECOT_LMTP_PORT: String(DOVECOT_LMTP),
-  DOVECOT_USERS: String(USERS),
-};
+const DOVECOT = new ReferenceDovecot('deliver', 13, { DOVECOT_USERS: String(USERS) });
+const DOVECOT_LMTP = DOVECOT.ports.lmtp;
 
 /** Child-process mode: Postyard with only LMTP enabled, in its own process (like Dovecot). */
 async function serve(): Promise<void> {
@@ -76,7 +65,7 @@ async function main(): Promise<void> {
   const rows: Array<{ c: number; p: DeliveryTiming; d?: DeliveryTiming }> = [];
   try {
     if (!POSTYARD_ONLY) {
-      execFileSync(DOVECOT, ['reset', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+      DOVECOT.reset();
       dovecot = true;
     }
     const py = (i: number) => `user${(i % USERS) + 1}@example.org`;
@@ -97,7 +86,7 @@ async function main(): Promise<void> {
       writeSection(rows as Array<{ c: number; p: DeliveryTiming; d: DeliveryTiming }>);
   } finally {
     await postyard.stop();
-    if (dovecot) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+    if (dovecot) DOVECOT.stop();
   }
 }
 

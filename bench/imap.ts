@@ -19,13 +19,9 @@ import type { Store } from '../src/store/store.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { ImapTimer, type TimedResult } from './lib/imap-timer.js';
+import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
-const SMALL = process.argv.includes('--small');
-/** Only with --write does a run replace its section of BENCHMARKS.md (which also holds hand-written analysis). */
-const WRITE = process.argv.includes('--write');
-/** Development aid: measure Postyard alone (no Dovecot, BENCHMARKS.md untouched). */
-const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 const SIZES = SMALL
   ? { bodies: 50, envelopes: 200, select: 1000, rounds: 2 }
   : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: 7 };
@@ -33,14 +29,7 @@ const SIZES = SMALL
 const RUNS = 5;
 /** The mailbox of round r's body downloads. */
 const bodiesMailbox = (round: number) => `Bodies${round}`;
-const DOVECOT = '/work/shared/reference/dovecot-ref.sh';
-const DOVECOT_DIR = process.env.DOVECOT_DIR ?? '/tmp/dovecot-imap';
-const DOVECOT_ENV = {
-  ...process.env,
-  DOVECOT_IMAP_PORT: '15143',
-  DOVECOT_POP3_PORT: '15110',
-  DOVECOT_LMTP_PORT: '15024',
-};
+const DOVECOT = new ReferenceDovecot('imap', 15);
 
 interface Row {
   name: string;
@@ -96,7 +85,7 @@ async function loadPostyard(
 
 /** Dovecot: Maildir++ files written directly (fast), owned by vmail; the index is built by a warm-up. */
 function loadDovecot(user: string, mailbox: string, messages: Buffer[], count: number): void {
-  const root = join(DOVECOT_DIR, 'mail', user);
+  const root = join(DOVECOT.dir, 'mail', user);
   const dir = join(root, `.${mailbox}`);
   for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
   const now = Math.floor(Date.now() / 1000);
@@ -130,7 +119,11 @@ interface Target {
  * server that has been running for a while; Dovecot is native code) and TCP has grown its windows, for
  * both servers alike. The timed messages themselves have not been read by either server process yet.
  */
-const WARM_UP = { mailbox: 'Envelopes', command: 'FETCH 1:1000 BODY.PEEK[]', times: 20 };
+const WARM_UP = {
+  mailbox: 'Envelopes',
+  command: `FETCH 1:${Math.min(1000, SIZES.envelopes)} BODY.PEEK[]`,
+  times: 20,
+};
 
 /**
  * Reads every file under `dir`. This machine's page cache drops pages of files nobody touched for a
@@ -148,7 +141,7 @@ async function measureBodies(target: Target, mailbox: string): Promise<{ first: 
   const c = await ImapTimer.open(target.port, target.login, target.password);
   try {
     await c.run(`SELECT ${WARM_UP.mailbox}`);
-    for (let i = 0; i < WARM_UP.times; i++) await c.run(WARM_UP.command);
+    for (let i = 0; i < WARM_UP.times; i++) expectOk(target, await c.run(WARM_UP.command));
     await target.warmFiles(mailbox);
     await c.run(`SELECT ${mailbox}`);
     // Prime: Dovecot builds its index and cache for the Maildir written behind its back; no bodies read.
@@ -298,12 +291,11 @@ async function main(): Promise<void> {
   let dovecot: Target | null = null;
   try {
     if (!POSTYARD_ONLY) {
-      // `reset` starts Dovecot with empty mail, so earlier runs' folders do not add up.
-      execFileSync(DOVECOT, ['reset', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
-      const maildir = join(DOVECOT_DIR, 'mail', 'user1');
+      DOVECOT.reset();
+      const maildir = join(DOVECOT.dir, 'mail', 'user1');
       dovecot = {
         name: 'Dovecot',
-        port: 15143,
+        port: DOVECOT.ports.imap,
         login: 'user1',
         password: 'pass',
         warmFiles: async (mailbox) => warmPageCache(join(maildir, `.${mailbox}`)),
@@ -356,7 +348,7 @@ async function main(): Promise<void> {
     if (WRITE && !SMALL && dovecot) writeSection(rows);
   } finally {
     await postyard.stop();
-    if (dovecot) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+    if (dovecot) DOVECOT.stop();
   }
 }
 

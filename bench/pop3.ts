@@ -5,31 +5,21 @@
  * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
  * (not with --small), replaces the "POP3" section of BENCHMARKS.md.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { loadViaLmtp } from './lib/lmtp-load.js';
 import { type RetrTiming, timeRetrAll } from './lib/pop3-timer.js';
+import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
 /** Development aid: `--small` (100 messages) and `--postyard-only` (no Dovecot, BENCHMARKS.md untouched). */
-const SMALL = process.argv.includes('--small');
-/** Only with --write does a run replace its section of BENCHMARKS.md (which also holds hand-written analysis). */
-const WRITE = process.argv.includes('--write');
 const MESSAGES = SMALL ? 100 : 1000;
 /** `--runs N`: more timed runs (e.g. so a `--cpu-prof` of the server is dominated by RETR, not loading). */
 const RUNS_ARG = process.argv.indexOf('--runs');
 const RUNS = RUNS_ARG > 0 ? Number(process.argv[RUNS_ARG + 1]) : 5;
-const POSTYARD_ONLY = process.argv.includes('--postyard-only');
-const DOVECOT = '/work/shared/reference/dovecot-ref.sh';
-const DOVECOT_DIR = process.env.DOVECOT_DIR ?? '/tmp/dovecot-pop3';
-const DOVECOT_ENV = {
-  ...process.env,
-  DOVECOT_IMAP_PORT: '14143',
-  DOVECOT_POP3_PORT: '14110',
-  DOVECOT_LMTP_PORT: '14024',
-};
+const DOVECOT = new ReferenceDovecot('pop3', 14);
 const POSTYARD_USER = 'bench@example.com';
 
 /** Child-process mode: a Postyard server in its own process (like Dovecot's), reporting its ports. */
@@ -80,20 +70,20 @@ async function main(): Promise<void> {
     await loadViaLmtp(postyard.lmtp, POSTYARD_USER, messages);
     console.log(`Postyard loaded ${messages.length} messages in ${Date.now() - t} ms`);
     if (!POSTYARD_ONLY) {
-      execFileSync(DOVECOT, ['reset', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+      DOVECOT.reset();
       dovecot = true;
       t = Date.now();
-      await loadViaLmtp(14024, 'user1', messages);
+      await loadViaLmtp(DOVECOT.ports.lmtp, 'user1', messages);
       console.log(`Dovecot loaded ${messages.length} messages in ${Date.now() - t} ms`);
     }
     const py: RetrTiming[] = [];
     const dv: RetrTiming[] = [];
     // One warm-up each (page cache, Dovecot's index), then alternate so drift hits both alike.
     await timeRetrAll(postyard.pop3, POSTYARD_USER, 'pass');
-    if (dovecot) await timeRetrAll(14110, 'user1', 'pass');
+    if (dovecot) await timeRetrAll(DOVECOT.ports.pop3, 'user1', 'pass');
     for (let i = 0; i < RUNS; i++) {
       py.push(await timeRetrAll(postyard.pop3, POSTYARD_USER, 'pass'));
-      if (dovecot) dv.push(await timeRetrAll(14110, 'user1', 'pass'));
+      if (dovecot) dv.push(await timeRetrAll(DOVECOT.ports.pop3, 'user1', 'pass'));
     }
     const p = median(py);
     console.log(`Postyard runs (ms): ${py.map((r) => r.ms.toFixed(1)).join(' ')}`);
@@ -107,7 +97,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await postyard.stop();
-    if (dovecot) execFileSync(DOVECOT, ['stop', DOVECOT_DIR], { env: DOVECOT_ENV, stdio: 'inherit' });
+    if (dovecot) DOVECOT.stop();
   }
 }
 

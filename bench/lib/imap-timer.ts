@@ -22,6 +22,12 @@ export class ImapTimer {
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A server that closes the connection (BYE) must fail the command, not leave the benchmark waiting.
+    socket.on('close', () => {
+      const w = this.waiting;
+      this.waiting = null;
+      w?.resolve({ bytes: w.bytes, status: 'connection closed' });
+    });
   }
 
   static async open(port: number, login: string, password: string): Promise<ImapTimer> {
