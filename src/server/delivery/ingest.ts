@@ -6,11 +6,11 @@
  * are what IMAP clients and Dovecot expect. `maxSize` applies to the bytes as received.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { BadInputError, TempError, TooBigError } from '../../lib/errors.js';
+import { BadInputError, TempError } from '../../lib/errors.js';
 import { analyzeMessage, StreamingAnalyzer } from '../../mime/index.js';
 import type { BlobRef, IngestMeta, Store } from '../../store/store.js';
 import { CrlfNormalizer, toCrlf } from './line-endings.js';
-import { readLimited } from './read-limited.js';
+import { readLimited, tooBig } from './read-limited.js';
 
 /**
  * Streamed input up to this many bytes (after CRLF normalisation) is held in memory and handled whole
@@ -179,10 +179,6 @@ function ingestStream(store: Store, input: Readable, opts: IngestOptions): Promi
     input.on('error', onError);
     input.on('close', onClose);
   });
-}
-
-function tooBig(maxSize: number): TooBigError {
-  return new TooBigError(`Message exceeds the maximum size of ${maxSize} bytes`);
 }
 
 /** assertNoNulInHeader over chunks: true once a NUL appears before the first CRLFCRLF. */

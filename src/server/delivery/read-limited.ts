@@ -45,6 +45,7 @@ export function readLimited(input: Buffer | Readable, maxSize: number): Promise<
   });
 }
 
-function tooBig(maxSize: number): TooBigError {
+/** The one wording of the size refusal, for every ingest path. */
+export function tooBig(maxSize: number): TooBigError {
   return new TooBigError(`Message exceeds the maximum size of ${maxSize} bytes`);
 }
