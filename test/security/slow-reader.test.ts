@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { deliverMessage } from '../../src/server/delivery/deliver-message.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { imapLogin } from './helpers/imap.js';
@@ -72,10 +72,16 @@ async function waitUntilStalled(watch: { writes(): number }, onSample: () => voi
   }
 }
 
-async function checkBounded(
+/**
+ * Runs `send` (which pauses the client), waits until the server stalls on it, and asserts that the
+ * server's write buffer stayed under 4 MiB and memory grew by less than `maxGrowth`.
+ */
+async function assertBounded(
+  t: TestContext,
   port: number,
   send: () => void,
-): Promise<{ maxBuffered: number; growth: number }> {
+  maxGrowth: number,
+): Promise<void> {
   const watch = watchServerWrites(port);
   const before = retainedBytes();
   let peak = before;
@@ -87,7 +93,13 @@ async function checkBounded(
   } finally {
     watch.stop();
   }
-  return { maxBuffered: watch.max(), growth: peak - before };
+  const maxBuffered = watch.max();
+  const growth = peak - before;
+  t.diagnostic(
+    `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+  );
+  assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
+  assert.ok(growth < maxGrowth, `memory grew by ${growth} bytes while the client did not read`);
 }
 
 test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server buffering', {
@@ -96,15 +108,15 @@ test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server 
   const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
   try {
     await imap.ok('SELECT INBOX');
-    const { maxBuffered, growth } = await checkBounded(srv.ports.imap!, () => {
-      imap.client.write('f1 FETCH 1 BODY[]\r\n');
-      imap.client.socket.pause();
-    });
-    t.diagnostic(
-      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    await assertBounded(
+      t,
+      srv.ports.imap!,
+      () => {
+        imap.client.write('f1 FETCH 1 BODY[]\r\n');
+        imap.client.socket.pause();
+      },
+      MESSAGE_SIZE / 4,
     );
-    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
-    assert.ok(growth < MESSAGE_SIZE / 4, `memory grew by ${growth} bytes while the client did not read`);
     imap.client.socket.resume();
     const lines = await imap.client.readUntil(/^f1 /, 30_000);
     assert.match(lines[0]!, /^\* 1 FETCH \(.*BODY\[\] \{(\d+)\}$/);
@@ -121,15 +133,15 @@ test('POP3 RETR of 20 MB to a client that does not read: bounded server bufferin
   const pop3 = await pop3Connect(srv.ports.pop3!);
   try {
     assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
-    const { maxBuffered, growth } = await checkBounded(srv.ports.pop3!, () => {
-      pop3.client.send('RETR 1');
-      pop3.client.socket.pause();
-    });
-    t.diagnostic(
-      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    await assertBounded(
+      t,
+      srv.ports.pop3!,
+      () => {
+        pop3.client.send('RETR 1');
+        pop3.client.socket.pause();
+      },
+      MESSAGE_SIZE / 4,
     );
-    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
-    assert.ok(growth < MESSAGE_SIZE / 4, `memory grew by ${growth} bytes while the client did not read`);
     pop3.client.socket.resume();
     const lines = await pop3.client.readUntil(/^\.$/, 30_000);
     assert.match(lines[0]!, /^\+OK/);
@@ -145,15 +157,15 @@ test(`IMAP: ${PIPELINED} pipelined FETCH of 1 MB to a client that does not read:
   const imap = await imapLogin(srv.ports.imap!, USER, PASSWORD);
   try {
     await imap.ok('SELECT INBOX');
-    const { maxBuffered, growth } = await checkBounded(srv.ports.imap!, () => {
-      imap.client.socket.pause();
-      imap.client.write(Array.from({ length: PIPELINED }, (_, i) => `p${i} FETCH 2 BODY[]\r\n`).join(''));
-    });
-    t.diagnostic(
-      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    await assertBounded(
+      t,
+      srv.ports.imap!,
+      () => {
+        imap.client.socket.pause();
+        imap.client.write(Array.from({ length: PIPELINED }, (_, i) => `p${i} FETCH 2 BODY[]\r\n`).join(''));
+      },
+      16 * MiB,
     );
-    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
-    assert.ok(growth < 16 * MiB, `memory grew by ${growth} bytes while the client did not read`);
   } finally {
     imap.close();
   }
@@ -165,15 +177,15 @@ test(`POP3: ${PIPELINED} pipelined RETR of 1 MB to a client that does not read: 
   const pop3 = await pop3Connect(srv.ports.pop3!);
   try {
     assert.match(await pop3UserPass(pop3, USER, PASSWORD), /^\+OK/);
-    const { maxBuffered, growth } = await checkBounded(srv.ports.pop3!, () => {
-      pop3.client.socket.pause();
-      pop3.client.write('RETR 2\r\n'.repeat(PIPELINED));
-    });
-    t.diagnostic(
-      `server write buffer peak ${(maxBuffered / MiB).toFixed(2)} MiB, memory growth ${(growth / MiB).toFixed(1)} MiB`,
+    await assertBounded(
+      t,
+      srv.ports.pop3!,
+      () => {
+        pop3.client.socket.pause();
+        pop3.client.write('RETR 2\r\n'.repeat(PIPELINED));
+      },
+      16 * MiB,
     );
-    assert.ok(maxBuffered < 4 * MiB, `server buffered ${maxBuffered} bytes for one paused client`);
-    assert.ok(growth < 16 * MiB, `memory grew by ${growth} bytes while the client did not read`);
   } finally {
     pop3.close();
   }
