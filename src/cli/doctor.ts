@@ -58,8 +58,10 @@ Examples:
     }
 
     const problems = findings.filter((f) => f.severity === 'fail').length;
+    const warnings = findings.filter((f) => f.severity === 'warn').length;
     if (problems === 0) {
-      console.log('doctor: no problems found');
+      const note = warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'} (WARN above)`;
+      console.log(`doctor: no problems found${note}`);
       return EX.OK;
     }
     const hint = values.repair ? '' : ' (postyard doctor --repair fixes what is safe to fix)';

@@ -196,8 +196,12 @@ function startMaintenance(ctx: ServerContext): Maintenance {
   const run = async () => {
     try {
       const expunged = await ctx.store.applyRetention(new Date());
-      const collected = await ctx.store.collectGarbage();
-      if (expunged || collected) ctx.log.info({ expunged, collectedBlobs: collected }, 'maintenance done');
+      const garbage = await ctx.store.collectGarbage();
+      if (expunged || garbage.removed)
+        ctx.log.info(
+          { expunged, collectedBlobs: garbage.removed, freedBytes: garbage.freedBytes },
+          'maintenance done',
+        );
     } catch (err) {
       ctx.log.error({ err }, 'maintenance failed');
     }

@@ -25,7 +25,10 @@ export interface Account {
   /** Quota limits; null means unlimited. */
   quotaBytes: number | null;
   quotaMessages: number | null;
-  /** INBOX messages older than this many days are expunged by applyRetention; null = keep forever. */
+  /**
+   * INBOX messages saved there more than this many days ago (SAVEDATE: delivery, APPEND, COPY or MOVE
+   * into INBOX, import; never the message's own date) are expunged by applyRetention; null = keep forever.
+   */
   retentionDays: number | null;
   /** Per-user POP3 DELE policy; null = server default. */
   popDeletePolicy: PopDeletePolicy | null;
@@ -227,15 +230,22 @@ export interface PopMaildropSnapshot {
 }
 
 export interface IntegrityProblem {
-  kind:
-    | 'missing-blob'
-    | 'blob-size-mismatch'
-    | 'uidnext-too-low'
-    | 'quota-usage-mismatch'
-    | 'orphan-blob'
-    | 'modseq-too-low';
+  kind: 'missing-blob' | 'blob-size-mismatch' | 'uidnext-too-low' | 'quota-usage-mismatch' | 'modseq-too-low';
   detail: string;
   repairable: boolean;
+}
+
+/**
+ * Blobs no message refers to. Normal, not a problem: a crashed delivery, an expunge or a deleted account
+ * leaves them, and garbage collection removes them once they are older than its grace period.
+ */
+export interface UnreferencedBlobs {
+  /** Still inside the grace period: a delivery in flight may be about to use them. */
+  waiting: number;
+  waitingBytes: number;
+  /** Past the grace period: the next garbage collection removes them. */
+  collectable: number;
+  collectableBytes: number;
 }
 
 export interface IntegrityReport {
@@ -243,6 +253,19 @@ export interface IntegrityReport {
   checkedBlobs: number;
   problems: IntegrityProblem[];
   repaired: number;
+  /** As found by the check (before any repair collected them). */
+  unreferenced: UnreferencedBlobs;
+  /** With repair: what garbage collection removed. */
+  collected?: GarbageReport;
+}
+
+export interface GarbageReport {
+  /** Blobs removed and the bytes they held. */
+  removed: number;
+  freedBytes: number;
+  /** Unreferenced blobs left because they are younger than the grace period. */
+  waiting: number;
+  waitingBytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,10 +400,18 @@ export interface Store {
   claimRecent(mailboxId: number): Promise<number[]>;
 
   // Maintenance ---------------------------------------------------------------------------
-  /** Expunges INBOX messages older than each account's retentionDays. Returns count removed. */
+  /**
+   * Expunges INBOX messages saved there more than each account's retentionDays ago (by SAVEDATE, see
+   * Account.retentionDays). Returns the count removed.
+   */
   applyRetention(now?: Date): Promise<number>;
-  /** Removes blobs no message refers to (and older than a grace period, so in-flight writes survive). */
-  collectGarbage(options?: { graceMs?: number }): Promise<number>;
+  /**
+   * Removes blobs no message refers to and that were not written or reused within the grace period
+   * (default 15 minutes), safely against deliveries in this and in other processes: a message is never
+   * committed whose blob was removed.
+   */
+  collectGarbage(options?: { graceMs?: number }): Promise<GarbageReport>;
+  /** With `repair`, fixes what is repairable and collects garbage (with the default grace period). */
   checkIntegrity(options?: { repair?: boolean }): Promise<IntegrityReport>;
 }
 
@@ -389,4 +420,10 @@ export interface StoreOptions {
   /** Directory for blobs (and, for SQLite, the database file). */
   dataDir: string;
   bus?: import('../bus/bus.js').ChangeBus;
+  /** Time source for SAVEDATE and account creation (tests move it); defaults to Date. */
+  clock?: StoreClock;
+}
+
+export interface StoreClock {
+  now(): number;
 }

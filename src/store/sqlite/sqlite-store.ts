@@ -17,6 +17,7 @@ import {
   DEFAULT_MAILBOXES,
   type DeliverOutcome,
   type DeliverRequest,
+  type GarbageReport,
   type IntegrityReport,
   type Mailbox,
   type MailboxIndex,
@@ -28,6 +29,7 @@ import {
   type SelectStatus,
   type SpecialUse,
   type Store,
+  type StoreClock,
   type StoreFlagsRequest,
   type StoreFlagsResult,
   type StoreOptions,
@@ -44,7 +46,12 @@ import { MessageReader, type SearchTextMode } from './messages.js';
 import { toMailbox } from './rows.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
-  return new SqliteStore(openDatabase(options.dataDir), new FileBlobStore(options.dataDir), options.bus);
+  return new SqliteStore(
+    openDatabase(options.dataDir),
+    new FileBlobStore(options.dataDir),
+    options.bus,
+    options.clock,
+  );
 }
 
 export class SqliteStore implements Store {
@@ -63,11 +70,12 @@ export class SqliteStore implements Store {
     private readonly db: Database.Database,
     readonly blobs: FileBlobStore,
     bus?: ChangeBus,
+    private readonly clock: StoreClock = Date,
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
-    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader);
+    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader, blobs, clock);
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.changeLog = new ChangeLog(db, bus);
     this.committer = new GroupCommitter(db, bus, this.changeLog);
@@ -99,7 +107,7 @@ export class SqliteStore implements Store {
 
   createAccount(login: string, passwordHash: string, settings: AccountSettings = {}): Promise<Account> {
     return this.write((ctx) => {
-      const account = this.accounts.insert(login, passwordHash, settings, Date.now());
+      const account = this.accounts.insert(login, passwordHash, settings, this.clock.now());
       for (const { name, specialUse } of DEFAULT_MAILBOXES) {
         this.mailboxWriter.create(account.id, name, specialUse, ctx);
         this.mailboxes.setSubscribed(account.id, name, true);
@@ -315,12 +323,12 @@ export class SqliteStore implements Store {
 
   // Maintenance -----------------------------------------------------------------------------
 
-  applyRetention(now: Date = new Date()): Promise<number> {
+  applyRetention(now: Date = new Date(this.clock.now())): Promise<number> {
     this.assertOpen();
     return this.maintenance.applyRetention(now);
   }
 
-  collectGarbage(options?: { graceMs?: number }): Promise<number> {
+  collectGarbage(options?: { graceMs?: number }): Promise<GarbageReport> {
     this.assertOpen();
     return this.maintenance.collectGarbage(options?.graceMs);
   }
