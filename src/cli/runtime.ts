@@ -8,7 +8,7 @@ import { LocalBus } from '../bus/local.js';
 import { loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import type { AuthService } from '../server/auth/auth.js';
-import { createAuthService } from '../server/auth/service.js';
+import { type AuthServiceOptions, createAuthService } from '../server/auth/service.js';
 import type { RunningServer } from '../server/server.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
@@ -52,7 +52,7 @@ export async function openStore(config: Config, bus?: ChangeBus): Promise<Store>
  */
 export async function startConfiguredServer(
   config: Config,
-  options: { log?: Logger } = {},
+  options: { log?: Logger; auth?: AuthServiceOptions } = {},
 ): Promise<RunningServer> {
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');

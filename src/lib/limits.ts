@@ -31,6 +31,12 @@ export const TLS_HANDSHAKE_TIMEOUT_MS = 15_000;
 /** Failed-login delay: starts here and doubles per consecutive failure, up to AUTH_MAX_DELAY_MS. */
 export const AUTH_BASE_DELAY_MS = 100;
 export const AUTH_MAX_DELAY_MS = 5_000;
+/**
+ * limits.maxAuthFailures blocks an address for one account; an address is blocked for every account after
+ * this many times as many failures (credential stuffing), so that colleagues behind one NAT address who
+ * mistype a few passwords are not all locked out together.
+ */
+export const AUTH_ADDRESS_FAILURE_FACTOR = 3;
 /** How long a verified login+password stays in the auth cache, and how many entries it may hold. */
 export const AUTH_CACHE_TTL_MS = 5 * 60_000;
 export const AUTH_CACHE_MAX_ENTRIES = 10_000;

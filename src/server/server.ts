@@ -9,7 +9,7 @@ import { listenerEnabled, loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import { createRootLogger, flushLogger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
-import { createAuthService } from './auth/service.js';
+import { type AuthServiceOptions, createAuthService } from './auth/service.js';
 import type { ServerContext } from './context.js';
 import type { DeliveryListeners } from './delivery/listeners.js';
 import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
@@ -26,6 +26,8 @@ export interface StartServerOptions {
    */
   store: Store;
   bus: ChangeBus;
+  /** Authentication service settings (tests inject a clock and record failure delays). */
+  auth?: AuthServiceOptions;
 }
 
 export interface RunningServer {
@@ -78,7 +80,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     config,
     store,
     bus,
-    auth: createAuthService(store, config, log),
+    auth: createAuthService(store, config, log, options.auth),
     tls,
     log,
     shuttingDown: () => stopping,

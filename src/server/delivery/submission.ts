@@ -57,7 +57,10 @@ export function createSubmissionListener(
             if (result.reason === 'invalid')
               return callback(null, { message: 'Authentication failed', responseCode: 535 });
             callback(null, {
-              message: 'Authentication temporarily unavailable, try again later',
+              message:
+                result.reason === 'blocked'
+                  ? 'Too many failed logins from your address, try again later'
+                  : 'Authentication temporarily unavailable, try again later',
               responseCode: 454,
             });
           },

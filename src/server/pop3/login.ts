@@ -25,7 +25,7 @@ export async function login(session: Pop3Session, loginName: string, password: s
       result.reason === 'temporary'
         ? errLine('Authentication is temporarily unavailable', 'SYS/TEMP')
         : result.reason === 'blocked'
-          ? errLine('Too many failed logins, try again later', 'AUTH')
+          ? errLine('Too many failed logins from your address, try again later', 'SYS/TEMP')
           : errLine('Authentication failed', 'AUTH'),
     );
     return;
