@@ -55,6 +55,7 @@ const limits = section<LimitsConfig>({
   pop3IdleTimeout: field(DEFAULT_LIMITS.pop3IdleTimeout, atLeast(0.01, 'seconds')),
   smtpIdleTimeout: field(DEFAULT_LIMITS.smtpIdleTimeout, atLeast(0.01, 'seconds')),
   maxBadCommands: field(DEFAULT_LIMITS.maxBadCommands, integer(1, 1_000_000)),
+  maxRecipients: field(DEFAULT_LIMITS.maxRecipients, integer(100, 1_000_000)),
   maxAuthFailures: field(DEFAULT_LIMITS.maxAuthFailures, integer(1, 1_000_000)),
   authBlockSeconds: field(DEFAULT_LIMITS.authBlockSeconds, atLeast(0, 'seconds')),
 });

@@ -32,7 +32,9 @@ export interface LimitsConfig {
   smtpIdleTimeout: number;
   /** Consecutive bad commands before the connection is closed. */
   maxBadCommands: number;
-  /** Failed logins before an IP/account is temporarily blocked. */
+  /** Distinct recipients of one SMTP/LMTP transaction (RFC 5321 4.5.3.1.8: at least 100). */
+  maxRecipients: number;
+  /** Failed logins for one account from one address before that address is blocked for it. */
   maxAuthFailures: number;
   /** Seconds a block lasts. */
   authBlockSeconds: number;

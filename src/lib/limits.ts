@@ -21,6 +21,8 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = Object.freeze({
   // RFC 5321 4.5.3.2.7: 5 minutes for the server waiting for the next command.
   smtpIdleTimeout: 300,
   maxBadCommands: 10,
+  // Postfix's smtpd_recipient_limit.
+  maxRecipients: 1000,
   maxAuthFailures: 10,
   authBlockSeconds: 300,
 });

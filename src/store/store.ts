@@ -316,6 +316,8 @@ export interface Store {
   getAccount(login: string): Promise<Account | null>;
   getAccountById(id: number): Promise<Account | null>;
   listAccounts(): Promise<Account[]>;
+  /** Whether some account's login is an address in `domain` (case-insensitive). */
+  hasAccountInDomain(domain: string): Promise<boolean>;
   /** Removes the account, its mailboxes and messages (blobs are collected later). */
   deleteAccount(login: string): Promise<void>;
   getPasswordHash(login: string): Promise<{ account: Account; passwordHash: string } | null>;

@@ -14,12 +14,14 @@ import type {
 import { toMailError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
 import { deliverMessage, type RecipientOutcome } from './deliver-message.js';
-import { resolveRecipient } from './recipients.js';
+import { lookupRecipient } from './recipients.js';
 import {
   overQuotaReply,
+  relayingDeniedReply,
   replyForError,
   smtpReply,
   temporaryFailureReply,
+  tooManyRecipientsReply,
   unknownRecipientReply,
 } from './smtp-replies.js';
 
@@ -84,16 +86,32 @@ export function createSessionHandlers(
     },
 
     onMailFrom(address, session, callback) {
-      if (options.requireAuth && !session.user) return callback(smtpReply(530, 'Authentication required'));
+      if (options.requireAuth && !session.user) {
+        // RFC 3207 4: a command that needs TLS first is answered 530 5.7.0 with that reason.
+        if (!options.requireAuth.plaintextAllowed(session))
+          return callback(smtpReply(530, 'Must issue a STARTTLS command first'));
+        return callback(smtpReply(530, 'Authentication required'));
+      }
       callback(unsupportedParameter(address, MAIL_PARAMETERS));
     },
 
     onRcptTo(address, session, callback) {
       const badParameter = unsupportedParameter(address, RCPT_PARAMETERS);
       if (badParameter) return callback(badParameter);
+      const key = address.address.toLowerCase();
+      const accepted = session.envelope.rcptTo;
+      const repeated = accepted.some((r) => r.address.toLowerCase() === key);
+      if (!repeated && distinctCount(accepted) >= ctx.config.limits.maxRecipients)
+        return callback(tooManyRecipientsReply());
       checkRecipient(address, session)
         .then(
-          (reply) => callback(reply ?? null),
+          (reply) => {
+            // RFC 2033 4.2: LMTP answers DATA once per accepted RCPT, repeats included. smtp-server keeps
+            // one envelope entry per address (a repeat overwrites the first one), so a repeat accepted
+            // here is added once more; the store still gets the message once per account.
+            if (!reply && repeated && protocol === 'lmtp') accepted.push(address);
+            callback(reply ?? null);
+          },
           (err: unknown) => {
             logOf(session).error({ err: toMailError(err) }, 'RCPT check failed');
             callback(temporaryFailureReply());
@@ -144,11 +162,17 @@ export function createSessionHandlers(
     session: SMTPServerSession,
   ): Promise<SMTPServerError | undefined> {
     const store = ctx.store;
-    const account = await resolveRecipient(store, ctx.config, address.address);
-    if (!account) {
+    const found = await lookupRecipient(store, ctx.config, address.address);
+    if (found.kind === 'other-domain' && protocol !== 'lmtp') {
+      // Not ours and nothing to send it on with: relaying denied, never "no such user".
+      logOf(session).info({ rcpt: address.address }, 'relaying denied');
+      return relayingDeniedReply();
+    }
+    if (found.kind !== 'local') {
       logOf(session).info({ rcpt: address.address }, 'unknown recipient');
       return unknownRecipientReply();
     }
+    const account = found.account;
     const usage = await store.getQuotaUsage(account.id);
     const mailFrom = session.envelope.mailFrom;
     const size = mailFrom ? mailFrom.args || {} : {};
@@ -163,6 +187,11 @@ export function createSessionHandlers(
     }
     return undefined;
   }
+}
+
+/** Recipients counted case-insensitively, as smtp-server keeps them. */
+function distinctCount(recipients: readonly SMTPServerAddress[]): number {
+  return new Set(recipients.map((r) => r.address.toLowerCase())).size;
 }
 
 /** Parameters of the extensions we advertise: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531). */

@@ -39,8 +39,7 @@ export function createSubmissionListener(
       callback();
     },
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: AuthDone) {
-      if (!plaintextAllowed(session))
-        return callback(smtpReply(538, 'Encryption required: use STARTTLS first'));
+      if (!plaintextAllowed(session)) return callback(smtpReply(530, 'Must issue a STARTTLS command first'));
       if (!auth.username || typeof auth.password !== 'string') {
         return callback(null, { message: 'Authentication failed', responseCode: 535 });
       }

@@ -20,6 +20,18 @@ export function accountContract(open: OpenStore): void {
         assert.equal((await store.getAccountById(account.id))?.login, 'alice@example.org');
       }));
 
+    it('knows which domains have accounts', () =>
+      withStore(open, async ({ store }) => {
+        await createUser(store, 'carol@Example.ORG');
+        await createUser(store, 'postmaster');
+        assert.equal(await store.hasAccountInDomain('example.org'), true);
+        assert.equal(await store.hasAccountInDomain('EXAMPLE.org'), true);
+        assert.equal(await store.hasAccountInDomain('example.com'), false);
+        assert.equal(await store.hasAccountInDomain('org'), false);
+        assert.equal(await store.hasAccountInDomain('postmaster'), false, 'a bare login has no domain');
+        assert.equal(await store.hasAccountInDomain('%'), false);
+      }));
+
     it('rejects a duplicate login with EXISTS', () =>
       withStore(open, async ({ store }) => {
         await createUser(store, 'bob@example.org');

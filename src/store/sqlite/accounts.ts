@@ -10,6 +10,7 @@ export class AccountRepo {
   private readonly byLoginStmt: Database.Statement<[string], AccountRow>;
   private readonly byIdStmt: Database.Statement<[number], AccountRow>;
   private readonly listStmt: Database.Statement<[], AccountRow>;
+  private readonly domainStmt: Database.Statement<[string], number>;
   private readonly insertStmt: Database.Statement;
   private readonly insertUsageStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement;
@@ -24,6 +25,12 @@ export class AccountRepo {
     this.byLoginStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE login = ?`);
     this.byIdStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT ${columns} FROM accounts ORDER BY login`);
+    // A scan of the (small) accounts table; logins are stored lower-cased.
+    this.domainStmt = db
+      .prepare<[string], number>(
+        "SELECT 1 FROM accounts WHERE substr(login, instr(login, '@') + 1) = ? AND instr(login, '@') > 0 LIMIT 1",
+      )
+      .pluck();
     this.insertStmt = db.prepare(
       `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -68,6 +75,10 @@ export class AccountRepo {
 
   list(): Account[] {
     return this.listStmt.all().map(toAccount);
+  }
+
+  hasDomain(domain: string): boolean {
+    return this.domainStmt.get(domain.toLowerCase()) !== undefined;
   }
 
   /** Inserts the account row and its usage counter (mailboxes are the caller's job). */

@@ -128,6 +128,10 @@ export class SqliteStore implements Store {
     return this.read(() => this.accounts.list());
   }
 
+  hasAccountInDomain(domain: string): Promise<boolean> {
+    return this.read(() => this.accounts.hasDomain(domain));
+  }
+
   async deleteAccount(login: string): Promise<void> {
     await this.write((ctx) => {
       const account = this.accounts.mustGetByLogin(login);
