@@ -7,6 +7,7 @@ import type { ChangeBus } from '../bus/bus.js';
 import { LocalBus } from '../bus/local.js';
 import { loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
+import { createRootLogger } from '../lib/log.js';
 import type { AuthService } from '../server/auth/auth.js';
 import { type AuthServiceOptions, createAuthService } from '../server/auth/service.js';
 import type { RunningServer } from '../server/server.js';
@@ -35,15 +36,21 @@ export async function loadCliConfig(paths: DataPaths): Promise<Config> {
     : await loadConfig(paths.dataDir);
 }
 
-/** Picks the backend named by the config; `bus` carries change notifications (the server passes one). */
-export async function openStore(config: Config, bus?: ChangeBus): Promise<Store> {
+/**
+ * Picks the backend named by the config; the server passes the `bus` that carries change notifications
+ * and the `log` for background failures.
+ */
+export async function openStore(
+  config: Config,
+  extra: { bus?: ChangeBus; log?: Logger } = {},
+): Promise<Store> {
   if (config.store.backend !== 'sqlite') {
     throw new CliError(
       `config: store.backend "${config.store.backend}" is not available in this build`,
       EX.CONFIG,
     );
   }
-  return await openSqliteStore({ dataDir: config.dataDir, bus });
+  return await openSqliteStore({ dataDir: config.dataDir, ...extra });
 }
 
 /**
@@ -56,9 +63,10 @@ export async function startConfiguredServer(
 ): Promise<RunningServer> {
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');
-  const bus = new LocalBus();
-  const store = await openStore(config, bus);
-  return startServer(config, { ...options, store, bus });
+  const log = options.log ?? createRootLogger(config.log);
+  const bus = new LocalBus(log);
+  const store = await openStore(config, { bus, log });
+  return startServer(config, { ...options, log, store, bus });
 }
 
 /** Admin commands log warnings only, to stderr, so their stdout stays clean for scripts. */

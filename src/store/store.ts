@@ -424,6 +424,8 @@ export interface StoreOptions {
   bus?: import('../bus/bus.js').ChangeBus;
   /** Time source for SAVEDATE and account creation (tests move it); defaults to Date. */
   clock?: StoreClock;
+  /** Where background failures (publishing after commit, watching other processes) are logged. */
+  log?: import('../lib/rate-limited-log.js').ErrorLog;
 }
 
 export interface StoreClock {

@@ -62,7 +62,7 @@ const registries = new WeakMap<ServerContext, MailboxIndexRegistry>();
 function registryOf(ctx: ServerContext): MailboxIndexRegistry {
   let registry = registries.get(ctx);
   if (!registry) {
-    registry = new MailboxIndexRegistry(ctx.store, ctx.bus);
+    registry = new MailboxIndexRegistry(ctx.store, ctx.bus, ctx.log);
     registries.set(ctx, registry);
   }
   return registry;

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ChangeBus } from '../../bus/bus.js';
 import { TempError, toMailError } from '../../lib/errors.js';
+import { RateLimitedErrors } from '../../lib/rate-limited-log.js';
 import { FileBlobStore } from '../blobs.js';
 import {
   type Account,
@@ -51,6 +52,7 @@ export async function openSqliteStore(options: StoreOptions): Promise<SqliteStor
     new FileBlobStore(options.dataDir),
     options.bus,
     options.clock,
+    new RateLimitedErrors(options.log),
   );
 }
 
@@ -71,14 +73,15 @@ export class SqliteStore implements Store {
     readonly blobs: FileBlobStore,
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
+    errors: RateLimitedErrors = new RateLimitedErrors(undefined),
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
     this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader, blobs, clock);
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
-    this.changeLog = new ChangeLog(db, bus);
-    this.committer = new GroupCommitter(db, bus, this.changeLog);
+    this.changeLog = new ChangeLog(db, bus, errors);
+    this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
     this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
     const readTransaction = db.transaction((read: () => unknown) => read());
