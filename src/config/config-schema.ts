@@ -88,7 +88,8 @@ export const configSchema: Section<Config> = section<Config>({
   limits,
   pop3: section<Config['pop3']>({
     deletePolicy: field('expunge' as Config['pop3']['deletePolicy'], oneOf(['expunge', 'hide'] as const)),
-    markSeenOnRetr: field(true, boolean()),
+    // A download is not reading: the phone on IMAP still shows POP3-fetched mail as unread (issue 14).
+    markSeenOnRetr: field(false, boolean()),
     concurrentSessions: field(
       'reject' as Config['pop3']['concurrentSessions'],
       oneOf(['reject', 'snapshot'] as const),

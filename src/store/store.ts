@@ -32,6 +32,8 @@ export interface Account {
   retentionDays: number | null;
   /** Per-user POP3 DELE policy; null = server default. */
   popDeletePolicy: PopDeletePolicy | null;
+  /** Per-user pop3.markSeenOnRetr (does a POP3 download set \Seen?); null = server default. */
+  popMarkSeen: boolean | null;
   createdAt: Date;
 }
 
@@ -47,6 +49,7 @@ export interface AccountSettings {
   quotaMessages?: number | null;
   retentionDays?: number | null;
   popDeletePolicy?: PopDeletePolicy | null;
+  popMarkSeen?: boolean | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ function fakeStore() {
         quotaMessages: null,
         retentionDays: null,
         popDeletePolicy: null,
+        popMarkSeen: null,
         createdAt: new Date(),
       };
       users.set(login, { account, passwordHash });

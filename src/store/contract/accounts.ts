@@ -50,6 +50,13 @@ export function accountContract(open: OpenStore): void {
         const updated = await store.updateAccount('a@x.org', { quotaMessages: 5, popDeletePolicy: 'hide' });
         assert.equal(updated.quotaMessages, 5);
         assert.equal(updated.popDeletePolicy, 'hide');
+        assert.equal(updated.popMarkSeen, null, 'the server default unless set');
+        assert.equal((await store.updateAccount('a@x.org', { popMarkSeen: true })).popMarkSeen, true);
+        assert.equal((await store.updateAccount('a@x.org', { popMarkSeen: false })).popMarkSeen, false);
+        const unchanged = await store.updateAccount('a@x.org', { retentionDays: 30 });
+        assert.equal(unchanged.popMarkSeen, false, 'untouched settings are kept');
+        assert.equal(unchanged.popDeletePolicy, 'hide');
+        assert.equal((await store.updateAccount('a@x.org', { popMarkSeen: null })).popMarkSeen, null);
         assert.equal((await store.updateAccount('a@x.org', { retentionDays: 30 })).quotaMessages, 5);
 
         await store.setPasswordHash('A@x.org', 'new-hash');

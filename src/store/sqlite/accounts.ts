@@ -21,7 +21,8 @@ export class AccountRepo {
   private readonly usageWithLimitsStmt: Database.Statement<[number], QuotaUsage>;
 
   constructor(db: Database.Database) {
-    const columns = 'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at';
+    const columns =
+      'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, pop_mark_seen, created_at';
     this.byLoginStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE login = ?`);
     this.byIdStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT ${columns} FROM accounts ORDER BY login`);
@@ -32,15 +33,17 @@ export class AccountRepo {
       )
       .pluck();
     this.insertStmt = db.prepare(
-      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy,
+         pop_mark_seen, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertUsageStmt = db.prepare('INSERT INTO quota_usage (account_id) VALUES (?)');
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.hashStmt = db.prepare('SELECT password_hash FROM accounts WHERE login = ?');
     this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ? WHERE login = ?');
     this.updateStmt = db.prepare(
-      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ? WHERE id = ?`,
+      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ?,
+         pop_mark_seen = ? WHERE id = ?`,
     );
     this.usageWithLimitsStmt = db.prepare(
       `SELECT u.bytes, u.messages, a.quota_bytes AS limitBytes, a.quota_messages AS limitMessages
@@ -94,6 +97,7 @@ export class AccountRepo {
       settings.quotaMessages ?? null,
       settings.retentionDays ?? null,
       settings.popDeletePolicy ?? null,
+      toFlag(settings.popMarkSeen),
       now,
     );
     const id = Number(info.lastInsertRowid);
@@ -125,6 +129,7 @@ export class AccountRepo {
       pick('quotaMessages', account.quotaMessages),
       pick('retentionDays', account.retentionDays),
       pick('popDeletePolicy', account.popDeletePolicy),
+      toFlag(pick('popMarkSeen', account.popMarkSeen)),
       account.id,
     );
     return this.mustGetById(account.id);
@@ -156,6 +161,10 @@ export class AccountRepo {
   }
 }
 
+function toFlag(value: boolean | null | undefined): number | null {
+  return value === undefined || value === null ? null : value ? 1 : 0;
+}
+
 export function normalizeLogin(login: string): string {
   return login.trim().toLowerCase();
 }
@@ -166,6 +175,10 @@ function validateSettings(settings: AccountSettings): void {
     if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 0)) {
       throw new BadInputError(`${key} must be a non-negative integer or null`);
     }
+  }
+  const markSeen = settings.popMarkSeen;
+  if (markSeen !== undefined && markSeen !== null && typeof markSeen !== 'boolean') {
+    throw new BadInputError('popMarkSeen must be true, false or null');
   }
   const policy = settings.popDeletePolicy;
   if (policy !== undefined && policy !== null && !POP_POLICIES.has(policy)) {

@@ -117,6 +117,10 @@ const MIGRATIONS: readonly string[] = [
   -- a scan; messages without keywords are not in it (messages.ts queries with the same expression).
   CREATE INDEX messages_keywords ON messages (mailbox_id, keywords) WHERE keywords != '';
   `,
+  `
+  -- Per-account override of pop3.markSeenOnRetr: NULL = the server default, 0/1 = off/on.
+  ALTER TABLE accounts ADD COLUMN pop_mark_seen INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
