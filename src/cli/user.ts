@@ -1,7 +1,8 @@
 /** `postyard user add|del|passwd|list`: accounts. Passwords are hashed by the auth service (scrypt). */
 import { ExistsError } from '../lib/errors.js';
+import { parseCount, parseDays, parseSize } from '../lib/values.js';
 import type { AccountSettings, PopDeletePolicy } from '../store/store.js';
-import { formatSize, parseCount, parseDays, parseSize } from './args.js';
+import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { describeRetention, inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';

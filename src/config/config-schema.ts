@@ -8,11 +8,11 @@ import {
   arrayOf,
   atLeast,
   boolean,
+  days,
   field,
   hostOrAddress,
   integer,
   network,
-  nullable,
   oneOf,
   type Section,
   section,
@@ -103,7 +103,7 @@ export const configSchema: Section<Config> = section<Config>({
       oneOf(['temporary', 'permanent'] as const),
     ),
   }),
-  retentionDays: field(null as number | null, nullable(integer(1, 100_000))),
+  retentionDays: field(null as number | null, days(100_000)),
   maintenanceIntervalMinutes: field(60, atLeast(0.001, 'minutes')),
   log: section<Config['log']>({
     level: field(

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { ConfigError } from '../lib/errors.js';
+import { parseDays } from '../lib/values.js';
 
 export type Check<T> = (value: unknown, path: string) => T;
 
@@ -87,6 +88,28 @@ export function atLeast(min: number, unit: string): Check<number> {
       throw invalid(path, `must be a number of ${unit} >= ${min}`, v);
     }
     return v;
+  };
+}
+
+/**
+ * Days as a number or in the CLI's form ("14d", "4w", "1y", "forever" = null), so the config file and
+ * `--retention` take the same values.
+ */
+export function days(max: number): Check<number | null> {
+  return (v, path) => {
+    let value: number | null;
+    if (typeof v === 'number') value = v;
+    else if (typeof v === 'string') {
+      try {
+        value = parseDays(v);
+      } catch {
+        throw invalid(path, 'must be a number of days or a duration like "14d", "4w", "1y", "forever"', v);
+      }
+    } else if (v === null) value = null;
+    else throw invalid(path, 'must be a number of days or a duration like "14d", "4w", "1y", "forever"', v);
+    if (value !== null && (!Number.isInteger(value) || value < 1 || value > max))
+      throw invalid(path, `must be 1-${max} days`, v);
+    return value;
   };
 }
 

@@ -56,6 +56,24 @@ describe('config defaults', () => {
     assert.equal(c.retentionDays, null);
   });
 
+  test('retentionDays takes a number of days or the CLI form (14d, 4w, 1y, forever)', () => {
+    const days = (v: unknown) => parseConfig({ retentionDays: v }, { dataDir }).retentionDays;
+    assert.equal(days(30), 30);
+    assert.equal(days('14d'), 14);
+    assert.equal(days('4w'), 28);
+    assert.equal(days('1y'), 365);
+    assert.equal(days('forever'), null);
+    assert.equal(days(null), null);
+    rejects(
+      { retentionDays: '0d' },
+      /^config: retentionDays must be a number of days or a duration like "14d"/,
+    );
+    rejects({ retentionDays: 'soon' }, /retentionDays must be a number of days/);
+    rejects({ retentionDays: 0 }, /retentionDays must be 1-100000 days, got 0/);
+    rejects({ retentionDays: 2.5 }, /retentionDays must be 1-100000 days/);
+    rejects({ retentionDays: true }, /retentionDays must be a number of days/);
+  });
+
   test('given values override defaults, the rest stay', () => {
     const c = parseConfig(
       { listeners: { imap: { port: 143 } }, limits: { maxBadCommands: 3 }, log: { file: 'logs/p.log' } },
@@ -141,9 +159,9 @@ describe('config validation names the key and the problem', () => {
       /limits\.maxMessageSize must be an integer 1024-/,
     ],
     [
-      'retention not integer',
-      { retentionDays: 'forever' },
-      /retentionDays must be an integer 1-100000, got "forever"/,
+      'retention not a duration',
+      { retentionDays: 'soon' },
+      /retentionDays must be a number of days or a duration like "14d", "4w", "1y", "forever", got "soon"/,
     ],
     ['bad log level', { log: { level: 'verbose' } }, /log\.level must be one of/],
     ['empty cert path', { tls: { cert: '' } }, /tls\.cert must not be empty/],
