@@ -20,6 +20,10 @@ const LISTENERS: ReadonlyArray<[ListenerName, string, string]> = [
   ['lmtp', 'LMTP', 'local delivery from an MTA'],
 ];
 
+/** A test message with a Date: (clients show "Jan 01" without one), for a shell (GNU or BSD date). */
+export const TEST_MESSAGE =
+  "printf 'Date: %s\\r\\nFrom: you@example.com\\r\\nSubject: hello\\r\\n\\r\\nIt works.\\r\\n' \"$(LC_ALL=C date '+%a, %d %b %Y %H:%M:%S %z')\"";
+
 export function startupBanner(paths: DataPaths, config: Config, ports: Record<string, number>): string {
   const rows = LISTENERS.map(([name, label, note]) => {
     const listener = config.listeners[name];
@@ -46,7 +50,7 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
     'Add a user (in another terminal):',
     `  ${cli} user add you@example.com${flag}`,
     'Deliver a test message and check that it arrived:',
-    `  printf 'Subject: hello\\r\\n\\r\\nIt works.\\r\\n' | ${cli} deliver --to you@example.com${flag}`,
+    `  ${TEST_MESSAGE} | ${cli} deliver --to you@example.com${flag}`,
   ];
   if (imap)
     lines.push(`  curl --user 'you@example.com:YOUR-PASSWORD' ${imap}INBOX -X 'STATUS INBOX (MESSAGES)'`);

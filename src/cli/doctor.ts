@@ -52,7 +52,7 @@ Examples:
     });
     if (config) {
       report([ok('config', `${paths.configFile} is valid`)]);
-      if (!values['skip-ports']) report(await checkPorts(config));
+      if (!values['skip-ports']) report(await checkPorts(config, paths.configFile));
       report(await checkCertificate(config));
       report(await storeFindings(config, Boolean(values.repair)));
     }

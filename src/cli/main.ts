@@ -6,13 +6,13 @@ import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
 import { doctor } from './doctor.js';
 import { describeError, EX, exitCodeFor } from './exit.js';
-import { commandHelp, groupHelp, overview } from './help.js';
+import { commandHelp, groupHelp, HELP_TOPICS, overview } from './help.js';
 import { importCommand } from './import.js';
 import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
-import { userAdd, userDel, userList, userPasswd } from './user.js';
+import { userAdd, userDel, userList, userPasswd, userSet, userShow } from './user.js';
 import { packageVersion } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -21,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   init,
   doctor,
   userAdd,
+  userSet,
+  userShow,
   userDel,
   userPasswd,
   userList,
@@ -54,6 +56,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (first === 'help') return printHelpFor(rest.join(' '));
 
+  const group = groupHelp(first, COMMANDS);
+  if (group && (rest[0] === '--help' || rest[0] === '-h')) {
+    console.log(group);
+    return EX.OK;
+  }
   const resolved = resolveCommand(argv);
   if (!resolved) return unknownCommand(argv);
   const { command, args } = resolved;
@@ -77,6 +84,11 @@ function resolveCommand(argv: string[]): { command: Command; args: string[] } | 
 }
 
 function printHelpFor(name: string): number {
+  const topic = HELP_TOPICS[name];
+  if (topic) {
+    console.log(topic);
+    return EX.OK;
+  }
   const command = COMMANDS.find((c) => c.name === name);
   if (command) {
     console.log(commandHelp(command));

@@ -117,9 +117,14 @@ test('doctor reports a port held by another process, a bad certificate and a bro
 
   const result = await runCli(['doctor', '--data', dataDir]);
   assert.equal(result.code, 1, result.stderr);
+  // The blocker is this test process: found through /proc, named with its pid.
   assert.match(
     result.stdout,
-    new RegExp(`^port   FAIL  pop3 127\\.0\\.0\\.1:${port} is in use by another process$`, 'm'),
+    new RegExp(
+      `^port   FAIL  POP3 cannot listen on 127\\.0\\.0\\.1:${port}: already in use \\(by pid ${process.pid}, [^)]+\\); ` +
+        `change \`listeners\\.pop3\\.port\` in ${configFile.replace(/[.]/g, '\\.')}$`,
+      'm',
+    ),
   );
   assert.match(result.stdout, /^cert {3}FAIL {2}tls\.cert .* is not a readable PEM certificate/m);
   assert.match(

@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { listenerEnabled } from '../../config/config.js';
 import type { Config } from '../../config/types.js';
+import { describeListenProblem } from '../listen-problem.js';
 import { pidFile } from '../paths.js';
 import { type Finding, fail, ok } from './finding.js';
 
-export async function checkPorts(config: Config): Promise<Finding[]> {
+export async function checkPorts(config: Config, configFile: string): Promise<Finding[]> {
   const ourPid = runningServerPid(config.dataDir);
   const findings: Finding[] = [];
   for (const [name, listener] of Object.entries(config.listeners)) {
@@ -26,16 +27,13 @@ export async function checkPorts(config: Config): Promise<Finding[]> {
     if (!error) findings.push(ok('port', `${where} free`));
     else if (error === 'EADDRINUSE' && ourPid)
       findings.push(ok('port', `${where} in use by this server (pid ${ourPid})`));
-    else findings.push(fail('port', `${where} ${BIND_PROBLEMS[error] ?? `cannot be bound (${error})`}`));
+    else
+      findings.push(
+        fail('port', describeListenProblem(name, listener.host, listener.port, error, configFile)),
+      );
   }
   return findings;
 }
-
-const BIND_PROBLEMS: Record<string, string> = {
-  EADDRINUSE: 'is in use by another process',
-  EACCES: 'needs privileges (ports below 1024: run as root or grant CAP_NET_BIND_SERVICE)',
-  EADDRNOTAVAIL: 'cannot be bound: the address is not on this machine',
-};
 
 function tryBind(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {

@@ -28,6 +28,8 @@ export interface DeliveryRequest {
   mailbox?: string;
   /** Trace data for the Received: header; omitted = no Received header. */
   received?: Omit<ReceivedInfo, 'hostname' | 'recipient'>;
+  /** Adds `Delivered-To: <recipient>` (an LDA's final-delivery header, one recipient only). */
+  deliveredTo?: boolean;
   log?: Logger;
 }
 
@@ -117,7 +119,10 @@ export async function deliverMessage(
 function traceHeaders(ctx: DeliveryContext, req: DeliveryRequest): string {
   let headers = '';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  if (req.from !== undefined) headers += `Return-Path: <${req.from.replace(/[\x00-\x1f\x7f<>]/g, '')}>\r\n`;
+  const clean = (address: string) => address.replace(/[\x00-\x1f\x7f<>]/g, '');
+  if (req.from !== undefined) headers += `Return-Path: <${clean(req.from)}>\r\n`;
+  if (req.deliveredTo && req.recipients.length === 1)
+    headers += `Delivered-To: <${clean(req.recipients[0]!)}>\r\n`;
   if (req.received) {
     const recipient = req.recipients.length === 1 ? req.recipients[0] : undefined;
     headers += buildReceivedHeader({ ...req.received, hostname: ctx.config.hostname, recipient });
