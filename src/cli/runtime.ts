@@ -2,15 +2,20 @@
  * The composition root for one-shot admin commands: config → store backend → auth service.
  * The only place that picks a concrete store backend (openStore).
  */
+
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
 import { LocalBus } from '../bus/local.js';
 import { loadConfig } from '../config/config.js';
+import { isPermissionError, permissionProblem } from '../config/permissions.js';
 import type { Config } from '../config/types.js';
 import { createRootLogger } from '../lib/log.js';
 import type { AuthService } from '../server/auth/auth.js';
 import { type AuthServiceOptions, createAuthService } from '../server/auth/service.js';
 import type { RunningServer } from '../server/server.js';
+import { DATABASE_FILE } from '../store/sqlite/database.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
 import { CliError, EX } from './exit.js';
@@ -50,6 +55,7 @@ export async function openStore(
       EX.CONFIG,
     );
   }
+  assertWritable(config.dataDir);
   return await openSqliteStore({ dataDir: config.dataDir, ...extra });
 }
 
@@ -67,6 +73,17 @@ export async function startConfiguredServer(
   const bus = new LocalBus(log);
   const store = await openStore(config, { bus, log });
   return startServer(config, { ...options, log, store, bus });
+}
+
+/** The store writes its database, WAL and blobs there (even to read, SQLite's WAL needs to write). */
+function assertWritable(dataDir: string): void {
+  try {
+    accessSync(dataDir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // created by the store
+    if (isPermissionError(err)) throw permissionProblem('write', join(dataDir, DATABASE_FILE), err, dataDir);
+    throw err;
+  }
 }
 
 /** Admin commands log warnings only, to stderr, so their stdout stays clean for scripts. */

@@ -7,6 +7,8 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.js';
 import { configSchema } from './config-schema.js';
+import { findJsonSyntaxProblem } from './json-error.js';
+import { isPermissionError, permissionProblem } from './permissions.js';
 import { parseNode } from './schema.js';
 import type { Config, ListenerConfig } from './types.js';
 
@@ -63,6 +65,7 @@ export async function loadConfig(source: ConfigSource, options: { file?: string 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (isPermissionError(err)) throw permissionProblem('read', file, err);
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === 'ENOENT' ? ' (run "postyard init" to create it)' : '';
     throw new ConfigError(`config: cannot read ${file}: ${code ?? String(err)}${hint}`, { cause: err });
@@ -71,7 +74,11 @@ export async function loadConfig(source: ConfigSource, options: { file?: string 
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`config: ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    const where = findJsonSyntaxProblem(text);
+    const detail = where
+      ? `line ${where.line}, column ${where.column}: ${where.problem}`
+      : (err as Error).message;
+    throw new ConfigError(`config: ${file} is not valid JSON: ${detail}`, { cause: err });
   }
   return parseConfig(raw, { dataDir, baseDir: dirname(file) });
 }
