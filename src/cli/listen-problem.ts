@@ -17,6 +17,11 @@ const LABELS: Record<string, string> = {
   https: 'HTTPS',
 };
 
+/** "imap" → "IMAP", as the banner and status show listeners. */
+export function describeListenerName(listener: string): string {
+  return LABELS[listener] ?? listener;
+}
+
 export function describeListenProblem(
   listener: string,
   host: string,
@@ -24,7 +29,7 @@ export function describeListenProblem(
   errno: string,
   configFile: string,
 ): string {
-  const label = LABELS[listener] ?? listener;
+  const label = describeListenerName(listener);
   const key = `\`listeners.${listener}.port\``;
   const where = `${label} cannot listen on ${host}:${port}`;
   switch (errno) {

@@ -12,12 +12,15 @@ import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
+import { status, stop } from './status.js';
 import { userAdd, userDel, userList, userPasswd, userSet, userShow } from './user.js';
 import { packageVersion } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
   start,
   serve,
+  status,
+  stop,
   init,
   doctor,
   userAdd,

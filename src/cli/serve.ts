@@ -3,15 +3,14 @@
  * it first does what `init` does, so `npm install && npm start` is a working first run.
  * The CLI is the composition root: it opens the store backend and hands it to the server.
  */
-import { unlinkSync, writeFileSync } from 'node:fs';
 import { ListenError } from '../server/net/listen-error.js';
 import { startupBanner } from './banner.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
-import { runningServerPid } from './doctor/ports.js';
 import { CliError, EX } from './exit.js';
 import { printSetup } from './init.js';
 import { describeListenProblem } from './listen-problem.js';
-import { configExists, pidFile, resolvePaths } from './paths.js';
+import { configExists, resolvePaths } from './paths.js';
+import { runningServerPid, withPidFile } from './pid-file.js';
 import { loadCliConfig, startConfiguredServer } from './runtime.js';
 import { SETUP_HELP, SETUP_OPTIONS, setUp } from './setup.js';
 
@@ -74,19 +73,4 @@ async function runServer(name: string, args: string[]): Promise<number> {
       installSignalHandlers(server, { exit: resolve, reloadConfig: () => loadCliConfig(paths) });
     });
   });
-}
-
-/** DATA/postyard.pid while running, so `doctor` knows the ports are held by us. */
-async function withPidFile(dataDir: string, work: () => Promise<number>): Promise<number> {
-  const file = pidFile(dataDir);
-  writeFileSync(file, `${process.pid}\n`);
-  try {
-    return await work();
-  } finally {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Already gone: nothing to clean up.
-    }
-  }
 }
