@@ -5,8 +5,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Config } from '../config/types.js';
 import { ExistsError } from '../lib/errors.js';
+import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
 import { parseCount, parseDays, parseSize } from '../lib/values.js';
-import type { Account, AccountSettings, PopDeletePolicy, Store } from '../store/store.js';
+import type { Account, AccountSettings, Store } from '../store/store.js';
 import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { describeRetention, inboxFirst } from './display.js';

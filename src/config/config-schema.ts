@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { DEFAULT_LIMITS } from '../lib/limits.js';
+import { POP_DELETE_POLICIES } from '../lib/pop-delete-policy.js';
 import {
   arrayOf,
   atLeast,
@@ -87,7 +88,7 @@ export const configSchema: Section<Config> = section<Config>({
   trustedNetworks: field(['127.0.0.0/8', '::1/128'], arrayOf(network())),
   limits,
   pop3: section<Config['pop3']>({
-    deletePolicy: field('expunge' as Config['pop3']['deletePolicy'], oneOf(['expunge', 'hide'] as const)),
+    deletePolicy: field('expunge' as Config['pop3']['deletePolicy'], oneOf(POP_DELETE_POLICIES)),
     // A download is not reading: the phone on IMAP still shows POP3-fetched mail as unread (issue 14).
     markSeenOnRetr: field(false, boolean()),
     concurrentSessions: field(

@@ -2,7 +2,10 @@
  * The validated configuration (one file, `postyard.json` in the data directory by default).
  * The loader in config.ts fills defaults and rejects unknown keys with a message naming the key.
  */
-import type { PopDeletePolicy } from '../store/store.js';
+import type { LimitsConfig } from '../lib/limits.js';
+import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
+
+export type { LimitsConfig };
 
 export interface ListenerConfig {
   /** Host/address to bind, e.g. "127.0.0.1" or "0.0.0.0". */
@@ -17,27 +20,6 @@ export interface TlsConfig {
   /** PEM files: certificate chain and private key. Generated self-signed at `init`. */
   cert: string;
   key: string;
-}
-
-export interface LimitsConfig {
-  /** Longest command line accepted (bytes, without literals). */
-  maxLineLength: number;
-  /** Largest message accepted by APPEND/SMTP/LMTP (bytes); advertised as APPENDLIMIT and SIZE. */
-  maxMessageSize: number;
-  maxConnectionsPerIp: number;
-  maxConnectionsPerUser: number;
-  /** Seconds. IMAP >= 1800 (RFC 9051), POP3 >= 600 (RFC 1939). */
-  imapIdleTimeout: number;
-  pop3IdleTimeout: number;
-  smtpIdleTimeout: number;
-  /** Consecutive bad commands before the connection is closed. */
-  maxBadCommands: number;
-  /** Distinct recipients of one SMTP/LMTP transaction (RFC 5321 4.5.3.1.8: at least 100). */
-  maxRecipients: number;
-  /** Failed logins for one account from one address before that address is blocked for it. */
-  maxAuthFailures: number;
-  /** Seconds a block lasts. */
-  authBlockSeconds: number;
 }
 
 export interface Config {

@@ -4,7 +4,28 @@
  * Pure: no I/O. Read limits through `limitsOf(config)` at the point of use so a SIGHUP reload, which
  * updates `config.limits` in place, takes effect for new commands without restarting sessions.
  */
-import type { LimitsConfig } from '../config/types.js';
+
+/** The configurable limits (config key `limits`), defined here so the config imports lib, not the reverse. */
+export interface LimitsConfig {
+  /** Longest command line accepted (bytes, without literals). */
+  maxLineLength: number;
+  /** Largest message accepted by APPEND/SMTP/LMTP (bytes); advertised as APPENDLIMIT and SIZE. */
+  maxMessageSize: number;
+  maxConnectionsPerIp: number;
+  maxConnectionsPerUser: number;
+  /** Seconds. IMAP >= 1800 (RFC 9051), POP3 >= 600 (RFC 1939). */
+  imapIdleTimeout: number;
+  pop3IdleTimeout: number;
+  smtpIdleTimeout: number;
+  /** Consecutive bad commands before the connection is closed. */
+  maxBadCommands: number;
+  /** Distinct recipients of one SMTP/LMTP transaction (RFC 5321 4.5.3.1.8: at least 100). */
+  maxRecipients: number;
+  /** Failed logins for one account from one address before that address is blocked for it. */
+  maxAuthFailures: number;
+  /** Seconds a block lasts. */
+  authBlockSeconds: number;
+}
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -12,11 +12,10 @@
  *   "\\Recent" is never stored (it is per-session; see claimRecent).
  */
 import type { Readable } from 'node:stream';
+import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Accounts
-
-export type PopDeletePolicy = 'expunge' | 'hide';
 
 export interface Account {
   id: number;

@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { startConfiguredServer } from '../../src/cli/runtime.js';
 import { type DeepPartial, defaultConfig, mergeConfig, parseConfig } from '../../src/config/config.js';
 import type { Config } from '../../src/config/types.js';
-import { createRootLogger } from '../../src/lib/log.js';
 import type { AuthServiceOptions } from '../../src/server/auth/service.js';
 import type { ServerContext } from '../../src/server/context.js';
+import { createRootLogger } from '../../src/server/logging.js';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
 import type { RunningServer } from '../../src/server/server.js';
 import type { Account, AccountSettings } from '../../src/store/store.js';
@@ -58,7 +58,10 @@ export async function startTestServer(
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, overrides);
     // Logs go to stderr when POSTYARD_TEST_LOG is set, so they do not mix with the test reporter.
-    const log = createRootLogger({ level: config.log.level, file: config.log.file ?? '/dev/stderr' });
+    const log = createRootLogger(
+      { level: config.log.level, file: config.log.file ?? '/dev/stderr' },
+      { pretty: false },
+    );
     const server = await startConfiguredServer(config, { log, ...options });
     let closed: Promise<void> | null = null;
     return {

@@ -3,10 +3,11 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { defaultConfig, mergeConfig } from '../../src/config/config.js';
-import { createRootLogger, REDACT_PATHS, silentLogger } from '../../src/lib/log.js';
+import { REDACT_PATHS, silentLogger } from '../../src/lib/log.js';
 import type { AuthRequest } from '../../src/server/auth/auth.js';
 import { hashPassword, isPasswordHash, verifyPassword } from '../../src/server/auth/password.js';
 import { createAuthService } from '../../src/server/auth/service.js';
+import { createRootLogger } from '../../src/server/logging.js';
 import type { Account, Store } from '../../src/store/store.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };

@@ -1,10 +1,11 @@
 /** Account rows and their quota usage counters. */
 import type Database from 'better-sqlite3';
 import { BadInputError, ExistsError, NotFoundError, OverQuotaError } from '../../lib/errors.js';
+import { POP_DELETE_POLICIES } from '../../lib/pop-delete-policy.js';
 import type { Account, AccountSettings, QuotaUsage } from '../store.js';
 import { type AccountRow, toAccount } from './rows.js';
 
-const POP_POLICIES = new Set(['expunge', 'hide']);
+const POP_POLICIES = new Set<string>(POP_DELETE_POLICIES);
 
 export class AccountRepo {
   private readonly byLoginStmt: Database.Statement<[string], AccountRow>;

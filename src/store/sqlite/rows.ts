@@ -1,5 +1,6 @@
 /** Row shapes as SQLite returns them, and their mapping to the store's types. */
-import type { Account, IngestMeta, Mailbox, MessageRecord, PopDeletePolicy, SpecialUse } from '../store.js';
+import type { PopDeletePolicy } from '../../lib/pop-delete-policy.js';
+import type { Account, IngestMeta, Mailbox, MessageRecord, SpecialUse } from '../store.js';
 import { decodeFlags } from './flags.js';
 
 export interface AccountRow {
