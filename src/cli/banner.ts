@@ -58,8 +58,11 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
   return lines.join('\n');
 }
 
-/** Connecting to the wildcard address means connecting to this machine. */
+/**
+ * How a client on this machine reaches the listener: `localhost` for loopback and wildcard addresses (the
+ * certificate covers it, and some clients do not match IP addresses in certificates).
+ */
 function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  if (['0.0.0.0', '::', '', '127.0.0.1', '::1'].includes(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
 }

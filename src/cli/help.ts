@@ -3,7 +3,7 @@ import type { Command } from './command.js';
 import { packageVersion } from './version.js';
 
 const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
-  ['Server', ['start', 'serve', 'status', 'stop', 'init', 'doctor']],
+  ['Server', ['start', 'serve', 'status', 'stop', 'init', 'doctor', 'cert']],
   [
     'Accounts',
     ['user add', 'user set', 'user show', 'user del', 'user passwd', 'user list', 'quota set', 'quota show'],

@@ -2,6 +2,8 @@
  * The `postyard` command line: resolves the command (one or two words), runs it and turns every
  * failure into one line on stderr and a sysexits code. No stack traces unless POSTYARD_DEBUG=1.
  */
+
+import { cert } from './cert.js';
 import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
 import { doctor } from './doctor.js';
@@ -23,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   stop,
   init,
   doctor,
+  cert,
   userAdd,
   userSet,
   userShow,

@@ -93,7 +93,9 @@ export async function writeDefaultConfig(
   options: { hostname?: string; overwrite?: boolean } = {},
 ): Promise<{ path: string; created: boolean }> {
   const path = configPath(dataDir);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // 0711: others may reach tls/cert.pem (public) by its path, but not list the directory; everything
+  // private in it has its own owner-only mode (config, database, blobs/, the key).
+  await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   if (!options.overwrite && (await exists(path))) return { path, created: false };
   // Write then rename, so a crash never leaves a half-written config behind.
   const tmp = `${path}.${process.pid}.tmp`;

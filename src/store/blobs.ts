@@ -16,7 +16,7 @@ import {
   renameSync,
   statSync,
 } from 'node:fs';
-import { mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { chmod, mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../lib/errors.js';
@@ -264,7 +264,9 @@ export class FileBlobStore implements BlobStore {
 
   private ensureTmpDir(): Promise<void> {
     this.tmpDirReady ??= (async () => {
-      const created = await mkdir(this.tmpDir, { recursive: true });
+      // blobs/ is owner-only: message bodies are private (the data directory itself is 0711).
+      const created = await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
+      await chmod(this.root, 0o700);
       if (created !== undefined) {
         await fsyncDir(this.root);
         await fsyncDir(dirname(this.root));

@@ -65,7 +65,7 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
   assert.ok(stdout.includes(`data dir:    ${dataDir}`), stdout);
   // Run from the checkout, the hint is the command that works there (npm links no bin for the project itself).
   assert.ok(stdout.includes(`  node bin/postyard.js user add you@example.com --data ${dataDir}\n`), stdout);
-  assert.match(stdout, /curl --user 'you@example\.com:YOUR-PASSWORD' imap:\/\/127\.0\.0\.1:\d+\//);
+  assert.match(stdout, /curl --user 'you@example\.com:YOUR-PASSWORD' imap:\/\/localhost:\d+\//);
 
   const port = (label: string) => {
     const match = new RegExp(`^\\s+${label}\\s+127\\.0\\.0\\.1:(\\d+)`, 'm').exec(stdout);

@@ -133,3 +133,57 @@ test('a JSON syntax error in the config names line and column', async (t) => {
   }
   assert.ok(existsSync(configFile));
 });
+
+test('the certificate is readable by other users, everything private is not; postyard cert says so', async (t) => {
+  if (!otherUserCanRunCli(t)) return;
+  const dataDir = await initData(t);
+  const other = (args: string[]) =>
+    spawnSync(
+      asRoot ? 'setpriv' : args[0]!,
+      asRoot ? [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...args] : args.slice(1),
+    );
+  const deliver = await runCli(['user', 'add', 'kim@example.com', '--password-stdin', '--data', dataDir], {
+    input: 'pw\n',
+  });
+  assert.equal(deliver.code, 0, deliver.stderr);
+  await runCli(['deliver', '--to', 'kim@example.com', '--data', dataDir], {
+    input: 'Subject: private\r\n\r\nbody\r\n',
+  });
+  assert.equal(other(['cat', join(dataDir, 'tls', 'cert.pem')]).status, 0, 'the certificate is public');
+  if (asRoot) {
+    for (const secret of ['tls/key.pem', 'postyard.json', 'postyard.sqlite', 'postyard.sqlite-wal', 'blobs'])
+      assert.notEqual(other(['cat', join(dataDir, secret)]).status, 0, `${secret} is private`);
+    assert.notEqual(other(['ls', dataDir]).status, 0, 'the data directory cannot be listed');
+    assert.notEqual(other(['ls', join(dataDir, 'blobs')]).status, 0, 'nor the blobs');
+  }
+
+  const shown = await runCli(['cert', '--data', dataDir]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`^certificate: ${join(dataDir, 'tls', 'cert.pem')}\\n`));
+  assert.match(shown.stdout, /\n {2}subject: +CN=mail\.test\n/);
+  assert.match(shown.stdout, /\n {2}issuer: +itself \(self-signed\)\n/);
+  assert.match(shown.stdout, /\n {2}names: +mail\.test, localhost, 127\.0\.0\.1, ::1\n/);
+  assert.match(shown.stdout, /\n {2}valid: +until \d{4}-\d\d-\d\d \(\d+ days left\)\n/);
+  assert.match(shown.stdout, /\n {2}SHA-256: +([0-9A-F]{2}:){31}[0-9A-F]{2}\n/);
+  assert.match(shown.stdout, /\n {2}readable: +by every user \(the key stays owner-only\)\n/);
+  // The fingerprint is the one openssl computes for the same file.
+  const openssl = spawnSync('openssl', [
+    'x509',
+    '-noout',
+    '-fingerprint',
+    '-sha256',
+    '-in',
+    join(dataDir, 'tls', 'cert.pem'),
+  ]);
+  if (openssl.status === 0) {
+    const fingerprint = /=([0-9A-F:]+)/.exec(openssl.stdout.toString())![1]!;
+    assert.ok(shown.stdout.includes(`SHA-256:   ${fingerprint}`), shown.stdout);
+  }
+
+  chmodSync(dataDir, 0o700);
+  const hidden = await runCli(['cert', '--data', dataDir]);
+  assert.match(
+    hidden.stdout,
+    new RegExp(`readable: +by its owner only; for other users: chmod o\\+x ${dataDir}\\n`),
+  );
+});
