@@ -379,6 +379,11 @@ export interface Store {
     options?: { searchText?: boolean },
   ): Promise<MessageWithMeta[]>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
+  /**
+   * Which of these blobs (the same bytes: Message-ID, size and all) already back a message in the
+   * mailbox: how an interrupted import knows what it has done.
+   */
+  blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>>;
 
   /** Adds one message; quota is checked and charged in the same transaction (OVER_QUOTA). */
   append(request: AppendRequest): Promise<AppendResult>;

@@ -262,6 +262,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.reader.blobsInMailbox(mailboxId, blobIds);
+    });
+  }
+
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince> {
     return this.read(() => ({
       highestModseq: this.mailboxes.row(mailboxId).highest_modseq,
