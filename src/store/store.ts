@@ -12,6 +12,7 @@
  *   "\\Recent" is never stored (it is per-session; see claimRecent).
  */
 import type { Readable } from 'node:stream';
+import type { ActivityStore, WebAccessStore } from './activity.js';
 
 // ---------------------------------------------------------------------------------------------
 // Accounts
@@ -32,6 +33,8 @@ export interface Account {
   retentionDays: number | null;
   /** Per-user POP3 DELE policy; null = server default. */
   popDeletePolicy: PopDeletePolicy | null;
+  /** May use the admin pages and the admin API. */
+  admin: boolean;
   createdAt: Date;
 }
 
@@ -47,6 +50,7 @@ export interface AccountSettings {
   quotaMessages?: number | null;
   retentionDays?: number | null;
   popDeletePolicy?: PopDeletePolicy | null;
+  admin?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,7 +309,8 @@ export interface BlobStore {
 // ---------------------------------------------------------------------------------------------
 // The store
 
-export interface Store {
+/** Activity and web access (activity.ts) are part of every store. */
+export interface Store extends ActivityStore, WebAccessStore {
   readonly blobs: BlobStore;
 
   close(): Promise<void>;

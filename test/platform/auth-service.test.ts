@@ -30,6 +30,7 @@ function fakeStore() {
         quotaMessages: null,
         retentionDays: null,
         popDeletePolicy: null,
+        admin: false,
         createdAt: new Date(),
       };
       users.set(login, { account, passwordHash });

@@ -21,7 +21,8 @@ export class AccountRepo {
   private readonly usageWithLimitsStmt: Database.Statement<[number], QuotaUsage>;
 
   constructor(db: Database.Database) {
-    const columns = 'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at';
+    const columns =
+      'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, admin, created_at';
     this.byLoginStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE login = ?`);
     this.byIdStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT ${columns} FROM accounts ORDER BY login`);
@@ -32,15 +33,16 @@ export class AccountRepo {
       )
       .pluck();
     this.insertStmt = db.prepare(
-      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy, admin, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertUsageStmt = db.prepare('INSERT INTO quota_usage (account_id) VALUES (?)');
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.hashStmt = db.prepare('SELECT password_hash FROM accounts WHERE login = ?');
     this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ? WHERE login = ?');
     this.updateStmt = db.prepare(
-      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ? WHERE id = ?`,
+      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ?, admin = ?
+       WHERE id = ?`,
     );
     this.usageWithLimitsStmt = db.prepare(
       `SELECT u.bytes, u.messages, a.quota_bytes AS limitBytes, a.quota_messages AS limitMessages
@@ -94,6 +96,7 @@ export class AccountRepo {
       settings.quotaMessages ?? null,
       settings.retentionDays ?? null,
       settings.popDeletePolicy ?? null,
+      settings.admin ? 1 : 0,
       now,
     );
     const id = Number(info.lastInsertRowid);
@@ -125,6 +128,7 @@ export class AccountRepo {
       pick('quotaMessages', account.quotaMessages),
       pick('retentionDays', account.retentionDays),
       pick('popDeletePolicy', account.popDeletePolicy),
+      pick('admin', account.admin) ? 1 : 0,
       account.id,
     );
     return this.mustGetById(account.id);
@@ -170,5 +174,8 @@ function validateSettings(settings: AccountSettings): void {
   const policy = settings.popDeletePolicy;
   if (policy !== undefined && policy !== null && !POP_POLICIES.has(policy)) {
     throw new BadInputError('popDeletePolicy must be "expunge", "hide" or null');
+  }
+  if (settings.admin !== undefined && typeof settings.admin !== 'boolean') {
+    throw new BadInputError('admin must be true or false');
   }
 }

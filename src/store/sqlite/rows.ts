@@ -9,6 +9,7 @@ export interface AccountRow {
   quota_messages: number | null;
   retention_days: number | null;
   pop_delete_policy: string | null;
+  admin: number;
   created_at: number;
 }
 
@@ -111,6 +112,7 @@ export function toAccount(row: AccountRow): Account {
     quotaMessages: row.quota_messages,
     retentionDays: row.retention_days,
     popDeletePolicy: row.pop_delete_policy as PopDeletePolicy | null,
+    admin: row.admin === 1,
     createdAt: new Date(row.created_at),
   };
 }
