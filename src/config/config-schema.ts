@@ -10,6 +10,7 @@ import {
   boolean,
   field,
   hostOrAddress,
+  httpUrl,
   integer,
   network,
   nullable,
@@ -30,6 +31,8 @@ export const DEFAULT_PORTS = {
   submission: 1587,
   submissions: 1465,
   lmtp: 2424,
+  http: 8080,
+  https: 8443,
 } as const satisfies Record<keyof Config['listeners'], number>;
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -78,6 +81,8 @@ export const configSchema: Section<Config> = section<Config>({
     submission: listener(DEFAULT_PORTS.submission),
     submissions: listener(DEFAULT_PORTS.submissions),
     lmtp: listener(DEFAULT_PORTS.lmtp),
+    http: listener(DEFAULT_PORTS.http),
+    https: listener(DEFAULT_PORTS.https),
   }),
   tls: section<Config['tls']>({
     cert: field(DEFAULT_CERT_FILE, text({ nonEmpty: true })),
@@ -101,6 +106,10 @@ export const configSchema: Section<Config> = section<Config>({
       'temporary' as Config['delivery']['overQuota'],
       oneOf(['temporary', 'permanent'] as const),
     ),
+  }),
+  http: section<Config['http']>({
+    publicUrl: field(undefined as string | undefined, httpUrl()),
+    trustedProxies: field([] as string[], arrayOf(network())),
   }),
   retentionDays: field(null as number | null, nullable(integer(1, 100_000))),
   maintenanceIntervalMinutes: field(60, atLeast(0.001, 'minutes')),
