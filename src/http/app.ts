@@ -14,12 +14,13 @@ import { clientRoutes } from './routes/clients.js';
 import { pageRoutes } from './routes/pages.js';
 import type { HttpServices } from './services.js';
 
-/** Pages, scripts and styles come from here only; no inline script, no framing, no referrer. */
+/** Pages, scripts and styles come from here only; no inline script, no framing, no referrer to others. */
 const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on our own form posts.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 

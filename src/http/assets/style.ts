@@ -35,10 +35,11 @@ section.card, div.card { background: var(--card); border: 1px solid var(--line);
 .grid { display: grid; gap: 1rem; }
 .grid.stats { grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); margin-bottom: 1.25rem; }
 .grid.two { grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); }
-.grid.three { grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); }
+.grid.three { grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); }
 .stat { background: var(--card); border: 1px solid var(--line); border-radius: var(--radius); padding: 1rem 1.1rem; }
 .stat .label { color: var(--muted); font-size: .85rem; }
 .stat .value { font-size: 1.45rem; font-weight: 650; margin: .15rem 0; }
+.stat .value.compact { font-size: 1.15rem; }
 .stat .note { color: var(--muted); font-size: .85rem; }
 meter { width: 100%; height: .6rem; }
 .subnav { display: flex; gap: .5rem; flex-wrap: wrap; margin: 0 0 1.25rem; }
@@ -72,7 +73,7 @@ button, .button { font: inherit; border: 1px solid var(--accent); background: va
 button.secondary, .button.secondary { background: transparent; color: var(--accent); }
 button.link { background: none; border: 0; color: var(--muted); padding: .4rem .7rem; }
 button.link:hover { color: var(--accent); }
-button.copy { font-size: .75rem; padding: .1rem .45rem; background: transparent; color: var(--accent); border-color: var(--line); }
+button.copy { white-space: nowrap; flex: none; font-size: .75rem; padding: .1rem .45rem; background: transparent; color: var(--accent); border-color: var(--line); }
 .actions { display: flex; gap: .6rem; flex-wrap: wrap; align-items: center; margin-top: .75rem; }
 form.stack { display: grid; gap: .85rem; max-width: 420px; }
 label { display: grid; gap: .3rem; font-weight: 550; font-size: .95rem; }

@@ -72,7 +72,7 @@ function stats(view: AccountView, now: Date): Html {
   <div class="stat"><div class="label">Inbox mail kept</div><div class="value">${view.retentionDays === null ? 'Until deleted' : plural(view.retentionDays, 'day')}</div>
     <div class="note">${view.retentionDays === null ? 'nothing expires on the server' : 'after it arrives, then removed'}</div></div>
   <div class="stat"><div class="label">Used in the last ${view.recentDays} days</div>
-    <div class="value" data-testid="protocol-summary">IMAP ${imap.devices} · POP3 ${pop3.devices}</div>
+    <div class="value compact" data-testid="protocol-summary">IMAP ${imap.devices} · POP3 ${pop3.devices}</div>
     <div class="note">devices${imap.lastSeen || pop3.lastSeen ? html`, last ${timeAgo(latest(imap.lastSeen, pop3.lastSeen)!, now)}` : ': none yet'}</div></div>
 </div>`;
 }
