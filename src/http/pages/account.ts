@@ -215,6 +215,7 @@ function phone(options: AccountPageOptions): Html {
       <p>Scan this code with your phone’s camera: it opens a page with your settings and the iPhone/iPad
       profile, valid for 15 minutes, without typing a password there.</p>
       ${qr && !qr.reachable ? html`<p class="callout warn small">This address (${qr.url.replace(/\/d\/.*$/, '')}) only works on this computer. Set <code>http.publicUrl</code> so phones can reach the pages.</p>` : ''}
+      ${qr ? html`<p class="small">No camera at hand? Send yourself <a data-testid="device-link" href="${qr.url}">this link</a> (valid 15 minutes).</p>` : ''}
       <p class="small muted">Android: K-9 Mail, FairEmail and Thunderbird set themselves up from your address alone.</p>
       <div class="actions">
         ${imap ? html`<a class="button" href="/account/profile/imap.mobileconfig" download>iPhone, iPad, Mac profile (IMAP)</a>` : ''}
