@@ -3,8 +3,21 @@ import type { Command } from './command.js';
 import { packageVersion } from './version.js';
 
 const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
-  ['Server', ['start', 'serve', 'init', 'doctor']],
-  ['Accounts', ['user add', 'user del', 'user passwd', 'user list', 'quota set', 'quota show']],
+  ['Server', ['start', 'serve', 'init', 'doctor', 'doctor dns']],
+  [
+    'Accounts',
+    [
+      'user add',
+      'user del',
+      'user passwd',
+      'user list',
+      'quota set',
+      'quota show',
+      'token create',
+      'token list',
+      'token revoke',
+    ],
+  ],
   ['Mail', ['mailbox list', 'mailbox create', 'import', 'deliver']],
 ];
 

@@ -5,6 +5,7 @@
 import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
 import { doctor } from './doctor.js';
+import { doctorDns } from './doctor-dns.js';
 import { describeError, EX, exitCodeFor } from './exit.js';
 import { commandHelp, groupHelp, overview } from './help.js';
 import { importCommand } from './import.js';
@@ -12,6 +13,7 @@ import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { userAdd, userDel, userList, userPasswd } from './user.js';
 import { packageVersion } from './version.js';
 
@@ -20,12 +22,16 @@ export const COMMANDS: readonly Command[] = [
   serve,
   init,
   doctor,
+  doctorDns,
   userAdd,
   userDel,
   userPasswd,
   userList,
   quotaSet,
   quotaShow,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
   mailboxList,
   mailboxCreate,
   importCommand,

@@ -16,7 +16,7 @@ export const userAdd: Command = {
   name: 'user add',
   summary: 'create an account with the default mailboxes',
   usage:
-    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE]',
+    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--admin]',
   help: `Creates the account and its mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive).
 The password is read from a hidden prompt, or from stdin with --password-stdin.
 
@@ -25,6 +25,7 @@ The password is read from a hidden prompt, or from stdin with --password-stdin.
   --messages N         message-count quota (default: unlimited)
   --retention DAYS     expunge INBOX mail older than this: 30, 4w, 1y, forever (default: config retentionDays)
   --pop-delete MODE    POP3 DELE: expunge or hide (default: config pop3.deletePolicy)
+  --admin              may use the admin pages and the admin API (see \`token create\`)
 ${DATA_HELP}
 
 Example:
@@ -40,6 +41,7 @@ Example:
         messages: { type: 'string' },
         retention: { type: 'string' },
         'pop-delete': { type: 'string' },
+        admin: { type: 'boolean' },
       },
       ['EMAIL'],
     );
@@ -49,6 +51,7 @@ Example:
     if (values.messages !== undefined) settings.quotaMessages = parseCount(values.messages);
     if (values.retention !== undefined) settings.retentionDays = parseDays(values.retention);
     if (values['pop-delete'] !== undefined) settings.popDeletePolicy = parsePopDelete(values['pop-delete']);
+    if (values.admin) settings.admin = true;
     return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
       if (await store.getAccount(login)) throw new CliError(`account ${login} already exists`, EX.CANTCREAT);
       settings.retentionDays ??= config.retentionDays;
@@ -65,7 +68,7 @@ Example:
         .join(', ');
       warnIfNotLocal(login, config.localDomains);
       console.log(
-        `created ${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
+        `created ${account.admin ? 'admin ' : ''}${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
           `retention ${describeRetention(account.retentionDays)}; mailboxes ${mailboxes})`,
       );
       return EX.OK;

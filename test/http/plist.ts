@@ -20,8 +20,7 @@ export function parsePlist(xml: string): Record<string, PlistValue> {
     },
   }).parseFromString(xml, 'text/xml');
   const root = doc.documentElement;
-  if (!root || root.tagName !== 'plist' || root.getAttribute('version') !== '1.0')
-    throw new Error('not a plist 1.0');
+  if (root?.tagName !== 'plist' || root.getAttribute('version') !== '1.0') throw new Error('not a plist 1.0');
   const children = elements(root);
   if (children.length !== 1) throw new Error('plist must hold exactly one value');
   const value = read(children[0]!);
