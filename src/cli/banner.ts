@@ -18,6 +18,8 @@ const LISTENERS: ReadonlyArray<[ListenerName, string, string]> = [
   ['submission', 'Submission', 'STARTTLS + AUTH; local recipients only (no relay)'],
   ['submissions', 'Submissions', 'implicit TLS + AUTH (RFC 8314)'],
   ['lmtp', 'LMTP', 'local delivery from an MTA'],
+  ['http', 'HTTP', 'setup and admin pages, autoconfig, Autodiscover'],
+  ['https', 'HTTPS', 'the same over TLS (same certificate)'],
 ];
 
 /** A test message with a Date: (clients show "Jan 01" without one), for a shell (GNU or BSD date). */
@@ -54,6 +56,9 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
   ];
   if (imap)
     lines.push(`  curl --user 'you@example.com:YOUR-PASSWORD' ${imap}INBOX -X 'STATUS INBOX (MESSAGES)'`);
+  const web =
+    ports.http === undefined ? null : `http://${urlHost(config.listeners.http.host)}:${ports.http}/`;
+  if (web) lines.push(`Set up mail apps and devices (sign in with an account): ${web}`);
   lines.push('Stop with Ctrl-C or SIGTERM; SIGHUP reloads the config and certificate.');
   return lines.join('\n');
 }

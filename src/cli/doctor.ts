@@ -7,6 +7,7 @@ import { checkCertificate } from './doctor/certificate.js';
 import { type Finding, fail, ok } from './doctor/finding.js';
 import { checkPorts } from './doctor/ports.js';
 import { checkStore } from './doctor/store.js';
+import { checkWeb } from './doctor/web.js';
 import { describeError, EX } from './exit.js';
 import { resolvePaths } from './paths.js';
 import { loadCliConfig, openStore } from './runtime.js';
@@ -52,6 +53,7 @@ Examples:
     });
     if (config) {
       report([ok('config', `${paths.configFile} is valid`)]);
+      report(checkWeb(config));
       if (!values['skip-ports']) report(await checkPorts(config, paths.configFile));
       report(await checkCertificate(config));
       report(await storeFindings(config, Boolean(values.repair)));

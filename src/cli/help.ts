@@ -3,10 +3,22 @@ import type { Command } from './command.js';
 import { packageVersion } from './version.js';
 
 const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
-  ['Server', ['start', 'serve', 'status', 'stop', 'init', 'doctor', 'cert']],
+  ['Server', ['start', 'serve', 'status', 'stop', 'init', 'doctor', 'doctor dns', 'cert']],
   [
     'Accounts',
-    ['user add', 'user set', 'user show', 'user del', 'user passwd', 'user list', 'quota set', 'quota show'],
+    [
+      'user add',
+      'user set',
+      'user show',
+      'user del',
+      'user passwd',
+      'user list',
+      'quota set',
+      'quota show',
+      'token create',
+      'token list',
+      'token revoke',
+    ],
   ],
   ['Mail', ['mailbox list', 'mailbox create', 'import', 'deliver']],
 ];

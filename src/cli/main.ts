@@ -7,6 +7,7 @@ import { cert } from './cert.js';
 import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
 import { doctor } from './doctor.js';
+import { doctorDns } from './doctor-dns.js';
 import { describeError, EX, exitCodeFor } from './exit.js';
 import { commandHelp, groupHelp, HELP_TOPICS, overview } from './help.js';
 import { importCommand } from './import.js';
@@ -15,6 +16,7 @@ import { mailboxCreate, mailboxList } from './mailbox.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
 import { status, stop } from './status.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { userAdd, userDel, userList, userPasswd, userSet, userShow } from './user.js';
 import { packageVersion } from './version.js';
 
@@ -26,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   init,
   doctor,
   cert,
+  doctorDns,
   userAdd,
   userSet,
   userShow,
@@ -34,6 +37,9 @@ export const COMMANDS: readonly Command[] = [
   userList,
   quotaSet,
   quotaShow,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
   mailboxList,
   mailboxCreate,
   importCommand,

@@ -22,6 +22,8 @@ export const LISTENER_NAMES: readonly ListenerName[] = [
   'submission',
   'submissions',
   'lmtp',
+  'http',
+  'https',
 ];
 
 export interface SetupOptions {

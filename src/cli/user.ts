@@ -24,7 +24,7 @@ export const userAdd: Command = {
   name: 'user add',
   summary: 'create an account with the default mailboxes',
   usage:
-    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--pop-mark-seen on|off]',
+    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--pop-mark-seen on|off] [--admin]',
   help: `Creates the account and its mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive).
 The password is read from a hidden prompt, or from stdin with --password-stdin.
 
@@ -35,6 +35,7 @@ The password is read from a hidden prompt, or from stdin with --password-stdin.
                        (default: config retentionDays)
   --pop-delete MODE    POP3 DELE: expunge or hide (default: config pop3.deletePolicy)
   --pop-mark-seen WHEN whether a POP3 download marks mail read: on or off (default: pop3.markSeenOnRetr)
+  --admin              may use the admin pages and the admin API (see \`token create\`)
 Change any of them later with \`postyard user set\`.
 ${DATA_HELP}
 
@@ -48,11 +49,13 @@ Example:
         ...DATA_OPTIONS,
         'password-stdin': { type: 'boolean' },
         ...SETTING_OPTIONS,
+        admin: { type: 'boolean' },
       },
       ['EMAIL'],
     );
     const login = normalizeLogin(positionals[0]!);
     const settings = parseSettings(values);
+    if (values.admin) settings.admin = true;
     return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
       if (await store.getAccount(login)) throw new CliError(`account ${login} already exists`, EX.CANTCREAT);
       settings.retentionDays ??= config.retentionDays;
@@ -69,7 +72,7 @@ Example:
         .join(', ');
       warnIfNotLocal(login, config.localDomains);
       console.log(
-        `created ${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
+        `created ${account.admin ? 'admin ' : ''}${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
           `retention ${describeRetention(account.retentionDays)}; mailboxes ${mailboxes})`,
       );
       return EX.OK;

@@ -12,6 +12,7 @@ import {
   days,
   field,
   hostOrAddress,
+  httpUrl,
   integer,
   network,
   oneOf,
@@ -31,6 +32,8 @@ export const DEFAULT_PORTS = {
   submission: 1587,
   submissions: 1465,
   lmtp: 2424,
+  http: 8080,
+  https: 8443,
 } as const satisfies Record<keyof Config['listeners'], number>;
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -79,6 +82,8 @@ export const configSchema: Section<Config> = section<Config>({
     submission: listener(DEFAULT_PORTS.submission),
     submissions: listener(DEFAULT_PORTS.submissions),
     lmtp: listener(DEFAULT_PORTS.lmtp),
+    http: listener(DEFAULT_PORTS.http),
+    https: listener(DEFAULT_PORTS.https),
   }),
   tls: section<Config['tls']>({
     cert: field(DEFAULT_CERT_FILE, text({ nonEmpty: true })),
@@ -103,6 +108,10 @@ export const configSchema: Section<Config> = section<Config>({
       'temporary' as Config['delivery']['overQuota'],
       oneOf(['temporary', 'permanent'] as const),
     ),
+  }),
+  http: section<Config['http']>({
+    publicUrl: field(undefined as string | undefined, httpUrl()),
+    trustedProxies: field([] as string[], arrayOf(network())),
   }),
   retentionDays: field(null as number | null, days(100_000)),
   maintenanceIntervalMinutes: field(60, atLeast(0.001, 'minutes')),

@@ -174,3 +174,19 @@ export function network(): Check<string> {
     throw invalid(path, 'must be an IP address or CIDR block like "10.0.0.0/8"', v);
   };
 }
+
+/** An absolute http(s) URL without query or fragment, e.g. "https://mail.example.com". */
+export function httpUrl(): Check<string> {
+  return (v, path) => {
+    let url: URL | null = null;
+    try {
+      url = typeof v === 'string' ? new URL(v) : null;
+    } catch {
+      url = null;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
+      throw invalid(path, 'must be an http:// or https:// URL like "https://mail.example.com"', v);
+    }
+    return v as string;
+  };
+}

@@ -40,6 +40,9 @@ export interface Config {
     /** Submission over implicit TLS (RFC 8314, port 465 style). */
     submissions: ListenerConfig;
     lmtp: ListenerConfig;
+    /** The setup and admin pages, autoconfig and Autodiscover (src/http); `https` uses tls.cert. */
+    http: ListenerConfig;
+    https: ListenerConfig;
   };
   tls: TlsConfig;
   /** Allow plaintext USER/PASS/LOGIN/AUTH on connections that are neither TLS nor loopback. */
@@ -62,6 +65,12 @@ export interface Config {
   delivery: {
     /** SMTP reply for over-quota: temporary 452 4.2.2 (default) or permanent 552 5.2.2. */
     overQuota: 'temporary' | 'permanent';
+  };
+  http: {
+    /** Where people and phones reach the pages (links, QR codes), e.g. "https://mail.example.com". */
+    publicUrl?: string;
+    /** Reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. */
+    trustedProxies: string[];
   };
   /** Default retention for new accounts in days (null = forever); per-user override in the account. */
   retentionDays: number | null;

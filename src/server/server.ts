@@ -9,6 +9,7 @@ import { listenerEnabled, loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import { flushLogger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
+import { ActivityRecorder } from './activity/recorder.js';
 import { type AuthServiceOptions, createAuthService } from './auth/service.js';
 import type { ServerContext } from './context.js';
 import type { DeliveryListeners } from './delivery/listeners.js';
@@ -69,7 +70,15 @@ const MAIL_LISTENERS: readonly MailListenerPlan[] = [
 /** Started by the delivery module (src/server/delivery/listeners.ts). */
 const DELIVERY_LISTENERS = ['smtp', 'submission', 'submissions', 'lmtp'] as const;
 
+/** Started by src/http/listener.ts. */
+const HTTP_LISTENERS = ['http', 'https'] as const;
+
 const DEFAULT_GRACE_MS = 10_000;
+
+/** How long the pages' history is kept: mail events and device logins, and the storage chart. */
+const ACTIVITY_KEEP_DAYS = 90;
+const USAGE_KEEP_DAYS = 400;
+const DAY_MS = 86_400_000;
 
 /** Starts every enabled listener on an open store. Rejects (having cleaned up) if any part fails. */
 export async function startServer(config: Config, options: StartServerOptions): Promise<RunningServer> {
@@ -86,7 +95,16 @@ export async function startServer(config: Config, options: StartServerOptions): 
     log,
     shuttingDown: () => stopping,
     userConnections: new UserConnections(config),
+    activity: new ActivityRecorder(store, log),
   };
+  // Every mail login that got a slot is a device using a protocol (the setup page's "used lately").
+  ctx.userConnections!.onLogin = (s) =>
+    ctx.activity?.login({
+      accountId: s.accountId,
+      protocol: s.protocol,
+      device: s.remoteAddress,
+      at: s.since,
+    });
 
   const listeners: RunningListener[] = [];
   const handlers: ProtocolHandler[] = [];
@@ -112,6 +130,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
     for (const l of listeners) l.destroyConnections();
     await maintenance.stop();
+    await ctx.activity?.flush();
     await settle(log, 'store close', store.close());
     await settle(log, 'bus close', bus.close());
     log.info('stopped');
@@ -139,6 +158,14 @@ export async function startServer(config: Config, options: StartServerOptions): 
       const { startDeliveryListeners } = await import('./delivery/listeners.js');
       delivery = await startDeliveryListeners(ctx);
       Object.assign(ports, delivery.ports);
+    }
+    if (HTTP_LISTENERS.some((name) => listenerEnabled(config.listeners[name]))) {
+      // Last: the pages announce the mail ports actually bound. Loaded only when needed (Fastify).
+      const { startHttpListeners } = await import('../http/listener.js');
+      const web = await startHttpListeners(ctx, ports);
+      handlers.push(web.handler);
+      listeners.push(...web.listeners);
+      Object.assign(ports, web.ports);
     }
   } catch (err) {
     await close({ graceMs: 0 });
@@ -198,6 +225,7 @@ function startMaintenance(ctx: ServerContext): Maintenance {
 
   const run = async () => {
     try {
+      await recordUsage(ctx);
       const expunged = await ctx.store.applyRetention(new Date());
       const garbage = await ctx.store.collectGarbage();
       if (expunged || garbage.removed)
@@ -221,6 +249,10 @@ function startMaintenance(ctx: ServerContext): Maintenance {
     timer.unref();
   };
   schedule();
+  // A first usage sample now, so the storage chart has today's point without waiting an interval.
+  running = recordUsage(ctx).finally(() => {
+    running = null;
+  });
   return {
     reschedule: schedule,
     async stop() {
@@ -229,6 +261,21 @@ function startMaintenance(ctx: ServerContext): Maintenance {
       await running;
     },
   };
+}
+
+/** Today's storage use of every account (the chart over time), and pruning of old activity. */
+async function recordUsage(ctx: ServerContext): Promise<void> {
+  const now = new Date();
+  try {
+    await ctx.store.recordUsageSamples(now);
+    await ctx.store.pruneActivity({
+      before: new Date(now.getTime() - ACTIVITY_KEEP_DAYS * DAY_MS),
+      usageBefore: new Date(now.getTime() - USAGE_KEEP_DAYS * DAY_MS),
+      now,
+    });
+  } catch (err) {
+    ctx.log.error({ err }, 'recording storage use failed');
+  }
 }
 
 export interface SignalHandlingOptions {

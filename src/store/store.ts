@@ -13,6 +13,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
+import type { ActivityStore, WebAccessStore } from './activity.js';
 
 // ---------------------------------------------------------------------------------------------
 // Accounts
@@ -33,6 +34,8 @@ export interface Account {
   popDeletePolicy: PopDeletePolicy | null;
   /** Per-user pop3.markSeenOnRetr (does a POP3 download set \Seen?); null = server default. */
   popMarkSeen: boolean | null;
+  /** May use the admin pages and the admin API. */
+  admin: boolean;
   createdAt: Date;
 }
 
@@ -49,6 +52,7 @@ export interface AccountSettings {
   retentionDays?: number | null;
   popDeletePolicy?: PopDeletePolicy | null;
   popMarkSeen?: boolean | null;
+  admin?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,7 +311,8 @@ export interface BlobStore {
 // ---------------------------------------------------------------------------------------------
 // The store
 
-export interface Store {
+/** Activity and web access (activity.ts) are part of every store. */
+export interface Store extends ActivityStore, WebAccessStore {
   readonly blobs: BlobStore;
 
   close(): Promise<void>;

@@ -32,6 +32,7 @@ function fakeStore() {
         retentionDays: null,
         popDeletePolicy: null,
         popMarkSeen: null,
+        admin: false,
         createdAt: new Date(),
       };
       users.set(login, { account, passwordHash });

@@ -37,7 +37,10 @@ describe('config defaults', () => {
       submission: 1587,
       submissions: 1465,
       lmtp: 2424,
+      http: 8080,
+      https: 8443,
     });
+    assert.deepEqual(c.http, { trustedProxies: [] });
     for (const l of Object.values(c.listeners)) {
       assert.equal(l.host, '127.0.0.1');
       assert.equal(listenerEnabled(l), true);

@@ -14,6 +14,7 @@ import type {
 import { toMailError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
 import { deliverMessage, type RecipientOutcome } from './deliver-message.js';
+import { recordDataOutcomes, recordRefusedRecipient } from './mail-events.js';
 import { lookupRecipient } from './recipients.js';
 import {
   overQuotaReply,
@@ -110,6 +111,7 @@ export function createSessionHandlers(
             // one envelope entry per address (a repeat overwrites the first one), so a repeat accepted
             // here is added once more; the store still gets the message once per account.
             if (!reply && repeated && protocol === 'lmtp') accepted.push(address);
+            if (reply) recordRefusedRecipient(ctx, protocol, session, address.address, reply);
             callback(reply ?? null);
           },
           (err: unknown) => {
@@ -138,7 +140,12 @@ export function createSessionHandlers(
         log,
       })
         .then(
-          (outcomes) => answerData(protocol, outcomes, policy(), callback),
+          (outcomes) => {
+            // smtp-server counts the bytes it passed on (stream.byteLength) once the stream ended.
+            const size = (stream as { byteLength?: number }).byteLength ?? null;
+            recordDataOutcomes(ctx, protocol, session, outcomes, size, policy());
+            answerData(protocol, outcomes, policy(), callback);
+          },
           (err: unknown) => {
             log.error({ err: toMailError(err) }, 'DATA failed');
             stream.resume();

@@ -71,6 +71,17 @@ export function accountContract(open: OpenStore): void {
         await assert.rejects(store.updateAccount('a@x.org', {}), { code: 'NOT_FOUND' });
       }));
 
+    it('keeps the admin flag, false unless set', () =>
+      withStore(open, async ({ store }) => {
+        assert.equal((await createUser(store, 'user@x.org')).admin, false);
+        assert.equal((await createUser(store, 'boss@x.org', { admin: true })).admin, true);
+        assert.equal((await store.updateAccount('user@x.org', { admin: true })).admin, true);
+        assert.equal((await store.updateAccount('user@x.org', { quotaBytes: 5 })).admin, true, 'kept');
+        assert.equal((await store.updateAccount('boss@x.org', { admin: false })).admin, false);
+        assert.equal((await store.getAccount('user@x.org'))?.admin, true);
+        assert.equal((await store.getPasswordHash('user@x.org'))?.account.admin, true);
+      }));
+
     it('reports quota usage with limits', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store, 'q@x.org', { quotaBytes: 10, quotaMessages: 2 });

@@ -23,7 +23,7 @@ export class AccountRepo {
 
   constructor(db: Database.Database) {
     const columns =
-      'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, pop_mark_seen, created_at';
+      'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, pop_mark_seen, admin, created_at';
     this.byLoginStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE login = ?`);
     this.byIdStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT ${columns} FROM accounts ORDER BY login`);
@@ -35,8 +35,8 @@ export class AccountRepo {
       .pluck();
     this.insertStmt = db.prepare(
       `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy,
-         pop_mark_seen, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         pop_mark_seen, admin, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertUsageStmt = db.prepare('INSERT INTO quota_usage (account_id) VALUES (?)');
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
@@ -44,7 +44,7 @@ export class AccountRepo {
     this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ? WHERE login = ?');
     this.updateStmt = db.prepare(
       `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ?,
-         pop_mark_seen = ? WHERE id = ?`,
+         pop_mark_seen = ?, admin = ? WHERE id = ?`,
     );
     this.usageWithLimitsStmt = db.prepare(
       `SELECT u.bytes, u.messages, a.quota_bytes AS limitBytes, a.quota_messages AS limitMessages
@@ -99,6 +99,7 @@ export class AccountRepo {
       settings.retentionDays ?? null,
       settings.popDeletePolicy ?? null,
       toFlag(settings.popMarkSeen),
+      settings.admin ? 1 : 0,
       now,
     );
     const id = Number(info.lastInsertRowid);
@@ -131,6 +132,7 @@ export class AccountRepo {
       pick('retentionDays', account.retentionDays),
       pick('popDeletePolicy', account.popDeletePolicy),
       toFlag(pick('popMarkSeen', account.popMarkSeen)),
+      pick('admin', account.admin) ? 1 : 0,
       account.id,
     );
     return this.mustGetById(account.id);
@@ -184,5 +186,8 @@ function validateSettings(settings: AccountSettings): void {
   const policy = settings.popDeletePolicy;
   if (policy !== undefined && policy !== null && !POP_POLICIES.has(policy)) {
     throw new BadInputError('popDeletePolicy must be "expunge", "hide" or null');
+  }
+  if (settings.admin !== undefined && typeof settings.admin !== 'boolean') {
+    throw new BadInputError('admin must be true or false');
   }
 }

@@ -11,6 +11,7 @@ export interface AccountRow {
   retention_days: number | null;
   pop_delete_policy: string | null;
   pop_mark_seen: number | null;
+  admin: number;
   created_at: number;
 }
 
@@ -114,6 +115,7 @@ export function toAccount(row: AccountRow): Account {
     retentionDays: row.retention_days,
     popDeletePolicy: row.pop_delete_policy as PopDeletePolicy | null,
     popMarkSeen: row.pop_mark_seen === null ? null : row.pop_mark_seen === 1,
+    admin: row.admin === 1,
     createdAt: new Date(row.created_at),
   };
 }

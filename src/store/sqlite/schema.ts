@@ -121,6 +121,64 @@ const MIGRATIONS: readonly string[] = [
   -- Per-account override of pop3.markSeenOnRetr: NULL = the server default, 0/1 = off/on.
   ALTER TABLE accounts ADD COLUMN pop_mark_seen INTEGER;
   `,
+  `
+  -- Setup and admin pages (activity.ts): admins, device logins, usage over time, mail events, web access.
+  ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+
+  -- One row per account, protocol and device (not per login), so a busy client costs one row.
+  CREATE TABLE login_history (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    protocol TEXT NOT NULL,
+    device TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    logins INTEGER NOT NULL,
+    PRIMARY KEY (account_id, protocol, device)
+  ) WITHOUT ROWID;
+
+  -- day: days since 1970-01-01 UTC; the day's last sample wins.
+  CREATE TABLE usage_history (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    day INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    PRIMARY KEY (account_id, day)
+  ) WITHOUT ROWID;
+
+  -- Kept when the account goes (the admin still sees what happened), with its id cleared.
+  CREATE TABLE mail_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    size INTEGER,
+    reason TEXT,
+    remote_address TEXT
+  );
+  CREATE INDEX mail_events_by_at ON mail_events (at);
+  CREATE INDEX mail_events_by_account ON mail_events (account_id, at);
+
+  CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX web_sessions_by_account ON web_sessions (account_id);
+
+  CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

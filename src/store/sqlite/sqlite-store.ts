@@ -7,6 +7,14 @@ import type Database from 'better-sqlite3';
 import type { ChangeBus } from '../../bus/bus.js';
 import { TempError, toMailError } from '../../lib/errors.js';
 import { RateLimitedErrors } from '../../lib/rate-limited-log.js';
+import type {
+  ActivityBatch,
+  ApiToken,
+  DeviceUsage,
+  StoredMailEvent,
+  UsageSample,
+  WebSession,
+} from '../activity.js';
 import { FileBlobStore } from '../blobs.js';
 import {
   type Account,
@@ -36,6 +44,7 @@ import {
   type StoreOptions,
 } from '../store.js';
 import { AccountRepo } from './accounts.js';
+import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
@@ -45,6 +54,7 @@ import { Maintenance } from './maintenance.js';
 import { MessageWriter } from './message-writes.js';
 import { MessageReader, type SearchTextMode } from './messages.js';
 import { toMailbox } from './rows.js';
+import { WebAccessRepo } from './web-access.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
   return new SqliteStore(
@@ -65,6 +75,8 @@ export class SqliteStore implements Store {
   private readonly committer: GroupCommitter;
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
+  private readonly activity: ActivityRepo;
+  private readonly webAccess: WebAccessRepo;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
 
@@ -84,6 +96,8 @@ export class SqliteStore implements Store {
     this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
     this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
+    this.activity = new ActivityRepo(db);
+    this.webAccess = new WebAccessRepo(db);
     const readTransaction = db.transaction((read: () => unknown) => read());
     this.snapshot = <T>(read: () => T) => readTransaction(read) as T;
   }
@@ -350,6 +364,65 @@ export class SqliteStore implements Store {
   checkIntegrity(options?: { repair?: boolean }): Promise<IntegrityReport> {
     this.assertOpen();
     return this.maintenance.checkIntegrity(options?.repair ?? false);
+  }
+
+  // Activity and web access ----------------------------------------------------------------
+
+  async recordActivity(batch: ActivityBatch): Promise<void> {
+    if (!batch.logins?.length && !batch.mailEvents?.length) return;
+    await this.write(() => this.activity.record(batch));
+  }
+
+  loginHistory(accountId: number, since: Date): Promise<DeviceUsage[]> {
+    return this.read(() => this.activity.loginHistory(accountId, since));
+  }
+
+  recentMailEvents(options: { limit: number; accountId?: number; since?: Date }): Promise<StoredMailEvent[]> {
+    return this.read(() => this.activity.recentMailEvents(options));
+  }
+
+  recordUsageSamples(at: Date): Promise<number> {
+    return this.write(() => this.activity.recordUsageSamples(at));
+  }
+
+  usageHistory(accountId: number, since: Date): Promise<UsageSample[]> {
+    return this.read(() => this.activity.usageHistory(accountId, since));
+  }
+
+  pruneActivity(limits: { before: Date; usageBefore: Date; now: Date }): Promise<number> {
+    return this.write(() => this.activity.prune(limits));
+  }
+
+  async createWebSession(session: WebSession): Promise<void> {
+    await this.write(() => this.webAccess.createSession(session));
+  }
+
+  getWebSession(tokenHash: string, now: Date): Promise<WebSession | null> {
+    return this.read(() => this.webAccess.session(tokenHash, now));
+  }
+
+  async deleteWebSession(tokenHash: string): Promise<void> {
+    await this.write(() => this.webAccess.deleteSession(tokenHash));
+  }
+
+  deleteWebSessions(accountId: number, options: { keep?: string } = {}): Promise<number> {
+    return this.write(() => this.webAccess.deleteSessions(accountId, options.keep));
+  }
+
+  createApiToken(accountId: number, name: string, tokenHash: string): Promise<ApiToken> {
+    return this.write(() => this.webAccess.createToken(accountId, name, tokenHash, this.clock.now()));
+  }
+
+  findApiToken(tokenHash: string): Promise<ApiToken | null> {
+    return this.read(() => this.webAccess.findToken(tokenHash));
+  }
+
+  listApiTokens(accountId?: number): Promise<ApiToken[]> {
+    return this.read(() => this.webAccess.listTokens(accountId));
+  }
+
+  async deleteApiToken(id: number): Promise<void> {
+    await this.write(() => this.webAccess.deleteToken(id));
   }
 
   // -----------------------------------------------------------------------------------------
