@@ -144,8 +144,12 @@ function resolveIn(dataDir: string, path: string): string {
 }
 
 function checkCrossFieldRules(config: Config): void {
-  if (config.store.backend === 'postgres' && !config.store.postgresUrl) {
-    throw new ConfigError('config: store.postgresUrl is required when store.backend is "postgres"');
+  // Refused at load, not at the first store access, so `doctor` and `start` say it before anything runs.
+  if (config.store.backend === 'postgres') {
+    throw new ConfigError(
+      'config: store.backend "postgres" is not available in this build yet (the multi-node PostgreSQL ' +
+        'backend is planned); use "sqlite"',
+    );
   }
   const seen = new Map<string, string>();
   for (const [name, l] of Object.entries(config.listeners)) {

@@ -170,9 +170,9 @@ describe('config validation names the key and the problem', () => {
     ['empty cert path', { tls: { cert: '' } }, /tls\.cert must not be empty/],
     ['localDomains not array', { localDomains: 'example.com' }, /localDomains must be an array/],
     [
-      'postgres without url',
-      { store: { backend: 'postgres' } },
-      /store\.postgresUrl is required when store\.backend is "postgres"/,
+      'postgres before that backend exists',
+      { store: { backend: 'postgres', postgresUrl: 'postgres://db/postyard' } },
+      /^config: store\.backend "postgres" is not available in this build yet .*; use "sqlite"$/,
     ],
     [
       'duplicate port',
