@@ -12,6 +12,7 @@ import { invariantContract } from './invariants.js';
 import { mailboxContract } from './mailboxes.js';
 import { maintenanceContract } from './maintenance.js';
 import { messageContract } from './messages.js';
+import { queueContract } from './queue.js';
 
 export type { OpenStore } from './fixture.js';
 
@@ -24,5 +25,6 @@ export function runStoreContract(name: string, open: OpenStore): void {
     blobContract(open);
     maintenanceContract(open);
     invariantContract(open);
+    queueContract(open);
   });
 }
