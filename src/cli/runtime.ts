@@ -9,7 +9,7 @@ import { loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import type { AuthService } from '../server/auth/auth.js';
 import { type AuthServiceOptions, createAuthService } from '../server/auth/service.js';
-import type { RunningServer } from '../server/server.js';
+import type { RunningServer, StartServerOptions } from '../server/server.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
 import { CliError, EX } from './exit.js';
@@ -52,7 +52,7 @@ export async function openStore(config: Config, bus?: ChangeBus): Promise<Store>
  */
 export async function startConfiguredServer(
   config: Config,
-  options: { log?: Logger; auth?: AuthServiceOptions } = {},
+  options: { log?: Logger; auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
 ): Promise<RunningServer> {
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');

@@ -138,6 +138,12 @@ function checkCrossFieldRules(config: Config): void {
   if (config.store.backend === 'postgres' && !config.store.postgresUrl) {
     throw new ConfigError('config: store.postgresUrl is required when store.backend is "postgres"');
   }
+  const retry = config.outgoing.retry;
+  if (retry.maxMinutes < retry.firstMinutes) {
+    throw new ConfigError(
+      'config: outgoing.retry.maxMinutes must not be less than outgoing.retry.firstMinutes',
+    );
+  }
   const seen = new Map<string, string>();
   for (const [name, l] of Object.entries(config.listeners)) {
     if (!listenerEnabled(l) || l.port === 0) continue;

@@ -151,3 +151,16 @@ export function network(): Check<string> {
     throw invalid(path, 'must be an IP address or CIDR block like "10.0.0.0/8"', v);
   };
 }
+
+/** A DNS server: an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"). */
+export function serverAddress(): Check<string> {
+  return (v, path) => {
+    if (typeof v === 'string') {
+      const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v);
+      const plain = /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
+      const [, address, port] = bracketed ?? plain ?? (isIP(v) === 6 ? [v, v, undefined] : []);
+      if (address && isIP(address) !== 0 && (port === undefined || Number(port) <= 65535)) return v;
+    }
+    throw invalid(path, 'must be an IP address, optionally with a port, like "127.0.0.1:5353"', v);
+  };
+}

@@ -16,6 +16,10 @@ import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
 import { type RunningListener, startListener } from './net/listener.js';
 import { createTlsProvider } from './net/tls.js';
 import { UserConnections } from './net/user-connections.js';
+import { type QueueClock, systemClock } from './outgoing/clock.js';
+import { DkimSigner } from './outgoing/dkim.js';
+import { QueueRunner } from './outgoing/queue-runner.js';
+import type { RouteResolver } from './outgoing/routes.js';
 
 export interface StartServerOptions {
   /** Root logger; defaults to one built from config.log. */
@@ -28,12 +32,16 @@ export interface StartServerOptions {
   bus: ChangeBus;
   /** Authentication service settings (tests inject a clock and record failure delays). */
   auth?: AuthServiceOptions;
+  /** Outgoing queue: tests inject a clock they move by hand (retry schedule, expiry) or routes. */
+  outgoing?: { clock?: QueueClock; routes?: RouteResolver };
 }
 
 export interface RunningServer {
   ctx: ServerContext;
   /** Bound port per running listener name ("imap", "imaps", "pop3", "pop3s", "smtp", "lmtp", ...). */
   ports: Record<string, number>;
+  /** The outgoing queue runner ('attempt' events after each delivery attempt). */
+  outgoing: QueueRunner;
   /**
    * Graceful stop: stop accepting, ask every protocol to say goodbye and wait for its sessions (at most
    * `graceMs`, default 10 s, then remaining sockets are destroyed), stop maintenance, close the store.
@@ -85,7 +93,16 @@ export async function startServer(config: Config, options: StartServerOptions): 
     log,
     shuttingDown: () => stopping,
     userConnections: new UserConnections(config),
+    dkim: new DkimSigner(() => config.dataDir),
   };
+  const outgoing = new QueueRunner({
+    store,
+    config,
+    log: log.child({ component: 'outgoing' }),
+    clock: options.outgoing?.clock ?? systemClock,
+    routes: options.outgoing?.routes,
+  });
+  ctx.outgoing = outgoing;
 
   const listeners: RunningListener[] = [];
   const handlers: ProtocolHandler[] = [];
@@ -110,6 +127,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
     const inTime = await withTimeout(sessionsDone, graceMs);
     if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
     for (const l of listeners) l.destroyConnections();
+    // Sends in flight get the grace period too; what does not finish stays queued.
+    await outgoing.close(graceMs);
     await maintenance.stop();
     await settle(log, 'store close', store.close());
     await settle(log, 'bus close', bus.close());
@@ -139,6 +158,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       delivery = await startDeliveryListeners(ctx);
       Object.assign(ports, delivery.ports);
     }
+    outgoing.start();
   } catch (err) {
     await close({ graceMs: 0 });
     throw err;
@@ -147,6 +167,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
   return {
     ctx,
     ports,
+    outgoing,
     close,
     reload: async (next) => {
       await tls.reload(next?.tls);
@@ -169,6 +190,7 @@ function applyLiveConfig(ctx: ServerContext, next: Config): void {
   Object.assign(current.limits, next.limits);
   Object.assign(current.pop3, next.pop3);
   Object.assign(current.delivery, next.delivery);
+  current.outgoing = structuredClone(next.outgoing);
   current.tls = { ...next.tls };
   current.hostname = next.hostname;
   current.localDomains = [...next.localDomains];

@@ -20,7 +20,7 @@ import { createRootLogger } from '../../src/lib/log.js';
 import type { AuthServiceOptions } from '../../src/server/auth/service.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
-import type { RunningServer } from '../../src/server/server.js';
+import type { RunningServer, StartServerOptions } from '../../src/server/server.js';
 import type { Account, AccountSettings } from '../../src/store/store.js';
 
 export interface TestServer {
@@ -51,7 +51,7 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
 
 export async function startTestServer(
   overrides?: DeepPartial<Config>,
-  options: { auth?: AuthServiceOptions } = {},
+  options: { auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postyard-test-'));
   try {

@@ -120,8 +120,9 @@ const MIGRATIONS: readonly string[] = [
   `
   -- The outgoing queue (RFC 5321 4.5.4): one row per accepted message, one per recipient with its own
   -- state and retry time. A queued message holds its blob like a message row does (maintenance.ts).
+  -- AUTOINCREMENT: a queue id is never reused, so logs and DSNs name one message only.
   CREATE TABLE queue_messages (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     blob_id TEXT NOT NULL,
     size INTEGER NOT NULL,
     sender TEXT NOT NULL,
