@@ -6,6 +6,10 @@ const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
   ['Server', ['start', 'serve', 'init', 'doctor']],
   ['Accounts', ['user add', 'user del', 'user passwd', 'user list', 'quota set', 'quota show']],
   ['Mail', ['mailbox list', 'mailbox create', 'import', 'deliver']],
+  [
+    'Outgoing mail',
+    ['queue list', 'queue show', 'queue retry', 'queue delete', 'dkim generate', 'dkim show'],
+  ],
 ];
 
 export function overview(commands: readonly Command[]): string {

@@ -4,12 +4,14 @@
  */
 import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
+import { dkimGenerate, dkimShow } from './dkim.js';
 import { doctor } from './doctor.js';
 import { describeError, EX, exitCodeFor } from './exit.js';
 import { commandHelp, groupHelp, overview } from './help.js';
 import { importCommand } from './import.js';
 import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
+import { queueDelete, queueList, queueRetry, queueShow } from './queue.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
 import { userAdd, userDel, userList, userPasswd } from './user.js';
@@ -30,6 +32,12 @@ export const COMMANDS: readonly Command[] = [
   mailboxCreate,
   importCommand,
   deliverCommand,
+  queueList,
+  queueShow,
+  queueRetry,
+  queueDelete,
+  dkimGenerate,
+  dkimShow,
 ];
 
 export async function main(argv: string[]): Promise<void> {
