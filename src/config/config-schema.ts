@@ -130,6 +130,7 @@ export const configSchema: Section<Config> = section<Config>({
       'temporary' as Config['delivery']['overQuota'],
       oneOf(['temporary', 'permanent'] as const),
     ),
+    authenticationResults: field(true, boolean()),
   }),
   outgoing,
   retentionDays: field(null as number | null, nullable(integer(1, 100_000))),

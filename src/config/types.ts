@@ -118,6 +118,8 @@ export interface Config {
   delivery: {
     /** SMTP reply for over-quota: temporary 452 4.2.2 (default) or permanent 552 5.2.2. */
     overQuota: 'temporary' | 'permanent';
+    /** Inbound SMTP: check SPF, DKIM and DMARC and add Authentication-Results (nothing is refused on it). */
+    authenticationResults: boolean;
   };
   outgoing: OutgoingConfig;
   /** Default retention for new accounts in days (null = forever); per-user override in the account. */

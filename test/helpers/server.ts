@@ -45,6 +45,8 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
     listener.port = 0;
   }
   base.hostname = TEST_HOSTNAME;
+  // Off unless a test turns it on: its DNS lookups would go to the machine's resolver.
+  base.delivery.authenticationResults = false;
   base.log.level = (process.env.POSTYARD_TEST_LOG as Config['log']['level'] | undefined) ?? 'silent';
   return parseConfig(mergeConfig(base, overrides), { dataDir });
 }

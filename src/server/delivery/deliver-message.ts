@@ -28,6 +28,8 @@ export interface DeliveryRequest {
   mailbox?: string;
   /** Trace data for the Received: header; omitted = no Received header. */
   received?: Omit<ReceivedInfo, 'hostname' | 'recipient'>;
+  /** More trace fields (Authentication-Results, Received-SPF), each ending in CRLF. */
+  traceFields?: string;
   log?: Logger;
 }
 
@@ -137,6 +139,7 @@ function traceHeaders(ctx: DeliveryContext, req: DeliveryRequest): string {
   let headers = '';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   if (req.from !== undefined) headers += `Return-Path: <${req.from.replace(/[\x00-\x1f\x7f<>]/g, '')}>\r\n`;
+  if (req.traceFields) headers += req.traceFields;
   if (req.received) {
     const recipient = req.recipients.length === 1 ? req.recipients[0] : undefined;
     headers += buildReceivedHeader({ ...req.received, hostname: ctx.config.hostname, recipient });

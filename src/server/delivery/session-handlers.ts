@@ -13,6 +13,7 @@ import type {
 } from 'smtp-server';
 import { toMailError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
+import { checkAuthentication } from './auth-results.js';
 import { deliverMessage, type RecipientOutcome } from './deliver-message.js';
 import { lookupRecipient } from './recipients.js';
 import { ownsAddress } from './sender-policy.js';
@@ -152,19 +153,32 @@ export function createSessionHandlers(
       }
       const recipients = session.envelope.rcptTo.map((r) => r.address);
       const mailFrom = session.envelope.mailFrom;
-      const work = deliverMessage(ctx, {
-        from: mailFrom ? mailFrom.address : '',
-        recipients,
-        input: stream,
-        received: {
-          helo: session.hostNameAppearsAs || '',
-          clientHostname: session.clientHostname || '',
-          remoteAddress: session.remoteAddress,
-          protocol: session.transmissionType,
-          id: `${session.id}.${session.transaction}`,
-        },
-        log,
-      })
+      const checked =
+        protocol === 'smtp' && ctx.config.delivery.authenticationResults
+          ? checkAuthentication(stream, {
+              config: ctx.config,
+              remoteAddress: session.remoteAddress,
+              helo: session.hostNameAppearsAs || '',
+              sender: mailFrom ? mailFrom.address : '',
+            })
+          : Promise.resolve({ input: stream, headers: '' });
+      const work = checked
+        .then(({ input, headers }) =>
+          deliverMessage(ctx, {
+            from: mailFrom ? mailFrom.address : '',
+            recipients,
+            input,
+            traceFields: headers,
+            received: {
+              helo: session.hostNameAppearsAs || '',
+              clientHostname: session.clientHostname || '',
+              remoteAddress: session.remoteAddress,
+              protocol: session.transmissionType,
+              id: `${session.id}.${session.transaction}`,
+            },
+            log,
+          }),
+        )
         .then(
           (outcomes) => answerData(protocol, outcomes, policy(), callback),
           (err: unknown) => {
