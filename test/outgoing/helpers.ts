@@ -66,6 +66,8 @@ export async function startScriptedMx(options: Partial<SMTPServerOptions> = {}):
       });
     },
   });
+  // A client that vanishes mid-transaction (a killed Postyard) is that connection's problem only.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.server.address();
   mx.port = typeof address === 'object' && address ? address.port : 0;
