@@ -15,7 +15,7 @@ const LISTENERS: ReadonlyArray<[ListenerName, string, string]> = [
   ['pop3', 'POP3', 'STLS'],
   ['pop3s', 'POP3S', 'implicit TLS'],
   ['smtp', 'SMTP', 'STARTTLS; inbound mail for local domains'],
-  ['submission', 'Submission', 'STARTTLS + AUTH; local recipients only (no relay)'],
+  ['submission', 'Submission', 'STARTTLS + AUTH; outgoing mail (see below)'],
   ['submissions', 'Submissions', 'implicit TLS + AUTH (RFC 8314)'],
   ['lmtp', 'LMTP', 'local delivery from an MTA'],
   ['http', 'HTTP', 'setup and admin pages, autoconfig, Autodiscover'],
@@ -43,6 +43,7 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
     `  data dir:    ${config.dataDir}`,
     `  config:      ${paths.configFile}`,
     `  certificate: ${config.tls.cert}`,
+    `  outgoing:    ${outgoingSummary(config)}`,
     '',
     formatTable(['PROTOCOL', 'LISTENING ON', 'NOTES'], rows)
       .split('\n')
@@ -70,4 +71,13 @@ export function startupBanner(paths: DataPaths, config: Config, ports: Record<st
 function urlHost(host: string): string {
   if (['0.0.0.0', '::', '', '127.0.0.1', '::1'].includes(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Where mail to other domains goes (issue 16): the banner says so, so nobody is surprised either way. */
+export function outgoingSummary(config: Config): string {
+  const out = config.outgoing;
+  if (out.mode === 'smarthost')
+    return `via smarthost ${out.smarthost.host}:${out.smarthost.port} (${out.smarthost.security})`;
+  if (out.mode === 'direct') return `direct to each domain's MX (port ${out.mxPort})`;
+  return 'disabled: submission delivers to local accounts only (set outgoing.mode to send to the world)';
 }

@@ -21,6 +21,10 @@ const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
     ],
   ],
   ['Mail', ['mailbox list', 'mailbox create', 'import', 'deliver']],
+  [
+    'Outgoing mail',
+    ['queue list', 'queue show', 'queue retry', 'queue delete', 'dkim generate', 'dkim show'],
+  ],
 ];
 
 export function overview(commands: readonly Command[]): string {

@@ -6,6 +6,7 @@
 import { cert } from './cert.js';
 import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
+import { dkimGenerate, dkimShow } from './dkim.js';
 import { doctor } from './doctor.js';
 import { doctorDns } from './doctor-dns.js';
 import { describeError, EX, exitCodeFor } from './exit.js';
@@ -13,6 +14,7 @@ import { commandHelp, groupHelp, HELP_TOPICS, overview } from './help.js';
 import { importCommand } from './import.js';
 import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
+import { queueDelete, queueList, queueRetry, queueShow } from './queue.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
 import { status, stop } from './status.js';
@@ -44,6 +46,12 @@ export const COMMANDS: readonly Command[] = [
   mailboxCreate,
   importCommand,
   deliverCommand,
+  queueList,
+  queueShow,
+  queueRetry,
+  queueDelete,
+  dkimGenerate,
+  dkimShow,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -14,7 +14,7 @@ import type { Config } from '../config/types.js';
 import type { AuthService } from '../server/auth/auth.js';
 import { type AuthServiceOptions, createAuthService } from '../server/auth/service.js';
 import { createRootLogger } from '../server/logging.js';
-import type { RunningServer } from '../server/server.js';
+import type { RunningServer, StartServerOptions } from '../server/server.js';
 import { DATABASE_FILE } from '../store/sqlite/database.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
@@ -65,7 +65,7 @@ export async function openStore(
  */
 export async function startConfiguredServer(
   config: Config,
-  options: { log?: Logger; auth?: AuthServiceOptions } = {},
+  options: { log?: Logger; auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
 ): Promise<RunningServer> {
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');

@@ -18,9 +18,10 @@ import {
   oneOf,
   type Section,
   section,
+  serverAddress,
   text,
 } from './schema.js';
-import type { Config, LimitsConfig, ListenerConfig } from './types.js';
+import type { Config, LimitsConfig, ListenerConfig, OutgoingConfig } from './types.js';
 
 /** Default ports: unprivileged, for a first run (DESIGN.md "Conventions"). */
 export const DEFAULT_PORTS = {
@@ -62,6 +63,34 @@ const limits = section<LimitsConfig>({
   maxRecipients: field(DEFAULT_LIMITS.maxRecipients, integer(100, 1_000_000)),
   maxAuthFailures: field(DEFAULT_LIMITS.maxAuthFailures, integer(1, 1_000_000)),
   authBlockSeconds: field(DEFAULT_LIMITS.authBlockSeconds, atLeast(0, 'seconds')),
+});
+
+const outgoing = section<OutgoingConfig>({
+  mode: field('disabled' as OutgoingConfig['mode'], oneOf(['disabled', 'smarthost', 'direct'] as const)),
+  smarthost: section<OutgoingConfig['smarthost']>({
+    host: field('localhost', hostOrAddress()),
+    port: field(587, integer(1, 65535)),
+    security: field(
+      'starttls' as OutgoingConfig['smarthost']['security'],
+      oneOf(['starttls', 'tls', 'none'] as const),
+    ),
+    username: field(undefined as string | undefined, text({ nonEmpty: true })),
+    password: field(undefined as string | undefined, text()),
+    verifyCertificate: field(true, boolean()),
+  }),
+  dnsServers: field([] as string[], arrayOf(serverAddress())),
+  mxPort: field(25, integer(1, 65535)),
+  ipFamily: field('any' as OutgoingConfig['ipFamily'], oneOf(['any', 'ipv4', 'ipv6'] as const)),
+  requireTls: field(false, boolean()),
+  maxConnections: field(100, integer(1, 10_000)),
+  maxConnectionsPerDomain: field(20, integer(1, 1_000)),
+  connectTimeout: field(30, atLeast(0.1, 'seconds')),
+  retry: section<OutgoingConfig['retry']>({
+    firstMinutes: field(5, atLeast(0.001, 'minutes')),
+    maxMinutes: field(240, atLeast(0.001, 'minutes')),
+    expireHours: field(120, atLeast(0.001, 'hours')),
+    delayWarningHours: field(4, atLeast(0, 'hours')),
+  }),
 });
 
 export const configSchema: Section<Config> = section<Config>({
@@ -108,11 +137,13 @@ export const configSchema: Section<Config> = section<Config>({
       'temporary' as Config['delivery']['overQuota'],
       oneOf(['temporary', 'permanent'] as const),
     ),
+    authenticationResults: field(true, boolean()),
   }),
   http: section<Config['http']>({
     publicUrl: field(undefined as string | undefined, httpUrl()),
     trustedProxies: field([] as string[], arrayOf(network())),
   }),
+  outgoing,
   retentionDays: field(null as number | null, days(100_000)),
   maintenanceIntervalMinutes: field(60, atLeast(0.001, 'minutes')),
   log: section<Config['log']>({

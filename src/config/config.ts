@@ -151,6 +151,12 @@ function checkCrossFieldRules(config: Config): void {
         'backend is planned); use "sqlite"',
     );
   }
+  const retry = config.outgoing.retry;
+  if (retry.maxMinutes < retry.firstMinutes) {
+    throw new ConfigError(
+      'config: outgoing.retry.maxMinutes must not be less than outgoing.retry.firstMinutes',
+    );
+  }
   const seen = new Map<string, string>();
   for (const [name, l] of Object.entries(config.listeners)) {
     if (!listenerEnabled(l) || l.port === 0) continue;

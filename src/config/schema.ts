@@ -190,3 +190,16 @@ export function httpUrl(): Check<string> {
     return v as string;
   };
 }
+
+/** A DNS server: an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"). */
+export function serverAddress(): Check<string> {
+  return (v, path) => {
+    if (typeof v === 'string') {
+      const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v);
+      const plain = /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
+      const [, address, port] = bracketed ?? plain ?? (isIP(v) === 6 ? [v, v, undefined] : []);
+      if (address && isIP(address) !== 0 && (port === undefined || Number(port) <= 65535)) return v;
+    }
+    throw invalid(path, 'must be an IP address, optionally with a port, like "127.0.0.1:5353"', v);
+  };
+}

@@ -18,6 +18,10 @@ import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
 import { type RunningListener, startListener } from './net/listener.js';
 import { createTlsProvider } from './net/tls.js';
 import { UserConnections } from './net/user-connections.js';
+import { type QueueClock, systemClock } from './outgoing/clock.js';
+import { DkimSigner } from './outgoing/dkim.js';
+import { QueueRunner } from './outgoing/queue-runner.js';
+import type { RouteResolver } from './outgoing/routes.js';
 
 export interface StartServerOptions {
   /** Root logger; defaults to one built from config.log. */
@@ -30,12 +34,16 @@ export interface StartServerOptions {
   bus: ChangeBus;
   /** Authentication service settings (tests inject a clock and record failure delays). */
   auth?: AuthServiceOptions;
+  /** Outgoing queue: tests inject a clock they move by hand (retry schedule, expiry) or routes. */
+  outgoing?: { clock?: QueueClock; routes?: RouteResolver };
 }
 
 export interface RunningServer {
   ctx: ServerContext;
   /** Bound port per running listener name ("imap", "imaps", "pop3", "pop3s", "smtp", "lmtp", ...). */
   ports: Record<string, number>;
+  /** The outgoing queue runner ('attempt' events after each delivery attempt). */
+  outgoing: QueueRunner;
   /**
    * Graceful stop: stop accepting, ask every protocol to say goodbye and wait for its sessions (at most
    * `graceMs`, default 10 s, then remaining sockets are destroyed), stop maintenance, close the store.
@@ -96,6 +104,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     shuttingDown: () => stopping,
     userConnections: new UserConnections(config),
     activity: new ActivityRecorder(store, log),
+    dkim: new DkimSigner(() => config.dataDir),
   };
   // Every mail login that got a slot is a device using a protocol (the setup page's "used lately").
   ctx.userConnections!.onLogin = (s) =>
@@ -105,6 +114,14 @@ export async function startServer(config: Config, options: StartServerOptions): 
       device: s.remoteAddress,
       at: s.since,
     });
+  const outgoing = new QueueRunner({
+    store,
+    config,
+    log: log.child({ component: 'outgoing' }),
+    clock: options.outgoing?.clock ?? systemClock,
+    routes: options.outgoing?.routes,
+  });
+  ctx.outgoing = outgoing;
 
   const listeners: RunningListener[] = [];
   const handlers: ProtocolHandler[] = [];
@@ -129,6 +146,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
     const inTime = await withTimeout(sessionsDone, graceMs);
     if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
     for (const l of listeners) l.destroyConnections();
+    // Sends in flight get the grace period too; what does not finish stays queued.
+    await outgoing.close(graceMs);
     await maintenance.stop();
     await ctx.activity?.flush();
     await settle(log, 'store close', store.close());
@@ -159,6 +178,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       delivery = await startDeliveryListeners(ctx);
       Object.assign(ports, delivery.ports);
     }
+    outgoing.start();
     if (HTTP_LISTENERS.some((name) => listenerEnabled(config.listeners[name]))) {
       // Last: the pages announce the mail ports actually bound. Loaded only when needed (Fastify).
       const { startHttpListeners } = await import('../http/listener.js');
@@ -175,6 +195,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
   return {
     ctx,
     ports,
+    outgoing,
     close,
     reload: async (next) => {
       await tls.reload(next?.tls);
@@ -197,6 +218,7 @@ function applyLiveConfig(ctx: ServerContext, next: Config): void {
   Object.assign(current.limits, next.limits);
   Object.assign(current.pop3, next.pop3);
   Object.assign(current.delivery, next.delivery);
+  current.outgoing = structuredClone(next.outgoing);
   current.tls = { ...next.tls };
   current.hostname = next.hostname;
   current.localDomains = [...next.localDomains];

@@ -309,6 +309,75 @@ export interface BlobStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Outgoing queue
+
+/** 'queued' waits for (another) attempt; 'delivered' and 'failed' are final. */
+export type QueueRecipientState = 'queued' | 'delivered' | 'failed';
+
+/** RFC 3461 NOTIFY values; NEVER stands alone. */
+export type DsnNotify = 'SUCCESS' | 'FAILURE' | 'DELAY' | 'NEVER';
+
+export interface QueueRecipient {
+  address: string;
+  /** Lower-cased domain part: the routing key (one transaction per message and domain). */
+  domain: string;
+  /** RFC 3461 NOTIFY as given; empty = not given (FAILURE and DELAY then apply). */
+  notify: DsnNotify[];
+  /** RFC 3461 ORCPT as given ("rfc822;bob@example.org"), or null. */
+  orcpt: string | null;
+  state: QueueRecipientState;
+  attempts: number;
+  /** When the next attempt is due (ms since the epoch). */
+  nextAttempt: number;
+  lastAttempt: number | null;
+  /** The last reply or error, e.g. "451 4.3.0 Try again later" or "connect ECONNREFUSED". */
+  lastReply: string | null;
+}
+
+export interface QueuedMessage {
+  id: number;
+  blob: BlobRef;
+  /** Envelope sender (MAIL FROM); '' is the null sender of a bounce. */
+  sender: string;
+  /** RFC 3461 RET and ENVID from MAIL FROM, or null. */
+  ret: 'FULL' | 'HDRS' | null;
+  envid: string | null;
+  createdAt: number;
+  /** When the delay warning (a DSN with Action: delayed) went out, or null. */
+  warnedAt: number | null;
+  /** In the order given at enqueue. */
+  recipients: QueueRecipient[];
+}
+
+export interface EnqueueRequest {
+  blob: BlobRef;
+  sender: string;
+  ret?: 'FULL' | 'HDRS' | null;
+  envid?: string | null;
+  recipients: Array<{ address: string; notify?: DsnNotify[]; orcpt?: string | null }>;
+  /** Creation time and first attempt (ms); defaults to the store clock. */
+  now?: number;
+}
+
+/** What one delivery attempt did to one recipient. */
+export interface AttemptOutcome {
+  address: string;
+  outcome: 'delivered' | 'deferred' | 'failed';
+  reply: string;
+  /** For 'deferred': when to try again. */
+  nextAttempt?: number;
+}
+
+export interface QueueSummary {
+  messages: number;
+  /** Recipients still waiting. */
+  recipients: number;
+  bytes: number;
+  /** Creation time of the oldest queued message, or null. */
+  oldest: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
 /** Activity and web access (activity.ts) are part of every store. */
@@ -412,6 +481,36 @@ export interface Store extends ActivityStore, WebAccessStore {
    * UID) and moves first-recent past them, so only one session sees them as recent.
    */
   claimRecent(mailboxId: number): Promise<number[]>;
+
+  // Outgoing queue ------------------------------------------------------------------------
+  /**
+   * Queues one message for its recipients, durably (committed before it resolves). The blob must be
+   * present when the row is written (checked inside the write, as for messages), else TEMP.
+   */
+  enqueue(request: EnqueueRequest): Promise<QueuedMessage>;
+  getQueued(id: number): Promise<QueuedMessage | null>;
+  /** Every queued message, oldest first, at most `limit` (default all). */
+  listQueue(options?: { limit?: number }): Promise<QueuedMessage[]>;
+  /**
+   * Messages with a recipient due at `now`, with all their recipients: at most `limit`, by id, from
+   * the first id above `afterId` (0 = from the start), so a runner pages past what it already holds.
+   */
+  dueQueue(now: number, limit: number, afterId?: number): Promise<QueuedMessage[]>;
+  /** The earliest next attempt of any waiting recipient, or null when nothing waits. */
+  nextQueueAttempt(): Promise<number | null>;
+  /**
+   * Records one attempt's outcomes (recipients not named are unchanged). A message none of whose
+   * recipients still waits is removed (its blob is then collected). Returns the message as it is now,
+   * null when removed (or unknown).
+   */
+  recordAttempt(id: number, outcomes: readonly AttemptOutcome[], now: number): Promise<QueuedMessage | null>;
+  /** Notes that the delay warning went out. */
+  markWarned(id: number, at: number): Promise<void>;
+  /** Makes waiting recipients due at `at`: of message `id`, or of every message. Returns how many. */
+  rescheduleQueue(id: number | null, at: number): Promise<number>;
+  /** Removes a queued message (no bounce). NOT_FOUND if absent. */
+  deleteQueued(id: number): Promise<void>;
+  queueSummary(): Promise<QueueSummary>;
 
   // Maintenance ---------------------------------------------------------------------------
   /**

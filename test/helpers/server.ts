@@ -20,7 +20,7 @@ import type { AuthServiceOptions } from '../../src/server/auth/service.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { createRootLogger } from '../../src/server/logging.js';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
-import type { RunningServer } from '../../src/server/server.js';
+import type { RunningServer, StartServerOptions } from '../../src/server/server.js';
 import type { Account, AccountSettings } from '../../src/store/store.js';
 
 export interface TestServer {
@@ -45,13 +45,15 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
     listener.port = 0;
   }
   base.hostname = TEST_HOSTNAME;
+  // Off unless a test turns it on: its DNS lookups would go to the machine's resolver.
+  base.delivery.authenticationResults = false;
   base.log.level = (process.env.POSTYARD_TEST_LOG as Config['log']['level'] | undefined) ?? 'silent';
   return parseConfig(mergeConfig(base, overrides), { dataDir });
 }
 
 export async function startTestServer(
   overrides?: DeepPartial<Config>,
-  options: { auth?: AuthServiceOptions } = {},
+  options: { auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postyard-test-'));
   try {

@@ -62,3 +62,34 @@ function describeUnreferenced(found: UnreferencedBlobs, collected: GarbageReport
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** The outgoing queue: how it is configured, its size, and how old its oldest message is. */
+export async function checkQueue(
+  store: Store,
+  outgoing: { mode: string; smarthost: { host: string; port: number } },
+  now = Date.now(),
+): Promise<Finding[]> {
+  const mode =
+    outgoing.mode === 'smarthost'
+      ? `via smarthost ${outgoing.smarthost.host}:${outgoing.smarthost.port}`
+      : outgoing.mode === 'direct'
+        ? 'direct to MX'
+        : 'disabled (outgoing.mode): submission takes local recipients only';
+  const summary = await store.queueSummary();
+  const findings = [ok('queue', `outgoing mail: ${mode}`)];
+  if (summary.messages === 0) {
+    findings.push(ok('queue', 'outgoing queue: empty'));
+    return findings;
+  }
+  const hours = (now - (summary.oldest ?? now)) / 3_600_000;
+  const text =
+    `outgoing queue: ${plural(summary.messages, 'message')}, ${plural(summary.recipients, 'recipient')} waiting, ` +
+    `${formatSize(summary.bytes)}; oldest ${hours < 1 ? `${Math.round(hours * 60)} minutes` : `${hours.toFixed(1)} hours`} old`;
+  // A day-old message means something has been failing for a while: worth a look (postyard queue list).
+  findings.push(
+    hours >= 24 || (outgoing.mode === 'disabled' && summary.messages > 0)
+      ? warn('queue', `${text} (see postyard queue list)`)
+      : ok('queue', text),
+  );
+  return findings;
+}

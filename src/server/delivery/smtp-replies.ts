@@ -27,6 +27,11 @@ export function relayingDeniedReply(): SMTPServerError {
   return smtpReply(554, 'Relaying denied: this server accepts mail for its own domains only', '5.7.1');
 }
 
+/** Submission to another domain while outgoing.mode is 'disabled': the same refusal, saying why. */
+export function outgoingDisabledReply(): SMTPServerError {
+  return smtpReply(554, 'Relaying denied: outgoing mail is disabled on this server (outgoing.mode)', '5.7.1');
+}
+
 /** RFC 5321 4.5.3.1.10: the client may go on to DATA with the recipients accepted so far. */
 export function tooManyRecipientsReply(): SMTPServerError {
   return smtpReply(452, 'Too many recipients', '4.5.3');

@@ -13,6 +13,7 @@ import { invariantContract } from './invariants.js';
 import { mailboxContract } from './mailboxes.js';
 import { maintenanceContract } from './maintenance.js';
 import { messageContract } from './messages.js';
+import { queueContract } from './queue.js';
 import { webAccessContract } from './web-access.js';
 
 export type { OpenStore } from './fixture.js';
@@ -28,5 +29,6 @@ export function runStoreContract(name: string, open: OpenStore): void {
     invariantContract(open);
     activityContract(open);
     webAccessContract(open);
+    queueContract(open);
   });
 }

@@ -3,8 +3,9 @@
  * Mutations go through the normal write path, so sessions get EXPUNGE and the expunge log is written.
  *
  * Garbage collection is safe against deliveries in other processes (`postyard deliver`, `import`): a
- * blob is moved away only inside a write transaction that has just seen it unreferenced, and a message
- * is inserted only inside a write transaction that has just seen its blob present (message-writes.ts).
+ * blob is moved away only inside a write transaction that has just seen it unreferenced (by a message or
+ * a queued outgoing message), and a message or queue row is inserted only inside a write transaction
+ * that has just seen its blob present (message-writes.ts, queue.ts).
  * SQLite's write lock orders the two, so whichever commits second sees what the first did.
  */
 import type Database from 'better-sqlite3';
@@ -77,14 +78,21 @@ export class Maintenance {
        WHERE a.retention_days IS NOT NULL AND m.save_date < ? - a.retention_days * ${DAY_MS}
        ORDER BY m.mailbox_id, m.uid`,
     );
+    // A blob is in use while a message or a queued outgoing message refers to it.
     this.referencedStmt = db
-      .prepare<[string], number>('SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1')
+      .prepare<[string], number>(
+        `SELECT 1 FROM (SELECT ? AS id) AS b
+         WHERE EXISTS (SELECT 1 FROM messages WHERE blob_id = b.id)
+           OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = b.id)`,
+      )
       .pluck();
     this.dropUnusedMetaStmt = db.prepare(
       'DELETE FROM message_meta WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.blob_id = message_meta.blob_id)',
     );
     this.blobUseStmt = db.prepare(
-      'SELECT blob_id, min(size) AS min_size, max(size) AS max_size FROM messages GROUP BY blob_id',
+      `SELECT blob_id, min(size) AS min_size, max(size) AS max_size FROM (
+         SELECT blob_id, size FROM messages UNION ALL SELECT blob_id, size FROM queue_messages)
+       GROUP BY blob_id`,
     );
     this.countersStmt = db.prepare(
       `SELECT b.id, b.account_id, b.name, b.uid_next, b.highest_modseq,

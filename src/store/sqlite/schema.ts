@@ -179,6 +179,37 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  `
+  -- The outgoing queue (RFC 5321 4.5.4): one row per accepted message, one per recipient with its own
+  -- state and retry time. A queued message holds its blob like a message row does (maintenance.ts).
+  -- AUTOINCREMENT: a queue id is never reused, so logs and DSNs name one message only.
+  CREATE TABLE queue_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    blob_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    ret TEXT,
+    envid TEXT,
+    created_at INTEGER NOT NULL,
+    warned_at INTEGER
+  );
+  CREATE INDEX queue_messages_by_blob ON queue_messages (blob_id);
+  CREATE TABLE queue_recipients (
+    message_id INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    notify TEXT,
+    orcpt TEXT,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_attempt INTEGER,
+    last_reply TEXT,
+    PRIMARY KEY (message_id, address)
+  );
+  -- Due work by one range scan; only recipients still waiting are in it.
+  CREATE INDEX queue_due ON queue_recipients (next_attempt, message_id) WHERE state = 'queued';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,11 +21,13 @@ import {
   type AccountSettings,
   type AppendRequest,
   type AppendResult,
+  type AttemptOutcome,
   type ChangesSince,
   type CopyResult,
   DEFAULT_MAILBOXES,
   type DeliverOutcome,
   type DeliverRequest,
+  type EnqueueRequest,
   type GarbageReport,
   type IntegrityReport,
   type Mailbox,
@@ -34,6 +36,8 @@ import {
   type MessageRecord,
   type MessageWithMeta,
   type PopMaildropSnapshot,
+  type QueuedMessage,
+  type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
   type SpecialUse,
@@ -53,6 +57,7 @@ import { MailboxRepo } from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
 import { MessageWriter } from './message-writes.js';
 import { MessageReader, type SearchTextMode } from './messages.js';
+import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
 import { WebAccessRepo } from './web-access.js';
 
@@ -77,6 +82,7 @@ export class SqliteStore implements Store {
   private readonly maintenance: Maintenance;
   private readonly activity: ActivityRepo;
   private readonly webAccess: WebAccessRepo;
+  private readonly queue: QueueRepo;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
 
@@ -92,6 +98,7 @@ export class SqliteStore implements Store {
     this.reader = new MessageReader(db);
     this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader, blobs, clock);
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
+    this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
     this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
@@ -347,6 +354,48 @@ export class SqliteStore implements Store {
     const row = await this.read(() => this.mailboxes.row(mailboxId));
     if (row.first_recent_uid >= row.uid_next) return [];
     return this.write(() => this.messageWriter.claimRecent(mailboxId));
+  }
+
+  // Outgoing queue --------------------------------------------------------------------------
+
+  enqueue(request: EnqueueRequest): Promise<QueuedMessage> {
+    return this.write(() => this.queue.insert(request, request.now ?? this.clock.now()));
+  }
+
+  getQueued(id: number): Promise<QueuedMessage | null> {
+    return this.read(() => this.queue.get(id));
+  }
+
+  listQueue(options?: { limit?: number }): Promise<QueuedMessage[]> {
+    return this.read(() => this.queue.list(options?.limit ?? -1));
+  }
+
+  dueQueue(now: number, limit: number, afterId = 0): Promise<QueuedMessage[]> {
+    return this.read(() => this.queue.due(now, limit, afterId));
+  }
+
+  nextQueueAttempt(): Promise<number | null> {
+    return this.read(() => this.queue.nextAttempt());
+  }
+
+  recordAttempt(id: number, outcomes: readonly AttemptOutcome[], now: number): Promise<QueuedMessage | null> {
+    return this.write(() => this.queue.record(id, outcomes, now));
+  }
+
+  async markWarned(id: number, at: number): Promise<void> {
+    await this.write(() => this.queue.markWarned(id, at));
+  }
+
+  rescheduleQueue(id: number | null, at: number): Promise<number> {
+    return this.write(() => this.queue.reschedule(id, at));
+  }
+
+  async deleteQueued(id: number): Promise<void> {
+    await this.write(() => this.queue.remove(id));
+  }
+
+  queueSummary(): Promise<QueueSummary> {
+    return this.read(() => this.queue.summary());
   }
 
   // Maintenance -----------------------------------------------------------------------------
