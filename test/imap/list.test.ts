@@ -43,6 +43,27 @@ test('SUBSCRIBED selection marks non-existent subscriptions; RECURSIVEMATCH adds
   );
 });
 
+test('RECURSIVEMATCH: no CHILDINFO for a parent whose subscribed children are all listed themselves', async () => {
+  // RFC 5258 §3.5; Dovecot answers the same (imaptest listext).
+  const both = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" ("Lists" "Lists/Sub")');
+  assert.deepEqual(
+    both.filter((l) => l.startsWith('* LIST')),
+    ['* LIST (\\HasNoChildren \\Subscribed) "/" "Lists/Sub"'],
+  );
+  const star = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Lists*"');
+  assert.ok(!star.some((l) => l.includes('CHILDINFO')), star.join('\n'));
+  const parent = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Lists"');
+  assert.deepEqual(
+    parent.filter((l) => l.startsWith('* LIST')),
+    ['* LIST (\\HasChildren) "/" "Lists" ("CHILDINFO" ("SUBSCRIBED"))'],
+  );
+});
+
+test('RECURSIVEMATCH with no selection option but REMOTE is BAD (RFC 5258 §3)', async () => {
+  assert.match((await imap.run('LIST (RECURSIVEMATCH REMOTE) "" ""')).at(-1) ?? '', /^t\d+ BAD /);
+  assert.match((await imap.run('LIST (REMOTE) "" "%"')).at(-1) ?? '', /^t\d+ OK /);
+});
+
 test('SPECIAL-USE selection and RETURN (STATUS)', async () => {
   const lines = await imap.run('LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT))');
   assert.equal(lines.filter((l) => l.startsWith('* LIST')).length, 5);
