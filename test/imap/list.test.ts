@@ -64,6 +64,16 @@ test('RECURSIVEMATCH with no selection option but REMOTE is BAD (RFC 5258 §3)',
   assert.match((await imap.run('LIST (REMOTE) "" "%"')).at(-1) ?? '', /^t\d+ OK /);
 });
 
+test('a pattern that is not valid modified UTF-7 matches nothing: OK, not NO', async () => {
+  for (const pattern of ['"&Jjo"', '"&\'+,-*"', '"Lists&-&"']) {
+    const lines = await imap.run(`LIST "" ${pattern}`);
+    assert.deepEqual(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^t\d+ OK /);
+  }
+  assert.match((await imap.run('LIST "&Jjo" "*"')).join('\n'), /^t\d+ OK /);
+  assert.match((await imap.run('LIST "" "Lists"')).join('\n'), /\* LIST .*"Lists"/); // a valid one still matches
+});
+
 test('SPECIAL-USE selection and RETURN (STATUS)', async () => {
   const lines = await imap.run('LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT))');
   assert.equal(lines.filter((l) => l.startsWith('* LIST')).length, 5);

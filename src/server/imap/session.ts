@@ -163,13 +163,17 @@ export class ImapSession {
     return checked.name;
   }
 
-  /** A LIST reference or pattern from the wire: decoded like a name, wildcards kept, not validated. */
-  mailboxFromWirePattern(wire: string): string {
+  /**
+   * A LIST reference or pattern from the wire: decoded like a name, wildcards kept, not validated.
+   * null when it is not valid modified UTF-7: no mailbox name can match it, so LIST answers OK with
+   * nothing (as Dovecot does), not NO.
+   */
+  mailboxFromWirePattern(wire: string): string | null {
     if (this.utf8) return wire;
     try {
       return decodeUtf7(wire);
     } catch (err) {
-      if (err instanceof Utf7Error) throw new BadInputError('Invalid modified UTF-7 in mailbox pattern');
+      if (err instanceof Utf7Error) return null;
       throw err;
     }
   }

@@ -59,9 +59,12 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
   ]);
   const entries = buildEntries(mailboxes, new Set(subscriptions));
   const reference = session.mailboxFromWirePattern(command.reference);
-  const patterns = command.patterns.map(
-    (p) => new ListPattern(joinReference(reference, session.mailboxFromWirePattern(p))),
-  );
+  const patterns: ListPattern[] = [];
+  for (const wire of command.patterns) {
+    const pattern = session.mailboxFromWirePattern(wire);
+    if (reference !== null && pattern !== null)
+      patterns.push(new ListPattern(joinReference(reference, pattern)));
+  }
   const statusItems = command.returnOptions.status;
   const recursive = selection.has('RECURSIVEMATCH');
   const matched = (name: string) => patterns.some((p) => p.matches(name));
