@@ -58,6 +58,28 @@ test('CONDSTORE: ENABLE, SELECT HIGHESTMODSEQ, FETCH CHANGEDSINCE, STORE UNCHANG
   }
 });
 
+test('a CONDSTORE-enabling command while selected sends HIGHESTMODSEQ first, once (RFC 7162 §3.1)', async () => {
+  const a = await rawImap(fx.port, fx.users[0]);
+  const b = await rawImap(fx.port, fx.users[0]);
+  try {
+    await run(a, 'CREATE Enable');
+    await run(a, appendCommand('Enable'));
+    const select = await run(a, 'SELECT Enable');
+    assert.ok(!select.some((l) => l.includes('HIGHESTMODSEQ')), select.join('\n'));
+    const fetched = await run(a, 'FETCH 1 (MODSEQ)');
+    const highest = /^\* OK \[HIGHESTMODSEQ (\d+)\] Highest$/.exec(fetched[0] ?? '')?.[1];
+    assert.ok(highest, fetched.join('\n'));
+    assert.equal(fetched[1], `* 1 FETCH (MODSEQ (${highest}))`);
+    assert.ok(!(await run(a, 'FETCH 1 (MODSEQ)')).some((l) => l.includes('[HIGHESTMODSEQ')));
+    // STATUS HIGHESTMODSEQ enables it too; not selected, there is nothing to report.
+    const status = await run(b, 'STATUS Enable (HIGHESTMODSEQ)');
+    assert.ok(!status.some((l) => l.includes('[HIGHESTMODSEQ')), status.join('\n'));
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('sessions that never enable CONDSTORE see no MODSEQ', async () => {
   const c = await rawImap(fx.port, fx.users[0]);
   try {

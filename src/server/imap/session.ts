@@ -141,10 +141,18 @@ export class ImapSession {
     this.selected?.setQresync(true);
   }
 
-  /** RFC 7162 §3.1: ENABLE CONDSTORE or any CONDSTORE-enabling command turns it on for the session. */
+  /**
+   * RFC 7162 §3.1: ENABLE CONDSTORE or any CONDSTORE-enabling command turns it on for the session.
+   * Turned on while a mailbox is selected (FETCH MODSEQ, SEARCH MODSEQ...), the client learns that
+   * mailbox's HIGHESTMODSEQ at once, as SELECT (CONDSTORE) would have told it (Dovecot does the same).
+   */
   enableCondstore(): void {
+    if (this.condstore) return;
     this.condstore = true;
-    this.selected?.setCondstore(true);
+    const selected = this.selected;
+    if (!selected) return;
+    selected.setCondstore(true);
+    this.untagged(`OK [HIGHESTMODSEQ ${selected.index.highestModseq()}] Highest`);
   }
 
   /** A mailbox name from the wire, decoded (modified UTF-7 for rev1) and validated. */
