@@ -94,6 +94,25 @@ test('SEARCH text keys use the ingest search text, case-insensitively', () => {
   assert.deepEqual(search('TEXT report'), [1, 5, 9]);
 });
 
+test('SEARCH FROM/TO/CC/BCC also match addresses in obsolete syntax with comments, as ENVELOPE parses them', () => {
+  const headerText = [
+    'From: <user-from (comment)@ (comment) domain.org>',
+    'To: "Real, To" <user-to@domain.org>',
+    'Cc: user-cc@domain.org (RealCc), group: member@domain.org;',
+    'Subject: <user-from (comment)@ (comment) domain.org>',
+  ].join('\n');
+  const key = (text: string) => matches(criteria(text), message(1, 1, {}, { headerText }), scope);
+  assert.equal(key('FROM user-from@domain.org'), true);
+  assert.equal(key('FROM <user-from@domain.org>'), true);
+  assert.equal(key('FROM comment'), true); // the text as written still counts
+  assert.equal(key('TO "Real, To <user-to@domain.org>"'), true);
+  assert.equal(key('CC "RealCc <user-cc@domain.org>"'), true);
+  assert.equal(key('CC member@domain.org'), true);
+  assert.equal(key('CC group@'), false);
+  assert.equal(key('SUBJECT user-from@domain.org'), false); // not an address field
+  assert.equal(key('FROM user-from1@domain.org'), false);
+});
+
 test('SEARCH dates, sizes, sets, modseq and boolean structure', () => {
   assert.deepEqual(search('BEFORE 5-Mar-2026'), [1]);
   assert.deepEqual(search('ON 5-Mar-2026'), [5]);
