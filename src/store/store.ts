@@ -132,6 +132,12 @@ export interface IngestMeta {
   bodyText: string;
   /** Parsed Date: header in ms since epoch, or null (SEARCH SENTBEFORE etc.). */
   sentDate: number | null;
+  /**
+   * That header's zone offset in minutes east of UTC (null without sentDate): SENTBEFORE / SENTON /
+   * SENTSINCE compare the date as written, in its own zone (RFC 3501 §6.4.4). Also null for a message
+   * stored before the zone was kept whose header text had no Date field left to read it from.
+   */
+  sentZone: number | null;
 }
 
 /** A durable, content-addressed blob (see blobs.ts). One blob may back many messages. */

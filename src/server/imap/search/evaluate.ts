@@ -139,10 +139,16 @@ function normalizedAddresses(value: string): string {
   return out.join(', ');
 }
 
+/**
+ * The instant whose UTC day is the day to compare: INTERNALDATE and SAVEDATE in UTC; the Date header
+ * shifted by its own zone, so its calendar date is the one written (RFC 3501 §6.4.4: SENT* keys
+ * disregard time and timezone; a Date of 25 Mar 2007 00:00 +0200 is SENTON 25-Mar-2007).
+ */
 function dateOf(field: 'internal' | 'sent' | 'saved', m: SearchSubject): number | null {
   if (field === 'internal') return m.record.internalDate.getTime();
   if (field === 'saved') return m.record.saveDate.getTime();
-  return m.meta?.sentDate ?? null;
+  const sent = m.meta?.sentDate ?? null;
+  return sent === null ? null : sent + (m.meta?.sentZone ?? 0) * 60_000;
 }
 
 /** Day comparison disregarding time and timezone (RFC 9051 §6.4.4); days counted in UTC. */
