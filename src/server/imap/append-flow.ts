@@ -81,7 +81,8 @@ export class AppendFlow {
     }
     this.head = head;
     this.stream = new PassThrough({ highWaterMark: 256 * 1024 });
-    this.ingesting = ingestMessage(session.store, this.stream, { maxSize });
+    // RFC 3516 §4.2: a literal8 message is binary data, stored as sent (no CRLF normalisation).
+    this.ingesting = ingestMessage(session.store, this.stream, { maxSize, binary: head.binary });
     this.ingesting.catch(() => {});
     if (sync) session.writer.push('+ Ready for literal data\r\n');
     return null;
