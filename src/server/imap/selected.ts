@@ -210,6 +210,19 @@ export class SelectedMailbox {
     return learned;
   }
 
+  /**
+   * What to send before an answer showing the flags of `records` (FETCH, STORE, QRESYNC resync): the
+   * FLAGS lines when one of them carries a keyword the client was not told about, else nothing. The
+   * records come from the store, so they may show another session's keyword before its change was
+   * announced (not yet notified, or queued and owed until the next flush); RFC 9051 §7.3.5 wants the
+   * client told first.
+   */
+  keywordAnnouncement(records: readonly MessageFlagsRecord[]): string[] {
+    if (!this.learnKeywords(records) && !this.flagsOwed) return [];
+    this.flagsOwed = false;
+    return this.flagsLines();
+  }
+
   /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` (without `* `): system flags plus known keywords. */
   flagsLines(): string[] {
     const flags = [...SYSTEM_FLAGS, ...this.keywords.values()].join(' ');
