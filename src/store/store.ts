@@ -467,6 +467,12 @@ export interface Store extends ActivityStore, WebAccessStore {
 
   /** Adds one message; quota is checked and charged in the same transaction (OVER_QUOTA). */
   append(request: AppendRequest): Promise<AppendResult>;
+  /**
+   * Adds several messages all or none, in one transaction (IMAP MULTIAPPEND, RFC 3502 §3): results in
+   * request order with ascending UIDs per mailbox, or the first error (OVER_QUOTA counting the earlier
+   * messages of the same call, NOT_FOUND...) with nothing added, no UID used and nothing charged.
+   */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Adds one blob to several accounts' mailboxes; concurrent calls share one commit. */
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]>;
   storeFlags(request: StoreFlagsRequest): Promise<StoreFlagsResult>;
