@@ -110,8 +110,16 @@ export class SelectedMailbox {
     return this.recent.has(uid);
   }
 
+  /**
+   * RECENT: the recent messages the client knows about. claimRecent may hand this session UIDs newer
+   * than its last EXISTS (appended meanwhile); they count once their EXISTS is sent, as RECENT may not
+   * exceed EXISTS (imaptest stress: "seq too high (13 > 4): * 13 RECENT").
+   */
   recentCount(): number {
-    return this.recent.size;
+    let count = 0;
+    const last = this.lastUid();
+    for (const uid of this.recent) if (uid <= last) count++;
+    return count;
   }
 
   markRecent(uids: readonly number[]): void {
@@ -273,10 +281,11 @@ export class SelectedMailbox {
       emit(`* ${this.count} EXISTS`);
       if (this.rev1 && claimRecent && !this.readOnly) this.markRecent(await claimRecent());
     }
-    if (this.rev1 && this.lastAnnouncedRecent !== this.recent.size && this.lastAnnouncedRecent >= 0) {
-      emit(`* ${this.recent.size} RECENT`);
+    const recent = this.rev1 ? this.recentCount() : 0;
+    if (this.rev1 && this.lastAnnouncedRecent !== recent && this.lastAnnouncedRecent >= 0) {
+      emit(`* ${recent} RECENT`);
     }
-    this.lastAnnouncedRecent = this.recent.size;
+    this.lastAnnouncedRecent = recent;
     if (this.pendingFlags.size > 0) {
       const records = [...this.pendingFlags.values()].sort((a, b) => a.uid - b.uid);
       this.pendingFlags.clear();
@@ -318,7 +327,7 @@ export class SelectedMailbox {
 
   /** Called once after SELECT's own EXISTS/RECENT so later flushes report RECENT only on change. */
   settleRecent(): void {
-    this.lastAnnouncedRecent = this.recent.size;
+    this.lastAnnouncedRecent = this.recentCount();
   }
 
   private queue(change: IndexChange): void {
