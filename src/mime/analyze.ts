@@ -1,7 +1,7 @@
 /** One pass at ingest: everything the store keeps so FETCH and SEARCH never reparse (IngestMeta). */
 import type { IngestMeta } from '../store/store.js';
 import { buildBodyStructure } from './bodystructure.js';
-import { parseDate } from './date.js';
+import { parseDateWithZone } from './date.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findLast, type HeaderField } from './header.js';
 import { parseMessageWithHeaders } from './parse.js';
@@ -15,6 +15,7 @@ export function analyzeMessage(raw: Buffer): IngestMeta {
     const headersOf = (part: MimePart): readonly HeaderField[] => headers.get(part) ?? [];
     const rootFields = headersOf(root);
     const dateField = findLast(rootFields, 'date');
+    const sent = dateField ? parseDateWithZone(fieldValue(raw, dateField)) : null;
     return {
       envelope: buildEnvelope(raw, rootFields),
       bodyStructure: buildBodyStructure(raw, root, headersOf, true),
@@ -23,7 +24,8 @@ export function analyzeMessage(raw: Buffer): IngestMeta {
       preview: buildPreview(raw, root),
       headerText: headerSearchText(raw, rootFields),
       bodyText: bodySearchText(raw, root, headersOf),
-      sentDate: dateField ? parseDate(fieldValue(raw, dateField)) : null,
+      sentDate: sent?.ms ?? null,
+      sentZone: sent?.offsetMinutes ?? null,
     };
   } catch {
     return opaqueMeta(raw);
@@ -44,5 +46,6 @@ function opaqueMeta(raw: Buffer): IngestMeta {
     headerText: '',
     bodyText: '',
     sentDate: null,
+    sentZone: null,
   };
 }

@@ -12,11 +12,11 @@ import { type MimePart, PART_MESSAGE, PART_MULTIPART } from './types.js';
 const BINARY_CTE = Buffer.from('Content-Transfer-Encoding: binary\r\n');
 
 /**
- * The header block raw[start, end) without Content-Transfer-Encoding fields, plus
- * "Content-Transfer-Encoding: binary" before the blank line (none when the header has no blank line,
- * as in Dovecot).
+ * The header block raw[start, end) without Content-Transfer-Encoding fields, plus the field `cte`
+ * (default "Content-Transfer-Encoding: binary") before the blank line (none when the header has no
+ * blank line, as in Dovecot).
  */
-function rewriteHeader(bytes: Buffer, start: number, end: number): Buffer[] {
+export function rewriteHeader(bytes: Buffer, start: number, end: number, cte = BINARY_CTE): Buffer[] {
   const header = bytes.subarray(start, end);
   const out: Buffer[] = [];
   let last = 0;
@@ -30,7 +30,7 @@ function rewriteHeader(bytes: Buffer, start: number, end: number): Buffer[] {
   const lastField = fields[fields.length - 1];
   const blankStart = Math.max(last, lastField ? lastField.end : 0);
   out.push(header.subarray(last, blankStart));
-  if (blankStart < header.length) out.push(BINARY_CTE, header.subarray(blankStart));
+  if (blankStart < header.length) out.push(cte, header.subarray(blankStart));
   return out;
 }
 

@@ -8,6 +8,7 @@
 export { type Address, parseAddressList } from './address.js';
 export { analyzeMessage } from './analyze.js';
 export { binarySize, decodeSectionForBinary } from './binary.js';
+export { encodeBinaryParts } from './binary-encode.js';
 export { parseDate, parseDateWithZone } from './date.js';
 export { encodeAddresses } from './envelope.js';
 export {

@@ -18,7 +18,7 @@
  */
 import type { IngestMeta } from '../store/store.js';
 import { buildBodyStructure } from './bodystructure.js';
-import { parseDate } from './date.js';
+import { parseDateWithZone } from './date.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findLast, type HeaderField, parseHeaderFields } from './header.js';
 import { LINE_HEAD_NEEDED, type PartHeader, PartTreeBuilder } from './parse.js';
@@ -260,6 +260,7 @@ export class StreamingAnalyzer {
     const fieldsOf = (part: MimePart): readonly HeaderField[] => headersOf.get(part) ?? [];
     const rootFields = fieldsOf(root);
     const dateField = findLast(rootFields, 'date');
+    const sent = dateField ? parseDateWithZone(fieldValue(raw, dateField)) : null;
     const bodyText = this.bodyText;
     return {
       envelope: buildEnvelope(raw, rootFields),
@@ -269,7 +270,8 @@ export class StreamingAnalyzer {
       preview: this.plainPreview ?? this.htmlPreview ?? '',
       headerText: headerSearchText(raw, rootFields),
       bodyText: bodyText.length > MAX_BODY_TEXT ? bodyText.slice(0, MAX_BODY_TEXT) : bodyText,
-      sentDate: dateField ? parseDate(fieldValue(raw, dateField)) : null,
+      sentDate: sent?.ms ?? null,
+      sentZone: sent?.offsetMinutes ?? null,
     };
   }
 }

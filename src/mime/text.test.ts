@@ -38,6 +38,7 @@ describe('decoded text', () => {
     );
     assert.ok(qp.preview.startsWith('Schöne Grüße aus München'));
     assert.equal(qp.sentDate, Date.UTC(2023, 10, 15, 7, 0, 0));
+    assert.equal(qp.sentZone, 60); // Date: Wed, 15 Nov 2023 08:00:00 +0100
 
     const latin = analyzeMessage(fixture('004-base64-latin1'));
     assert.match(latin.bodyText, /Voilà le résumé de la réunion\./);

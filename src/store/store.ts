@@ -132,6 +132,12 @@ export interface IngestMeta {
   bodyText: string;
   /** Parsed Date: header in ms since epoch, or null (SEARCH SENTBEFORE etc.). */
   sentDate: number | null;
+  /**
+   * That header's zone offset in minutes east of UTC (null without sentDate): SENTBEFORE / SENTON /
+   * SENTSINCE compare the date as written, in its own zone (RFC 3501 §6.4.4). Also null for a message
+   * stored before the zone was kept whose header text had no Date field left to read it from.
+   */
+  sentZone: number | null;
 }
 
 /** A durable, content-addressed blob (see blobs.ts). One blob may back many messages. */
@@ -461,6 +467,12 @@ export interface Store extends ActivityStore, WebAccessStore {
 
   /** Adds one message; quota is checked and charged in the same transaction (OVER_QUOTA). */
   append(request: AppendRequest): Promise<AppendResult>;
+  /**
+   * Adds several messages all or none, in one transaction (IMAP MULTIAPPEND, RFC 3502 §3): results in
+   * request order with ascending UIDs per mailbox, or the first error (OVER_QUOTA counting the earlier
+   * messages of the same call, NOT_FOUND...) with nothing added, no UID used and nothing charged.
+   */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
   /** Adds one blob to several accounts' mailboxes; concurrent calls share one commit. */
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]>;
   storeFlags(request: StoreFlagsRequest): Promise<StoreFlagsResult>;

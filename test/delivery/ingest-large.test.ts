@@ -118,6 +118,7 @@ test('ingest: a 60 MB streamed message is stored and analysed with bounded memor
     assert.equal(meta.bodyText, TEXT.replace(/\n/g, '\r\n').replace(/\r\n$/, ''));
     assert.match(meta.headerText, /^From: Big Sender <big@example.org>\n/);
     assert.equal(meta.sentDate, Date.UTC(2023, 0, 3, 4, 5, 6));
+    assert.equal(meta.sentZone, 0); // the streaming analyzer keeps the zone too
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -58,6 +58,57 @@ test('CONDSTORE: ENABLE, SELECT HIGHESTMODSEQ, FETCH CHANGEDSINCE, STORE UNCHANG
   }
 });
 
+test('a CONDSTORE-enabling command while selected sends HIGHESTMODSEQ first, once (RFC 7162 §3.1)', async () => {
+  const a = await rawImap(fx.port, fx.users[0]);
+  const b = await rawImap(fx.port, fx.users[0]);
+  try {
+    await run(a, 'CREATE Enable');
+    await run(a, appendCommand('Enable'));
+    const select = await run(a, 'SELECT Enable');
+    assert.ok(!select.some((l) => l.includes('HIGHESTMODSEQ')), select.join('\n'));
+    const fetched = await run(a, 'FETCH 1 (MODSEQ)');
+    const highest = /^\* OK \[HIGHESTMODSEQ (\d+)\] Highest$/.exec(fetched[0] ?? '')?.[1];
+    assert.ok(highest, fetched.join('\n'));
+    assert.equal(fetched[1], `* 1 FETCH (MODSEQ (${highest}))`);
+    assert.ok(!(await run(a, 'FETCH 1 (MODSEQ)')).some((l) => l.includes('[HIGHESTMODSEQ')));
+    // STATUS HIGHESTMODSEQ enables it too; not selected, there is nothing to report.
+    const status = await run(b, 'STATUS Enable (HIGHESTMODSEQ)');
+    assert.ok(!status.some((l) => l.includes('[HIGHESTMODSEQ')), status.join('\n'));
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('ESEARCH RETURN (MIN/MAX) MODSEQ: the modseq of the messages returned (RFC 4731 §3.2)', async () => {
+  const a = await rawImap(fx.port, fx.users[0]);
+  try {
+    await run(a, 'CREATE Esearch');
+    for (let i = 0; i < 4; i++) await run(a, appendCommand('Esearch'));
+    await run(a, 'ENABLE CONDSTORE');
+    await run(a, 'SELECT Esearch');
+    const modseq: number[] = [];
+    for (const seq of [1, 3, 2, 4]) {
+      const lines = await run(a, `STORE ${seq} +FLAGS (\\Seen)`);
+      modseq[seq] = Number(/MODSEQ \((\d+)\)/.exec(lines.join('\n'))?.[1]);
+    }
+    const esearch = async (options: string, set: string, since = 1) => {
+      const lines = await run(a, `SEARCH RETURN (${options}) ${set} MODSEQ "/flags/\\\\seen" all ${since}`);
+      const line = lines.find((l) => l.startsWith('* ESEARCH')) ?? lines.join('\n');
+      return line.replace(/^\* ESEARCH \(TAG "t\d+"\) ?/, '');
+    };
+    assert.equal(await esearch('MIN', '1:3'), `MIN 1 MODSEQ ${modseq[1]}`);
+    assert.equal(await esearch('MAX', '1:3'), `MAX 3 MODSEQ ${modseq[3]}`);
+    assert.equal(await esearch('', '1:3'), `ALL 1:3 MODSEQ ${modseq[2]}`);
+    assert.equal(await esearch('MIN MAX', '2:3'), `MIN 2 MAX 3 MODSEQ ${modseq[2]}`);
+    assert.equal(await esearch('COUNT MIN', '1:3'), `MIN 1 COUNT 3 MODSEQ ${modseq[2]}`);
+    assert.equal(await esearch('ALL', '2:3', modseq[2]), `ALL 2 MODSEQ ${modseq[2]}`);
+    assert.equal(await esearch('ALL', '2:3', modseq[4]), '');
+  } finally {
+    await a.close();
+  }
+});
+
 test('sessions that never enable CONDSTORE see no MODSEQ', async () => {
   const c = await rawImap(fx.port, fx.users[0]);
   try {

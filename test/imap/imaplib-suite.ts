@@ -260,6 +260,35 @@ def append_utf8(m, mailbox, message):
     m.send(tag + b' APPEND ' + mailbox.encode() + b' UTF8 (~{%d+}\r\n' % len(message) + message + b')\r\n')
     return m._command_complete('APPEND', tag)
 
+def multiappend(m, mailbox, *messages, tail=b''):
+    """RFC 3502 MULTIAPPEND with LITERAL+ (imaplib sends one literal per command)."""
+    tag = m._new_tag()
+    data = tag + b' APPEND ' + mailbox.encode()
+    for message in messages:
+        data += b' (\\Seen) {%d+}\r\n' % len(message) + message
+    m.send(data + tail + b'\r\n')
+    try:
+        return m._command_complete('APPEND', tag)
+    except imaplib.IMAP4.error as e:
+        return 'BAD', [str(e).encode()]
+
+class Multiappend(unittest.TestCase):
+    def test_multiappend_all_or_none(self):
+        m = connect()
+        self.assertIn('MULTIAPPEND', ok(m.capability())[0].decode().split())
+        ok(m.create('Multi'))
+        one = b'Subject: one\r\n\r\nfirst\r\n'
+        two = b'Subject: two\r\n\r\nsecond\r\n'
+        self.assertRegex(ok(multiappend(m, 'Multi', one, two))[0], rb'APPENDUID \d+ 1:2')
+        # A syntax error after the first message: BAD, and the first is not stored either.
+        typ, _ = multiappend(m, 'Multi', one, tail=b' (\\Seen')
+        self.assertEqual(typ, 'BAD')
+        ok(m.select('Multi'))
+        data = ok(m.fetch('1:*', '(FLAGS BODY.PEEK[])'))
+        self.assertEqual([d[1] for d in data if isinstance(d, tuple)], [one, two])
+        self.assertRegex(ok(m.status('Multi', '(MESSAGES)'))[0], rb'"?Multi"? \(MESSAGES 2\)')
+        m.logout()
+
 class Utf8AcceptAndKeywords(unittest.TestCase):
     def test_enable_utf8_accept(self):
         m = connect()

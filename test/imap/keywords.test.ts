@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { appendCommand, type ImapFixture, type RawImap, rawImap, startImapFixture } from './harness.js';
 
 const SYSTEM = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
@@ -80,4 +81,32 @@ test('a keyword no message carries any more is left out at the next SELECT', asy
   const flags = (await a.run('SELECT Tags')).find((l) => l.startsWith('* FLAGS')) ?? '';
   const keywords = flags.slice(`* FLAGS (${SYSTEM} `.length, -1).split(' ');
   assert.deepEqual(keywords.map((k) => k.toLowerCase()).sort(), ['$label1', 'urgent', 'work'], flags);
+});
+
+test('a keyword another process set is announced before the FETCH or STORE answer that shows it', async () => {
+  // A second store on the same files (like `postyard deliver` or the CLI): its change reaches the
+  // server's sessions only at the next change-log poll, so the answers below read it from the store
+  // before any notification; without the fix they showed the keyword before FLAGS did.
+  const other = await openSqliteStore({ dataDir: fx.srv.dataDir });
+  try {
+    const account = await other.getAccount(fx.users[0]!.login);
+    const mailbox = await other.getMailbox(account!.id, 'Tags');
+    await a.run('SELECT Tags');
+    const index = (await other.getIndex(mailbox!.id)).uids;
+    const store = (uid: number, flag: string) =>
+      other.storeFlags({ mailboxId: mailbox!.id, uids: [uid], operation: 'add', flags: [flag] });
+
+    await store(index[0]!, 'FromElsewhere');
+    const fetched = await a.run('FETCH 1 (FLAGS)');
+    const flags = at(fetched, /^\* FLAGS \(.* FromElsewhere\)$/);
+    assert.ok(flags >= 0 && at(fetched, /^\* 1 FETCH .*FromElsewhere/) > flags, fetched.join('\n'));
+
+    // STORE echoes the flags of every message it names, including one it did not change.
+    await store(index[1]!, 'AlsoElsewhere');
+    const stored = await a.run('STORE 1:2 +FLAGS (\\Seen)');
+    const storedFlags = at(stored, /^\* FLAGS \(.* AlsoElsewhere\)$/);
+    assert.ok(storedFlags >= 0 && at(stored, /^\* 2 FETCH .*AlsoElsewhere/) > storedFlags, stored.join('\n'));
+  } finally {
+    await other.close();
+  }
 });

@@ -43,6 +43,37 @@ test('SUBSCRIBED selection marks non-existent subscriptions; RECURSIVEMATCH adds
   );
 });
 
+test('RECURSIVEMATCH: no CHILDINFO for a parent whose subscribed children are all listed themselves', async () => {
+  // RFC 5258 §3.5; Dovecot answers the same (imaptest listext).
+  const both = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" ("Lists" "Lists/Sub")');
+  assert.deepEqual(
+    both.filter((l) => l.startsWith('* LIST')),
+    ['* LIST (\\HasNoChildren \\Subscribed) "/" "Lists/Sub"'],
+  );
+  const star = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Lists*"');
+  assert.ok(!star.some((l) => l.includes('CHILDINFO')), star.join('\n'));
+  const parent = await imap.run('LIST (SUBSCRIBED RECURSIVEMATCH) "" "Lists"');
+  assert.deepEqual(
+    parent.filter((l) => l.startsWith('* LIST')),
+    ['* LIST (\\HasChildren) "/" "Lists" ("CHILDINFO" ("SUBSCRIBED"))'],
+  );
+});
+
+test('RECURSIVEMATCH with no selection option but REMOTE is BAD (RFC 5258 §3)', async () => {
+  assert.match((await imap.run('LIST (RECURSIVEMATCH REMOTE) "" ""')).at(-1) ?? '', /^t\d+ BAD /);
+  assert.match((await imap.run('LIST (REMOTE) "" "%"')).at(-1) ?? '', /^t\d+ OK /);
+});
+
+test('a pattern that is not valid modified UTF-7 matches nothing: OK, not NO', async () => {
+  for (const pattern of ['"&Jjo"', '"&\'+,-*"', '"Lists&-&"']) {
+    const lines = await imap.run(`LIST "" ${pattern}`);
+    assert.deepEqual(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0] ?? '', /^t\d+ OK /);
+  }
+  assert.match((await imap.run('LIST "&Jjo" "*"')).join('\n'), /^t\d+ OK /);
+  assert.match((await imap.run('LIST "" "Lists"')).join('\n'), /\* LIST .*"Lists"/); // a valid one still matches
+});
+
 test('SPECIAL-USE selection and RETURN (STATUS)', async () => {
   const lines = await imap.run('LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT))');
   assert.equal(lines.filter((l) => l.startsWith('* LIST')).length, 5);

@@ -34,3 +34,30 @@ test('APPEND and COPY over quota → NO [OVERQUOTA]; oversized APPEND → NO [TO
     await imap.close();
   }
 });
+
+test('MULTIAPPEND with room for one message: NO [OVERQUOTA] and none is stored (RFC 3502 §3)', async () => {
+  const size = Buffer.byteLength(SAMPLE_MESSAGE);
+  const tight = { login: 'tight@example.com', password: 'pw' };
+  await srv.addUser(tight.login, tight.password, { quotaBytes: size + 10 });
+  const imap = await rawImap(srv.ports.imap as number, tight);
+  try {
+    assert.ok((await imap.run('CAPABILITY'))[0]?.split(' ').includes('MULTIAPPEND'));
+    const literal = `{${size}+}\r\n${SAMPLE_MESSAGE}`;
+    // LITERAL+: both messages reach the server; the second's head is refused, the first dropped too.
+    const plus = await imap.run(`APPEND INBOX ${literal} ${literal}\r\n`);
+    assert.match(plus.at(-1) ?? '', /^t\d+ NO \[OVERQUOTA\]/);
+    assert.match((await imap.run('NOOP')).at(-1) ?? '', /OK/, 'the stream stays in sync');
+    // Synchronising literals: NO instead of the second "+", nothing stored.
+    imap.client.send(`sync APPEND INBOX {${size}}`);
+    assert.match(await imap.client.readLine(), /^\+ /);
+    imap.client.send(`${SAMPLE_MESSAGE} {${size}}`);
+    assert.match((await imap.client.readUntil(/^sync /)).at(-1) ?? '', /^sync NO \[OVERQUOTA\]/);
+    assert.deepEqual((await imap.run('STATUS INBOX (MESSAGES)')).slice(0, 1), [
+      '* STATUS "INBOX" (MESSAGES 0)',
+    ]);
+    // One message fits.
+    assert.match((await imap.run(appendCommand('INBOX'))).at(-1) ?? '', /OK \[APPENDUID \d+ 1\]/);
+  } finally {
+    await imap.close();
+  }
+});

@@ -2,12 +2,14 @@
  * The one path by which bytes become a stored message (LMTP, SMTP, `postyard deliver`, `import`, IMAP
  * APPEND): read within the size limit, normalise to CRLF, write the blob durably, parse once.
  *
- * Line endings: stored messages always use CRLF (see line-endings.ts), so RFC822.SIZE and part offsets
- * are what IMAP clients and Dovecot expect. `maxSize` applies to the bytes as received.
+ * Line endings: stored messages use CRLF (see line-endings.ts), so RFC822.SIZE and part offsets are what
+ * IMAP clients and Dovecot expect; binary input (APPEND literal8) is kept byte for byte instead, but for
+ * its parts IMAP could not send in BODY[], stored base64-encoded (mime/binary-encode.ts).
+ * `maxSize` applies to the bytes as received.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { BadInputError, TempError } from '../../lib/errors.js';
-import { analyzeMessage, StreamingAnalyzer } from '../../mime/index.js';
+import { analyzeMessage, encodeBinaryParts, StreamingAnalyzer } from '../../mime/index.js';
 import type { BlobRef, IngestMeta, Store } from '../../store/store.js';
 import { CrlfNormalizer, toCrlf } from './line-endings.js';
 import { readLimited, tooBig } from './read-limited.js';
@@ -26,6 +28,11 @@ export interface IngestOptions {
   prepend?: string;
   /** Overrides STREAM_THRESHOLD (tests). */
   streamThreshold?: number;
+  /**
+   * The bytes are binary data (IMAP APPEND with a literal8, RFC 3516): no CRLF normalisation, and parts
+   * declared binary or holding NUL are base64-encoded (encodeBinaryParts). Read whole (within maxSize).
+   */
+  binary?: boolean;
 }
 
 export interface IngestedMessage {
@@ -38,11 +45,12 @@ export async function ingestMessage(
   input: Buffer | Readable,
   opts: IngestOptions,
 ): Promise<IngestedMessage> {
+  if (opts.binary) return ingestWhole(store, encodeBinaryParts(await readLimited(input, opts.maxSize)), opts);
   if (Buffer.isBuffer(input)) return ingestWhole(store, toCrlf(await readLimited(input, opts.maxSize)), opts);
   return ingestStream(store, input, opts);
 }
 
-/** The message in memory (already CRLF): blob write and analysis side by side. */
+/** The message in memory (CRLF, or binary made sendable): blob write and analysis side by side. */
 async function ingestWhole(store: Store, received: Buffer, opts: IngestOptions): Promise<IngestedMessage> {
   assertNoNulInHeader(received);
   const raw = opts.prepend ? Buffer.concat([Buffer.from(opts.prepend, 'latin1'), received]) : received;

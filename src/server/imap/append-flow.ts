@@ -1,14 +1,14 @@
 /**
  * APPEND (RFC 9051 §6.3.12, RFC 3502 MULTIAPPEND, RFC 4315 APPENDUID, RFC 7889 APPENDLIMIT) as a flow
  * of receiver events: each literal streams into ingestMessage (never held by the session), the
- * messages are added when the command line ends.
+ * messages are added when the command line ends, all or none (store.appendMany, RFC 3502 §3).
  */
 import { PassThrough } from 'node:stream';
 import { limitsOf } from '../../lib/limits.js';
 import { formatUidList } from '../../lib/seqset.js';
 import type { AppendMessageHead } from '../../protocol/imap/command.js';
 import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
-import type { AppendResult, Mailbox } from '../../store/store.js';
+import type { Mailbox } from '../../store/store.js';
 import { type IngestedMessage, ingestMessage } from '../delivery/ingest.js';
 import type { Completion } from './command-spec.js';
 import type { ImapSession } from './session.js';
@@ -73,15 +73,19 @@ export class AppendFlow {
     const maxSize = limitsOf(session.ctx.config).maxMessageSize;
     if (head.size > maxSize)
       return this.refuse({ status: 'NO', code: { code: 'TOOBIG' }, text: 'Message too big' });
+    // The earlier messages of this MULTIAPPEND are not stored yet but will count (the store checks again).
     const usage = await session.store.getQuotaUsage(session.requireAccount().id);
-    const overBytes = usage.limitBytes !== null && usage.bytes + head.size > usage.limitBytes;
-    const overCount = usage.limitMessages !== null && usage.messages + 1 > usage.limitMessages;
+    const bytes = usage.bytes + this.ready.reduce((sum, m) => sum + m.ingested.blob.size, 0) + head.size;
+    const messages = usage.messages + this.ready.length + 1;
+    const overBytes = usage.limitBytes !== null && bytes > usage.limitBytes;
+    const overCount = usage.limitMessages !== null && messages > usage.limitMessages;
     if (overBytes || overCount) {
       return this.refuse({ status: 'NO', code: { code: 'OVERQUOTA' }, text: 'Quota exceeded' });
     }
     this.head = head;
     this.stream = new PassThrough({ highWaterMark: 256 * 1024 });
-    this.ingesting = ingestMessage(session.store, this.stream, { maxSize });
+    // RFC 3516 §4.2: a literal8 message is binary data, stored as sent (no CRLF normalisation).
+    this.ingesting = ingestMessage(session.store, this.stream, { maxSize, binary: head.binary });
     this.ingesting.catch(() => {});
     if (sync) session.writer.push('+ Ready for literal data\r\n');
     return null;
@@ -121,20 +125,16 @@ export class AppendFlow {
     const session = this.session;
     const target = this.target;
     if (!target) return { status: 'BAD', text: 'APPEND without a message' };
-    const results: AppendResult[] = [];
-    for (const { head, ingested } of this.ready) {
-      const flags = head.flags.filter((f) => f.toLowerCase() !== '\\recent');
-      results.push(
-        await session.store.append({
-          accountId: session.requireAccount().id,
-          mailboxId: target.id,
-          blob: ingested.blob,
-          meta: ingested.meta,
-          flags,
-          ...(head.date ? { internalDate: head.date } : {}),
-        }),
-      );
-    }
+    const results = await session.store.appendMany(
+      this.ready.map(({ head, ingested }) => ({
+        accountId: session.requireAccount().id,
+        mailboxId: target.id,
+        blob: ingested.blob,
+        meta: ingested.meta,
+        flags: head.flags.filter((f) => f.toLowerCase() !== '\\recent'),
+        ...(head.date ? { internalDate: head.date } : {}),
+      })),
+    );
     if (session.selected?.mailbox.id === target.id) await session.selected.index.catchUp(true);
     const first = results[0];
     if (!first) return { status: 'OK', text: 'APPEND completed' };

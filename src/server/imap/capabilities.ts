@@ -15,6 +15,8 @@ const AFTER_LOGIN = [
   'NAMESPACE',
   'UNSELECT',
   'UIDPLUS',
+  // RFC 3502: APPEND of several messages, all or none (store.appendMany).
+  'MULTIAPPEND',
   'MOVE',
   'CHILDREN',
   'LIST-EXTENDED',

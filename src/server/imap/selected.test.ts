@@ -85,3 +85,42 @@ test('rev1 sessions report \\Recent and RECENT counts', async () => {
   assert.deepEqual(lines, ['* 2 EXISTS', '* 1 RECENT']);
   assert.equal(s.flagList(2, ['\\Seen']), '\\Seen \\Recent');
 });
+
+test('RECENT never counts claimed messages newer than the last EXISTS (it may not exceed EXISTS)', async () => {
+  const fake = fakeIndex([1, 2, 3, 4]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: true });
+  s.settleRecent();
+  // Message 5 is announced; the claim already takes 6 and 7, appended meanwhile and not yet notified.
+  fake.push({ added: [5] });
+  const lines: string[] = [];
+  await s.flush(
+    (l) => lines.push(l),
+    true,
+    async () => [5, 6, 7],
+  );
+  assert.deepEqual(lines, ['* 5 EXISTS', '* 1 RECENT']);
+  assert.equal(s.recentCount(), 1);
+  fake.push({ added: [6, 7] });
+  assert.deepEqual(await flushed(s, true), ['* 7 EXISTS', '* 3 RECENT']);
+  assert.equal(s.flagList(7, []), '\\Recent');
+});
+
+test('keywordAnnouncement: FLAGS before an answer showing a keyword not yet announced, then not again', async () => {
+  const fake = fakeIndex([1, 2]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: false });
+  s.setKeywords(['Known']);
+  const flags = (...keywords: string[]) => [
+    `FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft ${keywords.join(' ')})`,
+    `OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft ${keywords.join(' ')} \\*)] Flags permitted`,
+  ];
+  assert.deepEqual(s.keywordAnnouncement([{ uid: 1, modseq: 2, flags: ['\\Seen', 'known'] }]), []);
+  // Read from the store before any notification (another process, or a change still on its way).
+  assert.deepEqual(s.keywordAnnouncement([{ uid: 1, modseq: 3, flags: ['Fresh'] }]), flags('Known', 'Fresh'));
+  // Queued by a notification but owed until the next flush: an answer showing it comes first.
+  fake.push({ flags: [{ uid: 2, modseq: 4, flags: ['Queued'] }] });
+  assert.deepEqual(
+    s.keywordAnnouncement([{ uid: 2, modseq: 4, flags: ['Queued'] }]),
+    flags('Known', 'Fresh', 'Queued'),
+  );
+  assert.deepEqual(await flushed(s, true), ['* 2 FETCH (UID 2 FLAGS (Queued))']);
+});

@@ -110,8 +110,16 @@ export class SelectedMailbox {
     return this.recent.has(uid);
   }
 
+  /**
+   * RECENT: the recent messages the client knows about. claimRecent may hand this session UIDs newer
+   * than its last EXISTS (appended meanwhile); they count once their EXISTS is sent, as RECENT may not
+   * exceed EXISTS (imaptest stress: "seq too high (13 > 4): * 13 RECENT").
+   */
   recentCount(): number {
-    return this.recent.size;
+    let count = 0;
+    const last = this.lastUid();
+    for (const uid of this.recent) if (uid <= last) count++;
+    return count;
   }
 
   markRecent(uids: readonly number[]): void {
@@ -210,6 +218,19 @@ export class SelectedMailbox {
     return learned;
   }
 
+  /**
+   * What to send before an answer showing the flags of `records` (FETCH, STORE, QRESYNC resync): the
+   * FLAGS lines when one of them carries a keyword the client was not told about, else nothing. The
+   * records come from the store, so they may show another session's keyword before its change was
+   * announced (not yet notified, or queued and owed until the next flush); RFC 9051 §7.3.5 wants the
+   * client told first.
+   */
+  keywordAnnouncement(records: readonly MessageFlagsRecord[]): string[] {
+    if (!this.learnKeywords(records) && !this.flagsOwed) return [];
+    this.flagsOwed = false;
+    return this.flagsLines();
+  }
+
   /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` (without `* `): system flags plus known keywords. */
   flagsLines(): string[] {
     const flags = [...SYSTEM_FLAGS, ...this.keywords.values()].join(' ');
@@ -260,10 +281,11 @@ export class SelectedMailbox {
       emit(`* ${this.count} EXISTS`);
       if (this.rev1 && claimRecent && !this.readOnly) this.markRecent(await claimRecent());
     }
-    if (this.rev1 && this.lastAnnouncedRecent !== this.recent.size && this.lastAnnouncedRecent >= 0) {
-      emit(`* ${this.recent.size} RECENT`);
+    const recent = this.rev1 ? this.recentCount() : 0;
+    if (this.rev1 && this.lastAnnouncedRecent !== recent && this.lastAnnouncedRecent >= 0) {
+      emit(`* ${recent} RECENT`);
     }
-    this.lastAnnouncedRecent = this.recent.size;
+    this.lastAnnouncedRecent = recent;
     if (this.pendingFlags.size > 0) {
       const records = [...this.pendingFlags.values()].sort((a, b) => a.uid - b.uid);
       this.pendingFlags.clear();
@@ -305,7 +327,7 @@ export class SelectedMailbox {
 
   /** Called once after SELECT's own EXISTS/RECENT so later flushes report RECENT only on change. */
   settleRecent(): void {
-    this.lastAnnouncedRecent = this.recent.size;
+    this.lastAnnouncedRecent = this.recentCount();
   }
 
   private queue(change: IndexChange): void {

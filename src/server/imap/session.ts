@@ -141,10 +141,18 @@ export class ImapSession {
     this.selected?.setQresync(true);
   }
 
-  /** RFC 7162 §3.1: ENABLE CONDSTORE or any CONDSTORE-enabling command turns it on for the session. */
+  /**
+   * RFC 7162 §3.1: ENABLE CONDSTORE or any CONDSTORE-enabling command turns it on for the session.
+   * Turned on while a mailbox is selected (FETCH MODSEQ, SEARCH MODSEQ...), the client learns that
+   * mailbox's HIGHESTMODSEQ at once, as SELECT (CONDSTORE) would have told it (Dovecot does the same).
+   */
   enableCondstore(): void {
+    if (this.condstore) return;
     this.condstore = true;
-    this.selected?.setCondstore(true);
+    const selected = this.selected;
+    if (!selected) return;
+    selected.setCondstore(true);
+    this.untagged(`OK [HIGHESTMODSEQ ${selected.index.highestModseq()}] Highest`);
   }
 
   /** A mailbox name from the wire, decoded (modified UTF-7 for rev1) and validated. */
@@ -163,13 +171,17 @@ export class ImapSession {
     return checked.name;
   }
 
-  /** A LIST reference or pattern from the wire: decoded like a name, wildcards kept, not validated. */
-  mailboxFromWirePattern(wire: string): string {
+  /**
+   * A LIST reference or pattern from the wire: decoded like a name, wildcards kept, not validated.
+   * null when it is not valid modified UTF-7: no mailbox name can match it, so LIST answers OK with
+   * nothing (as Dovecot does), not NO.
+   */
+  mailboxFromWirePattern(wire: string): string | null {
     if (this.utf8) return wire;
     try {
       return decodeUtf7(wire);
     } catch (err) {
-      if (err instanceof Utf7Error) throw new BadInputError('Invalid modified UTF-7 in mailbox pattern');
+      if (err instanceof Utf7Error) return null;
       throw err;
     }
   }

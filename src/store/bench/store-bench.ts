@@ -20,6 +20,7 @@ const meta: IngestMeta = {
   headerText: 'h'.repeat(800),
   bodyText: 'b'.repeat(2000),
   sentDate: 1_704_067_200_000,
+  sentZone: 0,
 };
 
 async function time<T>(label: string, work: () => Promise<T>): Promise<T> {

@@ -56,6 +56,7 @@ export function sampleMeta(subject = 'Hello'): IngestMeta {
     headerText: `Subject: ${subject}`,
     bodyText: 'hello',
     sentDate: 1_700_000_000_000,
+    sentZone: 60,
   };
 }
 

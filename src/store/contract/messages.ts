@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appendSample, createUser, mailboxId, type OpenStore, sampleMeta, withStore } from './fixture.js';
+import {
+  appendSample,
+  createUser,
+  mailboxId,
+  type OpenStore,
+  sampleMessage,
+  sampleMeta,
+  withStore,
+} from './fixture.js';
 
 export function messageContract(open: OpenStore): void {
   describe('messages', () => {
@@ -56,6 +64,50 @@ export function messageContract(open: OpenStore): void {
         const [lean] = await store.getMessagesWithMeta(inbox, [1], { searchText: false });
         assert.deepEqual(lean?.meta, { ...sampleMeta('1'), headerText: '', bodyText: '' });
         assert.equal(withMeta?.size, (await store.blobs.read(withMeta!.blobId)).length);
+      }));
+
+    it('appendMany adds every message or none (one transaction; quota counts the earlier ones)', () =>
+      withStore(open, async ({ store }) => {
+        const message = sampleMessage('many', 100);
+        const account = await createUser(store, 'many@x.org', { quotaBytes: 250, quotaMessages: 10 });
+        const inbox = await mailboxId(store, account.id);
+        const blob = await store.blobs.put(message);
+        const request = (mailbox = inbox, n = 1) => ({
+          accountId: account.id,
+          mailboxId: mailbox,
+          blob,
+          meta: sampleMeta(String(n)),
+          flags: [`k${n}`],
+        });
+        const before = await store.getMailboxById(inbox);
+
+        // Room for two of 100 bytes, not three: the third fails and takes the first two with it.
+        await assert.rejects(store.appendMany([request(inbox, 1), request(inbox, 2), request(inbox, 3)]), {
+          code: 'OVER_QUOTA',
+        });
+        // A missing mailbox in the middle: nothing of the batch either.
+        await assert.rejects(store.appendMany([request(inbox, 1), request(999_999, 2)]), {
+          code: 'NOT_FOUND',
+        });
+        assert.deepEqual(Array.from((await store.getIndex(inbox)).uids), []);
+        assert.equal((await store.getMailboxById(inbox))?.uidNext, before?.uidNext);
+        const usage = await store.getQuotaUsage(account.id);
+        assert.deepEqual([usage.bytes, usage.messages], [0, 0]);
+        assert.deepEqual(await store.appendMany([]), []);
+
+        const results = await store.appendMany([request(inbox, 1), request(inbox, 2)]);
+        assert.deepEqual(
+          results.map((r) => r.uid),
+          [before!.uidNext, before!.uidNext + 1],
+        );
+        assert.ok(results.every((r) => r.mailboxId === inbox && r.uidValidity === before?.uidValidity));
+        const records = await store.getMessages(inbox, [results[0]!.uid, results[1]!.uid]);
+        assert.deepEqual(
+          records.map((r) => r.flags),
+          [['k1'], ['k2']],
+        );
+        const after = await store.getQuotaUsage(account.id);
+        assert.deepEqual([after.bytes, after.messages], [200, 2]);
       }));
 
     it('rejects an append to a missing or foreign mailbox, or with a bad blob or date', () =>

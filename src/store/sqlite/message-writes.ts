@@ -56,8 +56,9 @@ export class MessageWriter {
   ) {
     this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
-      `INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, structure)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, sent_zone,
+         structure)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertTextStmt = db.prepare(
       'INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)',
@@ -236,6 +237,7 @@ export class MessageWriter {
       meta.body,
       meta.preview,
       meta.sentDate,
+      meta.sentZone,
       meta.structure,
     );
     const id = Number(info.lastInsertRowid);

@@ -47,6 +47,7 @@ export interface MetaRow {
   structure: string;
   preview: string;
   sent_date: number | null;
+  sent_zone: number | null;
 }
 
 export interface TextRow {
@@ -57,7 +58,8 @@ export interface TextRow {
 export const MESSAGE_COLUMNS =
   'm.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.meta_id, m.pop_hidden';
 export const TEXT_COLUMNS = 'x.header_text, x.body_text';
-export const META_COLUMNS = 't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date';
+export const META_COLUMNS =
+  't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
 
 /** A message joined with its metadata: MESSAGE_COLUMNS, META_COLUMNS, has_meta, then TEXT_COLUMNS. */
 export type MetaJoinedRow = MessageRow & MetaRow & Partial<TextRow> & { has_meta: number | null };
@@ -100,9 +102,10 @@ export function metaJoinedRowFromRaw(c: unknown[]): MetaJoinedRow {
     structure: c[13] as string,
     preview: c[14] as string,
     sent_date: c[15] as number | null,
-    has_meta: c[16] as number | null,
-    header_text: c[17] as string | undefined,
-    body_text: c[18] as string | undefined,
+    sent_zone: c[16] as number | null,
+    has_meta: c[17] as number | null,
+    header_text: c[18] as string | undefined,
+    body_text: c[19] as string | undefined,
   };
 }
 
@@ -158,6 +161,7 @@ export function toMeta(row: MetaRow | undefined, text: TextRow | undefined): Ing
       headerText: '',
       bodyText: '',
       sentDate: null,
+      sentZone: null,
     };
   }
   return {
@@ -167,6 +171,7 @@ export function toMeta(row: MetaRow | undefined, text: TextRow | undefined): Ing
     structure: row.structure,
     preview: row.preview,
     sentDate: row.sent_date,
+    sentZone: row.sent_zone,
     headerText: text?.header_text ?? '',
     bodyText: text?.body_text ?? '',
   };
@@ -189,6 +194,7 @@ export function toLazyMeta(row: MetaRow, loadText: () => TextRow | undefined): I
     structure: row.structure,
     preview: row.preview,
     sentDate: row.sent_date,
+    sentZone: row.sent_zone,
     get headerText() {
       return load()?.header_text ?? '';
     },

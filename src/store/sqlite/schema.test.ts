@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { DATABASE_FILE, openDatabase } from './database.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { SCHEMA_VERSION, SENT_ZONE_VERSION } from './schema.js';
 
 describe('sqlite schema', () => {
   it('migrates a new file to the current user_version with durable pragmas, and refuses a newer one', async () => {
@@ -24,6 +24,45 @@ describe('sqlite schema', () => {
       again.close();
       assert.throws(() => openDatabase(dataDir), /newer/);
       assert.ok(new Database(join(dataDir, DATABASE_FILE)).close());
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the sent_zone step gives rows stored before it the zone of their Date field, from the header text', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
+    try {
+      // A file of the version before: the schema without sent_zone.
+      const old = openDatabase(dataDir);
+      old.exec('ALTER TABLE message_meta DROP COLUMN sent_zone');
+      old.pragma(`user_version = ${SENT_ZONE_VERSION - 1}`);
+      const insert = old.prepare(
+        `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
+         VALUES (?, ?, '', '', '', '', ?, '')`,
+      );
+      const text = old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)');
+      const rows: Array<[number, number | null, string]> = [
+        [1, 1, 'From: a@b\nDate: Sun, 25 Mar 2007 00:00:00 +0200\nSubject: x\n'],
+        [2, 1, 'Date: Mon, 1 Jan 2007 00:00:00 +0000\ndate: Sat, 27 Oct 2007 23:30:00 -0500 (EST)\n'],
+        [3, 1, 'Subject: the Date field was cut off\n'],
+        [4, null, 'Date: not a date\n'],
+      ];
+      for (const [id, sent, header] of rows) {
+        insert.run(id, `blob${id}`, sent);
+        text.run(id, header, '');
+      }
+      old.close();
+
+      const db = openDatabase(dataDir);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const zones = db.prepare('SELECT id, sent_zone FROM message_meta ORDER BY id').all();
+      assert.deepEqual(zones, [
+        { id: 1, sent_zone: 120 },
+        { id: 2, sent_zone: -300 },
+        { id: 3, sent_zone: null },
+        { id: 4, sent_zone: null },
+      ]);
+      db.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

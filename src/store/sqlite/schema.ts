@@ -1,10 +1,18 @@
 /**
  * The SQLite schema, applied by `PRAGMA user_version` steps so existing data files upgrade in place.
- * Each entry of MIGRATIONS moves the database from version i to i + 1; never edit a released step.
+ * Each entry of MIGRATIONS moves the database from version i to i + 1 (SQL, or a function for a step
+ * that computes values); never edit a released step.
  */
 import type Database from 'better-sqlite3';
+import { backfillSentZone } from './sent-zone-backfill.js';
 
-const MIGRATIONS: readonly string[] = [
+/** The Date header's zone (IngestMeta.sentZone) for SEARCH SENT*; existing rows get it from their text. */
+function addSentZone(db: Database.Database): void {
+  db.exec('ALTER TABLE message_meta ADD COLUMN sent_zone INTEGER');
+  backfillSentZone(db);
+}
+
+const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `
   CREATE TABLE accounts (
     id INTEGER PRIMARY KEY,
@@ -210,9 +218,12 @@ const MIGRATIONS: readonly string[] = [
   -- Due work by one range scan; only recipients still waiting are in it.
   CREATE INDEX queue_due ON queue_recipients (next_attempt, message_id) WHERE state = 'queued';
   `,
+  addSentZone,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The version whose step added message_meta.sent_zone (its backfill is tested from the one before). */
+export const SENT_ZONE_VERSION = MIGRATIONS.indexOf(addSentZone) + 1;
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -221,7 +232,9 @@ export function migrate(db: Database.Database): void {
   }
   for (let version = current; version < SCHEMA_VERSION; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
+      const step = MIGRATIONS[version]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
   }

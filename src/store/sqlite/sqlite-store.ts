@@ -302,6 +302,11 @@ export class SqliteStore implements Store {
     return this.write((ctx) => this.messageWriter.append(request, ctx));
   }
 
+  /** One write job, so one savepoint: a failing message rolls back the ones before it. */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    return this.write((ctx) => requests.map((request) => this.messageWriter.append(request, ctx)));
+  }
+
   /** One job per recipient, queued together: one commit, and one recipient's failure stays its own. */
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
     return Promise.all(

@@ -24,8 +24,11 @@ export function parseList(c: Cursor): ListCommand {
     });
     c.sp();
   }
-  // RFC 5258 §3: RECURSIVEMATCH alone is invalid.
-  if (selectionOptions.includes('RECURSIVEMATCH') && selectionOptions.length === 1) {
+  // RFC 5258 §3: RECURSIVEMATCH "MUST NOT occur as the only selection option (or only with REMOTE)".
+  if (
+    selectionOptions.includes('RECURSIVEMATCH') &&
+    selectionOptions.every((opt) => opt === 'RECURSIVEMATCH' || opt === 'REMOTE')
+  ) {
     throw new ParseError('RECURSIVEMATCH needs another selection option');
   }
   const reference = c.mailbox();

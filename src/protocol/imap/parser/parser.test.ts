@@ -147,6 +147,17 @@ const table: [string, Command][] = [
     },
   ],
   [
+    'a LIST (REMOTE RECURSIVEMATCH SUBSCRIBED) "" %',
+    {
+      name: 'LIST',
+      reference: '',
+      patterns: ['%'],
+      selectionOptions: ['REMOTE', 'RECURSIVEMATCH', 'SUBSCRIBED'],
+      returnOptions: { subscribed: false, children: false, specialUse: false },
+      extended: true,
+    },
+  ],
+  [
     'a LIST "" % RETURN (SUBSCRIBED)',
     {
       name: 'LIST',
@@ -539,6 +550,8 @@ describe('syntax errors are BAD with the tag', () => {
     'a STATUS INBOX (BOGUS)',
     'a LIST (BOGUS) "" *',
     'a LIST (RECURSIVEMATCH) "" *',
+    'a LIST (RECURSIVEMATCH REMOTE) "" *',
+    'a LIST (REMOTE RECURSIVEMATCH) "" *',
     'a LIST "" * RETURN (BOGUS)',
     'a APPEND INBOX',
     'a APPEND INBOX (\\Seen) "bad date" {3+}',

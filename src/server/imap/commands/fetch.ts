@@ -73,6 +73,8 @@ async function fetchAll(
       records = records.filter((r) => r.modseq > since);
     }
     if (plan.setsSeen && !selected.readOnly) await markSeen(session, records);
+    // FLAGS read from the store may show a keyword this session has not announced yet.
+    if (plan.showsFlags) for (const line of selected.keywordAnnouncement(records)) session.untagged(line);
     await writeBatch(session, command, plan, records);
   }
 }

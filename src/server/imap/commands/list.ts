@@ -59,21 +59,25 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
   ]);
   const entries = buildEntries(mailboxes, new Set(subscriptions));
   const reference = session.mailboxFromWirePattern(command.reference);
-  const patterns = command.patterns.map(
-    (p) => new ListPattern(joinReference(reference, session.mailboxFromWirePattern(p))),
-  );
+  const patterns: ListPattern[] = [];
+  for (const wire of command.patterns) {
+    const pattern = session.mailboxFromWirePattern(wire);
+    if (reference !== null && pattern !== null)
+      patterns.push(new ListPattern(joinReference(reference, pattern)));
+  }
   const statusItems = command.returnOptions.status;
   const recursive = selection.has('RECURSIVEMATCH');
+  const matched = (name: string) => patterns.some((p) => p.matches(name));
   for (const entry of entries.values()) {
-    if (!patterns.some((p) => p.matches(entry.name))) continue;
-    // RFC 5258 §3.5: with RECURSIVEMATCH a parent of a subscribed mailbox is listed with CHILDINFO.
-    const childInfo = recursive && subscribedOnly && hasSubscribedChild(entries, entry.name);
-    // RFC 3501 §6.3.9: `LSUB "" "%"` with foo/bar subscribed and foo not returns foo as \Noselect
-    // (Dovecot too); with `*` foo/bar itself matches, so foo is not listed.
-    const lsubParent =
-      kind === 'LSUB' &&
-      !entry.subscribed &&
-      hasSubscribedChild(entries, entry.name, (child) => !patterns.some((p) => p.matches(child)));
+    if (!matched(entry.name)) continue;
+    // A subscribed descendant the patterns do not reach: the parent stands in for it. RFC 5258 §3.5:
+    // with RECURSIVEMATCH the parent gets CHILDINFO (none when every such child is listed itself, as in
+    // Dovecot); RFC 3501 §6.3.9: `LSUB "" "%"` with foo/bar subscribed and foo not returns foo as
+    // \Noselect, while with `*` foo/bar itself matches and foo is not listed.
+    const standsIn = (recursive && subscribedOnly) || (kind === 'LSUB' && !entry.subscribed);
+    const hiddenChild = standsIn && hasSubscribedChild(entries, entry.name, (child) => !matched(child));
+    const childInfo = recursive && subscribedOnly && hiddenChild;
+    const lsubParent = kind === 'LSUB' && !entry.subscribed && hiddenChild;
     if (subscribedOnly && !entry.subscribed && !childInfo && !lsubParent) continue;
     if (selection.has('SPECIAL-USE') && !entry.mailbox?.specialUse) continue;
     if (!subscribedOnly && !entry.mailbox && !entry.hasChildren) continue;
@@ -87,11 +91,11 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
   }
 }
 
-/** True if a subscribed descendant of `name` exists (and passes `filter`, when given). */
+/** True if a subscribed descendant of `name` exists that passes `filter`. */
 function hasSubscribedChild(
   entries: ReadonlyMap<string, Entry>,
   name: string,
-  filter: (child: string) => boolean = () => true,
+  filter: (child: string) => boolean,
 ): boolean {
   const prefix = `${name}${HIERARCHY_DELIMITER}`;
   for (const e of entries.values()) {

@@ -33,6 +33,7 @@ export async function resync(
   if (params.uidValidity !== selected.mailbox.uidValidity) return;
   await sendVanishedEarlier(session, selected, params.modseq, params.knownUids);
   const changes = await session.store.changesSince(selected.mailbox.id, params.modseq);
+  for (const line of selected.keywordAnnouncement(changes.changed)) session.untagged(line);
   for (const record of changes.changed) {
     const seq = selected.seqOf(record.uid);
     if (seq === 0) continue;

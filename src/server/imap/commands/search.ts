@@ -23,7 +23,7 @@ export const search: CommandSpec<'SEARCH'> = {
     const usesModseq = hasModseqKey(command.criteria);
     if (usesModseq) session.enableCondstore();
     const found = await findUids(session, command);
-    answer(session, tag, command, found.uids, usesModseq ? found.highestModseq : undefined);
+    answer(session, tag, command, found.uids, usesModseq ? found.modseqs : undefined);
     return done('SEARCH completed');
   },
 };
@@ -44,11 +44,11 @@ function hasModseqKey(key: SearchKey): boolean {
   }
 }
 
-/** UIDs of the messages in the session's view that match, ascending, and their highest modseq. */
+/** UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). */
 async function findUids(
   session: ImapSession,
   command: SearchCommand,
-): Promise<{ uids: number[]; highestModseq: number }> {
+): Promise<{ uids: number[]; modseqs: number[] }> {
   const selected = session.requireSelected();
   const view = Array.from(selected.allUids());
   const scope: SearchScope = {
@@ -60,7 +60,7 @@ async function findUids(
   };
   const need = metaNeeded(command.criteria);
   const found: number[] = [];
-  let highestModseq = 0;
+  const modseqs: number[] = [];
   for (let i = 0; i < view.length; i += BATCH) {
     const batch = view.slice(i, i + BATCH);
     const records: (MessageRecord & { meta?: IngestMeta })[] =
@@ -75,11 +75,11 @@ async function findUids(
       const subject = record.meta ? { record, meta: record.meta, seq } : { record, seq };
       if (matches(command.criteria, subject, scope)) {
         found.push(record.uid);
-        if (record.modseq > highestModseq) highestModseq = record.modseq;
+        modseqs.push(record.modseq);
       }
     }
   }
-  return { uids: found, highestModseq };
+  return { uids: found, modseqs };
 }
 
 function answer(
@@ -87,14 +87,14 @@ function answer(
   tag: string,
   command: SearchCommand,
   uids: number[],
-  modseq: number | undefined,
+  modseqs: number[] | undefined,
 ): void {
   const selected = session.requireSelected();
   const numbers = command.uid ? uids : uids.map((uid) => selected.seqOf(uid));
   const options = command.returnOptions;
   if (options === undefined && !session.rev2) {
-    // RFC 7162 §3.1.5: "(MODSEQ n)" only when something matched.
-    const tail = modseq !== undefined && numbers.length > 0 ? ` (MODSEQ ${modseq})` : '';
+    // RFC 7162 §3.1.5: "(MODSEQ n)", the highest of the matches, only when something matched.
+    const tail = modseqs && numbers.length > 0 ? ` (MODSEQ ${highest(modseqs)})` : '';
     session.untagged(numbers.length > 0 ? `SEARCH ${numbers.join(' ')}${tail}` : 'SEARCH');
     return;
   }
@@ -111,6 +111,24 @@ function answer(
     if (wanted.has('ALL')) text += ` ALL ${formatSequenceSet(numbers)}`;
   }
   if (wanted.has('COUNT')) text += ` COUNT ${numbers.length}`;
-  if (modseq !== undefined && numbers.length > 0) text += ` MODSEQ ${modseq}`;
+  if (modseqs && numbers.length > 0) text += ` MODSEQ ${returnedModseq(wanted, modseqs)}`;
   session.untagged(text);
+}
+
+/**
+ * RFC 4731 §3.2 with RFC 7162 §3.1.5: with ALL or COUNT the highest modseq of every match; with only
+ * MIN and/or MAX, the highest of the messages returned (the first and/or the last match).
+ */
+function returnedModseq(wanted: ReadonlySet<string>, modseqs: readonly number[]): number {
+  if (wanted.has('ALL') || wanted.has('COUNT')) return highest(modseqs);
+  const returned: number[] = [];
+  if (wanted.has('MIN')) returned.push(modseqs[0] as number);
+  if (wanted.has('MAX')) returned.push(modseqs[modseqs.length - 1] as number);
+  return highest(returned);
+}
+
+function highest(values: readonly number[]): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
 }

@@ -28,14 +28,16 @@ export const store: CommandSpec<'STORE'> = {
     });
     selected.noteOwnFlags(result.changed);
     // A keyword new to the mailbox: FLAGS first, even for .SILENT (the client must know it; as Dovecot).
-    if (selected.learnKeywords(result.changed))
-      for (const line of selected.flagsLines()) session.untagged(line);
+    for (const line of selected.keywordAnnouncement(result.changed)) session.untagged(line);
     if (!command.silent) {
       const byUid = new Map<number, MessageFlagsRecord>(result.changed.map((r) => [r.uid, r]));
       const modified = new Set(result.modified);
       const unchanged = uids.filter((uid) => !byUid.has(uid) && !modified.has(uid));
       if (unchanged.length > 0) {
-        for (const r of await session.store.getMessages(selected.mailbox.id, unchanged)) byUid.set(r.uid, r);
+        const records = await session.store.getMessages(selected.mailbox.id, unchanged);
+        // Unchanged by this STORE, but another session may have given them a keyword meanwhile.
+        for (const line of selected.keywordAnnouncement(records)) session.untagged(line);
+        for (const r of records) byUid.set(r.uid, r);
       }
       for (const uid of uids) {
         const record = byUid.get(uid);

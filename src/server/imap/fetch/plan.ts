@@ -11,6 +11,8 @@ export interface Plan {
   setsSeen: boolean;
   /** Any BODY[]/BINARY/RFC822 item: literals to prepare per message. */
   hasBodies: boolean;
+  /** The answer shows FLAGS: asked for, or set with \Seen by this FETCH. */
+  showsFlags: boolean;
   items: readonly FetchAttribute[];
 }
 
@@ -45,5 +47,6 @@ export function planOf(command: FetchCommand): Plan {
     items.push({ item: 'MODSEQ' });
   }
   const hasBodies = items.some((a) => BODY_ITEMS.has(a.item));
-  return { needsMeta, setsSeen, hasBodies, items };
+  const showsFlags = setsSeen || items.some((a) => a.item === 'FLAGS');
+  return { needsMeta, setsSeen, hasBodies, showsFlags, items };
 }

@@ -38,6 +38,7 @@ function message(
     headerText: `From: Alice <alice@example.com>\nSubject: Report ${uid}\nX-Tag: t${uid}`,
     bodyText: `Quarterly numbers for message ${uid}`,
     sentDate: Date.UTC(2026, 1, uid),
+    sentZone: 0,
     ...meta,
   };
   return { record, meta: fullMeta, seq };
@@ -94,6 +95,25 @@ test('SEARCH text keys use the ingest search text, case-insensitively', () => {
   assert.deepEqual(search('TEXT report'), [1, 5, 9]);
 });
 
+test('SEARCH FROM/TO/CC/BCC also match addresses in obsolete syntax with comments, as ENVELOPE parses them', () => {
+  const headerText = [
+    'From: <user-from (comment)@ (comment) domain.org>',
+    'To: "Real, To" <user-to@domain.org>',
+    'Cc: user-cc@domain.org (RealCc), group: member@domain.org;',
+    'Subject: <user-from (comment)@ (comment) domain.org>',
+  ].join('\n');
+  const key = (text: string) => matches(criteria(text), message(1, 1, {}, { headerText }), scope);
+  assert.equal(key('FROM user-from@domain.org'), true);
+  assert.equal(key('FROM <user-from@domain.org>'), true);
+  assert.equal(key('FROM comment'), true); // the text as written still counts
+  assert.equal(key('TO "Real, To <user-to@domain.org>"'), true);
+  assert.equal(key('CC "RealCc <user-cc@domain.org>"'), true);
+  assert.equal(key('CC member@domain.org'), true);
+  assert.equal(key('CC group@'), false);
+  assert.equal(key('SUBJECT user-from@domain.org'), false); // not an address field
+  assert.equal(key('FROM user-from1@domain.org'), false);
+});
+
 test('SEARCH dates, sizes, sets, modseq and boolean structure', () => {
   assert.deepEqual(search('BEFORE 5-Mar-2026'), [1]);
   assert.deepEqual(search('ON 5-Mar-2026'), [5]);
@@ -112,6 +132,22 @@ test('SEARCH dates, sizes, sets, modseq and boolean structure', () => {
   assert.deepEqual(search('NOT (SEEN OR FLAGGED DELETED)'), [1, 5, 9]);
   assert.deepEqual(search('(SEEN ANSWERED) UID 1'), [1]);
   assert.deepEqual(search('$'), [5]);
+});
+
+test('SEARCH SENT* compare the calendar date of the Date header in its own zone (RFC 3501 §6.4.4)', () => {
+  // Sun, 25 Mar 2007 00:00:00 +0200 is 24 Mar 22:00 UTC; Sat, 27 Oct 2007 23:30:00 -0500 is 28 Oct UTC.
+  const east = message(1, 1, {}, { sentDate: Date.UTC(2007, 2, 24, 22), sentZone: 120 });
+  const west = message(2, 2, {}, { sentDate: Date.UTC(2007, 9, 28, 4, 30), sentZone: -300 });
+  const legacy = message(3, 3, {}, { sentDate: Date.UTC(2007, 2, 24, 22), sentZone: null });
+  const hits = (text: string) =>
+    [east, west, legacy].filter((m) => matches(criteria(text), m, scope)).map((m) => m.record.uid);
+  assert.deepEqual(hits('SENTON 25-Mar-2007'), [1]);
+  assert.deepEqual(hits('SENTON 24-Mar-2007'), [3]); // no zone known: the UTC day, as before
+  assert.deepEqual(hits('SENTBEFORE 25-Mar-2007'), [3]);
+  assert.deepEqual(hits('SENTSINCE 25-Mar-2007'), [1, 2]);
+  assert.deepEqual(hits('SENTON 27-Oct-2007'), [2]);
+  assert.deepEqual(hits('SENTBEFORE 28-Oct-2007'), [1, 2, 3]);
+  assert.deepEqual(hits('SENTSINCE 28-Oct-2007'), []);
 });
 
 test('SEARCH loads search text only for keys that need it', () => {

@@ -5,6 +5,7 @@
  */
 
 import { seqSetContains } from '../../../lib/seqset.js';
+import { parseAddressList } from '../../../mime/index.js';
 import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
 import type { IngestMeta, MessageRecord } from '../../../store/store.js';
 
@@ -103,22 +104,51 @@ function contains(haystack: string, needle: string): boolean {
 
 /**
  * headerText holds one unfolded "Name: value" per line. An empty value matches any message that has
- * the field (RFC 9051 §6.4.4 HEADER).
+ * the field (RFC 9051 §6.4.4 HEADER). Address fields also match the addresses as ENVELOPE parses them.
  */
 function headerContains(headerText: string, field: string, value: string): boolean {
   const name = `${field.toLowerCase()}:`;
   const needle = value.toLowerCase();
+  const addresses = ADDRESS_FIELDS.has(name);
   for (const line of headerText.split('\n')) {
     if (line.length < name.length || line.slice(0, name.length).toLowerCase() !== name) continue;
-    if (needle === '' || line.slice(name.length).toLowerCase().includes(needle)) return true;
+    const text = line.slice(name.length);
+    if (needle === '' || text.toLowerCase().includes(needle)) return true;
+    if (addresses && normalizedAddresses(text).toLowerCase().includes(needle)) return true;
   }
   return false;
 }
 
+const ADDRESS_FIELDS = new Set(
+  ['from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'resent-from', 'resent-to', 'resent-cc'].map(
+    (f) => `${f}:`,
+  ),
+);
+
+/**
+ * An address field as `Name <local@domain>, ...`, with comments, quoting and the obsolete syntax gone:
+ * FROM user-from@domain.org matches `<user-from (comment)@ (comment) domain.org>` (as Dovecot's SEARCH).
+ */
+function normalizedAddresses(value: string): string {
+  const out: string[] = [];
+  for (const a of parseAddressList(value)) {
+    if (a.host === null) continue; // group start or end
+    const address = `<${a.mailbox ?? ''}@${a.host}>`;
+    out.push(a.name ? `${a.name} ${address}` : address);
+  }
+  return out.join(', ');
+}
+
+/**
+ * The instant whose UTC day is the day to compare: INTERNALDATE and SAVEDATE in UTC; the Date header
+ * shifted by its own zone, so its calendar date is the one written (RFC 3501 §6.4.4: SENT* keys
+ * disregard time and timezone; a Date of 25 Mar 2007 00:00 +0200 is SENTON 25-Mar-2007).
+ */
 function dateOf(field: 'internal' | 'sent' | 'saved', m: SearchSubject): number | null {
   if (field === 'internal') return m.record.internalDate.getTime();
   if (field === 'saved') return m.record.saveDate.getTime();
-  return m.meta?.sentDate ?? null;
+  const sent = m.meta?.sentDate ?? null;
+  return sent === null ? null : sent + (m.meta?.sentZone ?? 0) * 60_000;
 }
 
 /** Day comparison disregarding time and timezone (RFC 9051 §6.4.4); days counted in UTC. */
