@@ -230,7 +230,7 @@ class SocketLineClient implements LineClient {
 
 /** The server's end of connections accepted by this process (test servers run in-process). */
 export interface ServerEnds {
-  /** The server-side socket of `client`'s connection, once the server has accepted it. */
+  /** The server-side socket of `client`'s connection, once accepted (ask while it is open). */
   of(client: LineClient): Promise<Socket>;
   /** Stops watching new connections. */
   stop(): void;
@@ -238,16 +238,18 @@ export interface ServerEnds {
 
 /** Watches the connections this process accepts from now on (diagnostics channel 'net.server.socket'). */
 export function watchServerEnds(): ServerEnds {
-  const accepted: { socket: Socket; remotePort: number | undefined }[] = [];
+  // Forgotten once closed, so a long run (fuzzing) does not keep every socket alive.
+  const accepted = new Map<Socket, number | undefined>();
   const onAccept = (message: unknown) => {
     const { socket } = message as { socket: Socket };
-    accepted.push({ socket, remotePort: socket.remotePort });
+    accepted.set(socket, socket.remotePort);
+    socket.once('close', () => accepted.delete(socket));
   };
   subscribe('net.server.socket', onAccept);
   return {
     async of(client) {
       const port = client.socket.localPort;
-      const find = () => accepted.find((a) => a.remotePort === port)?.socket;
+      const find = () => [...accepted].find(([, remotePort]) => remotePort === port)?.[0];
       await waitUntil(() => find() !== undefined, `the server to accept the connection from port ${port}`);
       return find() as Socket;
     },
