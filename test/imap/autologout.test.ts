@@ -5,9 +5,13 @@ import { connect } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitUntil } from '../helpers/wait.js';
 
+const TIMEOUT_MS = 300;
+/** Fast password hashing: logins here must not take long next to a 300 ms autologout. */
+const FAST_AUTH = { auth: { scrypt: { N: 1024, r: 8, p: 1 } } };
+
 let srv: TestServer;
 before(async () => {
-  srv = await startTestServer({ limits: { imapIdleTimeout: 0.3 } });
+  srv = await startTestServer({ limits: { imapIdleTimeout: TIMEOUT_MS / 1000 } }, FAST_AUTH);
   await srv.addUser('idle@example.com', 'pw');
 });
 after(() => srv.close());
@@ -20,30 +24,32 @@ test('an idle connection gets BYE and is closed', async () => {
   await c.waitClosed();
 });
 
-test('IDLE keeps the connection beyond the timeout', async () => {
+test('IDLE keeps the connection beyond the timeout; after DONE the timeout applies again', async (t) => {
+  // Fake setTimeout (the server runs in this process): the autologout timer fires only when the test
+  // moves the clock, so neither a slow login on a busy machine nor a sleep decides anything.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const c = await connect(srv.ports.imap as number);
   await c.readLine();
   c.send('a LOGIN idle@example.com pw');
-  await c.readUntil(/^a /);
+  assert.match((await c.readUntil(/^a /)).at(-1) ?? '', /^a OK/);
   c.send('b SELECT INBOX');
   await c.readUntil(/^b /);
   c.send('c IDLE');
   assert.match(await c.readLine(), /^\+/);
-  // The reference for "beyond the timeout" is an event, not a sleep: a connection opened now gets its
-  // autologout after the same timeout. Timers of one duration fire in the order they were (re)started,
-  // and the idling session's timer was last restarted by the IDLE command, before this connection
-  // existed: had IDLE not stopped it, that session would have been sent its BYE first.
-  const reference = await connect(srv.ports.imap as number);
-  await reference.readLine();
-  assert.match((await reference.readUntil(/^\* BYE/, 5000)).at(-1) ?? '', /Autologout/);
-  await reference.waitClosed();
+  t.mock.timers.tick(10 * TIMEOUT_MS);
   c.send('DONE');
   assert.deepEqual(await c.readUntil(/^c /), ['c OK IDLE terminated'], 'no BYE while idling');
-  await c.close();
+  // Idle again after DONE: one timeout later it is logged out (the fake clock drives the session's timer).
+  t.mock.timers.tick(TIMEOUT_MS);
+  assert.match((await c.readUntil(/^\* BYE/)).at(-1) ?? '', /Autologout/);
+  await c.waitClosed();
 });
 
-test('IMAPS (implicit TLS): no STARTTLS offered, LOGIN works', async () => {
-  const c = await connect(srv.ports.imaps as number, { tls: true });
+test('IMAPS (implicit TLS): no STARTTLS offered, LOGIN works', async (t) => {
+  const tls = await startTestServer({}, FAST_AUTH);
+  t.after(() => tls.close());
+  await tls.addUser('idle@example.com', 'pw');
+  const c = await connect(tls.ports.imaps as number, { tls: true });
   const greeting = await c.readLine();
   assert.match(greeting, /^\* OK /);
   assert.doesNotMatch(greeting, /STARTTLS|LOGINDISABLED/);
