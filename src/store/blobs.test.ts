@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -42,7 +42,7 @@ describe('FileBlobStore', () => {
       for await (const id of blobs.list()) assert.fail(`unexpected blob ${id}`);
     }));
 
-  it('removes only stale temp files', () =>
+  it('removes only stale temp files', (t) =>
     withBlobs(async (blobs, dataDir) => {
       await blobs.put(Buffer.from('make the tmp dir'));
       const stale = join(dataDir, 'blobs', 'tmp', 'crashed-put');
@@ -50,6 +50,8 @@ describe('FileBlobStore', () => {
       await writeFile(stale, 'x');
       await writeFile(fresh, 'y');
       await age(stale);
+      // "Now" is the moment the fresh file was written, however long this test took to get here.
+      t.mock.timers.enable({ apis: ['Date'], now: (await stat(fresh)).mtimeMs });
       assert.equal(await blobs.removeStaleTemp(60_000), 1);
       assert.deepEqual(await readdir(join(dataDir, 'blobs', 'tmp')), ['in-flight-put']);
     }));
@@ -57,10 +59,12 @@ describe('FileBlobStore', () => {
   it('moveToTrashSync keeps a young blob, moves an old one out of sight; emptyTrash unlinks it', () =>
     withBlobs(async (blobs, dataDir) => {
       const ref = await blobs.put(Buffer.from('collect me'));
-      assert.equal(blobs.moveToTrashSync(ref.id, 60_000, Date.now()), null, 'young');
+      // "Now" is when the blob was written (exactly young), not whenever this line runs.
+      const written = (await stat(blobs.pathOf(ref.id))).mtimeMs;
+      assert.equal(blobs.moveToTrashSync(ref.id, 60_000, written), null, 'young');
       assert.equal(blobs.isPresentSync(ref.id), true);
       await age(blobs.pathOf(ref.id));
-      assert.equal(blobs.moveToTrashSync(ref.id, 60_000, Date.now()), 10);
+      assert.equal(blobs.moveToTrashSync(ref.id, 60_000, written), 10);
       assert.equal(blobs.isPresentSync(ref.id), false);
       assert.equal(await blobs.exists(ref.id), false);
       assert.equal(blobs.moveToTrashSync(ref.id, 0, Date.now()), null, 'already gone');

@@ -14,7 +14,7 @@ import {
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BIN, FREE_PORTS, initData, ROOT, runCli, tempRoot } from './helpers.js';
+import { BIN, FREE_PORTS, initData, ROOT, runCli, tempRoot, untilPrinted } from './helpers.js';
 
 function blobFiles(dataDir: string): string[] {
   const found: string[] = [];
@@ -153,10 +153,7 @@ test("doctor recognises the ports of this data dir's running server", async (t) 
   t.after(() => server.kill('SIGKILL'));
   let stdout = '';
   server.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!stdout.includes('Stop with Ctrl-C') && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
-  assert.ok(stdout.includes('Stop with Ctrl-C'), stdout);
+  await untilPrinted(server, () => stdout, 'Stop with Ctrl-C');
 
   const result = await runCli(['doctor', '--data', dataDir]);
   assert.equal(result.code, 0, result.stdout);

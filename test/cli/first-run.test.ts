@@ -5,7 +5,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect as lineClient } from '../helpers/net.js';
-import { BIN, FREE_PORTS, hasStackTrace, ROOT, runCli, tempRoot } from './helpers.js';
+import { BIN, FREE_PORTS, hasStackTrace, ROOT, runCli, tempRoot, untilPrinted } from './helpers.js';
 
 /** Resolves with the first data the server sends (its greeting), or rejects after `ms`. */
 function greeting(port: number, ms = 5000): Promise<string> {
@@ -25,14 +25,6 @@ function greeting(port: number, ms = 5000): Promise<string> {
       reject(err);
     });
   });
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('start on an empty data dir sets up, prints ports and the add-user hint, serves, stops on SIGTERM', async (t) => {
@@ -122,7 +114,7 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
 
   // SIGHUP reloads and keeps serving.
   child.kill('SIGHUP');
-  await waitFor(() => stdout.includes('configuration reloaded'), 5000);
+  await untilPrinted(child, () => stdout, 'configuration reloaded');
   assert.match(await greeting(port('IMAP')), /^\* OK/);
 
   // While it runs, a second server on the same data dir is refused.

@@ -3,7 +3,7 @@
  * temporary data directory.
  */
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,44 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(options.input ?? '');
+  });
+}
+
+/**
+ * Resolves once `output()` (what the test has gathered from `child` so far, by 'data' listeners added
+ * before this call) includes `text`: checked on every chunk, not on a timer. Rejects if the child exits
+ * first; the deadline is a hang guard.
+ */
+export function untilPrinted(
+  child: ChildProcess,
+  output: () => string,
+  text: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', check);
+      child.stderr?.off('data', check);
+      child.off('exit', exited);
+    };
+    const check = () => {
+      if (!output().includes(text)) return;
+      stop();
+      resolve();
+    };
+    const exited = (code: number | null) => {
+      stop();
+      reject(new Error(`exited (${code}) before printing ${JSON.stringify(text)}:\n${output()}`));
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${JSON.stringify(text)} not printed in ${timeoutMs} ms:\n${output()}`));
+    }, timeoutMs);
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', exited);
+    check();
   });
 }
 

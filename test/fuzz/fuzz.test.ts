@@ -16,7 +16,6 @@ for (const { target, ciRuns } of TARGETS) {
     const report = await fuzz(target, {
       numRuns: ciRuns,
       seed,
-      inputTimeoutMs: 10_000,
       maxHeapGrowthBytes: 64 * 1048576,
     });
     t.diagnostic(`seed ${report.seed}, heap growth ${(report.heapGrowthBytes / 1048576).toFixed(1)} MiB`);

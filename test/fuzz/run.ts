@@ -32,7 +32,6 @@ for (const { target, ciRuns } of selected) {
       seconds,
       numRuns: values.runs ? Number(values.runs) : ciRuns,
       seed: values.seed ? Number(values.seed) : undefined,
-      inputTimeoutMs: 10_000,
     });
     const mib = (report.heapGrowthBytes / 1048576).toFixed(1);
     console.log(

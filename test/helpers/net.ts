@@ -10,8 +10,13 @@
  *   await c.starttls();                              // after the server said OK to STARTTLS
  *   await c.close();
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { waitUntil } from './wait.js';
+
+// Read timeouts are hang guards: they stay real when a test fakes the global timers (mock.timers).
+const { setTimeout, clearTimeout } = globalThis;
 
 export interface ConnectOptions {
   /** Implicit TLS (the certificate is not verified). */
@@ -221,4 +226,46 @@ class SocketLineClient implements LineClient {
       attempt();
     });
   }
+}
+
+/** The server's end of connections accepted by this process (test servers run in-process). */
+export interface ServerEnds {
+  /** The server-side socket of `client`'s connection, once accepted (ask while it is open). */
+  of(client: LineClient): Promise<Socket>;
+  /** Stops watching new connections. */
+  stop(): void;
+}
+
+/** Watches the connections this process accepts from now on (diagnostics channel 'net.server.socket'). */
+export function watchServerEnds(): ServerEnds {
+  // Forgotten once closed, so a long run (fuzzing) does not keep every socket alive.
+  const accepted = new Map<Socket, number | undefined>();
+  const onAccept = (message: unknown) => {
+    const { socket } = message as { socket: Socket };
+    accepted.set(socket, socket.remotePort);
+    socket.once('close', () => accepted.delete(socket));
+  };
+  subscribe('net.server.socket', onAccept);
+  return {
+    async of(client) {
+      const port = client.socket.localPort;
+      const find = () => [...accepted].find(([, remotePort]) => remotePort === port)?.[0];
+      await waitUntil(() => find() !== undefined, `the server to accept the connection from port ${port}`);
+      return find() as Socket;
+    },
+    stop: () => unsubscribe('net.server.socket', onAccept),
+  };
+}
+
+/**
+ * True while the server is blocked on a client that does not read: its last write returned false, it
+ * waits for 'drain', and the kernel refuses more bytes (libuv still holds some). With the client
+ * paused nothing can drain, so this lasts until the client reads: the point where a test knows the
+ * server has done all it will do for a paused client, without guessing how long that takes.
+ */
+export function serverBlocked(serverSide: Socket): boolean {
+  const handle = (serverSide as unknown as { _handle?: { writeQueueSize?: number } })._handle;
+  return (
+    serverSide.writableNeedDrain && serverSide.listenerCount('drain') > 0 && (handle?.writeQueueSize ?? 0) > 0
+  );
 }

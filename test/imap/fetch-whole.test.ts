@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { serverBlocked, watchServerEnds } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 import { type ImapFixture, type RawImap, rawImap, startImapFixture } from './harness.js';
 
 let fx: ImapFixture;
@@ -83,14 +85,47 @@ test('two sessions download 60 messages of 2 KB–900 KB while reading slowly: e
   }
   await writer.close();
 
-  const download = async (pauseEvery: number) => {
-    const imap = await rawImap(fx.port, fx.users[0]);
-    try {
+  // Bytes of the FETCH response before its tagged OK, exactly as the loop below reads them.
+  const responseBytes = messages.reduce(
+    (sum, m, i) =>
+      sum + `* ${i + 1} FETCH (BODY[] {${Buffer.byteLength(m)}}\r\n`.length + Buffer.byteLength(m) + 3,
+    0,
+  );
+  const ends = watchServerEnds();
+  const sessions: RawImap[] = [];
+  try {
+    for (let k = 0; k < 2; k++) {
+      const imap = await rawImap(fx.port, fx.users[0]);
+      sessions.push(imap);
       await imap.run('EXAMINE Slabs');
-      imap.client.send('f FETCH 1:* BODY.PEEK[]');
-      // Let the server fill the socket and wait for the client with bodies still queued.
+    }
+    const serverSides = await Promise.all(sessions.map((imap) => ends.of(imap.client)));
+    const before = serverSides.map((socket) => socket.bytesWritten);
+    /** The server has written (or queued) the whole response to session k. */
+    const sentAll = (k: number) => serverSides[k]!.bytesWritten - before[k]! >= responseBytes;
+    /** Keeps session k's client from reading until the server waits for it (or has nothing left to send). */
+    const readNothingUntilServerWaits = async (k: number) => {
+      const imap = sessions[k]!;
       imap.client.socket.pause();
-      await new Promise((r) => setTimeout(r, 300));
+      await waitUntil(
+        () => serverBlocked(serverSides[k]!) || sentAll(k),
+        `the server to wait for paused client ${k}`,
+      );
+      imap.client.socket.resume();
+    };
+
+    // Both clients stop reading at once: the server fills both sockets and waits with bodies still
+    // queued in its slabs, so the two sessions hold slabs from the shared pool at the same time.
+    for (const imap of sessions) {
+      imap.client.socket.pause();
+      imap.client.send('f FETCH 1:* BODY.PEEK[]');
+    }
+    await waitUntil(
+      () => serverSides.every((socket) => serverBlocked(socket)),
+      'the server to wait for both paused clients',
+    );
+    const download = async (k: number, pauseEvery: number) => {
+      const imap = sessions[k]!;
       imap.client.socket.resume();
       for (let i = 0; i < messages.length; i++) {
         const expected = Buffer.from(messages[i] as string);
@@ -98,16 +133,13 @@ test('two sessions download 60 messages of 2 KB–900 KB while reading slowly: e
         const body = await imap.client.readBytes(expected.length, 20_000);
         assert.ok(body.equals(expected), `message ${i + 1} differs`);
         assert.equal(await imap.client.readLine(), ')');
-        if (i % pauseEvery === 0) {
-          imap.client.socket.pause();
-          await new Promise((r) => setTimeout(r, 20));
-          imap.client.socket.resume();
-        }
+        if (i % pauseEvery === 0) await readNothingUntilServerWaits(k);
       }
       assert.match(await imap.client.readLine(), /^f OK/);
-    } finally {
-      await imap.close();
-    }
-  };
-  await Promise.all([download(5), download(7)]);
+    };
+    await Promise.all([download(0, 5), download(1, 7)]);
+  } finally {
+    ends.stop();
+    for (const imap of sessions) await imap.close();
+  }
 });

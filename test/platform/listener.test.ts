@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { type RunningListener, startListener } from '../../src/server/net/listen
 import { createTlsProvider, generateSelfSigned } from '../../src/server/net/tls.js';
 import type { Store } from '../../src/store/store.js';
 import { connect } from '../helpers/net.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let dir: string;
 let tlsFiles: { cert: string; key: string };
@@ -47,11 +49,15 @@ function fakeContext(overrides: DeepPartial<Config> = {}): ServerContext & { sto
   return ctx;
 }
 
-/** Greets with "HELLO <id> trusted=<bool> secure=<bool>" and keeps the connection open. */
-function greeter(seen: ConnectionInfo[] = []): ProtocolHandler {
+/**
+ * Greets with "HELLO <id> trusted=<bool> secure=<bool>" and keeps the connection open. `sockets` gets
+ * the server's end of each connection it handles.
+ */
+function greeter(seen: ConnectionInfo[] = [], sockets: Socket[] = []): ProtocolHandler {
   return {
     handle(socket: Socket, info: ConnectionInfo) {
       seen.push(info);
+      sockets.push(socket);
       socket.write(`HELLO ${info.id} trusted=${info.trusted} secure=${info.secure}\r\n`);
       socket.on('data', (d) => {
         if (String(d).startsWith('QUIT')) socket.end('BYE\r\n');
@@ -90,16 +96,20 @@ describe('listener', () => {
   });
 
   test('per-IP limit: refused politely via the protocol callback, accepted again once a slot frees', async () => {
-    const l = await listen(fakeContext({ limits: { maxConnectionsPerIp: 2 } }), greeter());
+    const serverEnds: Socket[] = [];
+    const l = await listen(fakeContext({ limits: { maxConnectionsPerIp: 2 } }), greeter([], serverEnds));
     const a = await connect(l.port);
-    const b = await connect(l.port);
     await a.readLine();
+    const b = await connect(l.port);
     await b.readLine();
     const refused = await connect(l.port);
     assert.equal(await refused.readLine(), 'BYE refused: too-many-connections');
     await refused.waitClosed();
+    // The slot frees when the server's end of `a` closes (the listener's own 'close' handler, added
+    // before the protocol's, has run by the time this one resolves).
+    const aClosed = once(serverEnds[0]!, 'close');
     await a.close();
-    await new Promise((r) => setTimeout(r, 50));
+    await aClosed;
     const again = await connect(l.port);
     assert.match(await again.readLine(), /^HELLO/);
     await Promise.all([b.close(), again.close()]);
@@ -194,7 +204,10 @@ describe('listener', () => {
     plainListener.destroyConnections();
     tlsListener.destroyConnections();
     await Promise.all([a.waitClosed(), b.waitClosed()]);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(plainListener.connectionCount() + tlsListener.connectionCount(), 0);
+    // The client sees its close first; the server's sockets close on their own event-loop turn.
+    await waitUntil(
+      () => plainListener.connectionCount() + tlsListener.connectionCount() === 0,
+      'the listeners to count no connection',
+    );
   });
 });

@@ -14,6 +14,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
 import { connect } from '../helpers/net.js';
 import { installTestCertificate, startTestServer, testConfig } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
 
 test('startTestServer: every listener on an ephemeral port, users can log in, close() frees everything', async () => {
   const srv = await startTestServer();
@@ -76,11 +77,15 @@ describe('startServer without listeners', () => {
     ),
   );
 
+  /** Store calls the tests count, in order, and how many of each have settled. */
+  const COUNTED = ['recordUsageSamples', 'pruneActivity', 'applyRetention', 'collectGarbage', 'close'];
+
   async function start(overrides: DeepPartial<Config>) {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-server-'));
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, { listeners: noListeners, ...overrides });
     const calls: string[] = [];
+    const settledCalls: string[] = [];
     const bus = new LocalBus();
     const real = await openSqliteStore({ dataDir, bus });
     // Count maintenance calls and closing on the way through to the real store.
@@ -89,27 +94,56 @@ describe('startServer without listeners', () => {
         const value = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
-          if (['applyRetention', 'collectGarbage', 'close'].includes(String(prop))) calls.push(String(prop));
-          return value.apply(target, args);
+          const name = String(prop);
+          if (!COUNTED.includes(name)) return value.apply(target, args);
+          calls.push(name);
+          const result = value.apply(target, args);
+          const done = () => void settledCalls.push(name);
+          Promise.resolve(result).then(done, done);
+          return result;
         };
       },
     }) as Store;
     const server = await startServer(config, { store, bus, log: silentLogger() });
-    return { server, calls, dataDir };
+    const count = (list: string[], name: string) => list.filter((c) => c === name).length;
+    return {
+      server,
+      calls,
+      dataDir,
+      count: (name: string) => count(calls, name),
+      /** Waits until `n` calls of `name` have settled (and the microtasks after them have run). */
+      settled: (name: string, n: number) =>
+        waitUntil(() => count(settledCalls, name) >= n, `${n} settled ${name} call(s)`),
+    };
   }
 
-  test('runs retention and garbage collection periodically and closes the store once', async () => {
-    const { server, calls, dataDir } = await start({ maintenanceIntervalMinutes: 0.001 });
+  test('runs retention and garbage collection every interval, not after close, and closes the store once', async (t) => {
+    // Fake interval timers (the maintenance timer and the store's change poller, both created after
+    // this): the test moves the clock instead of sleeping through intervals.
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const minute = 60_000;
+    const { server, calls, dataDir, count, settled } = await start({ maintenanceIntervalMinutes: 1 });
     try {
       assert.deepEqual(server.ports, {});
-      await new Promise((r) => setTimeout(r, 400));
-      assert.ok(calls.filter((c) => c === 'applyRetention').length >= 2, calls.join());
-      assert.ok(calls.includes('collectGarbage'));
+      // A usage sample at start; a maintenance run must not overlap it, so let it finish.
+      await settled('pruneActivity', 1);
+      t.mock.timers.tick(minute - 1);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(count('applyRetention'), 0, 'nothing before the interval has passed');
+      t.mock.timers.tick(1);
+      await settled('collectGarbage', 1);
+      t.mock.timers.tick(minute);
+      await settled('collectGarbage', 2);
+      assert.equal(count('applyRetention'), 2, calls.join());
+      assert.equal(count('recordUsageSamples'), 3, 'each run samples usage too');
+
       await Promise.all([server.close(), server.close()]);
-      assert.equal(calls.filter((c) => c === 'close').length, 1);
-      const settled = calls.length;
-      await new Promise((r) => setTimeout(r, 150));
-      assert.equal(calls.length, settled, 'no maintenance after close');
+      assert.equal(count('close'), 1);
+      const settledLength = calls.length;
+      // A run starts synchronously in the timer callback (recordUsageSamples), so ticking would show it.
+      t.mock.timers.tick(10 * minute);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(calls.length, settledLength, `no maintenance after close: ${calls.join()}`);
     } finally {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });

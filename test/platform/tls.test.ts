@@ -129,19 +129,19 @@ describe('TLS provider', () => {
 
   test('a handshake that never comes times out and the socket is destroyed', async () => {
     const provider = createTlsProvider(certA);
-    let outcome: Promise<unknown> = Promise.resolve();
-    let raw: Socket | undefined;
+    let accepted!: (value: { raw: Socket; outcome: Promise<unknown> }) => void;
+    const connection = new Promise<{ raw: Socket; outcome: Promise<unknown> }>((r) => (accepted = r));
     const server = createServer((s) => {
-      raw = s;
       s.on('error', () => {});
-      outcome = acceptTls(s, provider, { timeoutMs: 100 });
+      accepted({ raw: s, outcome: acceptTls(s, provider, { timeoutMs: 100 }) });
     });
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const c = await connect((server.address() as { port: number }).port);
-    await new Promise((r) => setTimeout(r, 20));
+    // The client never starts the handshake; the test waits for the server's timeout to act.
+    const { raw, outcome } = await connection;
     await assert.rejects(outcome, /TLS handshake timed out/);
-    assert.equal(raw?.destroyed, true);
+    assert.equal(raw.destroyed, true);
     await c.waitClosed();
   });
 });

@@ -1,7 +1,9 @@
 /** Failure paths and backpressure: a missing blob gives -ERR (nothing internal leaks); a slow reader of a big message gets it intact. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { serverBlocked, watchServerEnds } from '../helpers/net.js';
 import type { TestServer } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
 import {
   ALICE,
   command,
@@ -51,11 +53,14 @@ describe('POP3 failure paths', () => {
     const body = line.repeat(Math.ceil((20 * 1024 * 1024) / line.length));
     const message = simpleMessage(3, body);
     await deliver(srv, ALICE, message);
+    const ends = watchServerEnds();
     const client = await pop3Login(srv.ports.pop3!);
+    const serverSide = await ends.of(client).finally(() => ends.stop());
     client.socket.pause();
     client.send('RETR 1');
     client.send('NOOP');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The client reads nothing until the server is blocked on it with most of the body still to send.
+    await waitUntil(() => serverBlocked(serverSide), 'the server to wait for the paused client');
     client.socket.resume();
     assert.match(await client.readLine(), /^\+OK \d+ octets$/);
     const expected = Buffer.from(`${message.replace(/^\./gm, '..')}.\r\n`);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestServer } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
 import {
   command,
   deliver,
@@ -265,15 +266,13 @@ async function sizeOf(login: string): Promise<number> {
   return records.reduce((s, r) => s + r.size, 0);
 }
 
-/** The lock is released when the server sees the close; retry briefly until it has. */
+/** The lock is released when the server sees the close: wait for its slot to go, then log in once. */
 async function loginWhenUnlocked(login: string) {
-  for (let attempt = 0; ; attempt++) {
-    const client = await pop3Connect(port);
-    await expectOk(client, `USER ${login}`);
-    const reply = await command(client, `PASS ${PASSWORD}`);
-    if (reply.startsWith('+OK')) return client;
-    await client.close();
-    if (!reply.includes('[IN-USE]') || attempt > 50) throw new Error(reply);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const account = (await srv.ctx.store.getAccount(login))!;
+  // The session's release frees the maildrop lock and then the per-user slot (pop3/login.ts).
+  await waitUntil(
+    () => srv.ctx.userConnections!.count('pop3', account.id) === 0,
+    `the server to end ${login}'s dropped POP3 session`,
+  );
+  return pop3Login(port, login);
 }

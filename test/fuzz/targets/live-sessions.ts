@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import type { LocalAuthService } from '../../../src/server/auth/service.js';
 import { deliverMessage } from '../../../src/server/delivery/deliver-message.js';
-import { connect } from '../../helpers/net.js';
+import { connect, type ServerEnds, watchServerEnds } from '../../helpers/net.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { commandStream, type FuzzTarget, splitAt } from '../harness.js';
+import { commandStream, type FuzzTarget, hangUp, splitAt } from '../harness.js';
 
 const USER = 'live-fuzz@example.org';
 const PASSWORD = 'live-fuzz-pw';
@@ -82,8 +82,10 @@ export interface LiveInput {
 }
 
 let srv: TestServer | null = null;
+let ends: ServerEnds | null = null;
 
 async function setUp(): Promise<void> {
+  ends = watchServerEnds();
   srv = await startTestServer({
     listeners: { smtp: { enabled: false }, lmtp: { enabled: false } },
     pop3: { concurrentSessions: 'snapshot' },
@@ -118,6 +120,8 @@ async function tearDown(): Promise<void> {
   } finally {
     await srv?.close();
     srv = null;
+    ends?.stop();
+    ends = null;
   }
 }
 
@@ -126,6 +130,7 @@ async function session(kind: 'imap' | 'pop3', { bytes, cuts, anonymous }: LiveIn
   await refill();
   const c = await connect(srv!.ports[kind]!, { timeoutMs: 5_000 });
   try {
+    const serverSide = await ends!.of(c);
     await c.readLine();
     if (anonymous) {
       // no login
@@ -143,8 +148,7 @@ async function session(kind: 'imap' | 'pop3', { bytes, cuts, anonymous }: LiveIn
       c.write(chunk);
       await new Promise((r) => setImmediate(r));
     }
-    c.socket.end();
-    await c.waitClosed(500).catch(() => {});
+    await hangUp(c, serverSide);
   } finally {
     c.socket.destroy();
   }

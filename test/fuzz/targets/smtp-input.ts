@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import type { LocalAuthService } from '../../../src/server/auth/service.js';
-import { connect } from '../../helpers/net.js';
+import { connect, type ServerEnds, watchServerEnds } from '../../helpers/net.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { commandStream, type FuzzTarget, fragmentedBytes, splitAt } from '../harness.js';
+import { commandStream, type FuzzTarget, fragmentedBytes, hangUp, splitAt } from '../harness.js';
 
 const USER = 'fuzz@example.org';
 
@@ -89,6 +89,7 @@ export interface SmtpInput {
 }
 
 let srv: TestServer | null = null;
+let ends: ServerEnds | null = null;
 
 function port(name: Listener): number {
   const p = srv?.ports[name];
@@ -115,14 +116,14 @@ async function stillServing(listener: Listener): Promise<void> {
 async function send({ listener, bytes, cuts }: SmtpInput): Promise<void> {
   const c = await connect(port(listener), { timeoutMs: 5_000 });
   try {
+    const serverSide = await ends!.of(c);
     await c.readLine();
     for (const chunk of splitAt(bytes, cuts)) {
       if (c.closed) break;
       c.write(chunk);
       await new Promise((r) => setImmediate(r));
     }
-    c.socket.end();
-    await c.waitClosed(500).catch(() => {}); // a server waiting in DATA may keep it open: not a failure
+    await hangUp(c, serverSide);
   } finally {
     c.socket.destroy();
   }
@@ -139,6 +140,7 @@ export const smtpInputTarget: FuzzTarget<SmtpInput> = {
     cuts: fc.array(fc.nat(), { maxLength: 6 }),
   }),
   async setUp() {
+    ends = watchServerEnds();
     srv = await startTestServer({
       listeners: {
         imap: { enabled: false },
@@ -164,6 +166,8 @@ export const smtpInputTarget: FuzzTarget<SmtpInput> = {
     } finally {
       await srv?.close();
       srv = null;
+      ends?.stop();
+      ends = null;
     }
   },
 };

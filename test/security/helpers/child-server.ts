@@ -17,6 +17,8 @@ export interface ChildServer {
   ports: Record<string, number>;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when the child prints the line `line` after this call (e.g. RELOADED, see server-main). */
+  printed(line: string): Promise<void>;
   /** Everything the child wrote to stderr so far (for failure messages). */
   stderr(): string;
   /** SIGKILL if still running, then wait for the exit. */
@@ -80,6 +82,20 @@ export function startChildServer(
         child,
         ports: JSON.parse(m[1]!) as Record<string, number>,
         exited,
+        printed(line) {
+          const from = out.length;
+          return new Promise((resolveLine, rejectLine) => {
+            const check = () => {
+              if (!out.slice(from).split('\n').includes(line)) return;
+              child.stdout!.off('data', check);
+              resolveLine();
+            };
+            child.stdout!.on('data', check);
+            void exited.then(() =>
+              rejectLine(new Error(`server child exited before printing ${line}: ${err}`)),
+            );
+          });
+        },
         stderr: () => err,
         async kill() {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
