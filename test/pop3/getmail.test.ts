@@ -8,8 +8,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { getmailCommand } from '../helpers/getmail.js';
 import type { TestServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/tools.js';
+
+const [GETMAIL, ...GETMAIL_ARGS] = getmailCommand();
+
 import {
   ALICE,
   deliver,
@@ -73,7 +77,9 @@ test('getmail6 delete_after with an IMAP view of the same INBOX', async (t) => {
         `[options]\nread_all = false\ndelete_after = ${DELETE_AFTER_DAYS}\nverbose = 2\n`,
     );
     const getmail = async () => {
-      const r = await run('getmail', ['--getmaildir', dir, '--rcfile', 'getmailrc'], { env: { HOME: dir } });
+      const r = await run(GETMAIL, [...GETMAIL_ARGS, '--getmaildir', dir, '--rcfile', 'getmailrc'], {
+        env: { HOME: dir },
+      });
       assert.equal(r.code, 0, r.stderr + r.stdout);
       return r.stdout;
     };

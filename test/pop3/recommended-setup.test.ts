@@ -11,7 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { getmailCommand } from '../helpers/getmail.js';
 import { requireTool } from '../helpers/tools.js';
+
+const [GETMAIL, ...GETMAIL_ARGS] = getmailCommand();
+
 import { ALICE, deliver, PASSWORD, run, simpleMessage, startPop3Server } from './helpers.js';
 
 const runFile = promisify(execFile);
@@ -39,7 +43,7 @@ test('POP3 leave-a-copy (getmail6) beside an IMAP phone (mbsync), all defaults: 
       `${asRoot ? 'user = nobody\n' : ''}\n[options]\nread_all = false\ndelete_after = ${LEAVE_DAYS}\n`,
   );
   const getmail = async () => {
-    const r = await run('getmail', ['--getmaildir', desktop, '--rcfile', 'getmailrc'], {
+    const r = await run(GETMAIL, [...GETMAIL_ARGS, '--getmaildir', desktop, '--rcfile', 'getmailrc'], {
       env: { HOME: desktop },
     });
     assert.equal(r.code, 0, r.stderr + r.stdout);
