@@ -1,9 +1,10 @@
 /** One pass at ingest: everything the store keeps so FETCH and SEARCH never reparse (IngestMeta). */
-import type { IngestMeta } from '../store/store.js';
+
 import { buildBodyStructure } from './bodystructure.js';
 import { parseDateWithZone } from './date.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findLast, type HeaderField } from './header.js';
+import type { IngestMeta } from './ingest-meta.js';
 import { parseMessageWithHeaders } from './parse.js';
 import { serializeStructure } from './structure-json.js';
 import { bodySearchText, buildPreview, headerSearchText } from './text.js';

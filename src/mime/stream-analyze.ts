@@ -16,11 +16,12 @@
  * null and the caller analyses the stored message with analyzeMessage instead (still correct, just
  * not bounded in memory for that pathological message).
  */
-import type { IngestMeta } from '../store/store.js';
+
 import { buildBodyStructure } from './bodystructure.js';
 import { parseDateWithZone } from './date.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findLast, type HeaderField, parseHeaderFields } from './header.js';
+import type { IngestMeta } from './ingest-meta.js';
 import { LINE_HEAD_NEEDED, type PartHeader, PartTreeBuilder } from './parse.js';
 import { serializeStructure } from './structure-json.js';
 import {

@@ -13,6 +13,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
+import type { IngestMeta } from '../mime/ingest-meta.js';
 import type { ActivityStore, WebAccessStore } from './activity.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -110,35 +111,6 @@ export interface SelectStatus extends Mailbox {
 
 // ---------------------------------------------------------------------------------------------
 // Messages
-
-/**
- * What the MIME engine computes once at ingest and the store keeps verbatim, so FETCH never
- * reparses a message (DESIGN.md "Where the speed comes from").
- */
-export interface IngestMeta {
-  /** IMAP ENVELOPE, already encoded as the parenthesised list to send. */
-  envelope: string;
-  /** IMAP BODYSTRUCTURE with extension data, encoded. */
-  bodyStructure: string;
-  /** IMAP BODY (no extension data), encoded. */
-  body: string;
-  /** The MIME part tree with byte offsets, serialised by src/mime; opaque to the store. */
-  structure: string;
-  /** Short plain-text preview (RFC 8970), may be empty. */
-  preview: string;
-  /** Decoded header text for SEARCH (all header fields, unfolded, RFC 2047 decoded). */
-  headerText: string;
-  /** Decoded body text for SEARCH (text parts only, bounded length). */
-  bodyText: string;
-  /** Parsed Date: header in ms since epoch, or null (SEARCH SENTBEFORE etc.). */
-  sentDate: number | null;
-  /**
-   * That header's zone offset in minutes east of UTC (null without sentDate): SENTBEFORE / SENTON /
-   * SENTSINCE compare the date as written, in its own zone (RFC 3501 §6.4.4). Also null for a message
-   * stored before the zone was kept whose header text had no Date field left to read it from.
-   */
-  sentZone: number | null;
-}
 
 /** A durable, content-addressed blob (see blobs.ts). One blob may back many messages. */
 export interface BlobRef {

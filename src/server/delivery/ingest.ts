@@ -10,7 +10,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { BadInputError, TempError } from '../../lib/errors.js';
 import { analyzeMessage, encodeBinaryParts, StreamingAnalyzer } from '../../mime/index.js';
-import type { BlobRef, IngestMeta, Store } from '../../store/store.js';
+import type { IngestMeta } from '../../mime/ingest-meta.js';
+import type { BlobRef, Store } from '../../store/store.js';
 import { CrlfNormalizer, toCrlf } from './line-endings.js';
 import { readLimited, tooBig } from './read-limited.js';
 

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IngestMeta } from '../../mime/ingest-meta.js';
 import { openSqliteStore } from '../sqlite/index.js';
-import type { IngestMeta } from '../store.js';
 
 const messages = Number(process.argv[2] ?? 100_000);
 const meta: IngestMeta = {

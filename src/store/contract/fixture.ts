@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChangeBus } from '../../bus/bus.js';
-import type { Account, AppendResult, IngestMeta, Store, StoreClock } from '../store.js';
+import type { IngestMeta } from '../../mime/ingest-meta.js';
+import type { Account, AppendResult, Store, StoreClock } from '../store.js';
 
 /** Opens a store on `dataDir`, publishing on `bus` and reading time from `clock` when given. */
 export type OpenStore = (dataDir: string, extra?: { bus?: ChangeBus; clock?: StoreClock }) => Promise<Store>;

@@ -4,11 +4,11 @@
  */
 import type Database from 'better-sqlite3';
 import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
+import type { IngestMeta } from '../../mime/ingest-meta.js';
 import type {
   AppendResult,
   BlobRef,
   CopyResult,
-  IngestMeta,
   MessageFlagsRecord,
   StoreClock,
   StoreFlagsRequest,

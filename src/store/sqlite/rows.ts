@@ -1,6 +1,7 @@
 /** Row shapes as SQLite returns them, and their mapping to the store's types. */
 import type { PopDeletePolicy } from '../../lib/pop-delete-policy.js';
-import type { Account, IngestMeta, Mailbox, MessageRecord, SpecialUse } from '../store.js';
+import type { IngestMeta } from '../../mime/ingest-meta.js';
+import type { Account, Mailbox, MessageRecord, SpecialUse } from '../store.js';
 import { decodeFlags } from './flags.js';
 
 export interface AccountRow {

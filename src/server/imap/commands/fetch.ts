@@ -3,8 +3,10 @@
  * ENVELOPE/BODYSTRUCTURE are column reads (encoded at ingest); bodies stream from blobs with
  * backpressure, small ones are read whole and several are read ahead in parallel.
  */
+
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
-import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import type { MessageRecord } from '../../../store/store.js';
 import { badCommand, type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
 import { bodyCacheOf } from '../fetch/body-cache.js';

@@ -3,8 +3,9 @@
  * RETURN get `* SEARCH`; rev2 sessions and RETURN (...) get `* ESEARCH (TAG ...)`.
  */
 import { formatSequenceSet } from '../../../lib/seqset.js';
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
-import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
 import type { ImapSession } from '../session.js';

@@ -4,9 +4,10 @@
  * whole in memory (BINARY of a large part is decoded in memory).
  */
 import type { Readable } from 'node:stream';
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute, Partial, SectionSpec } from '../../../protocol/imap/command.js';
 import { fetchResponseName } from '../../../protocol/imap/fetch-response.js';
-import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import type { MessageRecord } from '../../../store/store.js';
 import type { ImapSession } from '../session.js';
 import {
   binarySection,

@@ -1,7 +1,8 @@
 /** The non-literal FETCH items of one message (RFC 9051 §7.5.2), from its record and ingest metadata. */
 import { formatImapDateTime } from '../../../lib/imap-date.js';
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute } from '../../../protocol/imap/command.js';
-import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import type { MessageRecord } from '../../../store/store.js';
 import type { SelectedMailbox } from '../selected.js';
 import { nstring } from '../wire.js';
 

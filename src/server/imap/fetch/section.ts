@@ -13,8 +13,9 @@ import {
   PART_MULTIPART,
   resolveSection,
 } from '../../../mime/index.js';
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { SectionSpec } from '../../../protocol/imap/command.js';
-import type { IngestMeta, MessageRecord, Store } from '../../../store/store.js';
+import type { MessageRecord, Store } from '../../../store/store.js';
 import { bodyCacheOf } from './body-cache.js';
 
 export type SectionData =

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { SearchCommand } from '../../../protocol/imap/command.js';
 import { parseCommand } from '../../../protocol/imap/parser/index.js';
-import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import type { MessageRecord } from '../../../store/store.js';
 import { matches, metaNeeded, type SearchScope, type SearchSubject } from './evaluate.js';
 
 function criteria(text: string): SearchCommand['criteria'] {

@@ -6,8 +6,9 @@
 
 import { seqSetContains } from '../../../lib/seqset.js';
 import { parseAddressList } from '../../../mime/index.js';
+import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
-import type { IngestMeta, MessageRecord } from '../../../store/store.js';
+import type { MessageRecord } from '../../../store/store.js';
 
 /** What a key may look at for one message. */
 export interface SearchSubject {
