@@ -37,7 +37,11 @@ function sourceFiles(dir: string): string[] {
 /** The part an import lands in: `store-backend` for anything of src/store below its interface files. */
 function partOf(file: string): string {
   const [top, next] = relative(SRC, file).split('/');
-  if (top === 'store' && next && (next === 'sqlite' || next === 'postgres' || next === 'contract' || next === 'bench'))
+  if (
+    top === 'store' &&
+    next &&
+    (next === 'sqlite' || next === 'postgres' || next === 'contract' || next === 'bench')
+  )
     return 'store-backend';
   return top!;
 }
@@ -52,7 +56,12 @@ test('every import in src/ follows the layering', () => {
       const target = resolve(dirname(file), match[1]!.replace(/\.js$/, '.ts'));
       if (!target.startsWith(SRC)) continue;
       const to = partOf(target);
-      if (to === from || to === own || (own === 'store' && to === 'store-backend' && from === 'store-backend')) continue;
+      if (
+        to === from ||
+        to === own ||
+        (own === 'store' && to === 'store-backend' && from === 'store-backend')
+      )
+        continue;
       // The backends and the contract suite implement the interface: they may import it and each other's helpers.
       if (from === 'store-backend' && (to === 'store' || ALLOWED.store!.includes(to))) continue;
       if (!ALLOWED[own]?.includes(to))

@@ -24,7 +24,7 @@ describe('encodeBinaryParts', () => {
     const stored = encodeBinaryParts(raw);
     assert.equal(
       stored.toString('latin1'),
-      head.replace('Content-Transfer-Encoding: binary', 'Content-Transfer-Encoding: base64') + 'AC3kCg0KCg==',
+      `${head.replace('Content-Transfer-Encoding: binary', 'Content-Transfer-Encoding: base64')}AC3kCg0KCg==`,
     );
     assert.equal(stored.indexOf(0), -1);
     assert.deepEqual(binaryPart(stored, [1]), BINARY_BODY);

@@ -12,9 +12,10 @@ import {
   encodeString,
   encodeTagged,
   encodeUntagged,
+  encodeUntaggedResponse,
   encodeUntaggedStatus,
 } from './encoder.js';
-import { FetchResponse, fetchResponseName, sectionToString } from './fetch-response.js';
+import { fetchResponseName, fetchResponseStart, literalHeader, sectionToString } from './fetch-response.js';
 import { decodeMailboxName, MailboxNameError, normaliseInbox, validateMailboxName } from './mailbox-name.js';
 import { ImapReceiver } from './receiver.js';
 import { bad, no, ok } from './response.js';
@@ -197,16 +198,26 @@ describe('encoder: untagged data', () => {
 });
 
 describe('FETCH framing', () => {
-  it('streams a literal in the middle of a response', () => {
-    const f = new FetchResponse(5);
-    f.item('UID', '7');
-    const head = f.literal('BODY[]', 12345);
-    f.item('FLAGS', '(\\Seen)');
-    assert.equal(head, '* 5 FETCH (UID 7 BODY[] {12345}\r\n');
-    assert.equal(f.end(), ' FLAGS (\\Seen))\r\n');
-    const g = new FetchResponse(1);
-    assert.equal(g.literal('BINARY[1]', 3, true), '* 1 FETCH (BINARY[1] ~{3}\r\n');
-    assert.equal(g.end(), ')\r\n');
+  it('frames a response around a literal, and flag-sized items as data', () => {
+    assert.equal(fetchResponseStart(5), '* 5 FETCH (');
+    assert.equal(literalHeader(12345), '{12345}\r\n');
+    assert.equal(literalHeader(3, true), '~{3}\r\n');
+    assert.equal(
+      encodeUntagged({
+        type: 'FETCH',
+        seq: 4,
+        items: [
+          { item: 'UID', uid: 9 },
+          { item: 'FLAGS', flags: ['\\Seen', '$Label1', 'not an atom'] },
+          { item: 'MODSEQ', modseq: 12 },
+        ],
+      }),
+      '* 4 FETCH (UID 9 FLAGS (\\Seen $Label1) MODSEQ (12))\r\n',
+    );
+    assert.equal(
+      encodeUntaggedResponse({ status: 'OK', code: { code: 'HIGHESTMODSEQ', modseq: 7 }, text: 'Highest' }),
+      '* OK [HIGHESTMODSEQ 7] Highest\r\n',
+    );
   });
 
   it('response item names echo the section and only the partial origin', () => {

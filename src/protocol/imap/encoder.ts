@@ -5,7 +5,15 @@
  */
 
 import { mailboxNameToWire } from './mailbox-name.js';
-import type { ListData, ResponseCode, TaggedStatus, UntaggedData, UntaggedStatus } from './response.js';
+import type {
+  FetchDataItem,
+  ListData,
+  ResponseCode,
+  TaggedStatus,
+  UntaggedData,
+  UntaggedResponse,
+  UntaggedStatus,
+} from './response.js';
 
 export interface EncodeOptions {
   /** The session accepts UTF-8 in quoted strings (IMAP4rev2 enabled or UTF8=ACCEPT). */
@@ -225,5 +233,24 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
     case 'ID':
       if (data.params === null) return '* ID NIL\r\n';
       return `* ID (${data.params.map(([k, v]) => `${encodeString(k)} ${encodeNString(v)}`).join(' ')})\r\n`;
+    case 'FETCH':
+      return `* ${data.seq} FETCH (${data.items.map(encodeFetchDataItem).join(' ')})\r\n`;
   }
+}
+
+/** One FETCH data item of the flag kind: `UID n`, `FLAGS (...)`, `MODSEQ (n)`. */
+export function encodeFetchDataItem(item: FetchDataItem): string {
+  switch (item.item) {
+    case 'UID':
+      return `UID ${item.uid}`;
+    case 'FLAGS':
+      return `FLAGS ${encodeFlags(item.flags)}`;
+    case 'MODSEQ':
+      return `MODSEQ (${item.modseq})`;
+  }
+}
+
+/** Any untagged response: status lines and data alike, CRLF included. */
+export function encodeUntaggedResponse(response: UntaggedResponse, options: EncodeOptions = REV1): string {
+  return 'status' in response ? encodeUntaggedStatus(response) : encodeUntagged(response, options);
 }

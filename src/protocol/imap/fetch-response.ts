@@ -1,7 +1,8 @@
 /**
  * FETCH response framing (RFC 9051 §7.5.2) for streaming: the session builds
  * `* 5 FETCH (UID 7 FLAGS (\Seen) BODY[] {12345}\r\n` as a string, writes it, streams the body bytes
- * from the blob, then continues with the remaining items and `)\r\n`.
+ * from the blob, then continues with the remaining items and `)\r\n`. Flag-sized items are encoded by
+ * encoder.ts (encodeFetchDataItem).
  */
 import type { FetchAttribute, Partial, SectionSpec } from './command.js';
 
@@ -48,49 +49,7 @@ export function literalHeader(size: number, binary = false): string {
   return binary ? `~{${size}}\r\n` : `{${size}}\r\n`;
 }
 
-/**
- * Accumulates one FETCH response as strings. Use `item()` for encoded values, `literal()` to get the
- * prefix to write before streaming `size` bytes, and `end()` for the rest.
- *
- *   const f = new FetchResponse(5);
- *   f.item('UID', '7');
- *   socket.write(f.literal('BODY[]', blob.size)); await pipe(blob);
- *   f.item('FLAGS', '(\\Seen)'); socket.write(f.end());
- */
-export class FetchResponse {
-  private out: string;
-  private first = true;
-
-  constructor(seq: number) {
-    this.out = `* ${seq} FETCH (`;
-  }
-
-  /** Adds `NAME value` (value already encoded). */
-  item(name: string, encodedValue: string): this {
-    this.out += this.first ? `${name} ${encodedValue}` : ` ${name} ${encodedValue}`;
-    this.first = false;
-    return this;
-  }
-
-  /** Ends the pending text with `NAME {size}\r\n` and returns it; the caller writes `size` bytes next. */
-  literal(name: string, size: number, binary = false): string {
-    const text = `${this.out}${this.first ? '' : ' '}${name} ${literalHeader(size, binary)}`;
-    this.out = '';
-    this.first = false;
-    return text;
-  }
-
-  /** Returns the pending text without ending the response (to flush large batches). */
-  flush(): string {
-    const text = this.out;
-    this.out = '';
-    return text;
-  }
-
-  /** The rest of the response including `)\r\n`. */
-  end(): string {
-    const text = `${this.out})\r\n`;
-    this.out = '';
-    return text;
-  }
+/** `* 5 FETCH (`: the start of one FETCH response; items follow, space-separated, then `)\r\n`. */
+export function fetchResponseStart(seq: number): string {
+  return `* ${seq} FETCH (`;
 }

@@ -135,4 +135,17 @@ export type UntaggedData =
   | ({ readonly type: 'ESEARCH' } & EsearchData)
   | ({ readonly type: 'NAMESPACE' } & NamespaceData)
   /** `* ID (...)` or `* ID NIL`. */
-  | { readonly type: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };
+  | { readonly type: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null }
+  /**
+   * A FETCH of flag-sized items, in the order given (flag updates, STORE echoes, QRESYNC resync).
+   * FETCH answers with message data are framed by fetch-response.ts, since bodies stream.
+   */
+  | { readonly type: 'FETCH'; readonly seq: number; readonly items: readonly FetchDataItem[] };
+
+export type FetchDataItem =
+  | { readonly item: 'UID'; readonly uid: number }
+  | { readonly item: 'FLAGS'; readonly flags: readonly string[] }
+  | { readonly item: 'MODSEQ'; readonly modseq: number };
+
+/** What a session writes untagged: data, or a status line (`* OK [code] text`, `* BYE ...`). */
+export type UntaggedResponse = UntaggedData | UntaggedStatus;

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { limitsOf } from '../../lib/limits.js';
 import { formatUidList } from '../../lib/seqset.js';
 import type { AppendMessageHead } from '../../protocol/imap/command.js';
+import { encodeContinuation } from '../../protocol/imap/encoder.js';
 import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
 import type { Mailbox } from '../../store/store.js';
 import { type IngestedMessage, ingestMessage } from '../delivery/ingest.js';
@@ -87,7 +88,7 @@ export class AppendFlow {
     // RFC 3516 §4.2: a literal8 message is binary data, stored as sent (no CRLF normalisation).
     this.ingesting = ingestMessage(session.store, this.stream, { maxSize, binary: head.binary });
     this.ingesting.catch(() => {});
-    if (sync) session.writer.push('+ Ready for literal data\r\n');
+    if (sync) session.writer.push(encodeContinuation('Ready for literal data'));
     return null;
   }
 

@@ -3,6 +3,8 @@
  * pushed as they arrive (the shared index calls onChange) until the client sends DONE. A periodic
  * untagged OK finds dead peers (the write fails) without ending live IDLEs.
  */
+
+import { encodeContinuation } from '../../protocol/imap/encoder.js';
 import type { ImapSession } from './session.js';
 
 /** Interval of `* OK Still here` during IDLE (Dovecot uses 2 minutes too). */
@@ -22,11 +24,11 @@ export class IdleMode {
   start(tag: string): void {
     const session = this.session;
     this.tag = tag;
-    session.writer.push('+ idling\r\n');
+    session.writer.push(encodeContinuation('idling'));
     session.receiver.startIdle();
     this.schedule();
     this.keepalive = setInterval(() => {
-      session.writer.push('* OK Still here\r\n');
+      session.send({ status: 'OK', text: 'Still here' });
       session.writer.flush();
     }, KEEPALIVE_MS);
     this.keepalive.unref();

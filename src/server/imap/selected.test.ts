@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSequenceSet } from '../../lib/seqset.js';
+import { encodeUntaggedResponse } from '../../protocol/imap/encoder.js';
+import type { UntaggedResponse } from '../../protocol/imap/response.js';
 import type { Mailbox } from '../../store/store.js';
 import { InvalidSequenceError, SelectedMailbox } from './selected.js';
 import type { IndexChange, IndexListener, SharedMailboxIndex } from './shared-index.js';
@@ -25,9 +27,12 @@ function fakeIndex(uids: number[]): { index: SharedMailboxIndex; push(change: Pa
   };
 }
 
+/** Responses as lines on the wire, without CRLF. */
+const wire = (r: UntaggedResponse) => encodeUntaggedResponse(r).slice(0, -2);
+
 async function flushed(selected: SelectedMailbox, allowExpunge: boolean): Promise<string[]> {
   const lines: string[] = [];
-  await selected.flush((l) => lines.push(l), allowExpunge);
+  await selected.flush((r) => lines.push(wire(r)), allowExpunge);
   return lines;
 }
 
@@ -78,12 +83,12 @@ test('rev1 sessions report \\Recent and RECENT counts', async () => {
   fake.push({ added: [2] });
   const lines: string[] = [];
   await s.flush(
-    (l) => lines.push(l),
+    (r) => lines.push(wire(r)),
     true,
     async () => [2],
   );
   assert.deepEqual(lines, ['* 2 EXISTS', '* 1 RECENT']);
-  assert.equal(s.flagList(2, ['\\Seen']), '\\Seen \\Recent');
+  assert.deepEqual(s.flagsOf(2, ['\\Seen']), ['\\Seen', '\\Recent']);
 });
 
 test('RECENT never counts claimed messages newer than the last EXISTS (it may not exceed EXISTS)', async () => {
@@ -94,7 +99,7 @@ test('RECENT never counts claimed messages newer than the last EXISTS (it may no
   fake.push({ added: [5] });
   const lines: string[] = [];
   await s.flush(
-    (l) => lines.push(l),
+    (r) => lines.push(wire(r)),
     true,
     async () => [5, 6, 7],
   );
@@ -102,7 +107,7 @@ test('RECENT never counts claimed messages newer than the last EXISTS (it may no
   assert.equal(s.recentCount(), 1);
   fake.push({ added: [6, 7] });
   assert.deepEqual(await flushed(s, true), ['* 7 EXISTS', '* 3 RECENT']);
-  assert.equal(s.flagList(7, []), '\\Recent');
+  assert.deepEqual(s.flagsOf(7, []), ['\\Recent']);
 });
 
 test('keywordAnnouncement: FLAGS before an answer showing a keyword not yet announced, then not again', async () => {
@@ -110,16 +115,19 @@ test('keywordAnnouncement: FLAGS before an answer showing a keyword not yet anno
   const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: false });
   s.setKeywords(['Known']);
   const flags = (...keywords: string[]) => [
-    `FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft ${keywords.join(' ')})`,
-    `OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft ${keywords.join(' ')} \\*)] Flags permitted`,
+    `* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft ${keywords.join(' ')})`,
+    `* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft ${keywords.join(' ')} \\*)] Flags permitted`,
   ];
-  assert.deepEqual(s.keywordAnnouncement([{ uid: 1, modseq: 2, flags: ['\\Seen', 'known'] }]), []);
+  assert.deepEqual(s.keywordAnnouncement([{ uid: 1, modseq: 2, flags: ['\\Seen', 'known'] }]).map(wire), []);
   // Read from the store before any notification (another process, or a change still on its way).
-  assert.deepEqual(s.keywordAnnouncement([{ uid: 1, modseq: 3, flags: ['Fresh'] }]), flags('Known', 'Fresh'));
+  assert.deepEqual(
+    s.keywordAnnouncement([{ uid: 1, modseq: 3, flags: ['Fresh'] }]).map(wire),
+    flags('Known', 'Fresh'),
+  );
   // Queued by a notification but owed until the next flush: an answer showing it comes first.
   fake.push({ flags: [{ uid: 2, modseq: 4, flags: ['Queued'] }] });
   assert.deepEqual(
-    s.keywordAnnouncement([{ uid: 2, modseq: 4, flags: ['Queued'] }]),
+    s.keywordAnnouncement([{ uid: 2, modseq: 4, flags: ['Queued'] }]).map(wire),
     flags('Known', 'Fresh', 'Queued'),
   );
   assert.deepEqual(await flushed(s, true), ['* 2 FETCH (UID 2 FLAGS (Queued))']);

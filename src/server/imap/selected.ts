@@ -9,6 +9,7 @@
  * It also tracks the keywords announced in FLAGS: a new one is announced before the FETCH showing it.
  */
 import { formatSequenceSet, matchSortedUids, resolveRanges, type SequenceSet } from '../../lib/seqset.js';
+import type { FetchDataItem, UntaggedData, UntaggedResponse } from '../../protocol/imap/response.js';
 import type { Mailbox, MessageFlagsRecord } from '../../store/store.js';
 import { type IndexChange, indexOf, type SharedMailboxIndex } from './shared-index.js';
 
@@ -139,11 +140,11 @@ export class SelectedMailbox {
    * Removes messages this session expunged itself (EXPUNGE, MOVE) and returns the lines announcing it:
    * `* n EXPUNGE` each, or one `* VANISHED uids` once QRESYNC is enabled.
    */
-  announceOwnExpunged(uids: readonly number[]): string[] {
+  announceOwnExpunged(uids: readonly number[]): UntaggedData[] {
     const known = uids.filter((uid) => this.seqOf(uid) > 0);
     const seqs = this.removeOwnExpunged(uids);
-    if (!this.qresync) return seqs.map((seq) => `* ${seq} EXPUNGE`);
-    return known.length > 0 ? [`* VANISHED ${formatSequenceSet(known)}`] : [];
+    if (!this.qresync) return seqs.map((seq) => ({ type: 'EXPUNGE', seq }));
+    return known.length > 0 ? [{ type: 'VANISHED', earlier: false, uids: formatSequenceSet(known) }] : [];
   }
 
   /** Every known UID, ascending (a view, not a copy). */
@@ -225,17 +226,20 @@ export class SelectedMailbox {
    * announced (not yet notified, or queued and owed until the next flush); RFC 9051 §7.3.5 wants the
    * client told first.
    */
-  keywordAnnouncement(records: readonly MessageFlagsRecord[]): string[] {
+  keywordAnnouncement(records: readonly MessageFlagsRecord[]): UntaggedResponse[] {
     if (!this.learnKeywords(records) && !this.flagsOwed) return [];
     this.flagsOwed = false;
-    return this.flagsLines();
+    return this.flagsResponses();
   }
 
-  /** `FLAGS (...)` and `OK [PERMANENTFLAGS (...)]` (without `* `): system flags plus known keywords. */
-  flagsLines(): string[] {
-    const flags = [...SYSTEM_FLAGS, ...this.keywords.values()].join(' ');
-    const permanent = this.readOnly ? '' : `${flags} \\*`;
-    return [`FLAGS (${flags})`, `OK [PERMANENTFLAGS (${permanent})] Flags permitted`];
+  /** `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: system flags plus known keywords. */
+  flagsResponses(): UntaggedResponse[] {
+    const flags = [...SYSTEM_FLAGS, ...this.keywords.values()];
+    const permanent = this.readOnly ? [] : [...flags, '\\*'];
+    return [
+      { type: 'FLAGS', flags },
+      { status: 'OK', code: { code: 'PERMANENTFLAGS', flags: permanent }, text: 'Flags permitted' },
+    ];
   }
 
   /** Marks flag changes this session answered itself (STORE without .SILENT or with it). */
@@ -248,7 +252,7 @@ export class SelectedMailbox {
    * uses sequence numbers. `claimRecent` is called when new messages arrive for a rev1 read-write session.
    */
   async flush(
-    emit: (line: string) => void,
+    emit: (response: UntaggedResponse) => void,
     allowExpunge: boolean,
     claimRecent?: () => Promise<number[]>,
   ): Promise<void> {
@@ -266,24 +270,25 @@ export class SelectedMailbox {
         const seq = seqs[i] as number;
         removed.push(this.uids[seq - 1] as number);
         this.removeAt(seq - 1);
-        if (!this.qresync) emit(`* ${seq} EXPUNGE`);
+        if (!this.qresync) emit({ type: 'EXPUNGE', seq });
       }
-      if (this.qresync && removed.length > 0) emit(`* VANISHED ${formatSequenceSet(removed)}`);
+      if (this.qresync && removed.length > 0)
+        emit({ type: 'VANISHED', earlier: false, uids: formatSequenceSet(removed) });
     }
     if (this.flagsOwed) {
       this.flagsOwed = false;
-      for (const line of this.flagsLines()) emit(`* ${line}`);
+      for (const response of this.flagsResponses()) emit(response);
     }
     if (this.pendingAdded.length > 0) {
       const added = this.pendingAdded;
       this.pendingAdded = [];
       for (const uid of added) this.push(uid);
-      emit(`* ${this.count} EXISTS`);
+      emit({ type: 'EXISTS', count: this.count });
       if (this.rev1 && claimRecent && !this.readOnly) this.markRecent(await claimRecent());
     }
     const recent = this.rev1 ? this.recentCount() : 0;
     if (this.rev1 && this.lastAnnouncedRecent !== recent && this.lastAnnouncedRecent >= 0) {
-      emit(`* ${recent} RECENT`);
+      emit({ type: 'RECENT', count: recent });
     }
     this.lastAnnouncedRecent = recent;
     if (this.pendingFlags.size > 0) {
@@ -293,8 +298,7 @@ export class SelectedMailbox {
         const own = this.reportedOwn.get(r.uid);
         if (own !== undefined && own >= r.modseq) continue;
         const seq = this.seqOf(r.uid);
-        const modseq = this.condstore ? ` MODSEQ (${r.modseq})` : '';
-        if (seq > 0) emit(`* ${seq} FETCH (UID ${r.uid} FLAGS (${this.flagList(r.uid, r.flags)})${modseq})`);
+        if (seq > 0) emit(this.flagUpdate(seq, r, { uid: true }));
       }
     }
     this.reportedOwn.clear();
@@ -315,9 +319,22 @@ export class SelectedMailbox {
   }
 
   /** FLAGS list text for a message, with \Recent for rev1 sessions (RFC 3501 §2.3.2). */
-  flagList(uid: number, flags: readonly string[]): string {
-    if (this.rev1 && this.recent.has(uid)) return [...flags, '\\Recent'].join(' ');
-    return flags.join(' ');
+  /** A message's flags as this session shows them: with \\Recent for a rev1 session that holds it. */
+  flagsOf(uid: number, flags: readonly string[]): string[] {
+    if (this.rev1 && this.recent.has(uid)) return [...flags, '\\Recent'];
+    return [...flags];
+  }
+
+  /**
+   * `* seq FETCH ([UID n] FLAGS (...) [MODSEQ (m)])` for a flag change: UID when asked (UID STORE,
+   * unsolicited updates), MODSEQ once CONDSTORE is on (RFC 7162 §3.2.4).
+   */
+  flagUpdate(seq: number, record: MessageFlagsRecord, options: { uid: boolean }): UntaggedData {
+    const items: FetchDataItem[] = [];
+    if (options.uid) items.push({ item: 'UID', uid: record.uid });
+    items.push({ item: 'FLAGS', flags: this.flagsOf(record.uid, record.flags) });
+    if (this.condstore) items.push({ item: 'MODSEQ', modseq: record.modseq });
+    return { type: 'FETCH', seq, items };
   }
 
   /** True if notifications are waiting (IDLE uses it to decide whether to flush). */

@@ -2,6 +2,8 @@
  * The IMAP protocol entry point (issue 4): one ImapSession per connection, one mailbox-index registry
  * per server (shared by IMAP and IMAPS), BYE to every session on shutdown.
  */
+
+import { encodeUntaggedStatus } from '../../protocol/imap/encoder.js';
 import type { Account } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import type { ProtocolFactory } from '../net/connection.js';
@@ -46,7 +48,7 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
     },
     refuse(socket, reason) {
       const text = reason === 'too-many-connections' ? 'Too many connections' : 'Server shutting down';
-      socket.end(`* BYE ${text}\r\n`);
+      socket.end(encodeUntaggedStatus({ status: 'BYE', text }));
     },
     async shutdown() {
       if (sessions.size > 0) {

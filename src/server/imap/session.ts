@@ -11,9 +11,10 @@ import { BadInputError } from '../../lib/errors.js';
 import { limitsOf } from '../../lib/limits.js';
 import { decodeUtf7, Utf7Error } from '../../lib/utf7.js';
 import type { Command } from '../../protocol/imap/command.js';
+import { encodeContinuation, encodeUntaggedResponse } from '../../protocol/imap/encoder.js';
 import { ImapReceiver } from '../../protocol/imap/receiver.js';
 import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
-import type { ResponseCode } from '../../protocol/imap/response.js';
+import type { ResponseCode, UntaggedResponse } from '../../protocol/imap/response.js';
 import type { Account, Store } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import type { ConnectionInfo } from '../net/connection.js';
@@ -108,8 +109,11 @@ export class ImapSession {
   }
 
   start(): void {
-    const caps = this.capabilities().join(' ');
-    this.writer.push(`* OK [CAPABILITY ${caps}] Postyard ready\r\n`);
+    this.send({
+      status: 'OK',
+      code: { code: 'CAPABILITY', capabilities: this.capabilities() },
+      text: 'Postyard ready',
+    });
     this.writer.flush();
     this.touch();
   }
@@ -127,9 +131,9 @@ export class ImapSession {
     return this.info.secure || this.info.trusted || this.ctx.config.allowPlaintextAuth;
   }
 
-  /** Queues an untagged response line (`* ` and CRLF are added). */
-  untagged(text: string): void {
-    this.writer.push(`* ${text}\r\n`);
+  /** Queues an untagged response, encoded for this session (UTF-8 strings and names once enabled). */
+  send(response: UntaggedResponse): void {
+    this.writer.push(encodeUntaggedResponse(response, { utf8: this.utf8 }));
   }
 
   /** QRESYNC enabled (RFC 7162 §3.2): VANISHED instead of EXPUNGE, SELECT (QRESYNC ...). */
@@ -152,7 +156,11 @@ export class ImapSession {
     const selected = this.selected;
     if (!selected) return;
     selected.setCondstore(true);
-    this.untagged(`OK [HIGHESTMODSEQ ${selected.index.highestModseq()}] Highest`);
+    this.send({
+      status: 'OK',
+      code: { code: 'HIGHESTMODSEQ', modseq: selected.index.highestModseq() },
+      text: 'Highest',
+    });
   }
 
   /** A mailbox name from the wire, decoded (modified UTF-7 for rev1) and validated. */
@@ -231,7 +239,7 @@ export class ImapSession {
   /** AUTHENTICATE: the next line from the client goes to `handler`. */
   expectContinuation(tag: string, prompt: string, handler: ContinuationHandler): void {
     this.continuation = { tag, handler };
-    this.writer.push(`+ ${prompt}\r\n`);
+    this.writer.push(encodeContinuation(prompt));
     this.receiver.expectContinuationLine();
   }
 
@@ -349,7 +357,7 @@ export class ImapSession {
       case 'command':
         return this.runCommand(event.tag, event.command);
       case 'continue':
-        this.writer.push('+ Ready for literal data\r\n');
+        this.writer.push(encodeContinuation('Ready for literal data'));
         return;
       case 'error':
         return this.onReceiverError(event);
@@ -432,7 +440,7 @@ export class ImapSession {
       this.log.warn({ err }, 'index refresh failed');
     }
     await selected.flush(
-      (line) => this.writer.push(`${line}\r\n`),
+      (response) => this.send(response),
       allowExpunge,
       () => this.store.claimRecent(selected.mailbox.id),
     );

@@ -1,11 +1,10 @@
 /** CAPABILITY, NOOP, LOGOUT, ID, CHECK (RFC 9051 §6.1, §6.4.1 of RFC 3501; RFC 2971 ID). */
 import { ANY_STATE, type CommandSpec, done, SELECTED } from '../command-spec.js';
-import { nstring } from '../wire.js';
 
 export const capability: CommandSpec<'CAPABILITY'> = {
   states: ANY_STATE,
   async handle(session) {
-    session.untagged(`CAPABILITY ${session.capabilities().join(' ')}`);
+    session.send({ type: 'CAPABILITY', capabilities: session.capabilities() });
     return done('CAPABILITY completed');
   },
 };
@@ -29,7 +28,7 @@ export const check: CommandSpec<'CHECK'> = {
 export const logout: CommandSpec<'LOGOUT'> = {
   states: ANY_STATE,
   async handle(session) {
-    session.untagged('BYE Logging out');
+    session.send({ status: 'BYE', text: 'Logging out' });
     session.state = 'logout';
     return done('LOGOUT completed');
   },
@@ -39,8 +38,7 @@ export const id: CommandSpec<'ID'> = {
   states: ANY_STATE,
   async handle(session, _tag, command) {
     if (command.params) session.log.debug({ clientId: Object.fromEntries(command.params) }, 'client ID');
-    const fields: [string, string | null][] = [['name', 'Postyard']];
-    session.untagged(`ID (${fields.map(([k, v]) => `${nstring(k, false)} ${nstring(v, false)}`).join(' ')})`);
+    session.send({ type: 'ID', params: [['name', 'Postyard']] });
     return done('ID completed');
   },
 };

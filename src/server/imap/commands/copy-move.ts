@@ -30,8 +30,8 @@ export const copyMove: CommandSpec<'COPY' | 'MOVE'> = {
       dest: formatUidList(result.destUids),
     };
     if (!isMove) return done('COPY completed', code);
-    session.untagged(`OK [COPYUID ${code.uidValidity} ${code.source} ${code.dest}] Moved`);
-    for (const line of selected.announceOwnExpunged(result.sourceUids)) session.writer.push(`${line}\r\n`);
+    session.send({ status: 'OK', code, text: 'Moved' });
+    for (const response of selected.announceOwnExpunged(result.sourceUids)) session.send(response);
     return done('MOVE completed');
   },
 };

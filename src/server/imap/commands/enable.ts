@@ -28,7 +28,7 @@ export const enable: CommandSpec<'ENABLE'> = {
       extension.enable(session);
       enabled.push(extension.name);
     }
-    session.untagged(`ENABLED${enabled.map((c) => ` ${c}`).join('')}`);
+    session.send({ type: 'ENABLED', capabilities: enabled });
     return done('ENABLE completed');
   },
 };

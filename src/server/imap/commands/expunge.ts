@@ -10,7 +10,7 @@ export const expunge: CommandSpec<'EXPUNGE'> = {
     const uids = command.uid ? selected.resolveUidSet(command.set, session.savedSearch) : undefined;
     if (uids && uids.length === 0) return done('EXPUNGE completed');
     const removed = await session.store.expunge(selected.mailbox.id, uids ? { uids } : {});
-    for (const line of selected.announceOwnExpunged(removed)) session.writer.push(`${line}\r\n`);
+    for (const response of selected.announceOwnExpunged(removed)) session.send(response);
     return done('EXPUNGE completed');
   },
 };

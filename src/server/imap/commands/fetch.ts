@@ -6,6 +6,8 @@
 
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/command.js';
+import { encodeFetchDataItem } from '../../../protocol/imap/encoder.js';
+import { fetchResponseStart } from '../../../protocol/imap/fetch-response.js';
 import type { MessageRecord } from '../../../store/store.js';
 import { badCommand, type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
@@ -76,7 +78,7 @@ async function fetchAll(
     }
     if (plan.setsSeen && !selected.readOnly) await markSeen(session, records);
     // FLAGS read from the store may show a keyword this session has not announced yet.
-    if (plan.showsFlags) for (const line of selected.keywordAnnouncement(records)) session.untagged(line);
+    if (plan.showsFlags) for (const response of selected.keywordAnnouncement(records)) session.send(response);
     await writeBatch(session, command, plan, records);
   }
 }
@@ -202,7 +204,7 @@ async function writeBatch(
           : NO_PIECES;
         pieces[i] = null;
         if (seq === 0) continue;
-        let line = `* ${seq} FETCH (`;
+        let line = fetchResponseStart(seq);
         let first = true;
         const add = (text: string) => {
           line += first ? text : ` ${text}`;
@@ -248,7 +250,7 @@ function writeWholeSync(
 ): void {
   const selected = session.requireSelected();
   const writer = session.writer;
-  let line = `* ${seq} FETCH (`;
+  let line = fetchResponseStart(seq);
   let first = true;
   for (let k = 0; k < items.length; k++) {
     const a = items[k] as FetchAttribute;
@@ -299,7 +301,8 @@ function seenSuffix(
 ): string {
   if (!record.seenNow || plan.items.some((a) => a.item === 'FLAGS')) return '';
   const selected = session.requireSelected();
-  let out = `${first ? '' : ' '}FLAGS (${selected.flagList(record.uid, record.flags)})`;
-  if (session.condstore && !plan.items.some((a) => a.item === 'MODSEQ')) out += ` MODSEQ (${record.modseq})`;
+  let out = `${first ? '' : ' '}${encodeFetchDataItem({ item: 'FLAGS', flags: selected.flagsOf(record.uid, record.flags) })}`;
+  if (session.condstore && !plan.items.some((a) => a.item === 'MODSEQ'))
+    out += ` ${encodeFetchDataItem({ item: 'MODSEQ', modseq: record.modseq })}`;
   return out;
 }

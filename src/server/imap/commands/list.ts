@@ -24,7 +24,7 @@ export const list: CommandSpec<'LIST'> = {
   async handle(session, _tag, command) {
     if (!command.extended && command.patterns.length === 1 && command.patterns[0] === '') {
       // RFC 9051 §6.3.9: an empty pattern asks for the delimiter and root.
-      session.untagged(`LIST (\\Noselect) "${HIERARCHY_DELIMITER}" ""`);
+      session.send({ type: 'LIST', attributes: ['\\Noselect'], delimiter: HIERARCHY_DELIMITER, mailbox: '' });
       return done('LIST completed');
     }
     await sendList(session, command, 'LIST');
@@ -84,9 +84,13 @@ async function sendList(session: ImapSession, command: ListCommand, kind: 'LIST'
     const attributes = lsubParent
       ? ['\\Noselect']
       : attributesOf(entry, { kind, extended: command.extended, wantSubscribed });
-    const name = session.mailboxToWire(entry.name);
-    const extra = childInfo ? ' ("CHILDINFO" ("SUBSCRIBED"))' : '';
-    session.untagged(`${kind} (${attributes.join(' ')}) "${HIERARCHY_DELIMITER}" ${name}${extra}`);
+    session.send({
+      type: kind,
+      attributes,
+      delimiter: HIERARCHY_DELIMITER,
+      mailbox: entry.name,
+      ...(childInfo ? { childInfo: ['SUBSCRIBED'] } : {}),
+    });
     if (statusItems && entry.mailbox) await sendStatus(session, entry.mailbox, statusItems);
   }
 }

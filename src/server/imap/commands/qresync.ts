@@ -20,7 +20,7 @@ export async function sendVanishedEarlier(
   const gone = changes.expunged
     .filter((uid) => !uids || seqSetContains(uids, uid, last))
     .sort((a, b) => a - b);
-  if (gone.length > 0) session.untagged(`VANISHED (EARLIER) ${formatSequenceSet(gone)}`);
+  if (gone.length > 0) session.send({ type: 'VANISHED', earlier: true, uids: formatSequenceSet(gone) });
 }
 
 /** SELECT/EXAMINE (QRESYNC (uidvalidity modseq [known-uids ...])) after the usual answers. */
@@ -33,11 +33,10 @@ export async function resync(
   if (params.uidValidity !== selected.mailbox.uidValidity) return;
   await sendVanishedEarlier(session, selected, params.modseq, params.knownUids);
   const changes = await session.store.changesSince(selected.mailbox.id, params.modseq);
-  for (const line of selected.keywordAnnouncement(changes.changed)) session.untagged(line);
+  for (const response of selected.keywordAnnouncement(changes.changed)) session.send(response);
   for (const record of changes.changed) {
     const seq = selected.seqOf(record.uid);
-    if (seq === 0) continue;
-    const flags = selected.flagList(record.uid, record.flags);
-    session.untagged(`${seq} FETCH (UID ${record.uid} FLAGS (${flags}) MODSEQ (${record.modseq}))`);
+    // QRESYNC implies CONDSTORE, so MODSEQ is always there (RFC 7162 §3.2.5.1).
+    if (seq > 0) session.send(selected.flagUpdate(seq, record, { uid: true }));
   }
 }

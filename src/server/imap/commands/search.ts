@@ -9,7 +9,6 @@ import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
 import type { ImapSession } from '../session.js';
-import { quoted } from '../wire.js';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
 const BATCH = 2000;
@@ -95,8 +94,8 @@ function answer(
   const options = command.returnOptions;
   if (options === undefined && !session.rev2) {
     // RFC 7162 §3.1.5: "(MODSEQ n)", the highest of the matches, only when something matched.
-    const tail = modseqs && numbers.length > 0 ? ` (MODSEQ ${highest(modseqs)})` : '';
-    session.untagged(numbers.length > 0 ? `SEARCH ${numbers.join(' ')}${tail}` : 'SEARCH');
+    const modseq = modseqs && numbers.length > 0 ? { modseq: highest(modseqs) } : {};
+    session.send({ type: 'SEARCH', numbers, ...modseq });
     return;
   }
   const wanted = new Set(options && options.length > 0 ? options : ['ALL']);
@@ -105,15 +104,17 @@ function answer(
     wanted.delete('SAVE');
     if (wanted.size === 0) return;
   }
-  let text = `ESEARCH (TAG ${quoted(tag, false)})${command.uid ? ' UID' : ''}`;
-  if (numbers.length > 0) {
-    if (wanted.has('MIN')) text += ` MIN ${numbers[0]}`;
-    if (wanted.has('MAX')) text += ` MAX ${numbers[numbers.length - 1]}`;
-    if (wanted.has('ALL')) text += ` ALL ${formatSequenceSet(numbers)}`;
-  }
-  if (wanted.has('COUNT')) text += ` COUNT ${numbers.length}`;
-  if (modseqs && numbers.length > 0) text += ` MODSEQ ${returnedModseq(wanted, modseqs)}`;
-  session.untagged(text);
+  const found = numbers.length > 0;
+  session.send({
+    type: 'ESEARCH',
+    tag,
+    uid: command.uid,
+    ...(found && wanted.has('MIN') ? { min: numbers[0] } : {}),
+    ...(found && wanted.has('MAX') ? { max: numbers[numbers.length - 1] } : {}),
+    ...(found && wanted.has('ALL') ? { all: formatSequenceSet(numbers) } : {}),
+    ...(wanted.has('COUNT') ? { count: numbers.length } : {}),
+    ...(modseqs && found ? { modseq: returnedModseq(wanted, modseqs) } : {}),
+  });
 }
 
 /**

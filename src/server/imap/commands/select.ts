@@ -2,6 +2,7 @@
  * SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3; RFC 3501 §6.3.1 for rev1's RECENT and [UNSEEN]).
  * The sequence map comes from the shared mailbox index; rev1 read-write sessions claim \Recent.
  */
+import { HIERARCHY_DELIMITER } from '../../../store/store.js';
 import { AUTHENTICATED, badCommand, type CommandSpec, done, refuse } from '../command-spec.js';
 import { MAX_ANNOUNCED_KEYWORDS, SelectedMailbox } from '../selected.js';
 import { resync } from './qresync.js';
@@ -15,7 +16,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     if (command.qresync && !session.qresync) return badCommand('ENABLE QRESYNC first');
     if (session.selected) {
       session.setSelected(null);
-      session.untagged('OK [CLOSED] Previous mailbox closed');
+      session.send({ status: 'OK', code: { code: 'CLOSED' }, text: 'Previous mailbox closed' });
     }
     if (command.condstore) session.enableCondstore();
     const name = session.mailboxFromWire(command.mailbox);
@@ -45,18 +46,34 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       selected.markRecent(await session.store.claimRecent(mailbox.id));
     }
 
-    session.untagged(`${selected.exists()} EXISTS`);
-    if (selected.rev1) session.untagged(`${readOnly ? status.recent : selected.recentCount()} RECENT`);
+    session.send({ type: 'EXISTS', count: selected.exists() });
+    if (selected.rev1)
+      session.send({ type: 'RECENT', count: readOnly ? status.recent : selected.recentCount() });
     selected.settleRecent();
-    for (const line of selected.flagsLines()) session.untagged(line);
-    session.untagged(`OK [UIDVALIDITY ${status.uidValidity}] UIDs valid`);
-    session.untagged(`OK [UIDNEXT ${status.uidNext}] Predicted next UID`);
+    for (const response of selected.flagsResponses()) session.send(response);
+    session.send({
+      status: 'OK',
+      code: { code: 'UIDVALIDITY', uidValidity: status.uidValidity },
+      text: 'UIDs valid',
+    });
+    session.send({
+      status: 'OK',
+      code: { code: 'UIDNEXT', uid: status.uidNext },
+      text: 'Predicted next UID',
+    });
     if (selected.rev1 && status.firstUnseenUid !== null) {
       const seq = selected.seqOf(status.firstUnseenUid);
-      if (seq > 0) session.untagged(`OK [UNSEEN ${seq}] First unseen`);
+      if (seq > 0) session.send({ status: 'OK', code: { code: 'UNSEEN', seq }, text: 'First unseen' });
     }
-    if (session.condstore) session.untagged(`OK [HIGHESTMODSEQ ${status.highestModseq}] Highest`);
-    if (session.rev2) session.untagged(`LIST () "/" ${session.mailboxToWire(mailbox.name)}`);
+    if (session.condstore)
+      session.send({
+        status: 'OK',
+        code: { code: 'HIGHESTMODSEQ', modseq: status.highestModseq },
+        text: 'Highest',
+      });
+    // RFC 9051 §6.3.1: a rev2 SELECT also returns the mailbox's LIST response.
+    if (session.rev2)
+      session.send({ type: 'LIST', attributes: [], delimiter: HIERARCHY_DELIMITER, mailbox: mailbox.name });
     if (command.qresync) await resync(session, selected, command.qresync);
     return done(`${command.name} completed`, { code: readOnly ? 'READ-ONLY' : 'READ-WRITE' });
   },

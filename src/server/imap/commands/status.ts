@@ -38,6 +38,5 @@ export async function sendStatus(
   };
   const selected = session.selected;
   if (selected && selected.mailbox.id === mailbox.id && selected.rev1) values.RECENT = selected.recentCount();
-  const pairs = items.map((item) => `${item} ${values[item]}`).join(' ');
-  session.untagged(`STATUS ${session.mailboxToWire(mailbox.name)} (${pairs})`);
+  session.send({ type: 'STATUS', mailbox: mailbox.name, items: items.map((item) => [item, values[item]]) });
 }

@@ -28,7 +28,7 @@ export const store: CommandSpec<'STORE'> = {
     });
     selected.noteOwnFlags(result.changed);
     // A keyword new to the mailbox: FLAGS first, even for .SILENT (the client must know it; as Dovecot).
-    for (const line of selected.keywordAnnouncement(result.changed)) session.untagged(line);
+    for (const response of selected.keywordAnnouncement(result.changed)) session.send(response);
     if (!command.silent) {
       const byUid = new Map<number, MessageFlagsRecord>(result.changed.map((r) => [r.uid, r]));
       const modified = new Set(result.modified);
@@ -36,16 +36,14 @@ export const store: CommandSpec<'STORE'> = {
       if (unchanged.length > 0) {
         const records = await session.store.getMessages(selected.mailbox.id, unchanged);
         // Unchanged by this STORE, but another session may have given them a keyword meanwhile.
-        for (const line of selected.keywordAnnouncement(records)) session.untagged(line);
+        for (const response of selected.keywordAnnouncement(records)) session.send(response);
         for (const r of records) byUid.set(r.uid, r);
       }
       for (const uid of uids) {
         const record = byUid.get(uid);
         const seq = selected.seqOf(uid);
         if (!record || seq === 0) continue;
-        const uidItem = command.uid ? ` UID ${uid}` : '';
-        const modseq = session.condstore ? ` MODSEQ (${record.modseq})` : '';
-        session.untagged(`${seq} FETCH (FLAGS (${selected.flagList(uid, record.flags)})${uidItem}${modseq})`);
+        session.send(selected.flagUpdate(seq, record, { uid: command.uid }));
       }
     }
     if (result.modified.length > 0) {

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute, Partial, SectionSpec } from '../../../protocol/imap/command.js';
-import { fetchResponseName } from '../../../protocol/imap/fetch-response.js';
+import { fetchResponseName, literalHeader } from '../../../protocol/imap/fetch-response.js';
 import type { MessageRecord } from '../../../store/store.js';
 import type { ImapSession } from '../session.js';
 import {
@@ -54,9 +54,8 @@ export async function bodyPieces(
         const binary = await binarySection(store, record, parts, a.part);
         const data = a.partial ? slice(binary.data, a.partial) : binary.data;
         // RFC 3516 §4.3: BINARY data containing NUL must be sent as literal8 (Dovecot's rule is wider).
-        const marker = binary.literal8 ? '~' : '';
         pieces.set(a, {
-          prefix: `${fetchResponseName(a)} ${marker}{${data.length}}\r\n`,
+          prefix: `${fetchResponseName(a)} ${literalHeader(data.length, binary.literal8)}`,
           kind: 'bytes',
           data,
         });

@@ -2,6 +2,7 @@
 import { formatImapDateTime } from '../../../lib/imap-date.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute } from '../../../protocol/imap/command.js';
+import { encodeFetchDataItem } from '../../../protocol/imap/encoder.js';
 import type { MessageRecord } from '../../../store/store.js';
 import type { SelectedMailbox } from '../selected.js';
 import { nstring } from '../wire.js';
@@ -16,9 +17,9 @@ export function simpleItem(
   const meta = record.meta;
   switch (a.item) {
     case 'UID':
-      return `UID ${record.uid}`;
+      return encodeFetchDataItem({ item: 'UID', uid: record.uid });
     case 'FLAGS':
-      return `FLAGS (${selected.flagList(record.uid, record.flags)})`;
+      return encodeFetchDataItem({ item: 'FLAGS', flags: selected.flagsOf(record.uid, record.flags) });
     case 'INTERNALDATE':
       return `INTERNALDATE "${formatImapDateTime(record.internalDate)}"`;
     case 'SAVEDATE':
@@ -26,7 +27,7 @@ export function simpleItem(
     case 'RFC822.SIZE':
       return `RFC822.SIZE ${record.size}`;
     case 'MODSEQ':
-      return `MODSEQ (${record.modseq})`;
+      return encodeFetchDataItem({ item: 'MODSEQ', modseq: record.modseq });
     // Encoded at ingest: a column read, no parsing (DESIGN.md "Where the speed comes from").
     case 'ENVELOPE':
       return `ENVELOPE ${meta?.envelope ?? 'NIL'}`;
