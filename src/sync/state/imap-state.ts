@@ -1,0 +1,169 @@
+/**
+ * IMAP state per account: folders (UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT as last synced) and, per
+ * message, the Maildir base ↔ UID map with the flags and keywords both sides last agreed on (the base
+ * of every three-way merge). A message whose uid is NULL is a local message being uploaded: its APPEND
+ * may have reached the server, so the next run looks for it there before appending again.
+ */
+import type Database from 'better-sqlite3';
+
+export interface FolderRecord {
+  name: string;
+  uidValidity: number;
+  /** HIGHESTMODSEQ (RFC 7162) as a decimal string, or null without CONDSTORE. */
+  highestModseq: string | null;
+  uidNext: number;
+}
+
+export interface MessageRecord {
+  base: string;
+  uid: number | null;
+  /** System flags, canonical (maildir/flags.ts). */
+  flags: string[];
+  keywords: string[];
+  modseq: string | null;
+  size: number;
+  messageId: string | null;
+}
+
+export interface PendingOperation {
+  folder: string;
+  kind: string;
+  detail: string;
+  createdAt: number;
+}
+
+interface FolderRow {
+  name: string;
+  uidvalidity: number;
+  highest_modseq: string | null;
+  uidnext: number;
+}
+
+interface MessageRow {
+  base: string;
+  uid: number | null;
+  flags: string;
+  keywords: string;
+  modseq: string | null;
+  size: number;
+  message_id: string | null;
+}
+
+export class ImapState {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      folders: db.prepare<[string], FolderRow>('SELECT * FROM folders WHERE account = ? ORDER BY name'),
+      putFolder: db.prepare(
+        'INSERT INTO folders (account, name, uidvalidity, highest_modseq, uidnext) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (account, name) DO UPDATE SET uidvalidity = excluded.uidvalidity, ' +
+          'highest_modseq = excluded.highest_modseq, uidnext = excluded.uidnext',
+      ),
+      renameFolder: db.prepare('UPDATE folders SET name = ? WHERE account = ? AND name = ?'),
+      deleteFolder: db.prepare('DELETE FROM folders WHERE account = ? AND name = ?'),
+      messages: db.prepare<[string, string], MessageRow>(
+        'SELECT base, uid, flags, keywords, modseq, size, message_id FROM messages WHERE account = ? AND folder = ?',
+      ),
+      putMessage: db.prepare(
+        'INSERT INTO messages (account, folder, base, uid, flags, keywords, modseq, size, message_id) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, folder, base) DO UPDATE SET ' +
+          'uid = excluded.uid, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq, ' +
+          'size = excluded.size, message_id = excluded.message_id',
+      ),
+      removeMessage: db.prepare('DELETE FROM messages WHERE account = ? AND folder = ? AND base = ?'),
+      clearPending: db.prepare('DELETE FROM pending WHERE account = ?'),
+      addPending: db.prepare(
+        'INSERT INTO pending (account, folder, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      pending: db.prepare<[string], { folder: string; kind: string; detail: string; created_at: number }>(
+        'SELECT folder, kind, detail, created_at FROM pending WHERE account = ? ORDER BY id',
+      ),
+      countMessages: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM messages WHERE account = ?',
+      ),
+    };
+  }
+
+  folders(account: string): FolderRecord[] {
+    return this.s.folders.all(account).map((r) => ({
+      name: r.name,
+      uidValidity: r.uidvalidity,
+      highestModseq: r.highest_modseq,
+      uidNext: r.uidnext,
+    }));
+  }
+
+  putFolder(account: string, folder: FolderRecord): void {
+    this.s.putFolder.run(account, folder.name, folder.uidValidity, folder.highestModseq, folder.uidNext);
+  }
+
+  /** Renames the folder and (by ON UPDATE CASCADE) its messages' folder. */
+  renameFolder(account: string, from: string, to: string): void {
+    this.s.renameFolder.run(to, account, from);
+  }
+
+  deleteFolder(account: string, name: string): void {
+    this.s.deleteFolder.run(account, name);
+  }
+
+  messages(account: string, folder: string): Map<string, MessageRecord> {
+    const map = new Map<string, MessageRecord>();
+    for (const r of this.s.messages.all(account, folder)) {
+      map.set(r.base, {
+        base: r.base,
+        uid: r.uid,
+        flags: splitList(r.flags),
+        keywords: splitList(r.keywords),
+        modseq: r.modseq,
+        size: r.size,
+        messageId: r.message_id,
+      });
+    }
+    return map;
+  }
+
+  putMessage(account: string, folder: string, m: MessageRecord): void {
+    this.s.putMessage.run(
+      account,
+      folder,
+      m.base,
+      m.uid,
+      m.flags.join(' '),
+      m.keywords.join(' '),
+      m.modseq,
+      m.size,
+      m.messageId,
+    );
+  }
+
+  removeMessage(account: string, folder: string, base: string): void {
+    this.s.removeMessage.run(account, folder, base);
+  }
+
+  messageCount(account: string): number {
+    return this.s.countMessages.get(account)!.n;
+  }
+
+  /** The local operations waiting for the server (replaced as a whole at each detection). */
+  setPending(account: string, operations: readonly PendingOperation[]): void {
+    this.db.transaction(() => {
+      this.s.clearPending.run(account);
+      for (const op of operations)
+        this.s.addPending.run(account, op.folder, op.kind, op.detail, op.createdAt);
+    })();
+  }
+
+  pending(account: string): PendingOperation[] {
+    return this.s.pending.all(account).map((r) => ({
+      folder: r.folder,
+      kind: r.kind,
+      detail: r.detail,
+      createdAt: r.created_at,
+    }));
+  }
+}
+
+function splitList(text: string): string[] {
+  return text === '' ? [] : text.split(' ');
+}
