@@ -23,6 +23,8 @@ export interface MessageRecord {
   modseq: string | null;
   size: number;
   messageId: string | null;
+  /** False while a download is in flight: the file may not exist yet. */
+  synced: boolean;
 }
 
 export interface PendingOperation {
@@ -47,6 +49,7 @@ interface MessageRow {
   modseq: string | null;
   size: number;
   message_id: string | null;
+  synced: number;
 }
 
 export class ImapState {
@@ -63,13 +66,14 @@ export class ImapState {
       renameFolder: db.prepare('UPDATE folders SET name = ? WHERE account = ? AND name = ?'),
       deleteFolder: db.prepare('DELETE FROM folders WHERE account = ? AND name = ?'),
       messages: db.prepare<[string, string], MessageRow>(
-        'SELECT base, uid, flags, keywords, modseq, size, message_id FROM messages WHERE account = ? AND folder = ?',
+        'SELECT base, uid, flags, keywords, modseq, size, message_id, synced FROM messages ' +
+          'WHERE account = ? AND folder = ?',
       ),
       putMessage: db.prepare(
-        'INSERT INTO messages (account, folder, base, uid, flags, keywords, modseq, size, message_id) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, folder, base) DO UPDATE SET ' +
+        'INSERT INTO messages (account, folder, base, uid, flags, keywords, modseq, size, message_id, synced) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, folder, base) DO UPDATE SET ' +
           'uid = excluded.uid, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq, ' +
-          'size = excluded.size, message_id = excluded.message_id',
+          'size = excluded.size, message_id = excluded.message_id, synced = excluded.synced',
       ),
       removeMessage: db.prepare('DELETE FROM messages WHERE account = ? AND folder = ? AND base = ?'),
       clearPending: db.prepare('DELETE FROM pending WHERE account = ?'),
@@ -118,6 +122,7 @@ export class ImapState {
         modseq: r.modseq,
         size: r.size,
         messageId: r.message_id,
+        synced: r.synced === 1,
       });
     }
     return map;
@@ -134,6 +139,7 @@ export class ImapState {
       m.modseq,
       m.size,
       m.messageId,
+      m.synced ? 1 : 0,
     );
   }
 

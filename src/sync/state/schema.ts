@@ -3,7 +3,8 @@
  * synchronous=NORMAL: a commit survives a crash of this process (what "no duplicate, no loss" needs,
  * since the mail itself is fsynced before the state that refers to it); an OS crash may lose the last
  * commits, which the pending-delivery records (pop_messages.stored_at NULL, messages.uid NULL) and
- * the re-match by Message-ID make harmless.
+ * the re-match by Message-ID make harmless. messages.synced = 0 marks a download in flight (the file may
+ * not exist yet: never read as "deleted locally"); uid NULL marks an upload in flight.
  */
 import Database from 'better-sqlite3';
 
@@ -44,6 +45,7 @@ CREATE TABLE messages (
   modseq TEXT,
   size INTEGER NOT NULL,
   message_id TEXT,
+  synced INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (account, folder, base),
   FOREIGN KEY (account, folder) REFERENCES folders(account, name) ON DELETE CASCADE ON UPDATE CASCADE
 ) WITHOUT ROWID;

@@ -23,6 +23,8 @@ export interface ServerInfo {
   capabilities: string[];
   /** POP3 EXPIRE (RFC 2449 §6.7): days, "NEVER", or null when not announced. */
   expire?: string | null;
+  /** IMAP hierarchy delimiter (local folder names are read with it before connecting). */
+  delimiter?: string;
 }
 
 interface AccountRow {
