@@ -6,6 +6,7 @@ const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
   ['Server', ['start', 'serve', 'init', 'doctor']],
   ['Accounts', ['user add', 'user del', 'user passwd', 'user list', 'quota set', 'quota show']],
   ['Mail', ['mailbox list', 'mailbox create', 'import', 'deliver']],
+  ['Devices', ['sync add', 'sync run', 'sync watch', 'sync status', 'sync del']],
 ];
 
 export function overview(commands: readonly Command[]): string {

@@ -12,6 +12,7 @@ import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
+import { syncAdd, syncDel, syncRun, syncStatus, syncWatch } from './sync.js';
 import { userAdd, userDel, userList, userPasswd } from './user.js';
 import { packageVersion } from './version.js';
 
@@ -30,6 +31,11 @@ export const COMMANDS: readonly Command[] = [
   mailboxCreate,
   importCommand,
   deliverCommand,
+  syncAdd,
+  syncRun,
+  syncWatch,
+  syncStatus,
+  syncDel,
 ];
 
 export async function main(argv: string[]): Promise<void> {
