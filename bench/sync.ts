@@ -57,7 +57,9 @@ async function serve(): Promise<void> {
 }
 
 async function startServer(): Promise<{ ports: Record<string, number>; stop(): Promise<void> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   const ports = await new Promise<Record<string, number>>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Record<string, number>));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -73,14 +75,25 @@ async function startServer(): Promise<{ ports: Record<string, number>; stop(): P
 }
 
 /** `count` messages into INBOX from the ingested sample (as bench/imap.ts loads), a third \Seen. */
-async function load(store: Store, accountId: number, sample: IngestedMessage[], count: number): Promise<void> {
+async function load(
+  store: Store,
+  accountId: number,
+  sample: IngestedMessage[],
+  count: number,
+): Promise<void> {
   const inbox = (await store.getMailbox(accountId, 'INBOX'))!;
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
       const { blob, meta } = sample[i % sample.length]!;
-      await store.append({ accountId, mailboxId: inbox.id, blob, meta, flags: i % 3 === 0 ? ['\\Seen'] : [] });
+      await store.append({
+        accountId,
+        mailboxId: inbox.id,
+        blob,
+        meta,
+        flags: i % 3 === 0 ? ['\\Seen'] : [],
+      });
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));

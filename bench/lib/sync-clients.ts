@@ -4,11 +4,11 @@
  * Maildir per run, timed from process start to exit.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../../bin/postyard.js', import.meta.url));
@@ -28,7 +28,8 @@ export async function timed(command: string, args: string[], env: NodeJS.Process
   const started = performance.now();
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(command, args, { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, out, errOut) => {
-      if (err && (err as { code?: unknown }).code !== 1) reject(new Error(`${command} failed: ${errOut || err.message}`));
+      if (err && (err as { code?: unknown }).code !== 1)
+        reject(new Error(`${command} failed: ${errOut || err.message}`));
       else resolve(out);
     });
   });
@@ -62,16 +63,41 @@ export class PostyardSync {
   }
 
   async add(): Promise<void> {
-    await timed(process.execPath, [
-      BIN, 'sync', 'add', 'bench', `--${this.protocol}`, '--host', '127.0.0.1', '--port', String(this.login.port),
-      '--user', this.login.user, '--plain', '--maildir', this.maildir, '--state', this.state,
-      '--password-env', 'BENCH_PASSWORD', '--offline', ...(this.protocol === 'pop3' ? ['--keep'] : ['--folders', 'INBOX']),
-    ], this.env());
+    await timed(
+      process.execPath,
+      [
+        BIN,
+        'sync',
+        'add',
+        'bench',
+        `--${this.protocol}`,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(this.login.port),
+        '--user',
+        this.login.user,
+        '--plain',
+        '--maildir',
+        this.maildir,
+        '--state',
+        this.state,
+        '--password-env',
+        'BENCH_PASSWORD',
+        '--offline',
+        ...(this.protocol === 'pop3' ? ['--keep'] : ['--folders', 'INBOX']),
+      ],
+      this.env(),
+    );
   }
 
   /** One `sync run`; `inProcessMs` is the run's own time from its summary line (no Node start-up). */
   async run(): Promise<Timed & { inProcessMs: number }> {
-    const result = await timed(process.execPath, [BIN, 'sync', 'run', 'bench', '--state', this.state], this.env());
+    const result = await timed(
+      process.execPath,
+      [BIN, 'sync', 'run', 'bench', '--state', this.state],
+      this.env(),
+    );
     const seconds = /in (\d+\.\d+) s$/m.exec(result.stdout);
     if (!seconds) throw new Error(`unexpected postyard sync output: ${result.stdout}`);
     return { ...result, inProcessMs: Number(seconds[1]) * 1000 };

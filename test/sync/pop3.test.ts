@@ -157,11 +157,13 @@ for (const kind of ['postyard', 'dovecot'] as const) {
         };
         const options = { account, password: s.login.password, state: s.device.state };
         await assert.rejects(runPop3({ ...options, faults: crash }), /simulated crash/);
-        assert.equal((await maildirFiles(s.device.maildir)).size, 2, 'two files made it to disk');
+        // Message 2 is on disk but not in the state; message 3 may have been stored meanwhile.
+        const onDisk = (await maildirFiles(s.device.maildir)).size;
+        assert.ok(onDisk >= 2, `${onDisk} files`);
         assert.equal((await serverSubjects(s.imap)).length, 3, 'nothing deleted');
 
         const after = await runPop3(options);
-        assert.equal(after.downloaded, 1, 'the second message is adopted, not downloaded again');
+        assert.equal(after.downloaded, 3 - onDisk, 'message 2 is adopted, not downloaded again');
         assert.equal(after.deleted, 3);
         assert.deepEqual(subjects(await maildirFiles(s.device.maildir)), [
           'Message 1',

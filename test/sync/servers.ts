@@ -110,7 +110,7 @@ export async function startDovecot(): Promise<MailServer | null> {
 async function runScript(script: string, command: string, dir: string, env: NodeJS.ProcessEnv) {
   const log = join(dir, 'script.log');
   try {
-    await run('sh', ['-c', '"$0" "$1" "$2" >>"$3" 2>&1', script, command, dir, log], { env });
+    await run('sh', ['-c', 'bash "$0" "$1" "$2" >>"$3" 2>&1', script, command, dir, log], { env });
   } catch (err) {
     const output = await readFile(log, 'utf8').catch(() => '');
     throw new Error(`dovecot-ref.sh ${command} failed: ${output.trim() || (err as Error).message}`);

@@ -96,7 +96,11 @@ function fetched(
   };
 }
 
-async function storeBatch(target: DownloadTarget, batch: Fetched[], totals: { stored: number; bytes: number }) {
+async function storeBatch(
+  target: DownloadTarget,
+  batch: Fetched[],
+  totals: { stored: number; bytes: number },
+) {
   const { state, account, name } = target;
   state.transaction(() => {
     for (const m of batch) state.imap.putMessage(account, name, m.record);

@@ -157,7 +157,7 @@ async function unchangedOnServer(sides: FolderSides, name: string, record: Folde
 
 /** Every file of the folder is known with the flags last synced: nothing would be lost with it. */
 function clean(snapshot: FolderSnapshot | undefined): boolean {
-  if (!snapshot) return true;
+  if (!snapshot || snapshot.stable) return true;
   if (snapshot.local.size !== snapshot.records.size) return false;
   for (const r of snapshot.records.values()) {
     const file = snapshot.local.get(r.base);

@@ -5,12 +5,13 @@
  */
 import type { ImapFlow } from 'imapflow';
 import { formatSequenceSet } from '../../lib/seqset.js';
-import type { LocalMessage, MaildirFolder } from '../maildir/maildir.js';
+import { type LocalMessage, type MaildirFolder, STAMP_MARGIN_MS } from '../maildir/maildir.js';
 import type { FaultHooks, SyncProgress } from '../progress.js';
 import type { FolderRecord, MessageRecord } from '../state/imap-state.js';
 import type { SyncState } from '../state/state.js';
 import { downloadMessages } from './download.js';
 import type { ServerFolder } from './folders.js';
+import type { FolderSnapshot } from './local-changes.js';
 import { flagDelta, mergeFlags, sameFlags, splitServerFlags } from './merge.js';
 import type { ImapCounts } from './report.js';
 import { findVanished, openFolder } from './server-changes.js';
@@ -30,18 +31,31 @@ export interface FolderJob {
   faults?: FaultHooks;
   /** Bases that left this folder by a local move (replayed by the move step, not deletions). */
   movedOut: ReadonlySet<string>;
+  /** The state's records and the Maildir's files as read at the start of the run, if still current. */
+  snapshot?: FolderSnapshot;
 }
 
 /** Returns false when nothing had to be done (no SELECT was sent). */
 export async function syncFolder(job: FolderJob): Promise<boolean> {
   const { state, account, name } = job;
   const known = state.imap.folders(account).find((f) => f.name === name) ?? null;
-  let records = state.imap.messages(account, name);
-  let local = await job.maildir.scan();
-  settleInterruptedDownloads(job, records, local);
-  records = state.imap.messages(account, name);
+  // Unchanged here (directory stamp) and there (LIST-STATUS): nothing to read at all.
+  if (
+    job.snapshot?.stable &&
+    known &&
+    serverUnchanged(job.server, known, state.imap.countOnServer(account, name))
+  ) {
+    return false;
+  }
+  const fresh = job.snapshot && !job.snapshot.stable ? job.snapshot : null;
+  const before = fresh ? fresh.stamp : await job.maildir.stamp();
+  let records = fresh?.records ?? state.imap.messages(account, name);
+  let local = fresh?.local ?? (await job.maildir.scan());
+  if (settleInterruptedDownloads(job, records, local)) records = state.imap.messages(account, name);
 
-  if (known && serverUnchanged(job.server, known, records) && localUnchanged(records, local, job.movedOut)) {
+  const onServer = [...records.values()].filter((r) => r.uid !== null).length;
+  if (known && serverUnchanged(job.server, known, onServer) && localUnchanged(records, local, job.movedOut)) {
+    await recordStamp(job, before);
     return false;
   }
 
@@ -163,30 +177,43 @@ export async function syncFolder(job: FolderJob): Promise<boolean> {
     highestModseq: selectedModseq === undefined || opened.mailbox.noModseq ? null : String(selectedModseq),
     uidNext: opened.mailbox.uidNext ?? 0,
   });
+  await recordStamp(job, before);
   return true;
 }
 
-/** A download cut short by a crash: keep it if its file made it, else forget it (it is fetched again). */
+/**
+ * The directories now match the state: remember their stamp so the next run can skip reading them,
+ * but only if nothing (this run included) changed them since `before` was taken, and that is old
+ * enough to rule out a change in the same timestamp tick. Otherwise the next run reads them again.
+ */
+async function recordStamp(
+  job: FolderJob,
+  before: { stamp: string; newestMs: number } | null,
+): Promise<void> {
+  const now = await job.maildir.stamp();
+  const trusted =
+    before !== null && now?.stamp === before.stamp && Date.now() - before.newestMs > STAMP_MARGIN_MS;
+  job.state.imap.setLocalStamp(job.account, job.name, trusted ? before.stamp : null);
+}
+
+/** A download cut short by a crash: keep it if its file made it, else forget it (fetched again). */
 function settleInterruptedDownloads(
   job: FolderJob,
   records: Map<string, MessageRecord>,
   local: Map<string, LocalMessage>,
-) {
+): boolean {
+  let changed = false;
   for (const r of records.values()) {
     if (r.synced) continue;
+    changed = true;
     if (local.has(r.base)) job.state.imap.putMessage(job.account, job.name, { ...r, synced: true });
     else job.state.imap.removeMessage(job.account, job.name, r.base);
   }
+  return changed;
 }
 
-function serverUnchanged(
-  server: ServerFolder,
-  known: FolderRecord,
-  records: Map<string, MessageRecord>,
-): boolean {
+function serverUnchanged(server: ServerFolder, known: FolderRecord, onServer: number): boolean {
   if (server.highestModseq === null || known.highestModseq === null) return false;
-  let onServer = 0;
-  for (const r of records.values()) if (r.uid !== null) onServer++;
   return (
     server.uidValidity === known.uidValidity &&
     server.highestModseq === known.highestModseq &&

@@ -6,12 +6,19 @@
 import type { LocalMessage, MaildirFolder } from '../maildir/maildir.js';
 import type { MessageRecord, PendingOperation } from '../state/imap-state.js';
 import type { SyncState } from '../state/state.js';
-import { flagDelta } from './merge.js';
+import { flagDelta, sameFlags } from './merge.js';
 
 export interface FolderSnapshot {
   name: string;
   /** False when the folder's directory is gone (deleted locally, or new on the server). */
   exists: boolean;
+  /**
+   * True when there is no local change in this folder: the directories are unchanged since they last
+   * matched the state (their stamp), or were read and match it. Then records and local are empty.
+   */
+  stable: boolean;
+  /** The directories' stamp taken before they were read (null when not read, or missing). */
+  stamp: { stamp: string; newestMs: number } | null;
   records: Map<string, MessageRecord>;
   local: Map<string, LocalMessage>;
 }
@@ -29,14 +36,34 @@ export async function snapshot(
   folders: ReadonlyMap<string, MaildirFolder>,
 ) {
   const snapshots = new Map<string, FolderSnapshot>();
-  const known = new Set(state.imap.folders(account).map((f) => f.name));
-  for (const name of new Set([...folders.keys(), ...known])) {
+  const known = new Map(state.imap.folders(account).map((f) => [f.name, f]));
+  for (const name of new Set([...folders.keys(), ...known.keys()])) {
     const folder = folders.get(name);
+    const stamp = folder ? await folder.stamp() : null;
+    const stored = known.get(name)?.localStamp;
+    if (stamp && stored && stamp.stamp === stored) {
+      snapshots.set(name, {
+        name,
+        exists: true,
+        stable: true,
+        stamp: null,
+        records: new Map(),
+        local: new Map(),
+      });
+      continue;
+    }
+    const local = folder ? await folder.scan() : new Map<string, LocalMessage>();
+    if (folder && known.has(name) && state.imap.matchesLocal(account, name, local)) {
+      snapshots.set(name, { name, exists: true, stable: true, stamp, records: new Map(), local: new Map() });
+      continue;
+    }
     snapshots.set(name, {
       name,
       exists: folder !== undefined,
+      stable: false,
+      stamp,
       records: state.imap.messages(account, name),
-      local: folder ? await folder.scan() : new Map(),
+      local,
     });
   }
   return snapshots;
@@ -84,7 +111,7 @@ export function pendingOperations(
   for (const s of snapshots.values()) {
     for (const record of s.records.values()) {
       const file = s.local.get(record.base);
-      if (!file || record.uid === null) continue;
+      if (!file || record.uid === null || sameFlags(record.flags, file.flags)) continue;
       const delta = flagDelta(record.flags, file.flags);
       if (delta.add.length + delta.remove.length === 0) continue;
       const change = [...delta.add.map((f) => `+${f}`), ...delta.remove.map((f) => `-${f}`)].join(' ');

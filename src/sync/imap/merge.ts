@@ -51,6 +51,8 @@ export function flagDelta(from: readonly string[], to: readonly string[]): FlagD
 }
 
 export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
+  // Both sides are usually canonical (same spelling, same order): compare without building sets.
+  if (a.length === b.length && a.every((flag, i) => flag === b[i])) return true;
   const d = flagDelta(a, b);
   return d.add.length === 0 && d.remove.length === 0;
 }

@@ -36,8 +36,22 @@ export function flagsToInfo(flags: Iterable<string>): string {
   return [...letters].sort().join('');
 }
 
-/** IMAP flags for the letters of an info string; unknown letters (and lowercase keywords) are ignored. */
+const infoCache = new Map<string, string[]>();
+
+/**
+ * IMAP flags for the letters of an info string; unknown letters (and lowercase keywords) are ignored.
+ * The result is shared between calls with the same info (a Maildir has few distinct ones) and frozen.
+ */
 export function infoToFlags(info: string): string[] {
+  let flags = infoCache.get(info);
+  if (!flags) {
+    flags = Object.freeze(parseInfo(info)) as string[];
+    if (infoCache.size < 1024) infoCache.set(info, flags);
+  }
+  return flags;
+}
+
+function parseInfo(info: string): string[] {
   const flags: string[] = [];
   for (const letter of new Set(info)) {
     const flag = LETTER_TO_FLAG[letter];

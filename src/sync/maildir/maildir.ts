@@ -37,6 +37,12 @@ export interface DeliverOptions {
   base?: string;
 }
 
+export interface PendingFile {
+  base: string;
+  commit(): Promise<LocalMessage>;
+  abort(): Promise<void>;
+}
+
 export class MaildirFolder {
   constructor(readonly dir: string) {}
 
@@ -49,6 +55,23 @@ export class MaildirFolder {
   async exists(): Promise<boolean> {
     const info = await stat(join(this.dir, 'cur')).catch(() => null);
     return Boolean(info?.isDirectory());
+  }
+
+  /**
+   * The mtimes of new/ and cur/ (nanoseconds): any file added, removed or renamed there changes one.
+   * `newestMs` says how old the latest change is — a stamp is only trusted when that is older than the
+   * filesystem's timestamp granularity (see STAMP_MARGIN_MS), as Dovecot does for its Maildir syncs.
+   */
+  async stamp(): Promise<{ stamp: string; newestMs: number } | null> {
+    try {
+      const [n, c] = await Promise.all(
+        ['new', 'cur'].map((sub) => stat(join(this.dir, sub), { bigint: true })),
+      );
+      const newest = n!.mtimeNs > c!.mtimeNs ? n!.mtimeNs : c!.mtimeNs;
+      return { stamp: `${n!.mtimeNs}:${c!.mtimeNs}`, newestMs: Number(newest / 1_000_000n) };
+    } catch {
+      return null;
+    }
   }
 
   /** Every message by base. A base found in both new/ and cur/ (a reader's crash mid-move) counts once. */
@@ -82,25 +105,45 @@ export class MaildirFolder {
     content: Buffer | AsyncIterable<Buffer>,
     options: DeliverOptions = {},
   ): Promise<LocalMessage> {
+    return (await this.write(content, options)).commit();
+  }
+
+  /**
+   * The first half of `deliver`: the content is written to tmp/BASE (not yet synced); `commit` syncs,
+   * closes and renames it into place, `abort` removes it. Lets a caller write the next message while
+   * the last one is being synced (POP3 reads its messages one after another from one connection).
+   */
+  async write(content: Buffer | AsyncIterable<Buffer>, options: DeliverOptions = {}): Promise<PendingFile> {
     const base = options.base ?? uniqueBase();
-    const info = flagsToInfo(options.flags ?? []);
-    const sub = info === '' ? 'new' : 'cur';
-    const fileName = formatMaildirName(base, sub === 'cur' ? info : null);
     const tmp = join(this.dir, 'tmp', base);
     const file = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const abort = async () => {
+      await file.close().catch(() => {});
+      await unlink(tmp).catch(() => {});
+    };
     try {
       if (Buffer.isBuffer(content)) await file.writeFile(content);
       else for await (const chunk of content) await file.write(chunk);
-      await file.sync();
     } catch (err) {
-      await file.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
+      await abort();
       throw err;
     }
-    await file.close();
-    if (options.mtime) await utimes(tmp, options.mtime, options.mtime);
-    await rename(tmp, join(this.dir, sub, fileName));
-    return { base, sub, fileName, flags: infoToFlags(info) };
+    const commit = async (): Promise<LocalMessage> => {
+      const info = flagsToInfo(options.flags ?? []);
+      const sub = info === '' ? 'new' : 'cur';
+      const fileName = formatMaildirName(base, sub === 'cur' ? info : null);
+      try {
+        await file.sync();
+      } catch (err) {
+        await abort();
+        throw err;
+      }
+      await file.close();
+      if (options.mtime) await utimes(tmp, options.mtime, options.mtime);
+      await rename(tmp, join(this.dir, sub, fileName));
+      return { base, sub, fileName, flags: infoToFlags(info) };
+    };
+    return { base, commit, abort };
   }
 
   /** fsync of new/ and cur/, so the renames before it survive a power loss. */
@@ -155,3 +198,9 @@ export class MaildirFolder {
 }
 
 const STALE_TMP_MS = 36 * 3600_000;
+
+/**
+ * A directory stamp is trusted only if its last change is at least this old when it is taken: a change
+ * in the same timestamp tick (coarse kernel clock, a few ms) could otherwise leave the mtime unchanged.
+ */
+export const STAMP_MARGIN_MS = 1_000;

@@ -125,6 +125,26 @@ export class Pop3Client {
     return this.reader.readBody();
   }
 
+  /**
+   * RETR of several messages with PIPELINING (RFC 2449 §6.6): up to `window` commands are sent ahead;
+   * yields each message's body in order. Without PIPELINING the window is 1 (one RETR at a time).
+   * Each body must be consumed completely before the next is taken.
+   */
+  async *retrMany(numbers: readonly number[], window: number): AsyncGenerator<AsyncGenerator<Buffer>> {
+    let sent = 0;
+    const sendUpTo = (limit: number) => {
+      for (; sent < Math.min(limit, numbers.length); sent++) this.write('RETR', String(numbers[sent]));
+    };
+    for (let i = 0; i < numbers.length; i++) {
+      sendUpTo(i + window);
+      const reply = await this.reader.readLine();
+      if (reply.startsWith('-ERR')) throw new Pop3Error('RETR', reply);
+      if (!reply.startsWith('+OK'))
+        throw new ServerProtocolError(`RETR: unexpected reply: ${reply.slice(0, 80)}`);
+      yield this.reader.readBody();
+    }
+  }
+
   async dele(number: number): Promise<void> {
     await this.command('DELE', String(number));
   }

@@ -12,6 +12,8 @@ export interface FolderRecord {
   /** HIGHESTMODSEQ (RFC 7162) as a decimal string, or null without CONDSTORE. */
   highestModseq: string | null;
   uidNext: number;
+  /** The Maildir directories' stamp when they last matched the state (written by setLocalStamp only). */
+  localStamp?: string | null;
 }
 
 export interface MessageRecord {
@@ -39,18 +41,10 @@ interface FolderRow {
   uidvalidity: number;
   highest_modseq: string | null;
   uidnext: number;
+  local_stamp: string | null;
 }
 
-interface MessageRow {
-  base: string;
-  uid: number | null;
-  flags: string;
-  keywords: string;
-  modseq: string | null;
-  size: number;
-  message_id: string | null;
-  synced: number;
-}
+type RawMessageRow = [string, number | null, string, string, string | null, number, string | null, number];
 
 export class ImapState {
   private readonly s;
@@ -63,12 +57,25 @@ export class ImapState {
           'ON CONFLICT (account, name) DO UPDATE SET uidvalidity = excluded.uidvalidity, ' +
           'highest_modseq = excluded.highest_modseq, uidnext = excluded.uidnext',
       ),
-      renameFolder: db.prepare('UPDATE folders SET name = ? WHERE account = ? AND name = ?'),
-      deleteFolder: db.prepare('DELETE FROM folders WHERE account = ? AND name = ?'),
-      messages: db.prepare<[string, string], MessageRow>(
-        'SELECT base, uid, flags, keywords, modseq, size, message_id, synced FROM messages ' +
-          'WHERE account = ? AND folder = ?',
+      renameFolder: db.prepare(
+        'UPDATE folders SET name = ?, local_stamp = NULL WHERE account = ? AND name = ?',
       ),
+      compare: db
+        .prepare<[string, string]>(
+          'SELECT base, uid, flags, synced FROM messages WHERE account = ? AND folder = ?',
+        )
+        .raw(true),
+      stamp: db.prepare('UPDATE folders SET local_stamp = ? WHERE account = ? AND name = ?'),
+      onServer: db.prepare<[string, string], { n: number }>(
+        'SELECT count(*) AS n FROM messages WHERE account = ? AND folder = ? AND uid IS NOT NULL',
+      ),
+      deleteFolder: db.prepare('DELETE FROM folders WHERE account = ? AND name = ?'),
+      messagesRaw: db
+        .prepare<[string, string]>(
+          'SELECT base, uid, flags, keywords, modseq, size, message_id, synced FROM messages ' +
+            'WHERE account = ? AND folder = ?',
+        )
+        .raw(true),
       putMessage: db.prepare(
         'INSERT INTO messages (account, folder, base, uid, flags, keywords, modseq, size, message_id, synced) ' +
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, folder, base) DO UPDATE SET ' +
@@ -95,7 +102,38 @@ export class ImapState {
       uidValidity: r.uidvalidity,
       highestModseq: r.highest_modseq,
       uidNext: r.uidnext,
+      localStamp: r.local_stamp,
     }));
+  }
+
+  setLocalStamp(account: string, name: string, stamp: string | null): void {
+    this.s.stamp.run(stamp, account, name);
+  }
+
+  /**
+   * True when `local` (base → flags as "\\A \\B", canonical) is exactly the folder's records, every
+   * one synced and on the server: no local change. Reads rows as arrays and builds no records, since
+   * this runs for every folder at every run.
+   */
+  matchesLocal(
+    account: string,
+    folder: string,
+    local: ReadonlyMap<string, { flags: readonly string[] }>,
+  ): boolean {
+    let count = 0;
+    for (const [base, uid, flags, synced] of this.s.compare.iterate(account, folder) as Iterable<
+      [string, number | null, string, number]
+    >) {
+      const file = local.get(base);
+      if (!file || uid === null || synced !== 1 || file.flags.join(' ') !== flags) return false;
+      count++;
+    }
+    return count === local.size;
+  }
+
+  /** Messages of the folder known on the server (with a UID). */
+  countOnServer(account: string, folder: string): number {
+    return this.s.onServer.get(account, folder)!.n;
   }
 
   putFolder(account: string, folder: FolderRecord): void {
@@ -113,16 +151,17 @@ export class ImapState {
 
   messages(account: string, folder: string): Map<string, MessageRecord> {
     const map = new Map<string, MessageRecord>();
-    for (const r of this.s.messages.all(account, folder)) {
-      map.set(r.base, {
-        base: r.base,
-        uid: r.uid,
-        flags: splitList(r.flags),
-        keywords: splitList(r.keywords),
-        modseq: r.modseq,
-        size: r.size,
-        messageId: r.message_id,
-        synced: r.synced === 1,
+    // Rows as arrays (no per-row object from the driver): this is read for every folder at every run.
+    for (const r of this.s.messagesRaw.all(account, folder) as RawMessageRow[]) {
+      map.set(r[0], {
+        base: r[0],
+        uid: r[1],
+        flags: splitList(r[2]),
+        keywords: splitList(r[3]),
+        modseq: r[4],
+        size: r[5],
+        messageId: r[6],
+        synced: r[7] === 1,
       });
     }
     return map;
@@ -170,6 +209,9 @@ export class ImapState {
   }
 }
 
+/** Shared by every record without flags; frozen, so a mutation fails loudly instead of spreading. */
+const EMPTY = Object.freeze([]) as unknown as string[];
+
 function splitList(text: string): string[] {
-  return text === '' ? [] : text.split(' ');
+  return text === '' ? EMPTY : text.split(' ');
 }

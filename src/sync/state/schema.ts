@@ -33,6 +33,7 @@ CREATE TABLE folders (
   uidvalidity INTEGER NOT NULL,
   highest_modseq TEXT,
   uidnext INTEGER NOT NULL DEFAULT 0,
+  local_stamp TEXT,
   PRIMARY KEY (account, name)
 ) WITHOUT ROWID;
 CREATE TABLE messages (
