@@ -102,7 +102,7 @@ async function load(
 type Series = Record<string, number[]>;
 
 function push(series: Series, key: string, value: number): void {
-  (series[key] ??= []).push(value);
+  series[key] = [...(series[key] ?? []), value];
   if (process.argv.includes('--verbose')) console.log(`  ${key}: ${fmt(value)}`);
 }
 

@@ -67,8 +67,8 @@ export class MaildirFolder {
       const [n, c] = await Promise.all(
         ['new', 'cur'].map((sub) => stat(join(this.dir, sub), { bigint: true })),
       );
-      const newest = n!.mtimeNs > c!.mtimeNs ? n!.mtimeNs : c!.mtimeNs;
-      return { stamp: `${n!.mtimeNs}:${c!.mtimeNs}`, newestMs: Number(newest / 1_000_000n) };
+      const newestMs = Math.max(Number(n!.mtimeNs / 1_000_000n), Number(c!.mtimeNs / 1_000_000n));
+      return { stamp: `${n!.mtimeNs}:${c!.mtimeNs}`, newestMs };
     } catch {
       return null;
     }
