@@ -151,8 +151,10 @@ export class Getmail {
     for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(this.maildir, sub), { recursive: true });
     await writeFile(
       join(this.dir, 'getmailrc'),
+      // timeout: getmail6 also uses it when waiting for its delivery child, whose exit it sometimes
+      // misses under load ("waiting child pid … timed out"); a short one makes such a run fail fast.
       `[retriever]\ntype = SimplePOP3Retriever\nserver = 127.0.0.1\nport = ${this.login.port}\n` +
-        `username = ${this.login.user}\npassword = ${this.login.password}\n\n` +
+        `username = ${this.login.user}\npassword = ${this.login.password}\ntimeout = 10\n\n` +
         `[destination]\ntype = Maildir\npath = ${this.maildir}/\n\n` +
         '[options]\nread_all = false\ndelete = false\nverbose = 0\n',
     );
