@@ -8,6 +8,11 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 export class CutProxy {
   /** Cut the next connection once it has carried this many bytes from the server (null: never). */
   cutAfter: number | null = null;
+  /**
+   * Capabilities removed from the server's CAPABILITY and ENABLED lists and from the client's ENABLE
+   * (to stand in for an older server: the real one never sees them enabled).
+   */
+  hideCapabilities: string[] = [];
   /** Every line the client sent, across connections. */
   readonly clientLines: string[] = [];
   private server: Server | null = null;
@@ -33,9 +38,10 @@ export class CutProxy {
       const lines = partial.split('\r\n');
       partial = lines.pop()!;
       this.clientLines.push(...lines);
-      upstream.write(chunk);
+      upstream.write(this.hideCapabilities.length ? this.filterCapabilities(chunk) : chunk);
     });
-    upstream.on('data', (chunk: Buffer) => {
+    upstream.on('data', (raw: Buffer) => {
+      const chunk = this.hideCapabilities.length ? this.filterCapabilities(raw) : raw;
       if (limit !== null && carried + chunk.length >= limit) {
         client.write(chunk.subarray(0, Math.max(0, limit - carried)));
         client.destroy();
@@ -53,6 +59,17 @@ export class CutProxy {
     };
     client.on('close', close).on('error', close);
     upstream.on('close', close).on('error', close);
+  }
+
+  /** Drops hidden capabilities from CAPABILITY, ENABLED and ENABLE lines in this chunk. */
+  private filterCapabilities(chunk: Buffer): Buffer {
+    const text = chunk.toString('latin1');
+    if (!/CAPABILITY|ENABLE/i.test(text)) return chunk;
+    const hidden = new RegExp(` (${this.hideCapabilities.join('|')})(?=[ \\]\\r])`, 'gi');
+    return Buffer.from(
+      text.replace(/^.*(CAPABILITY|ENABLE).*$/gim, (line) => line.replace(hidden, '')),
+      'latin1',
+    );
   }
 
   /** Lines the client sent whose first word (after an IMAP tag, if any) is `verb`. */

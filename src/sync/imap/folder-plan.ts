@@ -9,6 +9,7 @@ import { rename, rm } from 'node:fs/promises';
 import type { ImapFlow } from 'imapflow';
 import { INBOX } from '../maildir/folder-path.js';
 import type { MaildirFolder } from '../maildir/maildir.js';
+import { messageIdOf } from '../message-id.js';
 import type { FolderRecord } from '../state/imap-state.js';
 import type { SyncState } from '../state/state.js';
 import { localFolder, type ServerFolder } from './folders.js';
@@ -117,15 +118,20 @@ async function renamesHere(sides: FolderSides, known: Map<string, FolderRecord>)
   }
 }
 
-/** A server folder renamed: gone there, and a new server folder has its UIDVALIDITY. */
+/**
+ * A server folder renamed: gone there, and a new server folder has its UIDVALIDITY (Dovecot keeps it)
+ * or, when the server gives renamed folders a new one (Postyard, RFC 9051 allows it), as many messages
+ * and mostly the same Message-IDs and sizes. The local directory is renamed; the folder pass then
+ * re-matches the UIDs by Message-ID and size without downloading anything again.
+ */
 async function renamesThere(sides: FolderSides, known: Map<string, FolderRecord>): Promise<void> {
   const { server, local } = sides;
-  const fresh = [...server.values()].filter(
-    (f) => !local.has(f.name) && !known.has(f.name) && f.uidValidity !== null,
-  );
+  const fresh = [...server.values()].filter((f) => !local.has(f.name) && !known.has(f.name));
   for (const [old, record] of [...known]) {
-    if (old === INBOX || server.has(old) || !local.has(old)) continue;
-    const target = fresh.find((f) => f.uidValidity === record.uidValidity);
+    if (old === INBOX || server.has(old) || !local.has(old) || fresh.length === 0) continue;
+    const target =
+      fresh.find((f) => f.uidValidity !== null && f.uidValidity === record.uidValidity) ??
+      (await sameContent(sides, old, fresh));
     if (!target) continue;
     const folder = localFolder(sides.root, target.name, sides.delimiter);
     await rename(local.get(old)!.dir, folder.dir);
@@ -136,7 +142,30 @@ async function renamesThere(sides: FolderSides, known: Map<string, FolderRecord>
     known.delete(old);
     fresh.splice(fresh.indexOf(target), 1);
     sides.counts.foldersRenamed++;
+    sides.notes.push(`${old}: renamed to ${target.name} on the server; renamed here too`);
   }
+}
+
+/** The new server folder holding (at least half of) the old folder's messages, by Message-ID and size. */
+async function sameContent(sides: FolderSides, old: string, candidates: readonly ServerFolder[]) {
+  const records = [...sides.state.imap.messages(sides.account, old).values()].filter((r) => r.uid !== null);
+  const keys = new Set(records.filter((r) => r.messageId).map((r) => `${r.messageId}\u0000${r.size}`));
+  if (keys.size === 0) return undefined;
+  for (const candidate of candidates) {
+    if (candidate.messages !== null && candidate.messages !== records.length) continue;
+    const mailbox = await sides.client.mailboxOpen(candidate.name, { readOnly: true });
+    let matches = 0;
+    if (mailbox.exists > 0) {
+      const query = { uid: true, size: true, headers: ['message-id'] };
+      for await (const m of sides.client.fetch('1:*', query, { uid: true })) {
+        const id = m.headers ? messageIdOf(Buffer.concat([m.headers, Buffer.from('\r\n\r\n')])) : null;
+        if (id && keys.has(`${id}\u0000${m.size}`)) matches++;
+      }
+    }
+    await sides.client.mailboxClose();
+    if (matches * 2 >= keys.size) return candidate;
+  }
+  return undefined;
 }
 
 async function unchangedOnServer(sides: FolderSides, name: string, record: FolderRecord): Promise<boolean> {

@@ -39,12 +39,13 @@ export interface FolderJob {
 export async function syncFolder(job: FolderJob): Promise<boolean> {
   const { state, account, name } = job;
   const known = state.imap.folders(account).find((f) => f.name === name) ?? null;
-  // Unchanged here (directory stamp) and there (LIST-STATUS): nothing to read at all.
+  // Unchanged here (stamp, or read and compared) and there (LIST-STATUS): nothing more to read.
   if (
     job.snapshot?.stable &&
     known &&
     serverUnchanged(job.server, known, state.imap.countOnServer(account, name))
   ) {
+    if (job.snapshot.stamp) await recordStamp(job, job.snapshot.stamp);
     return false;
   }
   const fresh = job.snapshot && !job.snapshot.stable ? job.snapshot : null;

@@ -72,6 +72,7 @@ export async function runImap(options: ImapRunOptions): Promise<ImapReport> {
       counts,
       notes,
     };
+    const knownBefore = new Set(state.imap.folders(account.name).map((f) => f.name));
     const deleteLater = await reconcileFolders(sides);
 
     // A move into a folder this device has not synced yet is an upload there and a deletion here.
@@ -93,7 +94,8 @@ export async function runImap(options: ImapRunOptions): Promise<ImapReport> {
       if (!maildir) continue;
       // Folders that folder or move steps changed are read again; the others use the run's snapshot.
       const snap = snapshots.get(name);
-      const fresh = snap && !touched.has(name) && syncedFolders.has(name) && snap.exists;
+      const fresh =
+        snap && !touched.has(name) && knownBefore.has(name) && syncedFolders.has(name) && snap.exists;
       const changed = await syncFolder({
         client,
         state,
