@@ -204,8 +204,8 @@ async function pop3Round(login: Login, round: number, series: Series): Promise<v
         return;
       } catch (err) {
         failures.set(name, (failures.get(name) ?? 0) + 1);
-        if (attempt === 3) throw err;
-        console.log(`  ${name} failed (${(err as Error).message.split('\n')[0]}); again`);
+        console.log(`  ${name} failed (${(err as Error).message.split('\n')[0]})`);
+        if (attempt === 3) return; // this round has no time for it; the failures are reported
       } finally {
         await work.cleanup();
       }
@@ -251,6 +251,7 @@ async function main(): Promise<void> {
     }
     const ratio = (a: string, b: string) => median(series[b]!.map((v, i) => v / series[a]![i]!));
     console.log(`initial: mbsync / postyard = ${ratio('postyard initial', 'mbsync initial').toFixed(2)}x`);
+    if (failures.size) console.log(`failed runs: ${[...failures].map(([n, c]) => `${n} ${c}`).join(', ')}`);
     if (WRITE && !SMALL) writeSection(series);
   } finally {
     await server.stop();
@@ -258,12 +259,17 @@ async function main(): Promise<void> {
 }
 
 function writeSection(s: Series): void {
-  const perRound = (a: string, b: string) => s[b]!.map((v, i) => v / s[a]![i]!);
   const ratioCell = (a: string, b: string) => {
-    const r = perRound(a, b);
+    // Medians' ratio when a client failed some rounds (its series is shorter than the other's).
+    const r = s[b]?.length === s[a]!.length ? s[b]!.map((v, i) => v / s[a]![i]!) : null;
+    if (!s[b]?.length) return 'no successful run';
+    if (!r) return `${(median(s[b]!) / median(s[a]!)).toFixed(2)}× (medians)`;
     return `${median(r).toFixed(2)}× (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
   };
-  const row = (label: string, key: string) => `| ${label} | ${fmt(median(s[key]!))} | ${range(s[key]!)} |`;
+  const row = (label: string, key: string) =>
+    s[key]?.length
+      ? `| ${label} | ${fmt(median(s[key]!))} | ${range(s[key]!)} |`
+      : `| ${label} | no successful run | |`;
   const lines = [
     '## Sync (device side)',
     '',
