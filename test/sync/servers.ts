@@ -84,7 +84,9 @@ export async function startDovecot(): Promise<MailServer | null> {
     DOVECOT_LMTP_PORT: String(lmtpPort),
     DOVECOT_USERS: '40',
   };
-  await runScript(script, 'start', dir, env);
+  // Two test files may start their Dovecot at once; on a fresh machine both then race to create the
+  // vmail user and one start fails: the second attempt finds the user there.
+  await runScript(script, 'start', dir, env).catch(() => runScript(script, 'start', dir, env));
   let n = 0;
   return {
     kind: 'dovecot',
