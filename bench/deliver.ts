@@ -3,7 +3,7 @@
  * message mix (gen-sample-mbox.py, 400 messages, seed 42) to 100 users, against Postyard and Dovecot's
  * LMTP in the same run, same raw client. Every delivery waits for its 250, i.e. for durability.
  * Run compiled: `node dist/bench/deliver.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
- * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
+ * ../shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
  * (not with --small or --postyard-only), replaces the "Delivery (LMTP)" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';

@@ -6,7 +6,7 @@
  * downloads its own, never-read 1,000 bodies. Reported: medians over the rounds (this machine's timings
  * drift by 2× within minutes, so one round proves little).
  * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
- * /work/shared/reference/dovecot-ref.sh (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards.
+ * ../shared/reference/dovecot-ref.sh (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards.
  * With --write, a full run (not --small, not --postyard-only) replaces the "IMAP" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';

@@ -2,7 +2,7 @@
  * POP3 benchmark (issue 3): download of 1,000 realistic messages (pipelined RETR 1..1000 over a raw
  * socket) from Postyard and from Dovecot's POP3 in the same run, same client, same messages (loaded into
  * both over LMTP). Run compiled: `node dist/bench/pop3.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
- * /work/shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
+ * ../shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
  * (not with --small), replaces the "POP3" section of BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';

@@ -4,7 +4,7 @@ fixed set of BODY[...] / BINARY[...] sections) into test/fixtures/mime/NNN-name.
 
 Usage: scripts/record-dovecot-mime.py [--port 12143] [--user user1] [fixture-name-substring...]
        scripts/record-dovecot-mime.py --corpus 250 --seed 1 [--kind structured]   (random corpus)
-Start Dovecot first: DOVECOT_IMAP_PORT=12143 /work/shared/reference/dovecot-ref.sh start /tmp/dovecot-mime
+Start Dovecot first (from the repository root): DOVECOT_IMAP_PORT=12143 ../shared/reference/dovecot-ref.sh start /tmp/dovecot-mime
 
 Values are stored exactly as sent on the wire (literals included as "{n}\\r\\n" + bytes), as latin-1
 strings so every byte survives JSON. The golden tests in src/mime compare against them byte for byte.

@@ -3,6 +3,7 @@
  * it runs against, started by ../shared/reference/dovecot-ref.sh.
  */
 import { execFileSync } from 'node:child_process';
+import { sharedReference } from './shared-reference.js';
 
 /** `--small`: a quick smoke run (smaller sizes, BENCHMARKS.md untouched). */
 export const SMALL = process.argv.includes('--small');
@@ -10,8 +11,6 @@ export const SMALL = process.argv.includes('--small');
 export const POSTYARD_ONLY = process.argv.includes('--postyard-only');
 /** `--write`: replace the benchmark's section of BENCHMARKS.md (which also holds hand-written analysis). */
 export const WRITE = process.argv.includes('--write');
-
-const SCRIPT = '/work/shared/reference/dovecot-ref.sh';
 
 /**
  * One benchmark's reference Dovecot: its own directory (DOVECOT_DIR overrides it) and ports
@@ -37,10 +36,10 @@ export class ReferenceDovecot {
 
   /** (Re)starts Dovecot with empty mail, so earlier runs' messages do not add up. */
   reset(): void {
-    execFileSync(SCRIPT, ['reset', this.dir], { env: this.env, stdio: 'inherit' });
+    execFileSync(sharedReference('dovecot-ref.sh'), ['reset', this.dir], { env: this.env, stdio: 'inherit' });
   }
 
   stop(): void {
-    execFileSync(SCRIPT, ['stop', this.dir], { env: this.env, stdio: 'inherit' });
+    execFileSync(sharedReference('dovecot-ref.sh'), ['stop', this.dir], { env: this.env, stdio: 'inherit' });
   }
 }

@@ -3,10 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sharedReference } from './shared-reference.js';
 
 export function generateSampleMessages(count: number, seed = 42): Buffer[] {
   const path = join(tmpdir(), `postyard-bench-sample-${count}-${seed}.mbox`);
-  execFileSync('python3', ['/work/shared/reference/gen-sample-mbox.py', path, String(count), String(seed)]);
+  execFileSync('python3', [sharedReference('gen-sample-mbox.py'), path, String(count), String(seed)]);
   return readFileSync(path, 'latin1')
     .split(/\n(?=From )/)
     .map((m) =>

@@ -59,7 +59,14 @@ async function deliverFromStdin(args: string[]): Promise<number> {
   try {
     const [outcome] = await deliverMessage(
       { store, config },
-      { from: values.from, recipients: [values.to], input: process.stdin, mailbox: values.mailbox },
+      {
+        // Postfix's local(8) and pipe(8) pass the envelope sender as $SENDER when -f is not used.
+        from: values.from ?? process.env.SENDER,
+        recipients: [values.to],
+        input: process.stdin,
+        mailbox: values.mailbox,
+        deliveredTo: true,
+      },
     );
     if (!outcome) throw new CliError('no delivery outcome', EX.TEMPFAIL);
     if (!outcome.ok && stdinError) {

@@ -3,7 +3,7 @@
  * Everything else thrown is mapped here too, so no command prints a stack trace.
  */
 import { MailError } from '../lib/errors.js';
-import { ValueError } from './args.js';
+import { ValueError } from '../lib/values.js';
 
 export const EX = {
   OK: 0,

@@ -2,35 +2,57 @@
  * The `postyard` command line: resolves the command (one or two words), runs it and turns every
  * failure into one line on stderr and a sysexits code. No stack traces unless POSTYARD_DEBUG=1.
  */
+
+import { cert } from './cert.js';
 import type { Command } from './command.js';
 import { deliverCommand } from './deliver-command.js';
+import { dkimGenerate, dkimShow } from './dkim.js';
 import { doctor } from './doctor.js';
+import { doctorDns } from './doctor-dns.js';
 import { describeError, EX, exitCodeFor } from './exit.js';
-import { commandHelp, groupHelp, overview } from './help.js';
+import { commandHelp, groupHelp, HELP_TOPICS, overview } from './help.js';
 import { importCommand } from './import.js';
 import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
+import { queueDelete, queueList, queueRetry, queueShow } from './queue.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
+import { status, stop } from './status.js';
 import { syncAdd, syncDel, syncRun, syncStatus, syncWatch } from './sync.js';
-import { userAdd, userDel, userList, userPasswd } from './user.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
+import { userAdd, userDel, userList, userPasswd, userSet, userShow } from './user.js';
 import { packageVersion } from './version.js';
 
 export const COMMANDS: readonly Command[] = [
   start,
   serve,
+  status,
+  stop,
   init,
   doctor,
+  cert,
+  doctorDns,
   userAdd,
+  userSet,
+  userShow,
   userDel,
   userPasswd,
   userList,
   quotaSet,
   quotaShow,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
   mailboxList,
   mailboxCreate,
   importCommand,
   deliverCommand,
+  queueList,
+  queueShow,
+  queueRetry,
+  queueDelete,
+  dkimGenerate,
+  dkimShow,
   syncAdd,
   syncRun,
   syncWatch,
@@ -60,6 +82,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (first === 'help') return printHelpFor(rest.join(' '));
 
+  const group = groupHelp(first, COMMANDS);
+  if (group && (rest[0] === '--help' || rest[0] === '-h')) {
+    console.log(group);
+    return EX.OK;
+  }
   const resolved = resolveCommand(argv);
   if (!resolved) return unknownCommand(argv);
   const { command, args } = resolved;
@@ -83,6 +110,11 @@ function resolveCommand(argv: string[]): { command: Command; args: string[] } | 
 }
 
 function printHelpFor(name: string): number {
+  const topic = HELP_TOPICS[name];
+  if (topic) {
+    console.log(topic);
+    return EX.OK;
+  }
   const command = COMMANDS.find((c) => c.name === name);
   if (command) {
     console.log(commandHelp(command));

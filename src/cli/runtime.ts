@@ -2,14 +2,20 @@
  * The composition root for one-shot admin commands: config → store backend → auth service.
  * The only place that picks a concrete store backend (openStore).
  */
+
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
 import { LocalBus } from '../bus/local.js';
 import { loadConfig } from '../config/config.js';
+import { isPermissionError, permissionProblem } from '../config/permissions.js';
 import type { Config } from '../config/types.js';
 import type { AuthService } from '../server/auth/auth.js';
-import { createAuthService } from '../server/auth/service.js';
-import type { RunningServer } from '../server/server.js';
+import { type AuthServiceOptions, createAuthService } from '../server/auth/service.js';
+import { createRootLogger } from '../server/logging.js';
+import type { RunningServer, StartServerOptions } from '../server/server.js';
+import { DATABASE_FILE } from '../store/sqlite/database.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import type { Account, Store } from '../store/store.js';
 import { CliError, EX } from './exit.js';
@@ -35,15 +41,22 @@ export async function loadCliConfig(paths: DataPaths): Promise<Config> {
     : await loadConfig(paths.dataDir);
 }
 
-/** Picks the backend named by the config; `bus` carries change notifications (the server passes one). */
-export async function openStore(config: Config, bus?: ChangeBus): Promise<Store> {
+/**
+ * Picks the backend named by the config; the server passes the `bus` that carries change notifications
+ * and the `log` for background failures.
+ */
+export async function openStore(
+  config: Config,
+  extra: { bus?: ChangeBus; log?: Logger } = {},
+): Promise<Store> {
   if (config.store.backend !== 'sqlite') {
     throw new CliError(
       `config: store.backend "${config.store.backend}" is not available in this build`,
       EX.CONFIG,
     );
   }
-  return await openSqliteStore({ dataDir: config.dataDir, bus });
+  assertWritable(config.dataDir);
+  return await openSqliteStore({ dataDir: config.dataDir, ...extra });
 }
 
 /**
@@ -52,13 +65,25 @@ export async function openStore(config: Config, bus?: ChangeBus): Promise<Store>
  */
 export async function startConfiguredServer(
   config: Config,
-  options: { log?: Logger } = {},
+  options: { log?: Logger; auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
 ): Promise<RunningServer> {
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');
-  const bus = new LocalBus();
-  const store = await openStore(config, bus);
-  return startServer(config, { ...options, store, bus });
+  const log = options.log ?? createRootLogger(config.log);
+  const bus = new LocalBus(log);
+  const store = await openStore(config, { bus, log });
+  return startServer(config, { ...options, log, store, bus });
+}
+
+/** The store writes its database, WAL and blobs there (even to read, SQLite's WAL needs to write). */
+function assertWritable(dataDir: string): void {
+  try {
+    accessSync(dataDir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // created by the store
+    if (isPermissionError(err)) throw permissionProblem('write', join(dataDir, DATABASE_FILE), err, dataDir);
+    throw err;
+  }
 }
 
 /** Admin commands log warnings only, to stderr, so their stdout stays clean for scripts. */

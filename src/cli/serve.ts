@@ -3,13 +3,14 @@
  * it first does what `init` does, so `npm install && npm start` is a working first run.
  * The CLI is the composition root: it opens the store backend and hands it to the server.
  */
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { ListenError } from '../server/net/listen-error.js';
 import { startupBanner } from './banner.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
-import { runningServerPid } from './doctor/ports.js';
-import { CliError, describeError, EX } from './exit.js';
+import { CliError, EX } from './exit.js';
 import { printSetup } from './init.js';
-import { configExists, pidFile, resolvePaths } from './paths.js';
+import { describeListenProblem } from './listen-problem.js';
+import { configExists, resolvePaths } from './paths.js';
+import { runningServerPid, withPidFile } from './pid-file.js';
 import { loadCliConfig, startConfiguredServer } from './runtime.js';
 import { SETUP_HELP, SETUP_OPTIONS, setUp } from './setup.js';
 
@@ -62,7 +63,9 @@ async function runServer(name: string, args: string[]): Promise<number> {
   }
   const { installSignalHandlers } = await import('../server/server.js');
   const server = await startConfiguredServer(config).catch((err: unknown) => {
-    throw portTaken(err) ? new CliError(describeError(err), EX.UNAVAILABLE, { cause: err }) : err;
+    if (!(err instanceof ListenError)) throw err;
+    const message = describeListenProblem(err.listener, err.host, err.port, err.errno, paths.configFile);
+    throw new CliError(message, err.errno === 'EACCES' ? EX.NOPERM : EX.UNAVAILABLE, { cause: err });
   });
   return withPidFile(config.dataDir, async () => {
     console.log(startupBanner(paths, config, server.ports));
@@ -70,25 +73,4 @@ async function runServer(name: string, args: string[]): Promise<number> {
       installSignalHandlers(server, { exit: resolve, reloadConfig: () => loadCliConfig(paths) });
     });
   });
-}
-
-/** DATA/postyard.pid while running, so `doctor` knows the ports are held by us. */
-async function withPidFile(dataDir: string, work: () => Promise<number>): Promise<number> {
-  const file = pidFile(dataDir);
-  writeFileSync(file, `${process.pid}\n`);
-  try {
-    return await work();
-  } finally {
-    try {
-      unlinkSync(file);
-    } catch {
-      // Already gone: nothing to clean up.
-    }
-  }
-}
-
-/** A listener could not bind because something else holds the port: "unavailable", not a config error. */
-function portTaken(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: string } } | null)?.cause;
-  return cause?.code === 'EADDRINUSE';
 }

@@ -6,8 +6,8 @@
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { loadConfig, writeDefaultConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
+import { parsePort, ValueError } from '../lib/values.js';
 import { generateSelfSigned } from '../server/net/tls.js';
-import { parsePort, ValueError } from './args.js';
 import { CliError, EX } from './exit.js';
 import type { DataPaths } from './paths.js';
 import { openStore } from './runtime.js';
@@ -22,6 +22,8 @@ export const LISTENER_NAMES: readonly ListenerName[] = [
   'submission',
   'submissions',
   'lmtp',
+  'http',
+  'https',
 ];
 
 export interface SetupOptions {

@@ -1,7 +1,7 @@
 /** `postyard sync add`: the options that describe an account, turned into an AccountConfig. */
 import { resolve } from 'node:path';
+import { parseDays, parsePort } from '../lib/values.js';
 import { type AccountConfig, isValidAccountName, type Pop3Policy, type Security } from '../sync/account.js';
-import { parseDays, parsePort } from './args.js';
 import { UsageError } from './exit.js';
 
 export interface AddOptions {

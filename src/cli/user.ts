@@ -1,7 +1,14 @@
-/** `postyard user add|del|passwd|list`: accounts. Passwords are hashed by the auth service (scrypt). */
+/**
+ * `postyard user add|set|show|del|passwd|list`: accounts. Passwords are hashed by the auth service
+ * (scrypt); settings left out of `user set` stay as they are.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { Config } from '../config/types.js';
 import { ExistsError } from '../lib/errors.js';
-import type { AccountSettings, PopDeletePolicy } from '../store/store.js';
-import { formatSize, parseCount, parseDays, parseSize } from './args.js';
+import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
+import { parseCount, parseDays, parseSize } from '../lib/values.js';
+import type { Account, AccountSettings, Store } from '../store/store.js';
+import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { describeRetention, inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';
@@ -9,6 +16,7 @@ import { cliCommand } from './invocation.js';
 import { normalizeLogin } from './login.js';
 import { readNewPassword } from './password.js';
 import { resolvePaths } from './paths.js';
+import { usageLine } from './quota.js';
 import { requireAccount, withRuntime } from './runtime.js';
 import { formatTable } from './table.js';
 
@@ -16,15 +24,19 @@ export const userAdd: Command = {
   name: 'user add',
   summary: 'create an account with the default mailboxes',
   usage:
-    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE]',
+    'user add EMAIL [--password-stdin] [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--pop-mark-seen on|off] [--admin]',
   help: `Creates the account and its mailboxes (INBOX, Drafts, Sent, Trash, Junk, Archive).
 The password is read from a hidden prompt, or from stdin with --password-stdin.
 
   --password-stdin     read the password from the first line of stdin
   --quota SIZE         storage quota: 500M, 2G, unlimited (default: unlimited)
   --messages N         message-count quota (default: unlimited)
-  --retention DAYS     expunge INBOX mail older than this: 30, 4w, 1y, forever (default: config retentionDays)
+  --retention DAYS     expunge INBOX mail that arrived longer ago than this: 14d, 4w, 1y, forever
+                       (default: config retentionDays)
   --pop-delete MODE    POP3 DELE: expunge or hide (default: config pop3.deletePolicy)
+  --pop-mark-seen WHEN whether a POP3 download marks mail read: on or off (default: pop3.markSeenOnRetr)
+  --admin              may use the admin pages and the admin API (see \`token create\`)
+Change any of them later with \`postyard user set\`.
 ${DATA_HELP}
 
 Example:
@@ -36,19 +48,14 @@ Example:
       {
         ...DATA_OPTIONS,
         'password-stdin': { type: 'boolean' },
-        quota: { type: 'string' },
-        messages: { type: 'string' },
-        retention: { type: 'string' },
-        'pop-delete': { type: 'string' },
+        ...SETTING_OPTIONS,
+        admin: { type: 'boolean' },
       },
       ['EMAIL'],
     );
     const login = normalizeLogin(positionals[0]!);
-    const settings: AccountSettings = {};
-    if (values.quota !== undefined) settings.quotaBytes = parseSize(values.quota);
-    if (values.messages !== undefined) settings.quotaMessages = parseCount(values.messages);
-    if (values.retention !== undefined) settings.retentionDays = parseDays(values.retention);
-    if (values['pop-delete'] !== undefined) settings.popDeletePolicy = parsePopDelete(values['pop-delete']);
+    const settings = parseSettings(values);
+    if (values.admin) settings.admin = true;
     return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
       if (await store.getAccount(login)) throw new CliError(`account ${login} already exists`, EX.CANTCREAT);
       settings.retentionDays ??= config.retentionDays;
@@ -65,7 +72,7 @@ Example:
         .join(', ');
       warnIfNotLocal(login, config.localDomains);
       console.log(
-        `created ${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
+        `created ${account.admin ? 'admin ' : ''}${account.login} (quota ${formatSize(account.quotaBytes)}, ` +
           `retention ${describeRetention(account.retentionDays)}; mailboxes ${mailboxes})`,
       );
       return EX.OK;
@@ -88,26 +95,185 @@ function parsePopDelete(text: string): PopDeletePolicy {
   throw new UsageError(`invalid --pop-delete '${text}' (expunge or hide)`);
 }
 
+/** Settings options shared by `user add` and `user set`. */
+const SETTING_OPTIONS = {
+  quota: { type: 'string' },
+  messages: { type: 'string' },
+  retention: { type: 'string' },
+  'pop-delete': { type: 'string' },
+  'pop-mark-seen': { type: 'string' },
+} as const;
+
+function parseSettings(values: Partial<Record<keyof typeof SETTING_OPTIONS, string>>): AccountSettings {
+  const settings: AccountSettings = {};
+  if (values.quota !== undefined) settings.quotaBytes = parseSize(values.quota);
+  if (values.messages !== undefined) settings.quotaMessages = parseCount(values.messages);
+  if (values.retention !== undefined) settings.retentionDays = parseDays(values.retention);
+  const popDelete = values['pop-delete'];
+  if (popDelete !== undefined)
+    settings.popDeletePolicy = popDelete === 'default' ? null : parsePopDelete(popDelete);
+  const markSeen = values['pop-mark-seen'];
+  if (markSeen !== undefined) settings.popMarkSeen = parseOnOffDefault(markSeen, '--pop-mark-seen');
+  return settings;
+}
+
+function parseOnOffDefault(text: string, option: string): boolean | null {
+  if (text === 'on' || text === 'yes') return true;
+  if (text === 'off' || text === 'no') return false;
+  if (text === 'default') return null;
+  throw new UsageError(`invalid ${option} '${text}' (on, off or default)`);
+}
+
+export const userSet: Command = {
+  name: 'user set',
+  summary: "change an account's quota, retention, POP3 behaviour or password",
+  usage:
+    'user set EMAIL [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--pop-mark-seen on|off|default] [--password-stdin]',
+  help: `Changes only the settings given; the others stay as they are.
+
+  --quota SIZE           storage quota: 500M, 2G, unlimited
+  --messages N           message-count quota, or unlimited
+  --retention DAYS       expunge INBOX mail that arrived there longer ago than this: 14d, 4w, 1y, forever
+  --pop-delete MODE      what POP3 DELE does: expunge (IMAP devices lose the message too), hide (only POP3
+                         stops seeing it; IMAP keeps it until deleted there), or default (pop3.deletePolicy)
+  --pop-mark-seen WHEN   whether a POP3 download marks mail read: on, off, or default (pop3.markSeenOnRetr)
+  --password-stdin       also set a new password, read from the first line of stdin
+${DATA_HELP}
+
+Examples:
+  postyard user set you@example.com --quota 5G --retention 30d
+  postyard user set you@example.com --pop-delete hide
+  echo 'new secret' | postyard user set you@example.com --password-stdin`,
+  async run(args) {
+    const options = { ...DATA_OPTIONS, ...SETTING_OPTIONS, 'password-stdin': { type: 'boolean' } } as const;
+    const { values, positionals } = parseCommandArgs(this, args, options, ['EMAIL']);
+    const login = normalizeLogin(positionals[0]!);
+    const settings = parseSettings(values);
+    if (Object.keys(settings).length === 0 && !values['password-stdin']) {
+      throw new UsageError(`nothing to change (usage: postyard ${this.usage})`);
+    }
+    return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
+      await requireAccount(store, login);
+      if (values['password-stdin']) {
+        await store.setPasswordHash(
+          login,
+          await auth.hashPassword(await readNewPassword({ passwordStdin: true })),
+        );
+        auth.invalidate(login);
+        console.log(`password changed for ${login}`);
+      }
+      if (Object.keys(settings).length > 0) {
+        const account = await store.updateAccount(login, settings);
+        console.log(`updated ${login}:`);
+        for (const line of describeSettings(account, config)) console.log(`  ${line}`);
+      }
+      return EX.OK;
+    });
+  },
+};
+
+export const userShow: Command = {
+  name: 'user show',
+  summary: "show an account's usage, quota, retention, POP3 behaviour and mailboxes",
+  usage: 'user show EMAIL',
+  help: `Everything about one account: storage and messages against the quota, retention, what POP3
+downloads and deletions do (and whether that is the server default), and each mailbox with its counts.
+${DATA_HELP}
+
+Example:
+  postyard user show you@example.com`,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(this, args, DATA_OPTIONS, ['EMAIL']);
+    const login = normalizeLogin(positionals[0]!);
+    return withRuntime(resolvePaths(values), async ({ store, config }) => {
+      const account = await requireAccount(store, login);
+      const usage = await store.getQuotaUsage(account.id);
+      console.log(account.login);
+      console.log(`  created:        ${account.createdAt.toISOString().slice(0, 10)}`);
+      console.log(`  storage:        ${usageLine(usage.bytes, usage.limitBytes, 'bytes', formatSize)}`);
+      console.log(`  messages:       ${usageLine(usage.messages, usage.limitMessages, 'messages', String)}`);
+      for (const line of describeSettings(account, config).slice(2)) console.log(`  ${line}`);
+      console.log('');
+      console.log(await mailboxTable(store, account));
+      return EX.OK;
+    });
+  },
+};
+
+/** One line per setting, saying where a value comes from when it is the server default. */
+function describeSettings(account: Account, config: Config): string[] {
+  const popDelete = account.popDeletePolicy ?? `${config.pop3.deletePolicy} (server default)`;
+  const markSeen =
+    account.popMarkSeen === null
+      ? `${config.pop3.markSeenOnRetr ? 'yes' : 'no'} (server default)`
+      : account.popMarkSeen
+        ? 'yes'
+        : 'no';
+  return [
+    `quota:          ${formatSize(account.quotaBytes)}`,
+    `message quota:  ${account.quotaMessages === null ? 'unlimited' : String(account.quotaMessages)}`,
+    `retention:      ${describeRetention(account.retentionDays)}${account.retentionDays === null ? '' : ' (INBOX mail that arrived longer ago is expunged)'}`,
+    `POP3 delete:    ${popDelete}`,
+    `POP3 marks read: ${markSeen}`,
+  ];
+}
+
+async function mailboxTable(store: Store, account: Account): Promise<string> {
+  const rows: string[][] = [];
+  for (const mailbox of inboxFirst(await store.listMailboxes(account.id))) {
+    const status = await store.mailboxStatus(mailbox.id);
+    rows.push([mailbox.name, String(status.messages), String(status.unseen), formatSize(status.size)]);
+  }
+  return formatTable(['MAILBOX', 'MESSAGES', 'UNSEEN', 'SIZE'], rows);
+}
+
 export const userDel: Command = {
   name: 'user del',
   summary: 'delete an account and all its mail',
-  usage: 'user del EMAIL',
+  usage: 'user del EMAIL [--yes]',
   help: `Deletes the account, its mailboxes and messages (blob files are collected by the next maintenance run).
+On a terminal it says how much mail goes and asks first; elsewhere (scripts) --yes is required.
+
+  -y, --yes            do not ask
 ${DATA_HELP}
 
 Example:
   postyard user del you@example.com`,
   async run(args) {
-    const { values, positionals } = parseCommandArgs(this, args, DATA_OPTIONS, ['EMAIL']);
+    const options = { ...DATA_OPTIONS, yes: { type: 'boolean', short: 'y' } } as const;
+    const { values, positionals } = parseCommandArgs(this, args, options, ['EMAIL']);
     const login = normalizeLogin(positionals[0]!);
     return withRuntime(resolvePaths(values), async ({ store }) => {
-      await requireAccount(store, login);
+      const account = await requireAccount(store, login);
+      const usage = await store.getQuotaUsage(account.id);
+      const what = `${login} and its ${usage.messages} message${usage.messages === 1 ? '' : 's'} (${formatSize(usage.bytes)})`;
+      if (!values.yes) {
+        if (!process.stdin.isTTY) {
+          throw new UsageError(
+            `this deletes ${what}: add --yes to confirm (not on a terminal, so no question)`,
+          );
+        }
+        if (!(await confirm(`Delete ${what}? Type the address to confirm: `, login))) {
+          console.log('nothing deleted');
+          return EX.OK;
+        }
+      }
       await store.deleteAccount(login);
-      console.log(`deleted ${login}`);
+      console.log(`deleted ${what}`);
       return EX.OK;
     });
   },
 };
+
+/** Asks on the terminal; true only when the answer is exactly `expected`. */
+async function confirm(question: string, expected: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim().toLowerCase() === expected;
+  } finally {
+    rl.close();
+  }
+}
 
 export const userPasswd: Command = {
   name: 'user passwd',

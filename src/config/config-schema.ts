@@ -4,21 +4,24 @@
  */
 import { hostname } from 'node:os';
 import { DEFAULT_LIMITS } from '../lib/limits.js';
+import { POP_DELETE_POLICIES } from '../lib/pop-delete-policy.js';
 import {
   arrayOf,
   atLeast,
   boolean,
+  days,
   field,
   hostOrAddress,
+  httpUrl,
   integer,
   network,
-  nullable,
   oneOf,
   type Section,
   section,
+  serverAddress,
   text,
 } from './schema.js';
-import type { Config, LimitsConfig, ListenerConfig } from './types.js';
+import type { Config, LimitsConfig, ListenerConfig, OutgoingConfig } from './types.js';
 
 /** Default ports: unprivileged, for a first run (DESIGN.md "Conventions"). */
 export const DEFAULT_PORTS = {
@@ -30,6 +33,8 @@ export const DEFAULT_PORTS = {
   submission: 1587,
   submissions: 1465,
   lmtp: 2424,
+  http: 8080,
+  https: 8443,
 } as const satisfies Record<keyof Config['listeners'], number>;
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -55,8 +60,37 @@ const limits = section<LimitsConfig>({
   pop3IdleTimeout: field(DEFAULT_LIMITS.pop3IdleTimeout, atLeast(0.01, 'seconds')),
   smtpIdleTimeout: field(DEFAULT_LIMITS.smtpIdleTimeout, atLeast(0.01, 'seconds')),
   maxBadCommands: field(DEFAULT_LIMITS.maxBadCommands, integer(1, 1_000_000)),
+  maxRecipients: field(DEFAULT_LIMITS.maxRecipients, integer(100, 1_000_000)),
   maxAuthFailures: field(DEFAULT_LIMITS.maxAuthFailures, integer(1, 1_000_000)),
   authBlockSeconds: field(DEFAULT_LIMITS.authBlockSeconds, atLeast(0, 'seconds')),
+});
+
+const outgoing = section<OutgoingConfig>({
+  mode: field('disabled' as OutgoingConfig['mode'], oneOf(['disabled', 'smarthost', 'direct'] as const)),
+  smarthost: section<OutgoingConfig['smarthost']>({
+    host: field('localhost', hostOrAddress()),
+    port: field(587, integer(1, 65535)),
+    security: field(
+      'starttls' as OutgoingConfig['smarthost']['security'],
+      oneOf(['starttls', 'tls', 'none'] as const),
+    ),
+    username: field(undefined as string | undefined, text({ nonEmpty: true })),
+    password: field(undefined as string | undefined, text()),
+    verifyCertificate: field(true, boolean()),
+  }),
+  dnsServers: field([] as string[], arrayOf(serverAddress())),
+  mxPort: field(25, integer(1, 65535)),
+  ipFamily: field('any' as OutgoingConfig['ipFamily'], oneOf(['any', 'ipv4', 'ipv6'] as const)),
+  requireTls: field(false, boolean()),
+  maxConnections: field(100, integer(1, 10_000)),
+  maxConnectionsPerDomain: field(20, integer(1, 1_000)),
+  connectTimeout: field(30, atLeast(0.1, 'seconds')),
+  retry: section<OutgoingConfig['retry']>({
+    firstMinutes: field(5, atLeast(0.001, 'minutes')),
+    maxMinutes: field(240, atLeast(0.001, 'minutes')),
+    expireHours: field(120, atLeast(0.001, 'hours')),
+    delayWarningHours: field(4, atLeast(0, 'hours')),
+  }),
 });
 
 export const configSchema: Section<Config> = section<Config>({
@@ -77,6 +111,8 @@ export const configSchema: Section<Config> = section<Config>({
     submission: listener(DEFAULT_PORTS.submission),
     submissions: listener(DEFAULT_PORTS.submissions),
     lmtp: listener(DEFAULT_PORTS.lmtp),
+    http: listener(DEFAULT_PORTS.http),
+    https: listener(DEFAULT_PORTS.https),
   }),
   tls: section<Config['tls']>({
     cert: field(DEFAULT_CERT_FILE, text({ nonEmpty: true })),
@@ -86,8 +122,9 @@ export const configSchema: Section<Config> = section<Config>({
   trustedNetworks: field(['127.0.0.0/8', '::1/128'], arrayOf(network())),
   limits,
   pop3: section<Config['pop3']>({
-    deletePolicy: field('expunge' as Config['pop3']['deletePolicy'], oneOf(['expunge', 'hide'] as const)),
-    markSeenOnRetr: field(true, boolean()),
+    deletePolicy: field('expunge' as Config['pop3']['deletePolicy'], oneOf(POP_DELETE_POLICIES)),
+    // A download is not reading: the phone on IMAP still shows POP3-fetched mail as unread (issue 14).
+    markSeenOnRetr: field(false, boolean()),
     concurrentSessions: field(
       'reject' as Config['pop3']['concurrentSessions'],
       oneOf(['reject', 'snapshot'] as const),
@@ -100,8 +137,14 @@ export const configSchema: Section<Config> = section<Config>({
       'temporary' as Config['delivery']['overQuota'],
       oneOf(['temporary', 'permanent'] as const),
     ),
+    authenticationResults: field(true, boolean()),
   }),
-  retentionDays: field(null as number | null, nullable(integer(1, 100_000))),
+  http: section<Config['http']>({
+    publicUrl: field(undefined as string | undefined, httpUrl()),
+    trustedProxies: field([] as string[], arrayOf(network())),
+  }),
+  outgoing,
+  retentionDays: field(null as number | null, days(100_000)),
   maintenanceIntervalMinutes: field(60, atLeast(0.001, 'minutes')),
   log: section<Config['log']>({
     level: field(

@@ -7,6 +7,8 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.js';
 import { configSchema } from './config-schema.js';
+import { findJsonSyntaxProblem } from './json-error.js';
+import { isPermissionError, permissionProblem } from './permissions.js';
 import { parseNode } from './schema.js';
 import type { Config, ListenerConfig } from './types.js';
 
@@ -63,6 +65,7 @@ export async function loadConfig(source: ConfigSource, options: { file?: string 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (isPermissionError(err)) throw permissionProblem('read', file, err);
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === 'ENOENT' ? ' (run "postyard init" to create it)' : '';
     throw new ConfigError(`config: cannot read ${file}: ${code ?? String(err)}${hint}`, { cause: err });
@@ -71,7 +74,11 @@ export async function loadConfig(source: ConfigSource, options: { file?: string 
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`config: ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    const where = findJsonSyntaxProblem(text);
+    const detail = where
+      ? `line ${where.line}, column ${where.column}: ${where.problem}`
+      : (err as Error).message;
+    throw new ConfigError(`config: ${file} is not valid JSON: ${detail}`, { cause: err });
   }
   return parseConfig(raw, { dataDir, baseDir: dirname(file) });
 }
@@ -86,7 +93,9 @@ export async function writeDefaultConfig(
   options: { hostname?: string; overwrite?: boolean } = {},
 ): Promise<{ path: string; created: boolean }> {
   const path = configPath(dataDir);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // 0711: others may reach tls/cert.pem (public) by its path, but not list the directory; everything
+  // private in it has its own owner-only mode (config, database, blobs/, the key).
+  await mkdir(dirname(path), { recursive: true, mode: 0o711 });
   if (!options.overwrite && (await exists(path))) return { path, created: false };
   // Write then rename, so a crash never leaves a half-written config behind.
   const tmp = `${path}.${process.pid}.tmp`;
@@ -135,8 +144,18 @@ function resolveIn(dataDir: string, path: string): string {
 }
 
 function checkCrossFieldRules(config: Config): void {
-  if (config.store.backend === 'postgres' && !config.store.postgresUrl) {
-    throw new ConfigError('config: store.postgresUrl is required when store.backend is "postgres"');
+  // Refused at load, not at the first store access, so `doctor` and `start` say it before anything runs.
+  if (config.store.backend === 'postgres') {
+    throw new ConfigError(
+      'config: store.backend "postgres" is not available in this build yet (the multi-node PostgreSQL ' +
+        'backend is planned); use "sqlite"',
+    );
+  }
+  const retry = config.outgoing.retry;
+  if (retry.maxMinutes < retry.firstMinutes) {
+    throw new ConfigError(
+      'config: outgoing.retry.maxMinutes must not be less than outgoing.retry.firstMinutes',
+    );
   }
   const seen = new Map<string, string>();
   for (const [name, l] of Object.entries(config.listeners)) {

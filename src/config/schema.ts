@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { ConfigError } from '../lib/errors.js';
+import { parseDays } from '../lib/values.js';
 
 export type Check<T> = (value: unknown, path: string) => T;
 
@@ -90,6 +91,28 @@ export function atLeast(min: number, unit: string): Check<number> {
   };
 }
 
+/**
+ * Days as a number or in the CLI's form ("14d", "4w", "1y", "forever" = null), so the config file and
+ * `--retention` take the same values.
+ */
+export function days(max: number): Check<number | null> {
+  return (v, path) => {
+    let value: number | null;
+    if (typeof v === 'number') value = v;
+    else if (typeof v === 'string') {
+      try {
+        value = parseDays(v);
+      } catch {
+        throw invalid(path, 'must be a number of days or a duration like "14d", "4w", "1y", "forever"', v);
+      }
+    } else if (v === null) value = null;
+    else throw invalid(path, 'must be a number of days or a duration like "14d", "4w", "1y", "forever"', v);
+    if (value !== null && (!Number.isInteger(value) || value < 1 || value > max))
+      throw invalid(path, `must be 1-${max} days`, v);
+    return value;
+  };
+}
+
 export function nullable<T>(check: Check<T>): Check<T | null> {
   return (v, path) => (v === null ? null : check(v, path));
 }
@@ -149,5 +172,34 @@ export function network(): Check<string> {
       if (family !== 0 && prefixOk && extra === undefined) return v;
     }
     throw invalid(path, 'must be an IP address or CIDR block like "10.0.0.0/8"', v);
+  };
+}
+
+/** An absolute http(s) URL without query or fragment, e.g. "https://mail.example.com". */
+export function httpUrl(): Check<string> {
+  return (v, path) => {
+    let url: URL | null = null;
+    try {
+      url = typeof v === 'string' ? new URL(v) : null;
+    } catch {
+      url = null;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username) {
+      throw invalid(path, 'must be an http:// or https:// URL like "https://mail.example.com"', v);
+    }
+    return v as string;
+  };
+}
+
+/** A DNS server: an IP address, optionally with a port ("127.0.0.1:5353", "[::1]:53"). */
+export function serverAddress(): Check<string> {
+  return (v, path) => {
+    if (typeof v === 'string') {
+      const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v);
+      const plain = /^([^:]+)(?::(\d{1,5}))?$/.exec(v);
+      const [, address, port] = bracketed ?? plain ?? (isIP(v) === 6 ? [v, v, undefined] : []);
+      if (address && isIP(address) !== 0 && (port === undefined || Number(port) <= 65535)) return v;
+    }
+    throw invalid(path, 'must be an IP address, optionally with a port, like "127.0.0.1:5353"', v);
   };
 }

@@ -2,7 +2,10 @@
  * The validated configuration (one file, `postyard.json` in the data directory by default).
  * The loader in config.ts fills defaults and rejects unknown keys with a message naming the key.
  */
-import type { PopDeletePolicy } from '../store/store.js';
+import type { LimitsConfig } from '../lib/limits.js';
+import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
+
+export type { LimitsConfig };
 
 export interface ListenerConfig {
   /** Host/address to bind, e.g. "127.0.0.1" or "0.0.0.0". */
@@ -19,23 +22,42 @@ export interface TlsConfig {
   key: string;
 }
 
-export interface LimitsConfig {
-  /** Longest command line accepted (bytes, without literals). */
-  maxLineLength: number;
-  /** Largest message accepted by APPEND/SMTP/LMTP (bytes); advertised as APPENDLIMIT and SIZE. */
-  maxMessageSize: number;
-  maxConnectionsPerIp: number;
-  maxConnectionsPerUser: number;
-  /** Seconds. IMAP >= 1800 (RFC 9051), POP3 >= 600 (RFC 1939). */
-  imapIdleTimeout: number;
-  pop3IdleTimeout: number;
-  smtpIdleTimeout: number;
-  /** Consecutive bad commands before the connection is closed. */
-  maxBadCommands: number;
-  /** Failed logins before an IP/account is temporarily blocked. */
-  maxAuthFailures: number;
-  /** Seconds a block lasts. */
-  authBlockSeconds: number;
+/** How mail for recipients outside localDomains leaves (issue 16); see src/server/outgoing. */
+export interface OutgoingConfig {
+  /** 'disabled': submission takes local recipients only; 'smarthost': all via one relay; 'direct': MX. */
+  mode: 'disabled' | 'smarthost' | 'direct';
+  smarthost: {
+    host: string;
+    port: number;
+    /** 'starttls' (required), 'tls' (implicit, port 465) or 'none' (loopback relays only). */
+    security: 'starttls' | 'tls' | 'none';
+    username?: string;
+    password?: string;
+    /** Whether the relay's certificate must be valid for `host`. */
+    verifyCertificate: boolean;
+  };
+  /** DNS servers for MX/A/AAAA lookups ("192.0.2.53" or "127.0.0.1:5353"); empty = the system's. */
+  dnsServers: string[];
+  /** TCP port of remote MX hosts: 25, except in tests (which run MX hosts on loopback ports). */
+  mxPort: number;
+  /** Address families tried for MX hosts. */
+  ipFamily: 'any' | 'ipv4' | 'ipv6';
+  /** Direct delivery: defer instead of sending in plaintext when an MX offers no STARTTLS. */
+  requireTls: boolean;
+  /** Concurrent outgoing connections in all, and to one destination (domain or smarthost). */
+  maxConnections: number;
+  maxConnectionsPerDomain: number;
+  /** Seconds to wait for a connection, a greeting, or a reply. */
+  connectTimeout: number;
+  retry: {
+    /** First retry after this many minutes; each later one waits twice as long, up to maxMinutes. */
+    firstMinutes: number;
+    maxMinutes: number;
+    /** A recipient still undelivered after this many hours bounces (Postfix: 5 days). */
+    expireHours: number;
+    /** After this many hours the sender gets a delay warning once; 0 = never. */
+    delayWarningHours: number;
+  };
 }
 
 export interface Config {
@@ -56,6 +78,9 @@ export interface Config {
     /** Submission over implicit TLS (RFC 8314, port 465 style). */
     submissions: ListenerConfig;
     lmtp: ListenerConfig;
+    /** The setup and admin pages, autoconfig and Autodiscover (src/http); `https` uses tls.cert. */
+    http: ListenerConfig;
+    https: ListenerConfig;
   };
   tls: TlsConfig;
   /** Allow plaintext USER/PASS/LOGIN/AUTH on connections that are neither TLS nor loopback. */
@@ -78,7 +103,16 @@ export interface Config {
   delivery: {
     /** SMTP reply for over-quota: temporary 452 4.2.2 (default) or permanent 552 5.2.2. */
     overQuota: 'temporary' | 'permanent';
+    /** Inbound SMTP: check SPF, DKIM and DMARC and add Authentication-Results (nothing is refused on it). */
+    authenticationResults: boolean;
   };
+  http: {
+    /** Where people and phones reach the pages (links, QR codes), e.g. "https://mail.example.com". */
+    publicUrl?: string;
+    /** Reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. */
+    trustedProxies: string[];
+  };
+  outgoing: OutgoingConfig;
   /** Default retention for new accounts in days (null = forever); per-user override in the account. */
   retentionDays: number | null;
   /** Minutes between retention/garbage-collection runs. */

@@ -1,12 +1,9 @@
 /**
- * Structured logging (pino): one root logger from the config, one child per connection carrying its id.
- * Secrets are redacted by key wherever they appear (top level or one level down), so a careless
- * `log.info({ request })` cannot leak a password.
+ * Structured logging (pino): the settings every logger shares and one child per connection carrying
+ * its id. Secrets are redacted by key wherever they appear (top level or one level down), so a careless
+ * `log.info({ request })` cannot leak a password. No I/O here: src/server/logging.ts picks destinations.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config/types.js';
 
 export type { Logger } from 'pino';
 
@@ -25,22 +22,9 @@ const SECRET_KEYS = [
 /** Paths handed to pino's redaction: each secret key at top level and one level below. */
 export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((k) => [k, `*.${k}`]);
 
-/**
- * The process-wide logger. Writes JSON lines to `log.file` (created with its directory, appended) or
- * to stdout. Level 'silent' discards everything (tests).
- */
-export function createRootLogger(options: Config['log'], base: Record<string, unknown> = {}): Logger {
-  const settings = {
-    level: options.level,
-    base: { ...base },
-    redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
-  };
-  if (options.level === 'silent') return pino({ ...settings, enabled: false });
-  if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true });
-    return pino(settings, pino.destination({ dest: options.file, append: true, sync: false }));
-  }
-  return pino(settings, pino.destination({ dest: 1, sync: false }));
+/** Level and redaction for every logger of the process (destinations: src/server/logging.ts). */
+export function loggerSettings(level: string): pino.LoggerOptions {
+  return { level, base: {}, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' } };
 }
 
 /** A logger that discards everything (unit tests, library use without a server). */
@@ -71,4 +55,16 @@ export function flushLogger(log: Logger): void {
   } catch {
     // A destination still opening its file cannot flush synchronously; at most the last lines are lost.
   }
+}
+
+/** Resolves once the logger's destination is open (a file destination opens asynchronously). */
+export async function loggerReady(log: Logger): Promise<void> {
+  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | { fd?: number; once?: (event: string, listener: (err?: unknown) => void) => void }
+    | undefined;
+  if (!stream?.once || stream.fd === undefined || stream.fd >= 0) return;
+  await new Promise<void>((resolve, reject) => {
+    stream.once?.('ready', () => resolve());
+    stream.once?.('error', reject);
+  });
 }

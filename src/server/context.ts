@@ -7,7 +7,8 @@ import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
 import type { Config } from '../config/types.js';
-import type { Store } from '../store/store.js';
+import type { QueuedMessage, Store } from '../store/store.js';
+import type { ActivityRecorder } from './activity/recorder.js';
 import type { AuthService } from './auth/auth.js';
 import type { UserConnections } from './net/user-connections.js';
 
@@ -31,4 +32,10 @@ export interface ServerContext {
    * 'imap', account.id)`; null means refuse the login; call release() when the connection closes.
    */
   userConnections?: UserConnections;
+  /** Device logins and mail events for the setup/admin pages (buffered). Optional like userConnections. */
+  activity?: ActivityRecorder;
+  /** The outgoing queue runner, told about each message submission queues (absent in unit tests). */
+  outgoing?: { queued(message: QueuedMessage): void; wake(): void; now(): number };
+  /** DKIM signing for submission: header fields for `domain`, '' when it has no key. */
+  dkim?: { sign(message: Buffer, domain: string): Promise<string> };
 }

@@ -7,15 +7,21 @@ import type { Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
 import { listenerEnabled, loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
-import { createRootLogger, flushLogger } from '../lib/log.js';
+import { flushLogger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
-import { createAuthService } from './auth/service.js';
+import { ActivityRecorder } from './activity/recorder.js';
+import { type AuthServiceOptions, createAuthService } from './auth/service.js';
 import type { ServerContext } from './context.js';
 import type { DeliveryListeners } from './delivery/listeners.js';
+import { createRootLogger } from './logging.js';
 import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
 import { type RunningListener, startListener } from './net/listener.js';
 import { createTlsProvider } from './net/tls.js';
 import { UserConnections } from './net/user-connections.js';
+import { type QueueClock, systemClock } from './outgoing/clock.js';
+import { DkimSigner } from './outgoing/dkim.js';
+import { QueueRunner } from './outgoing/queue-runner.js';
+import type { RouteResolver } from './outgoing/routes.js';
 
 export interface StartServerOptions {
   /** Root logger; defaults to one built from config.log. */
@@ -26,12 +32,18 @@ export interface StartServerOptions {
    */
   store: Store;
   bus: ChangeBus;
+  /** Authentication service settings (tests inject a clock and record failure delays). */
+  auth?: AuthServiceOptions;
+  /** Outgoing queue: tests inject a clock they move by hand (retry schedule, expiry) or routes. */
+  outgoing?: { clock?: QueueClock; routes?: RouteResolver };
 }
 
 export interface RunningServer {
   ctx: ServerContext;
   /** Bound port per running listener name ("imap", "imaps", "pop3", "pop3s", "smtp", "lmtp", ...). */
   ports: Record<string, number>;
+  /** The outgoing queue runner ('attempt' events after each delivery attempt). */
+  outgoing: QueueRunner;
   /**
    * Graceful stop: stop accepting, ask every protocol to say goodbye and wait for its sessions (at most
    * `graceMs`, default 10 s, then remaining sockets are destroyed), stop maintenance, close the store.
@@ -66,7 +78,15 @@ const MAIL_LISTENERS: readonly MailListenerPlan[] = [
 /** Started by the delivery module (src/server/delivery/listeners.ts). */
 const DELIVERY_LISTENERS = ['smtp', 'submission', 'submissions', 'lmtp'] as const;
 
+/** Started by src/http/listener.ts. */
+const HTTP_LISTENERS = ['http', 'https'] as const;
+
 const DEFAULT_GRACE_MS = 10_000;
+
+/** How long the pages' history is kept: mail events and device logins, and the storage chart. */
+const ACTIVITY_KEEP_DAYS = 90;
+const USAGE_KEEP_DAYS = 400;
+const DAY_MS = 86_400_000;
 
 /** Starts every enabled listener on an open store. Rejects (having cleaned up) if any part fails. */
 export async function startServer(config: Config, options: StartServerOptions): Promise<RunningServer> {
@@ -78,12 +98,30 @@ export async function startServer(config: Config, options: StartServerOptions): 
     config,
     store,
     bus,
-    auth: createAuthService(store, config, log),
+    auth: createAuthService(store, config, log, options.auth),
     tls,
     log,
     shuttingDown: () => stopping,
     userConnections: new UserConnections(config),
+    activity: new ActivityRecorder(store, log),
+    dkim: new DkimSigner(() => config.dataDir),
   };
+  // Every mail login that got a slot is a device using a protocol (the setup page's "used lately").
+  ctx.userConnections!.onLogin = (s) =>
+    ctx.activity?.login({
+      accountId: s.accountId,
+      protocol: s.protocol,
+      device: s.remoteAddress,
+      at: s.since,
+    });
+  const outgoing = new QueueRunner({
+    store,
+    config,
+    log: log.child({ component: 'outgoing' }),
+    clock: options.outgoing?.clock ?? systemClock,
+    routes: options.outgoing?.routes,
+  });
+  ctx.outgoing = outgoing;
 
   const listeners: RunningListener[] = [];
   const handlers: ProtocolHandler[] = [];
@@ -108,7 +146,10 @@ export async function startServer(config: Config, options: StartServerOptions): 
     const inTime = await withTimeout(sessionsDone, graceMs);
     if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
     for (const l of listeners) l.destroyConnections();
+    // Sends in flight get the grace period too; what does not finish stays queued.
+    await outgoing.close(graceMs);
     await maintenance.stop();
+    await ctx.activity?.flush();
     await settle(log, 'store close', store.close());
     await settle(log, 'bus close', bus.close());
     log.info('stopped');
@@ -137,6 +178,15 @@ export async function startServer(config: Config, options: StartServerOptions): 
       delivery = await startDeliveryListeners(ctx);
       Object.assign(ports, delivery.ports);
     }
+    outgoing.start();
+    if (HTTP_LISTENERS.some((name) => listenerEnabled(config.listeners[name]))) {
+      // Last: the pages announce the mail ports actually bound. Loaded only when needed (Fastify).
+      const { startHttpListeners } = await import('../http/listener.js');
+      const web = await startHttpListeners(ctx, ports);
+      handlers.push(web.handler);
+      listeners.push(...web.listeners);
+      Object.assign(ports, web.ports);
+    }
   } catch (err) {
     await close({ graceMs: 0 });
     throw err;
@@ -145,6 +195,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
   return {
     ctx,
     ports,
+    outgoing,
     close,
     reload: async (next) => {
       await tls.reload(next?.tls);
@@ -167,6 +218,7 @@ function applyLiveConfig(ctx: ServerContext, next: Config): void {
   Object.assign(current.limits, next.limits);
   Object.assign(current.pop3, next.pop3);
   Object.assign(current.delivery, next.delivery);
+  current.outgoing = structuredClone(next.outgoing);
   current.tls = { ...next.tls };
   current.hostname = next.hostname;
   current.localDomains = [...next.localDomains];
@@ -195,9 +247,14 @@ function startMaintenance(ctx: ServerContext): Maintenance {
 
   const run = async () => {
     try {
+      await recordUsage(ctx);
       const expunged = await ctx.store.applyRetention(new Date());
-      const collected = await ctx.store.collectGarbage();
-      if (expunged || collected) ctx.log.info({ expunged, collectedBlobs: collected }, 'maintenance done');
+      const garbage = await ctx.store.collectGarbage();
+      if (expunged || garbage.removed)
+        ctx.log.info(
+          { expunged, collectedBlobs: garbage.removed, freedBytes: garbage.freedBytes },
+          'maintenance done',
+        );
     } catch (err) {
       ctx.log.error({ err }, 'maintenance failed');
     }
@@ -214,6 +271,10 @@ function startMaintenance(ctx: ServerContext): Maintenance {
     timer.unref();
   };
   schedule();
+  // A first usage sample now, so the storage chart has today's point without waiting an interval.
+  running = recordUsage(ctx).finally(() => {
+    running = null;
+  });
   return {
     reschedule: schedule,
     async stop() {
@@ -222,6 +283,21 @@ function startMaintenance(ctx: ServerContext): Maintenance {
       await running;
     },
   };
+}
+
+/** Today's storage use of every account (the chart over time), and pruning of old activity. */
+async function recordUsage(ctx: ServerContext): Promise<void> {
+  const now = new Date();
+  try {
+    await ctx.store.recordUsageSamples(now);
+    await ctx.store.pruneActivity({
+      before: new Date(now.getTime() - ACTIVITY_KEEP_DAYS * DAY_MS),
+      usageBefore: new Date(now.getTime() - USAGE_KEEP_DAYS * DAY_MS),
+      now,
+    });
+  } catch (err) {
+    ctx.log.error({ err }, 'recording storage use failed');
+  }
 }
 
 export interface SignalHandlingOptions {

@@ -5,8 +5,18 @@
  * libuv threadpool instead of queueing on the event loop.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
-import { mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
+import { chmod, mkdir, open, opendir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../lib/errors.js';
@@ -35,8 +45,8 @@ function openReadSync(path: string): number {
 export class FileBlobStore implements BlobStore {
   private readonly root: string;
   private readonly tmpDir: string;
-  /** Ids being removed by garbage collection right now; a put of the same content waits and rewrites. */
-  private readonly removing = new Map<string, Promise<void>>();
+  /** Where garbage collection moves a blob (inside the store's write lock) before unlinking it. */
+  private readonly trashDir: string;
   /** Ids renamed into place whose directory fsync is still running; a dedup hit must wait for it. */
   private readonly settling = new Map<string, Promise<void>>();
   private tmpDirReady: Promise<void> | null = null;
@@ -44,6 +54,7 @@ export class FileBlobStore implements BlobStore {
   constructor(dataDir: string) {
     this.root = join(dataDir, 'blobs');
     this.tmpDir = join(this.root, 'tmp');
+    this.trashDir = join(this.root, 'trash');
   }
 
   async put(data: Buffer | Readable): Promise<BlobRef> {
@@ -143,32 +154,52 @@ export class FileBlobStore implements BlobStore {
   }
 
   /**
-   * Removes the blob if it is older than `graceMs` and `isUnreferenced()` still holds at that moment.
-   * A concurrent put of the same content either refreshes the mtime first (so the blob survives)
-   * or waits for the removal and writes the file again.
+   * Whether the blob's file is there now. The store calls this inside the write transaction that adds a
+   * message, so that a blob garbage collection moved away (also inside a write transaction, in any
+   * process) can never be committed as a message's body.
    */
-  async removeIfStale(id: string, graceMs: number, isUnreferenced: () => boolean): Promise<boolean> {
-    if (this.removing.has(id) || !isUnreferenced()) return false;
-    let removed = false;
-    const work = (async () => {
-      const info = await stat(this.pathOf(id)).catch(() => null);
-      if (!info || Date.now() - info.mtimeMs < graceMs) return;
-      await this.remove(id);
-      removed = true;
-    })();
-    this.removing.set(id, work);
+  isPresentSync(id: string): boolean {
     try {
-      await work;
-    } finally {
-      this.removing.delete(id);
+      return statSync(this.pathOf(id)).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
     }
-    return removed;
   }
 
-  /** Milliseconds since the blob was written or last deduplicated, or null if it does not exist. */
-  async ageMs(id: string): Promise<number | null> {
+  /**
+   * Garbage collection's removal step, run inside the store's write transaction after the caller found
+   * the blob unreferenced: a blob last written or deduplicated (put() refreshes the mtime) less than
+   * `graceMs` ago is kept, since a delivery in flight may be about to commit it; otherwise the file is
+   * renamed into the trash, so no later reader or committer finds it under its name. Returns the bytes
+   * it held, or null when kept or already gone. emptyTrash() unlinks it after the commit.
+   */
+  moveToTrashSync(id: string, graceMs: number, now: number): number | null {
+    const path = this.pathOf(id);
+    let info: import('node:fs').Stats;
+    try {
+      info = statSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    if (now - info.mtimeMs < graceMs) return null;
+    mkdirSync(this.trashDir, { recursive: true });
+    renameSync(path, join(this.trashDir, `${id}.${randomBytes(4).toString('hex')}`));
+    return info.size;
+  }
+
+  /** Unlinks what garbage collection moved to the trash (nothing there is referenced). */
+  async emptyTrash(): Promise<void> {
+    const dir = await opendir(this.trashDir).catch(() => null);
+    if (!dir) return;
+    for await (const entry of dir) await unlink(join(this.trashDir, entry.name)).catch(() => {});
+  }
+
+  /** Size and when the blob was written or last deduplicated (mtime), or null if it does not exist. */
+  async stat(id: string): Promise<{ size: number; mtimeMs: number } | null> {
     const info = await stat(this.pathOf(id)).catch(() => null);
-    return info ? Date.now() - info.mtimeMs : null;
+    return info ? { size: info.size, mtimeMs: info.mtimeMs } : null;
   }
 
   /** Removes temp files left by crashed puts (older than the grace period). */
@@ -204,24 +235,22 @@ export class FileBlobStore implements BlobStore {
     return `${this.root}/${id.slice(0, 2)}/${id.slice(2, 4)}/${id}`;
   }
 
-  /** Dedup: if the blob exists, refresh its mtime so garbage collection's grace period protects it. */
+  /**
+   * Dedup: if the blob exists, refresh its mtime so garbage collection's grace period protects it until
+   * the message that reuses it is committed (and should collection win the race anyway, that commit
+   * finds the file missing and fails instead of storing a message without a body).
+   */
   private async keepExisting(id: string): Promise<boolean> {
-    for (;;) {
-      const pending = this.removing.get(id);
-      if (pending) await pending.catch(() => {});
-      const now = new Date();
-      try {
-        await utimes(this.pathOf(id), now, now);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        throw err;
-      }
-      // A removal that started before our utimes may have seen the old mtime: wait and check again.
-      if (this.removing.has(id)) continue;
-      // Another put may have renamed this file in but not yet fsynced its directory.
-      await this.settling.get(id);
-      return true;
+    const now = new Date();
+    try {
+      await utimes(this.pathOf(id), now, now);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
     }
+    // Another put may have renamed this file in but not yet fsynced its directory.
+    await this.settling.get(id);
+    return true;
   }
 
   /** fsyncs the blob's directory and, for newly created fan-out directories, their parents. */
@@ -235,7 +264,9 @@ export class FileBlobStore implements BlobStore {
 
   private ensureTmpDir(): Promise<void> {
     this.tmpDirReady ??= (async () => {
-      const created = await mkdir(this.tmpDir, { recursive: true });
+      // blobs/ is owner-only: message bodies are private (the data directory itself is 0711).
+      const created = await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
+      await chmod(this.root, 0o700);
       if (created !== undefined) {
         await fsyncDir(this.root);
         await fsyncDir(dirname(this.root));

@@ -12,11 +12,11 @@
  *   "\\Recent" is never stored (it is per-session; see claimRecent).
  */
 import type { Readable } from 'node:stream';
+import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
+import type { ActivityStore, WebAccessStore } from './activity.js';
 
 // ---------------------------------------------------------------------------------------------
 // Accounts
-
-export type PopDeletePolicy = 'expunge' | 'hide';
 
 export interface Account {
   id: number;
@@ -25,10 +25,17 @@ export interface Account {
   /** Quota limits; null means unlimited. */
   quotaBytes: number | null;
   quotaMessages: number | null;
-  /** INBOX messages older than this many days are expunged by applyRetention; null = keep forever. */
+  /**
+   * INBOX messages saved there more than this many days ago (SAVEDATE: delivery, APPEND, COPY or MOVE
+   * into INBOX, import; never the message's own date) are expunged by applyRetention; null = keep forever.
+   */
   retentionDays: number | null;
   /** Per-user POP3 DELE policy; null = server default. */
   popDeletePolicy: PopDeletePolicy | null;
+  /** Per-user pop3.markSeenOnRetr (does a POP3 download set \Seen?); null = server default. */
+  popMarkSeen: boolean | null;
+  /** May use the admin pages and the admin API. */
+  admin: boolean;
   createdAt: Date;
 }
 
@@ -44,6 +51,8 @@ export interface AccountSettings {
   quotaMessages?: number | null;
   retentionDays?: number | null;
   popDeletePolicy?: PopDeletePolicy | null;
+  popMarkSeen?: boolean | null;
+  admin?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,15 +236,22 @@ export interface PopMaildropSnapshot {
 }
 
 export interface IntegrityProblem {
-  kind:
-    | 'missing-blob'
-    | 'blob-size-mismatch'
-    | 'uidnext-too-low'
-    | 'quota-usage-mismatch'
-    | 'orphan-blob'
-    | 'modseq-too-low';
+  kind: 'missing-blob' | 'blob-size-mismatch' | 'uidnext-too-low' | 'quota-usage-mismatch' | 'modseq-too-low';
   detail: string;
   repairable: boolean;
+}
+
+/**
+ * Blobs no message refers to. Normal, not a problem: a crashed delivery, an expunge or a deleted account
+ * leaves them, and garbage collection removes them once they are older than its grace period.
+ */
+export interface UnreferencedBlobs {
+  /** Still inside the grace period: a delivery in flight may be about to use them. */
+  waiting: number;
+  waitingBytes: number;
+  /** Past the grace period: the next garbage collection removes them. */
+  collectable: number;
+  collectableBytes: number;
 }
 
 export interface IntegrityReport {
@@ -243,6 +259,19 @@ export interface IntegrityReport {
   checkedBlobs: number;
   problems: IntegrityProblem[];
   repaired: number;
+  /** As found by the check (before any repair collected them). */
+  unreferenced: UnreferencedBlobs;
+  /** With repair: what garbage collection removed. */
+  collected?: GarbageReport;
+}
+
+export interface GarbageReport {
+  /** Blobs removed and the bytes they held. */
+  removed: number;
+  freedBytes: number;
+  /** Unreferenced blobs left because they are younger than the grace period. */
+  waiting: number;
+  waitingBytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,9 +309,79 @@ export interface BlobStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Outgoing queue
+
+/** 'queued' waits for (another) attempt; 'delivered' and 'failed' are final. */
+export type QueueRecipientState = 'queued' | 'delivered' | 'failed';
+
+/** RFC 3461 NOTIFY values; NEVER stands alone. */
+export type DsnNotify = 'SUCCESS' | 'FAILURE' | 'DELAY' | 'NEVER';
+
+export interface QueueRecipient {
+  address: string;
+  /** Lower-cased domain part: the routing key (one transaction per message and domain). */
+  domain: string;
+  /** RFC 3461 NOTIFY as given; empty = not given (FAILURE and DELAY then apply). */
+  notify: DsnNotify[];
+  /** RFC 3461 ORCPT as given ("rfc822;bob@example.org"), or null. */
+  orcpt: string | null;
+  state: QueueRecipientState;
+  attempts: number;
+  /** When the next attempt is due (ms since the epoch). */
+  nextAttempt: number;
+  lastAttempt: number | null;
+  /** The last reply or error, e.g. "451 4.3.0 Try again later" or "connect ECONNREFUSED". */
+  lastReply: string | null;
+}
+
+export interface QueuedMessage {
+  id: number;
+  blob: BlobRef;
+  /** Envelope sender (MAIL FROM); '' is the null sender of a bounce. */
+  sender: string;
+  /** RFC 3461 RET and ENVID from MAIL FROM, or null. */
+  ret: 'FULL' | 'HDRS' | null;
+  envid: string | null;
+  createdAt: number;
+  /** When the delay warning (a DSN with Action: delayed) went out, or null. */
+  warnedAt: number | null;
+  /** In the order given at enqueue. */
+  recipients: QueueRecipient[];
+}
+
+export interface EnqueueRequest {
+  blob: BlobRef;
+  sender: string;
+  ret?: 'FULL' | 'HDRS' | null;
+  envid?: string | null;
+  recipients: Array<{ address: string; notify?: DsnNotify[]; orcpt?: string | null }>;
+  /** Creation time and first attempt (ms); defaults to the store clock. */
+  now?: number;
+}
+
+/** What one delivery attempt did to one recipient. */
+export interface AttemptOutcome {
+  address: string;
+  outcome: 'delivered' | 'deferred' | 'failed';
+  reply: string;
+  /** For 'deferred': when to try again. */
+  nextAttempt?: number;
+}
+
+export interface QueueSummary {
+  messages: number;
+  /** Recipients still waiting. */
+  recipients: number;
+  bytes: number;
+  /** Creation time of the oldest queued message, or null. */
+  oldest: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The store
 
-export interface Store {
+/** Activity and web access (activity.ts) are part of every store. */
+export interface Store extends ActivityStore, WebAccessStore {
   readonly blobs: BlobStore;
 
   close(): Promise<void>;
@@ -293,6 +392,8 @@ export interface Store {
   getAccount(login: string): Promise<Account | null>;
   getAccountById(id: number): Promise<Account | null>;
   listAccounts(): Promise<Account[]>;
+  /** Whether some account's login is an address in `domain` (case-insensitive). */
+  hasAccountInDomain(domain: string): Promise<boolean>;
   /** Removes the account, its mailboxes and messages (blobs are collected later). */
   deleteAccount(login: string): Promise<void>;
   getPasswordHash(login: string): Promise<{ account: Account; passwordHash: string } | null>;
@@ -352,6 +453,11 @@ export interface Store {
     options?: { searchText?: boolean },
   ): Promise<MessageWithMeta[]>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
+  /**
+   * Which of these blobs (the same bytes: Message-ID, size and all) already back a message in the
+   * mailbox: how an interrupted import knows what it has done.
+   */
+  blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>>;
 
   /** Adds one message; quota is checked and charged in the same transaction (OVER_QUOTA). */
   append(request: AppendRequest): Promise<AppendResult>;
@@ -376,11 +482,49 @@ export interface Store {
    */
   claimRecent(mailboxId: number): Promise<number[]>;
 
+  // Outgoing queue ------------------------------------------------------------------------
+  /**
+   * Queues one message for its recipients, durably (committed before it resolves). The blob must be
+   * present when the row is written (checked inside the write, as for messages), else TEMP.
+   */
+  enqueue(request: EnqueueRequest): Promise<QueuedMessage>;
+  getQueued(id: number): Promise<QueuedMessage | null>;
+  /** Every queued message, oldest first, at most `limit` (default all). */
+  listQueue(options?: { limit?: number }): Promise<QueuedMessage[]>;
+  /**
+   * Messages with a recipient due at `now`, with all their recipients: at most `limit`, by id, from
+   * the first id above `afterId` (0 = from the start), so a runner pages past what it already holds.
+   */
+  dueQueue(now: number, limit: number, afterId?: number): Promise<QueuedMessage[]>;
+  /** The earliest next attempt of any waiting recipient, or null when nothing waits. */
+  nextQueueAttempt(): Promise<number | null>;
+  /**
+   * Records one attempt's outcomes (recipients not named are unchanged). A message none of whose
+   * recipients still waits is removed (its blob is then collected). Returns the message as it is now,
+   * null when removed (or unknown).
+   */
+  recordAttempt(id: number, outcomes: readonly AttemptOutcome[], now: number): Promise<QueuedMessage | null>;
+  /** Notes that the delay warning went out. */
+  markWarned(id: number, at: number): Promise<void>;
+  /** Makes waiting recipients due at `at`: of message `id`, or of every message. Returns how many. */
+  rescheduleQueue(id: number | null, at: number): Promise<number>;
+  /** Removes a queued message (no bounce). NOT_FOUND if absent. */
+  deleteQueued(id: number): Promise<void>;
+  queueSummary(): Promise<QueueSummary>;
+
   // Maintenance ---------------------------------------------------------------------------
-  /** Expunges INBOX messages older than each account's retentionDays. Returns count removed. */
+  /**
+   * Expunges INBOX messages saved there more than each account's retentionDays ago (by SAVEDATE, see
+   * Account.retentionDays). Returns the count removed.
+   */
   applyRetention(now?: Date): Promise<number>;
-  /** Removes blobs no message refers to (and older than a grace period, so in-flight writes survive). */
-  collectGarbage(options?: { graceMs?: number }): Promise<number>;
+  /**
+   * Removes blobs no message refers to and that were not written or reused within the grace period
+   * (default 15 minutes), safely against deliveries in this and in other processes: a message is never
+   * committed whose blob was removed.
+   */
+  collectGarbage(options?: { graceMs?: number }): Promise<GarbageReport>;
+  /** With `repair`, fixes what is repairable and collects garbage (with the default grace period). */
   checkIntegrity(options?: { repair?: boolean }): Promise<IntegrityReport>;
 }
 
@@ -389,4 +533,12 @@ export interface StoreOptions {
   /** Directory for blobs (and, for SQLite, the database file). */
   dataDir: string;
   bus?: import('../bus/bus.js').ChangeBus;
+  /** Time source for SAVEDATE and account creation (tests move it); defaults to Date. */
+  clock?: StoreClock;
+  /** Where background failures (publishing after commit, watching other processes) are logged. */
+  log?: import('../lib/rate-limited-log.js').ErrorLog;
+}
+
+export interface StoreClock {
+  now(): number;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { initData, runCli } from './helpers.js';
+import { initData, runCli, runCliOnTerminal } from './helpers.js';
 
 test('user add / list / passwd / del', async (t) => {
   const data = await initData(t);
@@ -60,9 +60,16 @@ test('user add / list / passwd / del', async (t) => {
   assert.equal(passwdMissing.code, 67, passwdMissing.stderr);
   assert.equal(passwdMissing.stderr, 'postyard: user passwd: no account nobody@example.com\n');
 
-  const del = await runCli(['user', 'del', 'bob@example.com', ...d]);
+  const unconfirmed = await runCli(['user', 'del', 'bob@example.com', ...d]);
+  assert.equal(unconfirmed.code, 64, 'not on a terminal: --yes is required');
+  assert.equal(
+    unconfirmed.stderr,
+    'postyard: user del: this deletes bob@example.com and its 0 messages (0 B): add --yes to confirm (not on a terminal, so no question)\n',
+  );
+  const del = await runCli(['user', 'del', 'bob@example.com', '--yes', ...d]);
   assert.equal(del.code, 0, del.stderr);
-  const delAgain = await runCli(['user', 'del', 'bob@example.com', ...d]);
+  assert.equal(del.stdout, 'deleted bob@example.com and its 0 messages (0 B)\n');
+  const delAgain = await runCli(['user', 'del', 'bob@example.com', '--yes', ...d]);
   assert.equal(delAgain.code, 67, delAgain.stderr);
   const after = await runCli(['user', 'list', ...d]);
   assert.doesNotMatch(after.stdout, /bob@example\.com/);
@@ -161,4 +168,123 @@ test('mailbox list / create', async (t) => {
   ]) {
     assert.match(list.stdout, row);
   }
+});
+
+test('user set changes only what is given; user show tells every setting and where it comes from', async (t) => {
+  const data = await initData(t);
+  const d = ['--data', data];
+  await runCli(['user', 'add', 'amy@example.com', '--password-stdin', '--quota', '1G', ...d], {
+    input: 'pw\n',
+  });
+  const deliver = await runCli(['deliver', '--to', 'amy@example.com', ...d], {
+    input: 'Subject: one\r\nDate: Wed, 02 Dec 2026 10:00:00 +0000\r\n\r\nHello.\r\n',
+  });
+  assert.equal(deliver.code, 0, deliver.stderr);
+
+  const shown = await runCli(['user', 'show', 'amy@example.com', ...d]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^amy@example\.com\n {2}created: +\d{4}-\d\d-\d\d\n/);
+  assert.match(shown.stdout, /\n {2}storage: +\d+ \/ 1073741824 bytes \(0\.0%\) — \d+ B of 1 GiB\n/);
+  assert.match(shown.stdout, /\n {2}messages: +1 \/ unlimited messages\n/);
+  assert.match(shown.stdout, /\n {2}retention: +forever\n/);
+  assert.match(shown.stdout, /\n {2}POP3 delete: +expunge \(server default\)\n/);
+  assert.match(shown.stdout, /\n {2}POP3 marks read: no \(server default\)\n/);
+  assert.match(shown.stdout, /\nMAILBOX +MESSAGES +UNSEEN +SIZE\nINBOX +1 +1 +\d+ B\n/);
+
+  const set = await runCli([
+    'user',
+    'set',
+    'amy@example.com',
+    '--retention',
+    '14d',
+    '--pop-delete',
+    'hide',
+    '--pop-mark-seen',
+    'on',
+    ...d,
+  ]);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /^updated amy@example\.com:\n {2}quota: +1 GiB\n/, 'the quota is kept');
+  assert.match(set.stdout, /retention: +14 days \(INBOX mail that arrived longer ago is expunged\)/);
+  assert.match(set.stdout, /POP3 delete: +hide\n/);
+  assert.match(set.stdout, /POP3 marks read: yes\n/);
+
+  const back = await runCli([
+    'user',
+    'set',
+    'amy@example.com',
+    '--pop-delete',
+    'default',
+    '--quota',
+    'unlimited',
+    ...d,
+  ]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /quota: +unlimited\n/);
+  assert.match(back.stdout, /POP3 delete: +expunge \(server default\)\n/);
+  assert.match(back.stdout, /POP3 marks read: yes\n/, 'untouched');
+
+  const password = await runCli(['user', 'set', 'amy@example.com', '--password-stdin', ...d], {
+    input: 'new pw\n',
+  });
+  assert.equal(password.code, 0, password.stderr);
+  assert.equal(password.stdout, 'password changed for amy@example.com\n');
+
+  const nothing = await runCli(['user', 'set', 'amy@example.com', ...d]);
+  assert.equal(nothing.code, 64);
+  assert.match(nothing.stderr, /^postyard: user set: nothing to change \(usage: postyard user set EMAIL/);
+  const bad = await runCli(['user', 'set', 'amy@example.com', '--pop-mark-seen', 'maybe', ...d]);
+  assert.equal(bad.code, 64);
+  assert.equal(bad.stderr, "postyard: user set: invalid --pop-mark-seen 'maybe' (on, off or default)\n");
+  const missing = await runCli(['user', 'show', 'nobody@example.com', ...d]);
+  assert.equal(missing.code, 67);
+});
+
+test('user del on a terminal says how much mail goes and asks first', async (t) => {
+  const data = await initData(t);
+  const d = ['--data', data];
+  await runCli(['user', 'add', 'zed@example.com', '--password-stdin', ...d], { input: 'pw\n' });
+  await runCli(['deliver', '--to', 'zed@example.com', ...d], { input: 'Subject: x\r\n\r\nHi.\r\n' });
+
+  const declined = await runCliOnTerminal(
+    ['user', 'del', 'zed@example.com', ...d],
+    [{ after: 'Type the address to confirm:', type: 'no' }],
+  );
+  assert.equal(declined.code, 0, declined.output);
+  assert.match(
+    declined.output,
+    /Delete zed@example\.com and its 1 message \(\d+ B\)\? Type the address to confirm: /,
+  );
+  assert.match(declined.output, /nothing deleted/);
+  assert.match((await runCli(['user', 'list', ...d])).stdout, /zed@example\.com/);
+
+  const confirmed = await runCliOnTerminal(
+    ['user', 'del', 'zed@example.com', ...d],
+    [{ after: 'Type the address to confirm:', type: 'zed@example.com' }],
+  );
+  assert.equal(confirmed.code, 0, confirmed.output);
+  assert.match(confirmed.output, /deleted zed@example\.com and its 1 message/);
+  assert.doesNotMatch((await runCli(['user', 'list', ...d])).stdout, /zed@example\.com/);
+});
+
+test('group words take --help, and help setup explains the recommended setup', async () => {
+  for (const group of ['user', 'quota', 'mailbox']) {
+    for (const flag of ['--help', '-h']) {
+      const help = await runCli([group, flag]);
+      assert.equal(help.code, 0, `${group} ${flag}: ${help.stderr}`);
+      assert.match(help.stdout, new RegExp(`^Usage:\\n {2}postyard ${group} `));
+    }
+  }
+  const setup = await runCli(['help', 'setup']);
+  assert.equal(setup.code, 0, setup.stderr);
+  for (const needle of [
+    'leave',
+    '14-30 days',
+    '--pop-delete hide',
+    'markSeenOnRetr',
+    '--retention 30d',
+    'Quota',
+  ])
+    assert.ok(setup.stdout.includes(needle), needle);
+  assert.match((await runCli(['--help'])).stdout, /postyard help setup/);
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect as lineClient } from '../helpers/net.js';
-import { BIN, FREE_PORTS, ROOT, runCli, tempRoot } from './helpers.js';
+import { BIN, FREE_PORTS, hasStackTrace, ROOT, runCli, tempRoot } from './helpers.js';
 
 /** Resolves with the first data the server sends (its greeting), or rejects after `ms`. */
 function greeting(port: number, ms = 5000): Promise<string> {
@@ -65,7 +65,7 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
   assert.ok(stdout.includes(`data dir:    ${dataDir}`), stdout);
   // Run from the checkout, the hint is the command that works there (npm links no bin for the project itself).
   assert.ok(stdout.includes(`  node bin/postyard.js user add you@example.com --data ${dataDir}\n`), stdout);
-  assert.match(stdout, /curl --user 'you@example\.com:YOUR-PASSWORD' imap:\/\/127\.0\.0\.1:\d+\//);
+  assert.match(stdout, /curl --user 'you@example\.com:YOUR-PASSWORD' imap:\/\/localhost:\d+\//);
 
   const port = (label: string) => {
     const match = new RegExp(`^\\s+${label}\\s+127\\.0\\.0\\.1:(\\d+)`, 'm').exec(stdout);
@@ -82,8 +82,16 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
     input: 'secret\n',
   });
   assert.equal(add.code, 0, add.stderr);
-  const deliver = await runCli(['deliver', '--to', 'you@example.com', '--data', dataDir], {
-    input: 'Subject: hello\r\n\r\nIt works.\r\n',
+  // The banner's own test-message line, run by a shell exactly as printed.
+  const hint = /^ {2}(printf .* \| node bin\/postyard\.js deliver --to you@example\.com --data .*)$/m.exec(
+    stdout,
+  );
+  assert.ok(hint, stdout);
+  const deliver = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const sh = spawn('sh', ['-c', hint[1]!], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    sh.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    sh.on('close', (code) => resolve({ code, stderr: err }));
   });
   assert.equal(deliver.code, 0, deliver.stderr);
   const pop3 = await lineClient(port('POP3'));
@@ -102,6 +110,14 @@ test('start on an empty data dir sets up, prints ports and the add-user hint, se
   assert.match((await imaps.readUntil(/^a /)).at(-1)!, /^a OK/);
   imaps.send('b STATUS INBOX (MESSAGES)');
   assert.match((await imaps.readUntil(/^b /)).join('\n'), /\* STATUS "?INBOX"? \(MESSAGES 1\)/);
+  imaps.send('c EXAMINE INBOX');
+  await imaps.readUntil(/^c /);
+  imaps.send('d FETCH 1 (ENVELOPE)');
+  // The test message has a real date (clients would show "Jan 01" without one).
+  assert.match(
+    (await imaps.readUntil(/^d /)).join('\n'),
+    /ENVELOPE \("\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}" "hello"/,
+  );
   await imaps.close();
 
   // SIGHUP reloads and keeps serving.
@@ -128,12 +144,12 @@ test('start exits 69 with one line naming the listener when its port is taken', 
   const ports = FREE_PORTS.map((arg) => (arg === 'pop3=0' ? `pop3=${port}` : arg));
   const result = await runCli(['start', '--data', dataDir, ...ports]);
   assert.equal(result.code, 69, result.stderr);
-  assert.match(
+  assert.equal(
     result.stderr,
-    new RegExp(
-      `^postyard: start: listeners\\.pop3: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE$`,
-      'm',
-    ),
+    `postyard: start: POP3 cannot listen on 127.0.0.1:${port}: already in use (by pid ${process.pid}, ` +
+      `${readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim()}); change \`listeners.pop3.port\` in ` +
+      `${join(dataDir, 'postyard.json')}\n`,
   );
+  assert.equal(hasStackTrace(result.stderr), false);
   assert.equal(existsSync(join(dataDir, 'postyard.pid')), false);
 });

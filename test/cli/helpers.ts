@@ -66,3 +66,48 @@ export async function initData(t: { after(fn: () => void): void }): Promise<stri
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+:\d+:\d+\)?$/m.test(text);
 }
+
+/**
+ * Runs the CLI on a pseudo-terminal (Python's pty module), as a person at a terminal would: each
+ * `answers` entry waits for its prompt text, then types its line. Output is stdout and stderr merged.
+ */
+export function runCliOnTerminal(
+  args: string[],
+  answers: Array<{ after: string; type: string }>,
+): Promise<{ code: number | null; output: string }> {
+  const script = `
+import json, os, pty, select, sys
+args, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+out = b''
+while True:
+    try:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            break
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    while answers and answers[0]['after'].encode() in out:
+        os.write(fd, (answers.pop(0)['type'] + '\\r').encode())
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf-8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'python3',
+      ['-c', script, JSON.stringify([process.execPath, BIN, ...args]), JSON.stringify(answers)],
+      { cwd: ROOT, env: { ...process.env, POSTYARD_DEBUG: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: output.replace(/\r\n/g, '\n') }));
+  });
+}

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
-import { initData, ROOT, runCli } from './helpers.js';
+import { BIN, initData, ROOT, runCli } from './helpers.js';
 
 const GENERATOR = join(ROOT, 'test', 'cli', 'fixtures', 'gen-sample-mbox.py');
 
@@ -35,8 +36,12 @@ test('import of a generated mbox: every message, From_ dates as INTERNALDATE, >F
   assert.equal(result.code, 0, result.stderr);
   assert.match(
     result.stdout,
-    /^imported 50 messages \(.+\) from mbox .* into bob@example\.com INBOX in .*; 0 skipped$/m,
+    /^imported 50 messages \(.+\) from mbox .* into bob@example\.com INBOX in .*; 0 already there, 0 failed$/m,
   );
+  // The same import again adds nothing: every message is recognised by its bytes.
+  const again = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^imported 0 messages .*; 50 already there, 0 failed$/m);
 
   const list = await runCli(['mailbox', 'list', 'bob@example.com', '--data', dataDir]);
   assert.match(list.stdout, /INBOX\s+-\s+50\s+50\s/);
@@ -94,7 +99,7 @@ test('import of a Maildir keeps flags, keywords and mtime as INTERNALDATE', asyn
   assert.equal(result.code, 0, result.stderr);
   assert.match(
     result.stdout,
-    /^imported 4 messages .* from Maildir .* into bob@example\.com Archive\/old .*; 0 skipped$/m,
+    /^imported 4 messages .* from Maildir .* into bob@example\.com Archive\/old .*; 0 already there, 0 failed$/m,
   );
   assert.match(result.stderr, /created mailbox Archive\/old/);
 
@@ -120,14 +125,18 @@ test('import skips messages over the size limit and says so', async (t) => {
   config.limits.maxMessageSize = 2048;
   writeFileSync(configFile, JSON.stringify(config));
   const mbox = join(dataDir, '..', 'mixed.mbox');
-  const small = 'From a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nhi\n\n';
+  const small = (n: number) => `From a@b Mon Jan  1 00:00:00 2024\nSubject: small ${n}\n\nhi\n\n`;
   const big = `From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n${`${'y'.repeat(70)}\n`.repeat(60)}`;
-  writeFileSync(mbox, `${small}${big}\n${small}`);
+  writeFileSync(mbox, `${small(1)}${big}\n${small(2)}${small(1)}`);
 
   const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
   assert.equal(result.code, 65, result.stderr);
-  assert.match(result.stderr, /message 2 skipped/);
-  assert.match(result.stdout, /imported 2 messages .*; 1 skipped/);
+  assert.match(result.stderr, /message 2 not imported: Message exceeds/);
+  assert.match(
+    result.stdout,
+    /imported 2 messages .*; 1 already there, 1 failed$/m,
+    'the identical copy once',
+  );
 });
 
 test('import stops when the account goes over quota and says how far it got', async (t) => {
@@ -150,8 +159,27 @@ test('import stops when the account goes over quota and says how far it got', as
 
   const result = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
   assert.equal(result.code, 73, result.stderr);
-  assert.match(result.stdout, /imported 2 messages .*; 0 skipped/);
-  assert.match(result.stderr, /^postyard: import: stopped after 2 messages: /m);
+  assert.match(result.stdout, /imported 2 messages .*; 0 already there, 0 failed/);
+  assert.match(
+    result.stderr,
+    /^postyard: import: stopped after 2 messages: .*; run the same command again to import the rest \(what is there is skipped\)$/m,
+  );
+  // More room, the same command: only the third message is added.
+  await runCli([
+    'quota',
+    'set',
+    'bob@example.com',
+    'unlimited',
+    '--messages',
+    'unlimited',
+    '--data',
+    dataDir,
+  ]);
+  const resumed = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /imported 1 messages .*; 2 already there, 0 failed/);
+  const list = await runCli(['mailbox', 'list', 'bob@example.com', '--data', dataDir]);
+  assert.match(list.stdout, /INBOX\s+-\s+3\s/);
 });
 
 test('import errors: missing account, missing path, not an mbox', async (t) => {
@@ -175,3 +203,72 @@ test('import errors: missing account, missing path, not an mbox', async (t) => {
   assert.equal(bad.code, 65, bad.stderr);
   assert.match(bad.stderr, /not an mbox file/);
 });
+
+test("import warns when the account's retention will expunge what goes into INBOX", async (t) => {
+  const dataDir = await initData(t);
+  const add = await runCli(
+    ['user', 'add', 'ret@example.com', '--password-stdin', '--retention', '14d', '--data', dataDir],
+    {
+      input: 'pw\n',
+    },
+  );
+  assert.equal(add.code, 0, add.stderr);
+  const mbox = join(dataDir, '..', 'old.mbox');
+  writeFileSync(mbox, 'From a@b Mon Jan  1 00:00:00 2001\nSubject: old\n\nfrom 2001\n\n');
+  const inbox = await runCli(['import', 'ret@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(inbox.code, 0, inbox.stderr);
+  assert.match(
+    inbox.stderr,
+    /warning: ret@example\.com has a retention of 14 days: mail imported into INBOX now is expunged on \d{4}-\d\d-\d\d; import into another folder/,
+  );
+  const archive = await runCli(['import', 'ret@example.com', 'Archive', mbox, '--data', dataDir]);
+  assert.equal(archive.code, 0, archive.stderr);
+  assert.doesNotMatch(archive.stderr, /retention/);
+});
+
+test('Ctrl-C stops an import after the batch in hand; the same command then completes it without duplicates', async (t) => {
+  const dataDir = await initData(t);
+  await addBob(dataDir);
+  const mbox = join(dataDir, '..', 'big.mbox');
+  execFileSync('python3', [GENERATOR, mbox, '400', '11'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, 'exit');
+  // Interrupt once the first batch is committed (what a person pressing Ctrl-C midway would see).
+  while ((await inboxCount(dataDir)) === 0 && child.exitCode === null)
+    await new Promise((r) => setImmediate(r));
+  child.kill('SIGINT');
+  const [code] = await exited;
+  if (code === 0) t.diagnostic('the import finished before the interrupt arrived');
+  else {
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /stopped after \d+ messages: interrupted \(Ctrl-C\); run the same command again/);
+    assert.match(stdout, /^imported \d+ messages .*; 0 already there, 0 failed$/m);
+  }
+  const done = Number(/^imported (\d+)/m.exec(stdout)?.[1] ?? 400);
+  const resumed = await runCli(['import', 'bob@example.com', 'INBOX', mbox, '--data', dataDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(
+    resumed.stdout,
+    new RegExp(`^imported ${400 - done} messages .*; ${done} already there, 0 failed$`, 'm'),
+  );
+  assert.equal(await inboxCount(dataDir), 400);
+});
+
+async function inboxCount(dataDir: string): Promise<number> {
+  return withStore(dataDir, async (store) => {
+    const account = (await store.getAccount('bob@example.com'))!;
+    const inbox = (await store.getMailbox(account.id, 'INBOX'))!;
+    return (await store.getIndex(inbox.id)).uids.length;
+  });
+}

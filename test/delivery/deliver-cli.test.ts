@@ -37,10 +37,15 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function deliver(args: string[], input: string | Buffer): Promise<{ code: number | null; stderr: string }> {
+function deliver(
+  args: string[],
+  input: string | Buffer,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [POSTYARD, 'deliver', ...args], {
       stdio: ['pipe', 'ignore', 'pipe'],
+      env: { ...withoutSender(process.env), ...env },
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -49,6 +54,12 @@ function deliver(args: string[], input: string | Buffer): Promise<{ code: number
     child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
+}
+
+/** The environment without $SENDER, which would otherwise become the Return-Path. */
+function withoutSender(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { SENDER: _ignored, ...rest } = env;
+  return rest;
 }
 
 function assertOneCleanLine(stderr: string): void {
@@ -79,8 +90,24 @@ test('exit 0: delivered, bare LF stored as CRLF, Return-Path from --from', async
   assert.equal(run.stderr, '');
   const [stored] = (await inbox('frank@example.org')).filter((m) => m.includes('<ok@cli.test>'));
   assert.ok(stored);
-  assert.ok(stored.startsWith('Return-Path: <mta@example.net>\r\nFrom: Sender'));
+  assert.ok(
+    stored.startsWith(
+      'Return-Path: <mta@example.net>\r\nDelivered-To: <Frank+cli@Example.org>\r\nFrom: Sender',
+    ),
+    stored.slice(0, 200),
+  );
   assert.equal(/(?<!\r)\n/.test(stored), false);
+});
+
+test('the envelope sender from $SENDER (Postfix local/pipe) when --from is not given', async () => {
+  const run = await deliver(['--data', dataDir, '--to', 'frank@example.org'], sampleMessage('env@cli.test'), {
+    SENDER: 'list-bounces@example.net',
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const [stored] = (await inbox('frank@example.org')).filter((m) => m.includes('<env@cli.test>'));
+  assert.ok(
+    stored?.startsWith('Return-Path: <list-bounces@example.net>\r\nDelivered-To: <frank@example.org>\r\n'),
+  );
 });
 
 test('--mailbox delivers into that mailbox; a missing one falls back to INBOX', async () => {

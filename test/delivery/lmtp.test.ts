@@ -39,6 +39,55 @@ test('LHLO advertises PIPELINING, ENHANCEDSTATUSCODES and SIZE', async () => {
   client.close();
 });
 
+test('a repeated recipient (any case) gets its own reply after DATA (RFC 2033 4.2); stored once', async () => {
+  const client = await RawSmtpClient.connect(env.ports.lmtp);
+  await lmtpHello(client);
+  const id = 'repeated-rcpt@lmtp.test';
+  await client.command('MAIL FROM:<sender@example.net>');
+  for (const rcpt of [
+    'bob@example.org',
+    'B@example.org',
+    'Bob@Example.com',
+    'BOB@EXAMPLE.ORG',
+    'alice@example.org',
+  ])
+    await client.command(`RCPT TO:<${rcpt}>`);
+  assert.equal((await client.command('DATA')).code, 354);
+  client.sendData(sampleMessage(id));
+  // bob, BOB (a repeat) and alice were accepted: three replies, in RCPT order, then nothing more.
+  const replies = await client.readMany(3);
+  assert.deepEqual(
+    replies.map((r) => r.code),
+    [250, 250, 250],
+  );
+  assert.equal((await client.command('NOOP')).code, 250, 'no fourth DATA reply is pending');
+  client.close();
+  assert.equal((await env.inbox('bob@example.org')).filter((m) => m.raw.includes(id)).length, 1);
+  assert.equal((await env.inbox('alice@example.org')).filter((m) => m.raw.includes(id)).length, 1);
+});
+
+test('a repeated recipient of an oversized message gets its own 552 too', async () => {
+  const limit = env.ctx.config.limits.maxMessageSize;
+  env.ctx.config.limits.maxMessageSize = 2048;
+  try {
+    const client = await RawSmtpClient.connect(env.ports.lmtp);
+    await lmtpHello(client);
+    await client.command('MAIL FROM:<sender@example.net>');
+    await client.command('RCPT TO:<alice@example.org>');
+    await client.command('RCPT TO:<Alice@Example.org>');
+    assert.equal((await client.command('DATA')).code, 354);
+    client.sendData(sampleMessage('oversized-repeat@lmtp.test', { bodyBytes: 5000 }));
+    assert.deepEqual(
+      (await client.readMany(2)).map((r) => r.code),
+      [552, 552],
+    );
+    assert.equal((await client.command('NOOP')).code, 250);
+    client.close();
+  } finally {
+    env.ctx.config.limits.maxMessageSize = limit;
+  }
+});
+
 test('per-recipient replies after DATA: delivered, unknown (at RCPT), over quota (at DATA)', async () => {
   const client = await RawSmtpClient.connect(env.ports.lmtp);
   await lmtpHello(client);

@@ -43,13 +43,48 @@ test('EHLO advertises SIZE, STARTTLS, PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES 
   client.close();
 });
 
-test('unknown users and other domains are refused at RCPT (no relaying)', async () => {
+test('unknown users are 550 5.1.1; other domains are relaying, 554 5.7.1 (never "no such user")', async () => {
   const { client } = await ehlo();
   assert.equal((await client.command('MAIL FROM:<x@example.net>')).code, 250);
-  assert.match((await client.command('RCPT TO:<nobody@example.org>')).text, /^550 5\.1\.1 /);
-  assert.match((await client.command('RCPT TO:<carol@elsewhere.example>')).text, /^550 5\.1\.1 /);
+  assert.match((await client.command('RCPT TO:<nobody@example.org>')).text, /^550 5\.1\.1 .*no such user/);
+  assert.match(
+    (await client.command('RCPT TO:<carol@elsewhere.example>')).text,
+    /^554 5\.7\.1 Relaying denied: this server accepts mail for its own domains only$/,
+  );
   assert.match((await client.command('RCPT TO:<Carol+x@EXAMPLE.org>')).text, /^250 /);
   client.close();
+});
+
+test('more than limits.maxRecipients distinct recipients: 452 4.5.3, the accepted ones still get the message', async () => {
+  const limit = env.ctx.config.limits.maxRecipients;
+  env.ctx.config.limits.maxRecipients = 100;
+  try {
+    const { client } = await ehlo();
+    await client.command('MAIL FROM:<x@example.net>');
+    // Subaddresses are distinct recipients of one account: 100 accepted, the 101st refused.
+    for (let i = 0; i < 100; i++)
+      assert.equal((await client.command(`RCPT TO:<carol+${i}@example.org>`)).code, 250);
+    assert.equal(
+      (await client.command('RCPT TO:<carol+100@example.org>')).text,
+      '452 4.5.3 Too many recipients',
+    );
+    assert.equal(
+      (await client.command('RCPT TO:<CAROL+7@example.org>')).code,
+      250,
+      'a repeat is no new recipient',
+    );
+    assert.equal((await client.command('DATA')).code, 354);
+    client.sendData(sampleMessage('many-rcpts@smtp.test'));
+    assert.match((await client.read()).text, /^250 /);
+    client.close();
+    assert.equal(
+      (await storedWith('carol@example.org', 'many-rcpts@smtp.test')).length,
+      1,
+      'once per account',
+    );
+  } finally {
+    env.ctx.config.limits.maxRecipients = limit;
+  }
 });
 
 test('MAIL FROM with SIZE over the limit: 552 5.3.4', async () => {

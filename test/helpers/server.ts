@@ -16,10 +16,11 @@ import { join } from 'node:path';
 import { startConfiguredServer } from '../../src/cli/runtime.js';
 import { type DeepPartial, defaultConfig, mergeConfig, parseConfig } from '../../src/config/config.js';
 import type { Config } from '../../src/config/types.js';
-import { createRootLogger } from '../../src/lib/log.js';
+import type { AuthServiceOptions } from '../../src/server/auth/service.js';
 import type { ServerContext } from '../../src/server/context.js';
+import { createRootLogger } from '../../src/server/logging.js';
 import { generateSelfSigned } from '../../src/server/net/tls.js';
-import type { RunningServer } from '../../src/server/server.js';
+import type { RunningServer, StartServerOptions } from '../../src/server/server.js';
 import type { Account, AccountSettings } from '../../src/store/store.js';
 
 export interface TestServer {
@@ -44,18 +45,26 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
     listener.port = 0;
   }
   base.hostname = TEST_HOSTNAME;
+  // Off unless a test turns it on: its DNS lookups would go to the machine's resolver.
+  base.delivery.authenticationResults = false;
   base.log.level = (process.env.POSTYARD_TEST_LOG as Config['log']['level'] | undefined) ?? 'silent';
   return parseConfig(mergeConfig(base, overrides), { dataDir });
 }
 
-export async function startTestServer(overrides?: DeepPartial<Config>): Promise<TestServer> {
+export async function startTestServer(
+  overrides?: DeepPartial<Config>,
+  options: { auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postyard-test-'));
   try {
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, overrides);
     // Logs go to stderr when POSTYARD_TEST_LOG is set, so they do not mix with the test reporter.
-    const log = createRootLogger({ level: config.log.level, file: config.log.file ?? '/dev/stderr' });
-    const server = await startConfiguredServer(config, { log });
+    const log = createRootLogger(
+      { level: config.log.level, file: config.log.file ?? '/dev/stderr' },
+      { pretty: false },
+    );
+    const server = await startConfiguredServer(config, { log, ...options });
     let closed: Promise<void> | null = null;
     return {
       ctx: server.ctx,

@@ -3,10 +3,11 @@ import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { defaultConfig, mergeConfig } from '../../src/config/config.js';
-import { createRootLogger, REDACT_PATHS, silentLogger } from '../../src/lib/log.js';
+import { REDACT_PATHS, silentLogger } from '../../src/lib/log.js';
 import type { AuthRequest } from '../../src/server/auth/auth.js';
 import { hashPassword, isPasswordHash, verifyPassword } from '../../src/server/auth/password.js';
 import { createAuthService } from '../../src/server/auth/service.js';
+import { createRootLogger } from '../../src/server/logging.js';
 import type { Account, Store } from '../../src/store/store.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -30,6 +31,8 @@ function fakeStore() {
         quotaMessages: null,
         retentionDays: null,
         popDeletePolicy: null,
+        popMarkSeen: null,
+        admin: false,
         createdAt: new Date(),
       };
       users.set(login, { account, passwordHash });
@@ -143,7 +146,7 @@ describe('auth service', () => {
     assert.equal(auth.cache.entryCount, 0);
   });
 
-  test('throttling: growing delay, block after maxAuthFailures (even with the right password), expiry, reset on success', async () => {
+  test('throttling: growing delay, the address blocked for the account after maxAuthFailures, the owner elsewhere never', async () => {
     const s = fakeStore();
     const clock = fakeClock();
     const sleeps: number[] = [];
@@ -165,12 +168,15 @@ describe('auth service', () => {
     assert.equal(auth.throttle.failures('login', 'alice@example.com'), 0, 'success reset the account');
     assert.equal(auth.throttle.failures('ip', '192.0.2.1'), 2, 'the IP counter stays');
 
-    assert.equal((await auth.authenticate(req('alice@example.com', 'bad'))).ok, false);
-    assert.deepEqual(sleeps, [100, 200, 400]);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await auth.authenticate(req('alice@example.com', 'bad'))).ok, false);
+    assert.deepEqual(sleeps, [100, 200, 400, 800, 1600], 'the delay follows the address counter');
     const blocked = await auth.authenticate(req('alice@example.com', 'pw'));
     assert.deepEqual(blocked, { ok: false, reason: 'blocked', retryAfterMs: 60_000 });
+    // The owner from another address is not locked out by the attacker's failures.
+    assert.equal((await auth.authenticate(req('alice@example.com', 'pw', '198.51.100.7'))).ok, true);
     // Counters live in the service, not the connection: a "reconnect" from the same IP is still blocked.
-    assert.equal((await auth.authenticate(req('bob@example.com', 'x'))).ok, false);
+    assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, false);
     clock.t += 60_000;
     assert.equal((await auth.authenticate(req('alice@example.com', 'pw'))).ok, true);
   });

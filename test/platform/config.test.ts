@@ -37,7 +37,10 @@ describe('config defaults', () => {
       submission: 1587,
       submissions: 1465,
       lmtp: 2424,
+      http: 8080,
+      https: 8443,
     });
+    assert.deepEqual(c.http, { trustedProxies: [] });
     for (const l of Object.values(c.listeners)) {
       assert.equal(l.host, '127.0.0.1');
       assert.equal(listenerEnabled(l), true);
@@ -54,6 +57,24 @@ describe('config defaults', () => {
     assert.deepEqual(c.trustedNetworks, ['127.0.0.0/8', '::1/128']);
     assert.equal(c.log.level, 'info');
     assert.equal(c.retentionDays, null);
+  });
+
+  test('retentionDays takes a number of days or the CLI form (14d, 4w, 1y, forever)', () => {
+    const days = (v: unknown) => parseConfig({ retentionDays: v }, { dataDir }).retentionDays;
+    assert.equal(days(30), 30);
+    assert.equal(days('14d'), 14);
+    assert.equal(days('4w'), 28);
+    assert.equal(days('1y'), 365);
+    assert.equal(days('forever'), null);
+    assert.equal(days(null), null);
+    rejects(
+      { retentionDays: '0d' },
+      /^config: retentionDays must be a number of days or a duration like "14d"/,
+    );
+    rejects({ retentionDays: 'soon' }, /retentionDays must be a number of days/);
+    rejects({ retentionDays: 0 }, /retentionDays must be 1-100000 days, got 0/);
+    rejects({ retentionDays: 2.5 }, /retentionDays must be 1-100000 days/);
+    rejects({ retentionDays: true }, /retentionDays must be a number of days/);
   });
 
   test('given values override defaults, the rest stay', () => {
@@ -141,17 +162,17 @@ describe('config validation names the key and the problem', () => {
       /limits\.maxMessageSize must be an integer 1024-/,
     ],
     [
-      'retention not integer',
-      { retentionDays: 'forever' },
-      /retentionDays must be an integer 1-100000, got "forever"/,
+      'retention not a duration',
+      { retentionDays: 'soon' },
+      /retentionDays must be a number of days or a duration like "14d", "4w", "1y", "forever", got "soon"/,
     ],
     ['bad log level', { log: { level: 'verbose' } }, /log\.level must be one of/],
     ['empty cert path', { tls: { cert: '' } }, /tls\.cert must not be empty/],
     ['localDomains not array', { localDomains: 'example.com' }, /localDomains must be an array/],
     [
-      'postgres without url',
-      { store: { backend: 'postgres' } },
-      /store\.postgresUrl is required when store\.backend is "postgres"/,
+      'postgres before that backend exists',
+      { store: { backend: 'postgres', postgresUrl: 'postgres://db/postyard' } },
+      /^config: store\.backend "postgres" is not available in this build yet .*; use "sqlite"$/,
     ],
     [
       'duplicate port',

@@ -71,10 +71,9 @@ test('overrides are validated like the config file', async () => {
 
 describe('startServer without listeners', () => {
   const noListeners = Object.fromEntries(
-    ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'lmtp'].map((n) => [
-      n,
-      { enabled: false },
-    ]),
+    ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'lmtp', 'http', 'https'].map(
+      (n) => [n, { enabled: false }],
+    ),
   );
 
   async function start(overrides: DeepPartial<Config>) {

@@ -12,6 +12,7 @@ function fakeServer() {
   const server: RunningServer = {
     ctx: { config: defaultConfig('/tmp/x'), log: silentLogger() } as ServerContext,
     ports: {},
+    outgoing: {} as RunningServer['outgoing'],
     close: () => {
       calls.push('close');
       return new Promise<void>((r) => (finishClose = r));

@@ -132,3 +132,37 @@ test('shutdown says -ERR [SYS/TEMP] to live sessions and deletes nothing', async
     await srv.close();
   }
 });
+
+test('\\Seen on RETR: off by default, per-account override either way', async () => {
+  const seenAfterRetr = async (srv: Awaited<ReturnType<typeof startPop3Server>>, login: string) => {
+    const uid = await deliver(srv, login, simpleMessage(uidCounter++));
+    const client = await pop3Login(srv.ports.pop3!, login);
+    assert.match(await command(client, 'RETR 1'), /^\+OK/);
+    await readMultiLine(client);
+    await expectOk(client, 'QUIT');
+    await client.waitClosed();
+    const account = (await srv.ctx.store.getAccount(login))!;
+    const inbox = (await srv.ctx.store.getMailbox(account.id, 'INBOX'))!;
+    const [record] = await srv.ctx.store.getMessages(inbox.id, [uid]);
+    return record!.flags.includes('\\Seen');
+  };
+  let uidCounter = 1;
+  const defaults = await startPop3Server(undefined, { [ALICE]: {}, [BOB]: { popMarkSeen: true } });
+  try {
+    assert.equal(defaults.ctx.config.pop3.markSeenOnRetr, false);
+    assert.equal(await seenAfterRetr(defaults, ALICE), false, 'a download is not reading');
+    assert.equal(await seenAfterRetr(defaults, BOB), true, "bob's own setting");
+  } finally {
+    await defaults.close();
+  }
+  const marking = await startPop3Server(
+    { pop3: { markSeenOnRetr: true } },
+    { [ALICE]: {}, [BOB]: { popMarkSeen: false } },
+  );
+  try {
+    assert.equal(await seenAfterRetr(marking, ALICE), true, 'the server setting');
+    assert.equal(await seenAfterRetr(marking, BOB), false, "bob's own setting wins");
+  } finally {
+    await marking.close();
+  }
+});

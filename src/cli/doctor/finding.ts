@@ -2,7 +2,7 @@
 export type Severity = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  area: 'config' | 'port' | 'cert' | 'store';
+  area: 'config' | 'port' | 'cert' | 'store' | 'queue' | 'dns';
   severity: Severity;
   message: string;
 }

@@ -2,14 +2,14 @@
  * Is each configured port free to bind, or held by our own running server (its pid file), or by
  * something else? Binding for a moment is the only reliable test across platforms.
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { listenerEnabled } from '../../config/config.js';
 import type { Config } from '../../config/types.js';
-import { pidFile } from '../paths.js';
+import { describeListenProblem } from '../listen-problem.js';
+import { runningServerPid } from '../pid-file.js';
 import { type Finding, fail, ok } from './finding.js';
 
-export async function checkPorts(config: Config): Promise<Finding[]> {
+export async function checkPorts(config: Config, configFile: string): Promise<Finding[]> {
   const ourPid = runningServerPid(config.dataDir);
   const findings: Finding[] = [];
   for (const [name, listener] of Object.entries(config.listeners)) {
@@ -26,16 +26,13 @@ export async function checkPorts(config: Config): Promise<Finding[]> {
     if (!error) findings.push(ok('port', `${where} free`));
     else if (error === 'EADDRINUSE' && ourPid)
       findings.push(ok('port', `${where} in use by this server (pid ${ourPid})`));
-    else findings.push(fail('port', `${where} ${BIND_PROBLEMS[error] ?? `cannot be bound (${error})`}`));
+    else
+      findings.push(
+        fail('port', describeListenProblem(name, listener.host, listener.port, error, configFile)),
+      );
   }
   return findings;
 }
-
-const BIND_PROBLEMS: Record<string, string> = {
-  EADDRINUSE: 'is in use by another process',
-  EACCES: 'needs privileges (ports below 1024: run as root or grant CAP_NET_BIND_SERVICE)',
-  EADDRNOTAVAIL: 'cannot be bound: the address is not on this machine',
-};
 
 function tryBind(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
@@ -43,31 +40,4 @@ function tryBind(host: string, port: number): Promise<string | null> {
     server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? String(err)));
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(null)));
   });
-}
-
-/** The pid in DATA/postyard.pid if that process is alive, else null. */
-export function runningServerPid(dataDir: string): number | null {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile(dataDir), 'utf8').trim());
-  } catch {
-    return null;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM: alive but owned by another user — still a running process.
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
-  return isPostyard(pid) ? pid : null;
-}
-
-/** After a crash the pid may have been reused by an unrelated process; Linux lets us check. */
-function isPostyard(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postyard');
-  } catch {
-    return true; // No /proc (or not readable): trust the pid file.
-  }
 }

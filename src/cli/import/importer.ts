@@ -2,6 +2,10 @@
  * The import loop: every message goes through the one ingest path (size limit, CRLF, durable blob,
  * parse once), then store.append with its flags and INTERNALDATE.
  *
+ * Resumable and idempotent: a message whose exact bytes (so Message-ID, size and hash) already back a
+ * message of the target mailbox is skipped, so running the same import again after a stop (quota,
+ * Ctrl-C, a crash) adds only what is missing, and identical copies inside one source are imported once.
+ *
  * Speed: messages are ingested a batch at a time in parallel (blob writes use the threadpool), then the
  * batch's appends are issued in source order within one event-loop turn, so the store's group commit
  * makes them one transaction and one fsync, and assigns UIDs in call order (mbox/Maildir order).
@@ -25,7 +29,10 @@ export interface ImportTarget {
 
 export interface ImportResult {
   imported: number;
-  skipped: number;
+  /** Already in the mailbox (an earlier run, or an identical copy earlier in this source). */
+  alreadyThere: number;
+  /** Refused one by one (too big, malformed header). */
+  failed: number;
   bytes: number;
   ms: number;
   /** The error that ended the import early, if any. */
@@ -40,12 +47,12 @@ export async function importMessages(
   store: Store,
   target: ImportTarget,
   messages: AsyncIterable<SourceMessage>,
-  options: { maxSize: number; progress: Progress },
+  options: { maxSize: number; progress: Progress; shouldStop?: () => unknown },
 ): Promise<ImportResult> {
   // Loaded lazily with the MIME engine it pulls in; only import needs it.
   const { ingestMessage } = await import('../../server/delivery/ingest.js');
   const started = Date.now();
-  const result: ImportResult = { imported: 0, skipped: 0, bytes: 0, ms: 0, stoppedBy: null };
+  const result: ImportResult = { imported: 0, alreadyThere: 0, failed: 0, bytes: 0, ms: 0, stoppedBy: null };
   let batch: Promise<Settled>[] = [];
   let batchBytes = 0;
   let ordinal = 0;
@@ -54,17 +61,30 @@ export async function importMessages(
     const settled = await Promise.all(batch);
     batch = [];
     batchBytes = 0;
+    const ids = settled.flatMap((s) => (s.ingested ? [s.ingested.blob.id] : []));
+    const present = ids.length > 0 ? await store.blobsInMailbox(target.mailboxId, ids) : new Set<string>();
+    const duplicate = (s: Settled) => {
+      const id = s.ingested?.blob.id;
+      if (id === undefined) return false;
+      if (present.has(id)) return true;
+      present.add(id); // a second identical copy later in this batch
+      return false;
+    };
+    const todo = settled.map((s) => !duplicate(s));
     // All appends issued before the first await: one group commit, UIDs in source order.
-    const appended = await Promise.all(settled.map((s) => (s.ingested ? append(store, target, s) : s.error)));
+    const appended = await Promise.all(
+      settled.map((s, i) => (s.ingested ? (todo[i] ? append(store, target, s) : null) : s.error)),
+    );
     settled.forEach((s, i) => {
       ordinal++;
       const error = appended[i];
-      if (error === null && s.ingested) {
+      if (s.ingested && !todo[i]) result.alreadyThere++;
+      else if (error === null && s.ingested) {
         result.imported++;
         result.bytes += s.ingested.blob.size;
       } else if (!s.ingested && isSkippable(error)) {
-        result.skipped++;
-        console.error(`postyard: import: message ${ordinal} skipped: ${describeError(error)}`);
+        result.failed++;
+        console.error(`postyard: import: message ${ordinal} not imported: ${describeError(error)}`);
       } else {
         result.stoppedBy ??= error;
       }
@@ -84,6 +104,7 @@ export async function importMessages(
       batchBytes += message.data.length;
       if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) {
         await flush();
+        result.stoppedBy ??= options.shouldStop?.() ?? null;
         if (result.stoppedBy) break;
       }
     }

@@ -10,7 +10,7 @@ export interface AuthRequest {
   password: string;
   /** Remote IP of the connection (for throttling and logs). */
   remoteAddress: string;
-  protocol: 'imap' | 'pop3' | 'smtp' | 'lmtp' | 'cli';
+  protocol: 'imap' | 'pop3' | 'smtp' | 'lmtp' | 'cli' | 'web';
 }
 
 export type AuthResult =

@@ -86,7 +86,7 @@ export function createAuthService(
       return fail(request, login, 'unknown login');
     }
     if (cache.has(login, request.password, record.passwordHash)) {
-      throttle.recordSuccess(login);
+      throttle.recordSuccess(request.remoteAddress, login);
       return { ok: true, account: record.account };
     }
     let ok: boolean;
@@ -98,7 +98,7 @@ export function createAuthService(
     }
     if (!ok) return fail(request, login, 'wrong password');
     cache.add(login, request.password, record.passwordHash);
-    throttle.recordSuccess(login);
+    throttle.recordSuccess(request.remoteAddress, login);
     log.debug({ login, remoteAddress: request.remoteAddress, protocol: request.protocol }, 'authenticated');
     return { ok: true, account: record.account };
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { AUTH_ADDRESS_FAILURE_FACTOR, AUTH_MAX_DELAY_MS } from '../../lib/limits.js';
 import { AuthThrottle, delayFor, FAILURE_WINDOW_MS } from './throttle.js';
 
 function fakeClock(start = 1_000_000) {
@@ -13,36 +14,50 @@ describe('AuthThrottle', () => {
     assert.equal(delayFor(50), 5_000);
   });
 
-  test('blocks the IP after maxFailures, for blockMs, then starts afresh', () => {
+  test('blocks an address for one account after maxFailures, for blockMs, then starts afresh', () => {
     const clock = fakeClock();
     const t = new AuthThrottle(() => ({ maxFailures: 3, blockMs: 60_000 }), clock);
     assert.equal(t.recordFailure('10.0.0.1', 'a').blocked, false);
-    assert.equal(t.recordFailure('10.0.0.1', 'b').blocked, false);
-    assert.deepEqual(t.check('10.0.0.1', 'c'), { blocked: false });
-    assert.equal(t.recordFailure('10.0.0.1', 'c').blocked, true);
-    assert.deepEqual(t.check('10.0.0.1', 'anyone'), { blocked: true, retryAfterMs: 60_000 });
-    assert.deepEqual(t.check('10.0.0.2', 'anyone'), { blocked: false }, 'other IPs unaffected');
+    assert.equal(t.recordFailure('10.0.0.1', 'a').blocked, false);
+    assert.deepEqual(t.check('10.0.0.1', 'a'), { blocked: false });
+    assert.equal(t.recordFailure('10.0.0.1', 'a').blocked, true);
+    assert.deepEqual(t.check('10.0.0.1', 'a'), { blocked: true, retryAfterMs: 60_000 });
+    assert.deepEqual(t.check('10.0.0.1', 'b'), { blocked: false }, 'other accounts from that address');
+    assert.deepEqual(t.check('10.0.0.2', 'a'), { blocked: false }, 'the account from other addresses');
     clock.advance(59_999);
-    assert.equal(t.check('10.0.0.1', 'x').blocked, true);
+    assert.equal(t.check('10.0.0.1', 'a').blocked, true);
     clock.advance(1);
-    assert.deepEqual(t.check('10.0.0.1', 'x'), { blocked: false });
-    assert.equal(t.failures('ip', '10.0.0.1'), 0);
+    assert.deepEqual(t.check('10.0.0.1', 'a'), { blocked: false });
+    assert.equal(t.failures('ip+login', '10.0.0.1 a'), 0);
   });
 
-  test('blocks an account attacked from many IPs', () => {
-    const clock = fakeClock();
-    const t = new AuthThrottle(() => ({ maxFailures: 3, blockMs: 1_000 }), clock);
-    for (const ip of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) t.recordFailure(ip, 'victim');
-    assert.equal(t.check('4.4.4.4', 'victim').blocked, true);
-    assert.equal(t.check('4.4.4.4', 'someone-else').blocked, false);
+  test(`blocks an address for everyone after ${AUTH_ADDRESS_FAILURE_FACTOR} × maxFailures over any accounts`, () => {
+    const t = new AuthThrottle(() => ({ maxFailures: 3, blockMs: 1_000 }), fakeClock());
+    const limit = 3 * AUTH_ADDRESS_FAILURE_FACTOR;
+    for (let i = 1; i < limit; i++) assert.equal(t.recordFailure('10.0.0.1', `user${i}`).blocked, false);
+    assert.equal(t.check('10.0.0.1', 'fresh').blocked, false);
+    assert.equal(t.recordFailure('10.0.0.1', `user${limit}`).blocked, true);
+    assert.equal(t.check('10.0.0.1', 'fresh').blocked, true);
+    assert.equal(t.check('10.0.0.2', 'fresh').blocked, false);
   });
 
-  test('a success resets the account counter but not the IP counter', () => {
+  test('an account attacked from many addresses is slowed down but never blocked', () => {
+    const t = new AuthThrottle(() => ({ maxFailures: 3, blockMs: 1_000 }), fakeClock());
+    let last = { delayMs: 0, blocked: false };
+    for (let i = 0; i < 50; i++) last = t.recordFailure(`10.1.0.${i}`, 'victim');
+    assert.equal(last.blocked, false);
+    assert.equal(last.delayMs, AUTH_MAX_DELAY_MS, 'failures are delayed, up to the cap');
+    assert.equal(t.failures('login', 'victim'), 50);
+    assert.deepEqual(t.check('127.0.0.1', 'victim'), { blocked: false }, 'the owner gets through');
+  });
+
+  test("a success resets the account's counters but not the address's", () => {
     const t = new AuthThrottle(() => ({ maxFailures: 10, blockMs: 1_000 }), fakeClock());
     t.recordFailure('1.1.1.1', 'alice');
     t.recordFailure('1.1.1.1', 'alice');
-    t.recordSuccess('alice');
+    t.recordSuccess('1.1.1.1', 'alice');
     assert.equal(t.failures('login', 'alice'), 0);
+    assert.equal(t.failures('ip+login', '1.1.1.1 alice'), 0);
     assert.equal(t.failures('ip', '1.1.1.1'), 2);
     assert.equal(
       t.recordFailure('1.1.1.1', 'alice').delayMs,
@@ -67,5 +82,6 @@ describe('AuthThrottle', () => {
     t.recordFailure('1.1.1.1', 'a');
     settings.maxFailures = 2;
     assert.equal(t.recordFailure('1.1.1.1', 'a').blocked, true);
+    assert.equal(t.check('1.1.1.1', 'a').blocked, true);
   });
 });

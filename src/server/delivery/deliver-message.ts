@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/types.js';
 import { type MailError, NotFoundError, TempError, toMailError } from '../../lib/errors.js';
-import type { Account, AppendResult, Store } from '../../store/store.js';
+import type { Account, AppendResult, BlobRef, IngestMeta, Store } from '../../store/store.js';
 import { ingestMessage } from './ingest.js';
 import { buildReceivedHeader, type ReceivedInfo } from './received-header.js';
 import { resolveRecipient } from './recipients.js';
@@ -28,6 +28,10 @@ export interface DeliveryRequest {
   mailbox?: string;
   /** Trace data for the Received: header; omitted = no Received header. */
   received?: Omit<ReceivedInfo, 'hostname' | 'recipient'>;
+  /** Adds `Delivered-To: <recipient>` (an LDA's final-delivery header, one recipient only). */
+  deliveredTo?: boolean;
+  /** More trace fields (Authentication-Results, Received-SPF), each ending in CRLF. */
+  traceFields?: string;
   log?: Logger;
 }
 
@@ -67,9 +71,28 @@ export async function deliverMessage(
     return req.recipients.map((r, i) => (accounts[i] === null ? unknown(r) : failed(r, error)));
   }
 
+  return storeForAccounts(ctx, message, req.recipients, accounts, req.mailbox, log, req.from);
+}
+
+/**
+ * The store half of a delivery, for a message already ingested: one store.deliver for every distinct
+ * account among `accounts` (resolved per recipient: null = unknown user, an error = lookup failed).
+ */
+export async function storeForAccounts(
+  ctx: DeliveryContext,
+  message: { blob: BlobRef; meta: IngestMeta },
+  recipients: string[],
+  accounts: Array<Account | MailError | null>,
+  mailbox: string | undefined,
+  log: Logger | undefined,
+  from?: string,
+): Promise<RecipientOutcome[]> {
+  const failed = (recipient: string, error: MailError): RecipientOutcome => ({ recipient, ok: false, error });
+  const unknown = (r: string) => failed(r, new NotFoundError(`Unknown recipient ${r}`, { public: true }));
+  const found = accounts.filter((a): a is Account => a !== null && !(a instanceof Error));
   // One store recipient per distinct account: user+a and user+b share the delivery (no duplicates).
   const distinct = [...new Map(found.map((a) => [a.id, a])).values()];
-  const mailboxes = await Promise.all(distinct.map((a) => targetMailbox(ctx.store, a, req.mailbox)));
+  const mailboxes = await Promise.all(distinct.map((a) => targetMailbox(ctx.store, a, mailbox)));
   let stored: Map<number, Awaited<ReturnType<Store['deliver']>>[number]>;
   try {
     const outcomes = await ctx.store.deliver({
@@ -84,10 +107,10 @@ export async function deliverMessage(
   } catch (err) {
     const error = toMailError(err);
     logFailure(log, 'store.deliver failed', error);
-    return req.recipients.map((r, i) => (accounts[i] === null ? unknown(r) : failed(r, error)));
+    return recipients.map((r, i) => (accounts[i] === null ? unknown(r) : failed(r, error)));
   }
 
-  const results = req.recipients.map((recipient, i): RecipientOutcome => {
+  const results = recipients.map((recipient, i): RecipientOutcome => {
     const account = accounts[i];
     if (account === null || account === undefined) return unknown(recipient);
     if (account instanceof Error) return failed(recipient, account);
@@ -102,7 +125,7 @@ export async function deliverMessage(
   });
   log?.info(
     {
-      from: req.from,
+      from,
       size: message.blob.size,
       blob: message.blob.id,
       delivered: results.filter((r) => r.ok).map((r) => r.recipient),
@@ -117,7 +140,11 @@ export async function deliverMessage(
 function traceHeaders(ctx: DeliveryContext, req: DeliveryRequest): string {
   let headers = '';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  if (req.from !== undefined) headers += `Return-Path: <${req.from.replace(/[\x00-\x1f\x7f<>]/g, '')}>\r\n`;
+  const clean = (address: string) => address.replace(/[\x00-\x1f\x7f<>]/g, '');
+  if (req.from !== undefined) headers += `Return-Path: <${clean(req.from)}>\r\n`;
+  if (req.deliveredTo && req.recipients.length === 1)
+    headers += `Delivered-To: <${clean(req.recipients[0]!)}>\r\n`;
+  if (req.traceFields) headers += req.traceFields;
   if (req.received) {
     const recipient = req.recipients.length === 1 ? req.recipients[0] : undefined;
     headers += buildReceivedHeader({ ...req.received, hostname: ctx.config.hostname, recipient });

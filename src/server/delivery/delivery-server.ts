@@ -5,7 +5,7 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { ConfigError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
-import { limitBadCommands } from './bad-commands.js';
+import { watchReplies } from './connection-replies.js';
 import { sniCallback, tlsAvailable, useLiveTls } from './live-tls.js';
 import { createSessionHandlers, type DeliveryProtocol } from './session-handlers.js';
 
@@ -49,7 +49,7 @@ export function createDeliveryListener(
     disabledCommands: [...(serverOptions.disabledCommands ?? []), ...(withTls ? [] : ['STARTTLS'])],
     onConnect: (session, callback) => {
       refreshLimits();
-      limitBadCommands(server, session.id, () => ctx.config.limits.maxBadCommands);
+      watchReplies(server, session.id, () => ctx.config.limits.maxBadCommands);
       handlers.onConnect(session, callback);
     },
     onClose: (session) => handlers.onClose(session),

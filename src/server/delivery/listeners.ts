@@ -4,6 +4,7 @@
  * 'lmtp'. `submissions` is submission over implicit TLS (RFC 8314).
  */
 import type { ServerContext } from '../context.js';
+import { listenError } from '../net/listen-error.js';
 import type { DeliveryListener } from './delivery-server.js';
 import { createLmtpListener } from './lmtp.js';
 import { createSmtpListener } from './smtp.js';
@@ -33,7 +34,9 @@ export async function startDeliveryListeners(ctx: ServerContext): Promise<Delive
     for (const { name, config, create } of plan) {
       if (config.enabled === false) continue;
       const listener = create(ctx);
-      ports[name] = await listener.listen(config.host, config.port);
+      ports[name] = await listener.listen(config.host, config.port).catch((err: unknown) => {
+        throw listenError(name, config.host, config.port, err);
+      });
       started.push(listener);
       ctx.log.info({ protocol: name, host: config.host, port: ports[name] }, 'listening');
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Account, Store } from '../../store/store.js';
-import { isLocalDomain, parseRecipient, resolveRecipient } from './recipients.js';
+import { isLocalDomain, lookupRecipient, parseRecipient, resolveRecipient } from './recipients.js';
 
 test('addresses are lower-cased and the +tag is dropped for the login', () => {
   assert.deepEqual(parseRecipient('<User+News@Example.ORG>'), {
@@ -13,16 +13,32 @@ test('addresses are lower-cased and the +tag is dropped for the login', () => {
   assert.equal(parseRecipient('+x@example.org').login, '+x@example.org');
 });
 
-test('localDomains: empty means any domain', () => {
-  assert.equal(isLocalDomain({ localDomains: [] }, 'any.example'), true);
-  assert.equal(isLocalDomain({ localDomains: ['Example.org'] }, 'example.org'), true);
-  assert.equal(isLocalDomain({ localDomains: ['example.org'] }, 'other.example'), false);
-});
-
 function fakeStore(logins: string[]): Store {
   const accounts = new Map(logins.map((login, i) => [login, { id: i + 1, login } as Account]));
-  return { getAccount: async (login: string) => accounts.get(login) ?? null } as unknown as Store;
+  return {
+    getAccount: async (login: string) => accounts.get(login) ?? null,
+    hasAccountInDomain: async (domain: string) => logins.some((l) => l.endsWith(`@${domain}`)),
+  } as unknown as Store;
 }
+
+test('localDomains: listed ones, or with none listed the domains of existing accounts', async () => {
+  const store = fakeStore(['user@example.org']);
+  assert.equal(await isLocalDomain(store, { localDomains: [] }, 'example.org'), true);
+  assert.equal(await isLocalDomain(store, { localDomains: [] }, 'any.example'), false);
+  assert.equal(await isLocalDomain(store, { localDomains: ['Example.net'] }, 'example.net'), true);
+  assert.equal(await isLocalDomain(store, { localDomains: ['example.net'] }, 'example.org'), false);
+});
+
+test('lookupRecipient tells an unknown user of ours from another domain (relaying)', async () => {
+  const store = fakeStore(['user@example.org']);
+  for (const localDomains of [[], ['example.org']]) {
+    const config = { localDomains };
+    assert.equal((await lookupRecipient(store, config, 'user@example.org')).kind, 'local');
+    assert.equal((await lookupRecipient(store, config, 'nobody@example.org')).kind, 'unknown-user');
+    assert.equal((await lookupRecipient(store, config, 'someone@elsewhere.example')).kind, 'other-domain');
+    assert.equal((await lookupRecipient(store, config, 'postmaster')).kind, 'unknown-user');
+  }
+});
 
 test('resolveRecipient: case-insensitive, subaddress, exact "+" login wins, foreign domain refused', async () => {
   const store = fakeStore(['user@example.org', 'odd+login@example.org']);

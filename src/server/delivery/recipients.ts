@@ -28,9 +28,40 @@ export function parseRecipient(raw: string): ParsedRecipient {
   return { address, login: domain ? `${base}@${domain}` : base, domain };
 }
 
-export function isLocalDomain(config: Pick<Config, 'localDomains'>, domain: string): boolean {
-  if (config.localDomains.length === 0) return true;
+export type RecipientLookup =
+  | { kind: 'local'; account: Account }
+  /** A local domain without such an account: 550 5.1.1. */
+  | { kind: 'unknown-user' }
+  /** Not one of our domains: relaying, which Postyard refuses (554 5.7.1). */
+  | { kind: 'other-domain' };
+
+/** Whether `domain` is ours: listed in localDomains, or (with none listed) the domain of some account. */
+export async function isLocalDomain(
+  store: Store,
+  config: Pick<Config, 'localDomains'>,
+  domain: string,
+): Promise<boolean> {
+  if (config.localDomains.length === 0) return store.hasAccountInDomain(domain);
   return config.localDomains.some((d) => d.toLowerCase() === domain);
+}
+
+/** What a recipient address is to us. A bare local part (no domain) is looked up as a login. */
+export async function lookupRecipient(
+  store: Store,
+  config: Pick<Config, 'localDomains'>,
+  raw: string,
+): Promise<RecipientLookup> {
+  const rcpt = parseRecipient(raw);
+  if (!rcpt.address) return { kind: 'unknown-user' };
+  if (rcpt.domain && config.localDomains.length > 0 && !(await isLocalDomain(store, config, rcpt.domain)))
+    return { kind: 'other-domain' };
+  // An account may literally contain "+" in its login; it wins over subaddress stripping.
+  const account =
+    (rcpt.login !== rcpt.address ? await store.getAccount(rcpt.address) : null) ??
+    (await store.getAccount(rcpt.login));
+  if (account) return { kind: 'local', account };
+  if (rcpt.domain && !(await isLocalDomain(store, config, rcpt.domain))) return { kind: 'other-domain' };
+  return { kind: 'unknown-user' };
 }
 
 /** The account mail for `raw` goes to, or null when it is not a local user. */
@@ -39,12 +70,6 @@ export async function resolveRecipient(
   config: Pick<Config, 'localDomains'>,
   raw: string,
 ): Promise<Account | null> {
-  const rcpt = parseRecipient(raw);
-  if (!rcpt.address || (rcpt.domain && !isLocalDomain(config, rcpt.domain))) return null;
-  // An account may literally contain "+" in its login; it wins over subaddress stripping.
-  if (rcpt.login !== rcpt.address) {
-    const exact = await store.getAccount(rcpt.address);
-    if (exact) return exact;
-  }
-  return store.getAccount(rcpt.login);
+  const found = await lookupRecipient(store, config, raw);
+  return found.kind === 'local' ? found.account : null;
 }

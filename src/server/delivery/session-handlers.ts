@@ -13,15 +13,23 @@ import type {
 } from 'smtp-server';
 import { toMailError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
+import { checkAuthentication } from './auth-results.js';
 import { deliverMessage, type RecipientOutcome } from './deliver-message.js';
-import { resolveRecipient } from './recipients.js';
+import { recordDataOutcomes, recordRefusedRecipient } from './mail-events.js';
+import { lookupRecipient } from './recipients.js';
+import { ownsAddress } from './sender-policy.js';
 import {
+  outgoingDisabledReply,
   overQuotaReply,
+  relayingDeniedReply,
   replyForError,
   smtpReply,
   temporaryFailureReply,
+  tooManyRecipientsReply,
   unknownRecipientReply,
 } from './smtp-replies.js';
+import { answerSubmission, submissionRequest } from './submission-data.js';
+import { submitMessage } from './submit-message.js';
 
 export type DeliveryProtocol = 'smtp' | 'lmtp' | 'submission';
 
@@ -52,6 +60,9 @@ export function createSessionHandlers(
   const inFlight = new Set<Promise<unknown>>();
   const policy = () => ctx.config.delivery.overQuota;
   const logOf = (session: SMTPServerSession) => logs.get(session.id) ?? ctx.log;
+  const outgoingEnabled = () => ctx.config.outgoing.mode !== 'disabled';
+  const mailParameters = protocol === 'submission' ? SUBMISSION_MAIL_PARAMETERS : MAIL_PARAMETERS;
+  const rcptParameters = protocol === 'submission' ? SUBMISSION_RCPT_PARAMETERS : RCPT_PARAMETERS;
 
   return {
     onConnect(session, callback) {
@@ -84,16 +95,42 @@ export function createSessionHandlers(
     },
 
     onMailFrom(address, session, callback) {
-      if (options.requireAuth && !session.user) return callback(smtpReply(530, 'Authentication required'));
-      callback(unsupportedParameter(address, MAIL_PARAMETERS));
+      if (options.requireAuth && !session.user) {
+        // RFC 3207 4: a command that needs TLS first is answered 530 5.7.0 with that reason.
+        if (!options.requireAuth.plaintextAllowed(session))
+          return callback(smtpReply(530, 'Must issue a STARTTLS command first'));
+        return callback(smtpReply(530, 'Authentication required'));
+      }
+      const badParameter = unsupportedParameter(address, mailParameters);
+      if (badParameter) return callback(badParameter);
+      // RFC 6409 6.1: an authenticated user sends as itself only (the null sender included).
+      if (options.requireAuth && session.user && !ownsAddress(String(session.user), address.address)) {
+        logOf(session).info({ user: session.user, from: address.address }, 'sender not owned by the user');
+        return callback(
+          smtpReply(553, `Sender address rejected: not owned by user ${session.user}`, '5.7.1'),
+        );
+      }
+      callback();
     },
 
     onRcptTo(address, session, callback) {
-      const badParameter = unsupportedParameter(address, RCPT_PARAMETERS);
+      const badParameter = unsupportedParameter(address, rcptParameters);
       if (badParameter) return callback(badParameter);
+      const key = address.address.toLowerCase();
+      const accepted = session.envelope.rcptTo;
+      const repeated = accepted.some((r) => r.address.toLowerCase() === key);
+      if (!repeated && distinctCount(accepted) >= ctx.config.limits.maxRecipients)
+        return callback(tooManyRecipientsReply());
       checkRecipient(address, session)
         .then(
-          (reply) => callback(reply ?? null),
+          (reply) => {
+            // RFC 2033 4.2: LMTP answers DATA once per accepted RCPT, repeats included. smtp-server keeps
+            // one envelope entry per address (a repeat overwrites the first one), so a repeat accepted
+            // here is added once more; the store still gets the message once per account.
+            if (!reply && repeated && protocol === 'lmtp') accepted.push(address);
+            if (reply) recordRefusedRecipient(ctx, protocol, session, address.address, reply);
+            callback(reply ?? null);
+          },
           (err: unknown) => {
             logOf(session).error({ err: toMailError(err) }, 'RCPT check failed');
             callback(temporaryFailureReply());
@@ -104,23 +141,53 @@ export function createSessionHandlers(
 
     onData(stream, session, callback) {
       const log = logOf(session);
+      if (protocol === 'submission') {
+        const work = submitMessage(ctx, submissionRequest(session, stream, log))
+          .then((result) => answerSubmission(result, policy(), log, callback))
+          .catch((err: unknown) => {
+            log.error({ err: toMailError(err) }, 'submission failed');
+            stream.resume();
+            callback(temporaryFailureReply());
+          })
+          .finally(() => inFlight.delete(work));
+        inFlight.add(work);
+        return;
+      }
       const recipients = session.envelope.rcptTo.map((r) => r.address);
       const mailFrom = session.envelope.mailFrom;
-      const work = deliverMessage(ctx, {
-        from: mailFrom ? mailFrom.address : '',
-        recipients,
-        input: stream,
-        received: {
-          helo: session.hostNameAppearsAs || '',
-          clientHostname: session.clientHostname || '',
-          remoteAddress: session.remoteAddress,
-          protocol: session.transmissionType,
-          id: `${session.id}.${session.transaction}`,
-        },
-        log,
-      })
+      const checked =
+        protocol === 'smtp' && ctx.config.delivery.authenticationResults
+          ? checkAuthentication(stream, {
+              config: ctx.config,
+              remoteAddress: session.remoteAddress,
+              helo: session.hostNameAppearsAs || '',
+              sender: mailFrom ? mailFrom.address : '',
+            })
+          : Promise.resolve({ input: stream, headers: '' });
+      const work = checked
+        .then(({ input, headers }) =>
+          deliverMessage(ctx, {
+            from: mailFrom ? mailFrom.address : '',
+            recipients,
+            input,
+            traceFields: headers,
+            received: {
+              helo: session.hostNameAppearsAs || '',
+              clientHostname: session.clientHostname || '',
+              remoteAddress: session.remoteAddress,
+              protocol: session.transmissionType,
+              id: `${session.id}.${session.transaction}`,
+            },
+            log,
+          }),
+        )
         .then(
-          (outcomes) => answerData(protocol, outcomes, policy(), callback),
+          (outcomes) => {
+            // smtp-server counts the bytes it passed on (stream.byteLength) once the stream ended.
+            const size = (stream as { byteLength?: number }).byteLength ?? null;
+            recordDataOutcomes(ctx, protocol, session, outcomes, size, policy());
+            answerData(protocol, outcomes, policy(), callback);
+          },
           (err: unknown) => {
             log.error({ err: toMailError(err) }, 'DATA failed');
             stream.resume();
@@ -144,11 +211,20 @@ export function createSessionHandlers(
     session: SMTPServerSession,
   ): Promise<SMTPServerError | undefined> {
     const store = ctx.store;
-    const account = await resolveRecipient(store, ctx.config, address.address);
-    if (!account) {
+    const found = await lookupRecipient(store, ctx.config, address.address);
+    if (found.kind === 'other-domain' && protocol === 'submission' && outgoingEnabled()) {
+      return undefined; // an authenticated user's mail to the world: queued at DATA
+    }
+    if (found.kind === 'other-domain' && protocol !== 'lmtp') {
+      // Not ours and nothing to send it on with: relaying denied, never "no such user".
+      logOf(session).info({ rcpt: address.address }, 'relaying denied');
+      return protocol === 'submission' ? outgoingDisabledReply() : relayingDeniedReply();
+    }
+    if (found.kind !== 'local') {
       logOf(session).info({ rcpt: address.address }, 'unknown recipient');
       return unknownRecipientReply();
     }
+    const account = found.account;
     const usage = await store.getQuotaUsage(account.id);
     const mailFrom = session.envelope.mailFrom;
     const size = mailFrom ? mailFrom.args || {} : {};
@@ -165,9 +241,17 @@ export function createSessionHandlers(
   }
 }
 
+/** Recipients counted case-insensitively, as smtp-server keeps them. */
+function distinctCount(recipients: readonly SMTPServerAddress[]): number {
+  return new Set(recipients.map((r) => r.address.toLowerCase())).size;
+}
+
 /** Parameters of the extensions we advertise: SIZE (RFC 1870), BODY (RFC 6152), SMTPUTF8 (RFC 6531). */
 const MAIL_PARAMETERS = new Set(['SIZE', 'BODY', 'SMTPUTF8']);
 const RCPT_PARAMETERS = new Set<string>();
+/** Submission also takes DSN requests (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT. */
+const SUBMISSION_MAIL_PARAMETERS = new Set([...MAIL_PARAMETERS, 'RET', 'ENVID']);
+const SUBMISSION_RCPT_PARAMETERS = new Set(['NOTIFY', 'ORCPT']);
 
 /** RFC 5321 4.1.1.11: a parameter of an extension we did not advertise → 555 5.5.4. */
 function unsupportedParameter(address: SMTPServerAddress, allowed: Set<string>): SMTPServerError | null {

@@ -1,8 +1,9 @@
 /**
  * The one mapping from MailError codes to SMTP/LMTP replies (RFC 5321 4.2, enhanced status codes
- * RFC 3463). smtp-server appends the enhanced code for the reply code (550 → 5.1.1, 452 → 4.2.2,
- * 552 → 5.2.2, 451 → 4.3.0, 554 → 5.6.0), so the texts here carry none. Oversized messages are answered
- * by smtp-server itself (rejectOversized: 552 5.3.4). Internal details never reach the client.
+ * RFC 3463). smtp-server adds the enhanced code that goes with the reply code (550 → 5.1.1,
+ * 452 → 4.2.2, 552 → 5.2.2, 451 → 4.3.0, 554 → 5.6.0, 454 → 4.7.0); a reply whose meaning needs another
+ * one passes it to smtpReply (sent as is by connection-replies.ts). Oversized messages are answered by
+ * smtp-server itself (rejectOversized: 552 5.3.4). Internal details never reach the client.
  */
 import type { SMTPServerError } from 'smtp-server';
 import type { Config } from '../../config/types.js';
@@ -10,14 +11,30 @@ import type { MailError } from '../../lib/errors.js';
 
 export type OverQuotaPolicy = Config['delivery']['overQuota'];
 
-export function smtpReply(code: number, text: string): SMTPServerError {
-  const err: SMTPServerError = new Error(text);
+/** A reply; `enhanced` (e.g. '5.7.1') replaces the one smtp-server would add for `code`. */
+export function smtpReply(code: number, text: string, enhanced?: string): SMTPServerError {
+  const err: SMTPServerError = new Error(enhanced ? `${enhanced} ${text}` : text);
   err.responseCode = code;
   return err;
 }
 
 export function unknownRecipientReply(): SMTPServerError {
   return smtpReply(550, 'Mailbox unavailable: no such user here');
+}
+
+/** A recipient in a domain that is not ours (RFC 5321 3.6.2, RFC 3463 5.7.1 "delivery not authorized"). */
+export function relayingDeniedReply(): SMTPServerError {
+  return smtpReply(554, 'Relaying denied: this server accepts mail for its own domains only', '5.7.1');
+}
+
+/** Submission to another domain while outgoing.mode is 'disabled': the same refusal, saying why. */
+export function outgoingDisabledReply(): SMTPServerError {
+  return smtpReply(554, 'Relaying denied: outgoing mail is disabled on this server (outgoing.mode)', '5.7.1');
+}
+
+/** RFC 5321 4.5.3.1.10: the client may go on to DATA with the recipients accepted so far. */
+export function tooManyRecipientsReply(): SMTPServerError {
+  return smtpReply(452, 'Too many recipients', '4.5.3');
 }
 
 /** RFC 3463 4.2.2 / 5.2.2 "mailbox full"; temporary unless delivery.overQuota is 'permanent'. */

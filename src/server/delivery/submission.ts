@@ -1,9 +1,10 @@
 /**
  * Message submission (RFC 6409) on the submission port, or with implicit TLS (RFC 8314 3.3,
- * "submissions", port 465), local delivery only: AUTH PLAIN/LOGIN
+ * "submissions", port 465): AUTH PLAIN/LOGIN
  * (RFC 4954) through ctx.auth is required before MAIL; AUTH is offered only after STARTTLS unless the
  * peer is trusted (config.trustedNetworks, loopback by default) or allowPlaintextAuth is set.
- * Recipients must be local accounts: there is no outbound relay (yet).
+ * Local recipients are delivered; with outgoing mail configured (config.outgoing), others are queued
+ * for delivery to the world. The envelope sender and From: must be the user's own (sender-policy.ts).
  */
 import type {
   SMTPServerAuthentication,
@@ -29,6 +30,8 @@ export function createSubmissionListener(
   return createDeliveryListener(ctx, 'submission', {
     secure: options.implicitTls === true,
     authMethods: ['PLAIN', 'LOGIN'],
+    // RFC 3461 DSN requests (RET, ENVID, NOTIFY, ORCPT) are honoured for queued mail.
+    hideDSN: false,
     // smtp-server's own pre-TLS check is replaced by ours (per connection, trusted networks).
     allowInsecureAuth: true,
     maxConnectionsPerIp: ctx.config.limits.maxConnectionsPerIp,
@@ -39,8 +42,7 @@ export function createSubmissionListener(
       callback();
     },
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: AuthDone) {
-      if (!plaintextAllowed(session))
-        return callback(smtpReply(538, 'Encryption required: use STARTTLS first'));
+      if (!plaintextAllowed(session)) return callback(smtpReply(530, 'Must issue a STARTTLS command first'));
       if (!auth.username || typeof auth.password !== 'string') {
         return callback(null, { message: 'Authentication failed', responseCode: 535 });
       }
@@ -57,7 +59,10 @@ export function createSubmissionListener(
             if (result.reason === 'invalid')
               return callback(null, { message: 'Authentication failed', responseCode: 535 });
             callback(null, {
-              message: 'Authentication temporarily unavailable, try again later',
+              message:
+                result.reason === 'blocked'
+                  ? 'Too many failed logins from your address, try again later'
+                  : 'Authentication temporarily unavailable, try again later',
               responseCode: 454,
             });
           },

@@ -2,8 +2,10 @@
  * The IMAP protocol entry point (issue 4): one ImapSession per connection, one mailbox-index registry
  * per server (shared by IMAP and IMAPS), BYE to every session on shutdown.
  */
+import type { Account } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import type { ProtocolFactory } from '../net/connection.js';
+import type { SessionDetails } from '../net/user-connections.js';
 import { ImapSession } from './session.js';
 import { MailboxIndexRegistry } from './shared-index.js';
 
@@ -16,9 +18,9 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
     indexes,
     // One per-user slot table for every protocol (src/server/net/user-connections.ts); a context built
     // without one (unit tests) has no per-user limit.
-    claimUser(accountId: number): (() => void) | null {
+    claimUser(account: Account, details: SessionDetails): (() => void) | null {
       if (!ctx.userConnections) return () => {};
-      return ctx.userConnections.acquire('imap', accountId);
+      return ctx.userConnections.acquire('imap', account.id, details);
     },
     onClose(session: ImapSession) {
       sessions.delete(session);
@@ -62,7 +64,7 @@ const registries = new WeakMap<ServerContext, MailboxIndexRegistry>();
 function registryOf(ctx: ServerContext): MailboxIndexRegistry {
   let registry = registries.get(ctx);
   if (!registry) {
-    registry = new MailboxIndexRegistry(ctx.store, ctx.bus);
+    registry = new MailboxIndexRegistry(ctx.store, ctx.bus, ctx.log);
     registries.set(ctx, registry);
   }
   return registry;

@@ -17,6 +17,7 @@ import type { ResponseCode } from '../../protocol/imap/response.js';
 import type { Account, Store } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import type { ConnectionInfo } from '../net/connection.js';
+import type { SessionDetails } from '../net/user-connections.js';
 import { AppendFlow } from './append-flow.js';
 import { capabilities } from './capabilities.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
@@ -33,7 +34,7 @@ export interface SessionServices {
   ctx: ServerContext;
   indexes: MailboxIndexRegistry;
   /** Takes a per-user slot (limits.maxConnectionsPerUser): the release function, or null when full. */
-  claimUser(accountId: number): (() => void) | null;
+  claimUser(account: Account, details: SessionDetails): (() => void) | null;
   onClose(session: ImapSession): void;
 }
 
@@ -189,7 +190,11 @@ export class ImapSession {
 
   /** Logs in: the caller has authenticated. False when the account has too many sessions already. */
   loggedIn(account: Account): boolean {
-    const release = this.services.claimUser(account.id);
+    const release = this.services.claimUser(account, {
+      login: account.login,
+      remoteAddress: this.info.remoteAddress,
+      secure: this.info.secure,
+    });
     if (!release) return false;
     this.releaseUserSlot = release;
     this.account = account;

@@ -92,3 +92,25 @@ test('catchUp(true) pulls changes even when the notification was lost', async ()
   assert.deepEqual(Array.from(index.uids()), [1, 2, 3, 4]);
   registry.close();
 });
+
+test('a failed background refresh is logged (rate-limited), and the next catchUp gets the change', async () => {
+  const fake = fakeStore();
+  const logged: string[] = [];
+  const bus = new LocalBus();
+  const registry = new MailboxIndexRegistry(fake.store, bus, {
+    error: (_f, message) => logged.push(message),
+  });
+  const index = await registry.acquire(7);
+  const real = fake.store.changesSince.bind(fake.store);
+  fake.store.changesSince = async () => {
+    throw new Error('database is locked');
+  };
+  bus.publish({ accountId: 1, mailboxId: 7, modseq: fake.add(4) });
+  bus.publish({ accountId: 1, mailboxId: 7, modseq: fake.add(5) });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(logged, ['refreshing a selected mailbox failed']);
+  fake.store.changesSince = real;
+  await index.catchUp(true);
+  assert.deepEqual(Array.from(index.uids()), [1, 2, 3, 4, 5]);
+  registry.close();
+});

@@ -5,6 +5,7 @@
  * The bus may drop or coalesce notifications: refreshes pull `changesSince`, so nothing is lost.
  */
 import type { ChangeBus } from '../../bus/bus.js';
+import { type ErrorLog, RateLimitedErrors } from '../../lib/rate-limited-log.js';
 import type { Mailbox, MessageFlagsRecord, Store } from '../../store/store.js';
 
 /** What changed between two snapshots, in the order sessions must apply it. */
@@ -33,6 +34,7 @@ export class SharedMailboxIndex {
     private readonly store: Store,
     readonly mailbox: Mailbox,
     uids: Uint32Array,
+    private readonly errors = new RateLimitedErrors(undefined),
   ) {
     this.snapshot = uids;
     this.modseq = mailbox.highestModseq;
@@ -69,8 +71,9 @@ export class SharedMailboxIndex {
   notify(modseq: number): void {
     if (modseq <= this.modseq || modseq <= this.wanted) return;
     this.wanted = modseq;
-    void this.catchUp().catch(() => {
-      // A failed refresh is retried by the next notification or the next command's catchUp().
+    void this.catchUp().catch((err: unknown) => {
+      // Retried by the next notification or the next command's catchUp(); until then IDLE is stale.
+      this.errors.report('refreshing a selected mailbox failed', err, { mailboxId: this.mailbox.id });
     });
   }
 
@@ -151,10 +154,15 @@ export class MailboxIndexRegistry {
   private readonly lingering = new Map<number, NodeJS.Timeout>();
   private readonly current = new Map<number, SharedMailboxIndex>();
 
+  private readonly errors: RateLimitedErrors;
+
   constructor(
     private readonly store: Store,
     private readonly bus: ChangeBus,
-  ) {}
+    log?: ErrorLog,
+  ) {
+    this.errors = new RateLimitedErrors(log);
+  }
 
   async acquire(mailboxId: number): Promise<SharedMailboxIndex> {
     let pending = this.open.get(mailboxId);
@@ -206,7 +214,11 @@ export class MailboxIndexRegistry {
     let index: SharedMailboxIndex | null = null;
     const off = this.bus.subscribeMailbox(mailboxId, (change) => {
       if (change.structural) {
-        void index?.checkExists().catch(() => {});
+        void index
+          ?.checkExists()
+          .catch((err: unknown) =>
+            this.errors.report('checking whether a selected mailbox still exists failed', err, { mailboxId }),
+          );
         return;
       }
       if (index) index.notify(change.modseq);
@@ -214,7 +226,7 @@ export class MailboxIndexRegistry {
     });
     try {
       const loaded = await this.store.getIndex(mailboxId);
-      index = new SharedMailboxIndex(this.store, loaded.mailbox, loaded.uids);
+      index = new SharedMailboxIndex(this.store, loaded.mailbox, loaded.uids, this.errors);
     } catch (err) {
       off();
       throw err;

@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ConfigError } from '../../lib/errors.js';
 import { limitsOf } from '../../lib/limits.js';
 import { connectionLogger } from '../../lib/log.js';
 import type { ServerContext } from '../context.js';
 import type { ConnectionInfo, ProtocolHandler, RefuseReason } from './connection.js';
+import { listenError } from './listen-error.js';
 import { acceptTls } from './tls.js';
 import { createTrustCheck, unmapIpv4 } from './trusted.js';
 
@@ -179,14 +179,7 @@ export async function startListener(ctx: ServerContext, spec: ListenerSpec): Pro
 
 function listen(server: Server, spec: ListenerSpec): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(
-        new ConfigError(
-          `listeners.${spec.name}: cannot listen on ${spec.host}:${spec.port}: ${err.code ?? err.message}`,
-          { cause: err },
-        ),
-      );
-    };
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(spec.name, spec.host, spec.port, err));
     server.once('error', onError);
     server.listen({ host: spec.host, port: spec.port }, () => {
       server.off('error', onError);

@@ -22,7 +22,8 @@ export async function generateSelfSigned(
     return { cert, key, created: false };
   }
   const pems = await selfSignedPems(hostname, options.days ?? 825);
-  await mkdir(dirname(cert), { recursive: true, mode: 0o700 });
+  // The certificate is public (clients must be able to trust it), the key is not.
+  await mkdir(dirname(cert), { recursive: true, mode: 0o711 });
   await writeAtomically(key, pems.key, 0o600);
   await writeAtomically(cert, pems.cert, 0o644);
   return { cert, key, created: true };

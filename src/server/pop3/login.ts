@@ -25,7 +25,7 @@ export async function login(session: Pop3Session, loginName: string, password: s
       result.reason === 'temporary'
         ? errLine('Authentication is temporarily unavailable', 'SYS/TEMP')
         : result.reason === 'blocked'
-          ? errLine('Too many failed logins, try again later', 'AUTH')
+          ? errLine('Too many failed logins from your address, try again later', 'SYS/TEMP')
           : errLine('Authentication failed', 'AUTH'),
     );
     return;
@@ -81,7 +81,12 @@ async function snapshotMaildrop(session: Pop3Session, mailboxId: number): Promis
  */
 function acquireSessionSlots(session: Pop3Session, account: Account): (() => void) | string {
   const { ctx } = session;
-  const slot = ctx.userConnections ? ctx.userConnections.acquire('pop3', account.id) : () => {};
+  const details = {
+    login: account.login,
+    remoteAddress: session.info.remoteAddress,
+    secure: session.info.secure,
+  };
+  const slot = ctx.userConnections ? ctx.userConnections.acquire('pop3', account.id, details) : () => {};
   if (!slot) {
     session.log.info({ login: account.login }, 'too many POP3 sessions for this user');
     return errLine('Too many POP3 sessions for this user', 'IN-USE');

@@ -20,6 +20,18 @@ export function accountContract(open: OpenStore): void {
         assert.equal((await store.getAccountById(account.id))?.login, 'alice@example.org');
       }));
 
+    it('knows which domains have accounts', () =>
+      withStore(open, async ({ store }) => {
+        await createUser(store, 'carol@Example.ORG');
+        await createUser(store, 'postmaster');
+        assert.equal(await store.hasAccountInDomain('example.org'), true);
+        assert.equal(await store.hasAccountInDomain('EXAMPLE.org'), true);
+        assert.equal(await store.hasAccountInDomain('example.com'), false);
+        assert.equal(await store.hasAccountInDomain('org'), false);
+        assert.equal(await store.hasAccountInDomain('postmaster'), false, 'a bare login has no domain');
+        assert.equal(await store.hasAccountInDomain('%'), false);
+      }));
+
     it('rejects a duplicate login with EXISTS', () =>
       withStore(open, async ({ store }) => {
         await createUser(store, 'bob@example.org');
@@ -38,6 +50,13 @@ export function accountContract(open: OpenStore): void {
         const updated = await store.updateAccount('a@x.org', { quotaMessages: 5, popDeletePolicy: 'hide' });
         assert.equal(updated.quotaMessages, 5);
         assert.equal(updated.popDeletePolicy, 'hide');
+        assert.equal(updated.popMarkSeen, null, 'the server default unless set');
+        assert.equal((await store.updateAccount('a@x.org', { popMarkSeen: true })).popMarkSeen, true);
+        assert.equal((await store.updateAccount('a@x.org', { popMarkSeen: false })).popMarkSeen, false);
+        const unchanged = await store.updateAccount('a@x.org', { retentionDays: 30 });
+        assert.equal(unchanged.popMarkSeen, false, 'untouched settings are kept');
+        assert.equal(unchanged.popDeletePolicy, 'hide');
+        assert.equal((await store.updateAccount('a@x.org', { popMarkSeen: null })).popMarkSeen, null);
         assert.equal((await store.updateAccount('a@x.org', { retentionDays: 30 })).quotaMessages, 5);
 
         await store.setPasswordHash('A@x.org', 'new-hash');
@@ -50,6 +69,17 @@ export function accountContract(open: OpenStore): void {
         assert.equal(await store.getAccount('a@x.org'), null);
         await assert.rejects(store.deleteAccount('a@x.org'), { code: 'NOT_FOUND' });
         await assert.rejects(store.updateAccount('a@x.org', {}), { code: 'NOT_FOUND' });
+      }));
+
+    it('keeps the admin flag, false unless set', () =>
+      withStore(open, async ({ store }) => {
+        assert.equal((await createUser(store, 'user@x.org')).admin, false);
+        assert.equal((await createUser(store, 'boss@x.org', { admin: true })).admin, true);
+        assert.equal((await store.updateAccount('user@x.org', { admin: true })).admin, true);
+        assert.equal((await store.updateAccount('user@x.org', { quotaBytes: 5 })).admin, true, 'kept');
+        assert.equal((await store.updateAccount('boss@x.org', { admin: false })).admin, false);
+        assert.equal((await store.getAccount('user@x.org'))?.admin, true);
+        assert.equal((await store.getPasswordHash('user@x.org'))?.account.admin, true);
       }));
 
     it('reports quota usage with limits', () =>

@@ -105,7 +105,7 @@ export function deliveryContract(open: OpenStore): void {
         close: async () => {},
       };
       await withStore(
-        (dir) => open(dir, bus),
+        (dir) => open(dir, { bus }),
         async ({ store }) => {
           const account = await createUser(store);
           const inbox = await mailboxId(store, account.id);

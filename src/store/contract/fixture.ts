@@ -3,9 +3,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChangeBus } from '../../bus/bus.js';
-import type { Account, AppendResult, IngestMeta, Store } from '../store.js';
+import type { Account, AppendResult, IngestMeta, Store, StoreClock } from '../store.js';
 
-export type OpenStore = (dataDir: string, bus?: ChangeBus) => Promise<Store>;
+/** Opens a store on `dataDir`, publishing on `bus` and reading time from `clock` when given. */
+export type OpenStore = (dataDir: string, extra?: { bus?: ChangeBus; clock?: StoreClock }) => Promise<Store>;
+
+/** A clock the test moves by hand (SAVEDATE, retention). */
+export class ManualClock implements StoreClock {
+  constructor(private time: number) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
 
 export interface Fixture {
   store: Store;

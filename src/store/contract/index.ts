@@ -5,6 +5,7 @@
  */
 import { describe } from 'node:test';
 import { accountContract } from './accounts.js';
+import { activityContract } from './activity.js';
 import { blobContract } from './blobs.js';
 import { deliveryContract } from './delivery.js';
 import type { OpenStore } from './fixture.js';
@@ -12,6 +13,8 @@ import { invariantContract } from './invariants.js';
 import { mailboxContract } from './mailboxes.js';
 import { maintenanceContract } from './maintenance.js';
 import { messageContract } from './messages.js';
+import { queueContract } from './queue.js';
+import { webAccessContract } from './web-access.js';
 
 export type { OpenStore } from './fixture.js';
 
@@ -24,5 +27,8 @@ export function runStoreContract(name: string, open: OpenStore): void {
     blobContract(open);
     maintenanceContract(open);
     invariantContract(open);
+    activityContract(open);
+    webAccessContract(open);
+    queueContract(open);
   });
 }

@@ -4,6 +4,26 @@ import { appendSample, createUser, mailboxId, type OpenStore, sampleMeta, withSt
 
 export function messageContract(open: OpenStore): void {
   describe('messages', () => {
+    it('tells which blobs already back a message in a mailbox', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const archive = await mailboxId(store, account.id, 'Archive');
+        await appendSample(store, account.id, inbox, { n: 1 });
+        const [record] = await store.getMessages(inbox, [1]);
+        const stray = await store.blobs.put(Buffer.from('not in any mailbox'));
+        assert.deepEqual(
+          [...(await store.blobsInMailbox(inbox, [record!.blobId, stray.id]))],
+          [record!.blobId],
+        );
+        assert.equal((await store.blobsInMailbox(archive, [record!.blobId])).size, 0);
+        await store.copy(inbox, [1], archive);
+        await store.expunge(inbox, { uids: [1], force: true });
+        assert.equal((await store.blobsInMailbox(inbox, [record!.blobId])).size, 0, 'expunged');
+        assert.equal((await store.blobsInMailbox(archive, [record!.blobId])).size, 1, 'copied');
+        await assert.rejects(store.blobsInMailbox(999_999, [record!.blobId]), { code: 'NOT_FOUND' });
+      }));
+
     it('appends with strictly increasing UIDs, flags, dates and metadata', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);

@@ -1,15 +1,17 @@
 /** Account rows and their quota usage counters. */
 import type Database from 'better-sqlite3';
 import { BadInputError, ExistsError, NotFoundError, OverQuotaError } from '../../lib/errors.js';
+import { POP_DELETE_POLICIES } from '../../lib/pop-delete-policy.js';
 import type { Account, AccountSettings, QuotaUsage } from '../store.js';
 import { type AccountRow, toAccount } from './rows.js';
 
-const POP_POLICIES = new Set(['expunge', 'hide']);
+const POP_POLICIES = new Set<string>(POP_DELETE_POLICIES);
 
 export class AccountRepo {
   private readonly byLoginStmt: Database.Statement<[string], AccountRow>;
   private readonly byIdStmt: Database.Statement<[number], AccountRow>;
   private readonly listStmt: Database.Statement<[], AccountRow>;
+  private readonly domainStmt: Database.Statement<[string], number>;
   private readonly insertStmt: Database.Statement;
   private readonly insertUsageStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement;
@@ -20,20 +22,29 @@ export class AccountRepo {
   private readonly usageWithLimitsStmt: Database.Statement<[number], QuotaUsage>;
 
   constructor(db: Database.Database) {
-    const columns = 'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at';
+    const columns =
+      'id, login, quota_bytes, quota_messages, retention_days, pop_delete_policy, pop_mark_seen, admin, created_at';
     this.byLoginStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE login = ?`);
     this.byIdStmt = db.prepare(`SELECT ${columns} FROM accounts WHERE id = ?`);
     this.listStmt = db.prepare(`SELECT ${columns} FROM accounts ORDER BY login`);
+    // A scan of the (small) accounts table; logins are stored lower-cased.
+    this.domainStmt = db
+      .prepare<[string], number>(
+        "SELECT 1 FROM accounts WHERE substr(login, instr(login, '@') + 1) = ? AND instr(login, '@') > 0 LIMIT 1",
+      )
+      .pluck();
     this.insertStmt = db.prepare(
-      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO accounts (login, password_hash, quota_bytes, quota_messages, retention_days, pop_delete_policy,
+         pop_mark_seen, admin, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertUsageStmt = db.prepare('INSERT INTO quota_usage (account_id) VALUES (?)');
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
     this.hashStmt = db.prepare('SELECT password_hash FROM accounts WHERE login = ?');
     this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ? WHERE login = ?');
     this.updateStmt = db.prepare(
-      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ? WHERE id = ?`,
+      `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ?,
+         pop_mark_seen = ?, admin = ? WHERE id = ?`,
     );
     this.usageWithLimitsStmt = db.prepare(
       `SELECT u.bytes, u.messages, a.quota_bytes AS limitBytes, a.quota_messages AS limitMessages
@@ -70,6 +81,10 @@ export class AccountRepo {
     return this.listStmt.all().map(toAccount);
   }
 
+  hasDomain(domain: string): boolean {
+    return this.domainStmt.get(domain.toLowerCase()) !== undefined;
+  }
+
   /** Inserts the account row and its usage counter (mailboxes are the caller's job). */
   insert(login: string, passwordHash: string, settings: AccountSettings, now: number): Account {
     const name = normalizeLogin(login);
@@ -83,6 +98,8 @@ export class AccountRepo {
       settings.quotaMessages ?? null,
       settings.retentionDays ?? null,
       settings.popDeletePolicy ?? null,
+      toFlag(settings.popMarkSeen),
+      settings.admin ? 1 : 0,
       now,
     );
     const id = Number(info.lastInsertRowid);
@@ -114,6 +131,8 @@ export class AccountRepo {
       pick('quotaMessages', account.quotaMessages),
       pick('retentionDays', account.retentionDays),
       pick('popDeletePolicy', account.popDeletePolicy),
+      toFlag(pick('popMarkSeen', account.popMarkSeen)),
+      pick('admin', account.admin) ? 1 : 0,
       account.id,
     );
     return this.mustGetById(account.id);
@@ -145,6 +164,10 @@ export class AccountRepo {
   }
 }
 
+function toFlag(value: boolean | null | undefined): number | null {
+  return value === undefined || value === null ? null : value ? 1 : 0;
+}
+
 export function normalizeLogin(login: string): string {
   return login.trim().toLowerCase();
 }
@@ -156,8 +179,15 @@ function validateSettings(settings: AccountSettings): void {
       throw new BadInputError(`${key} must be a non-negative integer or null`);
     }
   }
+  const markSeen = settings.popMarkSeen;
+  if (markSeen !== undefined && markSeen !== null && typeof markSeen !== 'boolean') {
+    throw new BadInputError('popMarkSeen must be true, false or null');
+  }
   const policy = settings.popDeletePolicy;
   if (policy !== undefined && policy !== null && !POP_POLICIES.has(policy)) {
     throw new BadInputError('popDeletePolicy must be "expunge", "hide" or null');
+  }
+  if (settings.admin !== undefined && typeof settings.admin !== 'boolean') {
+    throw new BadInputError('admin must be true or false');
   }
 }

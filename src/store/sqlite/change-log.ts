@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
+import { RateLimitedErrors } from '../../lib/rate-limited-log.js';
 
 /** Rows kept beyond the newest; a reader further behind than this only misses wake-ups. */
 const KEEP_ROWS = 10_000;
@@ -41,6 +42,7 @@ export class ChangeLog implements ChangeLogWriter {
   constructor(
     db: Database.Database,
     private readonly bus: ChangeBus | undefined,
+    private readonly errors = new RateLimitedErrors(undefined),
   ) {
     this.insertStmt = db.prepare(
       'INSERT INTO change_log (account_id, mailbox_id, modseq, structural) VALUES (?, ?, ?, ?)',
@@ -79,7 +81,14 @@ export class ChangeLog implements ChangeLogWriter {
   /** Starts watching for other processes' commits (only useful with a bus). */
   start(intervalMs = DEFAULT_POLL_MS): void {
     if (!this.bus || this.timer) return;
-    this.timer = setInterval(() => this.poll(), intervalMs);
+    this.timer = setInterval(() => {
+      try {
+        this.poll();
+      } catch (err) {
+        // E.g. SQLITE_BUSY past busy_timeout: the next tick retries; sessions also catch up on commands.
+        this.errors.report('watching other processes for changes failed', err);
+      }
+    }, intervalMs);
     this.timer.unref();
   }
 

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
 import { TempError, toMailError } from '../../lib/errors.js';
+import { RateLimitedErrors } from '../../lib/rate-limited-log.js';
 import type { ChangeLogWriter } from './change-log.js';
 
 export interface WriteContext {
@@ -44,6 +45,7 @@ export class GroupCommitter {
     db: Database.Database,
     private readonly bus: ChangeBus | undefined,
     private readonly changeLog?: ChangeLogWriter,
+    private readonly errors = new RateLimitedErrors(undefined),
   ) {
     // A transaction function called inside another one runs in a SAVEPOINT (better-sqlite3 semantics).
     this.runInSavepoint = db.transaction((pending: Pending) => pending.job(contextFor(pending)));
@@ -109,8 +111,10 @@ export class GroupCommitter {
     for (const change of changes) {
       try {
         this.bus?.publish(change);
-      } catch {
-        // A failing bus must not fail writes that are already committed; sessions also poll the store.
+      } catch (err) {
+        // A failing bus must not fail writes that are already committed; sessions catch up at their next
+        // command, but a stale IDLE is worth knowing about.
+        this.errors.report('publishing a change after commit failed', err, { ...change });
       }
     }
   }

@@ -1,5 +1,5 @@
 /** Opens the SQLite file with the pragmas durability depends on, and brings the schema up to date. */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
@@ -8,7 +8,9 @@ export const DATABASE_FILE = 'postyard.sqlite';
 
 export function openDatabase(dataDir: string): Database.Database {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, DATABASE_FILE));
+  const file = join(dataDir, DATABASE_FILE);
+  keepPrivate(file);
+  const db = new Database(file);
   try {
     // WAL: readers never block the writer; FULL: the WAL is fsynced at every commit, so an
     // acknowledged message survives kill -9 and power loss.
@@ -24,4 +26,20 @@ export function openDatabase(dataDir: string): Database.Database {
     throw err;
   }
   return db;
+}
+
+/**
+ * Mail metadata is private: the database is created owner-only (SQLite gives its -wal and -shm files the
+ * same mode), and one an older version created with the umask's 0644 is tightened.
+ */
+function keepPrivate(file: string): void {
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      const mode = statSync(path).mode & 0o777;
+      if (mode & 0o077) chmodSync(path, mode & 0o700);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (path === file) closeSync(openSync(file, 'a', 0o600));
+    }
+  }
 }

@@ -21,6 +21,31 @@ async function withSqlite(body: (store: SqliteStore, bus: LocalBus) => Promise<v
 }
 
 describe('sqlite group commit', () => {
+  it('logs a bus that fails after the commit, and the write still succeeds', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-gc-'));
+    const logged: string[] = [];
+    const bus = new LocalBus();
+    bus.publish = () => {
+      throw new Error('bus down');
+    };
+    const store = await openSqliteStore({
+      dataDir,
+      bus,
+      log: { error: (_f, message) => logged.push(message) },
+    });
+    try {
+      const alice = await store.createAccount('a@x.org', 'h');
+      const inbox = (await store.getMailbox(alice.id, 'INBOX'))!.id;
+      const blob = await store.blobs.put(sampleMessage('published'));
+      await store.append({ accountId: alice.id, mailboxId: inbox, blob, meta: sampleMeta() });
+      assert.equal((await store.getIndex(inbox)).uids.length, 1);
+      assert.deepEqual(logged, ['publishing a change after commit failed']);
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('batches concurrent appends and deliveries into one transaction', () =>
     withSqlite(async (store) => {
       const alice = await store.createAccount('a@x.org', 'h');

@@ -1,17 +1,32 @@
 /**
  * Maintenance: retention, blob garbage collection and the integrity check (`postyard doctor`).
  * Mutations go through the normal write path, so sessions get EXPUNGE and the expunge log is written.
+ *
+ * Garbage collection is safe against deliveries in other processes (`postyard deliver`, `import`): a
+ * blob is moved away only inside a write transaction that has just seen it unreferenced (by a message or
+ * a queued outgoing message), and a message or queue row is inserted only inside a write transaction
+ * that has just seen its blob present (message-writes.ts, queue.ts).
+ * SQLite's write lock orders the two, so whichever commits second sees what the first did.
  */
 import type Database from 'better-sqlite3';
 import type { FileBlobStore } from '../blobs.js';
-import type { IntegrityProblem, IntegrityReport } from '../store.js';
+import type { GarbageReport, IntegrityProblem, IntegrityReport, UnreferencedBlobs } from '../store.js';
 import type { GroupCommitter } from './committer.js';
 import type { MessageWriter } from './message-writes.js';
 
-/** A blob younger than this may belong to a delivery whose metadata is not committed yet. */
+/**
+ * A blob written or reused (put() refreshes its mtime) more recently than this may belong to a delivery
+ * whose message is not committed yet: collection leaves it alone.
+ */
 export const DEFAULT_GC_GRACE_MS = 15 * 60 * 1000;
-/** The integrity check reports unreferenced blobs only from this age on (and may remove them). */
-const ORPHAN_AGE_MS = 60 * 1000;
+/**
+ * A temp file is a put in progress (each write refreshes its mtime) until it has not been written for
+ * this long; only then is it a crashed put's leftover. Independent of the grace period, which callers
+ * may shorten (a forced collection must not break deliveries that are still writing).
+ */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Blobs moved to the trash per write transaction, so the write lock is held only briefly. */
+const SWEEP_BATCH = 256;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface BlobUse {
@@ -60,17 +75,24 @@ export class Maintenance {
       `SELECT m.mailbox_id, m.uid FROM accounts AS a
        JOIN mailboxes AS b ON b.account_id = a.id AND b.name = 'INBOX'
        JOIN messages AS m ON m.mailbox_id = b.id
-       WHERE a.retention_days IS NOT NULL AND m.internal_date < ? - a.retention_days * ${DAY_MS}
+       WHERE a.retention_days IS NOT NULL AND m.save_date < ? - a.retention_days * ${DAY_MS}
        ORDER BY m.mailbox_id, m.uid`,
     );
+    // A blob is in use while a message or a queued outgoing message refers to it.
     this.referencedStmt = db
-      .prepare<[string], number>('SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1')
+      .prepare<[string], number>(
+        `SELECT 1 FROM (SELECT ? AS id) AS b
+         WHERE EXISTS (SELECT 1 FROM messages WHERE blob_id = b.id)
+           OR EXISTS (SELECT 1 FROM queue_messages WHERE blob_id = b.id)`,
+      )
       .pluck();
     this.dropUnusedMetaStmt = db.prepare(
       'DELETE FROM message_meta WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.blob_id = message_meta.blob_id)',
     );
     this.blobUseStmt = db.prepare(
-      'SELECT blob_id, min(size) AS min_size, max(size) AS max_size FROM messages GROUP BY blob_id',
+      `SELECT blob_id, min(size) AS min_size, max(size) AS max_size FROM (
+         SELECT blob_id, size FROM messages UNION ALL SELECT blob_id, size FROM queue_messages)
+       GROUP BY blob_id`,
     );
     this.countersStmt = db.prepare(
       `SELECT b.id, b.account_id, b.name, b.uid_next, b.highest_modseq,
@@ -114,15 +136,54 @@ export class Maintenance {
     return removed.reduce((sum, uids) => sum + uids.length, 0);
   }
 
-  async collectGarbage(graceMs = DEFAULT_GC_GRACE_MS): Promise<number> {
-    let removed = 0;
+  async collectGarbage(graceMs = DEFAULT_GC_GRACE_MS): Promise<GarbageReport> {
+    const report: GarbageReport = { removed: 0, freedBytes: 0, waiting: 0, waitingBytes: 0 };
+    let batch: string[] = [];
+    const sweep = async () => {
+      const ids = batch;
+      batch = [];
+      const now = Date.now();
+      await this.committer.submit(() => {
+        for (const id of ids) {
+          if (this.referencedStmt.get(id) !== undefined) continue;
+          const freed = this.blobs.moveToTrashSync(id, graceMs, now);
+          if (freed === null) continue;
+          report.removed++;
+          report.freedBytes += freed;
+        }
+      });
+    };
     for await (const id of this.blobs.list()) {
-      if (await this.blobs.removeIfStale(id, graceMs, () => this.referencedStmt.get(id) === undefined))
-        removed++;
+      if (this.referencedStmt.get(id) !== undefined) continue;
+      batch.push(id);
+      if (batch.length >= SWEEP_BATCH) await sweep();
     }
-    await this.blobs.removeStaleTemp(graceMs);
+    if (batch.length > 0) await sweep();
+    await this.blobs.emptyTrash();
+    await this.blobs.removeStaleTemp(STALE_TEMP_MS);
     await this.committer.submit(() => this.dropUnusedMetaStmt.run());
-    return removed;
+    const left = await this.unreferenced(graceMs);
+    report.waiting = left.waiting + left.collectable;
+    report.waitingBytes = left.waitingBytes + left.collectableBytes;
+    return report;
+  }
+
+  /** Unreferenced blobs on disk, split by the grace period (reads only). */
+  private async unreferenced(graceMs: number, referenced?: Set<string>): Promise<UnreferencedBlobs> {
+    const result: UnreferencedBlobs = { waiting: 0, waitingBytes: 0, collectable: 0, collectableBytes: 0 };
+    for await (const id of this.blobs.list()) {
+      if (referenced ? referenced.has(id) : this.referencedStmt.get(id) !== undefined) continue;
+      const info = await this.blobs.stat(id);
+      if (!info) continue;
+      if (Date.now() - info.mtimeMs < graceMs) {
+        result.waiting++;
+        result.waitingBytes += info.size;
+      } else {
+        result.collectable++;
+        result.collectableBytes += info.size;
+      }
+    }
+    return result;
   }
 
   async checkIntegrity(repair: boolean): Promise<IntegrityReport> {
@@ -154,19 +215,8 @@ export class Maintenance {
     }
 
     let checkedBlobs = 0;
-    for await (const id of this.blobs.list()) {
-      checkedBlobs++;
-      if (referenced.has(id)) continue;
-      // A young unreferenced blob is most likely a delivery in flight, not a problem.
-      if (((await this.blobs.ageMs(id)) ?? 0) < ORPHAN_AGE_MS) continue;
-      const fixed =
-        repair &&
-        (await this.blobs.removeIfStale(id, ORPHAN_AGE_MS, () => this.referencedStmt.get(id) === undefined));
-      report(
-        { kind: 'orphan-blob', detail: `blob ${id} is not referenced by any message`, repairable: true },
-        fixed,
-      );
-    }
+    for await (const _ of this.blobs.list()) checkedBlobs++;
+    const unreferenced = await this.unreferenced(DEFAULT_GC_GRACE_MS, referenced);
 
     await this.committer.submit(() => {
       for (const mailbox of this.countersStmt.all()) {
@@ -211,6 +261,14 @@ export class Maintenance {
       }
     });
 
-    return { checkedMessages: this.messageCountStmt.get()!, checkedBlobs, problems, repaired };
+    const collected = repair ? await this.collectGarbage() : undefined;
+    return {
+      checkedMessages: this.messageCountStmt.get()!,
+      checkedBlobs,
+      problems,
+      repaired,
+      unreferenced,
+      ...(collected ? { collected } : {}),
+    };
   }
 }

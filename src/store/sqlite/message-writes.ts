@@ -3,13 +3,14 @@
  * bumps the mailbox's HIGHESTMODSEQ once; the new value is the MODSEQ of every message it touched.
  */
 import type Database from 'better-sqlite3';
-import { BadInputError, NotFoundError } from '../../lib/errors.js';
+import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
 import type {
   AppendResult,
   BlobRef,
   CopyResult,
   IngestMeta,
   MessageFlagsRecord,
+  StoreClock,
   StoreFlagsRequest,
   StoreFlagsResult,
 } from '../store.js';
@@ -29,6 +30,11 @@ export interface NewMessage {
   internalDate?: Date;
 }
 
+/** What the writer needs of the blob store: whether a blob's file is there, checked inside the transaction. */
+export interface BlobPresence {
+  isPresentSync(id: string): boolean;
+}
+
 export class MessageWriter {
   private readonly metaIdStmt: Database.Statement<[string], number>;
   private readonly insertMetaStmt: Database.Statement;
@@ -45,6 +51,8 @@ export class MessageWriter {
     private readonly accounts: AccountRepo,
     private readonly mailboxes: MailboxRepo,
     private readonly reader: MessageReader,
+    private readonly blobs: BlobPresence,
+    private readonly clock: StoreClock,
   ) {
     this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
@@ -81,11 +89,17 @@ export class MessageWriter {
       throw new NotFoundError(`Mailbox ${message.mailboxId} does not belong to account ${message.accountId}`);
     }
     validateNewMessage(message);
+    // Garbage collection moves unreferenced blobs away inside a write transaction too (maintenance.ts),
+    // so checking here, under the same lock, means a committed message always has its body. A delivery
+    // that deduplicated against a blob collection then removed fails temporarily and is retried.
+    if (!this.blobs.isPresentSync(message.blob.id)) {
+      throw new TempError(`Blob ${message.blob.id} was removed before the message was committed`);
+    }
     this.accounts.charge(message.accountId, message.blob.size, 1);
     const { firstUid: uid, modseq } = this.mailboxes.allocateUids(mailbox.id, 1);
     const metaId = this.saveMeta(message.blob.id, message.meta);
     const flags = encodeFlags(message.flags);
-    const now = Date.now();
+    const now = this.clock.now();
     this.insertStmt.run(
       mailbox.id,
       uid,
@@ -159,7 +173,8 @@ export class MessageWriter {
     const sameAccount = source.account_id === dest.account_id;
     if (!move || !sameAccount) this.accounts.charge(dest.account_id, bytes, rows.length);
     const { firstUid, modseq } = this.mailboxes.allocateUids(dest.id, rows.length);
-    const now = Date.now();
+    // SAVEDATE (RFC 8514) is the time of the copy: retention counts from when it arrived here.
+    const now = this.clock.now();
     rows.forEach((row, i) => {
       const uid = firstUid + i;
       this.insertStmt.run(

@@ -77,8 +77,15 @@ export class MessageReader {
   private readonly textStmt: Database.Statement<[number], TextRow>;
   private readonly popStmt: Database.Statement<[number], unknown[]>;
   private readonly nextKeywordsStmt: Database.Statement<[number, string], string>;
+  private readonly blobInMailboxStmt: Database.Statement<[string, number], number>;
 
   constructor(db: Database.Database) {
+    // messages_by_blob finds the (few) messages with these bytes; the mailbox narrows them.
+    this.blobInMailboxStmt = db
+      .prepare<[string, number], number>(
+        'SELECT 1 FROM messages WHERE blob_id = ? AND mailbox_id = ? LIMIT 1',
+      )
+      .pluck();
     this.popStmt = db
       .prepare<[number], unknown[]>(
         'SELECT uid, size, blob_id FROM messages WHERE mailbox_id = ? AND pop_hidden = 0 ORDER BY uid',
@@ -235,6 +242,10 @@ export class MessageReader {
 
   uidsFrom(mailboxId: number, firstUid: number): number[] {
     return this.recentStmt.all(mailboxId, firstUid);
+  }
+
+  blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Set<string> {
+    return new Set(blobIds.filter((id) => this.blobInMailboxStmt.get(id, mailboxId) !== undefined));
   }
 }
 

@@ -1,5 +1,6 @@
 /** Row shapes as SQLite returns them, and their mapping to the store's types. */
-import type { Account, IngestMeta, Mailbox, MessageRecord, PopDeletePolicy, SpecialUse } from '../store.js';
+import type { PopDeletePolicy } from '../../lib/pop-delete-policy.js';
+import type { Account, IngestMeta, Mailbox, MessageRecord, SpecialUse } from '../store.js';
 import { decodeFlags } from './flags.js';
 
 export interface AccountRow {
@@ -9,6 +10,8 @@ export interface AccountRow {
   quota_messages: number | null;
   retention_days: number | null;
   pop_delete_policy: string | null;
+  pop_mark_seen: number | null;
+  admin: number;
   created_at: number;
 }
 
@@ -111,6 +114,8 @@ export function toAccount(row: AccountRow): Account {
     quotaMessages: row.quota_messages,
     retentionDays: row.retention_days,
     popDeletePolicy: row.pop_delete_policy as PopDeletePolicy | null,
+    popMarkSeen: row.pop_mark_seen === null ? null : row.pop_mark_seen === 1,
+    admin: row.admin === 1,
     createdAt: new Date(row.created_at),
   };
 }

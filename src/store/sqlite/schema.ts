@@ -117,6 +117,99 @@ const MIGRATIONS: readonly string[] = [
   -- a scan; messages without keywords are not in it (messages.ts queries with the same expression).
   CREATE INDEX messages_keywords ON messages (mailbox_id, keywords) WHERE keywords != '';
   `,
+  `
+  -- Per-account override of pop3.markSeenOnRetr: NULL = the server default, 0/1 = off/on.
+  ALTER TABLE accounts ADD COLUMN pop_mark_seen INTEGER;
+  `,
+  `
+  -- Setup and admin pages (activity.ts): admins, device logins, usage over time, mail events, web access.
+  ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+
+  -- One row per account, protocol and device (not per login), so a busy client costs one row.
+  CREATE TABLE login_history (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    protocol TEXT NOT NULL,
+    device TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    logins INTEGER NOT NULL,
+    PRIMARY KEY (account_id, protocol, device)
+  ) WITHOUT ROWID;
+
+  -- day: days since 1970-01-01 UTC; the day's last sample wins.
+  CREATE TABLE usage_history (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    day INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    messages INTEGER NOT NULL,
+    PRIMARY KEY (account_id, day)
+  ) WITHOUT ROWID;
+
+  -- Kept when the account goes (the admin still sees what happened), with its id cleared.
+  CREATE TABLE mail_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    size INTEGER,
+    reason TEXT,
+    remote_address TEXT
+  );
+  CREATE INDEX mail_events_by_at ON mail_events (at);
+  CREATE INDEX mail_events_by_account ON mail_events (account_id, at);
+
+  CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    purpose TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX web_sessions_by_account ON web_sessions (account_id);
+
+  CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  `,
+  `
+  -- The outgoing queue (RFC 5321 4.5.4): one row per accepted message, one per recipient with its own
+  -- state and retry time. A queued message holds its blob like a message row does (maintenance.ts).
+  -- AUTOINCREMENT: a queue id is never reused, so logs and DSNs name one message only.
+  CREATE TABLE queue_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    blob_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    ret TEXT,
+    envid TEXT,
+    created_at INTEGER NOT NULL,
+    warned_at INTEGER
+  );
+  CREATE INDEX queue_messages_by_blob ON queue_messages (blob_id);
+  CREATE TABLE queue_recipients (
+    message_id INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    notify TEXT,
+    orcpt TEXT,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_attempt INTEGER,
+    last_reply TEXT,
+    PRIMARY KEY (message_id, address)
+  );
+  -- Due work by one range scan; only recipients still waiting are in it.
+  CREATE INDEX queue_due ON queue_recipients (next_attempt, message_id) WHERE state = 'queued';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

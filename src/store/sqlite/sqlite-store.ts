@@ -6,17 +6,29 @@
 import type Database from 'better-sqlite3';
 import type { ChangeBus } from '../../bus/bus.js';
 import { TempError, toMailError } from '../../lib/errors.js';
+import { RateLimitedErrors } from '../../lib/rate-limited-log.js';
+import type {
+  ActivityBatch,
+  ApiToken,
+  DeviceUsage,
+  StoredMailEvent,
+  UsageSample,
+  WebSession,
+} from '../activity.js';
 import { FileBlobStore } from '../blobs.js';
 import {
   type Account,
   type AccountSettings,
   type AppendRequest,
   type AppendResult,
+  type AttemptOutcome,
   type ChangesSince,
   type CopyResult,
   DEFAULT_MAILBOXES,
   type DeliverOutcome,
   type DeliverRequest,
+  type EnqueueRequest,
+  type GarbageReport,
   type IntegrityReport,
   type Mailbox,
   type MailboxIndex,
@@ -24,15 +36,19 @@ import {
   type MessageRecord,
   type MessageWithMeta,
   type PopMaildropSnapshot,
+  type QueuedMessage,
+  type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
   type SpecialUse,
   type Store,
+  type StoreClock,
   type StoreFlagsRequest,
   type StoreFlagsResult,
   type StoreOptions,
 } from '../store.js';
 import { AccountRepo } from './accounts.js';
+import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
@@ -41,10 +57,18 @@ import { MailboxRepo } from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
 import { MessageWriter } from './message-writes.js';
 import { MessageReader, type SearchTextMode } from './messages.js';
+import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
+import { WebAccessRepo } from './web-access.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
-  return new SqliteStore(openDatabase(options.dataDir), new FileBlobStore(options.dataDir), options.bus);
+  return new SqliteStore(
+    openDatabase(options.dataDir),
+    new FileBlobStore(options.dataDir),
+    options.bus,
+    options.clock,
+    new RateLimitedErrors(options.log),
+  );
 }
 
 export class SqliteStore implements Store {
@@ -56,6 +80,9 @@ export class SqliteStore implements Store {
   private readonly committer: GroupCommitter;
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
+  private readonly activity: ActivityRepo;
+  private readonly webAccess: WebAccessRepo;
+  private readonly queue: QueueRepo;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
 
@@ -63,16 +90,21 @@ export class SqliteStore implements Store {
     private readonly db: Database.Database,
     readonly blobs: FileBlobStore,
     bus?: ChangeBus,
+    private readonly clock: StoreClock = Date,
+    errors: RateLimitedErrors = new RateLimitedErrors(undefined),
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
-    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader);
+    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader, blobs, clock);
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
-    this.changeLog = new ChangeLog(db, bus);
-    this.committer = new GroupCommitter(db, bus, this.changeLog);
+    this.queue = new QueueRepo(db, blobs);
+    this.changeLog = new ChangeLog(db, bus, errors);
+    this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
     this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
+    this.activity = new ActivityRepo(db);
+    this.webAccess = new WebAccessRepo(db);
     const readTransaction = db.transaction((read: () => unknown) => read());
     this.snapshot = <T>(read: () => T) => readTransaction(read) as T;
   }
@@ -99,7 +131,7 @@ export class SqliteStore implements Store {
 
   createAccount(login: string, passwordHash: string, settings: AccountSettings = {}): Promise<Account> {
     return this.write((ctx) => {
-      const account = this.accounts.insert(login, passwordHash, settings, Date.now());
+      const account = this.accounts.insert(login, passwordHash, settings, this.clock.now());
       for (const { name, specialUse } of DEFAULT_MAILBOXES) {
         this.mailboxWriter.create(account.id, name, specialUse, ctx);
         this.mailboxes.setSubscribed(account.id, name, true);
@@ -118,6 +150,10 @@ export class SqliteStore implements Store {
 
   listAccounts(): Promise<Account[]> {
     return this.read(() => this.accounts.list());
+  }
+
+  hasAccountInDomain(domain: string): Promise<boolean> {
+    return this.read(() => this.accounts.hasDomain(domain));
   }
 
   async deleteAccount(login: string): Promise<void> {
@@ -247,6 +283,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.reader.blobsInMailbox(mailboxId, blobIds);
+    });
+  }
+
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince> {
     return this.read(() => ({
       highestModseq: this.mailboxes.row(mailboxId).highest_modseq,
@@ -313,14 +356,56 @@ export class SqliteStore implements Store {
     return this.write(() => this.messageWriter.claimRecent(mailboxId));
   }
 
+  // Outgoing queue --------------------------------------------------------------------------
+
+  enqueue(request: EnqueueRequest): Promise<QueuedMessage> {
+    return this.write(() => this.queue.insert(request, request.now ?? this.clock.now()));
+  }
+
+  getQueued(id: number): Promise<QueuedMessage | null> {
+    return this.read(() => this.queue.get(id));
+  }
+
+  listQueue(options?: { limit?: number }): Promise<QueuedMessage[]> {
+    return this.read(() => this.queue.list(options?.limit ?? -1));
+  }
+
+  dueQueue(now: number, limit: number, afterId = 0): Promise<QueuedMessage[]> {
+    return this.read(() => this.queue.due(now, limit, afterId));
+  }
+
+  nextQueueAttempt(): Promise<number | null> {
+    return this.read(() => this.queue.nextAttempt());
+  }
+
+  recordAttempt(id: number, outcomes: readonly AttemptOutcome[], now: number): Promise<QueuedMessage | null> {
+    return this.write(() => this.queue.record(id, outcomes, now));
+  }
+
+  async markWarned(id: number, at: number): Promise<void> {
+    await this.write(() => this.queue.markWarned(id, at));
+  }
+
+  rescheduleQueue(id: number | null, at: number): Promise<number> {
+    return this.write(() => this.queue.reschedule(id, at));
+  }
+
+  async deleteQueued(id: number): Promise<void> {
+    await this.write(() => this.queue.remove(id));
+  }
+
+  queueSummary(): Promise<QueueSummary> {
+    return this.read(() => this.queue.summary());
+  }
+
   // Maintenance -----------------------------------------------------------------------------
 
-  applyRetention(now: Date = new Date()): Promise<number> {
+  applyRetention(now: Date = new Date(this.clock.now())): Promise<number> {
     this.assertOpen();
     return this.maintenance.applyRetention(now);
   }
 
-  collectGarbage(options?: { graceMs?: number }): Promise<number> {
+  collectGarbage(options?: { graceMs?: number }): Promise<GarbageReport> {
     this.assertOpen();
     return this.maintenance.collectGarbage(options?.graceMs);
   }
@@ -328,6 +413,65 @@ export class SqliteStore implements Store {
   checkIntegrity(options?: { repair?: boolean }): Promise<IntegrityReport> {
     this.assertOpen();
     return this.maintenance.checkIntegrity(options?.repair ?? false);
+  }
+
+  // Activity and web access ----------------------------------------------------------------
+
+  async recordActivity(batch: ActivityBatch): Promise<void> {
+    if (!batch.logins?.length && !batch.mailEvents?.length) return;
+    await this.write(() => this.activity.record(batch));
+  }
+
+  loginHistory(accountId: number, since: Date): Promise<DeviceUsage[]> {
+    return this.read(() => this.activity.loginHistory(accountId, since));
+  }
+
+  recentMailEvents(options: { limit: number; accountId?: number; since?: Date }): Promise<StoredMailEvent[]> {
+    return this.read(() => this.activity.recentMailEvents(options));
+  }
+
+  recordUsageSamples(at: Date): Promise<number> {
+    return this.write(() => this.activity.recordUsageSamples(at));
+  }
+
+  usageHistory(accountId: number, since: Date): Promise<UsageSample[]> {
+    return this.read(() => this.activity.usageHistory(accountId, since));
+  }
+
+  pruneActivity(limits: { before: Date; usageBefore: Date; now: Date }): Promise<number> {
+    return this.write(() => this.activity.prune(limits));
+  }
+
+  async createWebSession(session: WebSession): Promise<void> {
+    await this.write(() => this.webAccess.createSession(session));
+  }
+
+  getWebSession(tokenHash: string, now: Date): Promise<WebSession | null> {
+    return this.read(() => this.webAccess.session(tokenHash, now));
+  }
+
+  async deleteWebSession(tokenHash: string): Promise<void> {
+    await this.write(() => this.webAccess.deleteSession(tokenHash));
+  }
+
+  deleteWebSessions(accountId: number, options: { keep?: string } = {}): Promise<number> {
+    return this.write(() => this.webAccess.deleteSessions(accountId, options.keep));
+  }
+
+  createApiToken(accountId: number, name: string, tokenHash: string): Promise<ApiToken> {
+    return this.write(() => this.webAccess.createToken(accountId, name, tokenHash, this.clock.now()));
+  }
+
+  findApiToken(tokenHash: string): Promise<ApiToken | null> {
+    return this.read(() => this.webAccess.findToken(tokenHash));
+  }
+
+  listApiTokens(accountId?: number): Promise<ApiToken[]> {
+    return this.read(() => this.webAccess.listTokens(accountId));
+  }
+
+  async deleteApiToken(id: number): Promise<void> {
+    await this.write(() => this.webAccess.deleteToken(id));
   }
 
   // -----------------------------------------------------------------------------------------

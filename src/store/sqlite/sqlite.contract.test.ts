@@ -1,4 +1,4 @@
 import { runStoreContract } from '../contract/index.js';
 import { openSqliteStore } from './index.js';
 
-runStoreContract('sqlite', (dataDir, bus) => openSqliteStore({ dataDir, bus }));
+runStoreContract('sqlite', (dataDir, extra) => openSqliteStore({ dataDir, ...extra }));

@@ -46,12 +46,15 @@ export async function startDeliveryEnv(overrides: DeepPartial<Config> = {}): Pro
 }
 
 /** A small well-formed message with a unique Message-ID; `lf` gives bare-LF line endings. */
-export function sampleMessage(id: string, options: { lf?: boolean; bodyBytes?: number } = {}): string {
+export function sampleMessage(
+  id: string,
+  options: { lf?: boolean; bodyBytes?: number; from?: string } = {},
+): string {
   const body = 'Hello from the delivery tests.\n'.repeat(
     Math.max(1, Math.ceil((options.bodyBytes ?? 30) / 31)),
   );
   const text = [
-    'From: Sender <sender@example.net>',
+    `From: Sender <${options.from ?? 'sender@example.net'}>`,
     'To: User <user@example.org>',
     `Subject: test ${id}`,
     `Message-ID: <${id}>`,

@@ -36,10 +36,8 @@ export async function storedMessageIds(
       }
     }
     const report = await store.checkIntegrity();
-    // An orphan blob (written, never committed) is what a crash may leave; GC removes it.
-    const seriousProblems = report.problems
-      .filter((p) => p.kind !== 'orphan-blob')
-      .map((p) => `${p.kind}: ${p.detail}`);
+    // Unreferenced blobs (written, never committed) are what a crash may leave: not problems, GC removes them.
+    const seriousProblems = report.problems.map((p) => `${p.kind}: ${p.detail}`);
     return { contents, seriousProblems };
   } finally {
     await store.close();

@@ -26,6 +26,9 @@ export async function authenticateAs(
   if (!result.ok) {
     if (result.reason === 'temporary')
       return refuse('Temporary authentication failure', { code: 'UNAVAILABLE' });
+    // Throttled, not wrong: the client must not tell its user the password is bad (issue 13).
+    if (result.reason === 'blocked')
+      return refuse('Too many failed logins from your address, try again later', { code: 'UNAVAILABLE' });
     return refuse('Authentication failed', { code: 'AUTHENTICATIONFAILED' });
   }
   return loggedIn(session, result.account);

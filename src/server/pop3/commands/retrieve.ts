@@ -12,7 +12,8 @@ export async function retr(
   const message = maildrop.get(command.msg);
   if (!message) return session.reply(noSuchMessage(maildrop, command.msg));
   await sendMessage(session, message, `${message.size} octets`);
-  if (session.ctx.config.pop3.markSeenOnRetr) session.seenQueue.push(message.uid);
+  if (session.account?.popMarkSeen ?? session.ctx.config.pop3.markSeenOnRetr)
+    session.seenQueue.push(message.uid);
 }
 
 export async function top(
