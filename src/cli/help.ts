@@ -25,6 +25,7 @@ const SECTIONS: ReadonlyArray<[string, readonly string[]]> = [
     'Outgoing mail',
     ['queue list', 'queue show', 'queue retry', 'queue delete', 'dkim generate', 'dkim show'],
   ],
+  ['Devices', ['sync add', 'sync run', 'sync watch', 'sync status', 'sync del']],
 ];
 
 export function overview(commands: readonly Command[]): string {

@@ -18,6 +18,7 @@ import { queueDelete, queueList, queueRetry, queueShow } from './queue.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
 import { status, stop } from './status.js';
+import { syncAdd, syncDel, syncRun, syncStatus, syncWatch } from './sync.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { userAdd, userDel, userList, userPasswd, userSet, userShow } from './user.js';
 import { packageVersion } from './version.js';
@@ -52,6 +53,11 @@ export const COMMANDS: readonly Command[] = [
   queueDelete,
   dkimGenerate,
   dkimShow,
+  syncAdd,
+  syncRun,
+  syncWatch,
+  syncStatus,
+  syncDel,
 ];
 
 export async function main(argv: string[]): Promise<void> {
