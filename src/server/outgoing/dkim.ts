@@ -6,7 +6,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dkimSign } from 'mailauth';
 
 export type DkimAlgorithm = 'ed25519' | 'rsa';
 
@@ -117,6 +116,9 @@ export class DkimSigner {
     }
     const keys = this.keys.get(domain.toLowerCase());
     if (!keys || keys.length === 0) return '';
+    // Loaded on first use: mailauth takes most of a second to load, which every CLI command (postyard
+    // deliver, run by the MTA per message) would otherwise pay through the command table.
+    const { dkimSign } = await import('mailauth');
     const result = await dkimSign(message, {
       signingDomain: domain.toLowerCase(),
       selector: keys[0]!.selector,

@@ -3,7 +3,7 @@
  * for, never silently skipped), CONDSTORE and QRESYNC enabled when offered (RFC 7162 §3.2.3), no
  * auto-IDLE (the engine decides when to idle), no logging (a log could carry message data).
  */
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { AuthFailedError } from '../../lib/errors.js';
 import type { AccountConfig } from '../account.js';
 import { UnreachableError } from '../errors.js';
@@ -13,6 +13,8 @@ export async function connectImap(
   password: string,
   timeoutMs = 60_000,
 ): Promise<ImapFlow> {
+  // Loaded on first use, so CLI commands other than `sync` do not pay for it.
+  const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: account.host,
     port: account.port,
