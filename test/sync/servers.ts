@@ -53,9 +53,13 @@ export async function startPostyard(overrides?: DeepPartial<Config>): Promise<Ma
   };
 }
 
-/** ../shared/reference/dovecot-ref.sh from the repository root, or $POSTYARD_DOVECOT_REF. */
+/** shared/reference/dovecot-ref.sh: $POSTYARD_DOVECOT_REF, else $POSTYARD_SHARED, else ../shared beside the repository. */
 export function dovecotScript(): string {
-  return process.env.POSTYARD_DOVECOT_REF ?? resolve(ROOT, '..', 'shared', 'reference', 'dovecot-ref.sh');
+  if (process.env.POSTYARD_DOVECOT_REF) return process.env.POSTYARD_DOVECOT_REF;
+  const shared = process.env.POSTYARD_SHARED
+    ? resolve(process.env.POSTYARD_SHARED)
+    : resolve(ROOT, '..', 'shared');
+  return join(shared, 'reference', 'dovecot-ref.sh');
 }
 
 /** Why the reference Dovecot cannot run here (null when it can); under CI that is a failure. */
