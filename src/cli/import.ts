@@ -2,8 +2,9 @@
  * `postyard import EMAIL FOLDER PATH`: copies an mbox file or a Maildir into a mailbox, through the same
  * ingest path as delivery (import/importer.ts), so imported mail is indistinguishable from delivered mail.
  */
+
+import { formatSize } from '../lib/values.js';
 import type { Account, Mailbox, Store } from '../store/store.js';
-import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, describeError, EX, exitCodeFor } from './exit.js';
 import { importMessages } from './import/importer.js';

@@ -1,7 +1,7 @@
 /** `postyard mailbox list|create`: an account's folders. */
 import { ExistsError } from '../lib/errors.js';
+import { formatSize } from '../lib/values.js';
 import type { SpecialUse } from '../store/store.js';
-import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { inboxFirst } from './display.js';
 import { CliError, EX, UsageError } from './exit.js';

@@ -2,8 +2,9 @@
  * `postyard queue list|show|retry|delete`: the outgoing queue, like Postfix's postqueue -p / postcat -q /
  * postqueue -f / postsuper -d. The running server picks up a retry within a minute (its queue poll).
  */
+
+import { formatSize } from '../lib/values.js';
 import type { QueuedMessage } from '../store/store.js';
-import { formatSize } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, EX, UsageError } from './exit.js';
 import { resolvePaths } from './paths.js';

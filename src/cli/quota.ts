@@ -1,8 +1,8 @@
 /** `postyard quota set|show`: per-account storage and message-count limits. */
 
-import { parseCount, parseSize } from '../lib/values.js';
+import { formatSize, parseCount, parseSize } from '../lib/values.js';
 import type { AccountSettings } from '../store/store.js';
-import { formatPercent, formatSize } from './args.js';
+import { formatPercent } from './args.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { EX } from './exit.js';
 import { normalizeLogin } from './login.js';

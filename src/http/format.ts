@@ -1,17 +1,9 @@
 /** Numbers and dates as the pages print them. Pure. */
+import { formatSize } from '../lib/values.js';
 
 /** 524288000 → "500 MB" (binary units, as quotas are set: 500M = 500 MiB). */
 export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return 'unlimited';
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 || Number.isInteger(value) ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
+  return formatSize(bytes, { words: true });
 }
 
 export function formatCount(n: number): string {

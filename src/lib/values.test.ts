@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCount, parseDays, parsePort, parseSize, ValueError } from './values.js';
+import { formatSize, parseCount, parseDays, parsePort, parseSize, ValueError } from './values.js';
 
 test('parseSize accepts binary units, decimals and unlimited', () => {
   const cases: Array<[string, number | null]> = [
@@ -53,4 +53,17 @@ test('parsePort', () => {
   assert.equal(parsePort('1143'), 1143);
   assert.equal(parsePort('65535'), 65535);
   for (const bad of ['65536', '-1', 'imap', '']) assert.throws(() => parsePort(bad), ValueError, bad);
+});
+
+test('formatSize: IEC units for the CLI, words for the pages, and parseSize reads it back', () => {
+  assert.equal(formatSize(null), 'unlimited');
+  assert.equal(formatSize(0), '0 B');
+  assert.equal(formatSize(1023), '1023 B');
+  assert.equal(formatSize(1536), '1.5 KiB');
+  assert.equal(formatSize(500 * 1024 ** 2), '500 MiB');
+  assert.equal(formatSize(2 * 1024 ** 3), '2 GiB');
+  assert.equal(formatSize(123.4 * 1024 ** 2), '123 MiB');
+  assert.equal(formatSize(500 * 1024 ** 2, { words: true }), '500 MB');
+  assert.equal(formatSize(12, { words: true }), '12 bytes');
+  assert.equal(parseSize(formatSize(2 * 1024 ** 3).replace(' ', '')), 2 * 1024 ** 3);
 });

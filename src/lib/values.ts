@@ -67,3 +67,20 @@ export function parsePort(text: string): number {
   if (port < 0 || port > 65535) throw new ValueError(`invalid port '${text}' (0..65535)`);
   return port;
 }
+
+/**
+ * 524288000 → `500 MiB`; null → `unlimited`. Binary units, like the quotas they describe. `words: true`
+ * labels them as people read them on a page (`500 MB`, `12 bytes`); the CLI keeps the exact IEC names.
+ */
+export function formatSize(bytes: number | null, options: { words?: boolean } = {}): string {
+  if (bytes === null) return 'unlimited';
+  const units = options.words ? ['bytes', 'KB', 'MB', 'GB', 'TB'] : ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 || Number.isInteger(value) ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ImapFlow } from 'imapflow';
 import { UnreachableError } from '../../src/sync/errors.js';
+import { emptyCounts } from '../../src/sync/imap/report.js';
 import { runImap } from '../../src/sync/imap/sync.js';
 import { CutProxy } from './cut-proxy.js';
 import { accountFor, type Device, newDevice } from './helpers.js';
@@ -80,7 +81,7 @@ for (const kind of ['postyard', 'dovecot'] as const) {
         assert.deepEqual(records.find((r) => r.flags.includes('\\Flagged'))?.keywords, ['Important']);
 
         const again = await s.run();
-        assert.deepEqual(again.counts, { ...report.counts, ...zero() });
+        assert.deepEqual(again.counts, { ...report.counts, ...emptyCounts() });
         if (kind === 'postyard')
           assert.equal(again.unchangedFolders, again.folders, 'LIST-STATUS: no SELECT needed');
       } finally {
@@ -139,7 +140,7 @@ for (const kind of ['postyard', 'dovecot'] as const) {
           [1, 1, 1, 1],
         );
         const quiet = await s.run();
-        assert.deepEqual(quiet.counts, zero(), 'nothing left to do');
+        assert.deepEqual(quiet.counts, emptyCounts(), 'nothing left to do');
       } finally {
         await teardown(s);
       }
@@ -193,7 +194,7 @@ for (const kind of ['postyard', 'dovecot'] as const) {
           ['\\Draft'],
         );
         assert.deepEqual(s.device.state.imap.pending(s.account.name), []);
-        assert.deepEqual((await s.run()).counts, zero());
+        assert.deepEqual((await s.run()).counts, emptyCounts());
         assert.equal(
           (await localFiles(s.device.maildir, 'Projects')).length,
           1,
@@ -274,7 +275,7 @@ for (const kind of ['postyard', 'dovecot'] as const) {
         ]);
         const two = (await serverMessages(s.imap, 'Lists')).find((m) => m.subject === 'Message 2')!;
         assert.ok(two.flags.includes('\\Seen'), 'the local flag change survives');
-        assert.deepEqual((await s.run()).counts, zero());
+        assert.deepEqual((await s.run()).counts, emptyCounts());
       } finally {
         await teardown(s);
       }
@@ -318,21 +319,4 @@ for (const kind of ['postyard', 'dovecot'] as const) {
       }
     });
   });
-}
-
-function zero() {
-  return {
-    downloaded: 0,
-    bytes: 0,
-    uploaded: 0,
-    flagsToServer: 0,
-    flagsToLocal: 0,
-    deletedOnServer: 0,
-    deletedLocally: 0,
-    moved: 0,
-    restored: 0,
-    foldersCreated: 0,
-    foldersDeleted: 0,
-    foldersRenamed: 0,
-  };
 }

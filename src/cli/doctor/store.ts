@@ -3,8 +3,9 @@
  * Unreferenced blobs are not problems (a crashed delivery or an expunge leaves them; maintenance collects
  * them after its grace period): they get one summary line, and `--repair` collects what is past it.
  */
+
+import { formatSize } from '../../lib/values.js';
 import type { GarbageReport, IntegrityProblem, Store, UnreferencedBlobs } from '../../store/store.js';
-import { formatSize } from '../args.js';
 import { type Finding, fail, ok, warn } from './finding.js';
 
 export async function checkStore(store: Store, repair: boolean): Promise<Finding[]> {

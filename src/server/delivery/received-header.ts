@@ -5,6 +5,8 @@
  *           by mail.example.org with LMTP id 0a1b2c;
  *           Thu, 26 Nov 2026 07:00:00 +0000
  */
+import type { SMTPServerSession } from 'smtp-server';
+
 export interface ReceivedInfo {
   /** Name the client gave in HELO/EHLO/LHLO (may be empty). */
   helo: string;
@@ -20,6 +22,17 @@ export interface ReceivedInfo {
   /** Added as "for <address>" only with a single recipient, so one shared blob never lists others. */
   recipient?: string;
   date?: Date;
+}
+
+/** The trace data of an SMTP/LMTP/submission transaction (all but our host name and the recipient). */
+export function receivedInfo(session: SMTPServerSession): Omit<ReceivedInfo, 'hostname' | 'recipient'> {
+  return {
+    helo: session.hostNameAppearsAs || '',
+    clientHostname: session.clientHostname || '',
+    remoteAddress: session.remoteAddress,
+    protocol: session.transmissionType,
+    id: `${session.id}.${session.transaction}`,
+  };
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

@@ -16,6 +16,7 @@ import type { ServerContext } from '../context.js';
 import { checkAuthentication } from './auth-results.js';
 import { deliverMessage, type RecipientOutcome } from './deliver-message.js';
 import { recordDataOutcomes, recordRefusedRecipient } from './mail-events.js';
+import { receivedInfo } from './received-header.js';
 import { lookupRecipient } from './recipients.js';
 import { ownsAddress } from './sender-policy.js';
 import {
@@ -171,13 +172,7 @@ export function createSessionHandlers(
             recipients,
             input,
             traceFields: headers,
-            received: {
-              helo: session.hostNameAppearsAs || '',
-              clientHostname: session.clientHostname || '',
-              remoteAddress: session.remoteAddress,
-              protocol: session.transmissionType,
-              id: `${session.id}.${session.transaction}`,
-            },
+            received: receivedInfo(session),
             log,
           }),
         )

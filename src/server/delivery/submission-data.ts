@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { SMTPServerDataResult, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { DsnNotify } from '../../store/store.js';
+import { receivedInfo } from './received-header.js';
 import { replyForError, smtpReply } from './smtp-replies.js';
 import type { SubmitRequest, SubmitResult } from './submit-message.js';
 
@@ -38,13 +39,7 @@ export function submissionRequest(
     ret: ret === 'FULL' || ret === 'HDRS' ? ret : null,
     envid: envelope.dsn?.envid ? decodeXtext(envelope.dsn.envid) : null,
     input: stream,
-    received: {
-      helo: session.hostNameAppearsAs || '',
-      clientHostname: session.clientHostname || '',
-      remoteAddress: session.remoteAddress,
-      protocol: session.transmissionType,
-      id: `${session.id}.${session.transaction}`,
-    },
+    received: receivedInfo(session),
     log,
   };
 }
