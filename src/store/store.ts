@@ -92,6 +92,8 @@ export interface MailboxStatus extends Mailbox {
   deleted: number;
   /** Sum of RFC822.SIZE. */
   size: number;
+  /** Sum of RFC822.SIZE of the messages with \Deleted (IMAP STATUS DELETED-STORAGE, RFC 9208 §4.4). */
+  deletedSize: number;
   /** Messages with UID >= the mailbox's first-recent UID (IMAP4rev1 \Recent count, not claimed). */
   recent: number;
   /** Lowest UID without \Seen, or null. */

@@ -179,7 +179,9 @@ export type StatusItem =
   | 'SIZE'
   | 'RECENT'
   | 'HIGHESTMODSEQ'
-  | 'APPENDLIMIT';
+  | 'APPENDLIMIT'
+  /** RFC 9208 §4.4: the storage (in 1024-octet units) used by messages with \Deleted. */
+  | 'DELETED-STORAGE';
 
 export type ListSelectionOption = 'SUBSCRIBED' | 'REMOTE' | 'RECURSIVEMATCH' | 'SPECIAL-USE';
 
@@ -283,6 +285,15 @@ export type Command =
       readonly uid: boolean;
       readonly set: SequenceSet;
       readonly mailbox: string;
+    }
+  /** RFC 9208 §4.1.1, §4.1.2: quota roots are astrings, mailboxes as `mailbox`. */
+  | { readonly name: 'GETQUOTA'; readonly root: string }
+  | { readonly name: 'GETQUOTAROOT'; readonly mailbox: string }
+  /** RFC 9208 §4.1.3: resource names uppercased, limits as sent. */
+  | {
+      readonly name: 'SETQUOTA';
+      readonly root: string;
+      readonly limits: readonly (readonly [string, number])[];
     }
   /** ID (RFC 2971): `null` for `ID NIL`, else field/value pairs in order (value null for NIL). */
   | { readonly name: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };

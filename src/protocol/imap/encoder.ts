@@ -230,6 +230,10 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       };
       return `* NAMESPACE ${ns(data.personal)} ${ns(data.otherUsers)} ${ns(data.shared)}\r\n`;
     }
+    case 'QUOTA':
+      return `* QUOTA ${encodeAstring(data.root, options)} (${data.resources.map((r) => `${r.name} ${r.usage} ${r.limit}`).join(' ')})\r\n`;
+    case 'QUOTAROOT':
+      return `* QUOTAROOT ${encodeMailboxName(data.mailbox, options)}${data.roots.map((r) => ` ${encodeAstring(r, options)}`).join('')}\r\n`;
     case 'ID':
       if (data.params === null) return '* ID NIL\r\n';
       return `* ID (${data.params.map(([k, v]) => `${encodeString(k)} ${encodeNString(v)}`).join(' ')})\r\n`;

@@ -118,6 +118,13 @@ export interface NamespaceData {
   readonly shared: readonly NamespaceDescr[] | null;
 }
 
+/** One resource of a QUOTA response (RFC 9208 §5.1): usage and limit in the resource's units. */
+export interface QuotaResource {
+  readonly name: string;
+  readonly usage: number;
+  readonly limit: number;
+}
+
 /** Untagged responses the encoder can serialise in one call; FETCH has its own streaming helper. */
 export type UntaggedData =
   | { readonly type: 'CAPABILITY'; readonly capabilities: readonly string[] }
@@ -134,6 +141,10 @@ export type UntaggedData =
   | { readonly type: 'SEARCH'; readonly numbers: readonly number[]; readonly modseq?: number }
   | ({ readonly type: 'ESEARCH' } & EsearchData)
   | ({ readonly type: 'NAMESPACE' } & NamespaceData)
+  /** `* QUOTA root (STORAGE 10 512)` (RFC 9208 §5.1). */
+  | { readonly type: 'QUOTA'; readonly root: string; readonly resources: readonly QuotaResource[] }
+  /** `* QUOTAROOT mailbox root...` (RFC 9208 §5.2); `mailbox` is the internal name. */
+  | { readonly type: 'QUOTAROOT'; readonly mailbox: string; readonly roots: readonly string[] }
   /** `* ID (...)` or `* ID NIL`. */
   | { readonly type: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null }
   /**

@@ -30,6 +30,10 @@ const AFTER_LOGIN = [
   'STATUS=SIZE',
   // RFC 6855: rev1 clients may ENABLE UTF-8 names/strings and the APPEND UTF8 form.
   'UTF8=ACCEPT',
+  // RFC 9208: GETQUOTA/GETQUOTAROOT over the store's limits, STATUS DELETED-STORAGE (commands/quota.ts).
+  'QUOTA',
+  'QUOTA=RES-STORAGE',
+  'QUOTA=RES-MESSAGE',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

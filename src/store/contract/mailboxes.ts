@@ -153,6 +153,7 @@ export function mailboxContract(open: OpenStore): void {
         assert.equal(status.unseen, 2);
         assert.equal(status.deleted, 1);
         assert.equal(status.size, 600);
+        assert.equal(status.deletedSize, 200);
         assert.equal(status.recent, 3);
         assert.equal(status.firstUnseenUid, 2);
         assert.equal(status.uidNext, 4);

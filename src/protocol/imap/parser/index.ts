@@ -15,6 +15,7 @@ import {
   parseSelect,
   parseUidExpunge,
 } from './mailbox.js';
+import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
 import { parseSearch } from './search.js';
 import {
   parseAuthenticate,
@@ -66,6 +67,9 @@ const COMMANDS: Record<string, Parser> = {
   STORE: (c) => parseStore(c, false),
   COPY: (c) => parseCopyMove(c, 'COPY', false),
   MOVE: (c) => parseCopyMove(c, 'MOVE', false),
+  GETQUOTA: parseGetQuota,
+  GETQUOTAROOT: parseGetQuotaRoot,
+  SETQUOTA: parseSetQuota,
 };
 
 const UID_COMMANDS: Record<string, Parser> = {

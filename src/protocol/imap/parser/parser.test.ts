@@ -397,6 +397,22 @@ const table: [string, Command][] = [
       ],
     },
   ],
+  ['a GETQUOTA ""', { name: 'GETQUOTA', root: '' }],
+  ['a getquota "User quota"', { name: 'GETQUOTA', root: 'User quota' }],
+  ['a GETQUOTAROOT inbox', { name: 'GETQUOTAROOT', mailbox: 'inbox' }],
+  [
+    'a SETQUOTA "" (storage 512 MESSAGE 1000)',
+    {
+      name: 'SETQUOTA',
+      root: '',
+      limits: [
+        ['STORAGE', 512],
+        ['MESSAGE', 1000],
+      ],
+    },
+  ],
+  ['a SETQUOTA "" ()', { name: 'SETQUOTA', root: '', limits: [] }],
+  ['a STATUS x (DELETED-STORAGE)', { name: 'STATUS', mailbox: 'x', items: ['DELETED-STORAGE'] }],
 ];
 
 describe('IMAP command parser: every command form', () => {
@@ -562,6 +578,11 @@ describe('syntax errors are BAD with the tag', () => {
     'a LOGIN "bad\\escape" x',
     'a ENABLE',
     'a ID ("a")',
+    'a GETQUOTA',
+    'a GETQUOTAROOT',
+    'a SETQUOTA "" (STORAGE)',
+    'a SETQUOTA "" STORAGE 1',
+    'a SETQUOTA "" (STORAGE -1)',
   ];
   for (const line of bad) {
     it(line, () => {

@@ -13,6 +13,7 @@ const STATUS_ITEMS = new Set<string>([
   'RECENT',
   'HIGHESTMODSEQ',
   'APPENDLIMIT',
+  'DELETED-STORAGE',
 ]);
 
 /** "(" status-att *(SP status-att) ")": at least one item. */

@@ -13,6 +13,7 @@ import { list, lsub } from './list.js';
 import { login } from './login.js';
 import { create, deleteMailbox, rename, subscribe } from './mailboxes.js';
 import { namespace } from './namespace.js';
+import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 import { search } from './search.js';
 import { select } from './select.js';
 import { starttls } from './starttls.js';
@@ -56,4 +57,7 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   STORE: store,
   COPY: copyMove,
   MOVE: copyMove,
+  GETQUOTA: getQuota,
+  GETQUOTAROOT: getQuotaRoot,
+  SETQUOTA: setQuota,
 };

@@ -1,4 +1,7 @@
-/** STATUS (RFC 9051 §6.3.11, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT; RECENT for rev1). */
+/**
+ * STATUS (RFC 9051 §6.3.11, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT, RFC 9208 DELETED-STORAGE; RECENT
+ * for rev1).
+ */
 
 import { limitsOf } from '../../../lib/limits.js';
 import type { StatusItem } from '../../../protocol/imap/command.js';
@@ -35,6 +38,8 @@ export async function sendStatus(
     RECENT: s.recent,
     HIGHESTMODSEQ: s.highestModseq,
     APPENDLIMIT: limitsOf(session.ctx.config).maxMessageSize,
+    // RFC 9208 §4.4, in the STORAGE resource's unit.
+    'DELETED-STORAGE': Math.floor(s.deletedSize / 1024),
   };
   const selected = session.selected;
   if (selected && selected.mailbox.id === mailbox.id && selected.rev1) values.RECENT = selected.recentCount();
