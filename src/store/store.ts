@@ -82,6 +82,11 @@ export interface Mailbox {
   uidValidity: number;
   uidNext: number;
   highestModseq: number;
+  /**
+   * RFC 8474 MAILBOXID without its prefix: letters, digits, "_" or "-". Kept by RENAME, never given to
+   * another mailbox of the store (a deleted and re-created name gets a new one).
+   */
+  objectId: string;
 }
 
 export interface MailboxStatus extends Mailbox {

@@ -50,7 +50,9 @@ export type FetchSimpleItem =
   | 'RFC822.HEADER' // rev1: BODY.PEEK[HEADER]
   | 'RFC822.TEXT' // rev1: BODY[TEXT], sets \Seen
   | 'SAVEDATE' // RFC 8514
-  | 'PREVIEW'; // RFC 8970
+  | 'PREVIEW' // RFC 8970
+  | 'EMAILID' // RFC 8474
+  | 'THREADID'; // RFC 8474
 
 export type FetchAttribute =
   | { readonly item: FetchSimpleItem }
@@ -133,7 +135,9 @@ export type SearchKey =
       readonly entry?: { readonly name: string; readonly type: 'priv' | 'shared' | 'all' };
     }
   /** RFC 8514 SAVEDATESUPPORTED. */
-  | { readonly key: 'SAVEDATESUPPORTED' };
+  | { readonly key: 'SAVEDATESUPPORTED' }
+  /** RFC 8474 §6: EMAILID / THREADID objectid. */
+  | { readonly key: 'EMAILID' | 'THREADID'; readonly id: string };
 
 /** ESEARCH RETURN options (RFC 4731 §3.1, RFC 5182 SAVE, RFC 9051 §6.4.4). */
 export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
@@ -181,7 +185,9 @@ export type StatusItem =
   | 'HIGHESTMODSEQ'
   | 'APPENDLIMIT'
   /** RFC 9208 §4.4: the storage (in 1024-octet units) used by messages with \Deleted. */
-  | 'DELETED-STORAGE';
+  | 'DELETED-STORAGE'
+  /** RFC 8474 §4.2. */
+  | 'MAILBOXID';
 
 export type ListSelectionOption = 'SUBSCRIBED' | 'REMOTE' | 'RECURSIVEMATCH' | 'SPECIAL-USE';
 
@@ -268,6 +274,8 @@ export type Command =
   | ListCommand
   | { readonly name: 'LSUB'; readonly reference: string; readonly pattern: string }
   | { readonly name: 'NAMESPACE' }
+  /** RFC 8437. */
+  | { readonly name: 'UNAUTHENTICATE' }
   | { readonly name: 'STATUS'; readonly mailbox: string; readonly items: readonly StatusItem[] }
   | AppendCommand
   | { readonly name: 'IDLE' }

@@ -127,6 +127,8 @@ export function encodeResponseCode(code: ResponseCode): string {
       return `[CAPABILITY ${code.capabilities.join(' ')}]`;
     case 'HIGHESTMODSEQ':
       return `[HIGHESTMODSEQ ${code.modseq}]`;
+    case 'MAILBOXID':
+      return `[MAILBOXID (${code.id})]`;
     case 'MODIFIED':
       return `[MODIFIED ${code.set}]`;
     case 'PERMANENTFLAGS':
@@ -201,7 +203,7 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
     case 'LSUB':
       return encodeListData(data.type, data, options);
     case 'STATUS':
-      return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => `${k} ${v}`).join(' ')})\r\n`;
+      return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => (k === 'MAILBOXID' ? `${k} (${v})` : `${k} ${v}`)).join(' ')})\r\n`;
     case 'SEARCH': {
       let out = '* SEARCH';
       for (const n of data.numbers) out += ` ${n}`;

@@ -26,6 +26,8 @@ export type ResponseCode =
   | { readonly code: 'HIGHESTMODSEQ'; readonly modseq: number }
   | { readonly code: 'INUSE' }
   | { readonly code: 'LIMIT' }
+  /** RFC 8474 §4.1: `[MAILBOXID (id)]` on SELECT/EXAMINE and CREATE. */
+  | { readonly code: 'MAILBOXID'; readonly id: string }
   | { readonly code: 'MODIFIED'; readonly set: string }
   | { readonly code: 'NOMODSEQ' }
   | { readonly code: 'NONEXISTENT' }
@@ -93,7 +95,8 @@ export interface ListData {
 
 export interface StatusData {
   readonly mailbox: string;
-  readonly items: readonly (readonly [StatusItem, number])[];
+  /** Numbers, except MAILBOXID's objectid (RFC 8474 §4.2). */
+  readonly items: readonly (readonly [StatusItem, number | string])[];
 }
 
 /** ESEARCH response (RFC 4731 §3.1, RFC 9051 §7.3.4); `all` is a set string. */

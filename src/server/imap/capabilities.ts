@@ -34,6 +34,16 @@ const AFTER_LOGIN = [
   'QUOTA',
   'QUOTA=RES-STORAGE',
   'QUOTA=RES-MESSAGE',
+  // RFC 8514: SAVEDATE in FETCH and SEARCH SAVED* (messages.save_date).
+  'SAVEDATE',
+  // RFC 5032: SEARCH OLDER/YOUNGER.
+  'WITHIN',
+  // RFC 8970: FETCH PREVIEW from the preview stored at ingest.
+  'PREVIEW',
+  // RFC 8474: EMAILID, THREADID, MAILBOXID (object-id.ts).
+  'OBJECTID',
+  // RFC 8437: back to the not-authenticated state (commands/unauthenticate.ts).
+  'UNAUTHENTICATE',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

@@ -43,6 +43,7 @@ const COMMANDS: Record<string, Parser> = {
   CLOSE: () => parseNoArgs('CLOSE'),
   UNSELECT: () => parseNoArgs('UNSELECT'),
   NAMESPACE: () => parseNoArgs('NAMESPACE'),
+  UNAUTHENTICATE: () => parseNoArgs('UNAUTHENTICATE'),
   EXPUNGE: () => parseExpungePlain(),
   APPEND: () => {
     // Reached only when no message literal was announced: the receiver streams real APPENDs.

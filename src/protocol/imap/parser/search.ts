@@ -2,7 +2,8 @@
  * [UID] SEARCH [SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"]
  *   SP ["CHARSET" SP charset SP] search-key *(SP search-key)
  * Every key of RFC 9051 §6.4.4 plus rev1 NEW/OLD/RECENT/UNRECENT (RFC 3501), MODSEQ (RFC 7162 §3.1.5),
- * OLDER/YOUNGER (RFC 5032), SAVED* (RFC 8514). Nesting (parentheses, NOT, OR) is bounded.
+ * OLDER/YOUNGER (RFC 5032), SAVED* (RFC 8514),
+ * EMAILID/THREADID (RFC 8474). Nesting (parentheses, NOT, OR) is bounded.
  */
 import type { SearchCommand, SearchKey, SearchReturnOption } from '../command.js';
 import { flag, looksLikeSequenceSet, modSequence, parenList, searchDate, sequenceSet } from './common.js';
@@ -91,6 +92,17 @@ export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
   };
 }
 
+/** objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7). */
+const OBJECTID = new Uint8Array(256);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
+  OBJECTID[ch.charCodeAt(0)] = 1;
+
+function objectId(c: Cursor): string {
+  const id = c.run(OBJECTID, 'an objectid');
+  if (id.length > 255) throw new ParseError('objectid too long');
+  return id;
+}
+
 class KeyReader {
   constructor(
     private readonly c: Cursor,
@@ -177,6 +189,10 @@ class KeyReader {
         return this.modseq();
       case 'SAVEDATESUPPORTED':
         return { key: 'SAVEDATESUPPORTED' };
+      case 'EMAILID':
+      case 'THREADID':
+        c.sp();
+        return { key: word, id: objectId(c) };
       default:
         throw new ParseError(`Unknown search key ${word.slice(0, 30)}`);
     }

@@ -14,6 +14,7 @@ const STATUS_ITEMS = new Set<string>([
   'HIGHESTMODSEQ',
   'APPENDLIMIT',
   'DELETED-STORAGE',
+  'MAILBOXID',
 ]);
 
 /** "(" status-att *(SP status-att) ")": at least one item. */

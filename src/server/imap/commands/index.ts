@@ -19,6 +19,7 @@ import { select } from './select.js';
 import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
+import { unauthenticate } from './unauthenticate.js';
 
 export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   CAPABILITY: capability,
@@ -60,4 +61,5 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   GETQUOTA: getQuota,
   GETQUOTAROOT: getQuotaRoot,
   SETQUOTA: setQuota,
+  UNAUTHENTICATE: unauthenticate,
 };

@@ -7,6 +7,7 @@ import { limitsOf } from '../../../lib/limits.js';
 import type { StatusItem } from '../../../protocol/imap/command.js';
 import type { Mailbox } from '../../../store/store.js';
 import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
+import { mailboxId } from '../object-id.js';
 import type { ImapSession } from '../session.js';
 
 export const status: CommandSpec<'STATUS'> = {
@@ -28,7 +29,7 @@ export async function sendStatus(
   items: readonly StatusItem[],
 ): Promise<void> {
   const s = await session.store.mailboxStatus(mailbox.id);
-  const values: Record<StatusItem, number> = {
+  const values: Record<StatusItem, number | string> = {
     MESSAGES: s.messages,
     UIDNEXT: s.uidNext,
     UIDVALIDITY: s.uidValidity,
@@ -40,6 +41,7 @@ export async function sendStatus(
     APPENDLIMIT: limitsOf(session.ctx.config).maxMessageSize,
     // RFC 9208 §4.4, in the STORAGE resource's unit.
     'DELETED-STORAGE': Math.floor(s.deletedSize / 1024),
+    MAILBOXID: mailboxId(s),
   };
   const selected = session.selected;
   if (selected && selected.mailbox.id === mailbox.id && selected.rev1) values.RECENT = selected.recentCount();
