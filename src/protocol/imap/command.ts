@@ -157,6 +157,45 @@ export interface SearchCommand {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// SORT and THREAD (RFC 5256, RFC 5267 ESORT, RFC 5957 DISPLAY)
+
+export type SortKey =
+  | 'ARRIVAL'
+  | 'CC'
+  | 'DATE'
+  | 'FROM'
+  | 'SIZE'
+  | 'SUBJECT'
+  | 'TO'
+  | 'DISPLAYFROM'
+  | 'DISPLAYTO';
+
+export interface SortCriterion {
+  readonly key: SortKey;
+  readonly reverse: boolean;
+}
+
+export interface SortCommand {
+  readonly name: 'SORT';
+  readonly uid: boolean;
+  readonly criteria: readonly SortCriterion[];
+  /** Uppercased; only supported charsets get this far (else NO [BADCHARSET]). */
+  readonly charset: string;
+  /** An AND of the search keys. */
+  readonly search: SearchKey;
+  /** ESORT (RFC 5267 §3.2): answer with ESEARCH; undefined: `* SORT`. */
+  readonly returnOptions?: readonly SearchReturnOption[];
+}
+
+export interface ThreadCommand {
+  readonly name: 'THREAD';
+  readonly uid: boolean;
+  readonly algorithm: 'ORDEREDSUBJECT' | 'REFERENCES';
+  readonly charset: string;
+  readonly search: SearchKey;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // STORE (RFC 9051 §6.4.6, RFC 7162 §3.1.3)
 
 export interface StoreCommand {
@@ -286,6 +325,8 @@ export type Command =
   | { readonly name: 'EXPUNGE'; readonly uid: false }
   | { readonly name: 'EXPUNGE'; readonly uid: true; readonly set: SequenceSet }
   | SearchCommand
+  | SortCommand
+  | ThreadCommand
   | FetchCommand
   | StoreCommand
   | {

@@ -10,6 +10,7 @@ import type {
   ListData,
   ResponseCode,
   TaggedStatus,
+  ThreadNode,
   UntaggedData,
   UntaggedResponse,
   UntaggedStatus,
@@ -210,6 +211,14 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       if (data.modseq !== undefined) out += ` (MODSEQ ${data.modseq})`;
       return `${out}\r\n`;
     }
+    case 'SORT': {
+      let out = '* SORT';
+      for (const n of data.numbers) out += ` ${n}`;
+      if (data.modseq !== undefined) out += ` (MODSEQ ${data.modseq})`;
+      return `${out}\r\n`;
+    }
+    case 'THREAD':
+      return `* THREAD${data.threads.length > 0 ? ' ' : ''}${data.threads.map(encodeThread).join('')}\r\n`;
     case 'ESEARCH': {
       let out = '* ESEARCH';
       if (data.tag !== undefined) out += ` (TAG ${encodeString(data.tag)})`;
@@ -241,6 +250,31 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       return `* ID (${data.params.map(([k, v]) => `${encodeString(k)} ${encodeNString(v)}`).join(' ')})\r\n`;
     case 'FETCH':
       return `* ${data.seq} FETCH (${data.items.map(encodeFetchDataItem).join(' ')})\r\n`;
+  }
+}
+
+/**
+ * One thread (RFC 5256 §4 thread-list): `(parent child ...)`, a chain of only children written in line,
+ * several children each in their own parentheses: `(3 6 (4 23)(44 7 96))`, a dummy as `((3)(5))`.
+ */
+export function encodeThread(root: ThreadNode): string {
+  let out = '(';
+  let node: ThreadNode = root;
+  let first = true;
+  for (;;) {
+    if (node.id !== null) {
+      out += first ? `${node.id}` : ` ${node.id}`;
+      first = false;
+    }
+    if (node.children.length === 1) {
+      node = node.children[0]!;
+      continue;
+    }
+    if (node.children.length > 1) {
+      if (!first) out += ' ';
+      for (const child of node.children) out += encodeThread(child);
+    }
+    return `${out})`;
   }
 }
 

@@ -128,6 +128,12 @@ export interface QuotaResource {
   readonly limit: number;
 }
 
+/** A THREAD tree node: a message number, or null for a dummy parent that only groups its children. */
+export interface ThreadNode {
+  readonly id: number | null;
+  readonly children: readonly ThreadNode[];
+}
+
 /** Untagged responses the encoder can serialise in one call; FETCH has its own streaming helper. */
 export type UntaggedData =
   | { readonly type: 'CAPABILITY'; readonly capabilities: readonly string[] }
@@ -143,6 +149,10 @@ export type UntaggedData =
   /** rev1 `* SEARCH 1 2 3 [(MODSEQ n)]`. */
   | { readonly type: 'SEARCH'; readonly numbers: readonly number[]; readonly modseq?: number }
   | ({ readonly type: 'ESEARCH' } & EsearchData)
+  /** `* SORT 2 3 1 [(MODSEQ n)]` (RFC 5256 §4, RFC 7162 §3.1.5). */
+  | { readonly type: 'SORT'; readonly numbers: readonly number[]; readonly modseq?: number }
+  /** `* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256 §4). */
+  | { readonly type: 'THREAD'; readonly threads: readonly ThreadNode[] }
   | ({ readonly type: 'NAMESPACE' } & NamespaceData)
   /** `* QUOTA root (STORAGE 10 512)` (RFC 9208 §5.1). */
   | { readonly type: 'QUOTA'; readonly root: string; readonly resources: readonly QuotaResource[] }

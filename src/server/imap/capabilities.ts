@@ -44,6 +44,12 @@ const AFTER_LOGIN = [
   'OBJECTID',
   // RFC 8437: back to the not-authenticated state (commands/unauthenticate.ts).
   'UNAUTHENTICATE',
+  // RFC 5256, RFC 5267 (ESORT), RFC 5957 (DISPLAYFROM/DISPLAYTO): commands/sort.ts, thread.ts.
+  'SORT',
+  'ESORT',
+  'SORT=DISPLAY',
+  'THREAD=ORDEREDSUBJECT',
+  'THREAD=REFERENCES',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

@@ -25,6 +25,7 @@ import {
   parseLogin,
   parseNoArgs,
 } from './simple.js';
+import { parseSort, parseThread } from './sort.js';
 import { parseStatus } from './status.js';
 import { parseStore } from './store.js';
 
@@ -71,11 +72,15 @@ const COMMANDS: Record<string, Parser> = {
   GETQUOTA: parseGetQuota,
   GETQUOTAROOT: parseGetQuotaRoot,
   SETQUOTA: parseSetQuota,
+  SORT: (c) => parseSort(c, false),
+  THREAD: (c) => parseThread(c, false),
 };
 
 const UID_COMMANDS: Record<string, Parser> = {
   FETCH: (c) => parseFetch(c, true),
   SEARCH: (c) => parseSearch(c, true),
+  SORT: (c) => parseSort(c, true),
+  THREAD: (c) => parseThread(c, true),
   STORE: (c) => parseStore(c, true),
   COPY: (c) => parseCopyMove(c, 'COPY', true),
   MOVE: (c) => parseCopyMove(c, 'MOVE', true),

@@ -54,28 +54,25 @@ const DATE_KEYS: Record<string, readonly ['internal' | 'sent' | 'saved', 'before
 
 export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
   c.sp();
-  let returnOptions: SearchReturnOption[] | undefined;
-  if (c.acceptWord('RETURN')) {
-    c.sp();
-    const opts: SearchReturnOption[] = [];
-    parenList(c, () => {
-      const opt = c.keyword();
-      if (!RETURN_OPTIONS.has(opt)) throw new ParseError(`Unknown SEARCH return option ${opt.slice(0, 30)}`);
-      if (!opts.includes(opt as SearchReturnOption)) opts.push(opt as SearchReturnOption);
-    });
-    returnOptions = opts;
-    c.sp();
-  }
+  const returnOptions = returnOptionsIfAny(c);
   let charset: string | undefined;
   let encoding: BufferEncoding = 'utf8';
   if (c.acceptWord('CHARSET')) {
     c.sp();
-    charset = c.astring().toUpperCase();
-    const enc = CHARSETS.get(charset);
-    if (!enc) throw new ParseError(`Unsupported charset ${charset.slice(0, 40)}`, 'BADCHARSET', 'NO');
-    encoding = enc;
+    ({ charset, encoding } = searchCharset(c));
     c.sp();
   }
+  const criteria = searchKeys(c, encoding);
+  const base = { name: 'SEARCH', uid, criteria } as const;
+  return {
+    ...base,
+    ...(charset !== undefined ? { charset } : {}),
+    ...(returnOptions !== undefined ? { returnOptions } : {}),
+  };
+}
+
+/** search-key *(SP search-key) up to the end of the command, as one AND. */
+export function searchKeys(c: Cursor, encoding: BufferEncoding): SearchKey {
   const keys: SearchKey[] = [];
   const reader = new KeyReader(c, encoding);
   for (;;) {
@@ -83,13 +80,29 @@ export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
     if (c.atEnd()) break;
     c.sp();
   }
-  const criteria: SearchKey = { key: 'AND', keys };
-  const base = { name: 'SEARCH', uid, criteria } as const;
-  return {
-    ...base,
-    ...(charset !== undefined ? { charset } : {}),
-    ...(returnOptions !== undefined ? { returnOptions } : {}),
-  };
+  return { key: 'AND', keys };
+}
+
+/** A charset name (astring, uppercased) and how its strings decode; NO [BADCHARSET] if unknown. */
+export function searchCharset(c: Cursor): { charset: string; encoding: BufferEncoding } {
+  const charset = c.astring().toUpperCase();
+  const encoding = CHARSETS.get(charset);
+  if (!encoding) throw new ParseError(`Unsupported charset ${charset.slice(0, 40)}`, 'BADCHARSET', 'NO');
+  return { charset, encoding };
+}
+
+/** "RETURN" SP "(" [return options] ")" SP, if present (RFC 4731 §3.1, RFC 5267 §3.2 for SORT). */
+export function returnOptionsIfAny(c: Cursor): SearchReturnOption[] | undefined {
+  if (!c.acceptWord('RETURN')) return undefined;
+  c.sp();
+  const opts: SearchReturnOption[] = [];
+  parenList(c, () => {
+    const opt = c.keyword();
+    if (!RETURN_OPTIONS.has(opt)) throw new ParseError(`Unknown SEARCH return option ${opt.slice(0, 30)}`);
+    if (!opts.includes(opt as SearchReturnOption)) opts.push(opt as SearchReturnOption);
+  });
+  c.sp();
+  return opts;
 }
 
 /** objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7). */

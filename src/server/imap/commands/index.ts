@@ -16,9 +16,11 @@ import { namespace } from './namespace.js';
 import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 import { search } from './search.js';
 import { select } from './select.js';
+import { sort } from './sort.js';
 import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
+import { thread } from './thread.js';
 import { unauthenticate } from './unauthenticate.js';
 
 export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
@@ -62,4 +64,6 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   GETQUOTAROOT: getQuotaRoot,
   SETQUOTA: setQuota,
   UNAUTHENTICATE: unauthenticate,
+  SORT: sort,
+  THREAD: thread,
 };
