@@ -82,6 +82,11 @@ export interface Mailbox {
   uidValidity: number;
   uidNext: number;
   highestModseq: number;
+  /**
+   * RFC 8474 MAILBOXID without its prefix: letters, digits, "_" or "-". Kept by RENAME, never given to
+   * another mailbox of the store (a deleted and re-created name gets a new one).
+   */
+  objectId: string;
 }
 
 export interface MailboxStatus extends Mailbox {
@@ -92,6 +97,8 @@ export interface MailboxStatus extends Mailbox {
   deleted: number;
   /** Sum of RFC822.SIZE. */
   size: number;
+  /** Sum of RFC822.SIZE of the messages with \Deleted (IMAP STATUS DELETED-STORAGE, RFC 9208 §4.4). */
+  deletedSize: number;
   /** Messages with UID >= the mailbox's first-recent UID (IMAP4rev1 \Recent count, not claimed). */
   recent: number;
   /** Lowest UID without \Seen, or null. */

@@ -50,7 +50,9 @@ export type FetchSimpleItem =
   | 'RFC822.HEADER' // rev1: BODY.PEEK[HEADER]
   | 'RFC822.TEXT' // rev1: BODY[TEXT], sets \Seen
   | 'SAVEDATE' // RFC 8514
-  | 'PREVIEW'; // RFC 8970
+  | 'PREVIEW' // RFC 8970
+  | 'EMAILID' // RFC 8474
+  | 'THREADID'; // RFC 8474
 
 export type FetchAttribute =
   | { readonly item: FetchSimpleItem }
@@ -133,7 +135,9 @@ export type SearchKey =
       readonly entry?: { readonly name: string; readonly type: 'priv' | 'shared' | 'all' };
     }
   /** RFC 8514 SAVEDATESUPPORTED. */
-  | { readonly key: 'SAVEDATESUPPORTED' };
+  | { readonly key: 'SAVEDATESUPPORTED' }
+  /** RFC 8474 §6: EMAILID / THREADID objectid. */
+  | { readonly key: 'EMAILID' | 'THREADID'; readonly id: string };
 
 /** ESEARCH RETURN options (RFC 4731 §3.1, RFC 5182 SAVE, RFC 9051 §6.4.4). */
 export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
@@ -150,6 +154,45 @@ export interface SearchCommand {
   readonly returnOptions?: readonly SearchReturnOption[];
   /** Always an AND of the top-level keys. */
   readonly criteria: SearchKey;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SORT and THREAD (RFC 5256, RFC 5267 ESORT, RFC 5957 DISPLAY)
+
+export type SortKey =
+  | 'ARRIVAL'
+  | 'CC'
+  | 'DATE'
+  | 'FROM'
+  | 'SIZE'
+  | 'SUBJECT'
+  | 'TO'
+  | 'DISPLAYFROM'
+  | 'DISPLAYTO';
+
+export interface SortCriterion {
+  readonly key: SortKey;
+  readonly reverse: boolean;
+}
+
+export interface SortCommand {
+  readonly name: 'SORT';
+  readonly uid: boolean;
+  readonly criteria: readonly SortCriterion[];
+  /** Uppercased; only supported charsets get this far (else NO [BADCHARSET]). */
+  readonly charset: string;
+  /** An AND of the search keys. */
+  readonly search: SearchKey;
+  /** ESORT (RFC 5267 §3.2): answer with ESEARCH; undefined: `* SORT`. */
+  readonly returnOptions?: readonly SearchReturnOption[];
+}
+
+export interface ThreadCommand {
+  readonly name: 'THREAD';
+  readonly uid: boolean;
+  readonly algorithm: 'ORDEREDSUBJECT' | 'REFERENCES';
+  readonly charset: string;
+  readonly search: SearchKey;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -179,7 +222,11 @@ export type StatusItem =
   | 'SIZE'
   | 'RECENT'
   | 'HIGHESTMODSEQ'
-  | 'APPENDLIMIT';
+  | 'APPENDLIMIT'
+  /** RFC 9208 §4.4: the storage (in 1024-octet units) used by messages with \Deleted. */
+  | 'DELETED-STORAGE'
+  /** RFC 8474 §4.2. */
+  | 'MAILBOXID';
 
 export type ListSelectionOption = 'SUBSCRIBED' | 'REMOTE' | 'RECURSIVEMATCH' | 'SPECIAL-USE';
 
@@ -266,6 +313,8 @@ export type Command =
   | ListCommand
   | { readonly name: 'LSUB'; readonly reference: string; readonly pattern: string }
   | { readonly name: 'NAMESPACE' }
+  /** RFC 8437. */
+  | { readonly name: 'UNAUTHENTICATE' }
   | { readonly name: 'STATUS'; readonly mailbox: string; readonly items: readonly StatusItem[] }
   | AppendCommand
   | { readonly name: 'IDLE' }
@@ -276,6 +325,8 @@ export type Command =
   | { readonly name: 'EXPUNGE'; readonly uid: false }
   | { readonly name: 'EXPUNGE'; readonly uid: true; readonly set: SequenceSet }
   | SearchCommand
+  | SortCommand
+  | ThreadCommand
   | FetchCommand
   | StoreCommand
   | {
@@ -283,6 +334,15 @@ export type Command =
       readonly uid: boolean;
       readonly set: SequenceSet;
       readonly mailbox: string;
+    }
+  /** RFC 9208 §4.1.1, §4.1.2: quota roots are astrings, mailboxes as `mailbox`. */
+  | { readonly name: 'GETQUOTA'; readonly root: string }
+  | { readonly name: 'GETQUOTAROOT'; readonly mailbox: string }
+  /** RFC 9208 §4.1.3: resource names uppercased, limits as sent. */
+  | {
+      readonly name: 'SETQUOTA';
+      readonly root: string;
+      readonly limits: readonly (readonly [string, number])[];
     }
   /** ID (RFC 2971): `null` for `ID NIL`, else field/value pairs in order (value null for NIL). */
   | { readonly name: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };

@@ -331,3 +331,46 @@ describe('encoder ↔ parser round trips (fast-check)', () => {
     );
   });
 });
+
+describe('encoder: SORT, THREAD, QUOTA (RFC 5256, RFC 9208)', () => {
+  const leaf = (id: number) => ({ id, children: [] });
+  it('writes threads as RFC 5256 §4 shows them', () => {
+    // (3 6 (4 23)(44 7 96)): 3 -> 6 -> {4 -> 23, 44 -> 7 -> 96}
+    const tree = {
+      id: 3,
+      children: [
+        {
+          id: 6,
+          children: [
+            { id: 4, children: [leaf(23)] },
+            { id: 44, children: [{ id: 7, children: [leaf(96)] }] },
+          ],
+        },
+      ],
+    };
+    assert.equal(
+      encodeUntagged({ type: 'THREAD', threads: [leaf(2), tree] }),
+      '* THREAD (2)(3 6 (4 23)(44 7 96))\r\n',
+    );
+    assert.equal(
+      encodeUntagged({ type: 'THREAD', threads: [{ id: null, children: [leaf(3), leaf(5)] }] }),
+      '* THREAD ((3)(5))\r\n',
+    );
+    assert.equal(encodeUntagged({ type: 'THREAD', threads: [] }), '* THREAD\r\n');
+  });
+  it('writes SORT, QUOTA and QUOTAROOT', () => {
+    assert.equal(
+      encodeUntagged({ type: 'SORT', numbers: [3, 1, 2], modseq: 9 }),
+      '* SORT 3 1 2 (MODSEQ 9)\r\n',
+    );
+    assert.equal(encodeUntagged({ type: 'SORT', numbers: [] }), '* SORT\r\n');
+    assert.equal(
+      encodeUntagged({ type: 'QUOTA', root: '', resources: [{ name: 'STORAGE', usage: 1, limit: 512 }] }),
+      '* QUOTA "" (STORAGE 1 512)\r\n',
+    );
+    assert.equal(
+      encodeUntagged({ type: 'QUOTAROOT', mailbox: 'Entwürfe', roots: [''] }),
+      '* QUOTAROOT "Entw&APw-rfe" ""\r\n',
+    );
+  });
+});

@@ -10,6 +10,7 @@ import type {
   ListData,
   ResponseCode,
   TaggedStatus,
+  ThreadNode,
   UntaggedData,
   UntaggedResponse,
   UntaggedStatus,
@@ -127,6 +128,8 @@ export function encodeResponseCode(code: ResponseCode): string {
       return `[CAPABILITY ${code.capabilities.join(' ')}]`;
     case 'HIGHESTMODSEQ':
       return `[HIGHESTMODSEQ ${code.modseq}]`;
+    case 'MAILBOXID':
+      return `[MAILBOXID (${code.id})]`;
     case 'MODIFIED':
       return `[MODIFIED ${code.set}]`;
     case 'PERMANENTFLAGS':
@@ -201,13 +204,21 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
     case 'LSUB':
       return encodeListData(data.type, data, options);
     case 'STATUS':
-      return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => `${k} ${v}`).join(' ')})\r\n`;
+      return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => (k === 'MAILBOXID' ? `${k} (${v})` : `${k} ${v}`)).join(' ')})\r\n`;
     case 'SEARCH': {
       let out = '* SEARCH';
       for (const n of data.numbers) out += ` ${n}`;
       if (data.modseq !== undefined) out += ` (MODSEQ ${data.modseq})`;
       return `${out}\r\n`;
     }
+    case 'SORT': {
+      let out = '* SORT';
+      for (const n of data.numbers) out += ` ${n}`;
+      if (data.modseq !== undefined) out += ` (MODSEQ ${data.modseq})`;
+      return `${out}\r\n`;
+    }
+    case 'THREAD':
+      return `* THREAD${data.threads.length > 0 ? ' ' : ''}${data.threads.map(encodeThread).join('')}\r\n`;
     case 'ESEARCH': {
       let out = '* ESEARCH';
       if (data.tag !== undefined) out += ` (TAG ${encodeString(data.tag)})`;
@@ -230,11 +241,40 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       };
       return `* NAMESPACE ${ns(data.personal)} ${ns(data.otherUsers)} ${ns(data.shared)}\r\n`;
     }
+    case 'QUOTA':
+      return `* QUOTA ${encodeAstring(data.root, options)} (${data.resources.map((r) => `${r.name} ${r.usage} ${r.limit}`).join(' ')})\r\n`;
+    case 'QUOTAROOT':
+      return `* QUOTAROOT ${encodeMailboxName(data.mailbox, options)}${data.roots.map((r) => ` ${encodeAstring(r, options)}`).join('')}\r\n`;
     case 'ID':
       if (data.params === null) return '* ID NIL\r\n';
       return `* ID (${data.params.map(([k, v]) => `${encodeString(k)} ${encodeNString(v)}`).join(' ')})\r\n`;
     case 'FETCH':
       return `* ${data.seq} FETCH (${data.items.map(encodeFetchDataItem).join(' ')})\r\n`;
+  }
+}
+
+/**
+ * One thread (RFC 5256 §4 thread-list): `(parent child ...)`, a chain of only children written in line,
+ * several children each in their own parentheses: `(3 6 (4 23)(44 7 96))`, a dummy as `((3)(5))`.
+ */
+export function encodeThread(root: ThreadNode): string {
+  let out = '(';
+  let node: ThreadNode = root;
+  let first = true;
+  for (;;) {
+    if (node.id !== null) {
+      out += first ? `${node.id}` : ` ${node.id}`;
+      first = false;
+    }
+    if (node.children.length === 1) {
+      node = node.children[0]!;
+      continue;
+    }
+    if (node.children.length > 1) {
+      if (!first) out += ' ';
+      for (const child of node.children) out += encodeThread(child);
+    }
+    return `${out})`;
   }
 }
 

@@ -26,6 +26,8 @@ export type ResponseCode =
   | { readonly code: 'HIGHESTMODSEQ'; readonly modseq: number }
   | { readonly code: 'INUSE' }
   | { readonly code: 'LIMIT' }
+  /** RFC 8474 §4.1: `[MAILBOXID (id)]` on SELECT/EXAMINE and CREATE. */
+  | { readonly code: 'MAILBOXID'; readonly id: string }
   | { readonly code: 'MODIFIED'; readonly set: string }
   | { readonly code: 'NOMODSEQ' }
   | { readonly code: 'NONEXISTENT' }
@@ -93,7 +95,8 @@ export interface ListData {
 
 export interface StatusData {
   readonly mailbox: string;
-  readonly items: readonly (readonly [StatusItem, number])[];
+  /** Numbers, except MAILBOXID's objectid (RFC 8474 §4.2). */
+  readonly items: readonly (readonly [StatusItem, number | string])[];
 }
 
 /** ESEARCH response (RFC 4731 §3.1, RFC 9051 §7.3.4); `all` is a set string. */
@@ -118,6 +121,19 @@ export interface NamespaceData {
   readonly shared: readonly NamespaceDescr[] | null;
 }
 
+/** One resource of a QUOTA response (RFC 9208 §5.1): usage and limit in the resource's units. */
+export interface QuotaResource {
+  readonly name: string;
+  readonly usage: number;
+  readonly limit: number;
+}
+
+/** A THREAD tree node: a message number, or null for a dummy parent that only groups its children. */
+export interface ThreadNode {
+  readonly id: number | null;
+  readonly children: readonly ThreadNode[];
+}
+
 /** Untagged responses the encoder can serialise in one call; FETCH has its own streaming helper. */
 export type UntaggedData =
   | { readonly type: 'CAPABILITY'; readonly capabilities: readonly string[] }
@@ -133,7 +149,15 @@ export type UntaggedData =
   /** rev1 `* SEARCH 1 2 3 [(MODSEQ n)]`. */
   | { readonly type: 'SEARCH'; readonly numbers: readonly number[]; readonly modseq?: number }
   | ({ readonly type: 'ESEARCH' } & EsearchData)
+  /** `* SORT 2 3 1 [(MODSEQ n)]` (RFC 5256 §4, RFC 7162 §3.1.5). */
+  | { readonly type: 'SORT'; readonly numbers: readonly number[]; readonly modseq?: number }
+  /** `* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256 §4). */
+  | { readonly type: 'THREAD'; readonly threads: readonly ThreadNode[] }
   | ({ readonly type: 'NAMESPACE' } & NamespaceData)
+  /** `* QUOTA root (STORAGE 10 512)` (RFC 9208 §5.1). */
+  | { readonly type: 'QUOTA'; readonly root: string; readonly resources: readonly QuotaResource[] }
+  /** `* QUOTAROOT mailbox root...` (RFC 9208 §5.2); `mailbox` is the internal name. */
+  | { readonly type: 'QUOTAROOT'; readonly mailbox: string; readonly roots: readonly string[] }
   /** `* ID (...)` or `* ID NIL`. */
   | { readonly type: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null }
   /**

@@ -30,6 +30,26 @@ const AFTER_LOGIN = [
   'STATUS=SIZE',
   // RFC 6855: rev1 clients may ENABLE UTF-8 names/strings and the APPEND UTF8 form.
   'UTF8=ACCEPT',
+  // RFC 9208: GETQUOTA/GETQUOTAROOT over the store's limits, STATUS DELETED-STORAGE (commands/quota.ts).
+  'QUOTA',
+  'QUOTA=RES-STORAGE',
+  'QUOTA=RES-MESSAGE',
+  // RFC 8514: SAVEDATE in FETCH and SEARCH SAVED* (messages.save_date).
+  'SAVEDATE',
+  // RFC 5032: SEARCH OLDER/YOUNGER.
+  'WITHIN',
+  // RFC 8970: FETCH PREVIEW from the preview stored at ingest.
+  'PREVIEW',
+  // RFC 8474: EMAILID, THREADID, MAILBOXID (object-id.ts).
+  'OBJECTID',
+  // RFC 8437: back to the not-authenticated state (commands/unauthenticate.ts).
+  'UNAUTHENTICATE',
+  // RFC 5256, RFC 5267 (ESORT), RFC 5957 (DISPLAYFROM/DISPLAYTO): commands/sort.ts, thread.ts.
+  'SORT',
+  'ESORT',
+  'SORT=DISPLAY',
+  'THREAD=ORDEREDSUBJECT',
+  'THREAD=REFERENCES',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

@@ -57,6 +57,8 @@ export class ImapSession {
   readonly writer: ResponseWriter;
   readonly receiver: ImapReceiver;
   log: Logger;
+  /** The connection's logger before login (UNAUTHENTICATE returns to it). */
+  private readonly connectionLog: Logger;
   private socket: Socket;
   private badCommands = 0;
   private pumping = false;
@@ -76,6 +78,7 @@ export class ImapSession {
   ) {
     this.socket = socket;
     this.log = log;
+    this.connectionLog = log;
     this.writer = new ResponseWriter(socket);
     const limits = limitsOf(services.ctx.config);
     this.receiver = new ImapReceiver({
@@ -221,6 +224,25 @@ export class ImapSession {
     this.state = 'authenticated';
     this.log = this.log.child({ user: account.login });
     return true;
+  }
+
+  /**
+   * UNAUTHENTICATE (RFC 8437 §3): back to the not-authenticated state with what a new connection has
+   * (no mailbox, no ENABLEd extension, the user slot released); TLS stays.
+   */
+  unauthenticate(): void {
+    this.closeSelected();
+    this.savedSearch = [];
+    this.releaseUserSlot?.();
+    this.releaseUserSlot = null;
+    this.account = null;
+    this.state = 'not-authenticated';
+    this.rev2 = false;
+    this.utf8Accept = false;
+    this.condstore = false;
+    this.qresync = false;
+    this.receiver.setUtf8(false);
+    this.log = this.connectionLog;
   }
 
   setSelected(selected: SelectedMailbox | null): void {

@@ -59,6 +59,26 @@ export function mailboxContract(open: OpenStore): void {
         await note('A');
       }));
 
+    it('gives each mailbox an objectId that RENAME keeps and no other mailbox ever gets', () =>
+      withStore(open, async ({ store }) => {
+        const account = await createUser(store);
+        const a = await store.createMailbox(account.id, 'A');
+        assert.match(a.objectId, /^[A-Za-z0-9_-]{1,200}$/);
+        const ids = new Set((await store.listMailboxes(account.id)).map((m) => m.objectId));
+        assert.equal(ids.size, (await store.listMailboxes(account.id)).length, 'distinct per mailbox');
+        await store.renameMailbox(account.id, 'A', 'B');
+        assert.equal((await store.getMailbox(account.id, 'B'))?.objectId, a.objectId);
+        await store.deleteMailbox(account.id, 'B');
+        const again = await store.createMailbox(account.id, 'B');
+        const other = await store.createMailbox((await createUser(store, 'other@example.org')).id, 'B');
+        assert.ok(!ids.has(again.objectId) && again.objectId !== other.objectId);
+        // Renaming INBOX moves its messages into a new mailbox: a new id there, INBOX keeps its own.
+        const inbox = await store.getMailbox(account.id, 'INBOX');
+        await store.renameMailbox(account.id, 'INBOX', 'Old');
+        assert.equal((await store.getMailbox(account.id, 'INBOX'))?.objectId, inbox!.objectId);
+        assert.ok(!ids.has((await store.getMailbox(account.id, 'Old'))!.objectId));
+      }));
+
     it('deletes a parent but keeps its children', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);
@@ -153,6 +173,7 @@ export function mailboxContract(open: OpenStore): void {
         assert.equal(status.unseen, 2);
         assert.equal(status.deleted, 1);
         assert.equal(status.size, 600);
+        assert.equal(status.deletedSize, 200);
         assert.equal(status.recent, 3);
         assert.equal(status.firstUnseenUid, 2);
         assert.equal(status.uidNext, 4);

@@ -5,7 +5,7 @@ import { HIERARCHY_DELIMITER, type Mailbox, type SpecialUse } from '../store.js'
 import { type MailboxRow, toMailbox } from './rows.js';
 
 const MAILBOX_COLUMNS = `b.id, b.account_id, b.name, b.special_use, b.uid_validity, b.uid_next, b.highest_modseq,
-  b.first_recent_uid,
+  b.first_recent_uid, b.object_id,
   EXISTS (SELECT 1 FROM subscriptions s WHERE s.account_id = b.account_id AND s.name = b.name) AS subscribed`;
 
 export class MailboxRepo {
@@ -36,7 +36,7 @@ export class MailboxRepo {
       `SELECT ${MAILBOX_COLUMNS} FROM mailboxes b WHERE b.account_id = ? ORDER BY b.name`,
     );
     this.insertStmt = db.prepare(
-      'INSERT INTO mailboxes (account_id, name, special_use, uid_validity) VALUES (?, ?, ?, ?)',
+      'INSERT INTO mailboxes (account_id, name, special_use, uid_validity, object_id) VALUES (?, ?, ?, ?, ?)',
     );
     this.deleteStmt = db.prepare('DELETE FROM mailboxes WHERE id = ?');
     this.renameStmt = db.prepare(
@@ -93,7 +93,8 @@ export class MailboxRepo {
     if (this.byNameStmt.get(accountId, normalized)) {
       throw new ExistsError(`Mailbox ${normalized} already exists`, { public: true });
     }
-    const info = this.insertStmt.run(accountId, normalized, specialUse, this.nextUidValidity());
+    const validity = this.nextUidValidity();
+    const info = this.insertStmt.run(accountId, normalized, specialUse, validity, validity);
     return this.byId(Number(info.lastInsertRowid))!;
   }
 

@@ -21,6 +21,7 @@ export interface StatusCounts {
   messages: number;
   unseen: number;
   deleted: number;
+  deleted_size: number;
   size: number;
   recent: number;
   first_unseen: number | null;
@@ -110,6 +111,7 @@ export class MessageReader {
          coalesce(sum((flags & ${SEEN_BIT}) = 0), 0) AS unseen,
          coalesce(sum((flags & ${DELETED_BIT}) != 0), 0) AS deleted,
          coalesce(sum(size), 0) AS size,
+         coalesce(sum(CASE WHEN (flags & ${DELETED_BIT}) != 0 THEN size END), 0) AS deleted_size,
          coalesce(sum(uid >= ?), 0) AS recent,
          min(CASE WHEN (flags & ${SEEN_BIT}) = 0 THEN uid END) AS first_unseen
        FROM messages WHERE mailbox_id = ?`,

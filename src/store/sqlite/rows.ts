@@ -26,6 +26,7 @@ export interface MailboxRow {
   uid_next: number;
   highest_modseq: number;
   first_recent_uid: number;
+  object_id: number;
 }
 
 export interface MessageRow {
@@ -134,6 +135,7 @@ export function toMailbox(row: MailboxRow): Mailbox {
     uidValidity: row.uid_validity,
     uidNext: row.uid_next,
     highestModseq: row.highest_modseq,
+    objectId: row.object_id.toString(36),
   };
 }
 

@@ -219,11 +219,24 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   CREATE INDEX queue_due ON queue_recipients (next_attempt, message_id) WHERE state = 'queued';
   `,
   addSentZone,
+  mailboxObjectId,
 ];
+
+/** RFC 8474 MAILBOXID: see Mailbox.objectId. */
+function mailboxObjectId(db: Database.Database): void {
+  db.exec(`
+  -- RFC 8474 MAILBOXID: the UIDVALIDITY the mailbox was created with (unique store-wide, from the
+  -- counter), kept when a rename gives it a new UIDVALIDITY.
+  ALTER TABLE mailboxes ADD COLUMN object_id INTEGER;
+  UPDATE mailboxes SET object_id = uid_validity;
+  `);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 /** The version whose step added message_meta.sent_zone (its backfill is tested from the one before). */
 export const SENT_ZONE_VERSION = MIGRATIONS.indexOf(addSentZone) + 1;
+/** The version whose step added mailboxes.object_id. */
+export const MAILBOX_OBJECT_ID_VERSION = MIGRATIONS.indexOf(mailboxObjectId) + 1;
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;

@@ -206,6 +206,7 @@ export class SqliteStore implements Store {
         unseen: counts.unseen,
         deleted: counts.deleted,
         size: counts.size,
+        deletedSize: counts.deleted_size,
         recent: counts.recent,
         firstUnseenUid: counts.first_unseen,
       };

@@ -36,6 +36,8 @@ const SIMPLE = new Set<string>([
   'RFC822.TEXT',
   'SAVEDATE',
   'PREVIEW',
+  'EMAILID',
+  'THREADID',
 ]);
 
 const MACROS: Record<string, readonly FetchSimpleItem[]> = {

@@ -15,6 +15,7 @@ import {
   parseSelect,
   parseUidExpunge,
 } from './mailbox.js';
+import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
 import { parseSearch } from './search.js';
 import {
   parseAuthenticate,
@@ -24,6 +25,7 @@ import {
   parseLogin,
   parseNoArgs,
 } from './simple.js';
+import { parseSort, parseThread } from './sort.js';
 import { parseStatus } from './status.js';
 import { parseStore } from './store.js';
 
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, Parser> = {
   CLOSE: () => parseNoArgs('CLOSE'),
   UNSELECT: () => parseNoArgs('UNSELECT'),
   NAMESPACE: () => parseNoArgs('NAMESPACE'),
+  UNAUTHENTICATE: () => parseNoArgs('UNAUTHENTICATE'),
   EXPUNGE: () => parseExpungePlain(),
   APPEND: () => {
     // Reached only when no message literal was announced: the receiver streams real APPENDs.
@@ -66,11 +69,18 @@ const COMMANDS: Record<string, Parser> = {
   STORE: (c) => parseStore(c, false),
   COPY: (c) => parseCopyMove(c, 'COPY', false),
   MOVE: (c) => parseCopyMove(c, 'MOVE', false),
+  GETQUOTA: parseGetQuota,
+  GETQUOTAROOT: parseGetQuotaRoot,
+  SETQUOTA: parseSetQuota,
+  SORT: (c) => parseSort(c, false),
+  THREAD: (c) => parseThread(c, false),
 };
 
 const UID_COMMANDS: Record<string, Parser> = {
   FETCH: (c) => parseFetch(c, true),
   SEARCH: (c) => parseSearch(c, true),
+  SORT: (c) => parseSort(c, true),
+  THREAD: (c) => parseThread(c, true),
   STORE: (c) => parseStore(c, true),
   COPY: (c) => parseCopyMove(c, 'COPY', true),
   MOVE: (c) => parseCopyMove(c, 'MOVE', true),

@@ -397,6 +397,60 @@ const table: [string, Command][] = [
       ],
     },
   ],
+  ['a GETQUOTA ""', { name: 'GETQUOTA', root: '' }],
+  ['a getquota "User quota"', { name: 'GETQUOTA', root: 'User quota' }],
+  ['a GETQUOTAROOT inbox', { name: 'GETQUOTAROOT', mailbox: 'inbox' }],
+  [
+    'a SETQUOTA "" (storage 512 MESSAGE 1000)',
+    {
+      name: 'SETQUOTA',
+      root: '',
+      limits: [
+        ['STORAGE', 512],
+        ['MESSAGE', 1000],
+      ],
+    },
+  ],
+  ['a SETQUOTA "" ()', { name: 'SETQUOTA', root: '', limits: [] }],
+  [
+    'a UID SORT (REVERSE date subject displayfrom) utf-8 SUBJECT "x y"',
+    {
+      name: 'SORT',
+      uid: true,
+      criteria: [
+        { key: 'DATE', reverse: true },
+        { key: 'SUBJECT', reverse: false },
+        { key: 'DISPLAYFROM', reverse: false },
+      ],
+      charset: 'UTF-8',
+      search: { key: 'AND', keys: [{ key: 'HEADER', field: 'subject', value: 'x y' }] },
+    },
+  ],
+  [
+    'a SORT RETURN (MIN COUNT) (ARRIVAL) US-ASCII ALL',
+    {
+      name: 'SORT',
+      uid: false,
+      criteria: [{ key: 'ARRIVAL', reverse: false }],
+      charset: 'US-ASCII',
+      search: { key: 'AND', keys: [{ key: 'ALL' }] },
+      returnOptions: ['MIN', 'COUNT'],
+    },
+  ],
+  [
+    'a THREAD references UTF-8 ALL UNSEEN',
+    {
+      name: 'THREAD',
+      uid: false,
+      algorithm: 'REFERENCES',
+      charset: 'UTF-8',
+      search: {
+        key: 'AND',
+        keys: [{ key: 'ALL' }, { key: 'FLAG', flag: '\\Seen', set: false }],
+      },
+    },
+  ],
+  ['a STATUS x (DELETED-STORAGE)', { name: 'STATUS', mailbox: 'x', items: ['DELETED-STORAGE'] }],
 ];
 
 describe('IMAP command parser: every command form', () => {
@@ -562,6 +616,17 @@ describe('syntax errors are BAD with the tag', () => {
     'a LOGIN "bad\\escape" x',
     'a ENABLE',
     'a ID ("a")',
+    'a GETQUOTA',
+    'a GETQUOTAROOT',
+    'a SETQUOTA "" (STORAGE)',
+    'a SETQUOTA "" STORAGE 1',
+    'a SETQUOTA "" (STORAGE -1)',
+    'a SORT (DATE)',
+    'a SORT () UTF-8 ALL',
+    'a SORT (REVERSE) UTF-8 ALL',
+    'a SORT (FOO) UTF-8 ALL',
+    'a THREAD ORDEREDSUBJECT UTF-8',
+    'a THREAD X UTF-8 ALL',
   ];
   for (const line of bad) {
     it(line, () => {

@@ -2,7 +2,8 @@
  * [UID] SEARCH [SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"]
  *   SP ["CHARSET" SP charset SP] search-key *(SP search-key)
  * Every key of RFC 9051 §6.4.4 plus rev1 NEW/OLD/RECENT/UNRECENT (RFC 3501), MODSEQ (RFC 7162 §3.1.5),
- * OLDER/YOUNGER (RFC 5032), SAVED* (RFC 8514). Nesting (parentheses, NOT, OR) is bounded.
+ * OLDER/YOUNGER (RFC 5032), SAVED* (RFC 8514),
+ * EMAILID/THREADID (RFC 8474). Nesting (parentheses, NOT, OR) is bounded.
  */
 import type { SearchCommand, SearchKey, SearchReturnOption } from '../command.js';
 import { flag, looksLikeSequenceSet, modSequence, parenList, searchDate, sequenceSet } from './common.js';
@@ -53,28 +54,25 @@ const DATE_KEYS: Record<string, readonly ['internal' | 'sent' | 'saved', 'before
 
 export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
   c.sp();
-  let returnOptions: SearchReturnOption[] | undefined;
-  if (c.acceptWord('RETURN')) {
-    c.sp();
-    const opts: SearchReturnOption[] = [];
-    parenList(c, () => {
-      const opt = c.keyword();
-      if (!RETURN_OPTIONS.has(opt)) throw new ParseError(`Unknown SEARCH return option ${opt.slice(0, 30)}`);
-      if (!opts.includes(opt as SearchReturnOption)) opts.push(opt as SearchReturnOption);
-    });
-    returnOptions = opts;
-    c.sp();
-  }
+  const returnOptions = returnOptionsIfAny(c);
   let charset: string | undefined;
   let encoding: BufferEncoding = 'utf8';
   if (c.acceptWord('CHARSET')) {
     c.sp();
-    charset = c.astring().toUpperCase();
-    const enc = CHARSETS.get(charset);
-    if (!enc) throw new ParseError(`Unsupported charset ${charset.slice(0, 40)}`, 'BADCHARSET', 'NO');
-    encoding = enc;
+    ({ charset, encoding } = searchCharset(c));
     c.sp();
   }
+  const criteria = searchKeys(c, encoding);
+  const base = { name: 'SEARCH', uid, criteria } as const;
+  return {
+    ...base,
+    ...(charset !== undefined ? { charset } : {}),
+    ...(returnOptions !== undefined ? { returnOptions } : {}),
+  };
+}
+
+/** search-key *(SP search-key) up to the end of the command, as one AND. */
+export function searchKeys(c: Cursor, encoding: BufferEncoding): SearchKey {
   const keys: SearchKey[] = [];
   const reader = new KeyReader(c, encoding);
   for (;;) {
@@ -82,13 +80,40 @@ export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
     if (c.atEnd()) break;
     c.sp();
   }
-  const criteria: SearchKey = { key: 'AND', keys };
-  const base = { name: 'SEARCH', uid, criteria } as const;
-  return {
-    ...base,
-    ...(charset !== undefined ? { charset } : {}),
-    ...(returnOptions !== undefined ? { returnOptions } : {}),
-  };
+  return { key: 'AND', keys };
+}
+
+/** A charset name (astring, uppercased) and how its strings decode; NO [BADCHARSET] if unknown. */
+export function searchCharset(c: Cursor): { charset: string; encoding: BufferEncoding } {
+  const charset = c.astring().toUpperCase();
+  const encoding = CHARSETS.get(charset);
+  if (!encoding) throw new ParseError(`Unsupported charset ${charset.slice(0, 40)}`, 'BADCHARSET', 'NO');
+  return { charset, encoding };
+}
+
+/** "RETURN" SP "(" [return options] ")" SP, if present (RFC 4731 §3.1, RFC 5267 §3.2 for SORT). */
+export function returnOptionsIfAny(c: Cursor): SearchReturnOption[] | undefined {
+  if (!c.acceptWord('RETURN')) return undefined;
+  c.sp();
+  const opts: SearchReturnOption[] = [];
+  parenList(c, () => {
+    const opt = c.keyword();
+    if (!RETURN_OPTIONS.has(opt)) throw new ParseError(`Unknown SEARCH return option ${opt.slice(0, 30)}`);
+    if (!opts.includes(opt as SearchReturnOption)) opts.push(opt as SearchReturnOption);
+  });
+  c.sp();
+  return opts;
+}
+
+/** objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7). */
+const OBJECTID = new Uint8Array(256);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
+  OBJECTID[ch.charCodeAt(0)] = 1;
+
+function objectId(c: Cursor): string {
+  const id = c.run(OBJECTID, 'an objectid');
+  if (id.length > 255) throw new ParseError('objectid too long');
+  return id;
 }
 
 class KeyReader {
@@ -177,6 +202,10 @@ class KeyReader {
         return this.modseq();
       case 'SAVEDATESUPPORTED':
         return { key: 'SAVEDATESUPPORTED' };
+      case 'EMAILID':
+      case 'THREADID':
+        c.sp();
+        return { key: word, id: objectId(c) };
       default:
         throw new ParseError(`Unknown search key ${word.slice(0, 30)}`);
     }

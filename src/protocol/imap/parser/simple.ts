@@ -14,7 +14,8 @@ type NoArgName =
   | 'CHECK'
   | 'CLOSE'
   | 'UNSELECT'
-  | 'NAMESPACE';
+  | 'NAMESPACE'
+  | 'UNAUTHENTICATE';
 
 export function parseNoArgs(name: NoArgName): Command {
   return { name };

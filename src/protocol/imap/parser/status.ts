@@ -13,6 +13,8 @@ const STATUS_ITEMS = new Set<string>([
   'RECENT',
   'HIGHESTMODSEQ',
   'APPENDLIMIT',
+  'DELETED-STORAGE',
+  'MAILBOXID',
 ]);
 
 /** "(" status-att *(SP status-att) ")": at least one item. */

@@ -70,7 +70,9 @@ async function fetchAll(
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
     let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
-      ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, { searchText: false })
+      ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, {
+          searchText: plan.needsHeaderText,
+        })
       : await session.store.getMessages(selected.mailbox.id, batch);
     if (command.modifiers.changedSince !== undefined) {
       const since = command.modifiers.changedSince;

@@ -13,11 +13,15 @@ import { list, lsub } from './list.js';
 import { login } from './login.js';
 import { create, deleteMailbox, rename, subscribe } from './mailboxes.js';
 import { namespace } from './namespace.js';
+import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 import { search } from './search.js';
 import { select } from './select.js';
+import { sort } from './sort.js';
 import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
+import { thread } from './thread.js';
+import { unauthenticate } from './unauthenticate.js';
 
 export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   CAPABILITY: capability,
@@ -56,4 +60,10 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   STORE: store,
   COPY: copyMove,
   MOVE: copyMove,
+  GETQUOTA: getQuota,
+  GETQUOTAROOT: getQuotaRoot,
+  SETQUOTA: setQuota,
+  UNAUTHENTICATE: unauthenticate,
+  SORT: sort,
+  THREAD: thread,
 };

@@ -6,6 +6,7 @@ import { ExistsError } from '../../../lib/errors.js';
 import type { SpecialUse } from '../../../store/store.js';
 import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
 import { parentNames } from '../mailbox-name.js';
+import { mailboxId } from '../object-id.js';
 import type { ImapSession } from '../session.js';
 
 const SPECIAL_USES = new Set<string>([
@@ -30,8 +31,9 @@ export const create: CommandSpec<'CREATE'> = {
       specialUse = canonical as SpecialUse;
     }
     await createParents(session, name);
-    await session.store.createMailbox(session.requireAccount().id, name, { specialUse });
-    return done('CREATE completed');
+    const mailbox = await session.store.createMailbox(session.requireAccount().id, name, { specialUse });
+    // RFC 8474 §4.1.
+    return done('CREATE completed', { code: 'MAILBOXID', id: mailboxId(mailbox) });
   },
 };
 

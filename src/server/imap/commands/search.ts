@@ -22,14 +22,14 @@ export const search: CommandSpec<'SEARCH'> = {
     }
     const usesModseq = hasModseqKey(command.criteria);
     if (usesModseq) session.enableCondstore();
-    const found = await findUids(session, command);
+    const found = await findUids(session, command.criteria);
     answer(session, tag, command, found.uids, usesModseq ? found.modseqs : undefined);
     return done('SEARCH completed');
   },
 };
 
 /** RFC 7162 §3.1.5: a MODSEQ key anywhere makes the answer carry the highest matching mod-sequence. */
-function hasModseqKey(key: SearchKey): boolean {
+export function hasModseqKey(key: SearchKey): boolean {
   switch (key.key) {
     case 'MODSEQ':
       return true;
@@ -44,10 +44,13 @@ function hasModseqKey(key: SearchKey): boolean {
   }
 }
 
-/** UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). */
-async function findUids(
+/**
+ * UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). Also
+ * the search part of SORT and THREAD.
+ */
+export async function findUids(
   session: ImapSession,
-  command: SearchCommand,
+  criteria: SearchKey,
 ): Promise<{ uids: number[]; modseqs: number[] }> {
   const selected = session.requireSelected();
   const view = Array.from(selected.allUids());
@@ -58,7 +61,7 @@ async function findUids(
     saved: new Set(session.savedSearch),
     now: Date.now(),
   };
-  const need = metaNeeded(command.criteria);
+  const need = metaNeeded(criteria);
   const found: number[] = [];
   const modseqs: number[] = [];
   for (let i = 0; i < view.length; i += BATCH) {
@@ -73,7 +76,7 @@ async function findUids(
       const seq = selected.seqOf(record.uid);
       if (seq === 0) continue;
       const subject = record.meta ? { record, meta: record.meta, seq } : { record, seq };
-      if (matches(command.criteria, subject, scope)) {
+      if (matches(criteria, subject, scope)) {
         found.push(record.uid);
         modseqs.push(record.modseq);
       }
@@ -129,7 +132,7 @@ function returnedModseq(wanted: ReadonlySet<string>, modseqs: readonly number[])
   return highest(returned);
 }
 
-function highest(values: readonly number[]): number {
+export function highest(values: readonly number[]): number {
   let max = 0;
   for (const v of values) if (v > max) max = v;
   return max;

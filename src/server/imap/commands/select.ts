@@ -4,6 +4,7 @@
  */
 import { HIERARCHY_DELIMITER } from '../../../store/store.js';
 import { AUTHENTICATED, badCommand, type CommandSpec, done, refuse } from '../command-spec.js';
+import { mailboxId } from '../object-id.js';
 import { MAX_ANNOUNCED_KEYWORDS, SelectedMailbox } from '../selected.js';
 import { resync } from './qresync.js';
 
@@ -61,6 +62,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       code: { code: 'UIDNEXT', uid: status.uidNext },
       text: 'Predicted next UID',
     });
+    session.send({ status: 'OK', code: { code: 'MAILBOXID', id: mailboxId(mailbox) }, text: 'Ok' });
     if (selected.rev1 && status.firstUnseenUid !== null) {
       const seq = selected.seqOf(status.firstUnseenUid);
       if (seq > 0) session.send({ status: 'OK', code: { code: 'UNSEEN', seq }, text: 'First unseen' });

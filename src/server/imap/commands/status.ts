@@ -1,9 +1,13 @@
-/** STATUS (RFC 9051 §6.3.11, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT; RECENT for rev1). */
+/**
+ * STATUS (RFC 9051 §6.3.11, RFC 8438 STATUS=SIZE, RFC 7889 APPENDLIMIT, RFC 9208 DELETED-STORAGE; RECENT
+ * for rev1).
+ */
 
 import { limitsOf } from '../../../lib/limits.js';
 import type { StatusItem } from '../../../protocol/imap/command.js';
 import type { Mailbox } from '../../../store/store.js';
 import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
+import { mailboxId } from '../object-id.js';
 import type { ImapSession } from '../session.js';
 
 export const status: CommandSpec<'STATUS'> = {
@@ -25,7 +29,7 @@ export async function sendStatus(
   items: readonly StatusItem[],
 ): Promise<void> {
   const s = await session.store.mailboxStatus(mailbox.id);
-  const values: Record<StatusItem, number> = {
+  const values: Record<StatusItem, number | string> = {
     MESSAGES: s.messages,
     UIDNEXT: s.uidNext,
     UIDVALIDITY: s.uidValidity,
@@ -35,6 +39,9 @@ export async function sendStatus(
     RECENT: s.recent,
     HIGHESTMODSEQ: s.highestModseq,
     APPENDLIMIT: limitsOf(session.ctx.config).maxMessageSize,
+    // RFC 9208 §4.4, in the STORAGE resource's unit.
+    'DELETED-STORAGE': Math.floor(s.deletedSize / 1024),
+    MAILBOXID: mailboxId(s),
   };
   const selected = session.selected;
   if (selected && selected.mailbox.id === mailbox.id && selected.rev1) values.RECENT = selected.recentCount();

@@ -4,6 +4,7 @@ import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute } from '../../../protocol/imap/command.js';
 import { encodeFetchDataItem } from '../../../protocol/imap/encoder.js';
 import type { MessageRecord } from '../../../store/store.js';
+import { emailId, threadId } from '../object-id.js';
 import type { SelectedMailbox } from '../selected.js';
 import { nstring } from '../wire.js';
 
@@ -37,6 +38,10 @@ export function simpleItem(
       return `BODY ${meta?.body ?? 'NIL'}`;
     case 'PREVIEW':
       return `PREVIEW ${nstring(meta?.preview ?? null, utf8)}`;
+    case 'EMAILID':
+      return `EMAILID (${emailId(record.blobId)})`;
+    case 'THREADID':
+      return `THREADID (${threadId(record.blobId, meta?.headerText ?? '')})`;
     default:
       return null;
   }

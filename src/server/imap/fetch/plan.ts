@@ -8,6 +8,8 @@ import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/comman
 const BODY_ITEMS = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
 export interface Plan {
   needsMeta: boolean;
+  /** The search header text too (THREADID, RFC 8474). */
+  needsHeaderText: boolean;
   setsSeen: boolean;
   /** Any BODY[]/BINARY/RFC822 item: literals to prepare per message. */
   hasBodies: boolean;
@@ -18,6 +20,7 @@ export interface Plan {
 
 export function planOf(command: FetchCommand): Plan {
   let needsMeta = false;
+  let needsHeaderText = false;
   let setsSeen = false;
   const items: FetchAttribute[] = [];
   if (command.uid && !command.attributes.some((a) => a.item === 'UID')) items.push({ item: 'UID' });
@@ -39,6 +42,10 @@ export function planOf(command: FetchCommand): Plan {
       case 'RFC822.TEXT':
         needsMeta = true;
         break;
+      case 'THREADID':
+        needsMeta = true;
+        needsHeaderText = true;
+        break;
     }
     if ((a.item === 'BODY[]' || a.item === 'BINARY[]') && !a.peek) setsSeen = true;
     if (a.item === 'RFC822' || a.item === 'RFC822.TEXT') setsSeen = true;
@@ -48,5 +55,5 @@ export function planOf(command: FetchCommand): Plan {
   }
   const hasBodies = items.some((a) => BODY_ITEMS.has(a.item));
   const showsFlags = setsSeen || items.some((a) => a.item === 'FLAGS');
-  return { needsMeta, setsSeen, hasBodies, showsFlags, items };
+  return { needsMeta, needsHeaderText, setsSeen, hasBodies, showsFlags, items };
 }

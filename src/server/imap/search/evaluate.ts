@@ -9,6 +9,7 @@ import { parseAddressList } from '../../../mime/index.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
 import type { MessageRecord } from '../../../store/store.js';
+import { emailId, threadId } from '../object-id.js';
 
 /** What a key may look at for one message. */
 export interface SearchSubject {
@@ -35,6 +36,7 @@ export function metaNeeded(key: SearchKey): MetaNeed {
     case 'HEADER':
     case 'BODY':
     case 'TEXT':
+    case 'THREADID':
       return 'text';
     case 'DATE':
       return key.field === 'sent' ? 'meta' : 'none';
@@ -89,6 +91,10 @@ export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): b
       return seqSetContains(key.set, m.record.uid, scope.lastUid);
     case 'MODSEQ':
       return m.record.modseq >= key.modseq;
+    case 'EMAILID':
+      return emailId(m.record.blobId) === key.id;
+    case 'THREADID':
+      return threadId(m.record.blobId, m.meta?.headerText ?? '') === key.id;
   }
 }
 

@@ -1,0 +1,51 @@
+/**
+ * SORT and UID SORT (RFC 5256 §3), ESORT (RFC 5267 §3.2: RETURN answers with ESEARCH, ALL in sort
+ * order), DISPLAYFROM/DISPLAYTO (RFC 5957). The search part is SEARCH's; keys come from sort/.
+ */
+import { formatUidList } from '../../../lib/seqset.js';
+import { type CommandSpec, done, SELECTED } from '../command-spec.js';
+import { loadSortKeys } from '../sort/load-keys.js';
+import { comparatorOf } from '../sort/sort-keys.js';
+import { findUids, hasModseqKey, highest } from './search.js';
+
+export const sort: CommandSpec<'SORT'> = {
+  states: SELECTED,
+  usesSequenceNumbers: (command) => !command.uid,
+  async handle(session, tag, command) {
+    const usesModseq = hasModseqKey(command.search);
+    if (usesModseq) session.enableCondstore();
+    const found = await findUids(session, command.search);
+    const keys = await loadSortKeys(session, found.uids);
+    keys.sort(comparatorOf(command.criteria));
+    const numbers = keys.map((k) => (command.uid ? k.uid : k.seq));
+    const modseq = usesModseq && numbers.length > 0 ? { modseq: highest(found.modseqs) } : {};
+    const options = command.returnOptions;
+    if (options === undefined) {
+      session.send({ type: 'SORT', numbers, ...modseq });
+      return done('SORT completed');
+    }
+    const wanted = new Set(options.length > 0 ? options : ['ALL']);
+    if (wanted.has('SAVE')) {
+      // RFC 5182 §2.4: the saved result is the set of matching messages.
+      session.savedSearch = found.uids;
+      wanted.delete('SAVE');
+      if (wanted.size === 0) return done('SORT completed');
+    }
+    const any = numbers.length > 0;
+    // RFC 5267 §3.2: MIN and MAX are the first and last messages in sort order (as Dovecot answers);
+    // ALL lists them all in sort order.
+    const min = numbers[0];
+    const max = numbers[numbers.length - 1];
+    session.send({
+      type: 'ESEARCH',
+      tag,
+      uid: command.uid,
+      ...(any && wanted.has('MIN') ? { min } : {}),
+      ...(any && wanted.has('MAX') ? { max } : {}),
+      ...(any && wanted.has('ALL') ? { all: formatUidList(numbers) } : {}),
+      ...(wanted.has('COUNT') ? { count: numbers.length } : {}),
+      ...modseq,
+    });
+    return done('SORT completed');
+  },
+};

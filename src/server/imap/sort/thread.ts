@@ -1,0 +1,177 @@
+/**
+ * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4) over the searched messages' sort keys.
+ * Pure: keys in, thread trees out, each node named by `id(keys)` (sequence number or UID).
+ */
+import type { ThreadNode } from '../../../protocol/imap/response.js';
+import type { SortKeys } from './sort-keys.js';
+
+type Id = (k: SortKeys) => number;
+
+/** Sent date, then mailbox order (RFC 5256 §2.2). */
+function bySentDate(a: SortKeys, b: SortKeys): number {
+  return a.date - b.date || a.seq - b.seq;
+}
+
+/**
+ * ORDEREDSUBJECT: messages grouped by base subject; in each group, by sent date, the first is the
+ * parent of all the others; threads ordered by the sent date of their first message.
+ */
+export function orderedSubject(messages: readonly SortKeys[], id: Id): ThreadNode[] {
+  const sorted = [...messages].sort((a, b) =>
+    a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : bySentDate(a, b),
+  );
+  const threads: { first: SortKeys; node: ThreadNode }[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1;
+    while (j < sorted.length && sorted[j]!.subject === sorted[i]!.subject) j++;
+    const children = sorted.slice(i + 1, j).map((m) => ({ id: id(m), children: [] }));
+    threads.push({ first: sorted[i]!, node: { id: id(sorted[i]!), children } });
+    i = j;
+  }
+  threads.sort((a, b) => bySentDate(a.first, b.first));
+  return threads.map((t) => t.node);
+}
+
+class Container {
+  parent: Container | null = null;
+  children: Container[] = [];
+  constructor(public message: SortKeys | null) {}
+
+  /** Whether `this` is `other` or one of its ancestors. */
+  isAncestorOf(other: Container): boolean {
+    for (let c: Container | null = other; c; c = c.parent) if (c === this) return true;
+    return false;
+  }
+
+  adopt(child: Container): void {
+    if (child.parent) child.parent.children.splice(child.parent.children.indexOf(child), 1);
+    child.parent = this;
+    this.children.push(child);
+  }
+
+  /** The message whose date and subject stand for this container: its own, or its first child's. */
+  get representative(): SortKeys | null {
+    return this.message ?? this.children[0]?.representative ?? null;
+  }
+}
+
+function compareContainers(a: Container, b: Container): number {
+  const x = a.representative;
+  const y = b.representative;
+  if (!x || !y) return x ? -1 : y ? 1 : 0;
+  return bySentDate(x, y);
+}
+
+/** RFC 5256 §4 REFERENCES, steps 1 to 7. */
+export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] {
+  // (1) Link messages and the ids they reference.
+  const table = new Map<string, Container>();
+  const all: Container[] = [];
+  const containerOf = (messageId: string): Container => {
+    let c = table.get(messageId);
+    if (!c) {
+      c = new Container(null);
+      table.set(messageId, c);
+      all.push(c);
+    }
+    return c;
+  };
+  for (const m of messages) {
+    let own: Container;
+    const existing = m.messageId === null ? undefined : table.get(m.messageId);
+    if (existing && existing.message === null) {
+      own = existing;
+      own.message = m;
+    } else {
+      // No Message-ID, or a duplicate one: the message gets a unique id of its own.
+      own = new Container(m);
+      all.push(own);
+      if (m.messageId !== null && !existing) table.set(m.messageId, own);
+    }
+    // (1.A) Each reference is the parent of the next, unless already linked or that would loop.
+    let prev: Container | null = null;
+    for (const ref of m.references) {
+      const c = containerOf(ref);
+      if (prev && c.parent === null && !c.isAncestorOf(prev)) prev.adopt(c);
+      prev = c;
+    }
+    // (1.B) The message's own references decide its parent: the last one (replacing a parent guessed
+    // from other messages' References), none without references or when the link would loop (as Dovecot).
+    if (prev && !own.isAncestorOf(prev)) prev.adopt(own);
+    else if (own.parent) own.parent.children.splice(own.parent.children.indexOf(own), 1), (own.parent = null);
+  }
+  // (2), (3) The root set; the id table is no longer needed.
+  let roots = all.filter((c) => c.parent === null);
+  // (4) Prune dummies: drop empty ones, splice the children of others into their place (at the top
+  // level only when there is a single child).
+  const prune = (list: Container[], top: boolean): Container[] => {
+    const out: Container[] = [];
+    for (const c of list) {
+      c.children = prune(c.children, false);
+      for (const child of c.children) child.parent = c;
+      if (c.message === null && c.children.length === 0) continue;
+      if (c.message === null && (!top || c.children.length === 1)) {
+        for (const child of c.children) child.parent = c.parent;
+        out.push(...c.children);
+        continue;
+      }
+      out.push(c);
+    }
+    return out;
+  };
+  roots = prune(roots, true);
+  for (const r of roots) r.parent = null;
+  // (5) Sort the top level by sent date (a dummy by its first child, once its children are sorted).
+  for (const r of roots) if (r.message === null) r.children.sort(compareContainers);
+  roots.sort(compareContainers);
+  // (6) Gather top-level threads with the same base subject.
+  const subjects = new Map<string, Container>();
+  const subjectOf = (c: Container): string => c.representative?.subject ?? '';
+  const isReply = (c: Container): boolean => c.message?.replyOrForward ?? false;
+  for (const r of roots) {
+    const subject = subjectOf(r);
+    if (subject === '') continue;
+    const t = subjects.get(subject);
+    if (
+      !t ||
+      (t.message !== null && r.message === null) ||
+      (t.message !== null && isReply(t) && r.message !== null && !isReply(r))
+    )
+      subjects.set(subject, r);
+  }
+  const slots: (Container | null)[] = [...roots];
+  for (let i = 0; i < slots.length; i++) {
+    const r = slots[i]!;
+    if (r === null) continue;
+    const subject = subjectOf(r);
+    if (subject === '') continue;
+    const t = subjects.get(subject)!;
+    if (t === r) continue;
+    if (t.message === null && r.message === null) {
+      for (const child of [...r.children]) t.adopt(child);
+    } else if (t.message === null) {
+      t.adopt(r);
+    } else if (isReply(r) && !isReply(t)) {
+      t.adopt(r);
+    } else {
+      const dummy = new Container(null);
+      slots[slots.indexOf(t)] = dummy;
+      dummy.adopt(t);
+      dummy.adopt(r);
+      subjects.set(subject, dummy);
+    }
+    slots[i] = null;
+  }
+  // (7) Sort every set of siblings by sent date, children before their parents.
+  const sortTree = (list: Container[]): void => {
+    for (const c of list) sortTree(c.children);
+    list.sort(compareContainers);
+  };
+  const top = slots.filter((c): c is Container => c !== null);
+  sortTree(top);
+  const toNode = (c: Container): ThreadNode => ({
+    id: c.message ? id(c.message) : null,
+    children: c.children.map(toNode),
+  });
+  return top.map(toNode);
+}
