@@ -6,6 +6,7 @@
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
+import type { Coordinator } from '../bus/coordinator.js';
 import type { Config } from '../config/types.js';
 import type { QueuedMessage, Store } from '../store/store.js';
 import type { ActivityRecorder } from './activity/recorder.js';
@@ -21,6 +22,8 @@ export interface ServerContext {
   config: Config;
   store: Store;
   bus: ChangeBus;
+  /** Locks, slots, counters and roles shared by every process on the store (src/server/cluster/README.md). */
+  coordinator: Coordinator;
   auth: AuthService;
   tls: TlsProvider;
   log: Logger;

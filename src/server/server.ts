@@ -5,12 +5,15 @@
  */
 import type { Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
+import type { Coordinator } from '../bus/coordinator.js';
+import { LocalCoordinator } from '../bus/local-coordinator.js';
 import { listenerEnabled, loadConfig } from '../config/config.js';
 import type { Config } from '../config/types.js';
 import { flushLogger } from '../lib/log.js';
 import type { Store } from '../store/store.js';
 import { ActivityRecorder } from './activity/recorder.js';
 import { type AuthServiceOptions, createAuthService } from './auth/service.js';
+import { OutgoingQueue } from './cluster/roles.js';
 import type { ServerContext } from './context.js';
 import type { DeliveryListeners } from './delivery/listeners.js';
 import { createRootLogger } from './logging.js';
@@ -20,7 +23,6 @@ import { createTlsProvider } from './net/tls.js';
 import { UserConnections } from './net/user-connections.js';
 import { type QueueClock, systemClock } from './outgoing/clock.js';
 import { DkimSigner } from './outgoing/dkim.js';
-import { QueueRunner } from './outgoing/queue-runner.js';
 import type { RouteResolver } from './outgoing/routes.js';
 
 export interface StartServerOptions {
@@ -32,6 +34,11 @@ export interface StartServerOptions {
    */
   store: Store;
   bus: ChangeBus;
+  /**
+   * What is exclusive or counted across processes (POP3 locks, connection slots, auth throttle, who
+   * runs the outgoing queue and maintenance); in-process by default. Closed by close().
+   */
+  coordinator?: Coordinator;
   /** Authentication service settings (tests inject a clock and record failure delays). */
   auth?: AuthServiceOptions;
   /** Outgoing queue: tests inject a clock they move by hand (retry schedule, expiry) or routes. */
@@ -42,8 +49,8 @@ export interface RunningServer {
   ctx: ServerContext;
   /** Bound port per running listener name ("imap", "imaps", "pop3", "pop3s", "smtp", "lmtp", ...). */
   ports: Record<string, number>;
-  /** The outgoing queue runner ('attempt' events after each delivery attempt). */
-  outgoing: QueueRunner;
+  /** The outgoing queue ('attempt' events after each delivery attempt this process made). */
+  outgoing: OutgoingQueue;
   /**
    * Graceful stop: stop accepting, ask every protocol to say goodbye and wait for its sessions (at most
    * `graceMs`, default 10 s, then remaining sockets are destroyed), stop maintenance, close the store.
@@ -83,6 +90,10 @@ const HTTP_LISTENERS = ['http', 'https'] as const;
 
 const DEFAULT_GRACE_MS = 10_000;
 
+/** Coordinator roles and signals (src/server/cluster/README.md). */
+const MAINTENANCE_ROLE = 'maintenance';
+const AUTH_INVALIDATE = 'auth-invalidate';
+
 /** How long the pages' history is kept: mail events and device logins, and the storage chart. */
 const ACTIVITY_KEEP_DAYS = 90;
 const USAGE_KEEP_DAYS = 400;
@@ -93,16 +104,21 @@ export async function startServer(config: Config, options: StartServerOptions): 
   const log = options.log ?? createRootLogger(config.log);
   const tls = createTlsProvider(config.tls);
   const { bus, store } = options;
+  const coordinator = options.coordinator ?? new LocalCoordinator();
   let stopping = false;
+  const auth = createAuthService(store, config, log, { failures: coordinator.failures, ...options.auth });
+  // A password change or account removal in any process drops this process's cached verifications too.
+  const stopInvalidations = coordinator.onSignal(AUTH_INVALIDATE, (login) => auth.invalidate(login));
   const ctx: ServerContext = {
     config,
     store,
     bus,
-    auth: createAuthService(store, config, log, options.auth),
+    coordinator,
+    auth: { ...auth, invalidate: (login) => coordinator.signal(AUTH_INVALIDATE, login) },
     tls,
     log,
     shuttingDown: () => stopping,
-    userConnections: new UserConnections(config),
+    userConnections: new UserConnections(config, coordinator),
     activity: new ActivityRecorder(store, log),
     dkim: new DkimSigner(() => config.dataDir),
   };
@@ -114,20 +130,36 @@ export async function startServer(config: Config, options: StartServerOptions): 
       device: s.remoteAddress,
       at: s.since,
     });
-  const outgoing = new QueueRunner({
-    store,
-    config,
-    log: log.child({ component: 'outgoing' }),
-    clock: options.outgoing?.clock ?? systemClock,
-    routes: options.outgoing?.routes,
-  });
+  let graceForSends = DEFAULT_GRACE_MS;
+  const outgoing = new OutgoingQueue(
+    coordinator,
+    {
+      store,
+      config,
+      log: log.child({ component: 'outgoing' }),
+      clock: options.outgoing?.clock ?? systemClock,
+      routes: options.outgoing?.routes,
+    },
+    () => graceForSends,
+  );
   ctx.outgoing = outgoing;
 
   const listeners: RunningListener[] = [];
   const handlers: ProtocolHandler[] = [];
   const ports: Record<string, number> = {};
   let delivery: DeliveryListeners | null = null;
-  const maintenance = startMaintenance(ctx);
+  // The queue runner starts once the listeners are up (below); maintenance runs where the role is.
+  let maintenance: Maintenance | null = null;
+  const withdrawMaintenance = coordinator.lead(MAINTENANCE_ROLE, {
+    start: () => {
+      maintenance = startMaintenance(ctx);
+    },
+    stop: async () => {
+      const running = maintenance;
+      maintenance = null;
+      await running?.stop();
+    },
+  });
 
   let closing: Promise<void> | null = null;
   const close = (closeOptions: { graceMs?: number } = {}) => {
@@ -147,11 +179,14 @@ export async function startServer(config: Config, options: StartServerOptions): 
     if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
     for (const l of listeners) l.destroyConnections();
     // Sends in flight get the grace period too; what does not finish stays queued.
-    await outgoing.close(graceMs);
-    await maintenance.stop();
+    graceForSends = graceMs;
+    await outgoing.close();
+    await withdrawMaintenance();
+    stopInvalidations();
     await ctx.activity?.flush();
     await settle(log, 'store close', store.close());
     await settle(log, 'bus close', bus.close());
+    await settle(log, 'coordinator close', coordinator.close());
     log.info('stopped');
     flushLogger(log);
   }
@@ -178,7 +213,6 @@ export async function startServer(config: Config, options: StartServerOptions): 
       delivery = await startDeliveryListeners(ctx);
       Object.assign(ports, delivery.ports);
     }
-    outgoing.start();
     if (HTTP_LISTENERS.some((name) => listenerEnabled(config.listeners[name]))) {
       // Last: the pages announce the mail ports actually bound. Loaded only when needed (Fastify).
       const { startHttpListeners } = await import('../http/listener.js');
@@ -200,7 +234,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     reload: async (next) => {
       await tls.reload(next?.tls);
       if (next) applyLiveConfig(ctx, next);
-      maintenance.reschedule();
+      maintenance?.reschedule();
       log.info('configuration reloaded');
     },
   };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalBus } from '../../src/bus/local.js';
+import { LocalCoordinator } from '../../src/bus/local-coordinator.js';
 import { type DeepPartial, defaultConfig, mergeConfig } from '../../src/config/config.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger } from '../../src/lib/log.js';
@@ -40,6 +41,7 @@ function fakeContext(overrides: DeepPartial<Config> = {}): ServerContext & { sto
     config: mergeConfig(defaultConfig(dir), overrides),
     store: {} as Store,
     bus: new LocalBus(),
+    coordinator: new LocalCoordinator(),
     auth: {} as AuthService,
     tls: createTlsProvider(tlsFiles),
     log: silentLogger(),

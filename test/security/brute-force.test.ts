@@ -106,13 +106,13 @@ async function assertThrottled(ip: string, login: string): Promise<void> {
 }
 
 const throttle = () =>
-  (srv.ctx.auth as unknown as { throttle: { failures(k: string, key: string): number } }).throttle;
+  (srv.ctx.auth as unknown as { throttle: { failures(k: string, key: string): Promise<number> } }).throttle;
 
 test('failures from one address for one account add up across reconnects and protocols, then that address is throttled for it', async () => {
   const ip = '127.0.0.11';
   assert.equal(await imapLogin(ip, 'alice@example.org', 'wrong-1'), false);
   assert.equal(await pop3Login(ip, 'alice@example.org', 'wrong-2'), false);
-  assert.equal(throttle().failures('ip', ip), 2, 'counted across reconnects and protocols');
+  assert.equal(await throttle().failures('ip', ip), 2, 'counted across reconnects and protocols');
   assert.equal(await submissionAuth(ip, 'alice@example.org', 'wrong-3'), false);
   await assertThrottled(ip, 'alice@example.org');
   assert.equal(await imapSaslPlain(ip, 'alice@example.org', PASSWORD), false, 'IMAP AUTHENTICATE too');
@@ -147,7 +147,7 @@ test('an attacker on 127.0.0.2 cannot lock the owner on 127.0.0.1 out', async ()
         false,
       );
   }
-  assert.equal(throttle().failures('login', 'dave@example.org'), attackers.length * MAX_FAILURES);
+  assert.equal(await throttle().failures('login', 'dave@example.org'), attackers.length * MAX_FAILURES);
   // The attacker's address is throttled for dave, and told so.
   await assertThrottled('127.0.0.2', 'dave@example.org');
   // The owner, elsewhere, logs in with the right password over every protocol.
@@ -162,9 +162,9 @@ test("a success resets the account's counters for that address", async () => {
   const ip = '127.0.0.31';
   assert.equal(await imapLogin(ip, login, 'wrong-a'), false);
   assert.equal(await submissionAuth(ip, login, 'wrong-b'), false);
-  assert.equal(throttle().failures('login', login), MAX_FAILURES - 1);
+  assert.equal(await throttle().failures('login', login), MAX_FAILURES - 1);
   assert.equal(await imapLogin(ip, login, PASSWORD), true);
-  assert.equal(throttle().failures('login', login), 0);
+  assert.equal(await throttle().failures('login', login), 0);
   // Two more failures would have throttled the address for erin without the reset.
   assert.equal(await pop3Login(ip, login, 'wrong-c'), false);
   assert.equal(await imapSaslPlain(ip, login, 'wrong-d'), false);

@@ -4,13 +4,14 @@
  * Passwords never reach a log line; failures are logged with login, address and protocol.
  */
 import type { Logger } from 'pino';
+import type { FailureCounters } from '../../bus/coordinator.js';
 import type { Config } from '../../config/types.js';
 import { limitsOf } from '../../lib/limits.js';
 import type { Store } from '../../store/store.js';
 import type { AuthRequest, AuthResult, AuthService } from './auth.js';
 import { AuthCache } from './cache.js';
 import { hashPassword, type ScryptParams, verifyPassword } from './password.js';
-import { AuthThrottle, type Clock } from './throttle.js';
+import { AuthThrottle, type Clock, delayFor } from './throttle.js';
 
 /** Longer inputs are rejected before hashing (scrypt cost does not depend on them, but logs do). */
 const MAX_LOGIN_LENGTH = 320;
@@ -29,6 +30,8 @@ export interface AuthServiceOptions {
   sleep?: (ms: number) => Promise<void>;
   /** scrypt cost for new hashes; defaults to DEFAULT_SCRYPT_PARAMS. */
   scrypt?: ScryptParams;
+  /** Where failure counters live: the coordinator's, so every worker and node counts together. */
+  failures?: FailureCounters;
 }
 
 export interface LocalAuthService extends AuthService {
@@ -44,14 +47,25 @@ export function createAuthService(
 ): LocalAuthService {
   const clock = options.clock ?? Date;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const throttle = new AuthThrottle(() => {
-    const limits = limitsOf(config);
-    return { maxFailures: limits.maxAuthFailures, blockMs: limits.authBlockMs };
-  }, clock);
+  const throttle = new AuthThrottle(
+    () => {
+      const limits = limitsOf(config);
+      return { maxFailures: limits.maxAuthFailures, blockMs: limits.authBlockMs };
+    },
+    clock,
+    options.failures,
+  );
   const cache = new AuthCache(clock);
 
   async function fail(request: AuthRequest, login: string, why: string): Promise<AuthResult> {
-    const { delayMs, failures, blocked } = throttle.recordFailure(request.remoteAddress, login);
+    let outcome: Awaited<ReturnType<AuthThrottle['recordFailure']>>;
+    try {
+      outcome = await throttle.recordFailure(request.remoteAddress, login);
+    } catch (err) {
+      log.error({ err, login }, 'authentication: recording a failure failed');
+      outcome = { delayMs: delayFor(1), failures: 1, blocked: false };
+    }
+    const { delayMs, failures, blocked } = outcome;
     log.warn(
       { login, remoteAddress: request.remoteAddress, protocol: request.protocol, failures, blocked, why },
       'authentication failed',
@@ -60,9 +74,23 @@ export function createAuthService(
     return { ok: false, reason: 'invalid' };
   }
 
+  async function forgetFailures(request: AuthRequest, login: string): Promise<void> {
+    try {
+      await throttle.recordSuccess(request.remoteAddress, login);
+    } catch (err) {
+      log.error({ err, login }, 'authentication: resetting failure counters failed');
+    }
+  }
+
   async function authenticate(request: AuthRequest): Promise<AuthResult> {
     const login = request.login.trim().toLowerCase();
-    const verdict = throttle.check(request.remoteAddress, login);
+    let verdict: Awaited<ReturnType<AuthThrottle['check']>>;
+    try {
+      verdict = await throttle.check(request.remoteAddress, login);
+    } catch (err) {
+      log.error({ err, login }, 'authentication: throttle lookup failed');
+      return { ok: false, reason: 'temporary' };
+    }
     if (verdict.blocked) {
       log.warn(
         { login, remoteAddress: request.remoteAddress, protocol: request.protocol },
@@ -86,7 +114,7 @@ export function createAuthService(
       return fail(request, login, 'unknown login');
     }
     if (cache.has(login, request.password, record.passwordHash)) {
-      throttle.recordSuccess(request.remoteAddress, login);
+      await forgetFailures(request, login);
       return { ok: true, account: record.account };
     }
     let ok: boolean;
@@ -98,7 +126,7 @@ export function createAuthService(
     }
     if (!ok) return fail(request, login, 'wrong password');
     cache.add(login, request.password, record.passwordHash);
-    throttle.recordSuccess(request.remoteAddress, login);
+    await forgetFailures(request, login);
     log.debug({ login, remoteAddress: request.remoteAddress, protocol: request.protocol }, 'authenticated');
     return { ok: true, account: record.account };
   }

@@ -20,7 +20,7 @@ export const createImapProtocol: ProtocolFactory = (ctx) => {
     indexes,
     // One per-user slot table for every protocol (src/server/net/user-connections.ts); a context built
     // without one (unit tests) has no per-user limit.
-    claimUser(account: Account, details: SessionDetails): (() => void) | null {
+    async claimUser(account: Account, details: SessionDetails): Promise<(() => void) | null> {
       if (!ctx.userConnections) return () => {};
       return ctx.userConnections.acquire('imap', account.id, details);
     },

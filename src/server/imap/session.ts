@@ -35,7 +35,7 @@ export interface SessionServices {
   ctx: ServerContext;
   indexes: MailboxIndexRegistry;
   /** Takes a per-user slot (limits.maxConnectionsPerUser): the release function, or null when full. */
-  claimUser(account: Account, details: SessionDetails): (() => void) | null;
+  claimUser(account: Account, details: SessionDetails): Promise<(() => void) | null>;
   onClose(session: ImapSession): void;
 }
 
@@ -212,13 +212,17 @@ export class ImapSession {
   }
 
   /** Logs in: the caller has authenticated. False when the account has too many sessions already. */
-  loggedIn(account: Account): boolean {
-    const release = this.services.claimUser(account, {
+  async loggedIn(account: Account): Promise<boolean> {
+    const release = await this.services.claimUser(account, {
       login: account.login,
       remoteAddress: this.info.remoteAddress,
       secure: this.info.secure,
     });
     if (!release) return false;
+    if (this.closed) {
+      release(); // the connection went away while the slot was being taken
+      return false;
+    }
     this.releaseUserSlot = release;
     this.account = account;
     this.state = 'authenticated';

@@ -39,8 +39,17 @@ async function openMaildrop(session: Pop3Session, account: Account): Promise<str
   if (loginTooSoon(store, account.id, config.pop3.loginDelay)) {
     return errLine(`Wait ${config.pop3.loginDelay} seconds between logins`, 'LOGIN-DELAY');
   }
-  const release = acquireSessionSlots(session, account);
+  let release: (() => void) | string;
+  try {
+    release = await acquireSessionSlots(session, account);
+  } catch (err) {
+    return errorReply(err, session.log, 'lock maildrop');
+  }
   if (typeof release === 'string') return release;
+  if (session.isClosed) {
+    release(); // the connection went away while the lock was being taken
+    return '';
+  }
   try {
     const inbox = await store.getMailbox(account.id, 'INBOX');
     if (!inbox) throw new Error(`account ${account.id} has no INBOX`);
@@ -79,20 +88,28 @@ async function snapshotMaildrop(session: Pop3Session, mailboxId: number): Promis
  * The per-user connection slot (limits.maxConnectionsPerUser, shared with the other protocols' counts)
  * and, unless in snapshot mode, the exclusive maildrop lock. Returns one release for both, or the refusal.
  */
-function acquireSessionSlots(session: Pop3Session, account: Account): (() => void) | string {
+async function acquireSessionSlots(session: Pop3Session, account: Account): Promise<(() => void) | string> {
   const { ctx } = session;
   const details = {
     login: account.login,
     remoteAddress: session.info.remoteAddress,
     secure: session.info.secure,
   };
-  const slot = ctx.userConnections ? ctx.userConnections.acquire('pop3', account.id, details) : () => {};
+  const slot = ctx.userConnections
+    ? await ctx.userConnections.acquire('pop3', account.id, details)
+    : () => {};
   if (!slot) {
     session.log.info({ login: account.login }, 'too many POP3 sessions for this user');
     return errLine('Too many POP3 sessions for this user', 'IN-USE');
   }
   if (ctx.config.pop3.concurrentSessions === 'snapshot') return slot;
-  const lock = tryLockMaildrop(ctx.store, account.id);
+  let lock: (() => void) | null;
+  try {
+    lock = await tryLockMaildrop(ctx.coordinator, account.id);
+  } catch (err) {
+    slot();
+    throw err;
+  }
   if (!lock) {
     slot();
     session.log.info({ login: account.login }, 'maildrop in use');

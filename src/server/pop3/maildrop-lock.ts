@@ -1,25 +1,14 @@
 /**
  * One POP3 session per maildrop (RFC 1939 8: the server acquires an exclusive lock on the maildrop),
- * unless config.pop3.concurrentSessions is 'snapshot'. In-process for now, keyed by store instance so
- * every POP3 listener on one store shares the locks; a multi-node deployment needs a store-level lock.
+ * unless config.pop3.concurrentSessions is 'snapshot'. The lock is the coordinator's
+ * (src/bus/coordinator.ts), so it holds across cluster workers and PostgreSQL nodes.
  */
-import type { Store } from '../../store/store.js';
+import type { Coordinator, Release } from '../../bus/coordinator.js';
 
-const locksByStore = new WeakMap<Store, Set<number>>();
-
-/** Takes the lock, or returns null when another session holds it. The release function is idempotent. */
-export function tryLockMaildrop(store: Store, accountId: number): (() => void) | null {
-  let locks = locksByStore.get(store);
-  if (!locks) {
-    locks = new Set();
-    locksByStore.set(store, locks);
-  }
-  if (locks.has(accountId)) return null;
-  locks.add(accountId);
-  let held = true;
-  return () => {
-    if (!held) return;
-    held = false;
-    locks.delete(accountId);
-  };
+/** Takes the lock, or resolves to null when another session holds it. The release function is idempotent. */
+export function tryLockMaildrop(
+  coordinator: Pick<Coordinator, 'tryLock'>,
+  accountId: number,
+): Promise<Release | null> {
+  return coordinator.tryLock(`pop3-maildrop:${accountId}`);
 }

@@ -96,8 +96,8 @@ async function setUp(): Promise<void> {
   // Mutated credentials fail logins by the thousand; brute-force throttling (tested in
   // test/security/brute-force.test.ts) would then slow and block every later input.
   const { throttle } = srv.ctx.auth as LocalAuthService;
-  throttle.check = () => ({ blocked: false });
-  throttle.recordFailure = () => ({ delayMs: 0, failures: 0, blocked: false });
+  throttle.check = async () => ({ blocked: false });
+  throttle.recordFailure = async () => ({ delayMs: 0, failures: 0, blocked: false });
   await refill();
 }
 

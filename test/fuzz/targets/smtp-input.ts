@@ -153,8 +153,8 @@ export const smtpInputTarget: FuzzTarget<SmtpInput> = {
     await srv.addUser(USER, 'fuzz-password');
     // Fuzzed AUTH on submission fails often; throttling (tested elsewhere) would slow every later input.
     const { throttle } = srv.ctx.auth as LocalAuthService;
-    throttle.check = () => ({ blocked: false });
-    throttle.recordFailure = () => ({ delayMs: 0, failures: 0, blocked: false });
+    throttle.check = async () => ({ blocked: false });
+    throttle.recordFailure = async () => ({ delayMs: 0, failures: 0, blocked: false });
   },
   async check(input) {
     await send(input);

@@ -34,8 +34,9 @@ export async function authenticateAs(
   return loggedIn(session, result.account);
 }
 
-function loggedIn(session: ImapSession, account: Account): Completion {
-  if (!session.loggedIn(account)) return refuse('Too many connections for this user', { code: 'LIMIT' });
+async function loggedIn(session: ImapSession, account: Account): Promise<Completion> {
+  if (!(await session.loggedIn(account)))
+    return refuse('Too many connections for this user', { code: 'LIMIT' });
   return {
     status: 'OK',
     code: { code: 'CAPABILITY', capabilities: session.capabilities() },
