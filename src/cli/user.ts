@@ -116,6 +116,12 @@ function parseSettings(values: Partial<Record<keyof typeof SETTING_OPTIONS, stri
   return settings;
 }
 
+function parseOnOff(text: string, option: string): boolean {
+  if (text === 'on' || text === 'yes') return true;
+  if (text === 'off' || text === 'no') return false;
+  throw new UsageError(`invalid ${option} '${text}' (on or off)`);
+}
+
 function parseOnOffDefault(text: string, option: string): boolean | null {
   if (text === 'on' || text === 'yes') return true;
   if (text === 'off' || text === 'no') return false;
@@ -127,7 +133,7 @@ export const userSet: Command = {
   name: 'user set',
   summary: "change an account's quota, retention, POP3 behaviour or password",
   usage:
-    'user set EMAIL [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--pop-mark-seen on|off|default] [--password-stdin]',
+    'user set EMAIL [--quota SIZE] [--messages N] [--retention DAYS] [--pop-delete MODE] [--pop-mark-seen on|off|default] [--admin on|off] [--password-stdin]',
   help: `Changes only the settings given; the others stay as they are.
 
   --quota SIZE           storage quota: 500M, 2G, unlimited
@@ -136,18 +142,26 @@ export const userSet: Command = {
   --pop-delete MODE      what POP3 DELE does: expunge (IMAP devices lose the message too), hide (only POP3
                          stops seeing it; IMAP keeps it until deleted there), or default (pop3.deletePolicy)
   --pop-mark-seen WHEN   whether a POP3 download marks mail read: on, off, or default (pop3.markSeenOnRetr)
+  --admin on|off         whether the account may use the admin pages and the admin API
   --password-stdin       also set a new password, read from the first line of stdin
 ${DATA_HELP}
 
 Examples:
   postyard user set you@example.com --quota 5G --retention 30d
   postyard user set you@example.com --pop-delete hide
+  postyard user set postmaster@example.com --admin on
   echo 'new secret' | postyard user set you@example.com --password-stdin`,
   async run(args) {
-    const options = { ...DATA_OPTIONS, ...SETTING_OPTIONS, 'password-stdin': { type: 'boolean' } } as const;
+    const options = {
+      ...DATA_OPTIONS,
+      ...SETTING_OPTIONS,
+      admin: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    } as const;
     const { values, positionals } = parseCommandArgs(this, args, options, ['EMAIL']);
     const login = normalizeLogin(positionals[0]!);
     const settings = parseSettings(values);
+    if (values.admin !== undefined) settings.admin = parseOnOff(values.admin, '--admin');
     if (Object.keys(settings).length === 0 && !values['password-stdin']) {
       throw new UsageError(`nothing to change (usage: postyard ${this.usage})`);
     }
@@ -214,6 +228,7 @@ function describeSettings(account: Account, config: Config): string[] {
     `retention:      ${describeRetention(account.retentionDays)}${account.retentionDays === null ? '' : ' (INBOX mail that arrived longer ago is expunged)'}`,
     `POP3 delete:    ${popDelete}`,
     `POP3 marks read: ${markSeen}`,
+    `admin:          ${account.admin ? 'yes (admin pages and API)' : 'no'}`,
   ];
 }
 

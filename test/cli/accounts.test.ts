@@ -189,6 +189,7 @@ test('user set changes only what is given; user show tells every setting and whe
   assert.match(shown.stdout, /\n {2}retention: +forever\n/);
   assert.match(shown.stdout, /\n {2}POP3 delete: +expunge \(server default\)\n/);
   assert.match(shown.stdout, /\n {2}POP3 marks read: no \(server default\)\n/);
+  assert.match(shown.stdout, /\n {2}admin: +no\n/);
   assert.match(shown.stdout, /\nMAILBOX +MESSAGES +UNSEEN +SIZE\nINBOX +1 +1 +\d+ B\n/);
 
   const set = await runCli([
@@ -223,6 +224,17 @@ test('user set changes only what is given; user show tells every setting and whe
   assert.match(back.stdout, /quota: +unlimited\n/);
   assert.match(back.stdout, /POP3 delete: +expunge \(server default\)\n/);
   assert.match(back.stdout, /POP3 marks read: yes\n/, 'untouched');
+
+  const admin = await runCli(['user', 'set', 'amy@example.com', '--admin', 'on', ...d]);
+  assert.equal(admin.code, 0, admin.stderr);
+  assert.match(admin.stdout, /admin: +yes \(admin pages and API\)\n/);
+  const tokenOwner = await runCli(['token', 'create', 'amy@example.com', '--name', 'ops', ...d]);
+  assert.match(tokenOwner.stderr, /for amy@example\.com \(admin\)/, 'the flag is what the admin API checks');
+  const notAdmin = await runCli(['user', 'set', 'amy@example.com', '--admin', 'off', ...d]);
+  assert.match(notAdmin.stdout, /admin: +no\n/);
+  const badAdmin = await runCli(['user', 'set', 'amy@example.com', '--admin', 'maybe', ...d]);
+  assert.equal(badAdmin.code, 64);
+  assert.equal(badAdmin.stderr, "postyard: user set: invalid --admin 'maybe' (on or off)\n");
 
   const password = await runCli(['user', 'set', 'amy@example.com', '--password-stdin', ...d], {
     input: 'new pw\n',

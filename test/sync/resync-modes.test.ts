@@ -15,12 +15,13 @@ const MODES = [
   {
     name: 'CONDSTORE only',
     hide: ['QRESYNC'],
-    fetch: /UID FETCH 1:\d+ \(UID FLAGS( MODSEQ)?\) \(CHANGEDSINCE \d+\)/,
+    // imapflow adds EMAILID where the server has OBJECTID (RFC 8474).
+    fetch: /UID FETCH 1:\d+ \(UID FLAGS( EMAILID)?( MODSEQ)?\) \(CHANGEDSINCE \d+\)/,
   },
   {
     name: 'neither (full flag scan)',
     hide: ['QRESYNC', 'CONDSTORE'],
-    fetch: /UID FETCH 1:\d+ \(UID FLAGS\)$/,
+    fetch: /UID FETCH 1:\d+ \(UID FLAGS( EMAILID)?\)$/,
   },
 ];
 
