@@ -452,6 +452,12 @@ export interface Store extends ActivityStore, WebAccessStore {
    * messages of the same call, NOT_FOUND...) with nothing added, no UID used and nothing charged.
    */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
+  /**
+   * IMAP REPLACE (RFC 8508): removes message `replaced.uid` of `replaced.mailboxId` (a mailbox of the same
+   * account) and adds `request`, in one transaction. The removed message's space is freed before the
+   * quota check of the new one. NOT_FOUND when the message to replace is gone: then nothing changes.
+   */
+  replace(request: AppendRequest, replaced: { mailboxId: number; uid: number }): Promise<AppendResult>;
   /** Adds one blob to several accounts' mailboxes; concurrent calls share one commit. */
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]>;
   storeFlags(request: StoreFlagsRequest): Promise<StoreFlagsResult>;

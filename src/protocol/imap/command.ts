@@ -278,6 +278,15 @@ export interface AppendMessageHead {
   readonly utf8: boolean;
 }
 
+/**
+ * REPLACE / UID REPLACE (RFC 8508): an APPEND of one message that also removes message `id` (a sequence
+ * number, or a UID when `uid`) of the selected mailbox. It streams like APPEND (receiver.ts).
+ */
+export interface ReplaceTarget {
+  readonly uid: boolean;
+  readonly id: number;
+}
+
 export interface AppendCommand {
   readonly name: 'APPEND';
   readonly mailbox: string;
@@ -317,6 +326,8 @@ export type Command =
   | { readonly name: 'UNAUTHENTICATE' }
   | { readonly name: 'STATUS'; readonly mailbox: string; readonly items: readonly StatusItem[] }
   | AppendCommand
+  /** Only the state guard: a real REPLACE streams as append* receiver events with `replace` set. */
+  | { readonly name: 'REPLACE' }
   | { readonly name: 'IDLE' }
   | { readonly name: 'CHECK' }
   | { readonly name: 'CLOSE' }

@@ -17,6 +17,8 @@ const AFTER_LOGIN = [
   'UIDPLUS',
   // RFC 3502: APPEND of several messages, all or none (store.appendMany).
   'MULTIAPPEND',
+  // RFC 8508: REPLACE / UID REPLACE, one store transaction (append-flow.ts, store.replace).
+  'REPLACE',
   'MOVE',
   'CHILDREN',
   'LIST-EXTENDED',

@@ -511,13 +511,14 @@ export class ImapSession {
 
   private async onAppendEvent(event: ReceiverEvent): Promise<void> {
     if (event.type === 'appendBegin' && !this.append) {
-      const refused = this.allowed(COMMANDS.APPEND as unknown as CommandSpec<never>, 'APPEND');
+      const name = event.replace ? 'REPLACE' : 'APPEND';
+      const refused = this.allowed(COMMANDS[name] as unknown as CommandSpec<never>, name);
       if (refused) {
         this.receiver.abortAppend();
         await this.complete(event.tag, refused, false);
         return;
       }
-      this.append = new AppendFlow(this, event.tag, event.mailbox);
+      this.append = new AppendFlow(this, event.tag, event.mailbox, event.replace);
     }
     const flow = this.append;
     if (!flow) return;

@@ -117,6 +117,24 @@ export class MessageWriter {
     return { mailboxId: mailbox.id, uidValidity: mailbox.uid_validity, uid, modseq };
   }
 
+  /** RFC 8508 REPLACE: removal first (its space is freed for the quota check), then the append. */
+  replace(
+    message: NewMessage,
+    replaced: { mailboxId: number; uid: number },
+    ctx: WriteContext,
+  ): AppendResult {
+    const source = this.mailboxes.row(replaced.mailboxId);
+    if (source.account_id !== message.accountId) {
+      throw new NotFoundError(
+        `Mailbox ${replaced.mailboxId} does not belong to account ${message.accountId}`,
+      );
+    }
+    const rows = this.reader.rows(source.id, [replaced.uid]);
+    if (rows.length === 0) throw new NotFoundError(`Message UID ${replaced.uid} no longer exists`);
+    this.removeRows(source, rows, ctx);
+    return this.append(message, ctx);
+  }
+
   storeFlags(request: StoreFlagsRequest, ctx: WriteContext): StoreFlagsResult {
     const mailbox = this.mailboxes.row(request.mailboxId);
     const change = encodeFlags(request.flags);

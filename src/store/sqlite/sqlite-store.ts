@@ -308,6 +308,10 @@ export class SqliteStore implements Store {
     return this.write((ctx) => requests.map((request) => this.messageWriter.append(request, ctx)));
   }
 
+  replace(request: AppendRequest, replaced: { mailboxId: number; uid: number }): Promise<AppendResult> {
+    return this.write((ctx) => this.messageWriter.replace(request, replaced, ctx));
+  }
+
   /** One job per recipient, queued together: one commit, and one recipient's failure stays its own. */
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
     return Promise.all(

@@ -50,6 +50,9 @@ const COMMANDS: Record<string, Parser> = {
     // Reached only when no message literal was announced: the receiver streams real APPENDs.
     throw new ParseError('APPEND needs a message literal');
   },
+  REPLACE: () => {
+    throw new ParseError('REPLACE needs a message literal');
+  },
   AUTHENTICATE: parseAuthenticate,
   LOGIN: parseLogin,
   ENABLE: parseEnable,
@@ -85,6 +88,9 @@ const UID_COMMANDS: Record<string, Parser> = {
   COPY: (c) => parseCopyMove(c, 'COPY', true),
   MOVE: (c) => parseCopyMove(c, 'MOVE', true),
   EXPUNGE: parseUidExpunge,
+  REPLACE: () => {
+    throw new ParseError('REPLACE needs a message literal');
+  },
 };
 
 /** A ParseError that knows the tag of the command it rejected (when the tag was readable). */

@@ -50,6 +50,13 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
       return { status: 'BAD', text: 'APPEND without a literal' };
     },
   },
+  // REPLACE (RFC 8508) streams like APPEND; only valid with a mailbox selected (§3.5).
+  REPLACE: {
+    states: ['selected'],
+    async handle() {
+      return { status: 'BAD', text: 'REPLACE without a literal' };
+    },
+  },
   IDLE: idle,
   CHECK: check,
   CLOSE: close,
