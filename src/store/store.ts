@@ -412,6 +412,7 @@ export interface Store extends ActivityStore, WebAccessStore {
    * and leaves INBOX empty (RFC 9051 6.3.6). New names keep fresh UIDVALIDITY semantics.
    */
   renameMailbox(accountId: number, oldName: string, newName: string): Promise<void>;
+  /** Publishes a structural change for an existing mailbox (IMAP NOTIFY SubscriptionChange). */
   setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
   /** Subscribed names, including names of mailboxes that no longer exist. */
   listSubscriptions(accountId: number): Promise<string[]>;

@@ -28,7 +28,6 @@ import { requireTool } from '../helpers/tools.js';
 const NOT_ADVERTISED: Record<string, string> = {
   catenate: 'CATENATE',
   'catenate-multiappend': 'CATENATE',
-  notify: 'NOTIFY',
   'search-context-update': 'CONTEXT=SEARCH',
   'search-context-update2': 'CONTEXT=SEARCH',
   'search-context-update3': 'CONTEXT=SEARCH',

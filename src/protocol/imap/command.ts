@@ -295,6 +295,45 @@ export interface AppendCommand {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// NOTIFY (RFC 5465)
+
+/** Event names as RFC 5465 §5 spells them; other names are kept (uppercased) so NOTIFY can refuse them. */
+export type NotifyEvent =
+  | 'MessageNew'
+  | 'MessageExpunge'
+  | 'FlagChange'
+  | 'AnnotationChange'
+  | 'MailboxName'
+  | 'SubscriptionChange'
+  | 'MailboxMetadataChange'
+  | 'ServerMetadataChange';
+
+export type NotifyFilter =
+  | 'SELECTED'
+  | 'SELECTED-DELAYED'
+  | 'INBOXES'
+  | 'PERSONAL'
+  | 'SUBSCRIBED'
+  | 'SUBTREE'
+  | 'MAILBOXES';
+
+/** `(filter-mailboxes events)`: `events` empty means NONE. */
+export interface NotifyEventGroup {
+  readonly filter: NotifyFilter;
+  /** SUBTREE / MAILBOXES: mailbox names as sent (wire form). */
+  readonly mailboxes?: readonly string[];
+  readonly events: readonly (NotifyEvent | string)[];
+  /** MessageNew's fetch attributes (selected mailbox only, §5.2). */
+  readonly fetch?: readonly FetchAttribute[];
+}
+
+export interface NotifyCommand {
+  readonly name: 'NOTIFY';
+  /** null for NOTIFY NONE. */
+  readonly set: { readonly status: boolean; readonly groups: readonly NotifyEventGroup[] } | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The union
 
 export type Command =
@@ -355,6 +394,7 @@ export type Command =
       readonly root: string;
       readonly limits: readonly (readonly [string, number])[];
     }
+  | NotifyCommand
   /** ID (RFC 2971): `null` for `ID NIL`, else field/value pairs in order (value null for NIL). */
   | { readonly name: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };
 

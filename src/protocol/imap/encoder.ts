@@ -124,6 +124,8 @@ export function encodeResponseCode(code: ResponseCode): string {
       return code.charsets && code.charsets.length > 0
         ? `[BADCHARSET ${encodeList(code.charsets.map((c) => encodeAstring(c)))}]`
         : '[BADCHARSET]';
+    case 'BADEVENT':
+      return `[BADEVENT (${code.events.join(' ')})]`;
     case 'CAPABILITY':
       return `[CAPABILITY ${code.capabilities.join(' ')}]`;
     case 'HIGHESTMODSEQ':

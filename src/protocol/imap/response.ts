@@ -13,6 +13,8 @@ export type ResponseCode =
   | { readonly code: 'AUTHORIZATIONFAILED' }
   | { readonly code: 'BADCHARSET'; readonly charsets?: readonly string[] }
   | { readonly code: 'CANNOT' }
+  /** RFC 5465 §5.1: the events this server supports, when a NOTIFY asked for another. */
+  | { readonly code: 'BADEVENT'; readonly events: readonly string[] }
   | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }
   | { readonly code: 'CLIENTBUG' }
   | { readonly code: 'CLOSED' }
@@ -32,6 +34,8 @@ export type ResponseCode =
   | { readonly code: 'NOMODSEQ' }
   | { readonly code: 'NONEXISTENT' }
   | { readonly code: 'NOPERM' }
+  /** RFC 5465 §5.8: notifications were lost; the client must resynchronise. */
+  | { readonly code: 'NOTIFICATIONOVERFLOW' }
   | { readonly code: 'OVERQUOTA' }
   | { readonly code: 'PARSE' }
   | { readonly code: 'PERMANENTFLAGS'; readonly flags: readonly string[] }

@@ -52,6 +52,8 @@ const AFTER_LOGIN = [
   'SORT=DISPLAY',
   'THREAD=ORDEREDSUBJECT',
   'THREAD=REFERENCES',
+  // RFC 5465: NOTIFY SET/NONE (notify.ts), STATUS and LIST updates for other mailboxes.
+  'NOTIFY',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

@@ -26,6 +26,7 @@ import { COMMANDS } from './commands/index.js';
 import { imapFailure, isServerFault } from './error-map.js';
 import { IdleMode } from './idle-mode.js';
 import { checkMailboxName } from './mailbox-name.js';
+import { NotifyMode } from './notify.js';
 import { InvalidSequenceError, type SelectedMailbox } from './selected.js';
 import type { MailboxIndexRegistry } from './shared-index.js';
 import { formatStatus, mailboxName } from './wire.js';
@@ -64,6 +65,7 @@ export class ImapSession {
   private pumping = false;
   private closed = false;
   readonly idle: IdleMode = new IdleMode(this);
+  readonly notify: NotifyMode = new NotifyMode(this);
   private continuation: { tag: string; handler: ContinuationHandler } | null = null;
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -128,6 +130,11 @@ export class ImapSession {
       plaintextAuthAllowed: this.plaintextAuthAllowed(),
       appendLimit: limitsOf(this.ctx.config).maxMessageSize,
     });
+  }
+
+  /** A command (or another receiver event) is being handled: unsolicited output must wait. */
+  get busy(): boolean {
+    return this.pumping;
   }
 
   plaintextAuthAllowed(): boolean {
@@ -235,6 +242,7 @@ export class ImapSession {
    * (no mailbox, no ENABLEd extension, the user slot released); TLS stays.
    */
   unauthenticate(): void {
+    this.notify.clear();
     this.closeSelected();
     this.savedSearch = [];
     this.releaseUserSlot?.();
@@ -255,6 +263,12 @@ export class ImapSession {
     this.selected = selected;
     this.state = selected ? 'selected' : 'authenticated';
   }
+
+  /** The selected mailbox's shared index has news: IDLE or NOTIFY may push it now. */
+  readonly onSelectedChange = (): void => {
+    this.idle.onChange();
+    this.notify.onSelectedChange();
+  };
 
   /** IDLE: answer `+`, push notifications until DONE (idle-mode.ts); no autologout meanwhile. */
   startIdle(tag: string): void {
@@ -358,6 +372,7 @@ export class ImapSession {
         const event = this.receiver.next();
         if (!event) break;
         socket.pause();
+        await this.notify.settled(); // a NOTIFY update being written finishes first
         await this.handleEvent(event);
         await this.writer.drained();
         if (this.closed) return;
@@ -374,6 +389,7 @@ export class ImapSession {
     } finally {
       this.pumping = false;
     }
+    if (this.notify.active) this.notify.schedule();
     if (this.inputEnded && !this.idle.active) this.close();
     else if (!this.closed) socket.resume();
   }
@@ -565,6 +581,7 @@ export class ImapSession {
   }
 
   private cleanup(): void {
+    this.notify.clear();
     this.append?.abort();
     this.append = null;
     this.closeSelected();

@@ -244,9 +244,12 @@ export class SqliteStore implements Store {
   }
 
   async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
-    await this.write(() => {
+    await this.write((ctx) => {
       this.accounts.mustGetById(accountId);
       this.mailboxes.setSubscribed(accountId, name, subscribed);
+      // A structural change, so IMAP NOTIFY SubscriptionChange reaches the account's other sessions.
+      const mailbox = this.mailboxes.byName(accountId, name);
+      if (mailbox) ctx.touch(accountId, mailbox.id, mailbox.highestModseq, true);
     });
   }
 

@@ -15,6 +15,7 @@ import {
   parseSelect,
   parseUidExpunge,
 } from './mailbox.js';
+import { parseNotify } from './notify.js';
 import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
 import { parseSearch } from './search.js';
 import {
@@ -75,6 +76,7 @@ const COMMANDS: Record<string, Parser> = {
   GETQUOTA: parseGetQuota,
   GETQUOTAROOT: parseGetQuotaRoot,
   SETQUOTA: parseSetQuota,
+  NOTIFY: parseNotify,
   SORT: (c) => parseSort(c, false),
   THREAD: (c) => parseThread(c, false),
 };

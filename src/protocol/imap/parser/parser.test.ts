@@ -386,6 +386,27 @@ const table: [string, Command][] = [
     'a EXAMINE INBOX (CONDSTORE QRESYNC (5 10))',
     { name: 'EXAMINE', mailbox: 'INBOX', condstore: true, qresync: { uidValidity: 5, modseq: 10 } },
   ],
+  ['a NOTIFY NONE', { name: 'NOTIFY', set: null }],
+  [
+    'a notify set status (selected (MessageNew (UID FLAGS) messageexpunge FlagChange)) ' +
+      '(subtree (Lists {4}\r\nWork) (MessageNew MessageExpunge)) (mailboxes Trash NONE) (personal (MailboxName x-Bogus))',
+    {
+      name: 'NOTIFY',
+      set: {
+        status: true,
+        groups: [
+          {
+            filter: 'SELECTED',
+            events: ['MessageNew', 'MessageExpunge', 'FlagChange'],
+            fetch: [{ item: 'UID' }, { item: 'FLAGS' }],
+          },
+          { filter: 'SUBTREE', mailboxes: ['Lists', 'Work'], events: ['MessageNew', 'MessageExpunge'] },
+          { filter: 'MAILBOXES', mailboxes: ['Trash'], events: [] },
+          { filter: 'PERSONAL', events: ['MailboxName', 'X-BOGUS'] },
+        ],
+      },
+    },
+  ],
   ['a ID NIL', { name: 'ID', params: null }],
   [
     'a ID ("name" "Thunderbird" "version" NIL)',
@@ -627,6 +648,17 @@ describe('syntax errors are BAD with the tag', () => {
     'a SORT (FOO) UTF-8 ALL',
     'a THREAD ORDEREDSUBJECT UTF-8',
     'a THREAD X UTF-8 ALL',
+    'a NOTIFY',
+    'a NOTIFY SET',
+    'a NOTIFY SET STATUS',
+    'a NOTIFY SET (selected)',
+    'a NOTIFY SET (selected ())',
+    'a NOTIFY SET (everywhere (MessageNew))',
+    'a NOTIFY SET (subtree (MessageNew))',
+    'a NOTIFY SET (mailboxes () (MessageNew))',
+    'a NOTIFY SET (selected (MessageNew (BOGUS)))',
+    'a NOTIFY SET (selected (MessageNew)) extra',
+    'a NOTIFY MAYBE',
   ];
   for (const line of bad) {
     it(line, () => {

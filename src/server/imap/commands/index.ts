@@ -13,6 +13,7 @@ import { list, lsub } from './list.js';
 import { login } from './login.js';
 import { create, deleteMailbox, rename, subscribe } from './mailboxes.js';
 import { namespace } from './namespace.js';
+import { notify } from './notify.js';
 import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 import { search } from './search.js';
 import { select } from './select.js';
@@ -71,6 +72,7 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   GETQUOTAROOT: getQuotaRoot,
   SETQUOTA: setQuota,
   UNAUTHENTICATE: unauthenticate,
+  NOTIFY: notify,
   SORT: sort,
   THREAD: thread,
 };
