@@ -140,7 +140,14 @@ export type SearchKey =
   | { readonly key: 'EMAILID' | 'THREADID'; readonly id: string };
 
 /** ESEARCH RETURN options (RFC 4731 §3.1, RFC 5182 SAVE, RFC 9051 §6.4.4). */
-export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
+/** RFC 4731 ESEARCH, RFC 5182 SAVE, RFC 5267 CONTEXT/UPDATE/PARTIAL (the range is in `partial`). */
+export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE' | 'UPDATE' | 'CONTEXT' | 'PARTIAL';
+
+/** RFC 5267 §4.4 `PARTIAL low:high`: 1-based positions in the result, low <= high. */
+export interface PartialRange {
+  readonly low: number;
+  readonly high: number;
+}
 
 export interface SearchCommand {
   readonly name: 'SEARCH';
@@ -152,6 +159,7 @@ export interface SearchCommand {
    * An array (possibly empty = `RETURN ()`, meaning ALL): answer with ESEARCH.
    */
   readonly returnOptions?: readonly SearchReturnOption[];
+  readonly partial?: PartialRange;
   /** Always an AND of the top-level keys. */
   readonly criteria: SearchKey;
 }
@@ -185,6 +193,7 @@ export interface SortCommand {
   readonly search: SearchKey;
   /** ESORT (RFC 5267 §3.2): answer with ESEARCH; undefined: `* SORT`. */
   readonly returnOptions?: readonly SearchReturnOption[];
+  readonly partial?: PartialRange;
 }
 
 export interface ThreadCommand {
@@ -395,6 +404,8 @@ export type Command =
       readonly limits: readonly (readonly [string, number])[];
     }
   | NotifyCommand
+  /** RFC 5267 §4.3.5: the tags of the searches whose updates stop. */
+  | { readonly name: 'CANCELUPDATE'; readonly tags: readonly string[] }
   /** ID (RFC 2971): `null` for `ID NIL`, else field/value pairs in order (value null for NIL). */
   | { readonly name: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };
 

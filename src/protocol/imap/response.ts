@@ -34,6 +34,8 @@ export type ResponseCode =
   | { readonly code: 'NOMODSEQ' }
   | { readonly code: 'NONEXISTENT' }
   | { readonly code: 'NOPERM' }
+  /** RFC 5267 §4.3.1: the server will not keep this search (its tag) up to date. */
+  | { readonly code: 'NOUPDATE'; readonly tag: string }
   /** RFC 5465 §5.8: notifications were lost; the client must resynchronise. */
   | { readonly code: 'NOTIFICATIONOVERFLOW' }
   | { readonly code: 'OVERQUOTA' }
@@ -112,6 +114,11 @@ export interface EsearchData {
   readonly all?: string;
   readonly count?: number;
   readonly modseq?: number;
+  /** RFC 5267 §4.4: `PARTIAL (low:high set)`; `set` null for NIL. */
+  readonly partial?: { readonly low: number; readonly high: number; readonly set: string | null };
+  /** RFC 5267 §4.3: context updates, `(position set ...)` pairs in order. */
+  readonly addTo?: readonly (readonly [number, string])[];
+  readonly removeFrom?: readonly (readonly [number, string])[];
 }
 
 export interface NamespaceDescr {

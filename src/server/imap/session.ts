@@ -23,6 +23,7 @@ import { AppendFlow } from './append-flow.js';
 import { capabilities } from './capabilities.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
+import { ContextSearches } from './context-search.js';
 import { imapFailure, isServerFault } from './error-map.js';
 import { IdleMode } from './idle-mode.js';
 import { checkMailboxName } from './mailbox-name.js';
@@ -66,6 +67,8 @@ export class ImapSession {
   private closed = false;
   readonly idle: IdleMode = new IdleMode(this);
   readonly notify: NotifyMode = new NotifyMode(this);
+  /** SEARCH/SORT RETURN (UPDATE) results kept up to date (RFC 5267). */
+  readonly contexts: ContextSearches = new ContextSearches(this);
   private continuation: { tag: string; handler: ContinuationHandler } | null = null;
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -266,6 +269,7 @@ export class ImapSession {
 
   /** The selected mailbox's shared index has news: IDLE or NOTIFY may push it now. */
   readonly onSelectedChange = (): void => {
+    this.contexts.markDirty();
     this.idle.onChange();
     this.notify.onSelectedChange();
   };
@@ -486,6 +490,7 @@ export class ImapSession {
       allowExpunge,
       () => this.store.claimRecent(selected.mailbox.id),
     );
+    if (this.contexts.active) await this.contexts.refresh();
   }
 
   private async onReceiverError(event: Extract<ReceiverEvent, { type: 'error' }>): Promise<void> {
@@ -574,6 +579,7 @@ export class ImapSession {
   }
 
   private closeSelected(): void {
+    this.contexts.clear(); // RFC 5267 §4.3: updates end with the selection
     if (!this.selected) return;
     this.selected.close();
     this.services.indexes.release(this.selected.index);

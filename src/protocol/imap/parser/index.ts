@@ -17,7 +17,7 @@ import {
 } from './mailbox.js';
 import { parseNotify } from './notify.js';
 import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
-import { parseSearch } from './search.js';
+import { parseCancelUpdate, parseSearch } from './search.js';
 import {
   parseAuthenticate,
   parseEnable,
@@ -77,6 +77,7 @@ const COMMANDS: Record<string, Parser> = {
   GETQUOTAROOT: parseGetQuotaRoot,
   SETQUOTA: parseSetQuota,
   NOTIFY: parseNotify,
+  CANCELUPDATE: parseCancelUpdate,
   SORT: (c) => parseSort(c, false),
   THREAD: (c) => parseThread(c, false),
 };

@@ -577,6 +577,36 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
     });
   });
 
+  it('RFC 5267: UPDATE, CONTEXT, PARTIAL (either order), CANCELUPDATE', () => {
+    assert.deepEqual(parse('a SEARCH RETURN (update context PARTIAL 9:3 COUNT) ALL'), {
+      name: 'SEARCH',
+      uid: false,
+      returnOptions: ['UPDATE', 'CONTEXT', 'PARTIAL', 'COUNT'],
+      partial: { low: 3, high: 9 },
+      criteria: { key: 'AND', keys: [{ key: 'ALL' }] },
+    });
+    assert.deepEqual(parse('a SORT RETURN (PARTIAL 1:5) (DATE) UTF-8 ALL'), {
+      name: 'SORT',
+      uid: false,
+      criteria: [{ key: 'DATE', reverse: false }],
+      charset: 'UTF-8',
+      search: { key: 'AND', keys: [{ key: 'ALL' }] },
+      returnOptions: ['PARTIAL'],
+      partial: { low: 1, high: 5 },
+    });
+    assert.deepEqual(parse('a CANCELUPDATE "t1" {2}\r\nt2'), { name: 'CANCELUPDATE', tags: ['t1', 't2'] });
+    for (const bad of [
+      'a SEARCH RETURN (PARTIAL) ALL',
+      'a SEARCH RETURN (PARTIAL 1) ALL',
+      'a SEARCH RETURN (PARTIAL *:1) ALL',
+      'a SEARCH RETURN (PARTIAL 1:2 PARTIAL 3:4) ALL',
+      'a SEARCH RETURN (PARTIAL 1:2 ALL) ALL',
+      'a CANCELUPDATE',
+    ]) {
+      assert.equal(parseError(bad).status, 'BAD', bad);
+    }
+  });
+
   it('ISO-8859-1 strings are decoded by charset; unknown charsets are NO [BADCHARSET]', () => {
     assert.deepEqual(search('CHARSET ISO-8859-1 SUBJECT {1}\r\n\u00e9'), {
       key: 'HEADER',

@@ -3,6 +3,7 @@ import type { CommandName } from '../../../protocol/imap/command.js';
 import type { CommandSpec } from '../command-spec.js';
 import { authenticate } from './authenticate.js';
 import { capability, check, id, logout, noop } from './basic.js';
+import { cancelUpdate } from './cancel-update.js';
 import { close, unselect } from './close.js';
 import { copyMove } from './copy-move.js';
 import { enable } from './enable.js';
@@ -73,6 +74,7 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   SETQUOTA: setQuota,
   UNAUTHENTICATE: unauthenticate,
   NOTIFY: notify,
+  CANCELUPDATE: cancelUpdate,
   SORT: sort,
   THREAD: thread,
 };

@@ -4,9 +4,10 @@
  */
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
-import type { SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
+import type { PartialRange, SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
 import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
+import { MAX_UPDATING, type UpdatingSearch } from '../context-search.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
 import type { ImapSession } from '../session.js';
 
@@ -117,6 +118,29 @@ function answer(
     ...(found && wanted.has('ALL') ? { all: formatSequenceSet(numbers) } : {}),
     ...(wanted.has('COUNT') ? { count: numbers.length } : {}),
     ...(modseqs && found ? { modseq: returnedModseq(wanted, modseqs) } : {}),
+    ...(command.partial ? { partial: partialOf(numbers, command.partial, formatSequenceSet) } : {}),
+  });
+  if (wanted.has('UPDATE'))
+    startUpdates(session, { tag, uid: command.uid, criteria: command.criteria }, uids);
+}
+
+/** RFC 5267 §4.4: the results at positions low..high (1-based), as a set, or NIL past the end. */
+export function partialOf(
+  numbers: readonly number[],
+  range: PartialRange,
+  format: (numbers: number[]) => string,
+): { low: number; high: number; set: string | null } {
+  const slice = numbers.slice(range.low - 1, range.high);
+  return { low: range.low, high: range.high, set: slice.length > 0 ? format(slice) : null };
+}
+
+/** RETURN (UPDATE): keep the result current (context-search.ts), or say NOUPDATE when at the limit. */
+export function startUpdates(session: ImapSession, search: UpdatingSearch, uids: readonly number[]): void {
+  if (session.contexts.add(search, uids)) return;
+  session.send({
+    status: 'NO',
+    code: { code: 'NOUPDATE', tag: search.tag },
+    text: `At most ${MAX_UPDATING} updating searches`,
   });
 }
 

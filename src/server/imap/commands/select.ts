@@ -28,6 +28,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
       readOnly,
       rev1: !session.rev2,
       onChange: session.onSelectedChange,
+      beforeExpunge: (uids) => session.contexts.beforeExpunge(uids),
       // RFC 9051 §7.1.5: the session cannot go on without its mailbox (Dovecot says BYE too).
       onGone: () => void session.bye('Selected mailbox was deleted'),
       condstore: session.condstore,
