@@ -26,9 +26,9 @@ import { LmtpConnection } from './lib/lmtp-client.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 
 const SESSIONS_PER_USER = 10;
-const sizesArg = process.argv.find((a, i) => process.argv[i - 1] === '--sizes');
+const sizesArg = process.argv.find((_a, i) => process.argv[i - 1] === '--sizes');
 const SIZES = sizesArg ? sizesArg.split(',').map(Number) : SMALL ? [200, 1000] : [1000, 5000, 10_000];
-const dovecotMaxArg = process.argv.find((a, i) => process.argv[i - 1] === '--dovecot-max');
+const dovecotMaxArg = process.argv.find((_a, i) => process.argv[i - 1] === '--dovecot-max');
 const DOVECOT_MAX = dovecotMaxArg ? Number(dovecotMaxArg) : 5000;
 const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
 const DOVECOT = new ReferenceDovecot('idle', 16, { DOVECOT_USERS: String(MAX_USERS) });
