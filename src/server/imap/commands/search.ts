@@ -55,6 +55,8 @@ export async function findUids(
 ): Promise<{ uids: number[]; modseqs: number[] }> {
   const selected = session.requireSelected();
   const view = Array.from(selected.allUids());
+  // `ALL` (SORT/THREAD ... ALL, SEARCH ALL) needs no message read: every message in the view matches.
+  if (matchesEverything(criteria)) return { uids: view, modseqs: [] };
   const scope: SearchScope = {
     exists: selected.exists(),
     lastUid: selected.lastUid(),
@@ -84,6 +86,12 @@ export async function findUids(
     }
   }
   return { uids: found, modseqs };
+}
+
+/** An AND of nothing but ALL (never a MODSEQ key, so no modseq is needed either). */
+function matchesEverything(key: SearchKey): boolean {
+  if (key.key === 'ALL') return true;
+  return key.key === 'AND' && key.keys.every(matchesEverything);
 }
 
 function answer(
