@@ -259,8 +259,9 @@ export interface IntegrityReport {
   /** With repair: what garbage collection removed. */
   collected?: GarbageReport;
   /**
-   * A backend with a full-text index: how complete it was when checked (SEARCH stays correct without it,
-   * only slower: a stale index narrows nothing), and with repair, how many messages a rebuild indexed.
+   * A backend with a full-text index: how complete it was when checked (rows missing: an indexed SEARCH
+   * misses those messages; rows extra or a stale mark: only slower), and with repair, how many message
+   * texts a rebuild indexed.
    */
   searchIndex?: { missing: number; extra: number; stale: boolean; rebuilt?: number };
 }
