@@ -145,6 +145,16 @@ export interface MessageWithMeta extends MessageRecord {
   meta: IngestMeta;
 }
 
+/**
+ * A substring a full-text index may look for (Store.searchCandidates): in the decoded header text
+ * (any field's value, or an address field's addresses as ENVELOPE parses them), the decoded body text, or
+ * either ("text"). Compared case-insensitively.
+ */
+export interface TextNeedle {
+  where: 'header' | 'body' | 'text';
+  value: string;
+}
+
 /** One message to add to one mailbox. */
 export interface AppendRequest {
   accountId: number;
@@ -248,6 +258,12 @@ export interface IntegrityReport {
   unreferenced: UnreferencedBlobs;
   /** With repair: what garbage collection removed. */
   collected?: GarbageReport;
+  /**
+   * A backend with a full-text index: how complete it was when checked (rows missing: an indexed SEARCH
+   * misses those messages; rows extra or a stale mark: only slower), and with repair, how many message
+   * texts a rebuild indexed.
+   */
+  searchIndex?: { missing: number; extra: number; stale: boolean; rebuilt?: number };
 }
 
 export interface GarbageReport {
@@ -438,6 +454,12 @@ export interface Store extends ActivityStore, WebAccessStore {
     uids: readonly number[],
     options?: { searchText?: boolean },
   ): Promise<MessageWithMeta[]>;
+  /**
+   * Optional full-text index. The UIDs of the mailbox that may contain every needle, ascending: a
+   * superset of those that do (the caller confirms each with the exact SEARCH semantics). Undefined when
+   * the index cannot narrow: no needle it can look for (e.g. shorter than 3 characters), or not built.
+   */
+  searchCandidates?(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
   /**
    * Which of these blobs (the same bytes: Message-ID, size and all) already back a message in the

@@ -53,9 +53,14 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
 
 export async function startTestServer(
   overrides?: DeepPartial<Config>,
-  options: { auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
+  options: {
+    auth?: AuthServiceOptions;
+    outgoing?: StartServerOptions['outgoing'];
+    /** Where the temp data directory goes (e.g. /dev/shm for a test that stores many messages). */
+    tempParent?: string;
+  } = {},
 ): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'postyard-test-'));
+  const dataDir = await mkdtemp(join(options.tempParent ?? tmpdir(), 'postyard-test-'));
   try {
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, overrides);
@@ -64,7 +69,8 @@ export async function startTestServer(
       { level: config.log.level, file: config.log.file ?? '/dev/stderr' },
       { pretty: false },
     );
-    const server = await startConfiguredServer(config, { log, ...options });
+    const { tempParent: _, ...serverOptions } = options;
+    const server = await startConfiguredServer(config, { log, ...serverOptions });
     let closed: Promise<void> | null = null;
     return {
       ctx: server.ctx,

@@ -20,6 +20,7 @@ import { applyFlagOperation, DELETED_BIT, decodeFlags, encodeFlags, sameFlags } 
 import type { MailboxRepo } from './mailboxes.js';
 import type { MessageReader } from './messages.js';
 import type { MailboxRow, MessageRow } from './rows.js';
+import type { SearchIndex } from './search-index.js';
 
 export interface NewMessage {
   accountId: number;
@@ -53,6 +54,7 @@ export class MessageWriter {
     private readonly reader: MessageReader,
     private readonly blobs: BlobPresence,
     private readonly clock: StoreClock,
+    private readonly searchIndex: SearchIndex,
   ) {
     this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
@@ -244,7 +246,7 @@ export class MessageWriter {
     ctx.touch(mailbox.account_id, mailbox.id, modseq);
   }
 
-  /** Metadata is stored once per blob; a second delivery of the same bytes reuses it. */
+  /** Metadata (and its search index row) is stored once per blob; a second delivery of the same bytes reuses it. */
   private saveMeta(blobId: string, meta: IngestMeta): number {
     const existing = this.metaIdStmt.get(blobId);
     if (existing !== undefined) return existing;
@@ -260,6 +262,7 @@ export class MessageWriter {
     );
     const id = Number(info.lastInsertRowid);
     this.insertTextStmt.run(id, meta.headerText, meta.bodyText);
+    this.searchIndex.add(id, meta);
     return id;
   }
 }

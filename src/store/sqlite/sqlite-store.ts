@@ -46,6 +46,7 @@ import {
   type StoreFlagsRequest,
   type StoreFlagsResult,
   type StoreOptions,
+  type TextNeedle,
 } from '../store.js';
 import { AccountRepo } from './accounts.js';
 import { ActivityRepo } from './activity.js';
@@ -59,6 +60,7 @@ import { MessageWriter } from './message-writes.js';
 import { MessageReader, type SearchTextMode } from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
+import { SearchIndex } from './search-index.js';
 import { WebAccessRepo } from './web-access.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
@@ -80,6 +82,7 @@ export class SqliteStore implements Store {
   private readonly committer: GroupCommitter;
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
+  private readonly searchIndex: SearchIndex;
   private readonly activity: ActivityRepo;
   private readonly webAccess: WebAccessRepo;
   private readonly queue: QueueRepo;
@@ -96,13 +99,22 @@ export class SqliteStore implements Store {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
-    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader, blobs, clock);
+    this.searchIndex = new SearchIndex(db);
+    this.messageWriter = new MessageWriter(
+      db,
+      this.accounts,
+      this.mailboxes,
+      this.reader,
+      blobs,
+      clock,
+      this.searchIndex,
+    );
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
     this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
-    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
+    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter, this.searchIndex);
     this.activity = new ActivityRepo(db);
     this.webAccess = new WebAccessRepo(db);
     const readTransaction = db.transaction((read: () => unknown) => read());
@@ -285,6 +297,13 @@ export class SqliteStore implements Store {
     return this.read(() =>
       this.reader.messagesWithMeta(mailboxId, uids, searchTextMode(options?.searchText)),
     );
+  }
+
+  searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.searchIndex.candidates(mailboxId, needles);
+    });
   }
 
   blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>> {

@@ -9,6 +9,7 @@ import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { MAX_UPDATING, type UpdatingSearch } from '../context-search.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
+import { indexNeedles, intersectAscending } from '../search/index-needles.js';
 import type { ImapSession } from '../session.js';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
@@ -47,16 +48,22 @@ export function hasModseqKey(key: SearchKey): boolean {
 
 /**
  * UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). Also
- * the search part of SORT and THREAD.
+ * the search part of SORT and THREAD. A store with a full-text index first narrows the view to the
+ * messages that may contain the AND-ed strings; every candidate is still checked exactly below.
  */
 export async function findUids(
   session: ImapSession,
   criteria: SearchKey,
 ): Promise<{ uids: number[]; modseqs: number[] }> {
   const selected = session.requireSelected();
-  const view = Array.from(selected.allUids());
+  let view = Array.from(selected.allUids());
   // `ALL` (SORT/THREAD ... ALL, SEARCH ALL) needs no message read: every message in the view matches.
   if (matchesEverything(criteria)) return { uids: view, modseqs: [] };
+  const needles = indexNeedles(criteria);
+  if (needles.length > 0 && session.store.searchCandidates) {
+    const candidates = await session.store.searchCandidates(selected.mailbox.id, needles);
+    if (candidates) view = intersectAscending(view, candidates);
+  }
   const scope: SearchScope = {
     exists: selected.exists(),
     lastUid: selected.lastUid(),
