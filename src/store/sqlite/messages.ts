@@ -1,6 +1,6 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
 import type Database from 'better-sqlite3';
-import type { MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
+import type { FlagColumns, MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
   MESSAGE_COLUMNS,
@@ -77,6 +77,8 @@ export class MessageReader {
   private readonly recentStmt: Database.Statement<[number, number], number>;
   private readonly textStmt: Database.Statement<[number], TextRow>;
   private readonly popStmt: Database.Statement<[number], unknown[]>;
+  private readonly countStmt: Database.Statement<[number], number>;
+  private readonly flagColumnsStmt: Database.Statement<[number], unknown[]>;
   private readonly nextKeywordsStmt: Database.Statement<[number, string], string>;
   private readonly blobInMailboxStmt: Database.Statement<[string, number], number>;
 
@@ -90,6 +92,14 @@ export class MessageReader {
     this.popStmt = db
       .prepare<[number], unknown[]>(
         'SELECT uid, size, blob_id FROM messages WHERE mailbox_id = ? AND pop_hidden = 0 ORDER BY uid',
+      )
+      .raw();
+    this.countStmt = db
+      .prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ?')
+      .pluck();
+    this.flagColumnsStmt = db
+      .prepare<[number], unknown[]>(
+        'SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ? ORDER BY uid',
       )
       .raw();
     this.textStmt = db.prepare('SELECT header_text, body_text FROM message_text WHERE meta_id = ?');
@@ -162,6 +172,43 @@ export class MessageReader {
       blobIds[i] = row[2] as string;
     }
     return { uids, sizes, blobIds };
+  }
+
+  /**
+   * Store.getFlagColumns without the mailbox row: rows are iterated straight into typed arrays (no row
+   * array, no record per message); the count comes first so the arrays are allocated once. Call inside
+   * a read transaction (the count and the rows must agree).
+   */
+  flagColumns(mailboxId: number): Omit<FlagColumns, 'highestModseq'> {
+    const count = this.countStmt.get(mailboxId) ?? 0;
+    const uids = new Uint32Array(count);
+    const modseqs = new Float64Array(count);
+    const flagIds = new Uint32Array(count);
+    const flagSets: string[][] = [];
+    const ids = new Map<string | number, number>();
+    let n = 0;
+    for (const row of this.flagColumnsStmt.iterate(mailboxId)) {
+      if (n === count) break;
+      const bits = row[2] as number;
+      const keywords = row[3] as string;
+      const key = keywords.length === 0 ? bits : `${bits}|${keywords}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = flagSets.length;
+        flagSets.push(decodeFlags(bits, keywords));
+        ids.set(key, id);
+      }
+      uids[n] = row[0] as number;
+      modseqs[n] = row[1] as number;
+      flagIds[n] = id;
+      n++;
+    }
+    return {
+      uids: uids.subarray(0, n),
+      modseqs: modseqs.subarray(0, n),
+      flagIds: flagIds.subarray(0, n),
+      flagSets,
+    };
   }
 
   uids(mailboxId: number): Uint32Array {

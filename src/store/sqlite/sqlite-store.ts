@@ -28,6 +28,7 @@ import {
   type DeliverOutcome,
   type DeliverRequest,
   type EnqueueRequest,
+  type FlagColumns,
   type GarbageReport,
   type IntegrityReport,
   type Mailbox,
@@ -267,6 +268,13 @@ export class SqliteStore implements Store {
     return this.read(() => ({
       mailbox: toMailbox(this.mailboxes.row(mailboxId)),
       ...this.reader.popMaildrop(mailboxId),
+    }));
+  }
+
+  getFlagColumns(mailboxId: number): Promise<FlagColumns> {
+    return this.read(() => ({
+      highestModseq: this.mailboxes.row(mailboxId).highest_modseq,
+      ...this.reader.flagColumns(mailboxId),
     }));
   }
 
