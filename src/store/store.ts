@@ -451,11 +451,13 @@ export interface Store extends ActivityStore, WebAccessStore {
    * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
    * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `false` leaves
    * them empty (FETCH needs neither); omitted, a backend may load them lazily on first access.
+   * `structure: false` allows leaving meta.structure empty (FETCH ENVELOPE/BODYSTRUCTURE resolve no
+   * section); a backend may still fill it.
    */
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
   /**

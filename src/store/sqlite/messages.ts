@@ -5,6 +5,7 @@ import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
   MESSAGE_COLUMNS,
   META_COLUMNS,
+  META_COLUMNS_NO_STRUCTURE,
   type MessageRow,
   type MetaJoinedRow,
   messageRowFromRaw,
@@ -68,6 +69,7 @@ export class MessageReader {
   private readonly uidsStmt: Database.Statement<[number], number>;
   private readonly records: RangeQuery<MessageRow>;
   private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
+  private readonly recordsWithMetaNoStructure: RangeQuery<MetaJoinedRow>;
   private readonly recordsWithText: RangeQuery<MetaJoinedRow>;
   private readonly statusStmt: Database.Statement<[number, number], StatusCounts>;
   private readonly recentCountStmt: Database.Statement<[number, number], number>;
@@ -110,6 +112,12 @@ export class MessageReader {
     const withMeta = `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.id IS NOT NULL AS has_meta`;
     const metaJoin = 'messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id';
     this.recordsWithMeta = new RangeQuery(db, withMeta, metaJoin, metaJoinedRowFromRaw);
+    this.recordsWithMetaNoStructure = new RangeQuery(
+      db,
+      `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS_NO_STRUCTURE}, t.id IS NOT NULL AS has_meta`,
+      metaJoin,
+      metaJoinedRowFromRaw,
+    );
     this.recordsWithText = new RangeQuery(
       db,
       `${withMeta}, ${TEXT_COLUMNS}`,
@@ -225,17 +233,22 @@ export class MessageReader {
 
   /**
    * 'eager' joins the search text in (SEARCH), 'none' leaves it empty, 'lazy' (the default) loads it
-   * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it.
+   * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it. Without `structure`
+   * the part tree (the largest column after the text) is left empty.
    */
   messagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
     searchText: SearchTextMode,
+    structure = true,
   ): MessageWithMeta[] {
     const eager = searchText === 'eager';
-    const rows = sortByUid(
-      (eager ? this.recordsWithText : this.recordsWithMeta).all(mailboxId, toUidRanges(uids)),
-    );
+    const query = eager
+      ? this.recordsWithText
+      : structure
+        ? this.recordsWithMeta
+        : this.recordsWithMetaNoStructure;
+    const rows = sortByUid(query.all(mailboxId, toUidRanges(uids)));
     return rows.map((row) => {
       const message = toMessage(row) as MessageWithMeta;
       message.meta =

@@ -285,10 +285,15 @@ export class SqliteStore implements Store {
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]> {
     return this.read(() =>
-      this.reader.messagesWithMeta(mailboxId, uids, searchTextMode(options?.searchText)),
+      this.reader.messagesWithMeta(
+        mailboxId,
+        uids,
+        searchTextMode(options?.searchText),
+        options?.structure ?? true,
+      ),
     );
   }
 

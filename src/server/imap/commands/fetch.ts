@@ -81,6 +81,7 @@ async function fetchAll(
     let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
       ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, {
           searchText: plan.needsHeaderText,
+          structure: plan.needsStructure,
         })
       : await session.store.getMessages(selected.mailbox.id, batch);
     if (command.modifiers.changedSince !== undefined) {
