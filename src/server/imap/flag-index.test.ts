@@ -24,6 +24,8 @@ function dump(index: FlagIndex): [number, number, readonly string[]][] {
 test('flag index: changes, expunges and appends; FLAGS text per combination', () => {
   const index = new FlagIndex(columns());
   assert.equal(index.flagsText(0), 'FLAGS (\\Seen)');
+  assert.equal(index.flagsTextRecent(0), 'FLAGS (\\Seen \\Recent)');
+  assert.equal(index.flagsTextRecent(1), 'FLAGS (\\Recent)');
   index.apply(
     [
       { uid: 4, modseq: 11, flags: ['\\Seen'] },

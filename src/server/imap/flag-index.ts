@@ -16,8 +16,9 @@ export class FlagIndex {
   private count: number;
   private readonly sets: string[][];
   private readonly idByKey = new Map<string, number>();
-  /** `FLAGS (...)` per combination, encoded on first use. */
+  /** `FLAGS (...)` per combination, encoded on first use; and with \Recent added (rev1 sessions). */
   private readonly texts: (string | undefined)[] = [];
+  private readonly recentTexts: (string | undefined)[] = [];
 
   constructor(columns: FlagColumns) {
     this.uidArray = columns.uids;
@@ -72,6 +73,16 @@ export class FlagIndex {
     if (text === undefined) {
       text = encodeFetchDataItem({ item: 'FLAGS', flags: [...(this.sets[id] as string[])] });
       this.texts[id] = text;
+    }
+    return text;
+  }
+
+  /** `FLAGS (... \Recent)` for combination `id` (RFC 3501 §2.3.2: session state, added last). */
+  flagsTextRecent(id: number): string {
+    let text = this.recentTexts[id];
+    if (text === undefined) {
+      text = encodeFetchDataItem({ item: 'FLAGS', flags: [...(this.sets[id] as string[]), '\\Recent'] });
+      this.recentTexts[id] = text;
     }
     return text;
   }

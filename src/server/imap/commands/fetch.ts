@@ -119,6 +119,7 @@ async function fetchFromFlagIndex(
   const writer = session.writer;
   const items = plan.items;
   const positions = new Int32Array(Math.min(BATCH, uids.length));
+  const rev1 = selected.rev1;
   for (let b = 0; b < uids.length; b += BATCH) {
     const end = Math.min(b + BATCH, uids.length);
     // Both lists ascend: one walk finds every position (the index may have changed since the last batch).
@@ -151,12 +152,10 @@ async function fetchFromFlagIndex(
             out += `UID ${uid}`;
             break;
           case 'FLAGS':
+            // As selected.flagsOf: \Recent last, for a rev1 session holding it.
             out +=
-              selected.rev1 && selected.isRecent(uid)
-                ? encodeFetchDataItem({
-                    item: 'FLAGS',
-                    flags: selected.flagsOf(uid, index.flagSet(index.flagIdAt(pos))),
-                  })
+              rev1 && selected.isRecent(uid)
+                ? index.flagsTextRecent(index.flagIdAt(pos))
                 : index.flagsText(index.flagIdAt(pos));
             break;
           case 'MODSEQ':
@@ -166,7 +165,10 @@ async function fetchFromFlagIndex(
       }
       out += ')\r\n';
     }
-    if (out) writer.push(out);
+    // Flags are atoms and the rest digits (encodeFlags drops anything else): ASCII, so latin1 bytes are
+    // the UTF-8 bytes, and encoding them so is a plain copy where UTF-8 encoding measured a third of
+    // the server's time on 100,000 messages.
+    if (out) writer.push(Buffer.from(out, 'latin1'));
     if (writer.backlog() > MAX_BACKLOG) await writer.drained();
   }
 }
