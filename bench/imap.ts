@@ -6,7 +6,7 @@
  * Everything is measured in ROUNDS rounds, the two servers alternating which goes first; each round
  * downloads its own, never-read 1,000 bodies. Reported: medians over the rounds (this machine's timings
  * drift by 2× within minutes, so one round proves little).
- * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
+ * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only] [--rounds N] [--write]`. Starts Dovecot with
  * ../shared/reference/dovecot-ref.sh (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards.
  * With --write, a full run (not --small, not --postyard-only) replaces the "IMAP" section of BENCHMARKS.md.
  */
@@ -24,9 +24,12 @@ import { ImapTimer, type TimedResult } from './lib/imap-timer.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
+/** `--rounds N`: fewer (or more) rounds than the default, e.g. on a busy machine. */
+const roundsFlag = process.argv.indexOf('--rounds');
+const ROUNDS = roundsFlag >= 0 ? Number(process.argv[roundsFlag + 1]) : undefined;
 const SIZES = SMALL
-  ? { bodies: 50, envelopes: 200, select: 1000, rounds: 2 }
-  : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: 7 };
+  ? { bodies: 50, envelopes: 200, select: 1000, rounds: ROUNDS ?? 2 }
+  : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: ROUNDS ?? 7 };
 /** Repeated runs per round (their median is the round's "repeated" figure). */
 const RUNS = 5;
 /** The mailbox of round r's body downloads. */
