@@ -131,6 +131,21 @@ export interface MessageFlagsRecord {
   flags: string[];
 }
 
+/**
+ * A mailbox's flags as columns (Store.getFlagColumns): message i has UID uids[i], MODSEQ modseqs[i] and
+ * the flags flagSets[flagIds[i]]. Messages share a few flag combinations, so each is listed once.
+ */
+export interface FlagColumns {
+  /** The mailbox's HIGHESTMODSEQ at the time of the read. */
+  highestModseq: number;
+  /** Ascending. */
+  uids: Uint32Array;
+  modseqs: Float64Array;
+  flagIds: Uint32Array;
+  /** Distinct flag combinations (system flags first, then keywords, as MessageRecord.flags). */
+  flagSets: string[][];
+}
+
 export interface MessageRecord extends MessageFlagsRecord {
   internalDate: Date;
   saveDate: Date;
@@ -442,17 +457,24 @@ export interface Store extends ActivityStore, WebAccessStore {
    * Without it, POP3 uses getIndex + getMessages.
    */
   getPopMaildrop?(mailboxId: number): Promise<PopMaildropSnapshot>;
+  /**
+   * Optional fast path for FETCH (FLAGS/UID/MODSEQ) on big mailboxes: every message's UID, MODSEQ and
+   * flags as compact columns, in one consistent read. Without it, FETCH reads records per batch.
+   */
+  getFlagColumns?(mailboxId: number): Promise<FlagColumns>;
   /** Records for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**
    * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
    * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `false` leaves
    * them empty (FETCH needs neither); omitted, a backend may load them lazily on first access.
+   * `structure: false` allows leaving meta.structure empty (FETCH ENVELOPE/BODYSTRUCTURE resolve no
+   * section); a backend may still fill it.
    */
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]>;
   /**
    * Optional full-text index. The UIDs of the mailbox that may contain every needle, ascending: a

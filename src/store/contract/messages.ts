@@ -32,6 +32,35 @@ export function messageContract(open: OpenStore): void {
         await assert.rejects(store.blobsInMailbox(999_999, [record!.blobId]), { code: 'NOT_FOUND' });
       }));
 
+    it('lists flags as columns equal to the records (getFlagColumns, when the backend has it)', () =>
+      withStore(open, async ({ store }) => {
+        if (!store.getFlagColumns) return;
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const flags = [['\\Seen'], [], ['\\Seen'], ['\\Flagged', 'Work', '$Label1'], [], ['\\Deleted']];
+        for (let n = 0; n < flags.length; n++)
+          await appendSample(store, account.id, inbox, { n, flags: flags[n] });
+        await store.expunge(inbox, { uids: [2], force: true });
+        const columns = await store.getFlagColumns(inbox);
+        const records = await store.getMessages(inbox, [1, 2, 3, 4, 5, 6]);
+        assert.deepEqual(
+          [...columns.uids],
+          records.map((r) => r.uid),
+        );
+        assert.deepEqual(
+          [...columns.modseqs],
+          records.map((r) => r.modseq),
+        );
+        assert.deepEqual(
+          [...columns.flagIds].map((id) => columns.flagSets[id]),
+          records.map((r) => r.flags),
+        );
+        assert.equal(columns.flagSets.length, 4, 'one entry per distinct combination');
+        assert.equal(columns.highestModseq, (await store.getMailboxById(inbox))?.highestModseq);
+        const empty = await store.getFlagColumns(await mailboxId(store, account.id, 'Archive'));
+        assert.equal(empty.uids.length, 0);
+      }));
+
     it('appends with strictly increasing UIDs, flags, dates and metadata', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);

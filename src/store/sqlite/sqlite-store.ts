@@ -28,6 +28,7 @@ import {
   type DeliverOutcome,
   type DeliverRequest,
   type EnqueueRequest,
+  type FlagColumns,
   type GarbageReport,
   type IntegrityReport,
   type Mailbox,
@@ -285,6 +286,13 @@ export class SqliteStore implements Store {
     }));
   }
 
+  getFlagColumns(mailboxId: number): Promise<FlagColumns> {
+    return this.read(() => ({
+      highestModseq: this.mailboxes.row(mailboxId).highest_modseq,
+      ...this.reader.flagColumns(mailboxId),
+    }));
+  }
+
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.read(() => this.reader.messages(mailboxId, uids));
   }
@@ -292,10 +300,15 @@ export class SqliteStore implements Store {
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]> {
     return this.read(() =>
-      this.reader.messagesWithMeta(mailboxId, uids, searchTextMode(options?.searchText)),
+      this.reader.messagesWithMeta(
+        mailboxId,
+        uids,
+        searchTextMode(options?.searchText),
+        options?.structure ?? true,
+      ),
     );
   }
 
