@@ -52,7 +52,7 @@ import {
 import { AccountRepo } from './accounts.js';
 import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
-import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
+import { type CommitStats, GroupCommitter, type WalSync, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
@@ -64,13 +64,15 @@ import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
 import { WebAccessRepo } from './web-access.js';
 
-export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
+/** `walSync`: only tests replace it (committer.ts; the default fdatasyncs the -wal file). */
+export async function openSqliteStore(options: StoreOptions & { walSync?: WalSync }): Promise<SqliteStore> {
   return new SqliteStore(
     openDatabase(options.dataDir),
     new FileBlobStore(options.dataDir),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
+    options.walSync,
   );
 }
 
@@ -89,6 +91,7 @@ export class SqliteStore implements Store {
   private readonly queue: QueueRepo;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -96,6 +99,7 @@ export class SqliteStore implements Store {
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
     errors: RateLimitedErrors = new RateLimitedErrors(undefined),
+    walSync?: WalSync,
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
@@ -113,7 +117,7 @@ export class SqliteStore implements Store {
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
-    this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
+    this.committer = new GroupCommitter(db, bus, this.changeLog, errors, walSync);
     this.changeLog.start();
     this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter, this.searchIndex);
     this.activity = new ActivityRepo(db);
@@ -132,12 +136,17 @@ export class SqliteStore implements Store {
     return { ...this.committer.stats };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.changeLog.stop();
-    this.committer.flush();
-    this.closed = true;
-    this.db.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.changeLog.stop();
+      // Closed to new writes first; what is queued commits now, and the database stays open until those
+      // commits are durable (their WAL sync needs the -wal file, which the last close deletes).
+      this.closed = true;
+      this.committer.flush();
+      await this.committer.settled();
+      this.db.close();
+    })();
+    return this.closing;
   }
 
   // Accounts --------------------------------------------------------------------------------
