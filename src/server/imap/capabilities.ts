@@ -50,6 +50,8 @@ const AFTER_LOGIN = [
   'SORT=DISPLAY',
   'THREAD=ORDEREDSUBJECT',
   'THREAD=REFERENCES',
+  // RFC 4978: commands/compress.ts, server/net/deflate-stream.ts.
+  'COMPRESS=DEFLATE',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {

@@ -19,6 +19,7 @@ import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
 import { parseSearch } from './search.js';
 import {
   parseAuthenticate,
+  parseCompress,
   parseEnable,
   parseExpungePlain,
   parseId,
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, Parser> = {
     throw new ParseError('APPEND needs a message literal');
   },
   AUTHENTICATE: parseAuthenticate,
+  COMPRESS: parseCompress,
   LOGIN: parseLogin,
   ENABLE: parseEnable,
   ID: parseId,

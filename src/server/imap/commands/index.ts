@@ -4,6 +4,7 @@ import type { CommandSpec } from '../command-spec.js';
 import { authenticate } from './authenticate.js';
 import { capability, check, id, logout, noop } from './basic.js';
 import { close, unselect } from './close.js';
+import { compress } from './compress.js';
 import { copyMove } from './copy-move.js';
 import { enable } from './enable.js';
 import { expunge } from './expunge.js';
@@ -29,6 +30,7 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   LOGOUT: logout,
   STARTTLS: starttls,
   AUTHENTICATE: authenticate,
+  COMPRESS: compress,
   LOGIN: login,
   ENABLE: enable,
   ID: id,
