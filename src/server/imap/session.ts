@@ -17,7 +17,9 @@ import { ImapReceiver } from '../../protocol/imap/receiver.js';
 import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
 import type { ResponseCode, UntaggedResponse } from '../../protocol/imap/response.js';
 import type { Account, Store } from '../../store/store.js';
+import type { ChannelBindingSource } from '../auth/scram.js';
 import type { ServerContext } from '../context.js';
+import { channelBindingOf } from '../net/channel-binding.js';
 import type { ConnectionInfo } from '../net/connection.js';
 import { DeflateStream } from '../net/deflate-stream.js';
 import type { SessionDetails } from '../net/user-connections.js';
@@ -275,6 +277,11 @@ export class ImapSession {
     this.continuation = { tag, handler };
     this.writer.push(encodeContinuation(prompt));
     this.receiver.expectContinuationLine();
+  }
+
+  /** SCRAM-SHA-256-PLUS: the TLS connection's channel bindings (null without TLS). */
+  channelBinding(): ChannelBindingSource | null {
+    return channelBindingOf(this.transport);
   }
 
   /** STARTTLS: the plaintext socket, detached from the session's listeners before the handshake. */
