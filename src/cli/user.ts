@@ -58,14 +58,18 @@ Example:
     return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
       if (await store.getAccount(login)) throw new CliError(`account ${login} already exists`, EX.CANTCREAT);
       settings.retentionDays ??= config.retentionDays;
-      const hash = await auth.hashPassword(
+      const record = await auth.passwordRecord(
         await readNewPassword({ passwordStdin: values['password-stdin'] }),
       );
-      const account = await store.createAccount(login, hash, settings).catch((err: unknown) => {
-        throw err instanceof ExistsError
-          ? new CliError(`account ${login} already exists`, EX.CANTCREAT)
-          : err;
-      });
+      const account = await store
+        .createAccount(login, record.passwordHash, settings)
+        .catch((err: unknown) => {
+          throw err instanceof ExistsError
+            ? new CliError(`account ${login} already exists`, EX.CANTCREAT)
+            : err;
+        });
+      // SCRAM keys beside the hash (a crash in between only delays them to the first password login).
+      await store.setScramSha256(login, record.passwordHash, record.scramSha256);
       const mailboxes = inboxFirst(await store.listMailboxes(account.id))
         .map((m) => m.name)
         .join(', ');
@@ -168,10 +172,8 @@ Examples:
     return withRuntime(resolvePaths(values), async ({ store, auth, config }) => {
       await requireAccount(store, login);
       if (values['password-stdin']) {
-        await store.setPasswordHash(
-          login,
-          await auth.hashPassword(await readNewPassword({ passwordStdin: true })),
-        );
+        const record = await auth.passwordRecord(await readNewPassword({ passwordStdin: true }));
+        await store.setPasswordHash(login, record.passwordHash, record.scramSha256);
         auth.invalidate(login);
         console.log(`password changed for ${login}`);
       }
@@ -305,10 +307,10 @@ Example:
     const login = normalizeLogin(positionals[0]!);
     return withRuntime(resolvePaths(values), async ({ store, auth }) => {
       await requireAccount(store, login);
-      await store.setPasswordHash(
-        login,
-        await auth.hashPassword(await readNewPassword({ passwordStdin: values['password-stdin'] })),
+      const record = await auth.passwordRecord(
+        await readNewPassword({ passwordStdin: values['password-stdin'] }),
       );
+      await store.setPasswordHash(login, record.passwordHash, record.scramSha256);
       auth.invalidate(login);
       console.log(`password changed for ${login}`);
       return EX.OK;

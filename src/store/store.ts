@@ -397,6 +397,14 @@ export interface QueueSummary {
 // The store
 
 /** Activity and web access (activity.ts) are part of every store. */
+/** What verifying a login needs: the scrypt hash and the SCRAM-SHA-256 keys (server/auth/scram.ts). */
+export interface PasswordRecord {
+  account: Account;
+  passwordHash: string;
+  /** Encoded SCRAM keys; null until derived (set with the password, or at the next password login). */
+  scramSha256?: string | null;
+}
+
 export interface Store extends ActivityStore, WebAccessStore {
   readonly blobs: BlobStore;
 
@@ -412,8 +420,14 @@ export interface Store extends ActivityStore, WebAccessStore {
   hasAccountInDomain(domain: string): Promise<boolean>;
   /** Removes the account, its mailboxes and messages (blobs are collected later). */
   deleteAccount(login: string): Promise<void>;
-  getPasswordHash(login: string): Promise<{ account: Account; passwordHash: string } | null>;
-  setPasswordHash(login: string, passwordHash: string): Promise<void>;
+  getPasswordHash(login: string): Promise<PasswordRecord | null>;
+  /** A new password: its hash and SCRAM keys together (null or omitted: none until the next login). */
+  setPasswordHash(login: string, passwordHash: string, scramSha256?: string | null): Promise<void>;
+  /**
+   * Stores SCRAM keys derived from the password whose hash is `passwordHash`; false (nothing stored)
+   * when the password has changed since.
+   */
+  setScramSha256(login: string, passwordHash: string, scramSha256: string): Promise<boolean>;
   updateAccount(login: string, settings: AccountSettings): Promise<Account>;
   getQuotaUsage(accountId: number): Promise<QuotaUsage>;
 

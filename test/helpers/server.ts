@@ -78,10 +78,15 @@ export async function startTestServer(
       dataDir,
       server,
       async addUser(login, password, settings) {
-        const hash = await server.ctx.auth.hashPassword(password);
-        // New accounts get the configured default retention, as `postyard user add` does.
+        // As `postyard user add` does: scrypt hash and SCRAM keys, the configured default retention.
+        const record = await server.ctx.auth.passwordRecord(password);
         const defaults = config.retentionDays === null ? {} : { retentionDays: config.retentionDays };
-        return server.ctx.store.createAccount(login.toLowerCase(), hash, { ...defaults, ...settings });
+        const account = await server.ctx.store.createAccount(login.toLowerCase(), record.passwordHash, {
+          ...defaults,
+          ...settings,
+        });
+        await server.ctx.store.setScramSha256(login, record.passwordHash, record.scramSha256);
+        return account;
       },
       close() {
         closed ??= server

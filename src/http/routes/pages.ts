@@ -127,7 +127,8 @@ export function pageRoutes(app: FastifyInstance, services: HttpServices): void {
         return fail(503, 'The password cannot be changed right now. Try again in a moment.');
       return fail(400, 'Your current password is not right.');
     }
-    await ctx.store.setPasswordHash(user.account.login, await ctx.auth.hashPassword(password));
+    const record = await ctx.auth.passwordRecord(password);
+    await ctx.store.setPasswordHash(user.account.login, record.passwordHash, record.scramSha256);
     ctx.auth.invalidate(user.account.login);
     await ctx.store.deleteWebSessions(user.account.id, { keep: session.tokenHash });
     ctx.log.info({ login: user.account.login, remoteAddress: req.ip }, 'password changed on the web');

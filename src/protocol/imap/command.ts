@@ -350,6 +350,8 @@ export type Command =
   | { readonly name: 'NOOP' }
   | { readonly name: 'LOGOUT' }
   | { readonly name: 'STARTTLS' }
+  /** RFC 4978: the mechanism name uppercased (only DEFLATE is defined). */
+  | { readonly name: 'COMPRESS'; readonly mechanism: string }
   /** `initialResponse` is the base64 text as sent (SASL-IR, RFC 4959); `=` means empty. */
   | { readonly name: 'AUTHENTICATE'; readonly mechanism: string; readonly initialResponse?: string }
   | { readonly name: 'LOGIN'; readonly username: string; readonly password: string }

@@ -382,6 +382,16 @@ describe('receiver: IDLE and continuation lines', () => {
     r.push(Buffer.from('a3 NOOP\r\n'));
     assert.deepEqual(r.next(), { type: 'command', tag: 'a3', command: { name: 'NOOP' } });
   });
+
+  it('COMPRESS: takeBuffered returns the unconsumed bytes, across chunks', () => {
+    const r = new ImapReceiver();
+    r.push(Buffer.from('a1 COMPRESS DEFLATE\r\nxy'));
+    r.push(Buffer.from('z'));
+    assert.equal(r.next()?.type, 'command');
+    assert.equal(r.takeBuffered().toString(), 'xyz');
+    assert.equal(r.bufferedBytes, 0);
+    assert.equal(r.takeBuffered().length, 0);
+  });
 });
 
 describe('receiver: hostile input', () => {

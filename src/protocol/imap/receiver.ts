@@ -5,7 +5,7 @@
  *
  * Pull model: `push(bytes)` queues input, `next()` returns one event or undefined when it needs more.
  * The session handles each event before pulling the next, so pipelined commands wait (backpressure);
- * mode switches (startIdle, expectContinuationLine, abortAppend, discardBuffered) take effect for the
+ * mode switches (startIdle, expectContinuationLine, abortAppend, discardBuffered, takeBuffered) take effect for the
  * bytes not yet consumed. Memory is bounded by the limits in ReceiverOptions plus what the caller
  * pushes: pause the socket when `bufferedBytes` grows.
  */
@@ -146,6 +146,16 @@ export class ImapReceiver {
     }
     this.resetCommand();
     this.events.length = 0;
+  }
+
+  /**
+   * Hands back the bytes not yet consumed and forgets them (COMPRESS, RFC 4978 §3: what follows the
+   * command is compressed, so it goes through the inflater before coming back here).
+   */
+  takeBuffered(): Buffer {
+    const rest = Buffer.concat(this.queue).subarray(this.qpos);
+    this.discardBuffered();
+    return rest;
   }
 
   /** Drops all buffered bytes and state (STARTTLS: bytes sent before the handshake must be ignored). */

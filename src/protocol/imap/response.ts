@@ -18,6 +18,8 @@ export type ResponseCode =
   | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }
   | { readonly code: 'CLIENTBUG' }
   | { readonly code: 'CLOSED' }
+  /** RFC 4978 §3: COMPRESS while compression is already on. */
+  | { readonly code: 'COMPRESSIONACTIVE' }
   | { readonly code: 'CONTACTADMIN' }
   /** `source`/`dest` are set strings in corresponding order (use formatUidList from lib/seqset). */
   | { readonly code: 'COPYUID'; readonly uidValidity: number; readonly source: string; readonly dest: string }

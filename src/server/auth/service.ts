@@ -3,14 +3,17 @@
  * verified off the event loop, an auth cache, and per-IP/per-account brute-force throttling.
  * Passwords never reach a log line; failures are logged with login, address and protocol.
  */
+
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FailureCounters } from '../../bus/coordinator.js';
 import type { Config } from '../../config/types.js';
 import { limitsOf } from '../../lib/limits.js';
-import type { Store } from '../../store/store.js';
-import type { AuthRequest, AuthResult, AuthService } from './auth.js';
+import type { Account, Store } from '../../store/store.js';
+import type { AuthRequest, AuthResult, AuthService, ScramLookup, ScramRequest } from './auth.js';
 import { AuthCache } from './cache.js';
 import { hashPassword, type ScryptParams, verifyPassword } from './password.js';
+import { decoyScramKeys, deriveScramKeys, encodeScramKeys, parseScramKeys } from './scram.js';
 import { AuthThrottle, type Clock, delayFor } from './throttle.js';
 
 /** Longer inputs are rejected before hashing (scrypt cost does not depend on them, but logs do). */
@@ -57,7 +60,10 @@ export function createAuthService(
   );
   const cache = new AuthCache(clock);
 
-  async function fail(request: AuthRequest, login: string, why: string): Promise<AuthResult> {
+  /** Salts of decoy SCRAM keys: stable per login in this process. */
+  const decoySecret = randomBytes(32);
+
+  async function fail(request: ScramRequest, login: string, why: string): Promise<AuthResult> {
     let outcome: Awaited<ReturnType<AuthThrottle['recordFailure']>>;
     try {
       outcome = await throttle.recordFailure(request.remoteAddress, login);
@@ -74,7 +80,7 @@ export function createAuthService(
     return { ok: false, reason: 'invalid' };
   }
 
-  async function forgetFailures(request: AuthRequest, login: string): Promise<void> {
+  async function forgetFailures(request: ScramRequest, login: string): Promise<void> {
     try {
       await throttle.recordSuccess(request.remoteAddress, login);
     } catch (err) {
@@ -126,16 +132,81 @@ export function createAuthService(
     }
     if (!ok) return fail(request, login, 'wrong password');
     cache.add(login, request.password, record.passwordHash);
+    if (!parseScramKeys(record.scramSha256)) await addScramKeys(login, request.password, record.passwordHash);
     await forgetFailures(request, login);
     log.debug({ login, remoteAddress: request.remoteAddress, protocol: request.protocol }, 'authenticated');
     return { ok: true, account: record.account };
+  }
+
+  /** An account from before SCRAM gets its keys at its next password login (issue 10). */
+  async function addScramKeys(login: string, password: string, passwordHash: string): Promise<void> {
+    try {
+      const keys = encodeScramKeys(await deriveScramKeys(password));
+      await store.setScramSha256(login, passwordHash, keys);
+    } catch (err) {
+      // The login itself has succeeded; SCRAM waits for the next one.
+      log.error({ err, login }, 'authentication: storing SCRAM keys failed');
+    }
+  }
+
+  async function scramKeys(request: ScramRequest): Promise<ScramLookup> {
+    const login = request.login.trim().toLowerCase();
+    let verdict: Awaited<ReturnType<AuthThrottle['check']>>;
+    try {
+      verdict = await throttle.check(request.remoteAddress, login);
+    } catch (err) {
+      log.error({ err, login }, 'authentication: throttle lookup failed');
+      return { ok: false, reason: 'temporary' };
+    }
+    if (verdict.blocked) {
+      log.warn(
+        { login, remoteAddress: request.remoteAddress, protocol: request.protocol },
+        'authentication refused: temporarily blocked',
+      );
+      return { ok: false, reason: 'blocked', retryAfterMs: verdict.retryAfterMs };
+    }
+    let record: Awaited<ReturnType<Store['getPasswordHash']>> = null;
+    if (login && login.length <= MAX_LOGIN_LENGTH) {
+      try {
+        record = await store.getPasswordHash(login);
+      } catch (err) {
+        log.error({ err, login }, 'authentication: store lookup failed');
+        return { ok: false, reason: 'temporary' };
+      }
+    }
+    const keys = parseScramKeys(record?.scramSha256);
+    if (record && keys) return { ok: true, keys, account: record.account };
+    // Unknown, or no keys yet: the exchange goes on with keys no proof matches, so neither shows.
+    return { ok: true, keys: decoyScramKeys(login, decoySecret), account: null };
+  }
+
+  async function scramResult(
+    request: ScramRequest,
+    account: Account | null,
+    proofOk: boolean,
+  ): Promise<AuthResult> {
+    const login = request.login.trim().toLowerCase().slice(0, MAX_LOGIN_LENGTH);
+    if (!account) return fail(request, login, 'SCRAM: unknown login or no SCRAM keys yet');
+    if (!proofOk) return fail(request, login, 'SCRAM: wrong proof');
+    await forgetFailures(request, login);
+    log.debug({ login, remoteAddress: request.remoteAddress, protocol: request.protocol }, 'authenticated');
+    return { ok: true, account };
   }
 
   return {
     throttle,
     cache,
     authenticate,
+    scramKeys,
+    scramResult,
     hashPassword: (password) => hashPassword(password, options.scrypt),
+    async passwordRecord(password) {
+      const [passwordHash, keys] = await Promise.all([
+        hashPassword(password, options.scrypt),
+        deriveScramKeys(password),
+      ]);
+      return { passwordHash, scramSha256: encodeScramKeys(keys) };
+    },
     invalidate: (login) => cache.invalidate(login.trim().toLowerCase()),
   };
 }

@@ -2,6 +2,8 @@
  * CAPABILITY lists per connection state (RFC 9051 §6.1.1, §7.2.2). Before login the list depends on
  * TLS: STARTTLS while plaintext, LOGINDISABLED and no AUTH= when plaintext auth is refused (issue 5).
  */
+import { scramMechanisms } from '../auth/scram-exchange.js';
+
 export interface CapabilityContext {
   authenticated: boolean;
   secure: boolean;
@@ -57,14 +59,18 @@ const AFTER_LOGIN = [
   'THREAD=REFERENCES',
   // RFC 5465: NOTIFY SET/NONE (notify.ts), STATUS and LIST updates for other mailboxes.
   'NOTIFY',
+  // RFC 4978: commands/compress.ts, server/net/deflate-stream.ts.
+  'COMPRESS=DEFLATE',
 ];
 
 export function capabilities(c: CapabilityContext): string[] {
   const list = [...BASE];
   if (!c.authenticated) {
     if (!c.secure) list.push('STARTTLS');
-    if (c.plaintextAuthAllowed) list.push('AUTH=PLAIN', 'AUTH=LOGIN');
-    else list.push('LOGINDISABLED');
+    // SCRAM (server/auth/scram.ts) under the same privacy rule; -PLUS needs TLS to bind to.
+    if (c.plaintextAuthAllowed) {
+      list.push('AUTH=PLAIN', 'AUTH=LOGIN', ...scramMechanisms(c.secure).map((m) => `AUTH=${m}`));
+    } else list.push('LOGINDISABLED');
     return list;
   }
   return [...list, ...AFTER_LOGIN, `APPENDLIMIT=${c.appendLimit}`];

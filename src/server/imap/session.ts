@@ -6,6 +6,7 @@
  * output has drained; bytes are pulled from the receiver only after that (receiver-events.ts).
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { BadInputError } from '../../lib/errors.js';
 import { limitsOf } from '../../lib/limits.js';
@@ -16,8 +17,11 @@ import { ImapReceiver } from '../../protocol/imap/receiver.js';
 import type { ReceiverEvent } from '../../protocol/imap/receiver-events.js';
 import type { ResponseCode, UntaggedResponse } from '../../protocol/imap/response.js';
 import type { Account, Store } from '../../store/store.js';
+import type { ChannelBindingSource } from '../auth/scram.js';
 import type { ServerContext } from '../context.js';
+import { channelBindingOf } from '../net/channel-binding.js';
 import type { ConnectionInfo } from '../net/connection.js';
+import { DeflateStream } from '../net/deflate-stream.js';
 import type { SessionDetails } from '../net/user-connections.js';
 import { AppendFlow } from './append-flow.js';
 import { capabilities } from './capabilities.js';
@@ -61,7 +65,12 @@ export class ImapSession {
   log: Logger;
   /** The connection's logger before login (UNAUTHENTICATE returns to it). */
   private readonly connectionLog: Logger;
-  private socket: Socket;
+  /** What the session reads and writes: the transport, or the compressor over it after COMPRESS. */
+  private socket: Duplex;
+  /** The connection itself (TCP, or TLS after STARTTLS / on IMAPS). */
+  private transport: Socket;
+  /** COMPRESS=DEFLATE is on (RFC 4978). */
+  compressed: DeflateStream | null = null;
   private badCommands = 0;
   private pumping = false;
   private closed = false;
@@ -82,6 +91,7 @@ export class ImapSession {
     readonly services: SessionServices,
   ) {
     this.socket = socket;
+    this.transport = socket;
     this.log = log;
     this.connectionLog = log;
     this.writer = new ResponseWriter(socket);
@@ -287,18 +297,39 @@ export class ImapSession {
     this.receiver.expectContinuationLine();
   }
 
+  /** SCRAM-SHA-256-PLUS: the TLS connection's channel bindings (null without TLS). */
+  channelBinding(): ChannelBindingSource | null {
+    return channelBindingOf(this.transport);
+  }
+
   /** STARTTLS: the plaintext socket, detached from the session's listeners before the handshake. */
   socketForUpgrade(): Socket {
+    if (this.compressed) throw new Error('STARTTLS under COMPRESS');
     this.detach(this.socket);
-    return this.socket;
+    return this.transport;
   }
 
   /** STARTTLS: swap to the TLS socket (the receiver's buffered plaintext has been discarded). */
   replaceSocket(socket: Socket): void {
     this.socket = socket;
+    this.transport = socket;
     this.writer.replaceSocket(socket);
     this.info.secure = true;
     this.attach(socket);
+  }
+
+  /**
+   * COMPRESS (RFC 4978 §3): after the tagged OK has been queued uncompressed, everything in both
+   * directions goes through DEFLATE. Bytes the client pipelined after the command are compressed already.
+   */
+  startCompression(): void {
+    this.writer.flush();
+    this.detach(this.socket);
+    const stream = new DeflateStream(this.transport, this.receiver.takeBuffered());
+    this.compressed = stream;
+    this.socket = stream;
+    this.writer.replaceSocket(stream);
+    this.attach(stream);
   }
 
   /** Sends BYE and closes (shutdown, autologout, too many errors). */
@@ -348,14 +379,14 @@ export class ImapSession {
     void this.pump();
   };
 
-  private attach(socket: Socket): void {
+  private attach(socket: Duplex): void {
     socket.on('data', this.onData);
     socket.on('close', this.onEnd);
     socket.on('end', this.onInputEnd);
     socket.on('error', this.onSocketError);
   }
 
-  private detach(socket: Socket): void {
+  private detach(socket: Duplex): void {
     socket.off('data', this.onData);
     socket.off('close', this.onEnd);
     socket.off('end', this.onInputEnd);

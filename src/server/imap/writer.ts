@@ -3,8 +3,7 @@
  * from blob streams. `drained()` resolves when the socket has taken everything, which is what the
  * session awaits before reading the next command (structural backpressure, issue 5).
  */
-import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { BodySlabs } from '../net/body-slabs.js';
 
 const BATCH_BYTES = 256 * 1024;
@@ -20,10 +19,10 @@ export class ResponseWriter {
   private pending = 0;
   private readonly slabs = new BodySlabs();
 
-  constructor(private socket: Socket) {}
+  constructor(private socket: Duplex) {}
 
-  /** After STARTTLS the session writes to the TLS socket instead. */
-  replaceSocket(socket: Socket): void {
+  /** After STARTTLS the session writes to the TLS socket instead (after COMPRESS, to the compressor). */
+  replaceSocket(socket: Duplex): void {
     this.socket = socket;
   }
 

@@ -71,6 +71,23 @@ export function accountContract(open: OpenStore): void {
         await assert.rejects(store.updateAccount('a@x.org', {}), { code: 'NOT_FOUND' });
       }));
 
+    it('keeps SCRAM keys beside the password hash, replaced with the password', () =>
+      withStore(open, async ({ store }) => {
+        await createUser(store, 's@x.org');
+        const created = await store.getPasswordHash('s@x.org');
+        assert.equal(created?.scramSha256 ?? null, null, 'none until derived');
+        const hash = created?.passwordHash as string;
+        assert.equal(await store.setScramSha256('S@x.org', hash, 'keys-1'), true);
+        assert.equal((await store.getPasswordHash('s@x.org'))?.scramSha256, 'keys-1');
+        await store.setPasswordHash('s@x.org', 'hash-2', 'keys-2');
+        assert.equal((await store.getPasswordHash('s@x.org'))?.scramSha256, 'keys-2');
+        // Keys derived from the old password must not land after a change.
+        assert.equal(await store.setScramSha256('s@x.org', hash, 'stale'), false);
+        assert.equal((await store.getPasswordHash('s@x.org'))?.scramSha256, 'keys-2');
+        await store.setPasswordHash('s@x.org', 'hash-3');
+        assert.equal((await store.getPasswordHash('s@x.org'))?.scramSha256 ?? null, null, 'cleared');
+      }));
+
     it('keeps the admin flag, false unless set', () =>
       withStore(open, async ({ store }) => {
         assert.equal((await createUser(store, 'user@x.org')).admin, false);

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { BadInputError, ExistsError, NotFoundError, OverQuotaError } from '../../lib/errors.js';
 import { POP_DELETE_POLICIES } from '../../lib/pop-delete-policy.js';
-import type { Account, AccountSettings, QuotaUsage } from '../store.js';
+import type { Account, AccountSettings, PasswordRecord, QuotaUsage } from '../store.js';
 import { type AccountRow, toAccount } from './rows.js';
 
 const POP_POLICIES = new Set<string>(POP_DELETE_POLICIES);
@@ -15,7 +15,11 @@ export class AccountRepo {
   private readonly insertStmt: Database.Statement;
   private readonly insertUsageStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement;
-  private readonly hashStmt: Database.Statement<[string], { password_hash: string }>;
+  private readonly hashStmt: Database.Statement<
+    [string],
+    { password_hash: string; scram_sha256: string | null }
+  >;
+  private readonly setScramStmt: Database.Statement;
   private readonly setHashStmt: Database.Statement;
   private readonly updateStmt: Database.Statement;
   private readonly chargeStmt: Database.Statement;
@@ -40,8 +44,13 @@ export class AccountRepo {
     );
     this.insertUsageStmt = db.prepare('INSERT INTO quota_usage (account_id) VALUES (?)');
     this.deleteStmt = db.prepare('DELETE FROM accounts WHERE id = ?');
-    this.hashStmt = db.prepare('SELECT password_hash FROM accounts WHERE login = ?');
-    this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ? WHERE login = ?');
+    this.hashStmt = db.prepare('SELECT password_hash, scram_sha256 FROM accounts WHERE login = ?');
+    // A new password replaces the SCRAM keys too (NULL: derived at the next password login).
+    this.setHashStmt = db.prepare('UPDATE accounts SET password_hash = ?, scram_sha256 = ? WHERE login = ?');
+    // Only while the password is still the one the keys were derived from (a change may have raced).
+    this.setScramStmt = db.prepare(
+      'UPDATE accounts SET scram_sha256 = ? WHERE login = ? AND password_hash = ?',
+    );
     this.updateStmt = db.prepare(
       `UPDATE accounts SET quota_bytes = ?, quota_messages = ?, retention_days = ?, pop_delete_policy = ?,
          pop_mark_seen = ?, admin = ? WHERE id = ?`,
@@ -111,14 +120,19 @@ export class AccountRepo {
     this.deleteStmt.run(this.mustGetByLogin(login).id);
   }
 
-  passwordHash(login: string): { account: Account; passwordHash: string } | null {
+  passwordHash(login: string): PasswordRecord | null {
     const account = this.byLogin(login);
     if (!account) return null;
-    return { account, passwordHash: this.hashStmt.get(account.login)!.password_hash };
+    const row = this.hashStmt.get(account.login)!;
+    return { account, passwordHash: row.password_hash, scramSha256: row.scram_sha256 };
   }
 
-  setPasswordHash(login: string, passwordHash: string): void {
-    this.setHashStmt.run(passwordHash, this.mustGetByLogin(login).login);
+  setPasswordHash(login: string, passwordHash: string, scramSha256: string | null): void {
+    this.setHashStmt.run(passwordHash, scramSha256, this.mustGetByLogin(login).login);
+  }
+
+  setScramSha256(login: string, passwordHash: string, scramSha256: string): boolean {
+    return this.setScramStmt.run(scramSha256, normalizeLogin(login), passwordHash).changes > 0;
   }
 
   update(login: string, settings: AccountSettings): Account {

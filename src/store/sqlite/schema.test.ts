@@ -8,6 +8,7 @@ import { DATABASE_FILE, openDatabase } from './database.js';
 import {
   MAILBOX_OBJECT_ID_VERSION,
   SCHEMA_VERSION,
+  SCRAM_KEYS_VERSION,
   SEARCH_INDEX_VERSION,
   SENT_ZONE_VERSION,
 } from './schema.js';
@@ -40,7 +41,8 @@ describe('sqlite schema', () => {
     try {
       const old = openDatabase(dataDir);
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id');
-      old.exec('DROP TABLE message_search'); // a later step
+      old.exec('DROP TABLE message_search'); // later steps
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.pragma(`user_version = ${MAILBOX_OBJECT_ID_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (account_id, name, uid_validity) VALUES (1, 'INBOX', 7), (1, 'X', 9)`);
@@ -57,6 +59,25 @@ describe('sqlite schema', () => {
     }
   });
 
+  it('the SCRAM keys step adds an empty scram_sha256 to existing accounts, hashes kept', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
+    try {
+      const old = openDatabase(dataDir);
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
+      old.pragma(`user_version = ${SCRAM_KEYS_VERSION - 1}`);
+      old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
+      old.close();
+      const db = openDatabase(dataDir);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      assert.deepEqual(db.prepare('SELECT password_hash, scram_sha256 FROM accounts').all(), [
+        { password_hash: 'h', scram_sha256: null },
+      ]);
+      db.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('the sent_zone step gives rows stored before it the zone of their Date field, from the header text', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
     try {
@@ -65,6 +86,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE message_meta DROP COLUMN sent_zone');
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id'); // later steps
       old.exec('DROP TABLE message_search');
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.pragma(`user_version = ${SENT_ZONE_VERSION - 1}`);
       const insert = old.prepare(
         `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)

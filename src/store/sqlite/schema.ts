@@ -222,7 +222,13 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   addSentZone,
   mailboxObjectId,
   createSearchIndex,
+  scramKeys,
 ];
+
+/** SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived. */
+function scramKeys(db: Database.Database): void {
+  db.exec('ALTER TABLE accounts ADD COLUMN scram_sha256 TEXT');
+}
 
 /** RFC 8474 MAILBOXID: see Mailbox.objectId. */
 function mailboxObjectId(db: Database.Database): void {
@@ -239,6 +245,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 export const SENT_ZONE_VERSION = MIGRATIONS.indexOf(addSentZone) + 1;
 /** The version whose step added mailboxes.object_id. */
 export const MAILBOX_OBJECT_ID_VERSION = MIGRATIONS.indexOf(mailboxObjectId) + 1;
+/** The version whose step added accounts.scram_sha256. */
+export const SCRAM_KEYS_VERSION = MIGRATIONS.indexOf(scramKeys) + 1;
 
 /** The version whose step added the full-text index message_search (filled from existing text). */
 export const SEARCH_INDEX_VERSION = MIGRATIONS.indexOf(createSearchIndex) + 1;

@@ -36,6 +36,7 @@ import {
   type MailboxStatus,
   type MessageRecord,
   type MessageWithMeta,
+  type PasswordRecord,
   type PopMaildropSnapshot,
   type QueuedMessage,
   type QueueSummary,
@@ -188,12 +189,20 @@ export class SqliteStore implements Store {
     });
   }
 
-  getPasswordHash(login: string): Promise<{ account: Account; passwordHash: string } | null> {
+  getPasswordHash(login: string): Promise<PasswordRecord | null> {
     return this.read(() => this.accounts.passwordHash(login));
   }
 
-  async setPasswordHash(login: string, passwordHash: string): Promise<void> {
-    await this.write(() => this.accounts.setPasswordHash(login, passwordHash));
+  async setPasswordHash(
+    login: string,
+    passwordHash: string,
+    scramSha256: string | null = null,
+  ): Promise<void> {
+    await this.write(() => this.accounts.setPasswordHash(login, passwordHash, scramSha256));
+  }
+
+  setScramSha256(login: string, passwordHash: string, scramSha256: string): Promise<boolean> {
+    return this.write(() => this.accounts.setScramSha256(login, passwordHash, scramSha256));
   }
 
   updateAccount(login: string, settings: AccountSettings): Promise<Account> {

@@ -20,6 +20,7 @@ import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
 import { parseCancelUpdate, parseSearch } from './search.js';
 import {
   parseAuthenticate,
+  parseCompress,
   parseEnable,
   parseExpungePlain,
   parseId,
@@ -55,6 +56,7 @@ const COMMANDS: Record<string, Parser> = {
     throw new ParseError('REPLACE needs a message literal');
   },
   AUTHENTICATE: parseAuthenticate,
+  COMPRESS: parseCompress,
   LOGIN: parseLogin,
   ENABLE: parseEnable,
   ID: parseId,

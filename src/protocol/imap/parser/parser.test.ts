@@ -36,6 +36,7 @@ const table: [string, Command][] = [
   ['a noop', { name: 'NOOP' }],
   ['a LOGOUT', { name: 'LOGOUT' }],
   ['a STARTTLS', { name: 'STARTTLS' }],
+  ['a COMPRESS deflate', { name: 'COMPRESS', mechanism: 'DEFLATE' }],
   ['a IDLE', { name: 'IDLE' }],
   ['a CHECK', { name: 'CHECK' }],
   ['a CLOSE', { name: 'CLOSE' }],
@@ -629,6 +630,8 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
 
 describe('syntax errors are BAD with the tag', () => {
   const bad = [
+    'a COMPRESS',
+    'a COMPRESS DEFLATE extra',
     'a FOO',
     'a UID NOOP',
     'a LOGIN bob',

@@ -1,6 +1,6 @@
 /**
  * Commands with no or simple arguments: CAPABILITY, NOOP, LOGOUT, STARTTLS, AUTHENTICATE, LOGIN,
- * ENABLE, IDLE, CHECK, CLOSE, UNSELECT, NAMESPACE, EXPUNGE, ID (RFC 9051 §6.1–§6.4, RFC 2971, RFC 5161).
+ * ENABLE, COMPRESS, IDLE, CHECK, CLOSE, UNSELECT, NAMESPACE, EXPUNGE, ID (RFC 9051 §6.1–§6.4, RFC 2971, RFC 5161).
  */
 import type { Command } from '../command.js';
 import { type Cursor, ParseError } from './cursor.js';
@@ -33,6 +33,12 @@ export function parseAuthenticate(c: Cursor): Command {
   c.sp();
   const initialResponse = c.run(BASE64, 'a base64 initial response');
   return { name: 'AUTHENTICATE', mechanism, initialResponse };
+}
+
+/** COMPRESS SP algorithm (RFC 4978 §5: algorithm = atom). */
+export function parseCompress(c: Cursor): Command {
+  c.sp();
+  return { name: 'COMPRESS', mechanism: c.keyword() };
 }
 
 /** LOGIN SP userid SP password (both astring). */

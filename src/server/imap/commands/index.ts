@@ -5,6 +5,7 @@ import { authenticate } from './authenticate.js';
 import { capability, check, id, logout, noop } from './basic.js';
 import { cancelUpdate } from './cancel-update.js';
 import { close, unselect } from './close.js';
+import { compress } from './compress.js';
 import { copyMove } from './copy-move.js';
 import { enable } from './enable.js';
 import { expunge } from './expunge.js';
@@ -31,6 +32,7 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   LOGOUT: logout,
   STARTTLS: starttls,
   AUTHENTICATE: authenticate,
+  COMPRESS: compress,
   LOGIN: login,
   ENABLE: enable,
   ID: id,

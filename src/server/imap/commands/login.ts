@@ -1,5 +1,6 @@
 /** LOGIN (RFC 9051 §6.2.3) through the one authentication service. */
 import type { Account } from '../../../store/store.js';
+import type { AuthResult } from '../../auth/auth.js';
 import { type CommandSpec, type Completion, NOT_AUTHENTICATED, refuse } from '../command-spec.js';
 import type { ImapSession } from '../session.js';
 
@@ -23,6 +24,11 @@ export async function authenticateAs(
     remoteAddress: session.info.remoteAddress,
     protocol: 'imap',
   });
+  return authResultCompletion(session, result);
+}
+
+/** The tagged answer for an authentication result (password or SCRAM); logs in on success. */
+export async function authResultCompletion(session: ImapSession, result: AuthResult): Promise<Completion> {
   if (!result.ok) {
     if (result.reason === 'temporary')
       return refuse('Temporary authentication failure', { code: 'UNAVAILABLE' });

@@ -10,6 +10,8 @@ export const starttls: CommandSpec<'STARTTLS'> = {
   states: NOT_AUTHENTICATED,
   async handle(session, tag) {
     if (session.info.secure) return badCommand('TLS is already active');
+    // After UNAUTHENTICATE a compressed plaintext connection stays compressed: TLS would have to go under it.
+    if (session.compressed) return badCommand('STARTTLS is not possible under COMPRESS');
     // Everything queued so far goes out first; the go-ahead is written by upgradeToTls in the same tick as
     // the discard of pipelined plaintext, so the ClientHello that follows is never thrown away.
     await session.writer.drained();
