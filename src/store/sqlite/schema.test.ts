@@ -125,6 +125,7 @@ describe('sqlite schema', () => {
     try {
       const old = openDatabase(dataDir);
       old.exec('DROP TABLE message_search');
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
       old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
