@@ -25,8 +25,11 @@ export interface TestPostgres {
   /** postgres://… of the `postgres` database (superuser, trust auth over TCP on 127.0.0.1). */
   readonly adminUrl: string;
   readonly port: number;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(name?: string): Promise<string>;
+  /**
+   * Creates a database and returns its URL: empty, or a copy of `template` (a database nobody is connected
+   * to), which is how a test file gets a fresh, already migrated database per test cheaply.
+   */
+  createDatabase(options?: { name?: string; template?: string }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -110,11 +113,19 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     adminUrl,
     port,
-    async createDatabase(name = `t${process.pid}_${++counter}`) {
+    async createDatabase({
+      name = `t${process.pid}_${++counter}`,
+      template,
+    }: {
+      name?: string;
+      template?: string;
+    } = {}) {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
-        await client.query(`CREATE DATABASE "${name}"`);
+        // FILE_COPY: a checkpoint and a directory copy, far cheaper than WAL-logging every page of a copy.
+        const from = template ? ` TEMPLATE "${template}" STRATEGY FILE_COPY` : '';
+        await client.query(`CREATE DATABASE "${name}"${from}`);
       } finally {
         await client.end();
       }
