@@ -179,6 +179,16 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX queue_due ON queue_recipients (next_attempt, message_id) WHERE state = 'queued';
   `,
+  `
+  -- The auth throttle's windowed failure counters, shared by every node (bus/postgres-coordinator.ts).
+  CREATE TABLE coord_failures (
+    key text PRIMARY KEY,
+    failures integer NOT NULL,
+    last_failure bigint NOT NULL,
+    blocked_until bigint NOT NULL
+  );
+  CREATE INDEX coord_failures_by_last ON coord_failures (last_failure);
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
