@@ -208,12 +208,13 @@ export class PostgresCoordinator implements Coordinator {
     };
   }
 
+  /**
+   * Forgotten locally at once: the unlock is queued on the session before any later request of this
+   * process, so a tryLock right after a release runs after the unlock and finds the lock free.
+   */
   private async unlock(key: string): Promise<void> {
-    try {
-      if (this.session) await this.query('SELECT pg_advisory_unlock($1)', [key]);
-    } finally {
-      this.held.delete(key);
-    }
+    this.held.delete(key);
+    if (this.session) await this.query('SELECT pg_advisory_unlock($1)', [key]);
   }
 
   /** A query on the lock session, in call order: one connection runs one query at a time. */
@@ -272,18 +273,18 @@ export class PostgresCoordinator implements Coordinator {
   private async bump(key: string, rule: FailureRule, now: number): Promise<FailureState> {
     const at = rule.block?.at ?? null;
     const ms = rule.block?.ms ?? 0;
-    const fresh = `CASE WHEN f.blocked_until <> 0 AND f.blocked_until <= $2 THEN 0
-                        WHEN f.blocked_until = 0 AND $2 - f.last_failure > $3 THEN 0
+    const fresh = `CASE WHEN f.blocked_until <> 0 AND f.blocked_until <= $2::bigint THEN 0
+                        WHEN f.blocked_until = 0 AND $2::bigint - f.last_failure > $3::bigint THEN 0
                         ELSE f.failures END + 1`;
     const blocked =
-      'CASE WHEN f.blocked_until <> 0 AND f.blocked_until <= $2 THEN 0 ELSE f.blocked_until END';
+      'CASE WHEN f.blocked_until <> 0 AND f.blocked_until <= $2::bigint THEN 0 ELSE f.blocked_until END';
     const r = await this.pool.query<{ failures: number; blocked_until: string }>(
       `INSERT INTO coord_failures AS f (key, failures, last_failure, blocked_until)
-       VALUES ($1, 1, $2, CASE WHEN $4::int IS NOT NULL AND 1 >= $4::int THEN $2 + $5 ELSE 0 END)
+       VALUES ($1, 1, $2::bigint, CASE WHEN $4::int IS NOT NULL AND 1 >= $4::int THEN $2::bigint + $5::bigint ELSE 0 END)
        ON CONFLICT (key) DO UPDATE SET
          failures = ${fresh},
-         last_failure = $2,
-         blocked_until = CASE WHEN $4::int IS NOT NULL AND ${fresh} >= $4::int THEN $2 + $5 ELSE ${blocked} END
+         last_failure = $2::bigint,
+         blocked_until = CASE WHEN $4::int IS NOT NULL AND ${fresh} >= $4::int THEN $2::bigint + $5::bigint ELSE ${blocked} END
        RETURNING failures, blocked_until`,
       [key, now, rule.windowMs, at, ms],
     );
