@@ -56,6 +56,7 @@ export class ReconnectingListener {
     if (this.timer) clearTimeout(this.timer);
     const client = this.client;
     this.client = null;
+    await this.chain; // NOTIFYs already asked for are sent (a CLI command's last change, for one)
     await client?.end().catch(() => {});
   }
 

@@ -52,8 +52,21 @@ export async function openStore(
   assertWritable(config.dataDir);
   if (config.store.backend === 'postgres') {
     // Loaded only for this backend: a SQLite install never loads pg.
-    const { openPostgresStore } = await import('../store/postgres/index.js');
-    return await openPostgresStore({ dataDir: config.dataDir, url: postgresUrl(config), ...extra });
+    const [{ openPostgresStore }, { PostgresBus }] = await Promise.all([
+      import('../store/postgres/index.js'),
+      import('../bus/postgres.js'),
+    ]);
+    const url = postgresUrl(config);
+    if (extra.bus) return await openPostgresStore({ dataDir: config.dataDir, url, ...extra });
+    // An admin command (deliver, user, import...) is a writer like any node: its changes must reach
+    // the running nodes, so it gets a bus of its own, closed with the store.
+    const bus = await PostgresBus.open(url, extra.log);
+    try {
+      return await openPostgresStore({ dataDir: config.dataDir, url, ...extra, bus, ownsBus: true });
+    } catch (err) {
+      await bus.close();
+      throw err;
+    }
   }
   return await openSqliteStore({ dataDir: config.dataDir, ...extra });
 }

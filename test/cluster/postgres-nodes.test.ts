@@ -4,11 +4,12 @@
  * the POP3 maildrop lock holds across nodes (Python's poplib gets [IN-USE] on B while A has it).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
+import { runCli } from '../cli/helpers.js';
 import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { installTestCertificate, startTestServer, type TestServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/tools.js';
@@ -82,6 +83,29 @@ print(len(refused), int(time.time() * 1000))
     } finally {
       await client.logout();
     }
+  });
+
+  test('`postyard deliver` on a PostgreSQL config is a writer whose change reaches the running nodes', async () => {
+    const account = (await nodeA.ctx.store.getAccount(LOGIN))!;
+    const inbox = (await nodeA.ctx.store.getMailbox(account.id, 'INBOX'))!;
+    const changed = new Promise<number>((resolve) => {
+      const off = nodeA.ctx.bus.subscribeMailbox(inbox.id, (change) => {
+        off();
+        resolve(change.modseq);
+      });
+    });
+    const configFile = join(dataDir, 'cli.json');
+    const url = nodeA.ctx.config.store.postgresUrl!;
+    await writeFile(
+      configFile,
+      JSON.stringify({ dataDir, store: { backend: 'postgres', postgresUrl: url } }),
+    );
+    const result = await runCli(['deliver', '--to', LOGIN, '--config', configFile], {
+      input: 'Subject: from the CLI\r\n\r\nhello\r\n',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const modseq = await changed;
+    assert.equal((await nodeA.ctx.store.getMailbox(account.id, 'INBOX'))!.highestModseq, modseq);
   });
 
   test("the POP3 maildrop lock holds across nodes (Python's poplib)", async (t) => {

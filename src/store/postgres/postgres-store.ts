@@ -65,6 +65,8 @@ export interface PostgresStoreOptions extends StoreOptions {
   url: string;
   /** Connections in this node's pool (default 10). */
   poolSize?: number;
+  /** close() closes the bus too (a bus opened just for this store, e.g. by an admin command). */
+  ownsBus?: boolean;
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -86,6 +88,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
+    options.ownsBus ?? false,
   );
 }
 
@@ -103,6 +106,7 @@ export class PostgresStore implements Store {
     private readonly bus: ChangeBus | undefined,
     private readonly clock: StoreClock = Date,
     private readonly errors: RateLimitedErrors = new RateLimitedErrors(undefined),
+    private readonly ownsBus = false,
   ) {
     this.writer = new MessageWriter(blobs, clock);
     this.queue = new QueueRepo(blobs);
@@ -115,6 +119,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+    if (this.ownsBus) await this.bus?.close();
   }
 
   // Accounts --------------------------------------------------------------------------------
