@@ -19,6 +19,18 @@ export class LocalBus implements ChangeBus {
     for (const l of this.byAccount.get(change.accountId) ?? []) this.call(l, change);
   }
 
+  /**
+   * Tells every mailbox listener to pull whatever changed (after notifications may have been lost): a
+   * modseq above any real one makes each refresh from the store, which settles on the real value.
+   */
+  resyncMailboxes(): void {
+    for (const [mailboxId, listeners] of this.byMailbox) {
+      // The account is not known per mailbox subscription; mailbox listeners do not use it.
+      const change: MailboxChange = { accountId: 0, mailboxId, modseq: Number.MAX_SAFE_INTEGER };
+      for (const l of listeners) this.call(l, change);
+    }
+  }
+
   subscribeMailbox(mailboxId: number, listener: ChangeListener): () => void {
     return subscribe(this.byMailbox, mailboxId, listener);
   }

@@ -7,6 +7,8 @@ import pg from 'pg';
 import { type ErrorLog, RateLimitedErrors } from '../lib/rate-limited-log.js';
 
 const MAX_RETRY_MS = 5000;
+/** pg_stat_activity.application_name of these connections (an operator can tell them apart). */
+export const APPLICATION_NAME = 'postyard-listen';
 
 export class ReconnectingListener {
   private client: pg.Client | null = null;
@@ -21,12 +23,14 @@ export class ReconnectingListener {
     private readonly channels: readonly string[],
     private readonly onNotification: (channel: string, payload: string) => void,
     log?: ErrorLog,
+    /** Called after a reconnect: notifications sent while the connection was down are lost. */
+    private readonly onReconnected: () => void = () => {},
   ) {
     this.errors = new RateLimitedErrors(log);
   }
 
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, application_name: APPLICATION_NAME });
     client.on('notification', (n) => this.onNotification(n.channel, n.payload ?? ''));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
@@ -72,7 +76,7 @@ export class ReconnectingListener {
     if (this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.start().catch((err: unknown) => {
+      this.start().then(this.onReconnected, (err: unknown) => {
         this.errors.report('reconnecting to PostgreSQL failed', err, {});
         this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
         this.schedule();

@@ -2,7 +2,8 @@
  * The bus across nodes on one PostgreSQL: a change is delivered to this process's listeners at once
  * and sent to the other nodes with NOTIFY on one channel; every process LISTENs on one dedicated
  * connection and ignores its own notifications (already delivered). Sessions pull the changes from the
- * store, so a lost notification (a dropped connection) only delays an update until the next command.
+ * store, so a lost notification only delays an update: after the LISTEN connection was lost and came
+ * back, every mailbox listener is told to pull from the store (notifications meanwhile are gone).
  */
 import { randomUUID } from 'node:crypto';
 
@@ -38,6 +39,7 @@ export class PostgresBus implements ChangeBus {
       [CHANGE_CHANNEL],
       (_channel, payload) => this.receive(payload),
       log,
+      () => this.local.resyncMailboxes(),
     );
   }
 

@@ -8,11 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import type { MailboxChange } from '../../src/bus/bus.js';
 import { PostgresBus } from '../../src/bus/postgres.js';
 import { PostgresCoordinator } from '../../src/bus/postgres-coordinator.js';
+import { APPLICATION_NAME } from '../../src/bus/postgres-listener.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('PostgreSQL coordination between nodes', { skip: !postgresAvailable() }, () => {
   let cluster: TestPostgres;
@@ -59,7 +62,12 @@ describe('PostgreSQL coordination between nodes', { skip: !postgresAvailable() }
     assert.equal(await b.acquireSlot('imap:7', 3), null);
     assert.equal(await a.acquireSlot('imap:7', 3), null);
     s2();
-    assert.ok(await a.acquireSlot('imap:7', 3), 'a freed slot is taken by the other node');
+    // The unlock travels on b's connection: a sees the slot free once it has arrived.
+    let taken: (() => void) | null = null;
+    await waitUntil(async () => {
+      taken = await a.acquireSlot('imap:7', 3);
+      return taken !== null;
+    }, 'the slot freed on b to be taken on a');
   });
 
   test("a node's locks die with it", async () => {
@@ -67,7 +75,8 @@ describe('PostgreSQL coordination between nodes', { skip: !postgresAvailable() }
     assert.ok(await c.tryLock('held-by-c'));
     assert.equal(await a.tryLock('held-by-c'), null);
     await c.close();
-    assert.ok(await a.tryLock('held-by-c'));
+    // The server drops the session's locks as its backend exits, just after the socket closed.
+    await waitUntil(async () => (await a.tryLock('held-by-c')) !== null, "c's lock to be dropped");
   });
 
   test('failure counters are shared and block at their threshold', async () => {
@@ -140,6 +149,30 @@ describe('PostgreSQL coordination between nodes', { skip: !postgresAvailable() }
     const onB = got(b);
     a.signal('auth-invalidate', 'alice@example.org');
     assert.deepEqual(await Promise.all([onA, onB]), ['alice@example.org', 'alice@example.org']);
+  });
+
+  test('after its LISTEN connection dropped, a node tells its mailbox listeners to resynchronise', async () => {
+    const bus = await PostgresBus.open(url);
+    try {
+      const resync = new Promise<MailboxChange>((resolve) => bus.subscribeMailbox(77, resolve));
+      const admin = new pg.Client({ connectionString: cluster.adminUrl });
+      await admin.connect();
+      try {
+        const killed = await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+          [APPLICATION_NAME],
+        );
+        assert.ok(killed.rowCount! > 0);
+      } finally {
+        await admin.end();
+      }
+      // Changes sent while it was down are lost; the listener pulls everything from the store instead.
+      const change = await resync;
+      assert.equal(change.mailboxId, 77);
+      assert.equal(change.modseq, Number.MAX_SAFE_INTEGER);
+    } finally {
+      await bus.close();
+    }
   });
 
   test('a mailbox change published on one node reaches the other once, and the sender at once', async () => {

@@ -64,7 +64,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** `durable`: fsync and synchronous commit on, as in production (benchmarks); tests leave them off. */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('postgresql is not installed (apt-get install postgresql)');
   const dir = await mkdtemp(join(tmpdir(), 'postyard-pg-'));
@@ -102,7 +103,8 @@ export async function startPostgres(): Promise<TestPostgres> {
       '--no-sync',
     ]);
     // fsync off: a test cluster dies with the test, so durability across a machine crash buys nothing here.
-    const opts = `-p ${port} -k ${dir} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200`;
+    const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off';
+    const opts = `-p ${port} -k ${dir} -h 127.0.0.1 -c max_connections=200${durability}`;
     await exec('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
     started = true;
   } catch (err) {
