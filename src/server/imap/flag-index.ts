@@ -19,6 +19,8 @@ export class FlagIndex {
   /** `FLAGS (...)` per combination, encoded on first use; and with \Recent added (rev1 sessions). */
   private readonly texts: (string | undefined)[] = [];
   private readonly recentTexts: (string | undefined)[] = [];
+  private readonly bytes: (Buffer | undefined)[] = [];
+  private readonly recentBytes: (Buffer | undefined)[] = [];
 
   constructor(columns: FlagColumns) {
     this.uidArray = columns.uids;
@@ -85,6 +87,17 @@ export class FlagIndex {
       this.recentTexts[id] = text;
     }
     return text;
+  }
+
+  /** flagsText / flagsTextRecent as bytes (ASCII: flags are atoms). */
+  flagsBytes(id: number, recent: boolean): Buffer {
+    const cache = recent ? this.recentBytes : this.bytes;
+    let bytes = cache[id];
+    if (bytes === undefined) {
+      bytes = Buffer.from(recent ? this.flagsTextRecent(id) : this.flagsText(id), 'latin1');
+      cache[id] = bytes;
+    }
+    return bytes;
   }
 
   /**
