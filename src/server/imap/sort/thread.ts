@@ -98,7 +98,10 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
     // (1.B) The message's own references decide its parent: the last one (replacing a parent guessed
     // from other messages' References), none without references or when the link would loop (as Dovecot).
     if (prev && !own.isAncestorOf(prev)) prev.adopt(own);
-    else if (own.parent) own.parent.children.splice(own.parent.children.indexOf(own), 1), (own.parent = null);
+    else if (own.parent) {
+      own.parent.children.splice(own.parent.children.indexOf(own), 1);
+      own.parent = null;
+    }
   }
   // (2), (3) The root set; the id table is no longer needed.
   let roots = all.filter((c) => c.parent === null);
