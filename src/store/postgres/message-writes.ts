@@ -143,7 +143,9 @@ export class MessageWriter {
   ): Promise<AppendResult> {
     const source = await mailboxRow(sql, replaced.mailboxId, true);
     if (source.account_id !== message.accountId) {
-      throw new NotFoundError(`Mailbox ${replaced.mailboxId} does not belong to account ${message.accountId}`);
+      throw new NotFoundError(
+        `Mailbox ${replaced.mailboxId} does not belong to account ${message.accountId}`,
+      );
     }
     const list = await messageRows(sql, source.id, [replaced.uid]);
     if (list.length === 0) throw new NotFoundError(`Message UID ${replaced.uid} no longer exists`);

@@ -20,7 +20,6 @@ import type {
 import { FileBlobStore } from '../blobs.js';
 import {
   type Account,
-  type PasswordRecord,
   type AccountSettings,
   type AppendRequest,
   type AppendResult,
@@ -38,6 +37,7 @@ import {
   type MailboxStatus,
   type MessageRecord,
   type MessageWithMeta,
+  type PasswordRecord,
   type PopMaildropSnapshot,
   type QueuedMessage,
   type QueueSummary,
@@ -166,7 +166,11 @@ export class PostgresStore implements Store {
     return this.read((sql) => accounts.passwordHash(sql, login));
   }
 
-  async setPasswordHash(login: string, passwordHash: string, scramSha256: string | null = null): Promise<void> {
+  async setPasswordHash(
+    login: string,
+    passwordHash: string,
+    scramSha256: string | null = null,
+  ): Promise<void> {
     await this.write((sql) => accounts.setPasswordHash(sql, login, passwordHash, scramSha256));
   }
 
