@@ -1,16 +1,18 @@
 /**
  * IMAP benchmark (issue 4): Postyard vs Dovecot in the same run, same client, same messages.
  *   FETCH 1:* BODY.PEEK[] of 1,000 messages, FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS) of 10,000 messages,
- *   SELECT of a 100,000-message mailbox (warm: the index exists, the mailbox is not open elsewhere).
+ *   UID FETCH 1:* (FLAGS) and SELECT of a 100,000-message mailbox (warm: the index exists, the mailbox is
+ *   not open elsewhere).
  * Everything is measured in ROUNDS rounds, the two servers alternating which goes first; each round
  * downloads its own, never-read 1,000 bodies. Reported: medians over the rounds (this machine's timings
  * drift by 2× within minutes, so one round proves little).
- * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
+ * Run compiled: `node dist/bench/imap.js [--small] [--postyard-only] [--rounds N] [--write]`. Starts Dovecot with
  * ../shared/reference/dovecot-ref.sh (DOVECOT_DIR, default /tmp/dovecot-imap) and stops it afterwards.
  * With --write, a full run (not --small, not --postyard-only) replaces the "IMAP" section of BENCHMARKS.md.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type IngestedMessage, ingestMessage } from '../src/server/delivery/ingest.js';
@@ -22,14 +24,18 @@ import { ImapTimer, type TimedResult } from './lib/imap-timer.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
+/** `--rounds N`: fewer (or more) rounds than the default, e.g. on a busy machine. */
+const roundsFlag = process.argv.indexOf('--rounds');
+const ROUNDS = roundsFlag >= 0 ? Number(process.argv[roundsFlag + 1]) : undefined;
 const SIZES = SMALL
-  ? { bodies: 50, envelopes: 200, select: 1000, rounds: 2 }
-  : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: 7 };
+  ? { bodies: 50, envelopes: 200, select: 1000, rounds: ROUNDS ?? 2 }
+  : { bodies: 1000, envelopes: 10_000, select: 100_000, rounds: ROUNDS ?? 7 };
 /** Repeated runs per round (their median is the round's "repeated" figure). */
 const RUNS = 5;
 /** The mailbox of round r's body downloads. */
 const bodiesMailbox = (round: number) => `Bodies${round}`;
 const DOVECOT = new ReferenceDovecot('imap', 15);
+const loadAtStart = os.loadavg()[0] as number;
 
 interface Row {
   name: string;
@@ -275,14 +281,16 @@ interface RoundResult {
   first: number;
   repeated: number;
   envelopes: number;
+  flags: number;
   select: number;
 }
 
 async function measureRound(target: Target, round: number): Promise<RoundResult> {
   const bodies = await measureBodies(target, bodiesMailbox(round));
   const envelopes = await measureCommand(target, 'Envelopes', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)');
+  const flags = await measureCommand(target, 'Big', 'UID FETCH 1:* (FLAGS)');
   const select = await measureSelect(target, 'Big');
-  return { ...bodies, envelopes, select };
+  return { ...bodies, envelopes, flags, select };
 }
 
 async function main(): Promise<void> {
@@ -323,7 +331,7 @@ async function main(): Promise<void> {
         results[target.name].push(r);
         console.log(
           `round ${round + 1} ${target.name}: bodies first ${r.first.toFixed(1)} ms, repeated ${r.repeated.toFixed(1)} ms; ` +
-            `envelopes ${r.envelopes.toFixed(1)} ms; select ${r.select.toFixed(1)} ms`,
+            `envelopes ${r.envelopes.toFixed(1)} ms; flags ${r.flags.toFixed(1)} ms; select ${r.select.toFixed(1)} ms`,
         );
       }
     }
@@ -356,6 +364,7 @@ const ROWS: { name: string; key: keyof RoundResult }[] = [
   { name: `FETCH 1:* BODY.PEEK[] (${SIZES.bodies} msgs), first read`, key: 'first' },
   { name: `FETCH 1:* BODY.PEEK[] (${SIZES.bodies} msgs), repeated`, key: 'repeated' },
   { name: `FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS) (${SIZES.envelopes} msgs)`, key: 'envelopes' },
+  { name: `UID FETCH 1:* (FLAGS) (${SIZES.select} msgs)`, key: 'flags' },
   { name: `SELECT (${SIZES.select} msgs, warm)`, key: 'select' },
 ];
 
@@ -373,9 +382,11 @@ function writeSection(rows: Row[]): void {
     'from outside the servers (this machine drops idle file pages within seconds), SELECT, `FETCH 1:* (UID',
     'RFC822.SIZE FLAGS)` (Dovecot builds its index), then the timed downloads: "first read", and "repeated" = the',
     `median of ${RUNS} more. Postyard does not cache whole-message downloads in-process, so repeated downloads read`,
-    'the blobs again, like Dovecot reads its files. ENVELOPE/BODYSTRUCTURE and SELECT (re-SELECT after UNSELECT):',
+    'the blobs again, like Dovecot reads its files. ENVELOPE/BODYSTRUCTURE, FLAGS and SELECT (re-SELECT after UNSELECT):',
     `median of ${RUNS} runs after one untimed run. Table: medians over the rounds; ratio = Dovecot time / Postyard`,
     'time (above 1: Postyard faster), the median of the per-round ratios, with their range.',
+    `Load average (1 min) at the start and end of the run: ${loadAtStart.toFixed(2)} and ${os.loadavg()[0]?.toFixed(2)} on 2 cores`,
+    '(other engineers share this machine: timings are noisier than the ranges of a quiet machine).',
     '',
     '| Benchmark | Postyard | Dovecot | Ratio | Ratio range (rounds) |',
     '|---|---:|---:|---:|---:|',

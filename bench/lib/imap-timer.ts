@@ -18,6 +18,8 @@ export class ImapTimer {
     resolve: (answer: { bytes: number; status: string }) => void;
     bytes: number;
     tail: Buffer;
+    /** Set by query(): the whole answer is kept (for small answers whose values the bench needs). */
+    chunks?: Buffer[];
   } | null = null;
 
   private constructor(private readonly socket: Socket) {
@@ -59,6 +61,24 @@ export class ImapTimer {
     return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes, status };
   }
 
+  /** Sends a command and returns its whole answer as text (untimed; for small answers only). */
+  async query(command: string): Promise<string> {
+    const tag = `Zq${++this.tagCounter}`;
+    const chunks: Buffer[] = [];
+    const done = new Promise<{ bytes: number; status: string }>((resolve) => {
+      this.waiting = {
+        tag: Buffer.from(`\r\n${tag} `),
+        resolve,
+        bytes: 0,
+        tail: Buffer.from('\r\n'),
+        chunks,
+      };
+    });
+    this.socket.write(`${tag} ${command}\r\n`);
+    await done;
+    return Buffer.concat(chunks).toString('latin1');
+  }
+
   close(): void {
     this.socket.destroy();
   }
@@ -79,6 +99,7 @@ export class ImapTimer {
     const w = this.waiting;
     if (!w) return;
     w.bytes += chunk.length;
+    w.chunks?.push(Buffer.from(chunk));
     // The tagged line ends the answer and is short: look only at the end of the data, copying nothing
     // unless the chunk is too small to hold the whole line.
     const joined = chunk.length >= 600 ? chunk.subarray(chunk.length - 600) : Buffer.concat([w.tail, chunk]);

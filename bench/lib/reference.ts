@@ -14,7 +14,8 @@ export const WRITE = process.argv.includes('--write');
 
 /**
  * One benchmark's reference Dovecot: its own directory (DOVECOT_DIR overrides it) and ports
- * (`portBase` 13 → IMAP 13143, POP3 13110, LMTP 13024), so the benchmarks do not meet each other's mail.
+ * (`portBase` 13 → IMAP 13143, POP3 13110, LMTP 13024; DOVECOT_PORT_BASE overrides it), so the
+ * benchmarks do not meet each other's mail.
  */
 export class ReferenceDovecot {
   readonly dir: string;
@@ -23,7 +24,8 @@ export class ReferenceDovecot {
 
   constructor(name: string, portBase: number, extraEnv: Record<string, string> = {}) {
     this.dir = process.env.DOVECOT_DIR ?? `/tmp/dovecot-${name}`;
-    const base = portBase * 1000;
+    // DOVECOT_PORT_BASE: another range when several people benchmark on one machine.
+    const base = Number(process.env.DOVECOT_PORT_BASE ?? portBase) * 1000;
     this.ports = { imap: base + 143, pop3: base + 110, lmtp: base + 24 };
     this.env = {
       ...process.env,

@@ -14,6 +14,7 @@ import { commandHelp, groupHelp, HELP_TOPICS, overview } from './help.js';
 import { importCommand } from './import.js';
 import { init } from './init.js';
 import { mailboxCreate, mailboxList } from './mailbox.js';
+import { migrateCommand } from './migrate.js';
 import { queueDelete, queueList, queueRetry, queueShow } from './queue.js';
 import { quotaSet, quotaShow } from './quota.js';
 import { serve, start } from './serve.js';
@@ -47,6 +48,7 @@ export const COMMANDS: readonly Command[] = [
   mailboxCreate,
   importCommand,
   deliverCommand,
+  migrateCommand,
   queueList,
   queueShow,
   queueRetry,

@@ -49,14 +49,31 @@ export async function openStore(
   config: Config,
   extra: { bus?: ChangeBus; log?: Logger } = {},
 ): Promise<Store> {
-  if (config.store.backend !== 'sqlite') {
-    throw new CliError(
-      `config: store.backend "${config.store.backend}" is not available in this build`,
-      EX.CONFIG,
-    );
-  }
   assertWritable(config.dataDir);
+  if (config.store.backend === 'postgres') {
+    // Loaded only for this backend: a SQLite install never loads pg.
+    const [{ openPostgresStore }, { PostgresBus }] = await Promise.all([
+      import('../store/postgres/index.js'),
+      import('../bus/postgres.js'),
+    ]);
+    const url = postgresUrl(config);
+    if (extra.bus) return await openPostgresStore({ dataDir: config.dataDir, url, ...extra });
+    // An admin command (deliver, user, import...) is a writer like any node: its changes must reach
+    // the running nodes, so it gets a bus of its own, closed with the store.
+    const bus = await PostgresBus.open(url, extra.log);
+    try {
+      return await openPostgresStore({ dataDir: config.dataDir, url, ...extra, bus, ownsBus: true });
+    } catch (err) {
+      await bus.close();
+      throw err;
+    }
+  }
   return await openSqliteStore({ dataDir: config.dataDir, ...extra });
+}
+
+function postgresUrl(config: Config): string {
+  if (!config.store.postgresUrl) throw new CliError('config: store.postgresUrl is not set', EX.CONFIG);
+  return config.store.postgresUrl;
 }
 
 /**
@@ -70,6 +87,26 @@ export async function startConfiguredServer(
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');
   const log = options.log ?? createRootLogger(config.log);
+  if (config.store.backend === 'postgres') {
+    // Nodes on one PostgreSQL: the store first (it migrates the schema the coordinator uses), then the
+    // bus and coordinator that reach the other nodes (src/server/cluster/README.md).
+    const [{ PostgresBus }, { PostgresCoordinator }] = await Promise.all([
+      import('../bus/postgres.js'),
+      import('../bus/postgres-coordinator.js'),
+    ]);
+    const url = postgresUrl(config);
+    const bus = await PostgresBus.open(url, log);
+    let store: Store | undefined;
+    try {
+      store = await openStore(config, { bus, log });
+      const coordinator = await PostgresCoordinator.open(url, { log });
+      return await startServer(config, { ...options, log, store, bus, coordinator });
+    } catch (err) {
+      await store?.close().catch(() => {});
+      await bus.close();
+      throw err;
+    }
+  }
   const bus = new LocalBus(log);
   const store = await openStore(config, { bus, log });
   return startServer(config, { ...options, log, store, bus });

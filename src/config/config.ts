@@ -145,11 +145,13 @@ function resolveIn(dataDir: string, path: string): string {
 
 function checkCrossFieldRules(config: Config): void {
   // Refused at load, not at the first store access, so `doctor` and `start` say it before anything runs.
-  if (config.store.backend === 'postgres') {
+  if (config.store.backend === 'postgres' && !config.store.postgresUrl) {
     throw new ConfigError(
-      'config: store.backend "postgres" is not available in this build yet (the multi-node PostgreSQL ' +
-        'backend is planned); use "sqlite"',
+      'config: store.postgresUrl is required when store.backend is "postgres" (postgres://user:password@host/db)',
     );
+  }
+  if (config.store.postgresUrl && !/^postgres(ql)?:\/\//.test(config.store.postgresUrl)) {
+    throw new ConfigError('config: store.postgresUrl must start with postgres:// or postgresql://');
   }
   const retry = config.outgoing.retry;
   if (retry.maxMinutes < retry.firstMinutes) {

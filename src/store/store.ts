@@ -131,6 +131,21 @@ export interface MessageFlagsRecord {
   flags: string[];
 }
 
+/**
+ * A mailbox's flags as columns (Store.getFlagColumns): message i has UID uids[i], MODSEQ modseqs[i] and
+ * the flags flagSets[flagIds[i]]. Messages share a few flag combinations, so each is listed once.
+ */
+export interface FlagColumns {
+  /** The mailbox's HIGHESTMODSEQ at the time of the read. */
+  highestModseq: number;
+  /** Ascending. */
+  uids: Uint32Array;
+  modseqs: Float64Array;
+  flagIds: Uint32Array;
+  /** Distinct flag combinations (system flags first, then keywords, as MessageRecord.flags). */
+  flagSets: string[][];
+}
+
 export interface MessageRecord extends MessageFlagsRecord {
   internalDate: Date;
   saveDate: Date;
@@ -143,6 +158,16 @@ export interface MessageRecord extends MessageFlagsRecord {
 
 export interface MessageWithMeta extends MessageRecord {
   meta: IngestMeta;
+}
+
+/**
+ * A substring a full-text index may look for (Store.searchCandidates): in the decoded header text
+ * (any field's value, or an address field's addresses as ENVELOPE parses them), the decoded body text, or
+ * either ("text"). Compared case-insensitively.
+ */
+export interface TextNeedle {
+  where: 'header' | 'body' | 'text';
+  value: string;
 }
 
 /** One message to add to one mailbox. */
@@ -248,6 +273,12 @@ export interface IntegrityReport {
   unreferenced: UnreferencedBlobs;
   /** With repair: what garbage collection removed. */
   collected?: GarbageReport;
+  /**
+   * A backend with a full-text index: how complete it was when checked (rows missing: an indexed SEARCH
+   * misses those messages; rows extra or a stale mark: only slower), and with repair, how many message
+   * texts a rebuild indexed.
+   */
+  searchIndex?: { missing: number; extra: number; stale: boolean; rebuilt?: number };
 }
 
 export interface GarbageReport {
@@ -426,6 +457,7 @@ export interface Store extends ActivityStore, WebAccessStore {
    * and leaves INBOX empty (RFC 9051 6.3.6). New names keep fresh UIDVALIDITY semantics.
    */
   renameMailbox(accountId: number, oldName: string, newName: string): Promise<void>;
+  /** Publishes a structural change for an existing mailbox (IMAP NOTIFY SubscriptionChange). */
   setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void>;
   /** Subscribed names, including names of mailboxes that no longer exist. */
   listSubscriptions(accountId: number): Promise<string[]>;
@@ -439,18 +471,31 @@ export interface Store extends ActivityStore, WebAccessStore {
    * Without it, POP3 uses getIndex + getMessages.
    */
   getPopMaildrop?(mailboxId: number): Promise<PopMaildropSnapshot>;
+  /**
+   * Optional fast path for FETCH (FLAGS/UID/MODSEQ) on big mailboxes: every message's UID, MODSEQ and
+   * flags as compact columns, in one consistent read. Without it, FETCH reads records per batch.
+   */
+  getFlagColumns?(mailboxId: number): Promise<FlagColumns>;
   /** Records for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**
    * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
    * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `false` leaves
    * them empty (FETCH needs neither); omitted, a backend may load them lazily on first access.
+   * `structure: false` allows leaving meta.structure empty (FETCH ENVELOPE/BODYSTRUCTURE resolve no
+   * section); a backend may still fill it.
    */
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]>;
+  /**
+   * Optional full-text index. The UIDs of the mailbox that may contain every needle, ascending: a
+   * superset of those that do (the caller confirms each with the exact SEARCH semantics). Undefined when
+   * the index cannot narrow: no needle it can look for (e.g. shorter than 3 characters), or not built.
+   */
+  searchCandidates?(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
   /**
    * Which of these blobs (the same bytes: Message-ID, size and all) already back a message in the
@@ -466,6 +511,12 @@ export interface Store extends ActivityStore, WebAccessStore {
    * messages of the same call, NOT_FOUND...) with nothing added, no UID used and nothing charged.
    */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]>;
+  /**
+   * IMAP REPLACE (RFC 8508): removes message `replaced.uid` of `replaced.mailboxId` (a mailbox of the same
+   * account) and adds `request`, in one transaction. The removed message's space is freed before the
+   * quota check of the new one. NOT_FOUND when the message to replace is gone: then nothing changes.
+   */
+  replace(request: AppendRequest, replaced: { mailboxId: number; uid: number }): Promise<AppendResult>;
   /** Adds one blob to several accounts' mailboxes; concurrent calls share one commit. */
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]>;
   storeFlags(request: StoreFlagsRequest): Promise<StoreFlagsResult>;

@@ -53,9 +53,17 @@ export function testConfig(dataDir: string, overrides?: DeepPartial<Config>): Co
 
 export async function startTestServer(
   overrides?: DeepPartial<Config>,
-  options: { auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
+  options: {
+    auth?: AuthServiceOptions;
+    outgoing?: StartServerOptions['outgoing'];
+    /** Where the temp data directory goes (e.g. /dev/shm for a test that stores many messages). */
+    tempParent?: string;
+    /** A data directory the caller owns (and removes): several nodes sharing one blob directory. */
+    dataDir?: string;
+  } = {},
 ): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'postyard-test-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(options.tempParent ?? tmpdir(), 'postyard-test-')));
   try {
     await installTestCertificate(dataDir);
     const config = testConfig(dataDir, overrides);
@@ -64,7 +72,11 @@ export async function startTestServer(
       { level: config.log.level, file: config.log.file ?? '/dev/stderr' },
       { pretty: false },
     );
-    const server = await startConfiguredServer(config, { log, ...options });
+    const server = await startConfiguredServer(config, {
+      log,
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.outgoing ? { outgoing: options.outgoing } : {}),
+    });
     let closed: Promise<void> | null = null;
     return {
       ctx: server.ctx,
@@ -85,12 +97,12 @@ export async function startTestServer(
       close() {
         closed ??= server
           .close({ graceMs: 2_000 })
-          .finally(() => rm(dataDir, { recursive: true, force: true }));
+          .finally(() => (ownDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
         return closed;
       },
     };
   } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
 }

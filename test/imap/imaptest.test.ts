@@ -28,12 +28,6 @@ import { requireTool } from '../helpers/tools.js';
 const NOT_ADVERTISED: Record<string, string> = {
   catenate: 'CATENATE',
   'catenate-multiappend': 'CATENATE',
-  notify: 'NOTIFY',
-  'search-context-update': 'CONTEXT=SEARCH',
-  'search-context-update2': 'CONTEXT=SEARCH',
-  'search-context-update3': 'CONTEXT=SEARCH',
-  'search-partial': 'CONTEXT=SEARCH',
-  'sort-partial': 'CONTEXT=SORT',
   urlauth: 'URLAUTH',
   'urlauth-binary': 'URLAUTH',
   urlauth2: 'URLAUTH',

@@ -170,9 +170,14 @@ describe('config validation names the key and the problem', () => {
     ['empty cert path', { tls: { cert: '' } }, /tls\.cert must not be empty/],
     ['localDomains not array', { localDomains: 'example.com' }, /localDomains must be an array/],
     [
-      'postgres before that backend exists',
-      { store: { backend: 'postgres', postgresUrl: 'postgres://db/postyard' } },
-      /^config: store\.backend "postgres" is not available in this build yet .*; use "sqlite"$/,
+      'postgres without a URL',
+      { store: { backend: 'postgres' } },
+      /^config: store\.postgresUrl is required when store\.backend is "postgres"/,
+    ],
+    [
+      'postgres URL of another scheme',
+      { store: { backend: 'postgres', postgresUrl: 'mysql://db/postyard' } },
+      /^config: store\.postgresUrl must start with postgres:\/\/ or postgresql:\/\/$/,
     ],
     [
       'duplicate port',

@@ -5,7 +5,13 @@
  */
 
 import { formatSize } from '../../lib/values.js';
-import type { GarbageReport, IntegrityProblem, Store, UnreferencedBlobs } from '../../store/store.js';
+import type {
+  GarbageReport,
+  IntegrityProblem,
+  IntegrityReport,
+  Store,
+  UnreferencedBlobs,
+} from '../../store/store.js';
 import { type Finding, fail, ok, warn } from './finding.js';
 
 export async function checkStore(store: Store, repair: boolean): Promise<Finding[]> {
@@ -21,7 +27,30 @@ export async function checkStore(store: Store, repair: boolean): Promise<Finding
   else findings.push(fail('store', `${checked}: ${plural(remaining.length, 'problem')}`));
   for (const problem of remaining) findings.push(describe(problem, repair));
   findings.push(...describeUnreferenced(first.unreferenced, first.collected));
+  if (first.searchIndex) findings.push(describeSearchIndex(first.searchIndex));
   return findings;
+}
+
+/**
+ * An incomplete full-text index is a warning (the mail itself is intact): a stale one narrows nothing
+ * and rows for text that is gone only add candidates, but a message missing from it is not found by an
+ * indexed SEARCH. Ingest indexes in the same transaction, so only damage or a hand edit gets here.
+ */
+function describeSearchIndex(index: NonNullable<IntegrityReport['searchIndex']>): Finding {
+  if (index.rebuilt !== undefined) {
+    return ok('store', `full-text search index rebuilt: ${plural(index.rebuilt, 'message text')} indexed`);
+  }
+  if (index.missing === 0 && index.extra === 0 && !index.stale) {
+    return ok('store', 'full-text search index: complete');
+  }
+  const what = [
+    ...(index.missing > 0
+      ? [`${plural(index.missing, 'message text')} not indexed (SEARCH misses them)`]
+      : []),
+    ...(index.extra > 0 ? [`${plural(index.extra, 'row')} for text that is gone`] : []),
+    ...(index.stale ? ['a rebuild did not finish (SEARCH reads every message meanwhile)'] : []),
+  ];
+  return warn('store', `full-text search index incomplete: ${what.join(', ')}; run doctor --repair`);
 }
 
 function describe(problem: IntegrityProblem, repairTried: boolean): Finding {

@@ -140,7 +140,14 @@ export type SearchKey =
   | { readonly key: 'EMAILID' | 'THREADID'; readonly id: string };
 
 /** ESEARCH RETURN options (RFC 4731 §3.1, RFC 5182 SAVE, RFC 9051 §6.4.4). */
-export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE';
+/** RFC 4731 ESEARCH, RFC 5182 SAVE, RFC 5267 CONTEXT/UPDATE/PARTIAL (the range is in `partial`). */
+export type SearchReturnOption = 'MIN' | 'MAX' | 'ALL' | 'COUNT' | 'SAVE' | 'UPDATE' | 'CONTEXT' | 'PARTIAL';
+
+/** RFC 5267 §4.4 `PARTIAL low:high`: 1-based positions in the result, low <= high. */
+export interface PartialRange {
+  readonly low: number;
+  readonly high: number;
+}
 
 export interface SearchCommand {
   readonly name: 'SEARCH';
@@ -152,6 +159,7 @@ export interface SearchCommand {
    * An array (possibly empty = `RETURN ()`, meaning ALL): answer with ESEARCH.
    */
   readonly returnOptions?: readonly SearchReturnOption[];
+  readonly partial?: PartialRange;
   /** Always an AND of the top-level keys. */
   readonly criteria: SearchKey;
 }
@@ -185,6 +193,7 @@ export interface SortCommand {
   readonly search: SearchKey;
   /** ESORT (RFC 5267 §3.2): answer with ESEARCH; undefined: `* SORT`. */
   readonly returnOptions?: readonly SearchReturnOption[];
+  readonly partial?: PartialRange;
 }
 
 export interface ThreadCommand {
@@ -278,11 +287,59 @@ export interface AppendMessageHead {
   readonly utf8: boolean;
 }
 
+/**
+ * REPLACE / UID REPLACE (RFC 8508): an APPEND of one message that also removes message `id` (a sequence
+ * number, or a UID when `uid`) of the selected mailbox. It streams like APPEND (receiver.ts).
+ */
+export interface ReplaceTarget {
+  readonly uid: boolean;
+  readonly id: number;
+}
+
 export interface AppendCommand {
   readonly name: 'APPEND';
   readonly mailbox: string;
   /** One entry per message (MULTIAPPEND may send several). */
   readonly messages: readonly AppendMessageHead[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// NOTIFY (RFC 5465)
+
+/** Event names as RFC 5465 §5 spells them; other names are kept (uppercased) so NOTIFY can refuse them. */
+export type NotifyEvent =
+  | 'MessageNew'
+  | 'MessageExpunge'
+  | 'FlagChange'
+  | 'AnnotationChange'
+  | 'MailboxName'
+  | 'SubscriptionChange'
+  | 'MailboxMetadataChange'
+  | 'ServerMetadataChange';
+
+export type NotifyFilter =
+  | 'SELECTED'
+  | 'SELECTED-DELAYED'
+  | 'INBOXES'
+  | 'PERSONAL'
+  | 'SUBSCRIBED'
+  | 'SUBTREE'
+  | 'MAILBOXES';
+
+/** `(filter-mailboxes events)`: `events` empty means NONE. */
+export interface NotifyEventGroup {
+  readonly filter: NotifyFilter;
+  /** SUBTREE / MAILBOXES: mailbox names as sent (wire form). */
+  readonly mailboxes?: readonly string[];
+  readonly events: readonly (NotifyEvent | string)[];
+  /** MessageNew's fetch attributes (selected mailbox only, §5.2). */
+  readonly fetch?: readonly FetchAttribute[];
+}
+
+export interface NotifyCommand {
+  readonly name: 'NOTIFY';
+  /** null for NOTIFY NONE. */
+  readonly set: { readonly status: boolean; readonly groups: readonly NotifyEventGroup[] } | null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -319,6 +376,8 @@ export type Command =
   | { readonly name: 'UNAUTHENTICATE' }
   | { readonly name: 'STATUS'; readonly mailbox: string; readonly items: readonly StatusItem[] }
   | AppendCommand
+  /** Only the state guard: a real REPLACE streams as append* receiver events with `replace` set. */
+  | { readonly name: 'REPLACE' }
   | { readonly name: 'IDLE' }
   | { readonly name: 'CHECK' }
   | { readonly name: 'CLOSE' }
@@ -346,6 +405,9 @@ export type Command =
       readonly root: string;
       readonly limits: readonly (readonly [string, number])[];
     }
+  | NotifyCommand
+  /** RFC 5267 §4.3.5: the tags of the searches whose updates stop. */
+  | { readonly name: 'CANCELUPDATE'; readonly tags: readonly string[] }
   /** ID (RFC 2971): `null` for `ID NIL`, else field/value pairs in order (value null for NIL). */
   | { readonly name: 'ID'; readonly params: readonly (readonly [string, string | null])[] | null };
 

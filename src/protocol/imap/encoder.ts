@@ -124,8 +124,12 @@ export function encodeResponseCode(code: ResponseCode): string {
       return code.charsets && code.charsets.length > 0
         ? `[BADCHARSET ${encodeList(code.charsets.map((c) => encodeAstring(c)))}]`
         : '[BADCHARSET]';
+    case 'BADEVENT':
+      return `[BADEVENT (${code.events.join(' ')})]`;
     case 'CAPABILITY':
       return `[CAPABILITY ${code.capabilities.join(' ')}]`;
+    case 'NOUPDATE':
+      return `[NOUPDATE ${encodeString(code.tag)}]`;
     case 'HIGHESTMODSEQ':
       return `[HIGHESTMODSEQ ${code.modseq}]`;
     case 'MAILBOXID':
@@ -228,6 +232,13 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       if (data.all !== undefined && data.all.length > 0) out += ` ALL ${data.all}`;
       if (data.count !== undefined) out += ` COUNT ${data.count}`;
       if (data.modseq !== undefined) out += ` MODSEQ ${data.modseq}`;
+      if (data.partial)
+        out += ` PARTIAL (${data.partial.low}:${data.partial.high} ${data.partial.set ?? 'NIL'})`;
+      const pairs = (list: readonly (readonly [number, string])[]) =>
+        list.map(([p, set]) => `${p} ${set}`).join(' ');
+      // Removals first: the ADDTO positions count in the list after them (RFC 5267 §4.3.2).
+      if (data.removeFrom && data.removeFrom.length > 0) out += ` REMOVEFROM (${pairs(data.removeFrom)})`;
+      if (data.addTo && data.addTo.length > 0) out += ` ADDTO (${pairs(data.addTo)})`;
       return `${out}\r\n`;
     }
     case 'NAMESPACE': {

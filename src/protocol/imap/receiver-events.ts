@@ -4,7 +4,7 @@
  * (awaiting the handler) before pulling the next one — that is the structural backpressure.
  * Stable API: additive changes only.
  */
-import type { AppendMessageHead, Command } from './command.js';
+import type { AppendMessageHead, Command, ReplaceTarget } from './command.js';
 
 /** Why a line or literal was rejected; maps to the response code of the BAD/NO answer. */
 /** PARSE (RFC 5530) is about message content, so syntax errors carry no code; kept for compatibility. */
@@ -44,6 +44,8 @@ export type ReceiverEvent =
       readonly index: number;
       readonly message: AppendMessageHead;
       readonly sync: boolean;
+      /** Present for REPLACE / UID REPLACE (RFC 8508): the message of the selected mailbox it replaces. */
+      readonly replace?: ReplaceTarget;
     }
   /** A chunk of the current APPEND literal (a view into received bytes: copy or write it out now). */
   | { readonly type: 'appendData'; readonly chunk: Buffer }
@@ -55,6 +57,7 @@ export type ReceiverEvent =
       readonly tag: string;
       readonly mailbox: string;
       readonly messages: readonly AppendMessageHead[];
+      readonly replace?: ReplaceTarget;
     }
   /** IDLE mode (after `startIdle()`): the client sent DONE; the receiver is back in command mode. */
   | { readonly type: 'idleDone' }

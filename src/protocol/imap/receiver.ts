@@ -1,6 +1,6 @@
 /**
  * Resumable IMAP command receiver (RFC 9051 §2.2.1, §4.3 literals, §7.5 continuation requests;
- * RFC 7888 LITERAL+/LITERAL-; RFC 3516 literal8; RFC 3502 MULTIAPPEND; RFC 6855 §4 APPEND UTF8;
+ * RFC 7888 LITERAL+/LITERAL-; RFC 3516 literal8; RFC 3502 MULTIAPPEND; RFC 8508 REPLACE; RFC 6855 §4 APPEND UTF8;
  * RFC 2177 IDLE).
  *
  * Pull model: `push(bytes)` queues input, `next()` returns one event or undefined when it needs more.
@@ -9,7 +9,7 @@
  * bytes not yet consumed. Memory is bounded by the limits in ReceiverOptions plus what the caller
  * pushes: pause the socket when `bufferedBytes` grows.
  */
-import type { AppendMessageHead } from './command.js';
+import type { AppendMessageHead, ReplaceTarget } from './command.js';
 import { findLiteralMarker } from './literal-marker.js';
 import { isAppendEnd, parseAppendOptions } from './parser/append.js';
 import { Cursor, type Literal, ParseError } from './parser/cursor.js';
@@ -36,6 +36,8 @@ interface AppendState {
   readonly tag: string;
   readonly mailbox: string;
   readonly heads: AppendMessageHead[];
+  /** Set for REPLACE / UID REPLACE (RFC 8508), which carries exactly one message. */
+  readonly replace?: ReplaceTarget;
 }
 
 export class ImapReceiver {
@@ -332,6 +334,7 @@ export class ImapReceiver {
         index: state.heads.length - 1,
         message: appendHead,
         sync,
+        ...(state.replace ? { replace: state.replace } : {}),
       });
       return;
     }
@@ -369,6 +372,8 @@ export class ImapReceiver {
   private appendMessageHead(size: number, binary: boolean): AppendMessageHead | ParseError | undefined {
     try {
       if (this.append) {
+        // RFC 8508 §5: replace = "REPLACE" SP seq-number SP mailbox append-message (one message only).
+        if (this.append.replace) return new ParseError('REPLACE takes exactly one message');
         const c = new Cursor([this.segments[this.segments.length - 1]!], [PENDING], this.options.maxNesting);
         const opts = parseAppendOptions(c, this.append.heads.at(-1)?.utf8);
         this.segments = [];
@@ -376,12 +381,16 @@ export class ImapReceiver {
       }
       const c = new Cursor(this.segments, [...this.literals, PENDING], this.options.maxNesting);
       const head = readHead(c);
-      if (head.name !== 'APPEND' || head.uid) return undefined;
+      let replace: ReplaceTarget | undefined;
+      if (head.name === 'REPLACE') {
+        c.sp();
+        replace = { uid: head.uid, id: c.nzNumber() };
+      } else if (head.name !== 'APPEND' || head.uid) return undefined;
       c.sp();
       const mailbox = c.mailbox();
       if (c.literalsConsumed > this.literals.length) return undefined; // the pending literal is the mailbox
       const opts = parseAppendOptions(c);
-      this.append = { tag: head.tag, mailbox, heads: [] };
+      this.append = { tag: head.tag, mailbox, heads: [], ...(replace ? { replace } : {}) };
       this.segments = [];
       this.literals = [];
       return this.checkUtf8({ ...opts, size, binary });
@@ -414,8 +423,12 @@ export class ImapReceiver {
         tag: state.tag,
         mailbox: state.mailbox,
         messages: state.heads,
+        ...(state.replace ? { replace: state.replace } : {}),
       });
-    } else this.error('Unexpected characters after APPEND message', undefined, state.tag);
+    } else {
+      const command = state.replace ? 'REPLACE' : 'APPEND';
+      this.error(`Unexpected characters after ${command} message`, undefined, state.tag);
+    }
   }
 
   /** Refuses an announced literal: answer now, then skip what the client will still send. */

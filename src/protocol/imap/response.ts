@@ -13,6 +13,8 @@ export type ResponseCode =
   | { readonly code: 'AUTHORIZATIONFAILED' }
   | { readonly code: 'BADCHARSET'; readonly charsets?: readonly string[] }
   | { readonly code: 'CANNOT' }
+  /** RFC 5465 §5.1: the events this server supports, when a NOTIFY asked for another. */
+  | { readonly code: 'BADEVENT'; readonly events: readonly string[] }
   | { readonly code: 'CAPABILITY'; readonly capabilities: readonly string[] }
   | { readonly code: 'CLIENTBUG' }
   | { readonly code: 'CLOSED' }
@@ -34,6 +36,10 @@ export type ResponseCode =
   | { readonly code: 'NOMODSEQ' }
   | { readonly code: 'NONEXISTENT' }
   | { readonly code: 'NOPERM' }
+  /** RFC 5267 §4.3.1: the server will not keep this search (its tag) up to date. */
+  | { readonly code: 'NOUPDATE'; readonly tag: string }
+  /** RFC 5465 §5.8: notifications were lost; the client must resynchronise. */
+  | { readonly code: 'NOTIFICATIONOVERFLOW' }
   | { readonly code: 'OVERQUOTA' }
   | { readonly code: 'PARSE' }
   | { readonly code: 'PERMANENTFLAGS'; readonly flags: readonly string[] }
@@ -110,6 +116,11 @@ export interface EsearchData {
   readonly all?: string;
   readonly count?: number;
   readonly modseq?: number;
+  /** RFC 5267 §4.4: `PARTIAL (low:high set)`; `set` null for NIL. */
+  readonly partial?: { readonly low: number; readonly high: number; readonly set: string | null };
+  /** RFC 5267 §4.3: context updates, `(position set ...)` pairs in order. */
+  readonly addTo?: readonly (readonly [number, string])[];
+  readonly removeFrom?: readonly (readonly [number, string])[];
 }
 
 export interface NamespaceDescr {

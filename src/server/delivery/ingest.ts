@@ -63,6 +63,16 @@ async function ingestWhole(store: Store, received: Buffer, opts: IngestOptions):
 }
 
 /**
+ * The durable blob alone, without analysis, for a message no mailbox will hold (submission to remote
+ * recipients only): the queue needs its bytes, not ENVELOPE, BODYSTRUCTURE or search text, and parsing
+ * 25 KB costs the event loop more than the rest of the submission. `message` is CRLF already.
+ */
+export async function storeUnanalyzed(store: Store, message: Buffer, prepend = ''): Promise<BlobRef> {
+  assertNoNulInHeader(message);
+  return store.blobs.put(prepend ? Buffer.concat([Buffer.from(prepend, 'latin1'), message]) : message);
+}
+
+/**
  * A streamed message: read within the size limit and normalised chunk by chunk. Small ones end up in
  * ingestWhole; once past the threshold, the bytes held so far and every later chunk go to the blob
  * (a stream into store.blobs.put, with backpressure to the input) and to a StreamingAnalyzer, and are

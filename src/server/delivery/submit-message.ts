@@ -7,10 +7,10 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type MailError, TempError, toMailError } from '../../lib/errors.js';
-import type { DsnNotify, QueuedMessage } from '../../store/store.js';
+import type { BlobRef, DsnNotify, QueuedMessage } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { type RecipientOutcome, storeForAccounts } from './deliver-message.js';
-import { ingestMessage } from './ingest.js';
+import { type IngestedMessage, ingestMessage, storeUnanalyzed } from './ingest.js';
 import { toCrlf } from './line-endings.js';
 import { readLimited } from './read-limited.js';
 import { buildReceivedHeader, type ReceivedInfo } from './received-header.js';
@@ -63,15 +63,21 @@ export async function submitMessage(ctx: ServerContext, req: SubmitRequest): Pro
   });
 
   const trace = buildReceivedHeader({ ...req.received, hostname: ctx.config.hostname });
-  let message: Awaited<ReturnType<typeof ingestMessage>>;
+  // Parsed only when a local mailbox will hold it; the queue needs the blob alone.
+  let message: IngestedMessage | null = null;
+  let blob: BlobRef;
   try {
     // CRLF before signing: the signature must match the bytes as stored and sent.
     const withTrace = toCrlf(Buffer.concat([Buffer.from(trace, 'latin1'), raw]));
     const signature = await dkimSignature(ctx, withTrace, req, raw);
-    message = await ingestMessage(ctx.store, withTrace, {
-      maxSize: Number.MAX_SAFE_INTEGER,
-      prepend: signature,
-    });
+    if (localIndexes.length === 0) blob = await storeUnanalyzed(ctx.store, withTrace, signature);
+    else {
+      message = await ingestMessage(ctx.store, withTrace, {
+        maxSize: Number.MAX_SAFE_INTEGER,
+        prepend: signature,
+      });
+      blob = message.blob;
+    }
   } catch (err) {
     const error = toMailError(err);
     req.log.error({ err: error }, 'submission ingest failed');
@@ -81,7 +87,7 @@ export async function submitMessage(ctx: ServerContext, req: SubmitRequest): Pro
   const queuing =
     remote.length > 0
       ? ctx.store.enqueue({
-          blob: message.blob,
+          blob,
           sender: req.from,
           ret: req.ret,
           envid: req.envid,
@@ -91,7 +97,7 @@ export async function submitMessage(ctx: ServerContext, req: SubmitRequest): Pro
       : Promise.resolve(null);
   const localRecipients = localIndexes.map((i) => req.recipients[i]!.address);
   const delivering =
-    localRecipients.length > 0
+    message && localRecipients.length > 0
       ? storeForAccounts(
           ctx,
           message,
@@ -117,7 +123,7 @@ export async function submitMessage(ctx: ServerContext, req: SubmitRequest): Pro
   if (local.status === 'rejected') return { kind: 'error', error: toMailError(local.reason) };
   if (queued.value) {
     req.log.info(
-      { queueId: queued.value.id, from: req.from, to: remote.map((r) => r.address), size: message.blob.size },
+      { queueId: queued.value.id, from: req.from, to: remote.map((r) => r.address), size: blob.size },
       'queued',
     );
     ctx.outgoing?.queued(queued.value);

@@ -19,6 +19,8 @@ const AFTER_LOGIN = [
   'UIDPLUS',
   // RFC 3502: APPEND of several messages, all or none (store.appendMany).
   'MULTIAPPEND',
+  // RFC 8508: REPLACE / UID REPLACE, one store transaction (append-flow.ts, store.replace).
+  'REPLACE',
   'MOVE',
   'CHILDREN',
   'LIST-EXTENDED',
@@ -49,9 +51,14 @@ const AFTER_LOGIN = [
   // RFC 5256, RFC 5267 (ESORT), RFC 5957 (DISPLAYFROM/DISPLAYTO): commands/sort.ts, thread.ts.
   'SORT',
   'ESORT',
+  // RFC 5267: RETURN (PARTIAL/UPDATE/CONTEXT) for SEARCH and SORT, CANCELUPDATE (context-search.ts).
+  'CONTEXT=SEARCH',
+  'CONTEXT=SORT',
   'SORT=DISPLAY',
   'THREAD=ORDEREDSUBJECT',
   'THREAD=REFERENCES',
+  // RFC 5465: NOTIFY SET/NONE (notify.ts), STATUS and LIST updates for other mailboxes.
+  'NOTIFY',
   // RFC 4978: commands/compress.ts, server/net/deflate-stream.ts.
   'COMPRESS=DEFLATE',
 ];

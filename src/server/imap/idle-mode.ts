@@ -50,8 +50,13 @@ export class IdleMode {
   }
 
   private schedule(): void {
-    if (this.flushing) return;
     const session = this.session;
+    // NOTIFY SELECTED pushes the selected mailbox's changes itself, idling or not (notify.ts).
+    if (session.notify.pushesSelected) {
+      session.notify.schedule();
+      return;
+    }
+    if (this.flushing) return;
     this.flushing = (async () => {
       // Let a burst of changes coalesce into one refresh.
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -36,6 +36,8 @@ export interface SelectOptions {
   condstore?: boolean;
   /** QRESYNC enabled: removals are announced as `* VANISHED uids` instead of EXPUNGE (RFC 7162 §3.2.10). */
   qresync?: boolean;
+  /** Called with UIDs about to be announced as expunged, while their sequence numbers still hold. */
+  beforeExpunge?: (uids: readonly number[]) => void;
 }
 
 export class SelectedMailbox {
@@ -55,6 +57,7 @@ export class SelectedMailbox {
   private lastAnnouncedRecent = -1;
   private condstore: boolean;
   private qresync: boolean;
+  private readonly beforeExpunge: ((uids: readonly number[]) => void) | undefined;
   /** Keywords announced in FLAGS, by lower case (RFC 9051 §2.3.2); grows, never shrinks, while selected. */
   private readonly keywords = new Map<string, string>();
   /** A keyword arrived with a change and FLAGS must be sent again before its FETCH/EXISTS. */
@@ -69,6 +72,7 @@ export class SelectedMailbox {
     this.rev1 = options.rev1;
     this.condstore = options.condstore ?? false;
     this.qresync = options.qresync ?? false;
+    this.beforeExpunge = options.beforeExpunge;
     this.uids = index.uids();
     this.count = this.uids.length;
     const onChange = options.onChange;
@@ -142,6 +146,7 @@ export class SelectedMailbox {
    */
   announceOwnExpunged(uids: readonly number[]): UntaggedData[] {
     const known = uids.filter((uid) => this.seqOf(uid) > 0);
+    this.beforeExpunge?.(known);
     const seqs = this.removeOwnExpunged(uids);
     if (!this.qresync) return seqs.map((seq) => ({ type: 'EXPUNGE', seq }));
     return known.length > 0 ? [{ type: 'VANISHED', earlier: false, uids: formatSequenceSet(known) }] : [];
@@ -265,6 +270,7 @@ export class SelectedMailbox {
         const seq = this.seqOf(uid);
         if (seq > 0) seqs.push(seq);
       }
+      this.beforeExpunge?.(seqs.map((seq) => this.uids[seq - 1] as number));
       const removed: number[] = [];
       for (let i = seqs.length - 1; i >= 0; i--) {
         const seq = seqs[i] as number;

@@ -27,9 +27,11 @@ import { AppendFlow } from './append-flow.js';
 import { capabilities } from './capabilities.js';
 import type { CommandSpec, Completion, SessionState } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
+import { ContextSearches } from './context-search.js';
 import { imapFailure, isServerFault } from './error-map.js';
 import { IdleMode } from './idle-mode.js';
 import { checkMailboxName } from './mailbox-name.js';
+import { NotifyMode } from './notify.js';
 import { InvalidSequenceError, type SelectedMailbox } from './selected.js';
 import type { MailboxIndexRegistry } from './shared-index.js';
 import { formatStatus, mailboxName } from './wire.js';
@@ -73,6 +75,9 @@ export class ImapSession {
   private pumping = false;
   private closed = false;
   readonly idle: IdleMode = new IdleMode(this);
+  readonly notify: NotifyMode = new NotifyMode(this);
+  /** SEARCH/SORT RETURN (UPDATE) results kept up to date (RFC 5267). */
+  readonly contexts: ContextSearches = new ContextSearches(this);
   private continuation: { tag: string; handler: ContinuationHandler } | null = null;
   private append: AppendFlow | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -138,6 +143,11 @@ export class ImapSession {
       plaintextAuthAllowed: this.plaintextAuthAllowed(),
       appendLimit: limitsOf(this.ctx.config).maxMessageSize,
     });
+  }
+
+  /** A command (or another receiver event) is being handled: unsolicited output must wait. */
+  get busy(): boolean {
+    return this.pumping;
   }
 
   plaintextAuthAllowed(): boolean {
@@ -245,6 +255,7 @@ export class ImapSession {
    * (no mailbox, no ENABLEd extension, the user slot released); TLS stays.
    */
   unauthenticate(): void {
+    this.notify.clear();
     this.closeSelected();
     this.savedSearch = [];
     this.releaseUserSlot?.();
@@ -265,6 +276,13 @@ export class ImapSession {
     this.selected = selected;
     this.state = selected ? 'selected' : 'authenticated';
   }
+
+  /** The selected mailbox's shared index has news: IDLE or NOTIFY may push it now. */
+  readonly onSelectedChange = (): void => {
+    this.contexts.markDirty();
+    this.idle.onChange();
+    this.notify.onSelectedChange();
+  };
 
   /** IDLE: answer `+`, push notifications until DONE (idle-mode.ts); no autologout meanwhile. */
   startIdle(tag: string): void {
@@ -389,6 +407,7 @@ export class ImapSession {
         const event = this.receiver.next();
         if (!event) break;
         socket.pause();
+        await this.notify.settled(); // a NOTIFY update being written finishes first
         await this.handleEvent(event);
         await this.writer.drained();
         if (this.closed) return;
@@ -405,6 +424,7 @@ export class ImapSession {
     } finally {
       this.pumping = false;
     }
+    if (this.notify.active) this.notify.schedule();
     if (this.inputEnded && !this.idle.active) this.close();
     else if (!this.closed) socket.resume();
   }
@@ -501,6 +521,7 @@ export class ImapSession {
       allowExpunge,
       () => this.store.claimRecent(selected.mailbox.id),
     );
+    if (this.contexts.active) await this.contexts.refresh();
   }
 
   private async onReceiverError(event: Extract<ReceiverEvent, { type: 'error' }>): Promise<void> {
@@ -542,13 +563,14 @@ export class ImapSession {
 
   private async onAppendEvent(event: ReceiverEvent): Promise<void> {
     if (event.type === 'appendBegin' && !this.append) {
-      const refused = this.allowed(COMMANDS.APPEND as unknown as CommandSpec<never>, 'APPEND');
+      const name = event.replace ? 'REPLACE' : 'APPEND';
+      const refused = this.allowed(COMMANDS[name] as unknown as CommandSpec<never>, name);
       if (refused) {
         this.receiver.abortAppend();
         await this.complete(event.tag, refused, false);
         return;
       }
-      this.append = new AppendFlow(this, event.tag, event.mailbox);
+      this.append = new AppendFlow(this, event.tag, event.mailbox, event.replace);
     }
     const flow = this.append;
     if (!flow) return;
@@ -588,6 +610,7 @@ export class ImapSession {
   }
 
   private closeSelected(): void {
+    this.contexts.clear(); // RFC 5267 §4.3: updates end with the selection
     if (!this.selected) return;
     this.selected.close();
     this.services.indexes.release(this.selected.index);
@@ -602,6 +625,7 @@ export class ImapSession {
         { rawIn: z.rawIn, plainIn: z.plainIn, rawOut: z.rawOut, plainOut: z.plainOut },
         'compression',
       );
+    this.notify.clear();
     this.append?.abort();
     this.append = null;
     this.closeSelected();

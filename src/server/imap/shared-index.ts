@@ -7,6 +7,7 @@
 import type { ChangeBus } from '../../bus/bus.js';
 import { type ErrorLog, RateLimitedErrors } from '../../lib/rate-limited-log.js';
 import type { Mailbox, MessageFlagsRecord, Store } from '../../store/store.js';
+import { FlagIndex } from './flag-index.js';
 
 /** What changed between two snapshots, in the order sessions must apply it. */
 export interface IndexChange {
@@ -28,6 +29,9 @@ export class SharedMailboxIndex {
   private readonly goneListeners = new Set<() => void>();
   private refreshing: Promise<void> | null = null;
   private wanted = 0;
+  /** Flags of every message, loaded by the first FETCH that wants them, then kept current by refresh(). */
+  private flagIndex: FlagIndex | null = null;
+  private flagLoad: Promise<FlagIndex> | null = null;
   users = 0;
 
   constructor(
@@ -47,6 +51,42 @@ export class SharedMailboxIndex {
 
   highestModseq(): number {
     return this.modseq;
+  }
+
+  /** Whether the flag index is loaded (FETCH then uses it for any number of messages). */
+  hasFlags(): boolean {
+    return this.flagIndex !== null;
+  }
+
+  /**
+   * The flag index, current as of the last change pull (call catchUp first for "now"); loaded on first
+   * use. Null when the store cannot list flags as columns (Store.getFlagColumns is optional).
+   */
+  async flags(): Promise<FlagIndex | null> {
+    if (this.flagIndex) return this.flagIndex;
+    if (!this.store.getFlagColumns) return null;
+    this.flagLoad ??= this.loadFlags().finally(() => {
+      this.flagLoad = null;
+    });
+    return this.flagLoad;
+  }
+
+  private async loadFlags(): Promise<FlagIndex> {
+    const columns = await (this.store.getFlagColumns as NonNullable<Store['getFlagColumns']>)(
+      this.mailbox.id,
+    );
+    const index = new FlagIndex(columns);
+    // Refreshes during the load moved this.modseq on without updating the index: pull what it missed.
+    // Records carry whole flags, so applying a change the load already saw is harmless.
+    let at = columns.highestModseq;
+    while (at < this.modseq) {
+      const changes = await this.store.changesSince(this.mailbox.id, at);
+      index.apply(changes.changed, changes.expunged);
+      if (changes.highestModseq <= at) break;
+      at = changes.highestModseq;
+    }
+    this.flagIndex = index;
+    return index;
   }
 
   listen(listener: IndexListener): () => void {
@@ -115,6 +155,7 @@ export class SharedMailboxIndex {
     for (const uid of added) next[n++] = uid;
     this.snapshot = next;
     this.modseq = Math.max(changes.highestModseq, since);
+    this.flagIndex?.apply(changes.changed, changes.expunged);
     const change: IndexChange = {
       expunged,
       added,

@@ -120,6 +120,17 @@ export function deliveryContract(open: OpenStore): void {
           changes.length = 0;
           await store.deleteMailbox(account.id, 'New');
           assert.equal(changes[0]?.structural, true);
+          // (Un)subscribing an existing mailbox is structural too (IMAP NOTIFY SubscriptionChange);
+          // a name without a mailbox has nothing to publish for.
+          changes.length = 0;
+          await store.setSubscribed(account.id, 'INBOX', false);
+          assert.deepEqual(
+            changes.map((c) => [c.mailboxId, c.structural]),
+            [[inbox, true]],
+          );
+          changes.length = 0;
+          await store.setSubscribed(account.id, 'Nowhere', true);
+          assert.deepEqual(changes, []);
         },
       );
     });

@@ -14,6 +14,7 @@ import { mailboxContract } from './mailboxes.js';
 import { maintenanceContract } from './maintenance.js';
 import { messageContract } from './messages.js';
 import { queueContract } from './queue.js';
+import { searchContract } from './search.js';
 import { webAccessContract } from './web-access.js';
 
 export type { OpenStore } from './fixture.js';
@@ -30,5 +31,6 @@ export function runStoreContract(name: string, open: OpenStore): void {
     activityContract(open);
     webAccessContract(open);
     queueContract(open);
+    searchContract(open);
   });
 }

@@ -32,6 +32,35 @@ export function messageContract(open: OpenStore): void {
         await assert.rejects(store.blobsInMailbox(999_999, [record!.blobId]), { code: 'NOT_FOUND' });
       }));
 
+    it('lists flags as columns equal to the records (getFlagColumns, when the backend has it)', () =>
+      withStore(open, async ({ store }) => {
+        if (!store.getFlagColumns) return;
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        const flags = [['\\Seen'], [], ['\\Seen'], ['\\Flagged', 'Work', '$Label1'], [], ['\\Deleted']];
+        for (let n = 0; n < flags.length; n++)
+          await appendSample(store, account.id, inbox, { n, flags: flags[n] });
+        await store.expunge(inbox, { uids: [2], force: true });
+        const columns = await store.getFlagColumns(inbox);
+        const records = await store.getMessages(inbox, [1, 2, 3, 4, 5, 6]);
+        assert.deepEqual(
+          [...columns.uids],
+          records.map((r) => r.uid),
+        );
+        assert.deepEqual(
+          [...columns.modseqs],
+          records.map((r) => r.modseq),
+        );
+        assert.deepEqual(
+          [...columns.flagIds].map((id) => columns.flagSets[id]),
+          records.map((r) => r.flags),
+        );
+        assert.equal(columns.flagSets.length, 4, 'one entry per distinct combination');
+        assert.equal(columns.highestModseq, (await store.getMailboxById(inbox))?.highestModseq);
+        const empty = await store.getFlagColumns(await mailboxId(store, account.id, 'Archive'));
+        assert.equal(empty.uids.length, 0);
+      }));
+
     it('appends with strictly increasing UIDs, flags, dates and metadata', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);
@@ -106,6 +135,63 @@ export function messageContract(open: OpenStore): void {
           records.map((r) => r.flags),
           [['k1'], ['k2']],
         );
+        const after = await store.getQuotaUsage(account.id);
+        assert.deepEqual([after.bytes, after.messages], [200, 2]);
+      }));
+
+    it('replace removes one message and adds another in one transaction (RFC 8508)', () =>
+      withStore(open, async ({ store }) => {
+        // Quota for exactly two messages of 100 bytes: a replacement must count the freed one.
+        const account = await createUser(store, 'replace@x.org', { quotaBytes: 200, quotaMessages: 2 });
+        const other = await createUser(store, 'other@x.org');
+        const drafts = await mailboxId(store, account.id, 'Drafts');
+        const archive = await mailboxId(store, account.id, 'Archive');
+        const blob = await store.blobs.put(sampleMessage('replace', 100));
+        const request = (mailbox: number, n: number) => ({
+          accountId: account.id,
+          mailboxId: mailbox,
+          blob,
+          meta: sampleMeta(String(n)),
+          flags: ['\\Draft', `v${n}`],
+        });
+        await store.appendMany([request(drafts, 1), request(drafts, 2)]);
+        const before = await store.changesSince(drafts, 0);
+
+        const result = await store.replace(request(drafts, 3), { mailboxId: drafts, uid: 1 });
+        assert.equal(result.uid, 3);
+        assert.deepEqual(Array.from((await store.getIndex(drafts)).uids), [2, 3]);
+        const [record] = await store.getMessages(drafts, [3]);
+        assert.deepEqual(record?.flags, ['\\Draft', 'v3']);
+        const usage = await store.getQuotaUsage(account.id);
+        assert.deepEqual([usage.bytes, usage.messages], [200, 2]);
+        const changes = await store.changesSince(drafts, before.highestModseq);
+        assert.deepEqual(changes.expunged, [1], 'the replaced message is in the expunge log (QRESYNC)');
+        assert.deepEqual(
+          changes.changed.map((c) => c.uid),
+          [3],
+        );
+
+        // Into another mailbox of the same account (RFC 8508 §3.4 allows it).
+        const moved = await store.replace(request(archive, 4), { mailboxId: drafts, uid: 2 });
+        assert.equal(moved.mailboxId, archive);
+        assert.deepEqual(Array.from((await store.getIndex(drafts)).uids), [3]);
+
+        // Gone, foreign, or over quota: nothing changes, no UID is used.
+        const uidNext = (await store.getMailboxById(drafts))?.uidNext;
+        await assert.rejects(store.replace(request(drafts, 5), { mailboxId: drafts, uid: 1 }), {
+          code: 'NOT_FOUND',
+        });
+        const foreign = await mailboxId(store, other.id);
+        await assert.rejects(store.replace(request(drafts, 5), { mailboxId: foreign, uid: 1 }), {
+          code: 'NOT_FOUND',
+        });
+        const big = await store.blobs.put(sampleMessage('too big', 150));
+        await assert.rejects(
+          store.replace({ ...request(drafts, 6), blob: big }, { mailboxId: drafts, uid: 3 }),
+          { code: 'OVER_QUOTA' },
+        );
+        assert.deepEqual(Array.from((await store.getIndex(drafts)).uids), [3], 'nothing removed');
+        assert.equal((await store.getMailboxById(drafts))?.uidNext, uidNext);
         const after = await store.getQuotaUsage(account.id);
         assert.deepEqual([after.bytes, after.messages], [200, 2]);
       }));

@@ -186,7 +186,7 @@ export function normalizeLogin(login: string): string {
   return login.trim().toLowerCase();
 }
 
-function validateSettings(settings: AccountSettings): void {
+export function validateSettings(settings: AccountSettings): void {
   for (const key of ['quotaBytes', 'quotaMessages', 'retentionDays'] as const) {
     const value = settings[key];
     if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 0)) {

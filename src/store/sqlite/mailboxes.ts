@@ -152,7 +152,7 @@ export function normalizeMailboxName(name: string): string {
   return name;
 }
 
-function validateMailboxName(name: string): void {
+export function validateMailboxName(name: string): void {
   if (name.length === 0) throw new BadInputError('Mailbox name must not be empty');
   if (name.startsWith(HIERARCHY_DELIMITER) || name.endsWith(HIERARCHY_DELIMITER) || name.includes('//')) {
     throw new BadInputError('Invalid mailbox name', { public: true });

@@ -13,6 +13,7 @@ import type { FileBlobStore } from '../blobs.js';
 import type { GarbageReport, IntegrityProblem, IntegrityReport, UnreferencedBlobs } from '../store.js';
 import type { GroupCommitter } from './committer.js';
 import type { MessageWriter } from './message-writes.js';
+import type { SearchIndex } from './search-index.js';
 
 /**
  * A blob written or reused (put() refreshes its mtime) more recently than this may belong to a delivery
@@ -70,6 +71,7 @@ export class Maintenance {
     private readonly blobs: FileBlobStore,
     private readonly committer: GroupCommitter,
     private readonly messages: MessageWriter,
+    private readonly searchIndex: SearchIndex,
   ) {
     this.retentionStmt = db.prepare(
       `SELECT m.mailbox_id, m.uid FROM accounts AS a
@@ -161,7 +163,10 @@ export class Maintenance {
     if (batch.length > 0) await sweep();
     await this.blobs.emptyTrash();
     await this.blobs.removeStaleTemp(STALE_TEMP_MS);
-    await this.committer.submit(() => this.dropUnusedMetaStmt.run());
+    await this.committer.submit(() => {
+      this.searchIndex.dropUnused();
+      this.dropUnusedMetaStmt.run();
+    });
     const left = await this.unreferenced(graceMs);
     report.waiting = left.waiting + left.collectable;
     report.waitingBytes = left.waitingBytes + left.collectableBytes;
@@ -262,6 +267,7 @@ export class Maintenance {
     });
 
     const collected = repair ? await this.collectGarbage() : undefined;
+    const searchIndex = await this.checkSearchIndex(repair);
     return {
       checkedMessages: this.messageCountStmt.get()!,
       checkedBlobs,
@@ -269,6 +275,15 @@ export class Maintenance {
       repaired,
       unreferenced,
       ...(collected ? { collected } : {}),
+      searchIndex,
     };
+  }
+
+  /** Index rows missing or left over, or a rebuild that never finished: with repair, rebuilt. */
+  private async checkSearchIndex(repair: boolean): Promise<NonNullable<IntegrityReport['searchIndex']>> {
+    const state = this.searchIndex.state();
+    if (!repair || (state.missing === 0 && state.extra === 0 && !state.stale)) return state;
+    const rebuilt = await this.searchIndex.rebuild((job) => this.committer.submit(job));
+    return { ...state, rebuilt };
   }
 }

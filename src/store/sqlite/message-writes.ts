@@ -20,6 +20,7 @@ import { applyFlagOperation, DELETED_BIT, decodeFlags, encodeFlags, sameFlags } 
 import type { MailboxRepo } from './mailboxes.js';
 import type { MessageReader } from './messages.js';
 import type { MailboxRow, MessageRow } from './rows.js';
+import type { SearchIndex } from './search-index.js';
 
 export interface NewMessage {
   accountId: number;
@@ -53,6 +54,7 @@ export class MessageWriter {
     private readonly reader: MessageReader,
     private readonly blobs: BlobPresence,
     private readonly clock: StoreClock,
+    private readonly searchIndex: SearchIndex,
   ) {
     this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
@@ -115,6 +117,24 @@ export class MessageWriter {
     );
     ctx.touch(mailbox.account_id, mailbox.id, modseq);
     return { mailboxId: mailbox.id, uidValidity: mailbox.uid_validity, uid, modseq };
+  }
+
+  /** RFC 8508 REPLACE: removal first (its space is freed for the quota check), then the append. */
+  replace(
+    message: NewMessage,
+    replaced: { mailboxId: number; uid: number },
+    ctx: WriteContext,
+  ): AppendResult {
+    const source = this.mailboxes.row(replaced.mailboxId);
+    if (source.account_id !== message.accountId) {
+      throw new NotFoundError(
+        `Mailbox ${replaced.mailboxId} does not belong to account ${message.accountId}`,
+      );
+    }
+    const rows = this.reader.rows(source.id, [replaced.uid]);
+    if (rows.length === 0) throw new NotFoundError(`Message UID ${replaced.uid} no longer exists`);
+    this.removeRows(source, rows, ctx);
+    return this.append(message, ctx);
   }
 
   storeFlags(request: StoreFlagsRequest, ctx: WriteContext): StoreFlagsResult {
@@ -226,7 +246,7 @@ export class MessageWriter {
     ctx.touch(mailbox.account_id, mailbox.id, modseq);
   }
 
-  /** Metadata is stored once per blob; a second delivery of the same bytes reuses it. */
+  /** Metadata (and its search index row) is stored once per blob; a second delivery of the same bytes reuses it. */
   private saveMeta(blobId: string, meta: IngestMeta): number {
     const existing = this.metaIdStmt.get(blobId);
     if (existing !== undefined) return existing;
@@ -242,6 +262,7 @@ export class MessageWriter {
     );
     const id = Number(info.lastInsertRowid);
     this.insertTextStmt.run(id, meta.headerText, meta.bodyText);
+    this.searchIndex.add(id, meta);
     return id;
   }
 }

@@ -1,10 +1,11 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
 import type Database from 'better-sqlite3';
-import type { MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
+import type { FlagColumns, MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
   MESSAGE_COLUMNS,
   META_COLUMNS,
+  META_COLUMNS_NO_STRUCTURE,
   type MessageRow,
   type MetaJoinedRow,
   messageRowFromRaw,
@@ -68,6 +69,7 @@ export class MessageReader {
   private readonly uidsStmt: Database.Statement<[number], number>;
   private readonly records: RangeQuery<MessageRow>;
   private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
+  private readonly recordsWithMetaNoStructure: RangeQuery<MetaJoinedRow>;
   private readonly recordsWithText: RangeQuery<MetaJoinedRow>;
   private readonly statusStmt: Database.Statement<[number, number], StatusCounts>;
   private readonly recentCountStmt: Database.Statement<[number, number], number>;
@@ -77,6 +79,8 @@ export class MessageReader {
   private readonly recentStmt: Database.Statement<[number, number], number>;
   private readonly textStmt: Database.Statement<[number], TextRow>;
   private readonly popStmt: Database.Statement<[number], unknown[]>;
+  private readonly countStmt: Database.Statement<[number], number>;
+  private readonly flagColumnsStmt: Database.Statement<[number], unknown[]>;
   private readonly nextKeywordsStmt: Database.Statement<[number, string], string>;
   private readonly blobInMailboxStmt: Database.Statement<[string, number], number>;
 
@@ -92,6 +96,14 @@ export class MessageReader {
         'SELECT uid, size, blob_id FROM messages WHERE mailbox_id = ? AND pop_hidden = 0 ORDER BY uid',
       )
       .raw();
+    this.countStmt = db
+      .prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ?')
+      .pluck();
+    this.flagColumnsStmt = db
+      .prepare<[number], unknown[]>(
+        'SELECT uid, modseq, flags, keywords FROM messages WHERE mailbox_id = ? ORDER BY uid',
+      )
+      .raw();
     this.textStmt = db.prepare('SELECT header_text, body_text FROM message_text WHERE meta_id = ?');
     this.uidsStmt = db
       .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
@@ -100,6 +112,12 @@ export class MessageReader {
     const withMeta = `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.id IS NOT NULL AS has_meta`;
     const metaJoin = 'messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id';
     this.recordsWithMeta = new RangeQuery(db, withMeta, metaJoin, metaJoinedRowFromRaw);
+    this.recordsWithMetaNoStructure = new RangeQuery(
+      db,
+      `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS_NO_STRUCTURE}, t.id IS NOT NULL AS has_meta`,
+      metaJoin,
+      metaJoinedRowFromRaw,
+    );
     this.recordsWithText = new RangeQuery(
       db,
       `${withMeta}, ${TEXT_COLUMNS}`,
@@ -164,6 +182,43 @@ export class MessageReader {
     return { uids, sizes, blobIds };
   }
 
+  /**
+   * Store.getFlagColumns without the mailbox row: rows are iterated straight into typed arrays (no row
+   * array, no record per message); the count comes first so the arrays are allocated once. Call inside
+   * a read transaction (the count and the rows must agree).
+   */
+  flagColumns(mailboxId: number): Omit<FlagColumns, 'highestModseq'> {
+    const count = this.countStmt.get(mailboxId) ?? 0;
+    const uids = new Uint32Array(count);
+    const modseqs = new Float64Array(count);
+    const flagIds = new Uint32Array(count);
+    const flagSets: string[][] = [];
+    const ids = new Map<string | number, number>();
+    let n = 0;
+    for (const row of this.flagColumnsStmt.iterate(mailboxId)) {
+      if (n === count) break;
+      const bits = row[2] as number;
+      const keywords = row[3] as string;
+      const key = keywords.length === 0 ? bits : `${bits}|${keywords}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = flagSets.length;
+        flagSets.push(decodeFlags(bits, keywords));
+        ids.set(key, id);
+      }
+      uids[n] = row[0] as number;
+      modseqs[n] = row[1] as number;
+      flagIds[n] = id;
+      n++;
+    }
+    return {
+      uids: uids.subarray(0, n),
+      modseqs: modseqs.subarray(0, n),
+      flagIds: flagIds.subarray(0, n),
+      flagSets,
+    };
+  }
+
   uids(mailboxId: number): Uint32Array {
     return Uint32Array.from(this.uidsStmt.all(mailboxId));
   }
@@ -178,17 +233,22 @@ export class MessageReader {
 
   /**
    * 'eager' joins the search text in (SEARCH), 'none' leaves it empty, 'lazy' (the default) loads it
-   * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it.
+   * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it. Without `structure`
+   * the part tree (the largest column after the text) is left empty.
    */
   messagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
     searchText: SearchTextMode,
+    structure = true,
   ): MessageWithMeta[] {
     const eager = searchText === 'eager';
-    const rows = sortByUid(
-      (eager ? this.recordsWithText : this.recordsWithMeta).all(mailboxId, toUidRanges(uids)),
-    );
+    const query = eager
+      ? this.recordsWithText
+      : structure
+        ? this.recordsWithMeta
+        : this.recordsWithMetaNoStructure;
+    const rows = sortByUid(query.all(mailboxId, toUidRanges(uids)));
     return rows.map((row) => {
       const message = toMessage(row) as MessageWithMeta;
       message.meta =

@@ -62,6 +62,9 @@ export const MESSAGE_COLUMNS =
 export const TEXT_COLUMNS = 'x.header_text, x.body_text';
 export const META_COLUMNS =
   't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
+/** META_COLUMNS with an empty part tree (same positions): FETCH ENVELOPE/BODYSTRUCTURE need none. */
+export const META_COLUMNS_NO_STRUCTURE =
+  "t.envelope, t.body_structure, t.body, '' AS structure, t.preview, t.sent_date, t.sent_zone";
 
 /** A message joined with its metadata: MESSAGE_COLUMNS, META_COLUMNS, has_meta, then TEXT_COLUMNS. */
 export type MetaJoinedRow = MessageRow & MetaRow & Partial<TextRow> & { has_meta: number | null };

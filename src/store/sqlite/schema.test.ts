@@ -9,8 +9,10 @@ import {
   MAILBOX_OBJECT_ID_VERSION,
   SCHEMA_VERSION,
   SCRAM_KEYS_VERSION,
+  SEARCH_INDEX_VERSION,
   SENT_ZONE_VERSION,
 } from './schema.js';
+import { SearchIndex } from './search-index.js';
 
 describe('sqlite schema', () => {
   it('migrates a new file to the current user_version with durable pragmas, and refuses a newer one', async () => {
@@ -39,7 +41,8 @@ describe('sqlite schema', () => {
     try {
       const old = openDatabase(dataDir);
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id');
-      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
+      old.exec('DROP TABLE message_search'); // later steps
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.pragma(`user_version = ${MAILBOX_OBJECT_ID_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (account_id, name, uid_validity) VALUES (1, 'INBOX', 7), (1, 'X', 9)`);
@@ -81,8 +84,9 @@ describe('sqlite schema', () => {
       // A file of the version before: the schema without sent_zone.
       const old = openDatabase(dataDir);
       old.exec('ALTER TABLE message_meta DROP COLUMN sent_zone');
-      old.exec('ALTER TABLE mailboxes DROP COLUMN object_id'); // a later step
-      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
+      old.exec('ALTER TABLE mailboxes DROP COLUMN object_id'); // later steps
+      old.exec('DROP TABLE message_search');
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.pragma(`user_version = ${SENT_ZONE_VERSION - 1}`);
       const insert = old.prepare(
         `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
@@ -110,6 +114,45 @@ describe('sqlite schema', () => {
         { id: 3, sent_zone: null },
         { id: 4, sent_zone: null },
       ]);
+      db.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the search index step indexes the search text of messages stored before it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
+    try {
+      const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_search');
+      old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
+      old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
+      old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
+      old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
+      const meta = old.prepare(
+        `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
+         VALUES (?, ?, '', '', '', '', NULL, '')`,
+      );
+      const text = old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)');
+      const message = old.prepare(
+        `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, save_date, size, blob_id, meta_id)
+         VALUES (1, ?, 1, 0, 0, 1, ?, ?)`,
+      );
+      // More than one batch of the backfill.
+      for (let id = 1; id <= 1200; id++) {
+        meta.run(id, `blob${id}`);
+        text.run(id, `Subject: Number ${id}\n`, id % 2 ? 'Ünïcode body' : 'plain');
+        message.run(id, `blob${id}`, id);
+      }
+      old.close();
+
+      const db = openDatabase(dataDir);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const index = new SearchIndex(db);
+      assert.deepEqual(index.state(), { missing: 0, extra: 0, stale: false });
+      assert.deepEqual(index.candidates(1, [{ where: 'header', value: 'NUMBER 1199' }]), [1199]);
+      assert.equal(index.candidates(1, [{ where: 'body', value: 'üNÏ' }])?.length, 600);
+      assert.equal(index.candidates(1, [{ where: 'body', value: 'ün' }]), undefined, 'too short');
       db.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * that computes values); never edit a released step.
  */
 import type Database from 'better-sqlite3';
+import { createSearchIndex } from './search-index.js';
 import { backfillSentZone } from './sent-zone-backfill.js';
 
 /** The Date header's zone (IngestMeta.sentZone) for SEARCH SENT*; existing rows get it from their text. */
@@ -220,6 +221,7 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   `,
   addSentZone,
   mailboxObjectId,
+  createSearchIndex,
   scramKeys,
 ];
 
@@ -245,6 +247,9 @@ export const SENT_ZONE_VERSION = MIGRATIONS.indexOf(addSentZone) + 1;
 export const MAILBOX_OBJECT_ID_VERSION = MIGRATIONS.indexOf(mailboxObjectId) + 1;
 /** The version whose step added accounts.scram_sha256. */
 export const SCRAM_KEYS_VERSION = MIGRATIONS.indexOf(scramKeys) + 1;
+
+/** The version whose step added the full-text index message_search (filled from existing text). */
+export const SEARCH_INDEX_VERSION = MIGRATIONS.indexOf(createSearchIndex) + 1;
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;

@@ -28,6 +28,7 @@ import {
   type DeliverOutcome,
   type DeliverRequest,
   type EnqueueRequest,
+  type FlagColumns,
   type GarbageReport,
   type IntegrityReport,
   type Mailbox,
@@ -47,11 +48,12 @@ import {
   type StoreFlagsRequest,
   type StoreFlagsResult,
   type StoreOptions,
+  type TextNeedle,
 } from '../store.js';
 import { AccountRepo } from './accounts.js';
 import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
-import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
+import { type CommitStats, GroupCommitter, type WalSync, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
@@ -60,15 +62,18 @@ import { MessageWriter } from './message-writes.js';
 import { MessageReader, type SearchTextMode } from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
+import { SearchIndex } from './search-index.js';
 import { WebAccessRepo } from './web-access.js';
 
-export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
+/** `walSync`: only tests replace it (committer.ts; the default fdatasyncs the -wal file). */
+export async function openSqliteStore(options: StoreOptions & { walSync?: WalSync }): Promise<SqliteStore> {
   return new SqliteStore(
     openDatabase(options.dataDir),
     new FileBlobStore(options.dataDir),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
+    options.walSync,
   );
 }
 
@@ -81,11 +86,13 @@ export class SqliteStore implements Store {
   private readonly committer: GroupCommitter;
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
+  private readonly searchIndex: SearchIndex;
   private readonly activity: ActivityRepo;
   private readonly webAccess: WebAccessRepo;
   private readonly queue: QueueRepo;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -93,17 +100,27 @@ export class SqliteStore implements Store {
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
     errors: RateLimitedErrors = new RateLimitedErrors(undefined),
+    walSync?: WalSync,
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
-    this.messageWriter = new MessageWriter(db, this.accounts, this.mailboxes, this.reader, blobs, clock);
+    this.searchIndex = new SearchIndex(db);
+    this.messageWriter = new MessageWriter(
+      db,
+      this.accounts,
+      this.mailboxes,
+      this.reader,
+      blobs,
+      clock,
+      this.searchIndex,
+    );
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
-    this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
+    this.committer = new GroupCommitter(db, bus, this.changeLog, errors, walSync);
     this.changeLog.start();
-    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter);
+    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter, this.searchIndex);
     this.activity = new ActivityRepo(db);
     this.webAccess = new WebAccessRepo(db);
     const readTransaction = db.transaction((read: () => unknown) => read());
@@ -120,12 +137,17 @@ export class SqliteStore implements Store {
     return { ...this.committer.stats };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.changeLog.stop();
-    this.committer.flush();
-    this.closed = true;
-    this.db.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.changeLog.stop();
+      // Closed to new writes first; what is queued commits now, and the database stays open until those
+      // commits are durable (their WAL sync needs the -wal file, which the last close deletes).
+      this.closed = true;
+      this.committer.flush();
+      await this.committer.settled();
+      this.db.close();
+    })();
+    return this.closing;
   }
 
   // Accounts --------------------------------------------------------------------------------
@@ -253,9 +275,12 @@ export class SqliteStore implements Store {
   }
 
   async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
-    await this.write(() => {
+    await this.write((ctx) => {
       this.accounts.mustGetById(accountId);
       this.mailboxes.setSubscribed(accountId, name, subscribed);
+      // A structural change, so IMAP NOTIFY SubscriptionChange reaches the account's other sessions.
+      const mailbox = this.mailboxes.byName(accountId, name);
+      if (mailbox) ctx.touch(accountId, mailbox.id, mailbox.highestModseq, true);
     });
   }
 
@@ -279,6 +304,13 @@ export class SqliteStore implements Store {
     }));
   }
 
+  getFlagColumns(mailboxId: number): Promise<FlagColumns> {
+    return this.read(() => ({
+      highestModseq: this.mailboxes.row(mailboxId).highest_modseq,
+      ...this.reader.flagColumns(mailboxId),
+    }));
+  }
+
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.read(() => this.reader.messages(mailboxId, uids));
   }
@@ -286,11 +318,23 @@ export class SqliteStore implements Store {
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]> {
     return this.read(() =>
-      this.reader.messagesWithMeta(mailboxId, uids, searchTextMode(options?.searchText)),
+      this.reader.messagesWithMeta(
+        mailboxId,
+        uids,
+        searchTextMode(options?.searchText),
+        options?.structure ?? true,
+      ),
     );
+  }
+
+  searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.searchIndex.candidates(mailboxId, needles);
+    });
   }
 
   blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>> {
@@ -315,6 +359,10 @@ export class SqliteStore implements Store {
   /** One write job, so one savepoint: a failing message rolls back the ones before it. */
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     return this.write((ctx) => requests.map((request) => this.messageWriter.append(request, ctx)));
+  }
+
+  replace(request: AppendRequest, replaced: { mailboxId: number; uid: number }): Promise<AppendResult> {
+    return this.write((ctx) => this.messageWriter.replace(request, replaced, ctx));
   }
 
   /** One job per recipient, queued together: one commit, and one recipient's failure stays its own. */

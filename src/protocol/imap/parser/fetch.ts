@@ -90,7 +90,8 @@ export function parseFetch(c: Cursor, uid: boolean): FetchCommand {
   return macro ? { ...out, macro } : out;
 }
 
-function fetchAtt(c: Cursor): FetchAttribute {
+/** One fetch-att (also NOTIFY's MessageNew list, RFC 5465 §5.2). */
+export function fetchAtt(c: Cursor): FetchAttribute {
   const name = c.run(NAME, 'a fetch item').toUpperCase();
   const bracket = c.peek() === 0x5b;
   if (name === 'BODY' || name === 'BODY.PEEK') {

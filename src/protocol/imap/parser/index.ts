@@ -15,8 +15,9 @@ import {
   parseSelect,
   parseUidExpunge,
 } from './mailbox.js';
+import { parseNotify } from './notify.js';
 import { parseGetQuota, parseGetQuotaRoot, parseSetQuota } from './quota.js';
-import { parseSearch } from './search.js';
+import { parseCancelUpdate, parseSearch } from './search.js';
 import {
   parseAuthenticate,
   parseCompress,
@@ -51,6 +52,9 @@ const COMMANDS: Record<string, Parser> = {
     // Reached only when no message literal was announced: the receiver streams real APPENDs.
     throw new ParseError('APPEND needs a message literal');
   },
+  REPLACE: () => {
+    throw new ParseError('REPLACE needs a message literal');
+  },
   AUTHENTICATE: parseAuthenticate,
   COMPRESS: parseCompress,
   LOGIN: parseLogin,
@@ -74,6 +78,8 @@ const COMMANDS: Record<string, Parser> = {
   GETQUOTA: parseGetQuota,
   GETQUOTAROOT: parseGetQuotaRoot,
   SETQUOTA: parseSetQuota,
+  NOTIFY: parseNotify,
+  CANCELUPDATE: parseCancelUpdate,
   SORT: (c) => parseSort(c, false),
   THREAD: (c) => parseThread(c, false),
 };
@@ -87,6 +93,9 @@ const UID_COMMANDS: Record<string, Parser> = {
   COPY: (c) => parseCopyMove(c, 'COPY', true),
   MOVE: (c) => parseCopyMove(c, 'MOVE', true),
   EXPUNGE: parseUidExpunge,
+  REPLACE: () => {
+    throw new ParseError('REPLACE needs a message literal');
+  },
 };
 
 /** A ParseError that knows the tag of the command it rejected (when the tag was readable). */

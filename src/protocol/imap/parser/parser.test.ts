@@ -387,6 +387,27 @@ const table: [string, Command][] = [
     'a EXAMINE INBOX (CONDSTORE QRESYNC (5 10))',
     { name: 'EXAMINE', mailbox: 'INBOX', condstore: true, qresync: { uidValidity: 5, modseq: 10 } },
   ],
+  ['a NOTIFY NONE', { name: 'NOTIFY', set: null }],
+  [
+    'a notify set status (selected (MessageNew (UID FLAGS) messageexpunge FlagChange)) ' +
+      '(subtree (Lists {4}\r\nWork) (MessageNew MessageExpunge)) (mailboxes Trash NONE) (personal (MailboxName x-Bogus))',
+    {
+      name: 'NOTIFY',
+      set: {
+        status: true,
+        groups: [
+          {
+            filter: 'SELECTED',
+            events: ['MessageNew', 'MessageExpunge', 'FlagChange'],
+            fetch: [{ item: 'UID' }, { item: 'FLAGS' }],
+          },
+          { filter: 'SUBTREE', mailboxes: ['Lists', 'Work'], events: ['MessageNew', 'MessageExpunge'] },
+          { filter: 'MAILBOXES', mailboxes: ['Trash'], events: [] },
+          { filter: 'PERSONAL', events: ['MailboxName', 'X-BOGUS'] },
+        ],
+      },
+    },
+  ],
   ['a ID NIL', { name: 'ID', params: null }],
   [
     'a ID ("name" "Thunderbird" "version" NIL)',
@@ -557,6 +578,36 @@ describe('SEARCH keys (RFC 9051 §6.4.4)', () => {
     });
   });
 
+  it('RFC 5267: UPDATE, CONTEXT, PARTIAL (either order), CANCELUPDATE', () => {
+    assert.deepEqual(parse('a SEARCH RETURN (update context PARTIAL 9:3 COUNT) ALL'), {
+      name: 'SEARCH',
+      uid: false,
+      returnOptions: ['UPDATE', 'CONTEXT', 'PARTIAL', 'COUNT'],
+      partial: { low: 3, high: 9 },
+      criteria: { key: 'AND', keys: [{ key: 'ALL' }] },
+    });
+    assert.deepEqual(parse('a SORT RETURN (PARTIAL 1:5) (DATE) UTF-8 ALL'), {
+      name: 'SORT',
+      uid: false,
+      criteria: [{ key: 'DATE', reverse: false }],
+      charset: 'UTF-8',
+      search: { key: 'AND', keys: [{ key: 'ALL' }] },
+      returnOptions: ['PARTIAL'],
+      partial: { low: 1, high: 5 },
+    });
+    assert.deepEqual(parse('a CANCELUPDATE "t1" {2}\r\nt2'), { name: 'CANCELUPDATE', tags: ['t1', 't2'] });
+    for (const bad of [
+      'a SEARCH RETURN (PARTIAL) ALL',
+      'a SEARCH RETURN (PARTIAL 1) ALL',
+      'a SEARCH RETURN (PARTIAL *:1) ALL',
+      'a SEARCH RETURN (PARTIAL 1:2 PARTIAL 3:4) ALL',
+      'a SEARCH RETURN (PARTIAL 1:2 ALL) ALL',
+      'a CANCELUPDATE',
+    ]) {
+      assert.equal(parseError(bad).status, 'BAD', bad);
+    }
+  });
+
   it('ISO-8859-1 strings are decoded by charset; unknown charsets are NO [BADCHARSET]', () => {
     assert.deepEqual(search('CHARSET ISO-8859-1 SUBJECT {1}\r\n\u00e9'), {
       key: 'HEADER',
@@ -630,6 +681,17 @@ describe('syntax errors are BAD with the tag', () => {
     'a SORT (FOO) UTF-8 ALL',
     'a THREAD ORDEREDSUBJECT UTF-8',
     'a THREAD X UTF-8 ALL',
+    'a NOTIFY',
+    'a NOTIFY SET',
+    'a NOTIFY SET STATUS',
+    'a NOTIFY SET (selected)',
+    'a NOTIFY SET (selected ())',
+    'a NOTIFY SET (everywhere (MessageNew))',
+    'a NOTIFY SET (subtree (MessageNew))',
+    'a NOTIFY SET (mailboxes () (MessageNew))',
+    'a NOTIFY SET (selected (MessageNew (BOGUS)))',
+    'a NOTIFY SET (selected (MessageNew)) extra',
+    'a NOTIFY MAYBE',
   ];
   for (const line of bad) {
     it(line, () => {

@@ -5,11 +5,20 @@
  * OLDER/YOUNGER (RFC 5032), SAVED* (RFC 8514),
  * EMAILID/THREADID (RFC 8474). Nesting (parentheses, NOT, OR) is bounded.
  */
-import type { SearchCommand, SearchKey, SearchReturnOption } from '../command.js';
+import type { Command, PartialRange, SearchCommand, SearchKey, SearchReturnOption } from '../command.js';
 import { flag, looksLikeSequenceSet, modSequence, parenList, searchDate, sequenceSet } from './common.js';
 import { type Cursor, ParseError } from './cursor.js';
 
-const RETURN_OPTIONS = new Set<string>(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
+const RETURN_OPTIONS = new Set<string>([
+  'MIN',
+  'MAX',
+  'ALL',
+  'COUNT',
+  'SAVE',
+  'UPDATE',
+  'CONTEXT',
+  'PARTIAL',
+]);
 /** Charsets whose strings we can decode; anything else is NO [BADCHARSET] (RFC 9051 §6.4.4). */
 const CHARSETS = new Map<string, BufferEncoding>([
   ['UTF-8', 'utf8'],
@@ -54,7 +63,7 @@ const DATE_KEYS: Record<string, readonly ['internal' | 'sent' | 'saved', 'before
 
 export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
   c.sp();
-  const returnOptions = returnOptionsIfAny(c);
+  const returned = returnOptionsIfAny(c);
   let charset: string | undefined;
   let encoding: BufferEncoding = 'utf8';
   if (c.acceptWord('CHARSET')) {
@@ -67,8 +76,19 @@ export function parseSearch(c: Cursor, uid: boolean): SearchCommand {
   return {
     ...base,
     ...(charset !== undefined ? { charset } : {}),
-    ...(returnOptions !== undefined ? { returnOptions } : {}),
+    ...(returned !== undefined ? { returnOptions: returned.options } : {}),
+    ...(returned?.partial ? { partial: returned.partial } : {}),
   };
+}
+
+/** RFC 5267 §4.3.5: `CANCELUPDATE 1*(SP quoted)`, the tags of earlier searches. */
+export function parseCancelUpdate(c: Cursor): Command {
+  const tags: string[] = [];
+  do {
+    c.sp();
+    tags.push(c.string());
+  } while (!c.atEnd());
+  return { name: 'CANCELUPDATE', tags };
 }
 
 /** search-key *(SP search-key) up to the end of the command, as one AND. */
@@ -91,18 +111,33 @@ export function searchCharset(c: Cursor): { charset: string; encoding: BufferEnc
   return { charset, encoding };
 }
 
-/** "RETURN" SP "(" [return options] ")" SP, if present (RFC 4731 §3.1, RFC 5267 §3.2 for SORT). */
-export function returnOptionsIfAny(c: Cursor): SearchReturnOption[] | undefined {
+/**
+ * "RETURN" SP "(" [return options] ")" SP, if present (RFC 4731 §3.1, RFC 5267 §3.2 for SORT, §4.4
+ * `PARTIAL nz-number ":" nz-number`, in either order; at most one of PARTIAL and ALL).
+ */
+export function returnOptionsIfAny(
+  c: Cursor,
+): { options: SearchReturnOption[]; partial?: PartialRange } | undefined {
   if (!c.acceptWord('RETURN')) return undefined;
   c.sp();
-  const opts: SearchReturnOption[] = [];
+  const options: SearchReturnOption[] = [];
+  let partial: PartialRange | undefined;
   parenList(c, () => {
     const opt = c.keyword();
     if (!RETURN_OPTIONS.has(opt)) throw new ParseError(`Unknown SEARCH return option ${opt.slice(0, 30)}`);
-    if (!opts.includes(opt as SearchReturnOption)) opts.push(opt as SearchReturnOption);
+    if (opt === 'PARTIAL') {
+      if (partial) throw new ParseError('PARTIAL given twice');
+      c.sp();
+      const a = c.nzNumber();
+      c.expect(0x3a, ':');
+      const b = c.nzNumber();
+      partial = { low: Math.min(a, b), high: Math.max(a, b) };
+    }
+    if (!options.includes(opt as SearchReturnOption)) options.push(opt as SearchReturnOption);
   });
+  if (partial && options.includes('ALL')) throw new ParseError('PARTIAL and ALL exclude each other');
   c.sp();
-  return opts;
+  return partial ? { options, partial } : { options };
 }
 
 /** objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7). */

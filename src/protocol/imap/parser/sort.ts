@@ -28,7 +28,7 @@ export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
 
 export function parseSort(c: Cursor, uid: boolean): Command {
   c.sp();
-  const returnOptions = returnOptionsIfAny(c);
+  const returned = returnOptionsIfAny(c);
   const criteria: SortCriterion[] = [];
   parenList(
     c,
@@ -55,7 +55,8 @@ export function parseSort(c: Cursor, uid: boolean): Command {
     criteria,
     charset,
     search,
-    ...(returnOptions !== undefined ? { returnOptions } : {}),
+    ...(returned !== undefined ? { returnOptions: returned.options } : {}),
+    ...(returned?.partial ? { partial: returned.partial } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { bodyCacheOf } from '../fetch/body-cache.js';
 import { simpleItem } from '../fetch/items.js';
 import { type Plan, planOf } from '../fetch/plan.js';
 import { READ_WHOLE_LIMIT, readWholeSync, UnknownCteError } from '../fetch/section.js';
+import type { FlagIndex } from '../flag-index.js';
 import type { ImapSession } from '../session.js';
 import { sendVanishedEarlier } from './qresync.js';
 
@@ -67,11 +68,20 @@ async function fetchAll(
   uids: number[],
 ): Promise<void> {
   const selected = session.requireSelected();
+  if (flagItemsOnly(plan) && (uids.length >= FLAG_INDEX_MIN || selected.index.hasFlags())) {
+    const index = await selected.index.flags();
+    if (index) {
+      // Answer from the store's state now, as the record path would: pull what other sessions changed.
+      await selected.index.catchUp(true);
+      return fetchFromFlagIndex(session, plan, uids, index, command.modifiers.changedSince);
+    }
+  }
   for (let i = 0; i < uids.length; i += BATCH) {
     const batch = uids.slice(i, i + BATCH);
     let records: (MessageRecord & { meta?: IngestMeta })[] = plan.needsMeta
       ? await session.store.getMessagesWithMeta(selected.mailbox.id, batch, {
           searchText: plan.needsHeaderText,
+          structure: plan.needsStructure,
         })
       : await session.store.getMessages(selected.mailbox.id, batch);
     if (command.modifiers.changedSince !== undefined) {
@@ -82,6 +92,84 @@ async function fetchAll(
     // FLAGS read from the store may show a keyword this session has not announced yet.
     if (plan.showsFlags) for (const response of selected.keywordAnnouncement(records)) session.send(response);
     await writeBatch(session, command, plan, records);
+  }
+}
+
+/** A FETCH of at least this many messages loads the mailbox's flag index (then kept for any FETCH). */
+const FLAG_INDEX_MIN = 256;
+const FLAG_ITEMS = new Set(['UID', 'FLAGS', 'MODSEQ']);
+
+/** Only UID, FLAGS and MODSEQ, and nothing that sets \Seen: the flag index has every answer. */
+function flagItemsOnly(plan: Plan): boolean {
+  return !plan.setsSeen && plan.items.every((a) => FLAG_ITEMS.has(a.item));
+}
+
+/**
+ * FETCH (UID FLAGS MODSEQ) from the in-memory flag index: the same lines as the record path (same
+ * batches, keyword announcements before the batch showing a new keyword), built as one string per batch.
+ */
+async function fetchFromFlagIndex(
+  session: ImapSession,
+  plan: Plan,
+  uids: number[],
+  index: FlagIndex,
+  changedSince: number | undefined,
+): Promise<void> {
+  const selected = session.requireSelected();
+  const writer = session.writer;
+  const items = plan.items;
+  const positions = new Int32Array(Math.min(BATCH, uids.length));
+  const rev1 = selected.rev1;
+  for (let b = 0; b < uids.length; b += BATCH) {
+    const end = Math.min(b + BATCH, uids.length);
+    // Both lists ascend: one walk finds every position (the index may have changed since the last batch).
+    let j = index.lowerBound(uids[b] as number);
+    const shown = new Set<number>();
+    for (let k = b; k < end; k++) {
+      const uid = uids[k] as number;
+      while (j < index.length && index.uidAt(j) < uid) j++;
+      let pos = j < index.length && index.uidAt(j) === uid ? j : -1;
+      if (pos >= 0 && changedSince !== undefined && index.modseqAt(pos) <= changedSince) pos = -1;
+      positions[k - b] = pos;
+      if (pos >= 0) shown.add(index.flagIdAt(pos));
+    }
+    if (plan.showsFlags) {
+      const sets = [...shown].map((id) => ({ uid: 0, modseq: 0, flags: index.flagSet(id) as string[] }));
+      for (const response of selected.keywordAnnouncement(sets)) session.send(response);
+    }
+    let out = '';
+    for (let k = b; k < end; k++) {
+      const pos = positions[k - b] as number;
+      if (pos < 0) continue;
+      const uid = uids[k] as number;
+      const seq = selected.seqOf(uid);
+      if (seq === 0) continue;
+      out += fetchResponseStart(seq);
+      for (let n = 0; n < items.length; n++) {
+        if (n > 0) out += ' ';
+        switch ((items[n] as FetchAttribute).item) {
+          case 'UID':
+            out += `UID ${uid}`;
+            break;
+          case 'FLAGS':
+            // As selected.flagsOf: \Recent last, for a rev1 session holding it.
+            out +=
+              rev1 && selected.isRecent(uid)
+                ? index.flagsTextRecent(index.flagIdAt(pos))
+                : index.flagsText(index.flagIdAt(pos));
+            break;
+          case 'MODSEQ':
+            out += `MODSEQ (${index.modseqAt(pos)})`;
+            break;
+        }
+      }
+      out += ')\r\n';
+    }
+    // Flags are atoms and the rest digits (encodeFlags drops anything else): ASCII, so latin1 bytes are
+    // the UTF-8 bytes, and encoding them so is a plain copy where UTF-8 encoding measured a third of
+    // the server's time on 100,000 messages.
+    if (out) writer.push(Buffer.from(out, 'latin1'));
+    if (writer.backlog() > MAX_BACKLOG) await writer.drained();
   }
 }
 

@@ -3,6 +3,7 @@ import type { CommandName } from '../../../protocol/imap/command.js';
 import type { CommandSpec } from '../command-spec.js';
 import { authenticate } from './authenticate.js';
 import { capability, check, id, logout, noop } from './basic.js';
+import { cancelUpdate } from './cancel-update.js';
 import { close, unselect } from './close.js';
 import { compress } from './compress.js';
 import { copyMove } from './copy-move.js';
@@ -14,6 +15,7 @@ import { list, lsub } from './list.js';
 import { login } from './login.js';
 import { create, deleteMailbox, rename, subscribe } from './mailboxes.js';
 import { namespace } from './namespace.js';
+import { notify } from './notify.js';
 import { getQuota, getQuotaRoot, setQuota } from './quota.js';
 import { search } from './search.js';
 import { select } from './select.js';
@@ -52,6 +54,13 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
       return { status: 'BAD', text: 'APPEND without a literal' };
     },
   },
+  // REPLACE (RFC 8508) streams like APPEND; only valid with a mailbox selected (§3.5).
+  REPLACE: {
+    states: ['selected'],
+    async handle() {
+      return { status: 'BAD', text: 'REPLACE without a literal' };
+    },
+  },
   IDLE: idle,
   CHECK: check,
   CLOSE: close,
@@ -66,6 +75,8 @@ export const COMMANDS: { readonly [N in CommandName]: CommandSpec<N> } = {
   GETQUOTAROOT: getQuotaRoot,
   SETQUOTA: setQuota,
   UNAUTHENTICATE: unauthenticate,
+  NOTIFY: notify,
+  CANCELUPDATE: cancelUpdate,
   SORT: sort,
   THREAD: thread,
 };

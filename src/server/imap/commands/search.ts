@@ -4,10 +4,12 @@
  */
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
-import type { SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
+import type { PartialRange, SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
 import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
+import { MAX_UPDATING, type UpdatingSearch } from '../context-search.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
+import { indexNeedles, intersectAscending } from '../search/index-needles.js';
 import type { ImapSession } from '../session.js';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
@@ -46,14 +48,22 @@ export function hasModseqKey(key: SearchKey): boolean {
 
 /**
  * UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). Also
- * the search part of SORT and THREAD.
+ * the search part of SORT and THREAD. A store with a full-text index first narrows the view to the
+ * messages that may contain the AND-ed strings; every candidate is still checked exactly below.
  */
 export async function findUids(
   session: ImapSession,
   criteria: SearchKey,
 ): Promise<{ uids: number[]; modseqs: number[] }> {
   const selected = session.requireSelected();
-  const view = Array.from(selected.allUids());
+  let view = Array.from(selected.allUids());
+  // `ALL` (SORT/THREAD ... ALL, SEARCH ALL) needs no message read: every message in the view matches.
+  if (matchesEverything(criteria)) return { uids: view, modseqs: [] };
+  const needles = indexNeedles(criteria);
+  if (needles.length > 0 && session.store.searchCandidates) {
+    const candidates = await session.store.searchCandidates(selected.mailbox.id, needles);
+    if (candidates) view = intersectAscending(view, candidates);
+  }
   const scope: SearchScope = {
     exists: selected.exists(),
     lastUid: selected.lastUid(),
@@ -83,6 +93,12 @@ export async function findUids(
     }
   }
   return { uids: found, modseqs };
+}
+
+/** An AND of nothing but ALL (never a MODSEQ key, so no modseq is needed either). */
+function matchesEverything(key: SearchKey): boolean {
+  if (key.key === 'ALL') return true;
+  return key.key === 'AND' && key.keys.every(matchesEverything);
 }
 
 function answer(
@@ -117,6 +133,29 @@ function answer(
     ...(found && wanted.has('ALL') ? { all: formatSequenceSet(numbers) } : {}),
     ...(wanted.has('COUNT') ? { count: numbers.length } : {}),
     ...(modseqs && found ? { modseq: returnedModseq(wanted, modseqs) } : {}),
+    ...(command.partial ? { partial: partialOf(numbers, command.partial, formatSequenceSet) } : {}),
+  });
+  if (wanted.has('UPDATE'))
+    startUpdates(session, { tag, uid: command.uid, criteria: command.criteria }, uids);
+}
+
+/** RFC 5267 §4.4: the results at positions low..high (1-based), as a set, or NIL past the end. */
+export function partialOf(
+  numbers: readonly number[],
+  range: PartialRange,
+  format: (numbers: number[]) => string,
+): { low: number; high: number; set: string | null } {
+  const slice = numbers.slice(range.low - 1, range.high);
+  return { low: range.low, high: range.high, set: slice.length > 0 ? format(slice) : null };
+}
+
+/** RETURN (UPDATE): keep the result current (context-search.ts), or say NOUPDATE when at the limit. */
+export function startUpdates(session: ImapSession, search: UpdatingSearch, uids: readonly number[]): void {
+  if (session.contexts.add(search, uids)) return;
+  session.send({
+    status: 'NO',
+    code: { code: 'NOUPDATE', tag: search.tag },
+    text: `At most ${MAX_UPDATING} updating searches`,
   });
 }
 

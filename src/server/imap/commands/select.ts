@@ -27,7 +27,8 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     const selected = new SelectedMailbox(index, {
       readOnly,
       rev1: !session.rev2,
-      onChange: session.idle.onChange,
+      onChange: session.onSelectedChange,
+      beforeExpunge: (uids) => session.contexts.beforeExpunge(uids),
       // RFC 9051 §7.1.5: the session cannot go on without its mailbox (Dovecot says BYE too).
       onGone: () => void session.bye('Selected mailbox was deleted'),
       condstore: session.condstore,
@@ -36,6 +37,7 @@ export const select: CommandSpec<'SELECT' | 'EXAMINE'> = {
     session.setSelected(selected);
     await index.catchUp(true);
     await selected.flush(() => {}, true);
+    session.notify.onSelected(selected); // NOTIFY MessageNew fetches start after this
     // RFC 9051 §7.3.5: FLAGS lists the flags defined in the mailbox, keywords in use included.
     const [status, keywords] = await Promise.all([
       session.store.selectStatus(mailbox.id),

@@ -6,7 +6,7 @@ import { formatUidList } from '../../../lib/seqset.js';
 import { type CommandSpec, done, SELECTED } from '../command-spec.js';
 import { loadSortKeys } from '../sort/load-keys.js';
 import { comparatorOf } from '../sort/sort-keys.js';
-import { findUids, hasModseqKey, highest } from './search.js';
+import { findUids, hasModseqKey, highest, partialOf, startUpdates } from './search.js';
 
 export const sort: CommandSpec<'SORT'> = {
   states: SELECTED,
@@ -45,7 +45,16 @@ export const sort: CommandSpec<'SORT'> = {
       ...(any && wanted.has('ALL') ? { all: formatUidList(numbers) } : {}),
       ...(wanted.has('COUNT') ? { count: numbers.length } : {}),
       ...modseq,
+      ...(command.partial ? { partial: partialOf(numbers, command.partial, formatUidList) } : {}),
     });
+    if (wanted.has('UPDATE')) {
+      const search = { tag, uid: command.uid, criteria: command.search, sort: command.criteria };
+      startUpdates(
+        session,
+        search,
+        keys.map((k) => k.uid),
+      );
+    }
     return done('SORT completed');
   },
 };

@@ -8,6 +8,8 @@ import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/comman
 const BODY_ITEMS = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
 export interface Plan {
   needsMeta: boolean;
+  /** The MIME part tree too: a section or BINARY item is resolved against it. */
+  needsStructure: boolean;
   /** The search header text too (THREADID, RFC 8474). */
   needsHeaderText: boolean;
   setsSeen: boolean;
@@ -20,6 +22,7 @@ export interface Plan {
 
 export function planOf(command: FetchCommand): Plan {
   let needsMeta = false;
+  let needsStructure = false;
   let needsHeaderText = false;
   let setsSeen = false;
   const items: FetchAttribute[] = [];
@@ -31,16 +34,23 @@ export function planOf(command: FetchCommand): Plan {
       case 'BODY':
       case 'BODYSTRUCTURE':
       case 'PREVIEW':
+        needsMeta = true;
+        break;
       case 'BINARY[]':
       case 'BINARY.SIZE':
         needsMeta = true;
+        needsStructure = true;
         break;
       case 'BODY[]':
-        if (a.section.part.length > 0 || a.section.kind !== '') needsMeta = true;
+        if (a.section.part.length > 0 || a.section.kind !== '') {
+          needsMeta = true;
+          needsStructure = true;
+        }
         break;
       case 'RFC822.HEADER':
       case 'RFC822.TEXT':
         needsMeta = true;
+        needsStructure = true;
         break;
       case 'THREADID':
         needsMeta = true;
@@ -55,5 +65,5 @@ export function planOf(command: FetchCommand): Plan {
   }
   const hasBodies = items.some((a) => BODY_ITEMS.has(a.item));
   const showsFlags = setsSeen || items.some((a) => a.item === 'FLAGS');
-  return { needsMeta, needsHeaderText, setsSeen, hasBodies, showsFlags, items };
+  return { needsMeta, needsStructure, needsHeaderText, setsSeen, hasBodies, showsFlags, items };
 }

@@ -5,8 +5,8 @@
  */
 
 import { seqSetContains } from '../../../lib/seqset.js';
-import { parseAddressList } from '../../../mime/index.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
+import { ADDRESS_FIELDS, normalizedAddresses } from '../../../mime/search-text.js';
 import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
 import type { MessageRecord } from '../../../store/store.js';
 import { emailId, threadId } from '../object-id.js';
@@ -116,7 +116,7 @@ function contains(haystack: string, needle: string): boolean {
 function headerContains(headerText: string, field: string, value: string): boolean {
   const name = `${field.toLowerCase()}:`;
   const needle = value.toLowerCase();
-  const addresses = ADDRESS_FIELDS.has(name);
+  const addresses = ADDRESS_FIELDS.has(field.toLowerCase());
   for (const line of headerText.split('\n')) {
     if (line.length < name.length || line.slice(0, name.length).toLowerCase() !== name) continue;
     const text = line.slice(name.length);
@@ -124,26 +124,6 @@ function headerContains(headerText: string, field: string, value: string): boole
     if (addresses && normalizedAddresses(text).toLowerCase().includes(needle)) return true;
   }
   return false;
-}
-
-const ADDRESS_FIELDS = new Set(
-  ['from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'resent-from', 'resent-to', 'resent-cc'].map(
-    (f) => `${f}:`,
-  ),
-);
-
-/**
- * An address field as `Name <local@domain>, ...`, with comments, quoting and the obsolete syntax gone:
- * FROM user-from@domain.org matches `<user-from (comment)@ (comment) domain.org>` (as Dovecot's SEARCH).
- */
-function normalizedAddresses(value: string): string {
-  const out: string[] = [];
-  for (const a of parseAddressList(value)) {
-    if (a.host === null) continue; // group start or end
-    const address = `<${a.mailbox ?? ''}@${a.host}>`;
-    out.push(a.name ? `${a.name} ${address}` : address);
-  }
-  return out.join(', ');
 }
 
 /**

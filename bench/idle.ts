@@ -1,0 +1,329 @@
+/**
+ * Idle IMAP sessions at scale (issue 10): N logged-in sessions in IDLE on one server process, plain and
+ * TLS, side by side with Dovecot (Debian's packages, ../shared/reference/dovecot-ref.sh).
+ *
+ * Per N (1,000 / 5,000 / 10,000; Dovecot up to --dovecot-max, default 5,000, as every Dovecot session
+ * is a process):
+ *   - memory per session: the server's resident size with N sessions idling minus before they connected,
+ *     divided by N (Postyard: one process, after a full GC; Dovecot: the sum over its imap and
+ *     imap-login processes), and what is left after they all closed;
+ *   - EXISTS latency: one message is delivered over LMTP to each user (10 sessions per user, as
+ *     Dovecot allows 10 per user and address), and every session's time from that delivery's final
+ *     250 to its `* n EXISTS` is recorded: median, 99th percentile, maximum.
+ * The client runs in this process, the Postyard server in a child process (like Dovecot, it gets its
+ * own CPU time and its memory is measured alone).
+ * Run compiled: `node dist/bench/idle.js [--small] [--postyard-only] [--write] [--sizes 1000,5000,10000]`.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { connect as netConnect, type Socket } from 'node:net';
+import { loadavg } from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { dotStuff } from '../src/protocol/pop3/dot-stuffer.js';
+import { startTestServer } from '../test/helpers/server.js';
+import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
+import { LmtpConnection } from './lib/lmtp-client.js';
+import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
+
+const SESSIONS_PER_USER = 10;
+const sizesArg = process.argv.find((_a, i) => process.argv[i - 1] === '--sizes');
+const SIZES = sizesArg ? sizesArg.split(',').map(Number) : SMALL ? [200, 1000] : [1000, 5000, 10_000];
+const dovecotMaxArg = process.argv.find((_a, i) => process.argv[i - 1] === '--dovecot-max');
+const DOVECOT_MAX = dovecotMaxArg ? Number(dovecotMaxArg) : 5000;
+const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
+const DOVECOT = new ReferenceDovecot('idle', 16, { DOVECOT_USERS: String(MAX_USERS) });
+/** Sessions connecting at once (the rest wait), so the benchmark measures idling, not a login storm. */
+const CONNECT_PARALLEL = 100;
+
+interface Target {
+  name: 'Postyard' | 'Dovecot';
+  imap: number;
+  imaps: number;
+  lmtp: number;
+  login(user: number): { user: string; pass: string };
+  /** Resident bytes of the server (after a GC where there is one), and V8 heap + external bytes in use. */
+  memory(): Promise<{ rss: number; heap: number }>;
+}
+
+interface Row {
+  server: string;
+  tls: boolean;
+  sessions: number;
+  perSessionKb: number;
+  /** Postyard: V8 heap used + external (Buffers) per session; what the JS side holds. */
+  heapPerSessionKb: number;
+  afterCloseMb: number;
+  baselineMb: number;
+  p50: number;
+  p99: number;
+  max: number;
+  missed: number;
+}
+
+/** One idling session: logs in, selects INBOX, IDLEs, and notes when EXISTS grows. */
+class IdleSession {
+  private buffer = '';
+  private exists = -1;
+  private onLine: ((line: string) => void) | null = null;
+  existsAt = 0;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (text: string) => {
+      this.buffer += text;
+      for (let end = this.buffer.indexOf('\n'); end >= 0; end = this.buffer.indexOf('\n')) {
+        const line = this.buffer.slice(0, end).replace(/\r$/, '');
+        this.buffer = this.buffer.slice(end + 1);
+        this.onLine?.(line);
+      }
+    });
+    socket.on('error', () => {});
+  }
+
+  static async open(port: number, tls: boolean, login: { user: string; pass: string }): Promise<IdleSession> {
+    const socket = tls
+      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : netConnect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) =>
+      socket.once(tls ? 'secureConnect' : 'connect', () => resolve()).once('error', reject),
+    );
+    const s = new IdleSession(socket);
+    await s.until((l) => l.startsWith('* OK'));
+    socket.write(`a LOGIN ${login.user} ${login.pass}\r\n`);
+    await s.until((l) => l.startsWith('a '), 'a OK');
+    socket.write('b SELECT INBOX\r\n');
+    await s.until((l) => {
+      const m = /^\* (\d+) EXISTS/.exec(l);
+      if (m) s.exists = Number(m[1]);
+      return l.startsWith('b ');
+    }, 'b OK');
+    socket.write('c IDLE\r\n');
+    await s.until((l) => l.startsWith('+'));
+    s.onLine = (line) => {
+      const m = /^\* (\d+) EXISTS/.exec(line);
+      if (m && Number(m[1]) > s.exists && s.existsAt === 0) s.existsAt = performance.now();
+    };
+    return s;
+  }
+
+  private until(done: (line: string) => boolean, expect?: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.onLine = (line) => {
+        if (!done(line)) return;
+        this.onLine = null;
+        if (expect && !line.startsWith(expect)) reject(new Error(`unexpected: ${line}`));
+        else resolve();
+      };
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+}
+
+async function runOne(target: Target, sessions: number, tls: boolean): Promise<Row> {
+  const users = sessions / SESSIONS_PER_USER;
+  const baseline = await target.memory();
+  const open: IdleSession[] = new Array(sessions);
+  const owner: number[] = new Array(sessions);
+  let next = 0;
+  const opener = async () => {
+    while (next < sessions) {
+      const i = next++;
+      const user = i % users;
+      owner[i] = user;
+      open[i] = await IdleSession.open(tls ? target.imaps : target.imap, tls, target.login(user));
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECT_PARALLEL }, opener));
+  // Let both servers settle (Dovecot's login processes hand over, Postyard's buffers shrink).
+  await new Promise((r) => setTimeout(r, 2000));
+  const loaded = await target.memory();
+
+  // One delivery per user; its final 250 starts the clock for that user's sessions.
+  const deliveredAt: number[] = new Array(users).fill(0);
+  const message = dotStuff(Buffer.from('From: bench@example.net\r\nSubject: idle bench\r\n\r\nwake up\r\n'));
+  let nextUser = 0;
+  const deliverer = async () => {
+    const c = await LmtpConnection.open(target.lmtp);
+    try {
+      while (nextUser < users) {
+        const u = nextUser++;
+        await c.deliver(target.login(u).user, message);
+        deliveredAt[u] = performance.now();
+      }
+    } finally {
+      c.close();
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, deliverer));
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline && open.some((s) => s.existsAt === 0)) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const latencies: number[] = [];
+  let missed = 0;
+  open.forEach((s, i) => {
+    if (s.existsAt === 0) missed++;
+    else latencies.push(Math.max(0, s.existsAt - (deliveredAt[owner[i] as number] as number)));
+  });
+  latencies.sort((a, b) => a - b);
+  for (const s of open) s.close();
+  await new Promise((r) => setTimeout(r, 3000));
+  const afterClose = await target.memory();
+  return {
+    server: target.name,
+    tls,
+    sessions,
+    perSessionKb: (loaded.rss - baseline.rss) / sessions / 1024,
+    heapPerSessionKb: (loaded.heap - baseline.heap) / sessions / 1024,
+    afterCloseMb: afterClose.rss / 1024 / 1024,
+    baselineMb: baseline.rss / 1024 / 1024,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies.at(-1) ?? Number.NaN,
+    missed,
+  };
+}
+
+/** Child-process mode: the Postyard server, reporting its ports; answers memory requests after a GC. */
+async function serve(): Promise<void> {
+  const srv = await startTestServer({
+    limits: { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 },
+  });
+  for (let u = 0; u < MAX_USERS; u++) await srv.addUser(`user${u + 1}@example.com`, 'pass');
+  process.on('message', (m: { memory?: boolean; stop?: boolean }) => {
+    if (m.stop) {
+      void srv.close().then(() => process.exit(0));
+      return;
+    }
+    globalThis.gc?.();
+    const usage = process.memoryUsage();
+    process.send?.({ rss: usage.rss, heap: usage.heapUsed + usage.external });
+  });
+  process.send?.({ ports: srv.ports });
+}
+
+async function startPostyard(): Promise<{ target: Target; stop(): Promise<void> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    execArgv: ['--expose-gc'],
+  });
+  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { ports: Record<string, number> }).ports));
+    child.once('exit', (code) => reject(new Error(`Postyard bench server exited with ${code}`)));
+  });
+  return {
+    target: {
+      name: 'Postyard',
+      imap: ports.imap as number,
+      imaps: ports.imaps as number,
+      lmtp: ports.lmtp as number,
+      login: (u) => ({ user: `user${u + 1}@example.com`, pass: 'pass' }),
+      memory: () =>
+        new Promise((resolve) => {
+          child.once('message', (m) => resolve(m as { rss: number; heap: number }));
+          child.send({ memory: true });
+        }),
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ stop: true });
+      await exited;
+    },
+  };
+}
+
+/** Sum of the resident sizes of Dovecot's IMAP processes (imap and imap-login), in bytes. */
+function dovecotImapRss(): number {
+  let total = 0;
+  for (const name of ['imap', 'imap-login']) {
+    try {
+      const out = execFileSync('ps', ['-C', name, '-o', 'rss='], { encoding: 'utf8' });
+      for (const line of out.split('\n')) total += Number(line.trim() || 0) * 1024;
+    } catch {
+      // no such process
+    }
+  }
+  return total;
+}
+
+function table(rows: Row[]): string[] {
+  const out = [
+    '| Server | Transport | Sessions | RSS per session | JS heap per session | RSS before → after close | EXISTS latency p50 / p99 / max | Missed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.server} | ${r.tls ? 'TLS' : 'plain'} | ${r.sessions.toLocaleString('en')} | ${r.perSessionKb.toFixed(1)} KB | ` +
+        `${r.server === 'Postyard' ? `${r.heapPerSessionKb.toFixed(1)} KB` : 'n/a'} | ` +
+        `${r.baselineMb.toFixed(0)} → ${r.afterCloseMb.toFixed(0)} MB | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} / ${r.max.toFixed(0)} ms | ${r.missed} |`,
+    );
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve')) return serve();
+  const rows: Row[] = [];
+  const started = new Date();
+  const load = loadavg()[0]!.toFixed(1);
+  const postyard = await startPostyard();
+  try {
+    // A first, unmeasured round: the process has served sessions before (JIT, allocator arenas, TLS
+    // context), as a running server has, so the baseline is not a freshly started process.
+    await runOne(postyard.target, Math.min(...SIZES), true);
+    for (const tls of [false, true]) {
+      for (const n of SIZES) {
+        const row = await runOne(postyard.target, n, tls);
+        rows.push(row);
+        console.log(table([row]).at(-1));
+      }
+    }
+  } finally {
+    await postyard.stop();
+  }
+  if (!POSTYARD_ONLY) {
+    DOVECOT.reset();
+    const dovecot: Target = {
+      name: 'Dovecot',
+      imap: DOVECOT.ports.imap,
+      imaps: DOVECOT.ports.imap,
+      lmtp: DOVECOT.ports.lmtp,
+      login: (u) => ({ user: `user${u + 1}`, pass: 'pass' }),
+      memory: async () => ({ rss: dovecotImapRss(), heap: 0 }),
+    };
+    try {
+      for (const n of SIZES.filter((s) => s <= DOVECOT_MAX)) {
+        const row = await runOne(dovecot, n, false);
+        rows.push(row);
+        console.log(table([row]).at(-1));
+      }
+    } finally {
+      DOVECOT.stop();
+    }
+  }
+  const lines = [
+    '## Idle IMAP sessions',
+    '',
+    `\`node dist/bench/idle.js\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${load} at the start, shared 2-core machine).`,
+    `N sessions logged in (${SESSIONS_PER_USER} per user), INBOX selected, in IDLE, opened ${CONNECT_PARALLEL} at a time; memory is`,
+    "the server's resident size with them idling minus before, per session (Postyard: its one process after a",
+    'full GC; Dovecot: the sum over its imap and imap-login processes). Then one LMTP delivery per user; latency',
+    "is from that delivery's final 250 to each of the user's sessions reading `* n EXISTS`. Dovecot's TLS is",
+    'not measured (the reference setup listens in plaintext); its sessions are one process each.',
+    '',
+    ...table(rows),
+    '',
+  ];
+  console.log(lines.join('\n'));
+  if (WRITE && !SMALL && !POSTYARD_ONLY) replaceBenchmarkSection('## Idle IMAP sessions', lines);
+}
+
+await main();

@@ -1,0 +1,284 @@
+/**
+ * Message mutations, each inside the caller's transaction. Every one first locks the mailbox row(s)
+ * (FOR UPDATE, in id order so two nodes never deadlock), so writes to one mailbox from any node are
+ * serialised: UIDs and MODSEQs are handed out and committed in order, and a STORE never loses a
+ * concurrent one. Quota rows are locked after mailbox rows, always in that order.
+ */
+import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
+import type { IngestMeta } from '../../mime/ingest-meta.js';
+import { applyFlagOperation, DELETED_BIT, decodeFlags, encodeFlags, sameFlags } from '../sqlite/flags.js';
+import type { BlobPresence, NewMessage } from '../sqlite/message-writes.js';
+import type {
+  AppendResult,
+  CopyResult,
+  MessageFlagsRecord,
+  StoreClock,
+  StoreFlagsRequest,
+  StoreFlagsResult,
+} from '../store.js';
+import { charge, release } from './accounts.js';
+import { row, rows, type Sql } from './db.js';
+import { allocateUids, bumpModseq, mailboxRow, type Touch } from './mailboxes.js';
+import { messageRows } from './messages.js';
+import { type MailboxRow, MESSAGE_COLUMNS, type MessageRow } from './rows.js';
+
+/**
+ * Garbage collection against deliveries on every node: a writer that checks a blob's presence holds this
+ * advisory lock shared until commit; the collector takes it exclusively to move blobs away, so whichever
+ * commits second sees what the first did (maintenance.ts).
+ */
+export const BLOB_LOCK = 0x626c6f62;
+
+export async function holdBlobs(sql: Sql): Promise<void> {
+  await sql.query('SELECT pg_advisory_xact_lock_shared($1)', [BLOB_LOCK]);
+}
+
+export class MessageWriter {
+  constructor(
+    private readonly blobs: BlobPresence,
+    private readonly clock: StoreClock,
+  ) {}
+
+  async append(sql: Sql, message: NewMessage, touch: Touch): Promise<AppendResult> {
+    validateNewMessage(message);
+    const mailbox = await mailboxRow(sql, message.mailboxId, true);
+    if (mailbox.account_id !== message.accountId) {
+      throw new NotFoundError(`Mailbox ${message.mailboxId} does not belong to account ${message.accountId}`);
+    }
+    await holdBlobs(sql);
+    if (!this.blobs.isPresentSync(message.blob.id)) {
+      throw new TempError(`Blob ${message.blob.id} was removed before the message was committed`);
+    }
+    await charge(sql, message.accountId, message.blob.size, 1);
+    const { firstUid: uid, modseq } = await allocateUids(sql, mailbox.id, 1);
+    const metaId = await saveMeta(sql, message.blob.id, message.meta);
+    const flags = encodeFlags(message.flags);
+    const now = this.clock.now();
+    await sql.query(
+      `INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords, internal_date, save_date, size, blob_id, meta_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        mailbox.id,
+        uid,
+        modseq,
+        flags.bits,
+        flags.keywords,
+        message.internalDate?.getTime() ?? now,
+        now,
+        message.blob.size,
+        message.blob.id,
+        metaId,
+      ],
+    );
+    touch(mailbox.account_id, mailbox.id, modseq);
+    return { mailboxId: mailbox.id, uidValidity: mailbox.uid_validity, uid, modseq };
+  }
+
+  async storeFlags(sql: Sql, request: StoreFlagsRequest, touch: Touch): Promise<StoreFlagsResult> {
+    const mailbox = await mailboxRow(sql, request.mailboxId, true);
+    const change = encodeFlags(request.flags);
+    const changed: MessageFlagsRecord[] = [];
+    const modified: number[] = [];
+    let modseq = 0;
+    const updates: Array<{ uid: number; bits: number; keywords: string }> = [];
+    for (const r of await messageRows(sql, mailbox.id, request.uids)) {
+      if (request.unchangedSince !== undefined && r.modseq > request.unchangedSince) {
+        modified.push(r.uid);
+        continue;
+      }
+      const current = { bits: r.flags, keywords: r.keywords };
+      const next = applyFlagOperation(current, request.operation, change);
+      if (sameFlags(current, next)) continue;
+      updates.push({ uid: r.uid, ...next });
+    }
+    if (updates.length > 0) {
+      modseq = await bumpModseq(sql, mailbox.id);
+      // One statement for the whole set.
+      await sql.query(
+        `UPDATE messages AS m SET flags = u.bits, keywords = u.keywords, modseq = $2
+         FROM unnest($3::bigint[], $4::int[], $5::text[]) AS u(uid, bits, keywords)
+         WHERE m.mailbox_id = $1 AND m.uid = u.uid`,
+        [
+          mailbox.id,
+          modseq,
+          updates.map((u) => u.uid),
+          updates.map((u) => u.bits),
+          updates.map((u) => u.keywords),
+        ],
+      );
+      for (const u of updates) changed.push({ uid: u.uid, modseq, flags: decodeFlags(u.bits, u.keywords) });
+      touch(mailbox.account_id, mailbox.id, modseq);
+    }
+    return { changed, modified };
+  }
+
+  async expunge(
+    sql: Sql,
+    mailboxId: number,
+    options: { uids?: readonly number[]; force?: boolean },
+    touch: Touch,
+  ): Promise<number[]> {
+    const mailbox = await mailboxRow(sql, mailboxId, true);
+    const list =
+      options.uids === undefined
+        ? await rows<MessageRow>(
+            sql,
+            `SELECT ${MESSAGE_COLUMNS} FROM messages AS m
+             WHERE m.mailbox_id = $1 AND (m.flags & ${DELETED_BIT}) <> 0 ORDER BY m.uid`,
+            [mailbox.id],
+          )
+        : (await messageRows(sql, mailbox.id, options.uids)).filter(
+            (r) => options.force || r.flags & DELETED_BIT,
+          );
+    await this.removeRows(sql, mailbox, list, touch);
+    return list.map((r) => r.uid);
+  }
+
+  /** RFC 8508 REPLACE: removal first (its space is freed for the quota check), then the append. */
+  async replace(
+    sql: Sql,
+    message: NewMessage,
+    replaced: { mailboxId: number; uid: number },
+    touch: Touch,
+  ): Promise<AppendResult> {
+    const source = await mailboxRow(sql, replaced.mailboxId, true);
+    if (source.account_id !== message.accountId) {
+      throw new NotFoundError(`Mailbox ${replaced.mailboxId} does not belong to account ${message.accountId}`);
+    }
+    const list = await messageRows(sql, source.id, [replaced.uid]);
+    if (list.length === 0) throw new NotFoundError(`Message UID ${replaced.uid} no longer exists`);
+    await this.removeRows(sql, source, list, touch);
+    return this.append(sql, message, touch);
+  }
+
+  /** Copies messages (quota-checked); with `move`, removes them from the source in the same transaction. */
+  async copy(
+    sql: Sql,
+    sourceId: number,
+    uids: readonly number[],
+    destId: number,
+    move: boolean,
+    touch: Touch,
+  ): Promise<CopyResult> {
+    const [first, second] = sourceId <= destId ? [sourceId, destId] : [destId, sourceId];
+    const locked = new Map<number, MailboxRow>();
+    locked.set(first, await mailboxRow(sql, first, true));
+    if (second !== first) locked.set(second, await mailboxRow(sql, second, true));
+    const source = locked.get(sourceId)!;
+    const dest = locked.get(destId)!;
+    const list = await messageRows(sql, source.id, uids);
+    const result: CopyResult = { uidValidity: dest.uid_validity, sourceUids: [], destUids: [] };
+    if (list.length === 0) return result;
+
+    const bytes = list.reduce((sum, r) => sum + r.size, 0);
+    // A move inside one account does not change its usage, so it must not fail on quota.
+    const sameAccount = source.account_id === dest.account_id;
+    if (!move || !sameAccount) await charge(sql, dest.account_id, bytes, list.length);
+    const { firstUid, modseq } = await allocateUids(sql, dest.id, list.length);
+    // SAVEDATE (RFC 8514) is the time of the copy: retention counts from when it arrived here.
+    const now = this.clock.now();
+    const newUids = list.map((_, i) => firstUid + i);
+    await sql.query(
+      `INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords, internal_date, save_date, size, blob_id, meta_id)
+       SELECT $1, n.uid, $2, m.flags, m.keywords, m.internal_date, $3, m.size, m.blob_id, m.meta_id
+       FROM unnest($4::bigint[], $5::bigint[]) AS n(src, uid) JOIN messages AS m ON m.mailbox_id = $6 AND m.uid = n.src`,
+      [dest.id, modseq, now, list.map((r) => r.uid), newUids, source.id],
+    );
+    result.sourceUids = list.map((r) => r.uid);
+    result.destUids = newUids;
+    touch(dest.account_id, dest.id, modseq);
+    if (move) await this.removeRows(sql, source, list, touch, sameAccount);
+    return result;
+  }
+
+  async setPopHidden(sql: Sql, mailboxId: number, uids: readonly number[]): Promise<void> {
+    const mailbox = await mailboxRow(sql, mailboxId, true);
+    await sql.query(
+      'UPDATE messages SET pop_hidden = true WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])',
+      [mailbox.id, [...uids].filter((uid) => Number.isInteger(uid) && uid > 0)],
+    );
+  }
+
+  /** IMAP4rev1 \Recent: the caller gets UIDs from first-recent on, and first-recent moves past them. */
+  async claimRecent(sql: Sql, mailboxId: number): Promise<number[]> {
+    const mailbox = await mailboxRow(sql, mailboxId, true);
+    if (mailbox.first_recent_uid >= mailbox.uid_next) return [];
+    const list = await rows<{ uid: number }>(
+      sql,
+      'SELECT uid FROM messages WHERE mailbox_id = $1 AND uid >= $2 ORDER BY uid',
+      [mailbox.id, mailbox.first_recent_uid],
+    );
+    await sql.query('UPDATE mailboxes SET first_recent_uid = $1 WHERE id = $2', [
+      mailbox.uid_next,
+      mailbox.id,
+    ]);
+    return list.map((r) => r.uid);
+  }
+
+  /** Deletes rows, logs them for QRESYNC and returns their space (unless a move keeps it charged). */
+  private async removeRows(
+    sql: Sql,
+    mailbox: MailboxRow,
+    list: MessageRow[],
+    touch: Touch,
+    keepCharged = false,
+  ): Promise<void> {
+    if (list.length === 0) return;
+    const modseq = await bumpModseq(sql, mailbox.id);
+    const uids = list.map((r) => r.uid);
+    await sql.query('DELETE FROM messages WHERE mailbox_id = $1 AND uid = ANY($2::bigint[])', [
+      mailbox.id,
+      uids,
+    ]);
+    await sql.query(
+      `INSERT INTO expunged (mailbox_id, uid, modseq) SELECT $1, u, $2 FROM unnest($3::bigint[]) AS u
+       ON CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq`,
+      [mailbox.id, modseq, uids],
+    );
+    const bytes = list.reduce((sum, r) => sum + r.size, 0);
+    if (!keepCharged) await release(sql, mailbox.account_id, bytes, list.length);
+    touch(mailbox.account_id, mailbox.id, modseq);
+  }
+}
+
+/** Metadata is stored once per blob; a second delivery of the same bytes (on any node) reuses it. */
+async function saveMeta(sql: Sql, blobId: string, meta: IngestMeta): Promise<number> {
+  const existing = await row<{ id: number }>(sql, 'SELECT id FROM message_meta WHERE blob_id = $1', [blobId]);
+  if (existing) return existing.id;
+  const inserted = await row<{ id: number }>(
+    sql,
+    `INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, sent_zone, structure)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (blob_id) DO NOTHING RETURNING id`,
+    [
+      blobId,
+      meta.envelope,
+      meta.bodyStructure,
+      meta.body,
+      meta.preview,
+      meta.sentDate,
+      meta.sentZone,
+      meta.structure,
+    ],
+  );
+  if (!inserted) {
+    // Another transaction inserted it first (and committed, since ON CONFLICT waited for it).
+    return (await row<{ id: number }>(sql, 'SELECT id FROM message_meta WHERE blob_id = $1', [blobId]))!.id;
+  }
+  await sql.query('INSERT INTO message_text (meta_id, header_text, body_text) VALUES ($1, $2, $3)', [
+    inserted.id,
+    meta.headerText,
+    meta.bodyText,
+  ]);
+  return inserted.id;
+}
+
+const BLOB_ID = /^[0-9a-f]{64}$/;
+
+function validateNewMessage(message: NewMessage): void {
+  if (!BLOB_ID.test(message.blob.id) || !Number.isSafeInteger(message.blob.size) || message.blob.size < 0) {
+    throw new BadInputError('Invalid blob reference');
+  }
+  if (message.internalDate !== undefined && Number.isNaN(message.internalDate.getTime())) {
+    throw new BadInputError('Invalid INTERNALDATE');
+  }
+}
