@@ -116,7 +116,7 @@ test('an account from before SCRAM gets its keys at its next password login', as
   assert.equal(afterLogin.code, 0, afterLogin.output);
 });
 
-test('wrong SCRAM proofs go through the throttle: the address is blocked, then even the right one waits', async (t) => {
+test('wrong SCRAM proofs go through the shared throttle: blocked for SCRAM, and for POP3 passwords too', async (t) => {
   if (!requireTool(t, 'gsasl')) return;
   const login = 'victim@example.com';
   await srv.addUser(login, 'right');
@@ -128,6 +128,14 @@ test('wrong SCRAM proofs go through the throttle: the address is blocked, then e
   const blocked = await gsasl('SCRAM-SHA-256-PLUS', 'right', { login });
   assert.notEqual(blocked.code, 0, blocked.output);
   assert.match(blocked.output, /NO \[UNAVAILABLE\] Too many failed logins/);
+  // One throttle for every listener of the process: POP3 refuses the right password too.
+  const pop3 = await connect(srv.ports.pop3 as number);
+  assert.match(await pop3.readLine(), /^\+OK/);
+  pop3.send(`USER ${login}`);
+  assert.match(await pop3.readLine(), /^\+OK/);
+  pop3.send('PASS right');
+  assert.match(await pop3.readLine(), /^-ERR \[SYS\/TEMP\] Too many failed logins/);
+  await pop3.close();
 });
 
 test('hostile SCRAM input: BAD, and the connection goes on', async () => {

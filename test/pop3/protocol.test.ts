@@ -49,7 +49,7 @@ describe('POP3 protocol', () => {
       'TOP',
       'UIDL',
       'USER',
-      'SASL PLAIN LOGIN',
+      'SASL PLAIN LOGIN SCRAM-SHA-256',
       'RESP-CODES',
       'AUTH-RESP-CODE',
       'PIPELINING',
@@ -67,7 +67,8 @@ describe('POP3 protocol', () => {
     await expectOk(client, 'CAPA');
     const afterLogin = await readMultiLine(client);
     assert.ok(afterLogin.includes('EXPIRE 30'), afterLogin.join());
-    for (const cap of ['USER', 'STLS', 'SASL PLAIN LOGIN']) assert.ok(!afterLogin.includes(cap), cap);
+    for (const cap of ['USER', 'STLS', 'SASL PLAIN LOGIN SCRAM-SHA-256'])
+      assert.ok(!afterLogin.includes(cap), cap);
     await expectOk(client, 'QUIT');
     await client.waitClosed();
   });
@@ -145,7 +146,7 @@ describe('POP3 protocol', () => {
     assert.match(await command(client, 'AUTH PLAIN !!notbase64'), /^-ERR \[AUTH\]/);
     assert.match(await command(client, 'AUTH CRAM-MD5'), /^-ERR/);
     assert.match(await command(client, 'AUTH'), /^\+OK/);
-    assert.deepEqual(await readMultiLine(client), ['PLAIN', 'LOGIN']);
+    assert.deepEqual(await readMultiLine(client), ['PLAIN', 'LOGIN', 'SCRAM-SHA-256']);
     await expectOk(client, `USER ${login}`);
     assert.equal(await command(client, 'PASS wrong'), '-ERR [AUTH] Authentication failed');
     assert.equal(await command(client, 'PASS again'), '-ERR Send USER first');

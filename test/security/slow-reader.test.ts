@@ -7,8 +7,10 @@
  * byte arrives.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { after, before, type TestContext, test } from 'node:test';
+import { constants, deflateRawSync } from 'node:zlib';
 import { deliverMessage } from '../../src/server/delivery/deliver-message.js';
 import { serverBlocked } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -123,6 +125,38 @@ test('IMAP FETCH BODY[] of 20 MB to a client that does not read: bounded server 
     assert.match(lines[0]!, /^\* 1 FETCH \(.*BODY\[\] \{(\d+)\}$/);
     assert.ok(Number(/\{(\d+)\}$/.exec(lines[0]!)![1]) >= MESSAGE_SIZE);
     assert.match(lines.at(-1)!, /^f1 OK/);
+  } finally {
+    imap.close();
+  }
+});
+
+test('IMAP FETCH BODY[] of 20 MB through COMPRESS=DEFLATE to a client that does not read: bounded', {
+  timeout: 60_000,
+}, async (t) => {
+  // Base64 of random bytes: compressed it is still ~15 MB, more than the kernel's socket buffers take.
+  const user = 'slow-compressed@example.org';
+  await srv.addUser(user, PASSWORD);
+  const text = randomBytes((MESSAGE_SIZE * 3) / 4)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  const message = Buffer.from(`From: big@example.net\r\nSubject: random\r\n\r\n${text}\r\n`);
+  const [outcome] = await deliverMessage(srv.ctx, { recipients: [user], input: message });
+  assert.ok(outcome?.ok);
+  const imap = await imapLogin(srv.ports.imap!, user, PASSWORD);
+  try {
+    await imap.ok('SELECT INBOX');
+    await imap.ok('COMPRESS DEFLATE');
+    await assertBounded(
+      t,
+      srv.ports.imap!,
+      () => {
+        imap.client.write(
+          deflateRawSync(Buffer.from('f1 FETCH 1 BODY[]\r\n'), { finishFlush: constants.Z_SYNC_FLUSH }),
+        );
+        imap.client.socket.pause();
+      },
+      MESSAGE_SIZE / 4,
+    );
   } finally {
     imap.close();
   }

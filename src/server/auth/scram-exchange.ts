@@ -49,6 +49,11 @@ export class ScramExchange {
     this.server = new ScramServer({ plus: mechanism.toUpperCase() === SCRAM_PLUS, channelBinding });
   }
 
+  /** The login the client named ('' before its first message). */
+  get login(): string {
+    return this.request.login;
+  }
+
   /** Without an initial response (SASL-IR) the client is asked for its first message. */
   async start(initialResponse?: string): Promise<ScramStep> {
     if (initialResponse === undefined) return { kind: 'challenge', challenge: '' };

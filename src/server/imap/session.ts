@@ -618,6 +618,13 @@ export class ImapSession {
   }
 
   private cleanup(): void {
+    const z = this.compressed;
+    // What COMPRESS saved on this connection (bytes on the wire vs. IMAP bytes), for tuning the window.
+    if (z)
+      this.log.debug(
+        { rawIn: z.rawIn, plainIn: z.plainIn, rawOut: z.rawOut, plainOut: z.plainOut },
+        'compression',
+      );
     this.notify.clear();
     this.append?.abort();
     this.append = null;

@@ -5,6 +5,7 @@
  */
 import { errLine, okLine } from '../../protocol/pop3/response.js';
 import type { Account } from '../../store/store.js';
+import type { AuthResult } from '../auth/auth.js';
 import { errorReply } from './error-replies.js';
 import { loginTooSoon, recordLogin } from './login-delay.js';
 import { Maildrop } from './maildrop.js';
@@ -18,6 +19,11 @@ export async function login(session: Pop3Session, loginName: string, password: s
     remoteAddress: session.info.remoteAddress,
     protocol: 'pop3',
   });
+  await loginWith(session, loginName, result);
+}
+
+/** The rest of a login once the credentials are checked (password or SCRAM, server/auth/). */
+export async function loginWith(session: Pop3Session, loginName: string, result: AuthResult): Promise<void> {
   if (session.isClosed) return;
   if (!result.ok) {
     session.log.info({ login: loginName, reason: result.reason }, 'login failed');

@@ -4,7 +4,7 @@
  */
 import { multiLine } from '../../../protocol/pop3/response.js';
 import type { Pop3Session } from '../session.js';
-import { SASL_MECHANISMS } from './auth.js';
+import { saslMechanisms } from './auth.js';
 
 export function capa(session: Pop3Session): void {
   session.reply(multiLine('Capability list follows', capabilities(session)));
@@ -13,7 +13,8 @@ export function capa(session: Pop3Session): void {
 export function capabilities(session: Pop3Session): string[] {
   const preLogin = session.state === 'authorization';
   const caps = ['TOP', 'UIDL', 'RESP-CODES', 'AUTH-RESP-CODE', 'PIPELINING'];
-  if (preLogin && session.plaintextAuthAllowed) caps.push('USER', `SASL ${SASL_MECHANISMS.join(' ')}`);
+  if (preLogin && session.plaintextAuthAllowed)
+    caps.push('USER', `SASL ${saslMechanisms(session).join(' ')}`);
   if (preLogin && !session.info.secure) caps.push('STLS');
   caps.push(expire(session), `LOGIN-DELAY ${session.ctx.config.pop3.loginDelay}`, 'UTF8 USER');
   caps.push('IMPLEMENTATION Postyard');
