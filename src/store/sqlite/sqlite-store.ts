@@ -53,7 +53,7 @@ import {
 import { AccountRepo } from './accounts.js';
 import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
-import { type CommitStats, GroupCommitter, type WalSync, type WriteJob } from './committer.js';
+import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
@@ -65,15 +65,13 @@ import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
 import { WebAccessRepo } from './web-access.js';
 
-/** `walSync`: only tests replace it (committer.ts; the default fdatasyncs the -wal file). */
-export async function openSqliteStore(options: StoreOptions & { walSync?: WalSync }): Promise<SqliteStore> {
+export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
   return new SqliteStore(
     openDatabase(options.dataDir),
     new FileBlobStore(options.dataDir),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
-    options.walSync,
   );
 }
 
@@ -92,7 +90,6 @@ export class SqliteStore implements Store {
   private readonly queue: QueueRepo;
   private readonly snapshot: <T>(read: () => T) => T;
   private closed = false;
-  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -100,7 +97,6 @@ export class SqliteStore implements Store {
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
     errors: RateLimitedErrors = new RateLimitedErrors(undefined),
-    walSync?: WalSync,
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
@@ -118,7 +114,7 @@ export class SqliteStore implements Store {
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
-    this.committer = new GroupCommitter(db, bus, this.changeLog, errors, walSync);
+    this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
     this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter, this.searchIndex);
     this.activity = new ActivityRepo(db);
@@ -137,17 +133,12 @@ export class SqliteStore implements Store {
     return { ...this.committer.stats };
   }
 
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.changeLog.stop();
-      // Closed to new writes first; what is queued commits now, and the database stays open until those
-      // commits are durable (their WAL sync needs the -wal file, which the last close deletes).
-      this.closed = true;
-      this.committer.flush();
-      await this.committer.settled();
-      this.db.close();
-    })();
-    return this.closing;
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.changeLog.stop();
+    this.committer.flush();
+    this.closed = true;
+    this.db.close();
   }
 
   // Accounts --------------------------------------------------------------------------------
