@@ -117,7 +117,7 @@ export class NotifyMode {
 
   /** True when NOTIFY pushes the selected mailbox's changes itself (IDLE leaves them to it). */
   get pushesSelected(): boolean {
-    return this.spec?.selected?.events.size ? true : false;
+    return (this.spec?.selected?.events.size ?? 0) > 0;
   }
 
   get active(): boolean {
