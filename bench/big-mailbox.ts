@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from '../src/lib/prng.js';
 import { ingestMessage } from '../src/server/delivery/ingest.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
@@ -24,18 +25,6 @@ const COUNT = SMALL ? 5000 : 100_000;
 const ROUNDS = SMALL ? 3 : 7;
 const MAILBOX = 'Big';
 const DOVECOT = new ReferenceDovecot('big', 17);
-
-/** A small deterministic PRNG (mulberry32), so both servers and every run get the same messages. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'meeting report budget release server client mailbox schedule invoice review draft update project ' +

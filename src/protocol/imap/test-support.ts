@@ -11,17 +11,7 @@ export type NormalEvent =
   | Exclude<ReceiverEvent, { type: 'appendData' }>
   | { type: 'appendData'; data: string };
 
-/** Small deterministic PRNG (mulberry32) so failures are reproducible from the seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../lib/prng.js';
 
 /** What a session would do in reaction to an event (switch receiver modes). */
 export type Reaction = (event: ReceiverEvent, receiver: ImapReceiver) => void;
