@@ -3,15 +3,16 @@
  * events so that chunk boundaries can be compared away.
  */
 
+import { prng } from '../../lib/prng.js';
 import { ImapReceiver } from './receiver.js';
 import type { ReceiverEvent, ReceiverOptions } from './receiver-events.js';
 
 /** A normalised event: appendData chunks of one message merged into one `data` string (latin1). */
+export { prng };
+
 export type NormalEvent =
   | Exclude<ReceiverEvent, { type: 'appendData' }>
   | { type: 'appendData'; data: string };
-
-export { prng } from '../../lib/prng.js';
 
 /** What a session would do in reaction to an event (switch receiver modes). */
 export type Reaction = (event: ReceiverEvent, receiver: ImapReceiver) => void;
