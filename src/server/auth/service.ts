@@ -88,8 +88,13 @@ export function createAuthService(
     }
   }
 
-  async function authenticate(request: AuthRequest): Promise<AuthResult> {
-    const login = request.login.trim().toLowerCase();
+  /** The throttle's verdict before any password work: a refusal to return, or null to go on. */
+  async function throttleRefusal(
+    request: ScramRequest,
+    login: string,
+  ): Promise<
+    { ok: false; reason: 'temporary' } | { ok: false; reason: 'blocked'; retryAfterMs: number } | null
+  > {
     let verdict: Awaited<ReturnType<AuthThrottle['check']>>;
     try {
       verdict = await throttle.check(request.remoteAddress, login);
@@ -97,13 +102,18 @@ export function createAuthService(
       log.error({ err, login }, 'authentication: throttle lookup failed');
       return { ok: false, reason: 'temporary' };
     }
-    if (verdict.blocked) {
-      log.warn(
-        { login, remoteAddress: request.remoteAddress, protocol: request.protocol },
-        'authentication refused: temporarily blocked',
-      );
-      return { ok: false, reason: 'blocked', retryAfterMs: verdict.retryAfterMs };
-    }
+    if (!verdict.blocked) return null;
+    log.warn(
+      { login, remoteAddress: request.remoteAddress, protocol: request.protocol },
+      'authentication refused: temporarily blocked',
+    );
+    return { ok: false, reason: 'blocked', retryAfterMs: verdict.retryAfterMs };
+  }
+
+  async function authenticate(request: AuthRequest): Promise<AuthResult> {
+    const login = request.login.trim().toLowerCase();
+    const refused = await throttleRefusal(request, login);
+    if (refused) return refused;
     if (!login || login.length > MAX_LOGIN_LENGTH || request.password.length > MAX_PASSWORD_LENGTH) {
       return fail(request, login.slice(0, MAX_LOGIN_LENGTH), 'malformed');
     }
@@ -151,20 +161,8 @@ export function createAuthService(
 
   async function scramKeys(request: ScramRequest): Promise<ScramLookup> {
     const login = request.login.trim().toLowerCase();
-    let verdict: Awaited<ReturnType<AuthThrottle['check']>>;
-    try {
-      verdict = await throttle.check(request.remoteAddress, login);
-    } catch (err) {
-      log.error({ err, login }, 'authentication: throttle lookup failed');
-      return { ok: false, reason: 'temporary' };
-    }
-    if (verdict.blocked) {
-      log.warn(
-        { login, remoteAddress: request.remoteAddress, protocol: request.protocol },
-        'authentication refused: temporarily blocked',
-      );
-      return { ok: false, reason: 'blocked', retryAfterMs: verdict.retryAfterMs };
-    }
+    const refused = await throttleRefusal(request, login);
+    if (refused) return refused;
     let record: Awaited<ReturnType<Store['getPasswordHash']>> = null;
     if (login && login.length <= MAX_LOGIN_LENGTH) {
       try {

@@ -174,8 +174,7 @@ export class AppendFlow {
         mailboxId: target.id,
         blob: ingested.blob,
         meta: ingested.meta,
-        flags: head.flags.filter((f) => f.toLowerCase() !== '\\recent'),
-        ...(head.date ? { internalDate: head.date } : {}),
+        ...messageAttributes(head),
       })),
     );
     if (session.selected?.mailbox.id === target.id) await session.selected.index.catchUp(true);
@@ -207,8 +206,7 @@ export class AppendFlow {
           mailboxId: target.id,
           blob: message.ingested.blob,
           meta: message.ingested.meta,
-          flags: message.head.flags.filter((f) => f.toLowerCase() !== '\\recent'),
-          ...(message.head.date ? { internalDate: message.head.date } : {}),
+          ...messageAttributes(message.head),
         },
         { mailboxId: selected.mailbox.id, uid: replaced.uid },
       );
@@ -227,4 +225,10 @@ export class AppendFlow {
     if (selected.mailbox.id === target.id) await selected.index.catchUp(true);
     return { status: 'OK', text: 'REPLACE completed' };
   }
+}
+
+/** What APPEND and REPLACE store of a message head: its flags (never \\Recent) and INTERNALDATE if given. */
+function messageAttributes(head: AppendMessageHead): { flags: string[]; internalDate?: Date } {
+  const flags = head.flags.filter((f) => f.toLowerCase() !== '\\recent');
+  return head.date ? { flags, internalDate: head.date } : { flags };
 }

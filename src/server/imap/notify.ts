@@ -27,6 +27,7 @@ import type { Mailbox, MailboxStatus } from '../../store/store.js';
 import { HIERARCHY_DELIMITER } from '../../store/store.js';
 import type { Completion } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
+import { sendStatusOf } from './commands/status.js';
 import type { SelectedMailbox } from './selected.js';
 import type { ImapSession } from './session.js';
 
@@ -162,7 +163,7 @@ export class NotifyMode {
       if (status) {
         const items: StatusItem[] = ['MESSAGES', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'];
         if (flagChanges) items.push('HIGHESTMODSEQ');
-        this.sendStatus(mailbox.name, s, items);
+        sendStatusOf(session, s, items);
       }
     }
   }
@@ -300,7 +301,7 @@ export class NotifyMode {
       if (session.condstore) items.push('HIGHESTMODSEQ');
       if (items.length > 0) items.unshift('UIDVALIDITY');
     }
-    if (items.length > 0) this.sendStatus(known.name, s, items);
+    if (items.length > 0) sendStatusOf(session, s, items);
   }
 
   /** MailboxName and SubscriptionChange (§5.4, §5.5): the mailbox list against the last snapshot. */
@@ -358,21 +359,6 @@ export class NotifyMode {
       delimiter: HIERARCHY_DELIMITER,
       mailbox: mailbox.name,
       ...(oldName !== undefined ? { oldName } : {}),
-    });
-  }
-
-  private sendStatus(name: string, s: MailboxStatus, items: readonly StatusItem[]): void {
-    const values: Partial<Record<StatusItem, number>> = {
-      MESSAGES: s.messages,
-      UIDNEXT: s.uidNext,
-      UIDVALIDITY: s.uidValidity,
-      UNSEEN: s.unseen,
-      HIGHESTMODSEQ: s.highestModseq,
-    };
-    this.session.send({
-      type: 'STATUS',
-      mailbox: name,
-      items: items.map((item) => [item, values[item] ?? 0]),
     });
   }
 }

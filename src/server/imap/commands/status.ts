@@ -5,7 +5,7 @@
 
 import { limitsOf } from '../../../lib/limits.js';
 import type { StatusItem } from '../../../protocol/imap/command.js';
-import type { Mailbox } from '../../../store/store.js';
+import type { Mailbox, MailboxStatus } from '../../../store/store.js';
 import { AUTHENTICATED, type CommandSpec, done, refuse } from '../command-spec.js';
 import { mailboxId } from '../object-id.js';
 import type { ImapSession } from '../session.js';
@@ -28,7 +28,11 @@ export async function sendStatus(
   mailbox: Mailbox,
   items: readonly StatusItem[],
 ): Promise<void> {
-  const s = await session.store.mailboxStatus(mailbox.id);
+  sendStatusOf(session, await session.store.mailboxStatus(mailbox.id), items);
+}
+
+/** Writes `* STATUS` from a status already read (NOTIFY reads it to compare with the last one, notify.ts). */
+export function sendStatusOf(session: ImapSession, s: MailboxStatus, items: readonly StatusItem[]): void {
   const values: Record<StatusItem, number | string> = {
     MESSAGES: s.messages,
     UIDNEXT: s.uidNext,
@@ -44,6 +48,6 @@ export async function sendStatus(
     MAILBOXID: mailboxId(s),
   };
   const selected = session.selected;
-  if (selected && selected.mailbox.id === mailbox.id && selected.rev1) values.RECENT = selected.recentCount();
-  session.send({ type: 'STATUS', mailbox: mailbox.name, items: items.map((item) => [item, values[item]]) });
+  if (selected && selected.mailbox.id === s.id && selected.rev1) values.RECENT = selected.recentCount();
+  session.send({ type: 'STATUS', mailbox: s.name, items: items.map((item) => [item, values[item]]) });
 }
