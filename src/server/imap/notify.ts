@@ -194,6 +194,11 @@ export class NotifyMode {
   };
 
   /** Resolves when no notification is being written (the session calls this before each command). */
+  /** An update is being written right now. */
+  get writing(): boolean {
+    return this.flushing !== null;
+  }
+
   async settled(): Promise<void> {
     while (this.flushing) await this.flushing;
   }

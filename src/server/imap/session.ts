@@ -407,7 +407,8 @@ export class ImapSession {
         const event = this.receiver.next();
         if (!event) break;
         socket.pause();
-        await this.notify.settled(); // a NOTIFY update being written finishes first
+        // A NOTIFY update being written finishes first (no await otherwise: this runs per receiver event).
+        if (this.notify.writing) await this.notify.settled();
         await this.handleEvent(event);
         await this.writer.drained();
         if (this.closed) return;
