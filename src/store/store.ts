@@ -170,6 +170,14 @@ export interface TextNeedle {
   value: string;
 }
 
+/** What a full-text index answers for some needles (Store.searchIndexed); both ascending UIDs. */
+export interface IndexedSearch {
+  /** May contain every needle: a superset of the matches. */
+  candidates: number[];
+  /** Of the candidates, those that certainly contain every needle. */
+  proven: number[];
+}
+
 /** One message to add to one mailbox. */
 export interface AppendRequest {
   accountId: number;
@@ -496,6 +504,13 @@ export interface Store extends ActivityStore, WebAccessStore {
    * the index cannot narrow: no needle it can look for (e.g. shorter than 3 characters), or not built.
    */
   searchCandidates?(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined>;
+  /**
+   * Optional, beside searchCandidates: its candidates, and the subset the index proves to contain every
+   * needle exactly as SEARCH compares them (case-insensitive substring of the decoded text), which the
+   * caller need not read again. Undefined as for searchCandidates. A match by a very common word is
+   * then answered from the index alone instead of reading most of the mailbox's text.
+   */
+  searchIndexed?(mailboxId: number, needles: readonly TextNeedle[]): Promise<IndexedSearch | undefined>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
   /**
    * Which of these blobs (the same bytes: Message-ID, size and all) already back a message in the

@@ -30,6 +30,7 @@ import {
   type EnqueueRequest,
   type FlagColumns,
   type GarbageReport,
+  type IndexedSearch,
   type IntegrityReport,
   type Mailbox,
   type MailboxIndex,
@@ -325,6 +326,13 @@ export class SqliteStore implements Store {
     return this.read(() => {
       this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
       return this.searchIndex.candidates(mailboxId, needles);
+    });
+  }
+
+  searchIndexed(mailboxId: number, needles: readonly TextNeedle[]): Promise<IndexedSearch | undefined> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.searchIndex.indexed(mailboxId, needles);
     });
   }
 
