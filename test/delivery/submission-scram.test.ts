@@ -43,7 +43,7 @@ async function gsaslSmtp(
   const transcript = `${run.stdout}\n${run.stderr}`;
   // The client-first message is the first base64 line after the server's empty "334 " challenge.
   const lines = run.stdout.split(/\r?\n/);
-  const afterChallenge = lines.findIndex((line) => line === '334 ');
+  const afterChallenge = lines.indexOf('334 ');
   const clientFirst =
     afterChallenge >= 0 ? Buffer.from(lines[afterChallenge + 1] ?? '', 'base64').toString() : '';
   return { status: run.status, transcript, clientFirst };
@@ -53,7 +53,7 @@ async function gsaslSmtp(
  * smtplib over plaintext, STARTTLS or implicit TLS: prints the AUTH mechanisms of the last EHLO and,
  * with a mechanism, the AUTH reply (and MAIL's after a success).
  */
-const PYTHON_CLIENT = String.raw`
+const PYTHON_CLIENT = `
 import base64, hashlib, hmac, json, os, smtplib, ssl, sys
 port, tls, mechanism, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 ctx = ssl.create_default_context()
