@@ -42,6 +42,8 @@ import {
   type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
+  type SortField,
+  type SortRow,
   type SpecialUse,
   type Store,
   type StoreClock,
@@ -63,6 +65,7 @@ import { MessageReader, type SearchTextMode } from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
+import { SortTable } from './sort-table.js';
 import { WebAccessRepo } from './web-access.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
@@ -85,6 +88,7 @@ export class SqliteStore implements Store {
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
   private readonly searchIndex: SearchIndex;
+  private readonly sortTable: SortTable;
   private readonly activity: ActivityRepo;
   private readonly webAccess: WebAccessRepo;
   private readonly queue: QueueRepo;
@@ -102,6 +106,7 @@ export class SqliteStore implements Store {
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
     this.searchIndex = new SearchIndex(db);
+    this.sortTable = new SortTable(db);
     this.messageWriter = new MessageWriter(
       db,
       this.accounts,
@@ -110,6 +115,7 @@ export class SqliteStore implements Store {
       blobs,
       clock,
       this.searchIndex,
+      this.sortTable,
     );
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
@@ -319,6 +325,10 @@ export class SqliteStore implements Store {
         options?.structure ?? true,
       ),
     );
+  }
+
+  getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {
+    return this.read(() => this.sortTable.rows(mailboxId, uids, fields));
   }
 
   searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined> {
