@@ -14,6 +14,7 @@
 import type { Readable } from 'node:stream';
 import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
 import type { IngestMeta } from '../mime/ingest-meta.js';
+import type { SortFields } from '../mime/sort-fields.js';
 import type { ActivityStore, WebAccessStore } from './activity.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +159,20 @@ export interface MessageRecord extends MessageFlagsRecord {
 
 export interface MessageWithMeta extends MessageRecord {
   meta: IngestMeta;
+}
+
+/** A content field of SORT/THREAD a backend keeps per message (everything but the always-read sent date). */
+export type SortField = Exclude<keyof SortFields, 'sentDate'>;
+
+/**
+ * One message's SORT/THREAD fields (Store.getSortRows): its UID, INTERNALDATE (ms) and size, with the
+ * content fields of mime/sort-fields.ts as computed at delivery. Fields not asked for may hold empty
+ * values ('', false, null, []).
+ */
+export interface SortRow extends SortFields {
+  uid: number;
+  internalDate: number;
+  size: number;
 }
 
 /**
@@ -498,6 +513,13 @@ export interface Store extends ActivityStore, WebAccessStore {
     uids: readonly number[],
     options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]>;
+  /**
+   * Optional fast path for SORT and THREAD: for the given UIDs (ascending; missing ones skipped), in UID
+   * order, one narrow row each with the sent date and the `fields` asked for, exactly as
+   * sortFieldsOf(meta) computes them, kept at delivery (so no header text is read or parsed). Without it,
+   * SORT and THREAD compute the fields from getMessagesWithMeta's header text.
+   */
+  getSortRows?(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]>;
   /**
    * Optional full-text index. The UIDs of the mailbox that may contain every needle, ascending: a
    * superset of those that do (the caller confirms each with the exact SEARCH semantics). Undefined when

@@ -43,6 +43,8 @@ import {
   type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
+  type SortField,
+  type SortRow,
   type SpecialUse,
   type Store,
   type StoreClock,
@@ -64,6 +66,7 @@ import { MessageReader, type SearchTextMode } from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
+import { SortTable } from './sort-table.js';
 import { WebAccessRepo } from './web-access.js';
 
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
@@ -86,6 +89,7 @@ export class SqliteStore implements Store {
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
   private readonly searchIndex: SearchIndex;
+  private readonly sortTable: SortTable;
   private readonly activity: ActivityRepo;
   private readonly webAccess: WebAccessRepo;
   private readonly queue: QueueRepo;
@@ -103,6 +107,7 @@ export class SqliteStore implements Store {
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
     this.searchIndex = new SearchIndex(db);
+    this.sortTable = new SortTable(db);
     this.messageWriter = new MessageWriter(
       db,
       this.accounts,
@@ -111,6 +116,7 @@ export class SqliteStore implements Store {
       blobs,
       clock,
       this.searchIndex,
+      this.sortTable,
     );
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
@@ -320,6 +326,10 @@ export class SqliteStore implements Store {
         options?.structure ?? true,
       ),
     );
+  }
+
+  getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {
+    return this.read(() => this.sortTable.rows(mailboxId, uids, fields));
   }
 
   searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined> {
