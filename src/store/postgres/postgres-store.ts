@@ -327,26 +327,20 @@ export class PostgresStore implements Store {
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
     return Promise.all(
       request.recipients.map((recipient) =>
-        this.write(async (sql, touch) => {
-          await accounts.mustGetAccountById(sql, recipient.accountId);
-          const mailbox = await mailboxes.mustGetMailboxByName(
-            sql,
-            recipient.accountId,
-            recipient.mailbox ?? 'INBOX',
-          );
-          return this.writer.append(
+        this.write((sql, touch) =>
+          this.writer.deliver(
             sql,
             {
               accountId: recipient.accountId,
-              mailboxId: mailbox.id,
               blob: request.blob,
               meta: request.meta,
               flags: recipient.flags,
               internalDate: request.internalDate,
             },
+            recipient.mailbox ?? 'INBOX',
             touch,
-          );
-        }).then(
+          ),
+        ).then(
           (result): DeliverOutcome => ({ ok: true, result }),
           (error: unknown): DeliverOutcome => ({ ok: false, error: toMailError(error) }),
         ),
