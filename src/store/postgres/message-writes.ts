@@ -21,6 +21,7 @@ import { row, rows, type Sql } from './db.js';
 import { allocateUids, bumpModseq, mailboxRow, type Touch } from './mailboxes.js';
 import { messageRows } from './messages.js';
 import { type MailboxRow, MESSAGE_COLUMNS, type MessageRow } from './rows.js';
+import { addSortRow } from './sort-table.js';
 
 /**
  * Garbage collection against deliveries on every node: a writer that checks a blob's presence holds this
@@ -271,6 +272,7 @@ async function saveMeta(sql: Sql, blobId: string, meta: IngestMeta): Promise<num
     meta.headerText,
     meta.bodyText,
   ]);
+  await addSortRow(sql, inserted.id, meta);
   return inserted.id;
 }
 
