@@ -10,6 +10,7 @@ import {
   emptySortRow,
   SORT_COLUMN,
   SORT_COLUMNS,
+  SORT_TABLE_COLUMNS,
   setSortField,
   setSortFields,
   sortColumnValues,
@@ -24,20 +25,9 @@ const FILL_BATCH = 1000;
 /** Schema step: the table, filled from every stored message's header text in the step's transaction. */
 export async function createSortTable(client: pg.PoolClient): Promise<void> {
   await client.query(`
-  -- SORT/THREAD keys per message_meta row (sort-table.ts, store/sort-columns.ts): sent_date in ms,
-  -- strings case-folded, reply 0/1, refs the References chain joined by spaces.
+  -- SORT/THREAD keys per message_meta row (sort-table.ts, store/sort-columns.ts).
   CREATE TABLE message_sort (
-    meta_id bigint PRIMARY KEY REFERENCES message_meta(id) ON DELETE CASCADE,
-    sent_date bigint,
-    subject text NOT NULL,
-    reply smallint NOT NULL,
-    from_addr text NOT NULL,
-    to_addr text NOT NULL,
-    cc_addr text NOT NULL,
-    display_from text NOT NULL,
-    display_to text NOT NULL,
-    message_id text,
-    refs text NOT NULL
+    meta_id bigint PRIMARY KEY REFERENCES message_meta(id) ON DELETE CASCADE,${SORT_TABLE_COLUMNS}
   );
   `);
   await fillMissingSortRows(client);
