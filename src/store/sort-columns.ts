@@ -20,6 +20,23 @@ export const SORT_COLUMN: Readonly<Record<SortField, string>> = {
   references: 'refs',
 };
 
+/**
+ * The table's columns after meta_id, as both backends declare them (in SQLite bigint and smallint have
+ * INTEGER affinity): sent_date in ms, strings case-folded, reply 0/1, refs the References chain joined
+ * by spaces.
+ */
+export const SORT_TABLE_COLUMNS = `
+    sent_date bigint,
+    subject text NOT NULL,
+    reply smallint NOT NULL,
+    from_addr text NOT NULL,
+    to_addr text NOT NULL,
+    cc_addr text NOT NULL,
+    display_from text NOT NULL,
+    display_to text NOT NULL,
+    message_id text,
+    refs text NOT NULL`;
+
 /** Every column after meta_id, in the order sortColumnValues gives them. */
 export const SORT_COLUMNS = ['sent_date', ...Object.values(SORT_COLUMN)] as const;
 

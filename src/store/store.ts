@@ -269,7 +269,14 @@ export interface PopMaildropSnapshot {
 }
 
 export interface IntegrityProblem {
-  kind: 'missing-blob' | 'blob-size-mismatch' | 'uidnext-too-low' | 'quota-usage-mismatch' | 'modseq-too-low';
+  kind:
+    | 'missing-blob'
+    | 'blob-size-mismatch'
+    | 'uidnext-too-low'
+    | 'quota-usage-mismatch'
+    | 'modseq-too-low'
+    /** Stored message content without its SORT/THREAD keys (answered from the header text, more slowly). */
+    | 'missing-sort-keys';
   detail: string;
   repairable: boolean;
 }

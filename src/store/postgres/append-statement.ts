@@ -7,13 +7,15 @@
  *   held     the blob GC lock, shared (message-writes.ts BLOB_LOCK), once the mailbox is locked
  *   quota    UPDATE quota_usage joined to box, returning the limits (checked by the caller, who
  *            rolls back when over: the statement has written by then)
- *   meta     message_meta (+ message_text) once per blob; an existing row is reused
+ *   meta     message_meta (+ message_text, message_sort) once per blob; an existing row is reused
  *   message  INSERT messages
  * A meta row inserted by a concurrent transaction that committed while this statement waited on it is
  * not in this statement's snapshot: then `meta_id` comes back null, no message row was written, and the
  * caller inserts it in a second statement (insertMessageAfterMetaRace).
  */
 import type { IngestMeta } from '../../mime/ingest-meta.js';
+import { sortFieldsOf } from '../../mime/sort-fields.js';
+import { SORT_COLUMNS, sortColumnValues } from '../sort-columns.js';
 import type { BlobRef } from '../store.js';
 import { row, type Sql } from './db.js';
 
@@ -76,6 +78,10 @@ export function appendStatement(
      new_text AS (
        INSERT INTO message_text (meta_id, header_text, body_text) SELECT id, $13, $14 FROM new_meta
      ),
+     new_sort AS (
+       INSERT INTO message_sort (meta_id, ${SORT_COLUMNS.join(', ')})
+       SELECT id, ${SORT_PARAMS} FROM new_meta
+     ),
      meta AS (
        SELECT id FROM new_meta UNION ALL (SELECT id FROM message_meta WHERE blob_id = $5) LIMIT 1
      ),
@@ -108,9 +114,16 @@ export function appendStatement(
       values.keywords,
       values.internalDate,
       values.saveDate,
+      ...sortColumnValues(sortFieldsOf(meta)),
     ],
   );
 }
+
+/** $19 on: the message_sort columns (sort-table.ts), typed as the table declares them. */
+const SORT_PARAMS = SORT_COLUMNS.map(
+  (column, i) =>
+    `$${19 + i}${column === 'sent_date' ? '::bigint' : column === 'reply' ? '::smallint' : '::text'}`,
+).join(', ');
 
 /** The message row after the meta race: the concurrent meta row is committed and visible now. */
 export async function insertMessageAfterMetaRace(

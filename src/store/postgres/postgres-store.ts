@@ -43,6 +43,8 @@ import {
   type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
+  type SortField,
+  type SortRow,
   type SpecialUse,
   type Store,
   type StoreClock,
@@ -60,6 +62,7 @@ import * as messages from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox, toMessage } from './rows.js';
 import { migrate } from './schema.js';
+import { sortRows } from './sort-table.js';
 
 export interface PostgresStoreOptions extends StoreOptions {
   /** postgres://user:password@host:port/database */
@@ -281,6 +284,10 @@ export class PostgresStore implements Store {
 
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]> {
     return this.read(async (sql) => (await messages.messageRows(sql, mailboxId, uids)).map(toMessage));
+  }
+
+  getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {
+    return this.read((sql) => sortRows(sql, mailboxId, uids, fields));
   }
 
   getMessagesWithMeta(

@@ -12,6 +12,7 @@ import {
   emptySortRow,
   SORT_COLUMN,
   SORT_COLUMNS,
+  SORT_TABLE_COLUMNS,
   setSortField,
   setSortFields,
   sortColumnValues,
@@ -26,20 +27,9 @@ const FILL_BATCH = 1000;
 /** Schema step: the table, filled from every stored message's header text in the step's transaction. */
 export function createSortTable(db: Database.Database): void {
   db.exec(`
-  -- SORT/THREAD keys per message_meta row (sort-table.ts, store/sort-columns.ts): sent_date in ms,
-  -- strings case-folded, reply 0/1, refs the References chain joined by spaces.
+  -- SORT/THREAD keys per message_meta row (sort-table.ts, store/sort-columns.ts).
   CREATE TABLE message_sort (
-    meta_id INTEGER PRIMARY KEY REFERENCES message_meta(id) ON DELETE CASCADE,
-    sent_date INTEGER,
-    subject TEXT NOT NULL,
-    reply INTEGER NOT NULL,
-    from_addr TEXT NOT NULL,
-    to_addr TEXT NOT NULL,
-    cc_addr TEXT NOT NULL,
-    display_from TEXT NOT NULL,
-    display_to TEXT NOT NULL,
-    message_id TEXT,
-    refs TEXT NOT NULL
+    meta_id INTEGER PRIMARY KEY REFERENCES message_meta(id) ON DELETE CASCADE,${SORT_TABLE_COLUMNS}
   );
   `);
   new SortTable(db).fillMissing();

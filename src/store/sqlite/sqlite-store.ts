@@ -123,7 +123,14 @@ export class SqliteStore implements Store {
     this.changeLog = new ChangeLog(db, bus, errors);
     this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     this.changeLog.start();
-    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter, this.searchIndex);
+    this.maintenance = new Maintenance(
+      db,
+      blobs,
+      this.committer,
+      this.messageWriter,
+      this.searchIndex,
+      this.sortTable,
+    );
     this.activity = new ActivityRepo(db);
     this.webAccess = new WebAccessRepo(db);
     const readTransaction = db.transaction((read: () => unknown) => read());

@@ -23,9 +23,12 @@ export async function loadSortKeys(
   const store = session.store;
   const out: SortKeys[] = [];
   if (store.getSortRows) {
+    // Rows and the view are both in UID order: one walk finds every sequence number.
+    const view = selected.allUids();
+    let at = 0;
     for (const row of await store.getSortRows(mailboxId, uids, fields)) {
-      const seq = selected.seqOf(row.uid);
-      if (seq !== 0) out.push(sortKeysOfRow(row, seq));
+      while (at < view.length && view[at]! < row.uid) at++;
+      if (at < view.length && view[at] === row.uid) out.push(sortKeysOfRow(row, at + 1));
     }
     return out;
   }

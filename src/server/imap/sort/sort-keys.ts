@@ -4,42 +4,31 @@
  * the message's own UID, place, INTERNALDATE and size.
  */
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
-import { type SortFields, sortFieldsOf } from '../../../mime/sort-fields.js';
+import { sortFieldsOf } from '../../../mime/sort-fields.js';
 import type { SortCriterion } from '../../../protocol/imap/command.js';
 import type { MessageRecord, SortField, SortRow } from '../../../store/store.js';
 
 export { fold } from '../../../mime/sort-fields.js';
 
 /** One message's keys; `seq` is its place in the mailbox (the final tie-breaker, RFC 5256 §3). */
-export interface SortKeys extends Omit<SortFields, 'sentDate'> {
-  uid: number;
+export interface SortKeys extends SortRow {
   seq: number;
   /** INTERNALDATE, seconds. */
   arrival: number;
   /** RFC 5256 §2.2 sent date: the Date header in UTC, else INTERNALDATE; seconds. */
   date: number;
-  size: number;
 }
 
-/** Keys from a row the store keeps (Store.getSortRows). */
+/**
+ * Keys from a row the store keeps (Store.getSortRows), made of the row itself: a SORT of a big mailbox
+ * allocates one object per message, not three.
+ */
 export function sortKeysOfRow(row: SortRow, seq: number): SortKeys {
-  const arrival = Math.floor(row.internalDate / 1000);
-  return {
-    uid: row.uid,
-    seq,
-    arrival,
-    date: row.sentDate === null ? arrival : Math.floor(row.sentDate / 1000),
-    size: row.size,
-    subject: row.subject,
-    replyOrForward: row.replyOrForward,
-    from: row.from,
-    to: row.to,
-    cc: row.cc,
-    displayFrom: row.displayFrom,
-    displayTo: row.displayTo,
-    messageId: row.messageId,
-    references: row.references,
-  };
+  const keys = row as SortKeys;
+  keys.seq = seq;
+  keys.arrival = Math.floor(row.internalDate / 1000);
+  keys.date = row.sentDate === null ? keys.arrival : Math.floor(row.sentDate / 1000);
+  return keys;
 }
 
 /** Keys computed from the record and its header text: the reference the stored rows must equal. */
