@@ -9,7 +9,6 @@
  * Run compiled: `node dist/bench/postgres-nodes.js [--small] [--postyard-only] [--rounds N] [--write]`;
  * with --write (full run with Dovecot) replaces the "PostgreSQL nodes" section of BENCHMARKS.md.
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
+import { type ForkedServer, startForkedServer } from './lib/forked-server.js';
 import { ImapTimer } from './lib/imap-timer.js';
 import { timeLmtpDeliveries } from './lib/lmtp-timer.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
@@ -58,25 +58,13 @@ async function serve(): Promise<void> {
   process.once('message', () => void srv.close().then(() => process.exit(0)));
 }
 
-async function startNode(
+function startNode(
   dataDir: string,
   url: string | undefined,
   createUsers: boolean,
-): Promise<{ ports: { imap: number; lmtp: number }; stop(): Promise<void> }> {
+): Promise<ForkedServer<{ imap: number; lmtp: number }>> {
   const args = ['--serve', dataDir, ...(url ? [url] : []), ...(createUsers ? ['--create-users'] : [])];
-  const child = fork(fileURLToPath(import.meta.url), args, { stdio: 'inherit' });
-  const ports = await new Promise<{ imap: number; lmtp: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { imap: number; lmtp: number }));
-    child.once('exit', (code) => reject(new Error(`Postyard node exited with ${code}`)));
-  });
-  return {
-    ports,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send('stop');
-      await exited;
-    },
-  };
+  return startForkedServer(fileURLToPath(import.meta.url), args);
 }
 
 /** Deliveries spread over the nodes (each node its share of connections); returns deliveries/s. */
