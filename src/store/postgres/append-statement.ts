@@ -36,6 +36,8 @@ export interface AppendRow {
   limit_messages: number | null;
   /** Null after the meta race described above (no message row written). */
   meta_id: number | null;
+  /** The message_meta row this statement inserted (the blob's first message), else null. */
+  new_meta_id: number | null;
 }
 
 export interface AppendValues {
@@ -93,7 +95,8 @@ export function appendStatement(
      )
      SELECT box.id AS mailbox_id, box.account_id, box.uid_validity, box.uid, box.modseq,
             quota.bytes, quota.messages, quota.limit_bytes, quota.limit_messages,
-            (SELECT meta_id FROM message) AS meta_id, (SELECT count(*) FROM held) AS held
+            (SELECT meta_id FROM message) AS meta_id, (SELECT id FROM new_meta) AS new_meta_id,
+            (SELECT count(*) FROM held) AS held
      FROM box LEFT JOIN quota ON true`,
     [
       'mailboxId' in target ? target.mailboxId : target.mailboxName,
