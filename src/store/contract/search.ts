@@ -148,6 +148,40 @@ export function searchContract(open: OpenStore): void {
         assert.ok(provenTotal > 100, `only ${provenTotal} proven matches: the generator lost its aim`);
       }));
 
+    it('a TEXT word in most bodies: every match a candidate, the body matches proven', () =>
+      withStore(open, async ({ store }) => {
+        if (!store.searchIndexed) return;
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        // 1,200 messages: the word in the body of 1,100 (enough for a backend to stop asking its index
+        // for the rest), in the header only of 50, nowhere in 50.
+        const blobs = [];
+        for (let i = 1; i <= 1200; i++) {
+          const header = i > 1100 && i <= 1150 ? `Subject: Common ${i}` : `Subject: ${i}`;
+          const body = i <= 1100 ? `a COMMON word ${i}` : `rare ${i}`;
+          blobs.push({ header, body });
+        }
+        // In order (UIDs 1..1,200), 50 at a time so group commit shares the syncs.
+        for (let i = 0; i < blobs.length; i += 50) {
+          const chunk = blobs.slice(i, i + 50);
+          const blobRefs = await Promise.all(
+            chunk.map(({ header, body }) => store.blobs.put(Buffer.from(`${header}\r\n\r\n${body}`))),
+          );
+          await store.appendMany(
+            chunk.map(({ header, body }, k) => ({
+              accountId: account.id,
+              mailboxId: inbox,
+              blob: blobRefs[k]!,
+              meta: { ...sampleMeta(), headerText: header, bodyText: body },
+            })),
+          );
+        }
+        const got = (await store.searchIndexed!(inbox, [{ where: 'text', value: 'common' }]))!;
+        const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+        assert.deepEqual(got.proven, range(1, 1100));
+        for (const uid of range(1, 1150)) assert.ok(got.candidates.includes(uid), `candidate ${uid} missing`);
+      }));
+
     it('integrity check reports the index complete (if the backend reports on it)', () =>
       withStore(open, async ({ store }) => {
         if (!store.searchCandidates) return;

@@ -18,6 +18,8 @@ const MIN_NEEDLE_CHARS = 3;
 /** message_text rows indexed per write transaction by a rebuild, so deliveries are not held up long. */
 const REBUILD_BATCH = 500;
 const STALE = 'search_index_stale';
+/** Proven matches from which it may be cheaper to check the rest of the mailbox than to ask the index. */
+const COMMON_PROVEN = 1000;
 
 /**
  * Whether a match of this folded needle in the body column proves what SEARCH's check would find. The
@@ -67,6 +69,7 @@ export class SearchIndex {
   >;
   private readonly presentStmt: Database.Statement<[number], unknown>;
   private readonly candidatesStmt: Database.Statement<[number, string], number>;
+  private readonly uidsStmt: Database.Statement<[number], number>;
   private batchRows = 0;
 
   constructor(private readonly db: Database.Database) {
@@ -107,6 +110,9 @@ export class SearchIndex {
         `SELECT m.uid FROM messages AS m WHERE m.mailbox_id = ? AND m.meta_id IN
            (SELECT rowid FROM message_search WHERE message_search MATCH ?) ORDER BY m.uid`,
       )
+      .pluck();
+    this.uidsStmt = db
+      .prepare<[number], number>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid')
       .pluck();
   }
 
@@ -152,14 +158,18 @@ export class SearchIndex {
     }
     if (phrases.length === 0 || this.staleStmt.get() !== 0) return undefined;
     const query = phrases.join(' AND ');
-    const candidates = this.candidatesStmt.all(mailboxId, query);
-    if (!proofPossible) return { candidates, proven: [] };
+    if (!proofPossible) return { candidates: this.candidatesStmt.all(mailboxId, query), proven: [] };
     const bodyQuery = inBody.join(' AND ');
-    // BODY needles only: the candidates query already was the proof.
-    return {
-      candidates,
-      proven: bodyQuery === query ? candidates : this.candidatesStmt.all(mailboxId, bodyQuery),
-    };
+    const proven = this.candidatesStmt.all(mailboxId, bodyQuery);
+    // BODY needles only: the proof query was the candidates query.
+    if (bodyQuery === query) return { candidates: proven, proven };
+    // A common word (proven in most messages): checking the few others costs less than a second pass
+    // over the word's long posting lists, so every message is a candidate.
+    if (proven.length >= COMMON_PROVEN) {
+      const all = this.uidsStmt.all(mailboxId);
+      if (proven.length * 2 >= all.length) return { candidates: all, proven };
+    }
+    return { candidates: this.candidatesStmt.all(mailboxId, query), proven };
   }
 
   state(): SearchIndexState {
