@@ -191,6 +191,9 @@ async function fetchFromFlagIndex(
   }
 }
 
+/** A message as FETCH writes it: its record, ingest metadata, and whether this FETCH just set \Seen. */
+type FetchRecord = MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
+
 const ENVELOPE_ITEM = Buffer.from('ENVELOPE ');
 const BODYSTRUCTURE_ITEM = Buffer.from('BODYSTRUCTURE ');
 const BODY_ITEM = Buffer.from('BODY ');
@@ -203,11 +206,7 @@ const ITEM_BYTES = 64;
  * stored ENVELOPE/BODYSTRUCTURE texts are copied into the output one by one; joining them into one
  * string per write and UTF-8 encoding that was about 40% of a 10,000-message FETCH.
  */
-async function writeLines(
-  session: ImapSession,
-  plan: Plan,
-  records: (MessageRecord & { meta?: IngestMeta; seenNow?: boolean })[],
-): Promise<void> {
+async function writeLines(session: ImapSession, plan: Plan, records: FetchRecord[]): Promise<void> {
   const selected = session.requireSelected();
   const utf8 = session.utf8;
   const items = plan.items;
@@ -306,7 +305,7 @@ async function writeBatch(
   session: ImapSession,
   _command: FetchCommand,
   plan: Plan,
-  records: (MessageRecord & { meta?: IngestMeta; seenNow?: boolean })[],
+  records: FetchRecord[],
 ): Promise<void> {
   const selected = session.requireSelected();
   const store = session.store;
@@ -355,7 +354,7 @@ async function writeBatch(
   try {
     for (let i = 0; i < records.length; i++) {
       readAhead(i + READ_AHEAD);
-      const record = records[i] as MessageRecord & { meta?: IngestMeta; seenNow?: boolean };
+      const record = records[i] as FetchRecord;
       const seq = selected.seqOf(record.uid);
       if (wholeNames !== null && isFast(record)) {
         if (seq === 0) continue;
@@ -413,7 +412,7 @@ async function writeBatch(
 /** One message's answer when all its body items are the whole (small) message `data`: no awaits. */
 function writeWholeSync(
   session: ImapSession,
-  record: MessageRecord & { meta?: IngestMeta; seenNow?: boolean },
+  record: FetchRecord,
   seq: number,
   items: readonly FetchAttribute[],
   names: readonly (string | null)[],
