@@ -53,6 +53,18 @@ export class BodySlabs {
     return out;
   }
 
+  /**
+   * The first `length` bytes of `data`, the latest reservation: the rest goes back to its slab, so the
+   * next reservation follows on directly (POP3 then writes consecutive replies as one piece).
+   */
+  shrink(data: Buffer, length: number): Buffer {
+    const slab = this.slab;
+    if (slab && slab.buffer.buffer === data.buffer && data.byteOffset + data.length === slab.used) {
+      slab.used -= data.length - length;
+    }
+    return data.subarray(0, length);
+  }
+
   /** Ends the hold reserve() put on `data`'s slab (once it is written, or when it is not sent). */
   release(data: Buffer): void {
     const slab = this.busy.get(data.buffer);

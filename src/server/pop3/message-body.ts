@@ -12,6 +12,8 @@ import type { Pop3Session } from './session.js';
 
 /** Blobs up to this size are read whole (one read beats a stream's per-chunk overhead). */
 const SMALL_BLOB = 256 * 1024;
+/** The longest end of a multi-line reply: CRLF for an unterminated last line, then ".CRLF". */
+const MAX_TERMINATOR = 5;
 /** How many pipelined commands are looked at for read-ahead. */
 const LOOKAHEAD_COMMANDS = 16;
 
@@ -29,15 +31,28 @@ export async function sendMessage(
     const { blobs } = session.ctx.store;
     let blob: Buffer;
     if (blobs.readIntoSync && !filter) {
-      // RETR: read into the writer's reusable slab.
-      blob = session.writer.reserve(message.size);
+      // RETR: status line, body and terminator laid out in the writer's reusable slab, where the replies
+      // to pipelined RETRs follow one another and go out as one write (ReplyWriter.writeFromSlab).
+      const writer = session.writer;
+      const head = okLine(status);
+      const space = writer.reserve(head.length + message.size + MAX_TERMINATOR);
       try {
-        blobs.readIntoSync(message.blobId, blob, 0, message.size);
-        session.reply(okLine(status));
-        session.writer.writeFromSlab(stuffer.push(blob));
-        session.reply(stuffer.end());
+        blobs.readIntoSync(message.blobId, space, head.length, message.size);
+        space.write(head, 0, 'latin1');
+        const body = space.subarray(head.length, head.length + message.size);
+        const stuffed = stuffer.push(body);
+        if (stuffed === body) {
+          // Nothing to stuff (the usual CRLF message): the terminator goes right after the body.
+          const end = stuffer.end();
+          end.copy(space, head.length + message.size);
+          writer.writeFromSlab(writer.shrink(space, head.length + message.size + end.length));
+        } else {
+          writer.writeFromSlab(space.subarray(0, head.length));
+          session.reply(stuffed);
+          session.reply(stuffer.end());
+        }
       } finally {
-        session.writer.release(blob);
+        writer.release(space);
       }
       return;
     }

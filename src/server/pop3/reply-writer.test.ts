@@ -54,3 +54,29 @@ test('big reservations get their own buffer', () => {
   assert.equal(big.length, 1_500_000);
   assert.equal(big.byteOffset === 0 || big.buffer.byteLength >= 1_500_000, true);
 });
+
+test('replies laid out one after another in a slab go out as one write, in order with other replies', () => {
+  const writes: string[] = [];
+  const { socket } = fakeSocket();
+  const write = socket.write.bind(socket);
+  socket.write = ((data: Buffer | string, cb?: () => void) => {
+    writes.push(data.toString());
+    return write(data, cb);
+  }) as Socket['write'];
+  const writer = new ReplyWriter(socket);
+  const reply = (text: string) => {
+    // As RETR: more room reserved than used, the rest given back.
+    const space = writer.reserve(text.length + 5);
+    space.write(text, 0, 'latin1');
+    writer.writeFromSlab(writer.shrink(space, text.length));
+    writer.release(space);
+  };
+  reply('+OK 1\r\n');
+  reply('+OK 2\r\n');
+  writer.write('-ERR no such message\r\n');
+  reply('+OK 3\r\n');
+  reply('+OK 4\r\n');
+  reply('+OK 5\r\n');
+  writer.flush();
+  assert.deepEqual(writes, ['+OK 1\r\n+OK 2\r\n', '-ERR no such message\r\n', '+OK 3\r\n+OK 4\r\n+OK 5\r\n']);
+});

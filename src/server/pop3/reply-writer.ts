@@ -9,9 +9,18 @@ import { BodySlabs } from '../net/body-slabs.js';
 
 const HIGH_WATER = 256 * 1024;
 
+/** Consecutive slab bytes queued as one write (see writeFromSlab), with the hold of their slab. */
+interface SlabRun {
+  memory: ArrayBufferLike;
+  start: number;
+  end: number;
+  written: () => void;
+}
+
 export class ReplyWriter {
   private corked = false;
   private readonly slabs = new BodySlabs();
+  private run: SlabRun | null = null;
 
   constructor(private socket: Socket) {}
 
@@ -23,6 +32,11 @@ export class ReplyWriter {
 
   /** `written` runs once the socket has completed this write. */
   write(data: string | Buffer, written?: () => void): void {
+    this.writeRun();
+    this.send(data, written);
+  }
+
+  private send(data: string | Buffer, written?: () => void): void {
     if (this.socket.destroyed || !this.socket.writable) return;
     if (!this.corked) {
       this.socket.cork();
@@ -44,13 +58,50 @@ export class ReplyWriter {
     this.slabs.release(data);
   }
 
-  /** Writes `data`; if it shares memory with a slab, the slab stays in use until the write completes. */
+  /** The first `length` bytes of a reservation, the rest given back (BodySlabs.shrink). */
+  shrink(data: Buffer, length: number): Buffer {
+    return this.slabs.shrink(data, length);
+  }
+
+  /**
+   * Writes `data`; if it shares memory with a slab, the slab stays in use until the write completes.
+   * Slab bytes that directly follow the previous ones (replies reserved one after another) join that
+   * write: a pipelined download goes out as one write per slab, not one or more per message.
+   */
   writeFromSlab(data: Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.write(data, this.slabs.holdForWrite(data));
+    const run = this.run;
+    if (run && run.memory === data.buffer && run.end === data.byteOffset) {
+      run.end += data.length;
+      return;
+    }
+    const written = this.slabs.holdForWrite(data);
+    if (!written) {
+      this.write(data);
+      return;
+    }
+    this.writeRun();
+    this.run = { memory: data.buffer, start: data.byteOffset, end: data.byteOffset + data.length, written };
+  }
+
+  private writeRun(): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = null;
+    if (this.socket.destroyed || !this.socket.writable) {
+      run.written();
+      return;
+    }
+    this.send(Buffer.from(run.memory, run.start, run.end - run.start), run.written);
+  }
+
+  /** Bytes queued and not yet handed to the kernel. */
+  private queued(): number {
+    return this.socket.writableLength + (this.run ? this.run.end - this.run.start : 0);
   }
 
   flush(): void {
+    this.writeRun();
     if (!this.corked) return;
     this.corked = false;
     this.socket.uncork();
@@ -58,7 +109,7 @@ export class ReplyWriter {
 
   /** Resolves once the queue is below the high-water mark (or the socket is gone). */
   async backpressure(): Promise<void> {
-    if (this.socket.writableLength <= HIGH_WATER) return;
+    if (this.queued() <= HIGH_WATER) return;
     this.flush();
     await waitForDrain(this.socket);
   }
