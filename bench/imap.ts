@@ -342,7 +342,18 @@ interface RoundResult {
 async function measureRound(target: Target, round: number): Promise<RoundResult> {
   if (ENVELOPES_ONLY) {
     const envelopes = await measureCommand(target, 'Envelopes', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)');
-    return { first: Number.NaN, repeated: Number.NaN, envelopes, flags: Number.NaN, select: Number.NaN };
+    const { NaN } = Number;
+    return {
+      first: NaN,
+      repeated: NaN,
+      envelopes,
+      flags: NaN,
+      select: NaN,
+      coldBodies: NaN,
+      coldEnvelopes: NaN,
+      coldSelect: NaN,
+      coldFlags: NaN,
+    };
   }
   const bodies = await measureBodies(target, bodiesMailbox(round));
   const envelopes = await measureCommand(target, 'Envelopes', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)');
