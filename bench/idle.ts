@@ -12,7 +12,11 @@
  *     250 to its `* n EXISTS` is recorded: median, 99th percentile, maximum.
  * The client runs in this process, the Postyard server in a child process (like Dovecot, it gets its
  * own CPU time and its memory is measured alone).
- * Run compiled: `node dist/bench/idle.js [--small] [--postyard-only] [--write] [--sizes 1000,5000,10000]`.
+ * After close, Postyard's growth is split into V8's committed heap and glibc's main malloc arena (the
+ * main thread's native memory: OpenSSL and socket state); `--child-env "MALLOC_ARENA_MAX=2 ..."` runs
+ * its server with allocator settings, to compare them.
+ * Run compiled: `node dist/bench/idle.js [--small] [--postyard-only] [--write] [--sizes 1000,5000,10000]
+ * [--child-env "NAME=VALUE ..."]`.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +35,7 @@ const sizesArg = process.argv.find((_a, i) => process.argv[i - 1] === '--sizes')
 const SIZES = sizesArg ? sizesArg.split(',').map(Number) : SMALL ? [200, 1000] : [1000, 5000, 10_000];
 const dovecotMaxArg = process.argv.find((_a, i) => process.argv[i - 1] === '--dovecot-max');
 const DOVECOT_MAX = dovecotMaxArg ? Number(dovecotMaxArg) : 5000;
+const CHILD_ENV = process.argv.find((_a, i) => process.argv[i - 1] === '--child-env');
 const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
 const DOVECOT = new ReferenceDovecot('idle', 16, { DOVECOT_USERS: String(MAX_USERS) });
 /** Sessions connecting at once (the rest wait), so the benchmark measures idling, not a login storm. */
@@ -43,7 +48,15 @@ interface Target {
   lmtp: number;
   login(user: number): { user: string; pass: string };
   /** Resident bytes of the server (after a GC where there is one), and V8 heap + external bytes in use. */
-  memory(): Promise<{ rss: number; heap: number }>;
+  memory(): Promise<Memory>;
+}
+
+interface Memory {
+  rss: number;
+  heap: number;
+  /** Postyard: V8's committed heap, and the resident part of glibc's main malloc arena ([heap]). */
+  v8Committed?: number;
+  mallocHeap?: number;
 }
 
 interface Row {
@@ -55,6 +68,9 @@ interface Row {
   heapPerSessionKb: number;
   afterCloseMb: number;
   baselineMb: number;
+  /** Postyard: where the growth from before to after close is (MB): V8's committed heap, malloc's heap. */
+  keptV8Mb?: number;
+  keptMallocMb?: number;
   p50: number;
   p99: number;
   max: number;
@@ -185,6 +201,12 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
     perSessionKb: (loaded.rss - baseline.rss) / sessions / 1024,
     heapPerSessionKb: (loaded.heap - baseline.heap) / sessions / 1024,
     afterCloseMb: afterClose.rss / 1024 / 1024,
+    ...(afterClose.v8Committed !== undefined && baseline.v8Committed !== undefined
+      ? { keptV8Mb: (afterClose.v8Committed - baseline.v8Committed) / 2 ** 20 }
+      : {}),
+    ...(afterClose.mallocHeap !== undefined && baseline.mallocHeap !== undefined
+      ? { keptMallocMb: (afterClose.mallocHeap - baseline.mallocHeap) / 2 ** 20 }
+      : {}),
     baselineMb: baseline.rss / 1024 / 1024,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
@@ -206,15 +228,29 @@ async function serve(): Promise<void> {
     }
     globalThis.gc?.();
     const usage = process.memoryUsage();
-    process.send?.({ rss: pss(process.pid), heap: usage.heapUsed + usage.external });
+    const memory: Memory = {
+      rss: pss(process.pid),
+      heap: usage.heapUsed + usage.external,
+      v8Committed: usage.heapTotal,
+      mallocHeap: mainArenaRss(process.pid),
+    };
+    process.send?.(memory);
   });
   process.send?.({ ports: srv.ports });
 }
 
 async function startPostyard(): Promise<{ target: Target; stop(): Promise<void> }> {
+  // --child-env "MALLOC_ARENA_MAX=2 ...": allocator settings for the server process, to compare them.
+  const childEnv = Object.fromEntries(
+    (CHILD_ENV ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=', 2) as [string, string]),
+  );
   const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], {
     stdio: 'inherit',
     execArgv: ['--expose-gc'],
+    env: { ...process.env, ...childEnv },
   });
   const ports = await new Promise<Record<string, number>>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { ports: Record<string, number> }).ports));
@@ -229,7 +265,7 @@ async function startPostyard(): Promise<{ target: Target; stop(): Promise<void> 
       login: (u) => ({ user: `user${u + 1}@example.com`, pass: 'pass' }),
       memory: () =>
         new Promise((resolve) => {
-          child.once('message', (m) => resolve(m as { rss: number; heap: number }));
+          child.once('message', (m) => resolve(m as Memory));
           child.send({ memory: true });
         }),
     },
@@ -253,6 +289,13 @@ function pss(pid: number): number {
   } catch {
     return 0; // gone meanwhile
   }
+}
+
+/** Resident bytes of glibc's main malloc arena (the [heap] mapping), where the main thread's native memory is. */
+function mainArenaRss(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const m = /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/.exec(smaps);
+  return m ? Number(m[1]) * 1024 : 0;
 }
 
 /** Sum of the PSS of Dovecot's IMAP processes (imap and imap-login), in bytes. */
@@ -286,6 +329,12 @@ function ensureInotifyInstances(needed: number): string {
   }
 }
 
+/** Where the growth stayed: V8's committed heap and glibc's main arena. */
+function kept(r: Row): string {
+  if (r.keptV8Mb === undefined || r.keptMallocMb === undefined) return '';
+  return ` (V8 ${r.keptV8Mb >= 0 ? '+' : ''}${r.keptV8Mb.toFixed(0)}, malloc ${r.keptMallocMb >= 0 ? '+' : ''}${r.keptMallocMb.toFixed(0)})`;
+}
+
 function table(rows: Row[]): string[] {
   const out = [
     '| Server | Transport | Sessions | PSS per session | JS heap per session | PSS before → after close | EXISTS latency p50 / p99 / max | Missed |',
@@ -295,7 +344,7 @@ function table(rows: Row[]): string[] {
     out.push(
       `| ${r.server} | ${r.tls ? 'TLS' : 'plain'} | ${r.sessions.toLocaleString('en')} | ${r.perSessionKb.toFixed(1)} KB | ` +
         `${r.server === 'Postyard' ? `${r.heapPerSessionKb.toFixed(1)} KB` : 'n/a'} | ` +
-        `${r.baselineMb.toFixed(0)} → ${r.afterCloseMb.toFixed(0)} MB | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} / ${r.max.toFixed(0)} ms | ${r.missed} |`,
+        `${r.baselineMb.toFixed(0)} → ${r.afterCloseMb.toFixed(0)} MB${kept(r)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} / ${r.max.toFixed(0)} ms | ${r.missed} |`,
     );
   }
   return out;
@@ -353,6 +402,7 @@ async function main(): Promise<void> {
     'and imap-login processes, each session one process). Then one LMTP delivery per user; latency is from that',
     "delivery's final 250 to each of the user's sessions reading `* n EXISTS` (missed: not within 10 s). Dovecot's",
     `TLS is not measured (the reference setup listens in plaintext). ${inotify || 'Postyard only.'}`,
+    "In brackets, Postyard's growth from before to after close: V8's committed heap and glibc's main malloc arena (MB).",
     '',
     ...table(rows),
     '',
