@@ -29,13 +29,10 @@ export class LocalCoordinator implements Coordinator {
 
   constructor(maxFailureEntries?: number) {
     this.table = new FailureTable(maxFailureEntries);
-    const table = this.table;
     this.failures = {
       bump: async (entries, now) => this.bumpSync(entries, now),
-      read: async (keys, windowMs, now) => keys.map((key) => table.read(key, windowMs, now)),
-      forget: async (keys) => {
-        for (const key of keys) table.forget(key);
-      },
+      read: async (keys, windowMs, now) => this.readSync(keys, windowMs, now),
+      forget: async (keys) => this.forgetSync(keys),
     };
   }
 
@@ -89,6 +86,14 @@ export class LocalCoordinator implements Coordinator {
 
   bumpSync(entries: ReadonlyArray<{ key: string; rule: FailureRule }>, now: number): FailureState[] {
     return entries.map(({ key, rule }) => this.table.bump(key, rule, now));
+  }
+
+  readSync(keys: readonly string[], windowMs: number, now: number): FailureState[] {
+    return keys.map((key) => this.table.read(key, windowMs, now));
+  }
+
+  forgetSync(keys: readonly string[]): void {
+    for (const key of keys) this.table.forget(key);
   }
 
   tryLockFor(owner: string, name: string): Release | null {
