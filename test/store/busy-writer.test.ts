@@ -20,10 +20,16 @@ test('a worker waits for another process’s write lock from its event loop, the
   try {
     other.prepare('BEGIN IMMEDIATE').run();
     let done = 0;
-    const first = store.createAccount('a@example.org', 'h').then((a) => (done++, a));
+    const first = store.createAccount('a@example.org', 'h').then((a) => {
+      done++;
+      return a;
+    });
     // Retries happen while this test's own event loop keeps turning: nothing sleeps inside SQLite.
     await waitUntil(() => store.commitStats().busyRetries >= 3, 'the committer to retry the batch');
-    const second = store.createAccount('b@example.org', 'h').then((a) => (done++, a));
+    const second = store.createAccount('b@example.org', 'h').then((a) => {
+      done++;
+      return a;
+    });
     await waitUntil(() => store.commitStats().busyRetries >= 5, 'more retries');
     assert.equal(done, 0, 'nothing acknowledged while the lock is held elsewhere');
     other.prepare('COMMIT').run();
