@@ -17,6 +17,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LISTENER_NAMES } from '../src/cli/setup.js';
 import { startWorkersServer, type WorkersServer } from '../test/cluster/helpers/workers-server.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
@@ -113,11 +114,7 @@ async function startTwoWorkers(): Promise<WorkersServer> {
   const setup = await startTestServer({}, { dataDir });
   await addBenchUsers(setup);
   await setup.close();
-  const listeners = Object.fromEntries(
-    ['imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'submission', 'submissions', 'lmtp', 'http', 'https'].map(
-      (name) => [name, { host: '127.0.0.1', port: 0 }],
-    ),
-  );
+  const listeners = Object.fromEntries(LISTENER_NAMES.map((name) => [name, { host: '127.0.0.1', port: 0 }]));
   const config = { workers: 2, listeners, limits: LIMITS, log: { level: 'info' } };
   await writeFile(join(dataDir, 'postyard.json'), JSON.stringify(config));
   return startWorkersServer({ dataDir });

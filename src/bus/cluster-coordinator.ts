@@ -13,6 +13,7 @@ import type {
   RoleTask,
   SignalListener,
 } from './coordinator.js';
+import { SignalListeners } from './signal-listeners.js';
 
 interface RoleEntry {
   task: RoleTask;
@@ -26,7 +27,7 @@ export class ClusterCoordinator implements Coordinator {
   private nextId = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
   private readonly roles = new Map<number, RoleEntry>();
-  private readonly listeners = new Map<string, Set<SignalListener>>();
+  private readonly listeners = new SignalListeners();
   private readonly unsubscribe: Array<() => void>;
   private closed = false;
 
@@ -35,7 +36,7 @@ export class ClusterCoordinator implements Coordinator {
       channel.onMessage((message) => {
         if (message.kind === 'reply') this.answered(message.id, message.result);
         else if (message.kind === 'role') this.roleChanged(message.handle, message.run);
-        else if (message.kind === 'signal') this.deliverSignal(message.topic, message.payload);
+        else if (message.kind === 'signal') this.listeners.deliver(message.topic, message.payload);
       }),
       channel.onClose(() => this.primaryGone()),
     ];
@@ -77,16 +78,7 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   onSignal(topic: string, listener: SignalListener): () => void {
-    let set = this.listeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(topic, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(topic);
-    };
+    return this.listeners.add(topic, listener);
   }
 
   async close(): Promise<void> {
@@ -158,16 +150,6 @@ export class ClusterCoordinator implements Coordinator {
       entry.stopping = null;
     });
     return entry.stopping;
-  }
-
-  private deliverSignal(topic: string, payload: string): void {
-    for (const listener of this.listeners.get(topic) ?? []) {
-      try {
-        listener(payload);
-      } catch {
-        // A signal is a best-effort wake-up; one broken listener must not stop the others.
-      }
-    }
   }
 
   /** Whatever was asked and not answered is refused. */

@@ -13,6 +13,7 @@ import type {
   SignalListener,
 } from './coordinator.js';
 import { FailureTable } from './failure-table.js';
+import { SignalListeners } from './signal-listeners.js';
 
 interface RoleState {
   /** Candidates in the order they asked; the first one runs the task. */
@@ -23,7 +24,7 @@ export class LocalCoordinator implements Coordinator {
   private readonly locks = new Map<string, string>();
   private readonly slots = new Map<string, Map<string, number>>();
   private readonly roles = new Map<string, RoleState>();
-  private readonly listeners = new Map<string, Set<SignalListener>>();
+  private readonly listeners = new SignalListeners();
   private readonly table: FailureTable;
   readonly failures: FailureCounters;
 
@@ -49,26 +50,11 @@ export class LocalCoordinator implements Coordinator {
   }
 
   signal(topic: string, payload = ''): void {
-    for (const listener of this.listeners.get(topic) ?? []) {
-      try {
-        listener(payload);
-      } catch {
-        // A signal is a best-effort wake-up; one broken listener must not stop the others.
-      }
-    }
+    this.listeners.deliver(topic, payload);
   }
 
   onSignal(topic: string, listener: SignalListener): () => void {
-    let set = this.listeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(topic, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(topic);
-    };
+    return this.listeners.add(topic, listener);
   }
 
   async close(): Promise<void> {

@@ -4,13 +4,12 @@
  * and imapflow watching INBOX on one connection while another appends.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { requireTool } from '../helpers/tools.js';
 import { SAMPLE_MESSAGE } from '../imap/harness.js';
-import { IMAPLIB_SUITE } from '../imap/imaplib-suite.js';
+import { runImaplibSuite } from '../imap/imaplib-suite.js';
 import { python } from '../pop3/helpers.js';
 import { startWorkersServer, type WorkersServer } from './helpers/workers-server.js';
 
@@ -33,22 +32,7 @@ after(async () => {
 
 test('Python imaplib: every command, on two workers', async (t) => {
   if (!requireTool(t, 'python3')) return;
-  const [u1, u2] = USERS;
-  const env = {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(srv.ports.imap),
-    USER: u1.login,
-    PASS: u1.password,
-    USER2: u2.login,
-    PASS2: u2.password,
-  };
-  const child = spawn('python3', ['-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  child.stdin.end(IMAPLIB_SUITE);
-  const [code] = await once(child, 'close');
+  const { code, output } = await runImaplibSuite(srv.ports.imap!, [USERS[0], USERS[1]]);
   assert.equal(code, 0, output);
   assert.match(output, /^OK/m);
 });

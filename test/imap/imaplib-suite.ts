@@ -2,6 +2,32 @@
  * A Python imaplib suite (unittest) run against a live server by imaplib.test.ts. Kept as a string so the
  * compiled test finds it without copying files into dist/. Environment: HOST PORT USER PASS USER2 PASS2.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+/** Runs the suite against 127.0.0.1:`port` with two accounts; the exit code and everything printed. */
+export async function runImaplibSuite(
+  port: number,
+  [user, user2]: readonly [{ login: string; password: string }, { login: string; password: string }],
+): Promise<{ code: number | null; output: string }> {
+  const env = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    USER: user.login,
+    PASS: user.password,
+    USER2: user2.login,
+    PASS2: user2.password,
+  };
+  const child = spawn('python3', ['-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  child.stdin.end(IMAPLIB_SUITE);
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, output };
+}
+
 export const IMAPLIB_SUITE = String.raw`
 import imaplib, os, ssl, time, unittest, re
 

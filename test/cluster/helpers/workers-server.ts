@@ -12,24 +12,12 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LISTENER_NAMES } from '../../../src/cli/setup.js';
 import type { DeepPartial } from '../../../src/config/config.js';
 import type { Config } from '../../../src/config/types.js';
 import { BIN, ROOT, runCli } from '../../cli/helpers.js';
 import { installTestCertificate, TEST_HOSTNAME } from '../../helpers/server.js';
 import { waitUntil } from '../../helpers/wait.js';
-
-const LISTENERS = [
-  'imap',
-  'imaps',
-  'pop3',
-  'pop3s',
-  'smtp',
-  'submission',
-  'submissions',
-  'lmtp',
-  'http',
-  'https',
-] as const;
 
 export interface LogLine {
   msg?: string;
@@ -63,7 +51,9 @@ export async function startWorkersServer(
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'postyard-workers-')));
   if (options.dataDir === undefined) {
     await installTestCertificate(dataDir);
-    const listeners = Object.fromEntries(LISTENERS.map((name) => [name, { host: '127.0.0.1', port: 0 }]));
+    const listeners = Object.fromEntries(
+      LISTENER_NAMES.map((name) => [name, { host: '127.0.0.1', port: 0 }]),
+    );
     const config = {
       hostname: TEST_HOSTNAME,
       workers: options.workers ?? 2,
