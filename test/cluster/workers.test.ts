@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { runCli } from '../cli/helpers.js';
 import { connect, type LineClient } from '../helpers/net.js';
 import { waitUntil } from '../helpers/wait.js';
 import { appendCommand, type RawImap, rawImap } from '../imap/harness.js';
@@ -172,4 +173,28 @@ describe('two workers', () => {
     assert.match(await command(next, `PASS ${PASSWORD}`), /^\+OK/);
     await next.close();
   });
+
+  test('the banner is printed once; status names the primary; stop ends primary and workers', async () => {
+    const banner = srv.output().match(/is running \(pid (\d+)\)/g) ?? [];
+    assert.deepEqual(banner, [`is running (pid ${srv.child.pid})`]);
+    const status = await runCli(['status', '--data', srv.dataDir]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`running \\(pid ${srv.child.pid}[,)]`));
+
+    const workerPids = [...srv.readyWorkers().values()].filter(isAlive);
+    assert.equal(workerPids.length, 2);
+    const stopped = await runCli(['stop', '--data', srv.dataDir]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(await srv.stop(), 0, 'the primary exited 0 after its workers stopped');
+    assert.deepEqual(workerPids.filter(isAlive), [], 'no worker left behind');
+  });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

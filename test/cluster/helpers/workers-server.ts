@@ -32,6 +32,8 @@ export interface WorkersServer {
   ports: Record<string, number>;
   /** Every JSON log line so far, in order. */
   log: LogLine[];
+  /** What it printed that is not a log line (the banner). */
+  output(): string;
   /** Pids of the workers that reported ready, by worker id (a restarted worker gets a new id). */
   readyWorkers(): Map<number, number>;
   /** The worker that accepted the connection whose client side is 127.0.0.1:`localPort`. */
@@ -113,6 +115,7 @@ export async function startWorkersServer(
     child,
     ports,
     log,
+    output: () => text,
     readyWorkers,
     async workerOf(localPort) {
       const remote = `127.0.0.1:${localPort}`;
