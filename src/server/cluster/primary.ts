@@ -1,41 +1,32 @@
 /**
- * The cluster primary (README.md beside this file): forks the workers, restarts one that dies, relays
- * the change bus and coordinator between them, and forwards SIGTERM/SIGHUP. It does no mail work; the
- * listening sockets are node:cluster's (it accepts and hands connections to workers round-robin).
+ * The cluster primary (README.md beside this file): forks the workers, restarts one that dies, hands
+ * their messages to the hub (relay and coordination, hub.ts), and forwards SIGTERM/SIGHUP. It does no
+ * mail work; the listening sockets are node:cluster's (it accepts and hands connections to workers
+ * round-robin).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { MailboxChange } from '../../bus/bus.js';
 import { isClusterMessage, type PrimaryMessage, type WorkerMessage } from '../../bus/cluster-messages.js';
-import type { Release } from '../../bus/coordinator.js';
-import { LocalCoordinator } from '../../bus/local-coordinator.js';
+import { ClusterHub, type HubWorker } from './hub.js';
 
 export interface ClusterPrimaryOptions {
   workers: number;
   log: Logger;
-  /** Environment added for the workers (tests mark them, for example). */
-  env?: Record<string, string>;
 }
 
 /** A worker dying this soon after it was forked counts as a crash loop: its restart waits longer. */
 const QUICK_DEATH_MS = 5_000;
 const MAX_RESTART_DELAY_MS = 10_000;
 
-interface WorkerState {
+interface WorkerState extends HubWorker {
   worker: Worker;
-  owner: string;
   forkedAt: number;
-  /** Locks and slots this worker holds, by the id of the call that got them. */
-  grants: Map<number, Release>;
-  /** Roles it asked for, by handle: withdrawing one. */
-  roles: Map<number, () => Promise<void>>;
 }
 
 export class ClusterPrimary {
-  private readonly coordinator = new LocalCoordinator();
+  private readonly hub = new ClusterHub();
   private readonly workers = new Map<number, WorkerState>();
-  /** Per mailbox, the highest modseq a worker announced: the change_log watcher skips those. */
-  private readonly announced = new Map<number, number>();
   private stopping: Promise<void> | null = null;
   private quickDeaths = 0;
   private readyOnce: ((ports: Record<string, number>) => void) | null = null;
@@ -64,8 +55,7 @@ export class ClusterPrimary {
 
   /** A change committed by a process outside the cluster (found in change_log): to every worker. */
   externalChange(change: MailboxChange): void {
-    if ((this.announced.get(change.mailboxId) ?? 0) >= change.modseq && !change.structural) return;
-    this.broadcast({ postyard: 1, kind: 'change', change });
+    this.hub.externalChange(change);
   }
 
   /** SIGHUP: every worker reloads its config and certificate. */
@@ -84,99 +74,44 @@ export class ClusterPrimary {
       );
       for (const { worker } of this.workers.values()) worker.process.kill('SIGTERM');
       await Promise.all(exits);
-      await this.coordinator.close();
+      await this.hub.close();
     })();
     return this.stopping;
   }
 
   private fork(): void {
-    const worker = cluster.fork(this.options.env ?? {});
+    const worker = cluster.fork();
     const state: WorkerState = {
       worker,
       owner: `worker-${worker.id}`,
       forkedAt: Date.now(),
-      grants: new Map(),
-      roles: new Map(),
+      send: (message: PrimaryMessage) => {
+        // A worker that just died: its exit handler cleans up; the message does not matter any more.
+        if (worker.isConnected()) worker.send(message, undefined, () => {});
+      },
     };
     this.workers.set(worker.id, state);
+    this.hub.add(state);
     worker.on('message', (message: unknown) => {
-      if (isClusterMessage<WorkerMessage>(message)) this.handle(state, message);
+      if (!isClusterMessage<WorkerMessage>(message)) return;
+      if (message.kind === 'ready') this.ready(state, message.ports);
+      else this.hub.receive(state, message);
     });
     worker.on('error', (err) => this.options.log.warn({ err, worker: worker.id }, 'worker channel error'));
     worker.once('exit', (code, signal) => this.exited(state, code, signal));
   }
 
-  private handle(state: WorkerState, message: WorkerMessage): void {
-    switch (message.kind) {
-      case 'change': {
-        const { change } = message;
-        if (change.modseq > (this.announced.get(change.mailboxId) ?? 0)) {
-          this.announced.set(change.mailboxId, change.modseq);
-        }
-        this.broadcast({ postyard: 1, kind: 'change', change }, state);
-        return;
-      }
-      case 'signal':
-        this.broadcast({ postyard: 1, kind: 'signal', topic: message.topic, payload: message.payload });
-        return;
-      case 'call':
-        this.send(state, { postyard: 1, kind: 'reply', id: message.id, result: this.answer(state, message) });
-        return;
-      case 'release':
-        state.grants.get(message.handle)?.();
-        state.grants.delete(message.handle);
-        return;
-      case 'lead': {
-        const handle = message.handle;
-        const withdraw = this.coordinator.leadFor(state.owner, message.role, {
-          start: () => this.send(state, { postyard: 1, kind: 'role', handle, run: true }),
-          // The worker stops the task itself before it withdraws (cluster-coordinator.ts).
-          stop: async () => this.send(state, { postyard: 1, kind: 'role', handle, run: false }),
-        });
-        state.roles.set(handle, withdraw);
-        return;
-      }
-      case 'withdraw':
-        void state.roles.get(message.handle)?.();
-        state.roles.delete(message.handle);
-        return;
-      case 'ready':
-        this.everReady = true;
-        this.quickDeaths = 0;
-        this.options.log.info({ worker: state.worker.id, pid: state.worker.process.pid }, 'worker ready');
-        this.readyOnce?.(message.ports);
-        this.readyOnce = null;
-        return;
-    }
-  }
-
-  private answer(state: WorkerState, message: Extract<WorkerMessage, { kind: 'call' }>): unknown {
-    const { call } = message;
-    switch (call.op) {
-      case 'tryLock':
-      case 'acquireSlot': {
-        const release =
-          call.op === 'tryLock'
-            ? this.coordinator.tryLockFor(state.owner, call.name)
-            : this.coordinator.acquireSlotFor(state.owner, call.name, call.limit);
-        if (!release) return false;
-        state.grants.set(message.id, release);
-        return true;
-      }
-      case 'bump':
-        return this.coordinator.bumpSync(call.entries, call.now);
-      case 'read':
-        return this.coordinator.readSync(call.keys, call.windowMs, call.now);
-      case 'forget':
-        this.coordinator.forgetSync(call.keys);
-        return true;
-    }
+  private ready(state: WorkerState, ports: Record<string, number>): void {
+    this.everReady = true;
+    this.quickDeaths = 0;
+    this.options.log.info({ worker: state.worker.id, pid: state.worker.process.pid }, 'worker ready');
+    this.readyOnce?.(ports);
+    this.readyOnce = null;
   }
 
   private exited(state: WorkerState, code: number | null, signal: string | null): void {
     this.workers.delete(state.worker.id);
-    // Everything the dead worker held is free again; a role it ran passes to another worker.
-    this.coordinator.releaseOwner(state.owner);
+    this.hub.remove(state);
     if (this.stopping) return;
     this.options.log.warn({ worker: state.worker.id, code, signal }, 'worker exited; starting another');
     if (!this.everReady) {
@@ -191,16 +126,6 @@ export class ClusterPrimary {
     setTimeout(() => {
       if (!this.stopping) this.fork();
     }, delay).unref();
-  }
-
-  private broadcast(message: PrimaryMessage, except?: WorkerState): void {
-    for (const state of this.workers.values()) if (state !== except) this.send(state, message);
-  }
-
-  private send(state: WorkerState, message: PrimaryMessage): void {
-    if (!state.worker.isConnected()) return;
-    // A worker that just died: its exit handler cleans up; the message does not matter any more.
-    state.worker.send(message, undefined, () => {});
   }
 }
 
