@@ -174,6 +174,18 @@ describe('two workers', () => {
     await next.close();
   });
 
+  test('SIGHUP to the primary reloads every worker', async () => {
+    const workers = [...srv.readyWorkers().keys()].filter((id) => isAlive(srv.readyWorkers().get(id)!));
+    srv.child.kill('SIGHUP');
+    await waitUntil(
+      () =>
+        workers.every((id) =>
+          srv.log.some((line) => line.msg === 'configuration reloaded' && line.worker === id),
+        ),
+      'every worker to reload',
+    );
+  });
+
   test('the banner is printed once; status names the primary; stop ends primary and workers', async () => {
     const banner = srv.output().match(/is running \(pid (\d+)\)/g) ?? [];
     assert.deepEqual(banner, [`is running (pid ${srv.child.pid})`]);
