@@ -26,8 +26,8 @@ before(async () => {
   for (const user of USERS) await srv.addUser(user.login, user.password);
 });
 after(async () => {
-  await srv.stop();
-  await srv.remove();
+  await srv?.stop();
+  await srv?.remove();
 });
 
 test('Python imaplib: every command, on two workers', async (t) => {

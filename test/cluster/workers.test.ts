@@ -22,8 +22,8 @@ before(async () => {
   srv = await startWorkersServer({ workers: 2, config: { limits: { maxAuthFailures: 3 } } });
 });
 after(async () => {
-  await srv.stop();
-  await srv.remove();
+  await srv?.stop();
+  await srv?.remove();
 });
 
 /** Opens connections until two sit on different workers; closes the others. */

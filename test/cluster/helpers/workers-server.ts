@@ -90,14 +90,20 @@ export async function startWorkersServer(
     exited = true;
     return code as number | null;
   });
-  await waitUntil(
-    () => {
-      if (exited) throw new Error(`server exited while starting:\n${text}\n${stderr}`);
-      return text.includes('is running (pid');
-    },
-    'the server banner',
-    30_000,
-  );
+  try {
+    // Three node processes start here: on a loaded machine that takes a while (a hang guard only).
+    await waitUntil(
+      () => {
+        if (exited) throw new Error(`server exited while starting:\n${text}\n${stderr}`);
+        return text.includes('is running (pid');
+      },
+      'the server banner',
+      120_000,
+    );
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw err;
+  }
   const ports: Record<string, number> = {};
   for (const line of log) {
     const name = (line.listener ?? line.protocol) as string | undefined;
