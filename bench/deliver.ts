@@ -6,11 +6,12 @@
  * ../shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
  * (not with --small or --postyard-only), replaces the "Delivery (LMTP)" section of BENCHMARKS.md.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
+import { type ForkedServer, startForkedServer } from './lib/forked-server.js';
 import { type DeliveryTiming, timeLmtpDeliveries } from './lib/lmtp-timer.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
@@ -35,20 +36,8 @@ async function serve(): Promise<void> {
   });
 }
 
-async function startPostyard(): Promise<{ lmtp: number; stop(): Promise<void> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
-  const { lmtp } = await new Promise<{ lmtp: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { lmtp: number }));
-    child.once('exit', (code) => reject(new Error(`Postyard bench server exited with ${code}`)));
-  });
-  return {
-    lmtp,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send('stop');
-      await exited;
-    },
-  };
+function startPostyard(): Promise<ForkedServer<{ lmtp: number }>> {
+  return startForkedServer(fileURLToPath(import.meta.url), ['--serve']);
 }
 
 const rate = (t: DeliveryTiming) => t.messages / (t.ms / 1000);
@@ -71,10 +60,13 @@ async function main(): Promise<void> {
     const py = (i: number) => `user${(i % USERS) + 1}@example.org`;
     const dv = (i: number) => `user${(i % USERS) + 1}`;
     // Warm-up (page cache, Dovecot's per-user indexes, SQLite statements), not measured.
-    await timeLmtpDeliveries(postyard.lmtp, py, messages, { connections: 10, count: 100 });
+    await timeLmtpDeliveries(postyard.ports.lmtp, py, messages, { connections: 10, count: 100 });
     if (dovecot) await timeLmtpDeliveries(DOVECOT_LMTP, dv, messages, { connections: 10, count: 100 });
     for (const c of CONCURRENCY) {
-      const p = await timeLmtpDeliveries(postyard.lmtp, py, messages, { connections: c, count: PER_RUN });
+      const p = await timeLmtpDeliveries(postyard.ports.lmtp, py, messages, {
+        connections: c,
+        count: PER_RUN,
+      });
       console.log(describe('Postyard', p));
       const d = dovecot
         ? await timeLmtpDeliveries(DOVECOT_LMTP, dv, messages, { connections: c, count: PER_RUN })

@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { dotStuff } from '../src/protocol/pop3/dot-stuffer.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
-import { LmtpConnection } from './lib/lmtp-client.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
+import { TransferConnection } from './lib/transfer-client.js';
 
 const SESSIONS_PER_USER = 10;
 const sizesArg = process.argv.find((_a, i) => process.argv[i - 1] === '--sizes');
@@ -152,11 +152,11 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
   const message = dotStuff(Buffer.from('From: bench@example.net\r\nSubject: idle bench\r\n\r\nwake up\r\n'));
   let nextUser = 0;
   const deliverer = async () => {
-    const c = await LmtpConnection.open(target.lmtp);
+    const c = await TransferConnection.lmtp(target.lmtp);
     try {
       while (nextUser < users) {
         const u = nextUser++;
-        await c.deliver(target.login(u).user, message);
+        await c.send(target.login(u).user, message);
         deliveredAt[u] = performance.now();
       }
     } finally {

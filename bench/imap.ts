@@ -21,6 +21,7 @@ import type { Store } from '../src/store/store.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { ImapTimer, type TimedResult } from './lib/imap-timer.js';
+import { coldCacheUnavailable, dropPageCache } from './lib/page-cache.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
@@ -34,6 +35,8 @@ const SIZES = SMALL
 const RUNS = 5;
 /** The mailbox of round r's body downloads. */
 const bodiesMailbox = (round: number) => `Bodies${round}`;
+/** Round r's cold body download: other never-read bodies, read with the page cache just dropped. */
+const coldMailbox = (round: number) => `Cold${round}`;
 const DOVECOT = new ReferenceDovecot('imap', 15);
 const loadAtStart = os.loadavg()[0] as number;
 
@@ -48,7 +51,7 @@ interface Row {
 }
 
 /** Every message made distinct (one blob each), so nothing is shared between messages or rounds. */
-function distinct(messages: Buffer[], count: number, round: number): Buffer[] {
+function distinct(messages: Buffer[], count: number, round: number | string): Buffer[] {
   return Array.from({ length: count }, (_, i) =>
     Buffer.concat([Buffer.from(`X-Bench-Id: ${round}-${i}\r\n`), messages[i % messages.length] as Buffer]),
   );
@@ -162,6 +165,46 @@ async function measureBodies(target: Target, mailbox: string): Promise<{ first: 
   }
 }
 
+/**
+ * Cold body download: as measureBodies (JIT warm, the mailbox primed), but the page cache is dropped
+ * right before the one timed download of never-read bodies, so every blob or file comes from the disk.
+ */
+async function measureColdBodies(target: Target, mailbox: string): Promise<number> {
+  const c = await ImapTimer.open(target.port, target.login, target.password);
+  try {
+    await c.run(`SELECT ${WARM_UP.mailbox}`);
+    for (let i = 0; i < WARM_UP.times; i++) expectOk(target, await c.run(WARM_UP.command));
+    await c.run(`SELECT ${mailbox}`);
+    await c.run('FETCH 1:* (UID RFC822.SIZE FLAGS)');
+    if (!dropPageCache()) return Number.NaN;
+    const cold = expectOk(target, await c.run('FETCH 1:* BODY.PEEK[]'));
+    expectBytes(target, 'cold bodies', cold.bytes);
+    return cold.ms;
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * A fresh connection, the page cache dropped, then SELECT `mailbox` and `command`, each timed once: what a
+ * client sees first thing after the server's files left memory. Whatever a server keeps in its own
+ * process between sessions (Postyard's per-mailbox flag index) stays, as it would in production.
+ */
+async function measureColdCommand(
+  target: Target,
+  mailbox: string,
+  command: string,
+): Promise<{ select: number; command: number }> {
+  const c = await ImapTimer.open(target.port, target.login, target.password);
+  try {
+    if (!dropPageCache()) return { select: Number.NaN, command: Number.NaN };
+    const select = expectOk(target, await c.run(`SELECT ${mailbox}`)).ms;
+    return { select, command: expectOk(target, await c.run(command)).ms };
+  } finally {
+    c.close();
+  }
+}
+
 /** The median of RUNS runs of `command` in `mailbox` (after one untimed run). */
 async function measureCommand(target: Target, mailbox: string, command: string): Promise<number> {
   const c = await ImapTimer.open(target.port, target.login, target.password);
@@ -223,6 +266,8 @@ async function serve(): Promise<void> {
   for (let round = 0; round < SIZES.rounds; round++) {
     const bodies = distinct(messages, SIZES.bodies, round);
     await loadPostyard(srv.ctx.store, account.id, bodiesMailbox(round), bodies, SIZES.bodies);
+    const cold = distinct(messages, SIZES.bodies, `cold${round}`);
+    await loadPostyard(srv.ctx.store, account.id, coldMailbox(round), cold, SIZES.bodies);
   }
   await loadPostyard(srv.ctx.store, account.id, 'Envelopes', messages, SIZES.envelopes);
   await loadPostyard(srv.ctx.store, account.id, 'Big', tiny, SIZES.select);
@@ -283,6 +328,10 @@ interface RoundResult {
   envelopes: number;
   flags: number;
   select: number;
+  coldBodies: number;
+  coldEnvelopes: number;
+  coldSelect: number;
+  coldFlags: number;
 }
 
 async function measureRound(target: Target, round: number): Promise<RoundResult> {
@@ -290,7 +339,21 @@ async function measureRound(target: Target, round: number): Promise<RoundResult>
   const envelopes = await measureCommand(target, 'Envelopes', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)');
   const flags = await measureCommand(target, 'Big', 'UID FETCH 1:* (FLAGS)');
   const select = await measureSelect(target, 'Big');
-  return { ...bodies, envelopes, flags, select };
+  const coldBodies = await measureColdBodies(target, coldMailbox(round));
+  const coldEnvelopes = (
+    await measureColdCommand(target, 'Envelopes', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)')
+  ).command;
+  const big = await measureColdCommand(target, 'Big', 'UID FETCH 1:* (FLAGS)');
+  return {
+    ...bodies,
+    envelopes,
+    flags,
+    select,
+    coldBodies,
+    coldEnvelopes,
+    coldSelect: big.select,
+    coldFlags: big.command,
+  };
 }
 
 async function main(): Promise<void> {
@@ -316,6 +379,12 @@ async function main(): Promise<void> {
       for (let round = 0; round < SIZES.rounds; round++) {
         const bodies = distinct(messages, SIZES.bodies, round);
         loadDovecot(dovecot.login, bodiesMailbox(round), bodies, SIZES.bodies);
+        loadDovecot(
+          dovecot.login,
+          coldMailbox(round),
+          distinct(messages, SIZES.bodies, `cold${round}`),
+          SIZES.bodies,
+        );
       }
       loadDovecot(dovecot.login, 'Envelopes', messages, SIZES.envelopes);
       loadDovecot(dovecot.login, 'Big', tiny, SIZES.select);
@@ -331,7 +400,8 @@ async function main(): Promise<void> {
         results[target.name].push(r);
         console.log(
           `round ${round + 1} ${target.name}: bodies first ${r.first.toFixed(1)} ms, repeated ${r.repeated.toFixed(1)} ms; ` +
-            `envelopes ${r.envelopes.toFixed(1)} ms; flags ${r.flags.toFixed(1)} ms; select ${r.select.toFixed(1)} ms`,
+            `envelopes ${r.envelopes.toFixed(1)} ms; flags ${r.flags.toFixed(1)} ms; select ${r.select.toFixed(1)} ms; ` +
+            `cold: bodies ${r.coldBodies.toFixed(1)}, envelopes ${r.coldEnvelopes.toFixed(1)}, select ${r.coldSelect.toFixed(1)}, flags ${r.coldFlags.toFixed(1)} ms`,
         );
       }
     }
@@ -366,6 +436,10 @@ const ROWS: { name: string; key: keyof RoundResult }[] = [
   { name: `FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS) (${SIZES.envelopes} msgs)`, key: 'envelopes' },
   { name: `UID FETCH 1:* (FLAGS) (${SIZES.select} msgs)`, key: 'flags' },
   { name: `SELECT (${SIZES.select} msgs, warm)`, key: 'select' },
+  { name: `Cold: FETCH 1:* BODY.PEEK[] (${SIZES.bodies} msgs)`, key: 'coldBodies' },
+  { name: `Cold: FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS) (${SIZES.envelopes} msgs)`, key: 'coldEnvelopes' },
+  { name: `Cold: SELECT (${SIZES.select} msgs)`, key: 'coldSelect' },
+  { name: `Cold: UID FETCH 1:* (FLAGS) (${SIZES.select} msgs), after the cold SELECT`, key: 'coldFlags' },
 ];
 
 /** Replaces the "## IMAP" section of BENCHMARKS.md (other sections are left alone). */
@@ -385,6 +459,10 @@ function writeSection(rows: Row[]): void {
     'the blobs again, like Dovecot reads its files. ENVELOPE/BODYSTRUCTURE, FLAGS and SELECT (re-SELECT after UNSELECT):',
     `median of ${RUNS} runs after one untimed run. Table: medians over the rounds; ratio = Dovecot time / Postyard`,
     'time (above 1: Postyard faster), the median of the per-round ratios, with their range.',
+    'Cold rows: the page cache is dropped (sync; echo 3 > /proc/sys/vm/drop_caches) right before the one timed',
+    "command of each round and server, so message files, blobs, the SQLite database and Dovecot's index come from",
+    "the disk; each server process keeps what it holds in memory between sessions (Postyard's per-mailbox flag index).",
+    ...(coldCacheUnavailable() ? [`Cold rows not measured: ${coldCacheUnavailable()} (needs root).`] : []),
     `Load average (1 min) at the start and end of the run: ${loadAtStart.toFixed(2)} and ${os.loadavg()[0]?.toFixed(2)} on 2 cores`,
     '(other engineers share this machine: timings are noisier than the ranges of a quiet machine).',
     '',

@@ -19,11 +19,14 @@ import { ingestMessage } from '../src/server/delivery/ingest.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { ImapTimer } from './lib/imap-timer.js';
+import { coldCacheUnavailable, dropPageCache } from './lib/page-cache.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 
 const COUNT = Number(process.env.SEARCH_BENCH_COUNT ?? (SMALL ? 5_000 : 100_000));
 const ROUNDS = SMALL ? 2 : 3;
+/** Rounds with the page cache dropped before every query (bench/lib/page-cache.ts). */
+const COLD_ROUNDS = SMALL ? 1 : 3;
 const RUNS = 3;
 const MAX_SIZE = 20_000;
 const DOVECOT = new ReferenceDovecot('search', 21);
@@ -133,6 +136,27 @@ async function measure(target: Target, count: boolean): Promise<{ ms: number; ma
   }
 }
 
+/**
+ * Cold: per query, the page cache dropped right before one timed run (no untimed run first), so the
+ * index, the database and Dovecot's message files come from the disk. Null when the cache cannot be dropped.
+ */
+async function measureCold(target: Target): Promise<number[] | null> {
+  const c = await ImapTimer.open(target.port, target.login, 'pass');
+  try {
+    await c.run('SELECT INBOX');
+    const out: number[] = [];
+    for (const q of QUERIES) {
+      if (!dropPageCache()) return null;
+      const r = await c.run(q.command);
+      if (!r.status.startsWith('OK')) throw new Error(`${target.name}: ${q.name} (cold): ${r.status}`);
+      out.push(r.ms);
+    }
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
 /** The number of matches, from an ESEARCH-free count: a separate connection reading the SEARCH line. */
 async function countMatches(target: Target, command: string): Promise<number> {
   const { connect } = await import('../test/helpers/net.js');
@@ -183,6 +207,17 @@ async function main(): Promise<void> {
         );
       }
     }
+    const cold = new Map<string, number[][]>(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < COLD_ROUNDS; round++) {
+      for (const target of round % 2 ? [...targets].reverse() : targets) {
+        const r = await measureCold(target);
+        if (r) cold.get(target.name)!.push(r);
+      }
+    }
+    const coldCell = (name: string, i: number) => {
+      const xs = cold.get(name)?.map((r) => r[i]!) ?? [];
+      return xs.length ? `${medianOf(xs).toFixed(0)} ms` : 'n/a';
+    };
     const rows = QUERIES.map((q, i) => {
       const of = (name: string) => results.get(name)?.map((r) => r[i]!) ?? [];
       const p = of('Postyard');
@@ -209,9 +244,11 @@ async function main(): Promise<void> {
         postyardRange: range(p),
         dovecot: d.length ? medianOf(d.map((x) => x.ms)) : Number.NaN,
         dovecotRange: range(d),
+        postyardCold: coldCell('Postyard', i),
+        dovecotCold: coldCell('Dovecot', i),
       };
       console.log(
-        `${row.name}: ${matches} matches (Postyard / Dovecot); Postyard ${row.postyard.toFixed(1)} ms (${row.postyardRange}), Dovecot ${row.dovecot.toFixed(1)} ms (${row.dovecotRange})`,
+        `${row.name}: ${matches} matches (Postyard / Dovecot); Postyard ${row.postyard.toFixed(1)} ms (${row.postyardRange}), Dovecot ${row.dovecot.toFixed(1)} ms (${row.dovecotRange}); cold ${row.postyardCold} / ${row.dovecotCold}`,
       );
       return row;
     });
@@ -230,12 +267,14 @@ async function main(): Promise<void> {
         `one untimed run, then the median of ${RUNS}; the table has the median over the rounds and the range of the`,
         'round medians; matches counted by each server in the first two rounds (the same in both). Same raw client',
         `(bench/lib/imap-timer.ts). Shared 2-core machine, ${loadText}.`,
+        `Cold: ${COLD_ROUNDS} more rounds, servers alternating; per query the page cache is dropped right before one timed run`,
+        `(median of the rounds).${coldCacheUnavailable() ? ` Not measured: ${coldCacheUnavailable()} (needs root).` : ''}`,
         '',
-        '| Query | Matches (Postyard / Dovecot) | Postyard | (range) | Dovecot | (range) | Ratio |',
-        '|---|---:|---:|---:|---:|---:|---:|',
+        '| Query | Matches (Postyard / Dovecot) | Postyard | (range) | Dovecot | (range) | Ratio | Postyard cold | Dovecot cold |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
         ...rows.map(
           (r) =>
-            `| ${r.name} | ${r.matches} | ${r.postyard.toFixed(0)} ms | ${r.postyardRange} | ${r.dovecot.toFixed(0)} ms | ${r.dovecotRange} | ${(r.dovecot / r.postyard).toFixed(1)}× |`,
+            `| ${r.name} | ${r.matches} | ${r.postyard.toFixed(0)} ms | ${r.postyardRange} | ${r.dovecot.toFixed(0)} ms | ${r.dovecotRange} | ${(r.dovecot / r.postyard).toFixed(1)}× | ${r.postyardCold} | ${r.dovecotCold} |`,
         ),
         '',
       ]);

@@ -9,7 +9,6 @@
  * Run compiled: `node dist/bench/sync.js [--small] [--rounds N] [--write]`. With --write (not --small),
  * replaces the "Sync (device side)" section of BENCHMARKS.md.
  */
-import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type IngestedMessage, ingestMessage } from '../src/server/delivery/ingest.js';
@@ -19,6 +18,7 @@ import { STATE_FILE } from '../src/sync/state/location.js';
 import { SyncState } from '../src/sync/state/state.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
+import { type ForkedServer, startForkedServer } from './lib/forked-server.js';
 import { SMALL, WRITE } from './lib/reference.js';
 import { generateSampleMessages } from './lib/sample-messages.js';
 import {
@@ -60,22 +60,8 @@ async function serve(): Promise<void> {
   });
 }
 
-async function startServer(): Promise<{ ports: Record<string, number>; stop(): Promise<void> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
-  const ports = await new Promise<Record<string, number>>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as Record<string, number>));
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  return {
-    ports,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send('stop');
-      await exited;
-    },
-  };
+function startServer(): Promise<ForkedServer<Record<string, number>>> {
+  return startForkedServer(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)]);
 }
 
 /** `count` messages into INBOX from the ingested sample (as bench/imap.ts loads), a third \Seen. */

@@ -1,9 +1,9 @@
 /**
  * Loads messages into a server over LMTP (RFC 2033), a few connections in parallel, so Postyard and
- * Dovecot get the same bytes through the same path (the client of lmtp-client.ts).
+ * Dovecot get the same bytes through the same path (the client of transfer-client.ts).
  */
 import { dotStuff } from '../../src/protocol/pop3/dot-stuffer.js';
-import { LmtpConnection } from './lmtp-client.js';
+import { TransferConnection } from './transfer-client.js';
 
 export async function loadViaLmtp(
   port: number,
@@ -13,9 +13,9 @@ export async function loadViaLmtp(
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
-    const c = await LmtpConnection.open(port);
+    const c = await TransferConnection.lmtp(port);
     try {
-      while (next < messages.length) await c.deliver(recipient, dotStuff(messages[next++]!));
+      while (next < messages.length) await c.send(recipient, dotStuff(messages[next++]!));
     } finally {
       c.close();
     }

@@ -4,7 +4,7 @@
  * Raw sockets, no library, so both servers see exactly the same client.
  */
 import { dotStuff } from '../../src/protocol/pop3/dot-stuffer.js';
-import { LmtpConnection } from './lmtp-client.js';
+import { TransferConnection } from './transfer-client.js';
 
 export interface DeliveryTiming {
   connections: number;
@@ -22,7 +22,7 @@ export async function timeLmtpDeliveries(
 ): Promise<DeliveryTiming> {
   const blocks = messages.map(dotStuff);
   const conns = await Promise.all(
-    Array.from({ length: options.connections }, () => LmtpConnection.open(port)),
+    Array.from({ length: options.connections }, () => TransferConnection.lmtp(port)),
   );
   let next = 0;
   let bytes = 0;
@@ -33,7 +33,7 @@ export async function timeLmtpDeliveries(
         const i = next++;
         const message = messages[i % messages.length]!;
         bytes += message.length;
-        await c.deliver(recipientOf(i), blocks[i % blocks.length]!);
+        await c.send(recipientOf(i), blocks[i % blocks.length]!);
       }
     }),
   );

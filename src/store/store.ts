@@ -14,6 +14,7 @@
 import type { Readable } from 'node:stream';
 import type { PopDeletePolicy } from '../lib/pop-delete-policy.js';
 import type { IngestMeta } from '../mime/ingest-meta.js';
+import type { SortFields } from '../mime/sort-fields.js';
 import type { ActivityStore, WebAccessStore } from './activity.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +161,20 @@ export interface MessageWithMeta extends MessageRecord {
   meta: IngestMeta;
 }
 
+/** A content field of SORT/THREAD a backend keeps per message (everything but the always-read sent date). */
+export type SortField = Exclude<keyof SortFields, 'sentDate'>;
+
+/**
+ * One message's SORT/THREAD fields (Store.getSortRows): its UID, INTERNALDATE (ms) and size, with the
+ * content fields of mime/sort-fields.ts as computed at delivery. Fields not asked for may hold empty
+ * values ('', false, null, []).
+ */
+export interface SortRow extends SortFields {
+  uid: number;
+  internalDate: number;
+  size: number;
+}
+
 /**
  * A substring a full-text index may look for (Store.searchCandidates): in the decoded header text
  * (any field's value, or an address field's addresses as ENVELOPE parses them), the decoded body text, or
@@ -168,6 +183,14 @@ export interface MessageWithMeta extends MessageRecord {
 export interface TextNeedle {
   where: 'header' | 'body' | 'text';
   value: string;
+}
+
+/** What a full-text index answers for some needles (Store.searchIndexed); both ascending UIDs. */
+export interface IndexedSearch {
+  /** May contain every needle: a superset of the matches. */
+  candidates: number[];
+  /** Of the candidates, those that certainly contain every needle. */
+  proven: number[];
 }
 
 /** One message to add to one mailbox. */
@@ -246,7 +269,14 @@ export interface PopMaildropSnapshot {
 }
 
 export interface IntegrityProblem {
-  kind: 'missing-blob' | 'blob-size-mismatch' | 'uidnext-too-low' | 'quota-usage-mismatch' | 'modseq-too-low';
+  kind:
+    | 'missing-blob'
+    | 'blob-size-mismatch'
+    | 'uidnext-too-low'
+    | 'quota-usage-mismatch'
+    | 'modseq-too-low'
+    /** Stored message content without its SORT/THREAD keys (answered from the header text, more slowly). */
+    | 'missing-sort-keys';
   detail: string;
   repairable: boolean;
 }
@@ -491,11 +521,25 @@ export interface Store extends ActivityStore, WebAccessStore {
     options?: { searchText?: boolean; structure?: boolean },
   ): Promise<MessageWithMeta[]>;
   /**
+   * Optional fast path for SORT and THREAD: for the given UIDs (ascending; missing ones skipped), in UID
+   * order, one narrow row each with the sent date and the `fields` asked for, exactly as
+   * sortFieldsOf(meta) computes them, kept at delivery (so no header text is read or parsed). Without it,
+   * SORT and THREAD compute the fields from getMessagesWithMeta's header text.
+   */
+  getSortRows?(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]>;
+  /**
    * Optional full-text index. The UIDs of the mailbox that may contain every needle, ascending: a
    * superset of those that do (the caller confirms each with the exact SEARCH semantics). Undefined when
    * the index cannot narrow: no needle it can look for (e.g. shorter than 3 characters), or not built.
    */
   searchCandidates?(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined>;
+  /**
+   * Optional, beside searchCandidates: its candidates, and the subset the index proves to contain every
+   * needle exactly as SEARCH compares them (case-insensitive substring of the decoded text), which the
+   * caller need not read again. Undefined as for searchCandidates. A match by a very common word is
+   * then answered from the index alone instead of reading most of the mailbox's text.
+   */
+  searchIndexed?(mailboxId: number, needles: readonly TextNeedle[]): Promise<IndexedSearch | undefined>;
   changesSince(mailboxId: number, modseq: number): Promise<ChangesSince>;
   /**
    * Which of these blobs (the same bytes: Message-ID, size and all) already back a message in the

@@ -32,7 +32,7 @@ after(async () => {
 
 test('Python imaplib: every command, on two workers', async (t) => {
   if (!requireTool(t, 'python3')) return;
-  const { code, output } = await runImaplibSuite(srv.ports.imap!, [USERS[0], USERS[1]]);
+  const { code, output } = await runImaplibSuite({ ports: [srv.ports.imap!], users: [USERS[0], USERS[1]] });
   assert.equal(code, 0, output);
   assert.match(output, /^OK/m);
 });

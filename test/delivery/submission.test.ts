@@ -52,7 +52,7 @@ describe('submission from a trusted (loopback) peer', () => {
     await client.read();
     const ehlo = await client.command('EHLO client.example');
     assert.ok(
-      ehlo.lines.some((l) => /^250[- ]AUTH PLAIN LOGIN$/.test(l)),
+      ehlo.lines.some((l) => /^250[- ]AUTH PLAIN LOGIN SCRAM-SHA-256$/.test(l)),
       ehlo.lines.join('\n'),
     );
     assert.match((await client.command('MAIL FROM:<gina@example.org>')).text, /^530 5\.7\.0 /);

@@ -1,37 +1,51 @@
 /**
  * A Python imaplib suite (unittest) run against a live server by imaplib.test.ts. Kept as a string so the
- * compiled test finds it without copying files into dist/. Environment: HOST PORT USER PASS USER2 PASS2.
+ * compiled test finds it without copying files into dist/. Environment: HOST PORTS USER PASS USER2 PASS2;
+ * with several PORTS each new connection takes the next one in turn: the same suite alternates between
+ * two nodes on one PostgreSQL (test/cluster/postgres-nodes.test.ts).
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 
-/** Runs the suite against 127.0.0.1:`port` with two accounts; the exit code and everything printed. */
+export interface ImaplibSuiteTarget {
+  /** One port, or several that successive connections take in turn. */
+  ports: number[];
+  users: [{ login: string; password: string }, { login: string; password: string }];
+}
+
+/** Runs the suite with python3; resolves with its exit code and unittest's output. */
 export async function runImaplibSuite(
-  port: number,
-  [user, user2]: readonly [{ login: string; password: string }, { login: string; password: string }],
+  target: ImaplibSuiteTarget,
 ): Promise<{ code: number | null; output: string }> {
+  const [u1, u2] = target.users;
   const env = {
     ...process.env,
     HOST: '127.0.0.1',
-    PORT: String(port),
-    USER: user.login,
-    PASS: user.password,
-    USER2: user2.login,
-    PASS2: user2.password,
+    PORTS: target.ports.join(','),
+    USER: u1.login,
+    PASS: u1.password,
+    USER2: u2.login,
+    PASS2: u2.password,
   };
   const child = spawn('python3', ['-'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   child.stdin.end(IMAPLIB_SUITE);
-  const [code] = (await once(child, 'close')) as [number | null];
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, output };
 }
 
 export const IMAPLIB_SUITE = String.raw`
 import imaplib, os, ssl, time, unittest, re
 
-HOST, PORT = os.environ['HOST'], int(os.environ['PORT'])
+HOST = os.environ['HOST']
+PORTS = [int(p) for p in os.environ['PORTS'].split(',')]
+_connections = 0
+
+def open_imap():
+    global _connections
+    _connections += 1
+    return imaplib.IMAP4(HOST, PORTS[(_connections - 1) % len(PORTS)])
 USER, PASS = os.environ['USER'], os.environ['PASS']
 USER2, PASS2 = os.environ['USER2'], os.environ['PASS2']
 imaplib.Commands.setdefault('ID', ('NONAUTH', 'AUTH', 'SELECTED'))
@@ -41,7 +55,7 @@ MSG = (b'From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject
        b'Date: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <m1@example.com>\r\n\r\nBody line one\r\nsecond line\r\n')
 
 def connect(user=USER, password=PASS):
-    m = imaplib.IMAP4(HOST, PORT)
+    m = open_imap()
     m.login(user, password)
     return m
 
@@ -63,7 +77,7 @@ def ok(result):
 
 class Unauthenticated(unittest.TestCase):
     def test_capability_noop_logout(self):
-        m = imaplib.IMAP4(HOST, PORT)
+        m = open_imap()
         caps = ok(m.capability())[0].decode()
         self.assertIn('IMAP4rev2', caps)
         self.assertIn('AUTH=PLAIN', caps)
@@ -71,7 +85,7 @@ class Unauthenticated(unittest.TestCase):
         self.assertEqual(m.logout()[0], 'BYE')
 
     def test_starttls_then_login(self):
-        m = imaplib.IMAP4(HOST, PORT)
+        m = open_imap()
         ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
         ok(m.starttls(ssl_context=ctx))
         self.assertNotIn('STARTTLS', m.capabilities)
@@ -79,17 +93,17 @@ class Unauthenticated(unittest.TestCase):
         m.logout()
 
     def test_authenticate_plain_and_bad_password(self):
-        m = imaplib.IMAP4(HOST, PORT)
+        m = open_imap()
         ok(m.authenticate('PLAIN', lambda _: ('\0%s\0%s' % (USER, PASS)).encode()))
         self.assertEqual(m.state, 'AUTH')
         m.logout()
-        m = imaplib.IMAP4(HOST, PORT)
+        m = open_imap()
         with self.assertRaises(imaplib.IMAP4.error):
             m.login(USER, 'wrong')
         m.logout()
 
     def test_id_and_commands_in_wrong_state(self):
-        m = imaplib.IMAP4(HOST, PORT)
+        m = open_imap()
         typ, data = m._simple_command('ID', '("name" "imaplib")')
         self.assertEqual(typ, 'OK')
         self.assertIn(b'Postyard', m.untagged_responses.get('ID', [b''])[0])

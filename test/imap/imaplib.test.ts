@@ -14,7 +14,7 @@ after(() => fx.srv.close());
 test('Python imaplib: every command', async (t) => {
   if (!requireTool(t, 'python3')) return;
   const [u1, u2] = fx.users as [ImapFixture['users'][0], ImapFixture['users'][0]];
-  const { code, output } = await runImaplibSuite(fx.port, [u1, u2]);
+  const { code, output } = await runImaplibSuite({ ports: [fx.port], users: [u1, u2] });
   assert.equal(code, 0, output);
   assert.match(output, /^OK/m);
 });

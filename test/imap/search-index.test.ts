@@ -4,6 +4,9 @@
  * random queries (short needles, non-ASCII, text spanning encoded words and soft breaks, mixed with
  * flags, NOT and OR) sent as UID SEARCH to a server whose store narrows by its full-text index, and the
  * same parsed criteria evaluated over every message without it. POSTYARD_FTS_MESSAGES changes the size.
+ * Likewise SORT and THREAD, answered from the keys the store keeps (Store.getSortRows), against the keys
+ * computed from every message's header text (reply/forward subjects, References chains, missing and
+ * duplicate Message-IDs, missing dates).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -11,8 +14,11 @@ import { after, before, test } from 'node:test';
 import { analyzeMessage } from '../../src/mime/index.js';
 import { normalizedAddresses } from '../../src/mime/search-text.js';
 import type { SearchKey } from '../../src/protocol/imap/command.js';
+import { encodeUntagged } from '../../src/protocol/imap/encoder.js';
 import { prng, replay } from '../../src/protocol/imap/test-support.js';
 import { matches } from '../../src/server/imap/search/evaluate.js';
+import { comparatorOf, sortKeysOf } from '../../src/server/imap/sort/sort-keys.js';
+import { orderedSubject, references } from '../../src/server/imap/sort/thread.js';
 import type { MessageWithMeta, Store } from '../../src/store/store.js';
 import { connect, type LineClient } from '../helpers/net.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -132,12 +138,38 @@ function textPart(text: string, subtype: 'plain' | 'html'): string {
   return `${head}Content-Transfer-Encoding: 8bit\r\n\r\n${bytes.toString('latin1')}\r\n`;
 }
 
+/** Threading fields: a Message-ID (sometimes missing or another's), References/In-Reply-To to earlier ones. */
+function threadFields(n: number): string {
+  const id = (k: number) => `<m${k}@postyard.test>`;
+  const earlier = () => id(1 + Math.floor(random() * Math.max(1, n - 1)));
+  let out = chance(0.03) ? '' : `Message-ID: ${chance(0.02) ? earlier() : id(n)}\r\n`;
+  if (n > 1 && chance(0.5)) {
+    const chain = Array.from({ length: 1 + Math.floor(random() * 4) }, earlier);
+    if (chance(0.7)) out += `References: ${chain.join(chance(0.5) ? ' ' : '\r\n ')}\r\n`;
+    if (chance(0.5)) out += `In-Reply-To: ${chain.at(-1)}\r\n`;
+  }
+  return out;
+}
+
+/** A Date field over a year, in several zones; sometimes none (SORT then takes INTERNALDATE). */
+function dateField(): string {
+  if (chance(0.05)) return '';
+  const when = new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 365 * 86_400_000));
+  const zone = pick(['+0000', '-0500', '+0930']);
+  return `Date: ${when.toUTCString().replace(/ GMT$/, '')} ${zone}\r\n`;
+}
+
 /** One message as bytes (latin1 string of the raw octets). */
 function message(n: number): Buffer {
+  const prefix = chance(0.3) ? pick(['Re: ', 'RE: Re: ', 'Fwd: ', '[list] Re: ', 'Fw: ']) : '';
+  const subject = chance(0.2)
+    ? pick(['status', 'Status', 'ölçü'])
+    : `${sentence(1 + Math.floor(random() * 4))} #${n}`;
   const head =
     `From: ${address()}\r\nTo: ${address()}${chance(0.3) ? `, ${address()}` : ''}\r\n` +
-    `Subject: ${headerValue(`${sentence(1 + Math.floor(random() * 4))} #${n}`)}\r\n` +
-    `Date: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <m${n}@postyard.test>\r\nMIME-Version: 1.0\r\n`;
+    (chance(0.2) ? `Cc: ${address()}\r\n` : '') +
+    `Subject: ${prefix}${headerValue(subject)}${chance(0.1) ? ' (fwd)' : ''}\r\n` +
+    `${dateField()}${threadFields(n)}MIME-Version: 1.0\r\n`;
   const text = sentence(3 + Math.floor(random() * 12));
   const kind = random();
   let body: string;
@@ -175,6 +207,7 @@ async function load(store: Store, accountId: number): Promise<void> {
         mailboxId: inbox,
         blob: blobs[k]!,
         meta: analyzeMessage(raw),
+        internalDate: new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 365 * 86_400_000)),
         flags: [
           ...(chance(0.4) ? ['\\Seen'] : []),
           ...(chance(0.1) ? ['\\Flagged'] : []),
@@ -269,6 +302,11 @@ function criteria(depth = 0): string {
 
 function query(): string {
   target = pick(all);
+  // A quarter of the queries are TEXT/BODY strings only: the index may then answer without a check.
+  if (chance(0.25)) {
+    const strings = () => `${pick(['TEXT', 'BODY'])} ${astring(needle('TEXT', false))}`;
+    return chance(0.5) ? strings() : `${strings()} ${strings()}`;
+  }
   const parts = [textKey(chance(0.05))];
   for (let n = Math.floor(random() * 3); n > 0; n--) parts.push(criteria());
   return parts.join(' ');
@@ -290,6 +328,7 @@ function bruteForce(criteria: SearchKey): number[] {
 test(`indexed UID SEARCH equals brute force over ${COUNT} messages, random queries`, async () => {
   let narrowed = 0;
   let hits = 0;
+  let proven = 0;
   for (let q = 0; q < QUERIES; q++) {
     const text = `UID SEARCH CHARSET UTF-8 ${query()}`;
     const parsed = replay(Buffer.from(`x ${text}\r\n`, 'utf8'));
@@ -318,9 +357,55 @@ test(`indexed UID SEARCH equals brute force over ${COUNT} messages, random queri
       const candidates = await srv.ctx.store.searchCandidates!(inbox, [{ where, value: first.value }]);
       assert.ok(candidates, text);
       if (candidates.length < all.length / 2) narrowed++;
+      const indexed = await srv.ctx.store.searchIndexed!(inbox, [{ where, value: first.value }]);
+      if (indexed && indexed.proven.length > 0) proven++;
     }
   }
-  console.log(`${hits} of ${QUERIES} queries matched something; the index narrowed ${narrowed}`);
+  console.log(
+    `${hits} of ${QUERIES} queries matched something; the index narrowed ${narrowed}, proved matches for ${proven}`,
+  );
+  assert.ok(proven >= QUERIES / 10, `the index proved matches for only ${proven} queries`);
   assert.ok(hits >= QUERIES / 4, `only ${hits} queries matched anything: the generator lost its aim`);
   assert.ok(narrowed >= QUERIES / 3, `the index narrowed only ${narrowed} queries`);
+});
+
+const SORT_KEYS = ['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO', 'DISPLAYFROM', 'DISPLAYTO'];
+
+test(`UID SORT and THREAD from the stored keys equal brute force over ${COUNT} messages`, async () => {
+  const keysOf = (uids: readonly number[]) => {
+    const wanted = new Set(uids);
+    return all.flatMap((record, i) =>
+      wanted.has(record.uid) ? [sortKeysOf(record, record.meta, i + 1)] : [],
+    );
+  };
+  const byUid = (k: { uid: number }) => k.uid;
+  const searches = () => (chance(0.3) ? 'ALL' : chance(0.5) ? otherKey() : query());
+  for (let q = 0; q < QUERIES / 2; q++) {
+    const search = searches();
+    const found = await run(`UID SEARCH CHARSET UTF-8 ${search}`);
+    const uids = found
+      .find((l) => l.startsWith('* SEARCH'))!
+      .slice('* SEARCH'.length)
+      .trim()
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+    const criteria = Array.from(
+      { length: 1 + Math.floor(random() * 3) },
+      () => `${chance(0.3) ? 'REVERSE ' : ''}${pick(SORT_KEYS)}`,
+    );
+    const sortText = `UID SORT (${criteria.join(' ')}) UTF-8 ${search}`;
+    const parsed = replay(Buffer.from(`x ${sortText}\r\n`, 'utf8')).find((e) => e.type === 'command');
+    assert.ok(parsed?.type === 'command' && parsed.command.name === 'SORT', sortText);
+    const expected = keysOf(uids).sort(comparatorOf(parsed.command.criteria)).map(byUid);
+    const sorted = (await run(sortText)).find((l) => l.startsWith('* SORT'))!;
+    assert.equal(sorted, `* SORT${expected.map((u) => ` ${u}`).join('')}`, sortText);
+
+    const algorithm = chance(0.7) ? 'REFERENCES' : 'ORDEREDSUBJECT';
+    const threadText = `UID THREAD ${algorithm} UTF-8 ${search}`;
+    const keys = keysOf(uids);
+    const threads = algorithm === 'REFERENCES' ? references(keys, byUid) : orderedSubject(keys, byUid);
+    const answer = (await run(threadText)).find((l) => l.startsWith('* THREAD'))!;
+    assert.equal(`${answer}\r\n`, encodeUntagged({ type: 'THREAD', threads }), threadText);
+  }
 });

@@ -8,26 +8,28 @@
  *   connection is closed (RFC 5321 3.8).
  */
 import type { SMTPServer } from 'smtp-server';
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 
 const isBadCommandReply = (code: number) => code >= 500 && code <= 504;
 /** "5.7.1 text": a reply text that carries its own enhanced status code. */
 const OWN_ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
-/** Call from onConnect (the connection is registered with the server by then). */
-export function watchReplies(server: SMTPServer, connectionId: string, maxBadCommands: () => number): void {
-  for (const connection of server.connections) {
-    if (connection.id !== connectionId) continue;
-    const send = connection.send.bind(connection);
-    let bad = 0;
-    connection.send = (code, data, context) => {
-      if (isBadCommandReply(code) && ++bad >= maxBadCommands()) {
-        send(421, 'Too many bad commands, closing connection', context);
-        return;
-      }
-      if (code < 400) bad = 0;
-      const ownCode = typeof data === 'string' && OWN_ENHANCED_CODE.test(data);
-      send(code, data, ownCode ? false : context);
-    };
-    return;
-  }
+/** The connection of a session; smtp-server hands onConnect only the session. */
+export function connectionOf(server: SMTPServer, sessionId: string): SMTPConnection | undefined {
+  for (const connection of server.connections) if (connection.id === sessionId) return connection;
+  return undefined;
+}
+
+export function watchReplies(connection: SMTPConnection, maxBadCommands: () => number): void {
+  const send = connection.send.bind(connection);
+  let bad = 0;
+  connection.send = (code, data, context) => {
+    if (isBadCommandReply(code) && ++bad >= maxBadCommands()) {
+      send(421, 'Too many bad commands, closing connection', context);
+      return;
+    }
+    if (code < 400) bad = 0;
+    const ownCode = typeof data === 'string' && OWN_ENHANCED_CODE.test(data);
+    send(code, data, ownCode ? false : context);
+  };
 }

@@ -3,9 +3,10 @@
  * STARTTLS, our session handlers, and a graceful close that answers in-flight DATA before closing.
  */
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { ConfigError } from '../../lib/errors.js';
 import type { ServerContext } from '../context.js';
-import { watchReplies } from './connection-replies.js';
+import { connectionOf, watchReplies } from './connection-replies.js';
 import { sniCallback, tlsAvailable, useLiveTls } from './live-tls.js';
 import { createSessionHandlers, type DeliveryProtocol } from './session-handlers.js';
 
@@ -20,10 +21,19 @@ export interface DeliveryListener {
   close(): Promise<void>;
 }
 
+/** What a listener adds to smtp-server beyond its options (submission: SCRAM, smtp-scram.ts). */
+export interface ListenerExtensions {
+  /** Once, before the server accepts connections. */
+  setup?(server: SMTPServer): void;
+  /** For each connection, before its greeting. */
+  onConnection?(connection: SMTPConnection): void;
+}
+
 export function createDeliveryListener(
   ctx: ServerContext,
   protocol: DeliveryProtocol,
   extra: SMTPServerOptions & Parameters<typeof createSessionHandlers>[2],
+  extensions: ListenerExtensions = {},
 ): DeliveryListener {
   const { maxConnectionsPerIp, requireAuth, ...serverOptions } = extra;
   const handlers = createSessionHandlers(ctx, protocol, { maxConnectionsPerIp, requireAuth });
@@ -49,7 +59,12 @@ export function createDeliveryListener(
     disabledCommands: [...(serverOptions.disabledCommands ?? []), ...(withTls ? [] : ['STARTTLS'])],
     onConnect: (session, callback) => {
       refreshLimits();
-      watchReplies(server, session.id, () => ctx.config.limits.maxBadCommands);
+      // onConnect runs once the connection is registered with the server.
+      const connection = connectionOf(server, session.id);
+      if (connection) {
+        watchReplies(connection, () => ctx.config.limits.maxBadCommands);
+        extensions.onConnection?.(connection);
+      }
       handlers.onConnect(session, callback);
     },
     onClose: (session) => handlers.onClose(session),
@@ -57,6 +72,7 @@ export function createDeliveryListener(
     onRcptTo: handlers.onRcptTo,
     onData: handlers.onData,
   });
+  extensions.setup?.(server);
   // A SIGHUP reload updates ctx.config.limits in place; new connections see the new values.
   const refreshLimits = () => {
     server.options.size = ctx.config.limits.maxMessageSize;

@@ -62,3 +62,21 @@ export function replyForError(error: MailError, policy: OverQuotaPolicy): SMTPSe
       return temporaryFailureReply();
   }
 }
+
+/**
+ * A failed SMTP AUTH, whatever the mechanism (RFC 4954 6): 535 for wrong credentials, 454 while the
+ * address or account is blocked or the check could not be made.
+ */
+export function authFailureReply(reason: 'invalid' | 'blocked' | 'temporary'): {
+  responseCode: number;
+  message: string;
+} {
+  if (reason === 'invalid') return { responseCode: 535, message: 'Authentication failed' };
+  return {
+    responseCode: 454,
+    message:
+      reason === 'blocked'
+        ? 'Too many failed logins from your address, try again later'
+        : 'Authentication temporarily unavailable, try again later',
+  };
+}

@@ -20,7 +20,7 @@ import type { SearchKey, SortCriterion } from '../../protocol/imap/command.js';
 import { findUids } from './commands/search.js';
 import type { ImapSession } from './session.js';
 import { loadSortKeys } from './sort/load-keys.js';
-import { comparatorOf } from './sort/sort-keys.js';
+import { comparatorOf, sortFieldsFor } from './sort/sort-keys.js';
 
 export const MAX_UPDATING = 10;
 
@@ -45,7 +45,7 @@ export async function resultUids(
 ): Promise<number[]> {
   const { uids } = await findUids(session, criteria);
   if (!sort) return uids;
-  const keys = await loadSortKeys(session, uids);
+  const keys = await loadSortKeys(session, uids, sortFieldsFor(sort));
   keys.sort(comparatorOf(sort));
   return keys.map((k) => k.uid);
 }

@@ -15,6 +15,7 @@ import { maintenanceContract } from './maintenance.js';
 import { messageContract } from './messages.js';
 import { queueContract } from './queue.js';
 import { searchContract } from './search.js';
+import { sortContract } from './sort.js';
 import { webAccessContract } from './web-access.js';
 
 export type { OpenStore } from './fixture.js';
@@ -32,5 +33,6 @@ export function runStoreContract(name: string, open: OpenStore): void {
     webAccessContract(open);
     queueContract(open);
     searchContract(open);
+    sortContract(open);
   });
 }

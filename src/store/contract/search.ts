@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Store, TextNeedle } from '../store.js';
+import { prng } from '../../lib/prng.js';
+import type { IndexedSearch, Store, TextNeedle } from '../store.js';
 import { createUser, mailboxId, type OpenStore, sampleMeta, withStore } from './fixture.js';
 
 async function add(store: Store, accountId: number, mailbox: number, header: string, body: string) {
@@ -94,6 +95,57 @@ export function searchContract(open: OpenStore): void {
         assert.deepEqual(await store.searchCandidates(inbox, needle), []);
         assert.deepEqual(await store.searchCandidates(archive, needle), [1, 2, 3], 'copies keep their text');
         await assert.rejects(store.searchCandidates(999_999, needle), { code: 'NOT_FOUND' });
+      }));
+
+    it('proves exactly the messages whose body holds every needle, never one that does not match', () =>
+      withStore(open, async ({ store }) => {
+        if (!store.searchIndexed) return;
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        // A small alphabet with the characters case folding treats specially (final sigma, ß, dotted
+        // İ whose lower case is two code units), spaces and line ends, so substrings repeat and overlap.
+        const random = prng(4978);
+        const ALPHABET = ['a', 'b', 'A', 'B', 'σ', 'ς', 'Σ', 'ß', 'İ', 'i', ' ', '\n', 'é', '日'];
+        const text = (n: number) =>
+          Array.from({ length: n }, () => ALPHABET[Math.floor(random() * ALPHABET.length)]).join('');
+        const messages: { header: string; body: string }[] = [];
+        for (let i = 0; i < 80; i++) {
+          const m = { header: `Subject: ${text(8)}`, body: text(Math.floor(random() * 40)) };
+          messages.push(m);
+          await add(store, account.id, inbox, m.header, m.body);
+        }
+        // Mostly needles cut from some message's body, so that many queries match something.
+        const pieceOf = (body: string) => {
+          const at = Math.floor(random() * Math.max(1, body.length - 4));
+          const piece = body.slice(at, at + 3 + Math.floor(random() * 2));
+          return piece.length >= 3 ? piece.toUpperCase() : text(3);
+        };
+        const has = (haystack: string, needle: string) =>
+          haystack.toLowerCase().includes(needle.toLowerCase());
+        let provenTotal = 0;
+        for (let q = 0; q < 300; q++) {
+          const needles: TextNeedle[] = Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({
+            where: random() < 0.5 ? 'body' : 'text',
+            value: random() < 0.6 ? pieceOf(messages[Math.floor(random() * messages.length)]!.body) : text(3),
+          }));
+          const expected = messages
+            .map((m, i) => ({ m, uid: i + 1 }))
+            .filter(({ m }) =>
+              needles.every((n) => has(m.body, n.value) || (n.where === 'text' && has(m.header, n.value))),
+            )
+            .map(({ uid }) => uid);
+          const got: IndexedSearch = (await store.searchIndexed!(inbox, needles))!;
+          const what = JSON.stringify(needles);
+          for (const uid of expected)
+            assert.ok(got.candidates.includes(uid), `${what}: candidate ${uid} missing`);
+          for (const uid of got.proven)
+            assert.ok(expected.includes(uid), `${what}: ${uid} proven, does not match`);
+          // Body needles without a sigma: the proof is complete, not merely safe.
+          if (needles.every((n) => n.where === 'body' && !/[σςΣ]/.test(n.value)))
+            assert.deepEqual(got.proven, expected, what);
+          provenTotal += got.proven.length;
+        }
+        assert.ok(provenTotal > 100, `only ${provenTotal} proven matches: the generator lost its aim`);
       }));
 
     it('integrity check reports the index complete (if the backend reports on it)', () =>

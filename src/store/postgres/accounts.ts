@@ -164,14 +164,16 @@ export async function charge(sql: Sql, accountId: number, bytes: number, message
     [bytes, messages, accountId],
   );
   if (!after) throw new NotFoundError(`Account ${accountId} not found`);
-  if (bytes > 0 || messages > 0) {
-    // The transaction rolls back on throw, undoing the charge.
-    if (after.limitBytes !== null && after.bytes > after.limitBytes) {
-      throw new OverQuotaError('Mailbox storage quota exceeded');
-    }
-    if (after.limitMessages !== null && after.messages > after.limitMessages) {
-      throw new OverQuotaError('Mailbox message count quota exceeded');
-    }
+  if (bytes > 0 || messages > 0) assertWithinQuota(after);
+}
+
+/** After a positive charge: OVER_QUOTA when over a limit (the transaction rolls back, undoing it). */
+export function assertWithinQuota(after: QuotaUsage): void {
+  if (after.limitBytes !== null && after.bytes > after.limitBytes) {
+    throw new OverQuotaError('Mailbox storage quota exceeded');
+  }
+  if (after.limitMessages !== null && after.messages > after.limitMessages) {
+    throw new OverQuotaError('Mailbox message count quota exceeded');
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { FileBlobStore } from '../blobs.js';
+import { SORT_COLUMNS } from '../sort-columns.js';
 import { openDatabase } from '../sqlite/database.js';
 import { openPool } from './db.js';
 import { migrate } from './schema.js';
@@ -86,6 +87,11 @@ const TABLES: ReadonlyArray<{
     table: 'message_text',
     select: 'SELECT meta_id, header_text, body_text FROM message_text',
     columns: ['meta_id', 'header_text', 'body_text'],
+  },
+  {
+    table: 'message_sort',
+    select: `SELECT meta_id, ${SORT_COLUMNS.join(', ')} FROM message_sort`,
+    columns: ['meta_id', ...SORT_COLUMNS],
   },
   {
     table: 'messages',

@@ -7,10 +7,11 @@
  */
 import type pg from 'pg';
 import type { FileBlobStore } from '../blobs.js';
-import { DEFAULT_GC_GRACE_MS } from '../sqlite/maintenance.js';
+import { DEFAULT_GC_GRACE_MS, sortKeysDetail } from '../sqlite/maintenance.js';
 import type { GarbageReport, IntegrityProblem, IntegrityReport, UnreferencedBlobs } from '../store.js';
 import { row, rows, type Sql, transaction } from './db.js';
 import { BLOB_LOCK } from './message-writes.js';
+import { fillMissingSortRows, missingSortRows } from './sort-table.js';
 
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const SWEEP_BATCH = 256;
@@ -227,6 +228,15 @@ export class Maintenance {
         }
       }
     });
+
+    const missingSortKeys = await missingSortRows(this.pool);
+    if (missingSortKeys > 0) {
+      report(
+        { kind: 'missing-sort-keys', detail: sortKeysDetail(missingSortKeys), repairable: true },
+        repair,
+      );
+      if (repair) await transaction(this.pool, (client) => fillMissingSortRows(client));
+    }
 
     const collected = repair ? await this.collectGarbage() : undefined;
     const count = await row<{ n: number }>(this.pool, 'SELECT count(*) AS n FROM messages');

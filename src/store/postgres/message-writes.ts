@@ -5,8 +5,8 @@
  * concurrent one. Quota rows are locked after mailbox rows, always in that order.
  */
 import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
-import type { IngestMeta } from '../../mime/ingest-meta.js';
 import { applyFlagOperation, DELETED_BIT, decodeFlags, encodeFlags, sameFlags } from '../sqlite/flags.js';
+import { normalizeMailboxName } from '../sqlite/mailboxes.js';
 import type { BlobPresence, NewMessage } from '../sqlite/message-writes.js';
 import type {
   AppendResult,
@@ -16,9 +16,15 @@ import type {
   StoreFlagsRequest,
   StoreFlagsResult,
 } from '../store.js';
-import { charge, release } from './accounts.js';
-import { row, rows, type Sql } from './db.js';
-import { allocateUids, bumpModseq, mailboxRow, type Touch } from './mailboxes.js';
+import { assertWithinQuota, charge, mustGetAccountById, release } from './accounts.js';
+import {
+  type AppendTarget,
+  type AppendValues,
+  appendStatement,
+  insertMessageAfterMetaRace,
+} from './append-statement.js';
+import { rows, type Sql } from './db.js';
+import { allocateUids, bumpModseq, mailboxRow, mustGetMailboxByName, type Touch } from './mailboxes.js';
 import { messageRows } from './messages.js';
 import { type MailboxRow, MESSAGE_COLUMNS, type MessageRow } from './rows.js';
 
@@ -40,38 +46,61 @@ export class MessageWriter {
   ) {}
 
   async append(sql: Sql, message: NewMessage, touch: Touch): Promise<AppendResult> {
+    return this.insert(sql, { mailboxId: message.mailboxId, accountId: message.accountId }, message, touch);
+  }
+
+  /** A delivery: the recipient's mailbox by name, looked up by the same statement that locks it. */
+  async deliver(
+    sql: Sql,
+    message: Omit<NewMessage, 'mailboxId'>,
+    mailboxName: string,
+    touch: Touch,
+  ): Promise<AppendResult> {
+    const target = { accountId: message.accountId, mailboxName: normalizeMailboxName(mailboxName) };
+    return this.insert(sql, target, message, touch);
+  }
+
+  /** One statement (append-statement.ts), then the checks that roll it back: blob presence, quota. */
+  private async insert(
+    sql: Sql,
+    target: AppendTarget,
+    message: Omit<NewMessage, 'mailboxId'>,
+    touch: Touch,
+  ): Promise<AppendResult> {
     validateNewMessage(message);
-    const mailbox = await mailboxRow(sql, message.mailboxId, true);
-    if (mailbox.account_id !== message.accountId) {
-      throw new NotFoundError(`Mailbox ${message.mailboxId} does not belong to account ${message.accountId}`);
-    }
-    await holdBlobs(sql);
+    const flags = encodeFlags(message.flags);
+    const now = this.clock.now();
+    const values: AppendValues = {
+      blob: message.blob,
+      meta: message.meta,
+      flagBits: flags.bits,
+      keywords: flags.keywords,
+      internalDate: message.internalDate?.getTime() ?? now,
+      saveDate: now,
+    };
+    const appended = await appendStatement(sql, target, values, BLOB_LOCK);
+    if (!appended) throw await missingTarget(sql, target);
+    // The statement took BLOB_LOCK shared: the collector cannot move the blob away before COMMIT.
     if (!this.blobs.isPresentSync(message.blob.id)) {
       throw new TempError(`Blob ${message.blob.id} was removed before the message was committed`);
     }
-    await charge(sql, message.accountId, message.blob.size, 1);
-    const { firstUid: uid, modseq } = await allocateUids(sql, mailbox.id, 1);
-    const metaId = await saveMeta(sql, message.blob.id, message.meta);
-    const flags = encodeFlags(message.flags);
-    const now = this.clock.now();
-    await sql.query(
-      `INSERT INTO messages (mailbox_id, uid, modseq, flags, keywords, internal_date, save_date, size, blob_id, meta_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        mailbox.id,
-        uid,
-        modseq,
-        flags.bits,
-        flags.keywords,
-        message.internalDate?.getTime() ?? now,
-        now,
-        message.blob.size,
-        message.blob.id,
-        metaId,
-      ],
-    );
-    touch(mailbox.account_id, mailbox.id, modseq);
-    return { mailboxId: mailbox.id, uidValidity: mailbox.uid_validity, uid, modseq };
+    if (appended.bytes === null || appended.messages === null) {
+      throw new NotFoundError(`Account ${appended.account_id} not found`);
+    }
+    assertWithinQuota({
+      bytes: appended.bytes,
+      messages: appended.messages,
+      limitBytes: appended.limit_bytes,
+      limitMessages: appended.limit_messages,
+    });
+    if (appended.meta_id === null) await insertMessageAfterMetaRace(sql, appended, values);
+    touch(appended.account_id, appended.mailbox_id, appended.modseq);
+    return {
+      mailboxId: appended.mailbox_id,
+      uidValidity: appended.uid_validity,
+      uid: appended.uid,
+      modseq: appended.modseq,
+    };
   }
 
   async storeFlags(sql: Sql, request: StoreFlagsRequest, touch: Touch): Promise<StoreFlagsResult> {
@@ -243,44 +272,24 @@ export class MessageWriter {
   }
 }
 
-/** Metadata is stored once per blob; a second delivery of the same bytes (on any node) reuses it. */
-async function saveMeta(sql: Sql, blobId: string, meta: IngestMeta): Promise<number> {
-  const existing = await row<{ id: number }>(sql, 'SELECT id FROM message_meta WHERE blob_id = $1', [blobId]);
-  if (existing) return existing.id;
-  const inserted = await row<{ id: number }>(
-    sql,
-    `INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, sent_zone, structure)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (blob_id) DO NOTHING RETURNING id`,
-    [
-      blobId,
-      meta.envelope,
-      meta.bodyStructure,
-      meta.body,
-      meta.preview,
-      meta.sentDate,
-      meta.sentZone,
-      meta.structure,
-    ],
-  );
-  if (!inserted) {
-    // Another transaction inserted it first (and committed, since ON CONFLICT waited for it).
-    return (await row<{ id: number }>(sql, 'SELECT id FROM message_meta WHERE blob_id = $1', [blobId]))!.id;
-  }
-  await sql.query('INSERT INTO message_text (meta_id, header_text, body_text) VALUES ($1, $2, $3)', [
-    inserted.id,
-    meta.headerText,
-    meta.bodyText,
-  ]);
-  return inserted.id;
-}
-
 const BLOB_ID = /^[0-9a-f]{64}$/;
 
-function validateNewMessage(message: NewMessage): void {
+function validateNewMessage(message: Omit<NewMessage, 'mailboxId'>): void {
   if (!BLOB_ID.test(message.blob.id) || !Number.isSafeInteger(message.blob.size) || message.blob.size < 0) {
     throw new BadInputError('Invalid blob reference');
   }
   if (message.internalDate !== undefined && Number.isNaN(message.internalDate.getTime())) {
     throw new BadInputError('Invalid INTERNALDATE');
   }
+}
+
+/** Why the append statement found no mailbox, as the step-by-step lookups would have said it. */
+async function missingTarget(sql: Sql, target: AppendTarget): Promise<Error> {
+  if ('mailboxId' in target) {
+    const mailbox = await mailboxRow(sql, target.mailboxId);
+    return new NotFoundError(`Mailbox ${mailbox.id} does not belong to account ${target.accountId}`);
+  }
+  await mustGetAccountById(sql, target.accountId);
+  await mustGetMailboxByName(sql, target.accountId, target.mailboxName);
+  return new NotFoundError(`Mailbox ${target.mailboxName} not found`, { public: true });
 }

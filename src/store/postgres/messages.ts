@@ -1,4 +1,5 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
+import type pg from 'pg';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from '../sqlite/flags.js';
 import { toUidRanges } from '../sqlite/uid-ranges.js';
 import type { MessageFlagsRecord, MessageWithMeta } from '../store.js';
@@ -16,7 +17,7 @@ export interface StatusCounts {
 }
 
 /** `${select} FROM ${from}` restricted to the UID list, as merged ranges (one index range scan each). */
-async function inRanges<R extends MessageRow>(
+export async function inRanges<R extends pg.QueryResultRow>(
   sql: Sql,
   select: string,
   from: string,

@@ -43,6 +43,8 @@ import {
   type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
+  type SortField,
+  type SortRow,
   type SpecialUse,
   type Store,
   type StoreClock,
@@ -60,6 +62,7 @@ import * as messages from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox, toMessage } from './rows.js';
 import { migrate } from './schema.js';
+import { sortRows } from './sort-table.js';
 
 export interface PostgresStoreOptions extends StoreOptions {
   /** postgres://user:password@host:port/database */
@@ -283,6 +286,10 @@ export class PostgresStore implements Store {
     return this.read(async (sql) => (await messages.messageRows(sql, mailboxId, uids)).map(toMessage));
   }
 
+  getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {
+    return this.read((sql) => sortRows(sql, mailboxId, uids, fields));
+  }
+
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
@@ -327,26 +334,20 @@ export class PostgresStore implements Store {
   deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
     return Promise.all(
       request.recipients.map((recipient) =>
-        this.write(async (sql, touch) => {
-          await accounts.mustGetAccountById(sql, recipient.accountId);
-          const mailbox = await mailboxes.mustGetMailboxByName(
-            sql,
-            recipient.accountId,
-            recipient.mailbox ?? 'INBOX',
-          );
-          return this.writer.append(
+        this.write((sql, touch) =>
+          this.writer.deliver(
             sql,
             {
               accountId: recipient.accountId,
-              mailboxId: mailbox.id,
               blob: request.blob,
               meta: request.meta,
               flags: recipient.flags,
               internalDate: request.internalDate,
             },
+            recipient.mailbox ?? 'INBOX',
             touch,
-          );
-        }).then(
+          ),
+        ).then(
           (result): DeliverOutcome => ({ ok: true, result }),
           (error: unknown): DeliverOutcome => ({ ok: false, error: toMailError(error) }),
         ),

@@ -4,11 +4,13 @@
  * released step. Same model as the SQLite schema (sqlite/schema.ts); times are ms since the epoch.
  */
 import type pg from 'pg';
+import { createSortTable } from './sort-table.js';
 
 /** pg_advisory_lock key for migrations ("postyard" in ASCII, truncated). */
 const MIGRATION_LOCK = 0x706f7374;
 
-const MIGRATIONS: readonly string[] = [
+/** SQL, or a function for a step that computes values. */
+const MIGRATIONS: readonly (string | ((client: pg.PoolClient) => Promise<void>))[] = [
   `
   CREATE TABLE accounts (
     id bigserial PRIMARY KEY,
@@ -191,6 +193,7 @@ const MIGRATIONS: readonly string[] = [
   `,
   // SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived.
   'ALTER TABLE accounts ADD COLUMN scram_sha256 text',
+  createSortTable,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
@@ -209,7 +212,9 @@ export async function migrate(client: pg.PoolClient): Promise<void> {
     for (let version = current; version < PG_SCHEMA_VERSION; version++) {
       await client.query('BEGIN');
       try {
-        await client.query(MIGRATIONS[version]!);
+        const step = MIGRATIONS[version]!;
+        if (typeof step === 'string') await client.query(step);
+        else await step(client);
         await client.query('DELETE FROM schema_version');
         await client.query('INSERT INTO schema_version (version) VALUES ($1)', [version + 1]);
         await client.query('COMMIT');

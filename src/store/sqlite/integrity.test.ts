@@ -9,7 +9,7 @@ import { DATABASE_FILE } from './database.js';
 import { openSqliteStore } from './index.js';
 
 describe('sqlite integrity repair', () => {
-  it('detects and repairs low UIDNEXT, low HIGHESTMODSEQ and a wrong usage counter', async () => {
+  it('detects and repairs low UIDNEXT, low HIGHESTMODSEQ, a wrong usage counter and missing sort keys', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-integrity-'));
     const store = await openSqliteStore({ dataDir });
     try {
@@ -23,10 +23,12 @@ describe('sqlite integrity repair', () => {
       const raw = new Database(join(dataDir, DATABASE_FILE));
       raw.prepare('UPDATE mailboxes SET uid_next = 2, highest_modseq = 1 WHERE id = ?').run(inbox);
       raw.prepare('UPDATE quota_usage SET bytes = 7, messages = 99 WHERE account_id = ?').run(account.id);
+      raw.prepare('DELETE FROM message_sort').run();
       raw.close();
 
       const found = await store.checkIntegrity();
       assert.deepEqual(found.problems.map((p) => p.kind).sort(), [
+        'missing-sort-keys',
         'modseq-too-low',
         'quota-usage-mismatch',
         'uidnext-too-low',
@@ -35,7 +37,9 @@ describe('sqlite integrity repair', () => {
       assert.equal(found.repaired, 0);
 
       const fixed = await store.checkIntegrity({ repair: true });
-      assert.equal(fixed.repaired, 3);
+      assert.equal(fixed.repaired, 4);
+      const [row] = await store.getSortRows(inbox, [1], ['subject']);
+      assert.equal(row?.subject, 'HELLO');
       assert.deepEqual((await store.checkIntegrity()).problems, []);
       const mailbox = await store.getMailboxById(inbox);
       assert.equal(mailbox?.uidNext, 4);

@@ -14,6 +14,7 @@ import type { GarbageReport, IntegrityProblem, IntegrityReport, UnreferencedBlob
 import type { GroupCommitter } from './committer.js';
 import type { MessageWriter } from './message-writes.js';
 import type { SearchIndex } from './search-index.js';
+import type { SortTable } from './sort-table.js';
 
 /**
  * A blob written or reused (put() refreshes its mtime) more recently than this may belong to a delivery
@@ -72,6 +73,7 @@ export class Maintenance {
     private readonly committer: GroupCommitter,
     private readonly messages: MessageWriter,
     private readonly searchIndex: SearchIndex,
+    private readonly sortTable: SortTable,
   ) {
     this.retentionStmt = db.prepare(
       `SELECT m.mailbox_id, m.uid FROM accounts AS a
@@ -266,6 +268,15 @@ export class Maintenance {
       }
     });
 
+    const missingSortKeys = this.sortTable.missing();
+    if (missingSortKeys > 0) {
+      report(
+        { kind: 'missing-sort-keys', detail: sortKeysDetail(missingSortKeys), repairable: true },
+        repair,
+      );
+      if (repair) await this.committer.submit(() => this.sortTable.fillMissing());
+    }
+
     const collected = repair ? await this.collectGarbage() : undefined;
     const searchIndex = await this.checkSearchIndex(repair);
     return {
@@ -286,4 +297,9 @@ export class Maintenance {
     const rebuilt = await this.searchIndex.rebuild((job) => this.committer.submit(job));
     return { ...state, rebuilt };
   }
+}
+
+/** The doctor's line for message content without SORT/THREAD keys (both backends). */
+export function sortKeysDetail(missing: number): string {
+  return `${missing} stored messages have no SORT/THREAD keys (computed from their header text on each SORT)`;
 }

@@ -21,6 +21,7 @@ import type { MailboxRepo } from './mailboxes.js';
 import type { MessageReader } from './messages.js';
 import type { MailboxRow, MessageRow } from './rows.js';
 import type { SearchIndex } from './search-index.js';
+import type { SortTable } from './sort-table.js';
 
 export interface NewMessage {
   accountId: number;
@@ -55,6 +56,7 @@ export class MessageWriter {
     private readonly blobs: BlobPresence,
     private readonly clock: StoreClock,
     private readonly searchIndex: SearchIndex,
+    private readonly sortTable: SortTable,
   ) {
     this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
@@ -263,6 +265,7 @@ export class MessageWriter {
     const id = Number(info.lastInsertRowid);
     this.insertTextStmt.run(id, meta.headerText, meta.bodyText);
     this.searchIndex.add(id, meta);
+    this.sortTable.add(id, meta);
     return id;
   }
 }

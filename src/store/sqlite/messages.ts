@@ -31,7 +31,7 @@ export interface StatusCounts {
 export type SearchTextMode = 'eager' | 'lazy' | 'none';
 
 /** Reads in a UID range list: one range is a plain b-tree range scan; many go through json_each. */
-class RangeQuery<Row> {
+export class RangeQuery<Row> {
   private readonly single: Database.Statement<[number, number, number], unknown[]>;
   private readonly many: Database.Statement<[string, number], unknown[]>;
 

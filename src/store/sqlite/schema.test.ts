@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { sortFieldsOf } from '../../mime/sort-fields.js';
 import { DATABASE_FILE, openDatabase } from './database.js';
 import {
   MAILBOX_OBJECT_ID_VERSION,
@@ -11,8 +12,10 @@ import {
   SCRAM_KEYS_VERSION,
   SEARCH_INDEX_VERSION,
   SENT_ZONE_VERSION,
+  SORT_TABLE_VERSION,
 } from './schema.js';
 import { SearchIndex } from './search-index.js';
+import { SortTable } from './sort-table.js';
 
 describe('sqlite schema', () => {
   it('migrates a new file to the current user_version with durable pragmas, and refuses a newer one', async () => {
@@ -40,6 +43,7 @@ describe('sqlite schema', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
     try {
       const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_sort'); // a later step
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id');
       old.exec('DROP TABLE message_search'); // later steps
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
@@ -63,6 +67,7 @@ describe('sqlite schema', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
     try {
       const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_sort'); // a later step
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.pragma(`user_version = ${SCRAM_KEYS_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
@@ -83,6 +88,7 @@ describe('sqlite schema', () => {
     try {
       // A file of the version before: the schema without sent_zone.
       const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_sort'); // a later step
       old.exec('ALTER TABLE message_meta DROP COLUMN sent_zone');
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id'); // later steps
       old.exec('DROP TABLE message_search');
@@ -124,6 +130,7 @@ describe('sqlite schema', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
     try {
       const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_sort'); // a later step
       old.exec('DROP TABLE message_search');
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
       old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
@@ -153,6 +160,75 @@ describe('sqlite schema', () => {
       assert.deepEqual(index.candidates(1, [{ where: 'header', value: 'NUMBER 1199' }]), [1199]);
       assert.equal(index.candidates(1, [{ where: 'body', value: 'üNÏ' }])?.length, 600);
       assert.equal(index.candidates(1, [{ where: 'body', value: 'ün' }]), undefined, 'too short');
+      db.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+  it('the sort table step gives messages stored before it the keys of their header text', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
+    try {
+      const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_sort');
+      old.pragma(`user_version = ${SORT_TABLE_VERSION - 1}`);
+      old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
+      old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
+      const meta = old.prepare(
+        `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
+         VALUES (?, ?, '', '', '', '', ?, '')`,
+      );
+      const text = old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)');
+      const message = old.prepare(
+        `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, save_date, size, blob_id, meta_id)
+         VALUES (1, ?, 1, ?, 0, 1, ?, ?)`,
+      );
+      const header = (id: number) =>
+        `Subject: Re: Number ${id % 7}\nFrom: User ${id} <u${id}@x.org>\nMessage-ID: <m${id}@x>\n` +
+        `References: <m${id - 1}@x> <m${id - 2}@x>\n`;
+      // More than one batch of the backfill.
+      for (let id = 1; id <= 1200; id++) {
+        meta.run(id, `blob${id}`, id % 3 ? id * 1000 : null);
+        text.run(id, header(id), 'body');
+        message.run(id, id * 500, `blob${id}`, id);
+      }
+      old.close();
+
+      const db = openDatabase(dataDir);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const table = new SortTable(db);
+      assert.equal(table.missing(), 0);
+      const uids = Array.from({ length: 1200 }, (_, i) => i + 1);
+      const rows = table.rows(1, uids, [
+        'subject',
+        'replyOrForward',
+        'displayFrom',
+        'messageId',
+        'references',
+      ]);
+      assert.equal(rows.length, 1200);
+      for (const row of rows) {
+        const fields = sortFieldsOf({
+          headerText: header(row.uid),
+          sentDate: row.uid % 3 ? row.uid * 1000 : null,
+        });
+        assert.deepEqual(row, {
+          ...fields,
+          from: '',
+          to: '',
+          cc: '',
+          displayTo: '',
+          uid: row.uid,
+          internalDate: row.uid * 500,
+          size: 1,
+        });
+      }
+      assert.deepEqual(rows[9]!.references, ['m9@x', 'm8@x']);
+      // A meta row without its sort row still answers right (computed from the header text).
+      db.exec('DELETE FROM message_sort WHERE meta_id = 10');
+      assert.equal(table.missing(), 1);
+      assert.deepEqual(table.rows(1, [10], ['displayFrom'])[0]!.displayFrom, 'USER 10');
+      assert.equal(table.fillMissing(), 1);
+      assert.equal(table.missing(), 0);
       db.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { createSearchIndex } from './search-index.js';
 import { backfillSentZone } from './sent-zone-backfill.js';
+import { createSortTable } from './sort-table.js';
 
 /** The Date header's zone (IngestMeta.sentZone) for SEARCH SENT*; existing rows get it from their text. */
 function addSentZone(db: Database.Database): void {
@@ -223,6 +224,7 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   mailboxObjectId,
   createSearchIndex,
   scramKeys,
+  createSortTable,
 ];
 
 /** SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived. */
@@ -250,6 +252,9 @@ export const SCRAM_KEYS_VERSION = MIGRATIONS.indexOf(scramKeys) + 1;
 
 /** The version whose step added the full-text index message_search (filled from existing text). */
 export const SEARCH_INDEX_VERSION = MIGRATIONS.indexOf(createSearchIndex) + 1;
+
+/** The version whose step added message_sort (filled from existing header text). */
+export const SORT_TABLE_VERSION = MIGRATIONS.indexOf(createSortTable) + 1;
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;

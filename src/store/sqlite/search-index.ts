@@ -11,13 +11,24 @@
 import type Database from 'better-sqlite3';
 import type { IngestMeta } from '../../mime/ingest-meta.js';
 import { indexedHeaderText, searchFold } from '../../mime/search-text.js';
-import type { TextNeedle } from '../store.js';
+import type { IndexedSearch, TextNeedle } from '../store.js';
 
 /** FTS5's trigram tokenizer matches nothing for a phrase shorter than three characters. */
 const MIN_NEEDLE_CHARS = 3;
 /** message_text rows indexed per write transaction by a rebuild, so deliveries are not held up long. */
 const REBUILD_BATCH = 500;
 const STALE = 'search_index_stale';
+
+/**
+ * Whether a match of this folded needle in the body column proves what SEARCH's check would find. The
+ * column holds searchFold(bodyText) exactly and a trigram phrase of three or more characters matches
+ * exactly where it is a substring, so the index and the check (lower-cased substring) agree unless the
+ * needle has a σ (searchFold also turns ς into σ) or characters that do not survive the round trip
+ * through SQLite's UTF-8 unchanged (lone surrogates become U+FFFD).
+ */
+function provable(folded: string): boolean {
+  return !/[σ\uFFFD\uD800-\uDFFF]/.test(folded);
+}
 
 /**
  * Schema step: the table, filled from the existing search text in the step's own transaction, so the
@@ -114,16 +125,41 @@ export class SearchIndex {
    * usable or the index is stale. Needles the index cannot look for (too short) are left to the caller.
    */
   candidates(mailboxId: number, needles: readonly TextNeedle[]): number[] | undefined {
+    return this.indexed(mailboxId, needles, false)?.candidates;
+  }
+
+  /**
+   * The candidates and, with `prove`, those among them certain to match (Store.searchIndexed): every
+   * needle found in the body column, which holds exactly the text the BODY and TEXT checks read. A
+   * TEXT needle found in the header column only still needs the check (that column also holds
+   * normalized addresses the TEXT check does not look at), and HEADER needles always do.
+   */
+  indexed(mailboxId: number, needles: readonly TextNeedle[], prove = true): IndexedSearch | undefined {
     const phrases: string[] = [];
+    const inBody: string[] = [];
+    let proofPossible = prove;
     for (const needle of needles) {
       const folded = searchFold(needle.value);
       // NUL cannot be passed inside an FTS5 query string.
-      if ([...folded].length < MIN_NEEDLE_CHARS || folded.includes('\0')) continue;
+      if ([...folded].length < MIN_NEEDLE_CHARS || folded.includes('\0')) {
+        proofPossible = false;
+        continue;
+      }
       const phrase = `"${folded.replace(/"/g, '""')}"`;
       phrases.push(needle.where === 'text' ? phrase : `${needle.where} : ${phrase}`);
+      if (needle.where === 'header' || !provable(folded)) proofPossible = false;
+      inBody.push(`body : ${phrase}`);
     }
     if (phrases.length === 0 || this.staleStmt.get() !== 0) return undefined;
-    return this.candidatesStmt.all(mailboxId, phrases.join(' AND '));
+    const query = phrases.join(' AND ');
+    const candidates = this.candidatesStmt.all(mailboxId, query);
+    if (!proofPossible) return { candidates, proven: [] };
+    const bodyQuery = inBody.join(' AND ');
+    // BODY needles only: the candidates query already was the proof.
+    return {
+      candidates,
+      proven: bodyQuery === query ? candidates : this.candidatesStmt.all(mailboxId, bodyQuery),
+    };
   }
 
   state(): SearchIndexState {

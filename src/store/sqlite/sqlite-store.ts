@@ -30,6 +30,7 @@ import {
   type EnqueueRequest,
   type FlagColumns,
   type GarbageReport,
+  type IndexedSearch,
   type IntegrityReport,
   type Mailbox,
   type MailboxIndex,
@@ -42,6 +43,8 @@ import {
   type QueueSummary,
   type QuotaUsage,
   type SelectStatus,
+  type SortField,
+  type SortRow,
   type SpecialUse,
   type Store,
   type StoreClock,
@@ -63,6 +66,7 @@ import { MessageReader, type SearchTextMode } from './messages.js';
 import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
+import { SortTable } from './sort-table.js';
 import { WebAccessRepo } from './web-access.js';
 
 /** A cluster worker's wait inside SQLite for another worker's write lock; its committer then retries. */
@@ -90,6 +94,7 @@ export class SqliteStore implements Store {
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
   private readonly searchIndex: SearchIndex;
+  private readonly sortTable: SortTable;
   private readonly activity: ActivityRepo;
   private readonly webAccess: WebAccessRepo;
   private readonly queue: QueueRepo;
@@ -108,6 +113,7 @@ export class SqliteStore implements Store {
     this.mailboxes = new MailboxRepo(db);
     this.reader = new MessageReader(db);
     this.searchIndex = new SearchIndex(db);
+    this.sortTable = new SortTable(db);
     this.messageWriter = new MessageWriter(
       db,
       this.accounts,
@@ -116,6 +122,7 @@ export class SqliteStore implements Store {
       blobs,
       clock,
       this.searchIndex,
+      this.sortTable,
     );
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
@@ -123,7 +130,14 @@ export class SqliteStore implements Store {
     this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     // Cluster workers leave it to their primary, which watches once for the whole machine.
     if (options.watchOtherWriters !== false) this.changeLog.start();
-    this.maintenance = new Maintenance(db, blobs, this.committer, this.messageWriter, this.searchIndex);
+    this.maintenance = new Maintenance(
+      db,
+      blobs,
+      this.committer,
+      this.messageWriter,
+      this.searchIndex,
+      this.sortTable,
+    );
     this.activity = new ActivityRepo(db);
     this.webAccess = new WebAccessRepo(db);
     const readTransaction = db.transaction((read: () => unknown) => read());
@@ -330,10 +344,21 @@ export class SqliteStore implements Store {
     );
   }
 
+  getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {
+    return this.read(() => this.sortTable.rows(mailboxId, uids, fields));
+  }
+
   searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined> {
     return this.read(() => {
       this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
       return this.searchIndex.candidates(mailboxId, needles);
+    });
+  }
+
+  searchIndexed(mailboxId: number, needles: readonly TextNeedle[]): Promise<IndexedSearch | undefined> {
+    return this.read(() => {
+      this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
+      return this.searchIndex.indexed(mailboxId, needles);
     });
   }
 

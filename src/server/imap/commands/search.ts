@@ -49,7 +49,9 @@ export function hasModseqKey(key: SearchKey): boolean {
 /**
  * UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). Also
  * the search part of SORT and THREAD. A store with a full-text index first narrows the view to the
- * messages that may contain the AND-ed strings; every candidate is still checked exactly below.
+ * messages that may contain the AND-ed strings; every candidate is still checked exactly below, except
+ * those the index proves to contain them when nothing else is asked (SEARCH TEXT "common word" on a big
+ * mailbox then reads no message text).
  */
 export async function findUids(
   session: ImapSession,
@@ -60,10 +62,32 @@ export async function findUids(
   // `ALL` (SORT/THREAD ... ALL, SEARCH ALL) needs no message read: every message in the view matches.
   if (matchesEverything(criteria)) return { uids: view, modseqs: [] };
   const needles = indexNeedles(criteria);
-  if (needles.length > 0 && session.store.searchCandidates) {
+  let proven: number[] = [];
+  if (needles.length > 0 && session.store.searchIndexed) {
+    const indexed = await session.store.searchIndexed(selected.mailbox.id, needles);
+    if (indexed) {
+      view = intersectAscending(view, indexed.candidates);
+      if (onlyNeedles(criteria)) proven = intersectAscending(view, indexed.proven);
+    }
+  } else if (needles.length > 0 && session.store.searchCandidates) {
     const candidates = await session.store.searchCandidates(selected.mailbox.id, needles);
     if (candidates) view = intersectAscending(view, candidates);
   }
+  if (proven.length > 0) {
+    // Proven matches need no check; the rest of the candidates do. No MODSEQ key here: no modseqs.
+    const checked = await checkEach(session, criteria, exceptAscending(view, proven));
+    return { uids: mergeAscending(proven, checked.uids), modseqs: [] };
+  }
+  return checkEach(session, criteria, view);
+}
+
+/** The UIDs of `view` (ascending, in the session's view) that match `criteria`, read and checked one by one. */
+async function checkEach(
+  session: ImapSession,
+  criteria: SearchKey,
+  view: readonly number[],
+): Promise<{ uids: number[]; modseqs: number[] }> {
+  const selected = session.requireSelected();
   const scope: SearchScope = {
     exists: selected.exists(),
     lastUid: selected.lastUid(),
@@ -93,6 +117,35 @@ export async function findUids(
     }
   }
   return { uids: found, modseqs };
+}
+
+/** An AND of nothing but BODY/TEXT needles and ALL: a candidate the index proves matches it. */
+function onlyNeedles(key: SearchKey): boolean {
+  if (key.key === 'AND') return key.keys.every(onlyNeedles);
+  return key.key === 'ALL' || ((key.key === 'BODY' || key.key === 'TEXT') && key.value !== '');
+}
+
+/** `all` without `some` (both ascending). */
+function exceptAscending(all: readonly number[], some: readonly number[]): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (const uid of all) {
+    while (j < some.length && (some[j] as number) < uid) j++;
+    if (some[j] !== uid) out.push(uid);
+  }
+  return out;
+}
+
+/** Two disjoint ascending lists as one. */
+function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j === b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
+    else out.push(b[j++] as number);
+  }
+  return out;
 }
 
 /** An AND of nothing but ALL (never a MODSEQ key, so no modseq is needed either). */

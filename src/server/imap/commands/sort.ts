@@ -5,7 +5,7 @@
 import { formatUidList } from '../../../lib/seqset.js';
 import { type CommandSpec, done, SELECTED } from '../command-spec.js';
 import { loadSortKeys } from '../sort/load-keys.js';
-import { comparatorOf } from '../sort/sort-keys.js';
+import { comparatorOf, sortFieldsFor } from '../sort/sort-keys.js';
 import { findUids, hasModseqKey, highest, partialOf, startUpdates } from './search.js';
 
 export const sort: CommandSpec<'SORT'> = {
@@ -15,7 +15,7 @@ export const sort: CommandSpec<'SORT'> = {
     const usesModseq = hasModseqKey(command.search);
     if (usesModseq) session.enableCondstore();
     const found = await findUids(session, command.search);
-    const keys = await loadSortKeys(session, found.uids);
+    const keys = await loadSortKeys(session, found.uids, sortFieldsFor(command.criteria));
     keys.sort(comparatorOf(command.criteria));
     const numbers = keys.map((k) => (command.uid ? k.uid : k.seq));
     const modseq = usesModseq && numbers.length > 0 ? { modseq: highest(found.modseqs) } : {};

@@ -1,81 +1,40 @@
 /**
- * What SORT and THREAD compare, per message (RFC 5256 §3, RFC 5957), from the store record and the
- * search header text kept at ingest (decoded, so no message is parsed again). Strings are compared
- * case-folded (toUpperCase: i;ascii-casemap for ASCII, close to Dovecot's titlecase beyond it).
+ * What SORT and THREAD compare, per message (RFC 5256 §3, RFC 5957): the content fields of
+ * mime/sort-fields.ts (kept by the store at delivery, or computed here from the stored header text) with
+ * the message's own UID, place, INTERNALDATE and size.
  */
-import { parseAddressList } from '../../../mime/address.js';
-import { baseSubject } from '../../../mime/base-subject.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
-import { headerField, threadHeaders } from '../../../mime/thread-headers.js';
+import { sortFieldsOf } from '../../../mime/sort-fields.js';
 import type { SortCriterion } from '../../../protocol/imap/command.js';
-import type { MessageRecord } from '../../../store/store.js';
+import type { MessageRecord, SortField, SortRow } from '../../../store/store.js';
+
+export { fold } from '../../../mime/sort-fields.js';
 
 /** One message's keys; `seq` is its place in the mailbox (the final tie-breaker, RFC 5256 §3). */
-export interface SortKeys {
-  uid: number;
+export interface SortKeys extends SortRow {
   seq: number;
   /** INTERNALDATE, seconds. */
   arrival: number;
   /** RFC 5256 §2.2 sent date: the Date header in UTC, else INTERNALDATE; seconds. */
   date: number;
-  size: number;
-  /** Base subject, case-folded. */
-  subject: string;
-  replyOrForward: boolean;
-  /** addr-mailbox of the first address, case-folded ('' without one). */
-  from: string;
-  to: string;
-  cc: string;
-  /** RFC 5957: display name of the first address, else its addr-spec, case-folded. */
-  displayFrom: string;
-  displayTo: string;
-  messageId: string | null;
-  /** Parent chain (References, else the first In-Reply-To id). */
-  references: string[];
 }
 
-export function fold(s: string): string {
-  return s.toUpperCase();
+/**
+ * Keys from a row the store keeps (Store.getSortRows), made of the row itself: a SORT of a big mailbox
+ * allocates one object per message, not three.
+ */
+export function sortKeysOfRow(row: SortRow, seq: number): SortKeys {
+  const keys = row as SortKeys;
+  keys.seq = seq;
+  keys.arrival = Math.floor(row.internalDate / 1000);
+  keys.date = row.sentDate === null ? keys.arrival : Math.floor(row.sentDate / 1000);
+  return keys;
 }
 
-function firstAddress(headerText: string, field: string): { mailbox: string; display: string } {
-  const value = headerField(headerText, field);
-  if (value === null) return { mailbox: '', display: '' };
-  // The first ENVELOPE address: a group's start marker counts, its name standing as the mailbox (as
-  // Dovecot sorts `Cc: team: a@b;` under "team").
-  for (const a of parseAddressList(value)) {
-    if (a.host === null && a.mailbox === null) continue; // a group's end
-    const mailbox = a.mailbox ?? '';
-    const spec = a.host ? `${mailbox}@${a.host}` : mailbox;
-    const name = a.name?.trim();
-    return { mailbox: fold(mailbox), display: fold(name ? name : spec) };
-  }
-  return { mailbox: '', display: '' };
-}
-
+/** Keys computed from the record and its header text: the reference the stored rows must equal. */
 export function sortKeysOf(record: MessageRecord, meta: IngestMeta, seq: number): SortKeys {
-  const header = meta.headerText;
-  const arrival = Math.floor(record.internalDate.getTime() / 1000);
-  const base = baseSubject(headerField(header, 'subject') ?? '');
-  const from = firstAddress(header, 'from');
-  const to = firstAddress(header, 'to');
-  const thread = threadHeaders(header);
-  return {
-    uid: record.uid,
-    seq,
-    arrival,
-    date: meta.sentDate === null ? arrival : Math.floor(meta.sentDate / 1000),
-    size: record.size,
-    subject: fold(base.subject),
-    replyOrForward: base.replyOrForward,
-    from: from.mailbox,
-    to: to.mailbox,
-    cc: firstAddress(header, 'cc').mailbox,
-    displayFrom: from.display,
-    displayTo: to.display,
-    messageId: thread.messageId,
-    references: thread.references,
-  };
+  const row = { uid: record.uid, internalDate: record.internalDate.getTime(), size: record.size };
+  return sortKeysOfRow({ ...row, ...sortFieldsOf(meta) }, seq);
 }
 
 const FIELD = {
@@ -89,6 +48,19 @@ const FIELD = {
   DISPLAYFROM: 'displayFrom',
   DISPLAYTO: 'displayTo',
 } as const satisfies Record<SortCriterion['key'], keyof SortKeys>;
+
+/** The content fields a SORT by `criteria` compares (the sent date is always read: DATE, THREAD). */
+export function sortFieldsFor(criteria: readonly SortCriterion[]): SortField[] {
+  const fields: SortField[] = [];
+  for (const c of criteria) {
+    const field = FIELD[c.key];
+    if (field !== 'arrival' && field !== 'date' && field !== 'size') fields.push(field);
+  }
+  return fields;
+}
+
+/** What THREAD=ORDEREDSUBJECT and THREAD=REFERENCES compare besides the dates. */
+export const THREAD_FIELDS: readonly SortField[] = ['subject', 'replyOrForward', 'messageId', 'references'];
 
 /** The comparator of RFC 5256 §3: the criteria in order (REVERSE flips one), then mailbox order. */
 export function comparatorOf(criteria: readonly SortCriterion[]): (a: SortKeys, b: SortKeys) => number {

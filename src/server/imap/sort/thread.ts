@@ -128,27 +128,29 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
   for (const r of roots) if (r.message === null) r.children.sort(compareContainers);
   roots.sort(compareContainers);
   // (6) Gather top-level threads with the same base subject.
-  const subjects = new Map<string, Container>();
+  // Each subject's chosen thread and its place among the top-level slots (no search for it later).
+  const subjects = new Map<string, { container: Container; slot: number }>();
   const subjectOf = (c: Container): string => c.representative?.subject ?? '';
   const isReply = (c: Container): boolean => c.message?.replyOrForward ?? false;
-  for (const r of roots) {
+  roots.forEach((r, slot) => {
     const subject = subjectOf(r);
-    if (subject === '') continue;
-    const t = subjects.get(subject);
+    if (subject === '') return;
+    const t = subjects.get(subject)?.container;
     if (
       !t ||
       (t.message !== null && r.message === null) ||
       (t.message !== null && isReply(t) && r.message !== null && !isReply(r))
     )
-      subjects.set(subject, r);
-  }
+      subjects.set(subject, { container: r, slot });
+  });
   const slots: (Container | null)[] = [...roots];
   for (let i = 0; i < slots.length; i++) {
     const r = slots[i]!;
     if (r === null) continue;
     const subject = subjectOf(r);
     if (subject === '') continue;
-    const t = subjects.get(subject)!;
+    const chosen = subjects.get(subject)!;
+    const t = chosen.container;
     if (t === r) continue;
     if (t.message === null && r.message === null) {
       for (const child of [...r.children]) t.adopt(child);
@@ -158,10 +160,10 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
       t.adopt(r);
     } else {
       const dummy = new Container(null);
-      slots[slots.indexOf(t)] = dummy;
+      slots[chosen.slot] = dummy;
       dummy.adopt(t);
       dummy.adopt(r);
-      subjects.set(subject, dummy);
+      chosen.container = dummy;
     }
     slots[i] = null;
   }
