@@ -26,7 +26,9 @@ export type WorkerMessage =
   | { postyard: 1; kind: 'lead'; handle: number; role: string }
   | { postyard: 1; kind: 'withdraw'; handle: number }
   /** The worker listens; its bound ports (the primary prints how to connect once). */
-  | { postyard: 1; kind: 'ready'; ports: Record<string, number> };
+  | { postyard: 1; kind: 'ready'; ports: Record<string, number> }
+  /** The worker could not start (a port in use...): the primary reports it once, with this exit code. */
+  | { postyard: 1; kind: 'failed'; message: string; exitCode: number };
 
 export type PrimaryMessage =
   | { postyard: 1; kind: 'change'; change: MailboxChange }

@@ -7,11 +7,12 @@
 import cluster from 'node:cluster';
 import type { Config } from '../config/types.js';
 import { ClusterPrimary, WorkerStartError } from '../server/cluster/primary.js';
-import { primaryChannel } from '../server/cluster/worker-channel.js';
+import { primaryChannel, reportStartFailure } from '../server/cluster/worker-channel.js';
 import { createRootLogger } from '../server/logging.js';
 import { ChangeLog } from '../store/sqlite/change-log.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { startupBanner } from './banner.js';
+import { CliError, describeError, exitCodeFor } from './exit.js';
 import { explainListenError } from './listen-problem.js';
 import type { DataPaths } from './paths.js';
 import { withPidFile } from './pid-file.js';
@@ -37,7 +38,10 @@ export async function runClusterPrimary(paths: DataPaths, config: Config): Promi
     ports = await primary.start();
   } catch (err) {
     closeDatabase();
-    if (err instanceof WorkerStartError) return err.exitCode || 1;
+    if (err instanceof WorkerStartError) {
+      if (err.reason) throw new CliError(err.reason, err.exitCode || 1);
+      return err.exitCode || 1;
+    }
     throw err;
   }
   return withPidFile(config.dataDir, async () => {
@@ -72,11 +76,16 @@ export async function runClusterWorker(paths: DataPaths): Promise<number> {
   const log = createRootLogger(config.log).child({ worker: workerId });
   const channel = primaryChannel();
   const { installSignalHandlers } = await import('../server/server.js');
-  const server = await startConfiguredServer(config, { log, clusterChannel: channel }).catch(
-    (err: unknown) => {
-      throw explainListenError(err, paths.configFile);
-    },
-  );
+  let server: Awaited<ReturnType<typeof startConfiguredServer>>;
+  try {
+    server = await startConfiguredServer(config, { log, clusterChannel: channel });
+  } catch (err) {
+    // Every worker fails the same way: the primary prints the reason once (runClusterPrimary).
+    const explained = explainListenError(err, paths.configFile);
+    const code = exitCodeFor(explained);
+    await reportStartFailure(describeError(explained), code);
+    return code;
+  }
   channel.send({ postyard: 1, kind: 'ready', ports: server.ports });
   return new Promise<number>((resolve) => {
     installSignalHandlers(server, {

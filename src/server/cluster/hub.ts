@@ -86,6 +86,7 @@ export class ClusterHub {
         held.roles.delete(message.handle);
         return;
       case 'ready':
+      case 'failed':
         return; // The primary's business (primary.ts).
     }
   }

@@ -31,6 +31,8 @@ export class ClusterPrimary {
   private quickDeaths = 0;
   private readyOnce: ((ports: Record<string, number>) => void) | null = null;
   private failedStart: ((code: number) => void) | null = null;
+  /** What the first worker that could not start said. */
+  private startFailure: { message: string; exitCode: number } | null = null;
   private everReady = false;
 
   constructor(private readonly options: ClusterPrimaryOptions) {}
@@ -42,7 +44,7 @@ export class ClusterPrimary {
   start(): Promise<Record<string, number>> {
     const ready = new Promise<Record<string, number>>((resolve, reject) => {
       this.readyOnce = resolve;
-      this.failedStart = (code) => reject(new WorkerStartError(code));
+      this.failedStart = (code) => reject(new WorkerStartError(code, this.startFailure?.message));
     });
     for (let i = 0; i < this.options.workers; i++) this.fork();
     return ready;
@@ -95,6 +97,8 @@ export class ClusterPrimary {
     worker.on('message', (message: unknown) => {
       if (!isClusterMessage<WorkerMessage>(message)) return;
       if (message.kind === 'ready') this.ready(state, message.ports);
+      else if (message.kind === 'failed')
+        this.startFailure ??= { message: message.message, exitCode: message.exitCode };
       else this.hub.receive(state, message);
     });
     worker.on('error', (err) => this.options.log.warn({ err, worker: worker.id }, 'worker channel error'));
@@ -116,7 +120,7 @@ export class ClusterPrimary {
     this.options.log.warn({ worker: state.worker.id, code, signal }, 'worker exited; starting another');
     if (!this.everReady) {
       // It never started: the same config would fail again. Stop the others and report.
-      this.failedStart?.(code ?? 1);
+      this.failedStart?.(this.startFailure?.exitCode ?? code ?? 1);
       this.failedStart = null;
       void this.stop();
       return;
@@ -131,8 +135,12 @@ export class ClusterPrimary {
 
 /** A worker exited before any worker listened: the server cannot start. */
 export class WorkerStartError extends Error {
-  constructor(readonly exitCode: number) {
-    super(`a worker exited with code ${exitCode} while starting`);
+  constructor(
+    readonly exitCode: number,
+    /** The worker's own one-line reason, when it sent one. */
+    readonly reason?: string,
+  ) {
+    super(reason ?? `a worker exited with code ${exitCode} while starting`);
     this.name = 'WorkerStartError';
   }
 }

@@ -21,3 +21,14 @@ export function primaryChannel(): WorkerChannel {
     },
   };
 }
+
+/** Tells the primary why this worker cannot start, and resolves once the message has left. */
+export function reportStartFailure(message: string, exitCode: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.connected || !process.send) {
+      resolve();
+      return;
+    }
+    process.send({ postyard: 1, kind: 'failed', message, exitCode }, undefined, {}, () => resolve());
+  });
+}
