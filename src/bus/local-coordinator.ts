@@ -13,6 +13,7 @@ import type {
   SignalListener,
 } from './coordinator.js';
 import { FailureTable } from './failure-table.js';
+import { SignalListeners } from './signal-listeners.js';
 
 interface RoleState {
   /** Candidates in the order they asked; the first one runs the task. */
@@ -23,19 +24,16 @@ export class LocalCoordinator implements Coordinator {
   private readonly locks = new Map<string, string>();
   private readonly slots = new Map<string, Map<string, number>>();
   private readonly roles = new Map<string, RoleState>();
-  private readonly listeners = new Map<string, Set<SignalListener>>();
+  private readonly listeners = new SignalListeners();
   private readonly table: FailureTable;
   readonly failures: FailureCounters;
 
   constructor(maxFailureEntries?: number) {
     this.table = new FailureTable(maxFailureEntries);
-    const table = this.table;
     this.failures = {
       bump: async (entries, now) => this.bumpSync(entries, now),
-      read: async (keys, windowMs, now) => keys.map((key) => table.read(key, windowMs, now)),
-      forget: async (keys) => {
-        for (const key of keys) table.forget(key);
-      },
+      read: async (keys, windowMs, now) => this.readSync(keys, windowMs, now),
+      forget: async (keys) => this.forgetSync(keys),
     };
   }
 
@@ -52,26 +50,11 @@ export class LocalCoordinator implements Coordinator {
   }
 
   signal(topic: string, payload = ''): void {
-    for (const listener of this.listeners.get(topic) ?? []) {
-      try {
-        listener(payload);
-      } catch {
-        // A signal is a best-effort wake-up; one broken listener must not stop the others.
-      }
-    }
+    this.listeners.deliver(topic, payload);
   }
 
   onSignal(topic: string, listener: SignalListener): () => void {
-    let set = this.listeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(topic, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(topic);
-    };
+    return this.listeners.add(topic, listener);
   }
 
   async close(): Promise<void> {
@@ -89,6 +72,14 @@ export class LocalCoordinator implements Coordinator {
 
   bumpSync(entries: ReadonlyArray<{ key: string; rule: FailureRule }>, now: number): FailureState[] {
     return entries.map(({ key, rule }) => this.table.bump(key, rule, now));
+  }
+
+  readSync(keys: readonly string[], windowMs: number, now: number): FailureState[] {
+    return keys.map((key) => this.table.read(key, windowMs, now));
+  }
+
+  forgetSync(keys: readonly string[]): void {
+    for (const key of keys) this.table.forget(key);
   }
 
   tryLockFor(owner: string, name: string): Release | null {

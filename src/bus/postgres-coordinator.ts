@@ -21,6 +21,7 @@ import type {
   SignalListener,
 } from './coordinator.js';
 import { ReconnectingListener } from './postgres-listener.js';
+import { SignalListeners } from './signal-listeners.js';
 
 const SIGNAL_CHANNEL = 'postyard_signals';
 const DEFAULT_ROLE_RETRY_MS = 5000;
@@ -44,7 +45,7 @@ export class PostgresCoordinator implements Coordinator {
   private sessionReady: Promise<pg.Client> | null = null;
   private readonly held = new Set<string>();
   private readonly roles = new Set<{ withdraw: () => Promise<void> }>();
-  private readonly listeners = new Map<string, Set<SignalListener>>();
+  private readonly listeners = new SignalListeners();
   private readonly errors: RateLimitedErrors;
   private readonly signals: ReconnectingListener;
   private readonly pool: pg.Pool;
@@ -173,16 +174,7 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   onSignal(topic: string, listener: SignalListener): () => void {
-    let set = this.listeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(topic, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(topic);
-    };
+    return this.listeners.add(topic, listener);
   }
 
   async close(): Promise<void> {
@@ -257,13 +249,7 @@ export class PostgresCoordinator implements Coordinator {
       return;
     }
     if (typeof message.t !== 'string') return;
-    for (const listener of this.listeners.get(message.t) ?? []) {
-      try {
-        listener(typeof message.p === 'string' ? message.p : '');
-      } catch {
-        // A signal is a best-effort wake-up; one broken listener must not stop the others.
-      }
-    }
+    this.listeners.deliver(message.t, typeof message.p === 'string' ? message.p : '');
   }
 
   /**

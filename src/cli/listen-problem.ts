@@ -2,6 +2,8 @@
  * One sentence for a listener that cannot bind, used by `start` and by `doctor`: which protocol, which
  * address, why in plain words, who holds the port when that can be found, and the config key to change.
  */
+import { ListenError } from '../server/net/listen-error.js';
+import { CliError, EX } from './exit.js';
 import { findPortOwner } from './port-owner.js';
 
 const LABELS: Record<string, string> = {
@@ -45,4 +47,11 @@ export function describeListenProblem(
     default:
       return `${where}: ${errno}; check \`listeners.${listener}\` in ${configFile}`;
   }
+}
+
+/** A listener that could not bind becomes that sentence (exit code NOPERM or UNAVAILABLE); others pass. */
+export function explainListenError(err: unknown, configFile: string): unknown {
+  if (!(err instanceof ListenError)) return err;
+  const message = describeListenProblem(err.listener, err.host, err.port, err.errno, configFile);
+  return new CliError(message, err.errno === 'EACCES' ? EX.NOPERM : EX.UNAVAILABLE, { cause: err });
 }

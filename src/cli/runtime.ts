@@ -7,6 +7,9 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { ChangeBus } from '../bus/bus.js';
+import { ClusterBus } from '../bus/cluster.js';
+import { ClusterCoordinator } from '../bus/cluster-coordinator.js';
+import type { WorkerChannel } from '../bus/cluster-messages.js';
 import { LocalBus } from '../bus/local.js';
 import { loadConfig } from '../config/config.js';
 import { isPermissionError, permissionProblem } from '../config/permissions.js';
@@ -47,7 +50,7 @@ export async function loadCliConfig(paths: DataPaths): Promise<Config> {
  */
 export async function openStore(
   config: Config,
-  extra: { bus?: ChangeBus; log?: Logger } = {},
+  extra: { bus?: ChangeBus; log?: Logger; clusterWorker?: boolean } = {},
 ): Promise<Store> {
   assertWritable(config.dataDir);
   if (config.store.backend === 'postgres') {
@@ -82,11 +85,18 @@ function postgresUrl(config: Config): string {
  */
 export async function startConfiguredServer(
   config: Config,
-  options: { log?: Logger; auth?: AuthServiceOptions; outgoing?: StartServerOptions['outgoing'] } = {},
+  options: {
+    log?: Logger;
+    auth?: AuthServiceOptions;
+    outgoing?: StartServerOptions['outgoing'];
+    /** This process is a cluster worker talking to its primary over this channel (SQLite workers). */
+    clusterChannel?: WorkerChannel;
+  } = {},
 ): Promise<RunningServer> {
   // Loaded here, not at the top: admin commands should not pay for (or depend on) the protocol servers.
   const { startServer } = await import('../server/server.js');
   const log = options.log ?? createRootLogger(config.log);
+  const { clusterChannel, ...serverOptions } = options;
   if (config.store.backend === 'postgres') {
     // Nodes on one PostgreSQL: the store first (it migrates the schema the coordinator uses), then the
     // bus and coordinator that reach the other nodes (src/server/cluster/README.md).
@@ -100,16 +110,24 @@ export async function startConfiguredServer(
     try {
       store = await openStore(config, { bus, log });
       const coordinator = await PostgresCoordinator.open(url, { log });
-      return await startServer(config, { ...options, log, store, bus, coordinator });
+      // Workers on PostgreSQL are nodes like any other: the database coordinates them.
+      return await startServer(config, { ...serverOptions, log, store, bus, coordinator });
     } catch (err) {
       await store?.close().catch(() => {});
       await bus.close();
       throw err;
     }
   }
+  if (clusterChannel) {
+    // A worker: changes and coordination go through the primary, which also watches other writers.
+    const bus = new ClusterBus(clusterChannel, log);
+    const coordinator = new ClusterCoordinator(clusterChannel);
+    const store = await openStore(config, { bus, log, clusterWorker: true });
+    return startServer(config, { ...serverOptions, log, store, bus, coordinator });
+  }
   const bus = new LocalBus(log);
   const store = await openStore(config, { bus, log });
-  return startServer(config, { ...options, log, store, bus });
+  return startServer(config, { ...serverOptions, log, store, bus });
 }
 
 /** The store writes its database, WAL and blobs there (even to read, SQLite's WAL needs to write). */

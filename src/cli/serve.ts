@@ -3,12 +3,12 @@
  * it first does what `init` does, so `npm install && npm start` is a working first run.
  * The CLI is the composition root: it opens the store backend and hands it to the server.
  */
-import { ListenError } from '../server/net/listen-error.js';
 import { startupBanner } from './banner.js';
+import { isClusterWorker, runClusterPrimary, runClusterWorker } from './cluster.js';
 import { type Command, DATA_HELP, DATA_OPTIONS, parseCommandArgs } from './command.js';
 import { CliError, EX } from './exit.js';
 import { printSetup } from './init.js';
-import { describeListenProblem } from './listen-problem.js';
+import { explainListenError } from './listen-problem.js';
 import { configExists, resolvePaths } from './paths.js';
 import { runningServerPid, withPidFile } from './pid-file.js';
 import { loadCliConfig, startConfiguredServer } from './runtime.js';
@@ -46,6 +46,8 @@ async function runServer(name: string, args: string[]): Promise<number> {
     ...SETUP_OPTIONS,
   });
   const paths = resolvePaths(values);
+  // A worker forked by the primary below: set-up, the pid file and the banner are the primary's.
+  if (isClusterWorker()) return runClusterWorker(paths);
   if (!configExists(paths)) {
     if (paths.explicitConfig) throw new CliError(`config file ${paths.configFile} does not exist`, EX.CONFIG);
     console.log(`First run: setting up ${paths.dataDir}`);
@@ -61,11 +63,10 @@ async function runServer(name: string, args: string[]): Promise<number> {
   if (other !== null && other !== process.pid) {
     throw new CliError(`a server is already running on ${config.dataDir} (pid ${other})`, EX.UNAVAILABLE);
   }
+  if (config.workers > 1) return runClusterPrimary(paths, config);
   const { installSignalHandlers } = await import('../server/server.js');
   const server = await startConfiguredServer(config).catch((err: unknown) => {
-    if (!(err instanceof ListenError)) throw err;
-    const message = describeListenProblem(err.listener, err.host, err.port, err.errno, paths.configFile);
-    throw new CliError(message, err.errno === 'EACCES' ? EX.NOPERM : EX.UNAVAILABLE, { cause: err });
+    throw explainListenError(err, paths.configFile);
   });
   return withPidFile(config.dataDir, async () => {
     console.log(startupBanner(paths, config, server.ports));

@@ -68,6 +68,11 @@ export interface Config {
   /** Mail domains delivered locally by SMTP; empty = any domain of an existing account. */
   localDomains: string[];
   store: { backend: 'sqlite' | 'postgres'; postgresUrl?: string };
+  /**
+   * Processes `serve` runs (issue 15): 1 = one process, as before; more = a primary that forks this many
+   * workers sharing the listeners and the store (src/server/cluster/README.md). Default: the CPU cores.
+   */
+  workers: number;
   listeners: {
     imap: ListenerConfig;
     imaps: ListenerConfig;

@@ -340,6 +340,11 @@ export interface SignalHandlingOptions {
   /** Process exit (tests substitute it). */
   exit?: (code: number) => void;
   graceMs?: number;
+  /**
+   * A cluster worker: stops on SIGTERM from its primary or when the primary is gone, and ignores
+   * SIGINT (a terminal's Ctrl-C reaches every process of the group; the primary decides).
+   */
+  clusterWorker?: boolean;
 }
 
 /**
@@ -385,14 +390,18 @@ export function installSignalHandlers(
   const onUncaught = (err: unknown) => log.error({ err }, 'uncaught exception (kept running)');
   const onUnhandled = (err: unknown) => log.error({ err }, 'unhandled promise rejection (kept running)');
 
+  const onInterrupt = options.clusterWorker ? () => {} : onTerminate;
+  const onPrimaryGone = () => onTerminate('SIGTERM');
   process.on('SIGTERM', onTerminate);
-  process.on('SIGINT', onTerminate);
+  process.on('SIGINT', onInterrupt);
   process.on('SIGHUP', onHangup);
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUnhandled);
+  if (options.clusterWorker) process.on('disconnect', onPrimaryGone);
   return () => {
     process.off('SIGTERM', onTerminate);
-    process.off('SIGINT', onTerminate);
+    process.off('SIGINT', onInterrupt);
+    process.off('disconnect', onPrimaryGone);
     process.off('SIGHUP', onHangup);
     process.off('uncaughtException', onUncaught);
     process.off('unhandledRejection', onUnhandled);

@@ -637,6 +637,12 @@ export interface StoreOptions {
   clock?: StoreClock;
   /** Where background failures (publishing after commit, watching other processes) are logged. */
   log?: import('../lib/rate-limited-log.js').ErrorLog;
+  /**
+   * A server process sharing the database with others of its kind (cluster workers, SQLite): waits at
+   * most a few ms inside the database for a lock another process holds, and leaves watching other
+   * writers to the cluster primary (src/server/cluster/README.md).
+   */
+  clusterWorker?: boolean;
 }
 
 export interface StoreClock {

@@ -41,7 +41,7 @@ export class ChangeLog implements ChangeLogWriter {
 
   constructor(
     db: Database.Database,
-    private readonly bus: ChangeBus | undefined,
+    private readonly bus: Pick<ChangeBus, 'publish'> | undefined,
     private readonly errors = new RateLimitedErrors(undefined),
   ) {
     this.insertStmt = db.prepare(

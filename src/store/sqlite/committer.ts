@@ -3,6 +3,10 @@
  * ONE transaction (one WAL fsync), each inside its own savepoint so one job's failure (e.g. OVER_QUOTA)
  * rolls back only that job. Callers are resolved only after COMMIT returned, so nothing is acknowledged
  * before it is durable. Change notifications are published after the commit, once per touched mailbox.
+ *
+ * Several processes may write the same file (cluster workers, `postyard deliver`): the connection's
+ * busy_timeout is kept short, and a batch whose BEGIN IMMEDIATE finds the write lock taken is retried
+ * from the event loop with a short backoff instead of sleeping in SQLite (jobs queued meanwhile join it).
  */
 import type Database from 'better-sqlite3';
 import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
@@ -32,12 +36,23 @@ export interface CommitStats {
   commits: number;
   /** Write jobs run (each in a savepoint). */
   jobs: number;
+  /** Batches that found the write lock taken by another process and were tried again. */
+  busyRetries: number;
 }
 
+/** How long a batch keeps retrying a taken write lock before its jobs fail with TEMP. */
+const BUSY_GIVE_UP_MS = 5_000;
+const BUSY_MAX_BACKOFF_MS = 16;
+
 export class GroupCommitter {
-  readonly stats: CommitStats = { commits: 0, jobs: 0 };
+  readonly stats: CommitStats = { commits: 0, jobs: 0, busyRetries: 0 };
   private queue: Pending[] = [];
   private scheduled = false;
+  /** Set once the batch function runs, i.e. BEGIN IMMEDIATE got the write lock. */
+  private batchStarted = false;
+  private busyRetry: NodeJS.Timeout | null = null;
+  private busySince = 0;
+  private busyAttempts = 0;
   private readonly runBatch: Database.Transaction<(batch: Pending[]) => MailboxChange[]>;
   private readonly runInSavepoint: Database.Transaction<(pending: Pending) => unknown>;
 
@@ -50,6 +65,7 @@ export class GroupCommitter {
     // A transaction function called inside another one runs in a SAVEPOINT (better-sqlite3 semantics).
     this.runInSavepoint = db.transaction((pending: Pending) => pending.job(contextFor(pending)));
     this.runBatch = db.transaction((batch: Pending[]) => {
+      this.batchStarted = true;
       for (const pending of batch) {
         try {
           pending.result = this.runInSavepoint(pending);
@@ -80,28 +96,39 @@ export class GroupCommitter {
         resolve: resolve as (value: unknown) => void,
         reject,
       });
-      if (!this.scheduled) {
+      if (!this.scheduled && !this.busyRetry) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Runs every queued job now (also used by close()). */
-  flush(): void {
+  /**
+   * Runs every queued job now. `final` (close()) waits for a taken write lock in SQLite (the caller
+   * raises busy_timeout) instead of retrying from the event loop.
+   */
+  flush(options: { final?: boolean } = {}): void {
     this.scheduled = false;
+    if (this.busyRetry) {
+      clearTimeout(this.busyRetry);
+      this.busyRetry = null;
+    }
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
     let changes: MailboxChange[];
+    this.batchStarted = false;
     try {
       // IMMEDIATE takes the write lock up front, so another process cannot make us fail mid-batch.
       changes = this.runBatch.immediate(batch);
     } catch (err) {
+      if (!this.batchStarted && !options.final && isBusy(err) && this.retryLater(batch)) return;
+      this.busySince = 0;
       const error = new TempError('Commit failed', { cause: err });
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.busySince = 0;
     this.stats.commits++;
     this.stats.jobs += batch.length;
     for (const pending of batch) {
@@ -118,6 +145,31 @@ export class GroupCommitter {
       }
     }
   }
+
+  /**
+   * Another process holds the write lock and nothing of the batch has run: queue it again (ahead of
+   * jobs that arrive meanwhile, which join it) after a short, jittered backoff. False once the lock
+   * has been taken for longer than BUSY_GIVE_UP_MS.
+   */
+  private retryLater(batch: Pending[]): boolean {
+    const now = Date.now();
+    if (this.busySince === 0) {
+      this.busySince = now;
+      this.busyAttempts = 0;
+    } else if (now - this.busySince > BUSY_GIVE_UP_MS) {
+      return false;
+    }
+    this.stats.busyRetries++;
+    this.queue = batch.concat(this.queue);
+    const ceiling = Math.min(BUSY_MAX_BACKOFF_MS, 2 ** this.busyAttempts++);
+    this.busyRetry = setTimeout(() => this.flush(), 1 + Math.random() * ceiling);
+    return true;
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
 /** One change per touched mailbox: the highest modseq, structural if any job was structural. */

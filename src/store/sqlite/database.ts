@@ -6,7 +6,14 @@ import { migrate } from './schema.js';
 
 export const DATABASE_FILE = 'postyard.sqlite';
 
-export function openDatabase(dataDir: string): Database.Database {
+/** What a one-shot command waits for a write lock another process holds (inside SQLite, blocking). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * `busyTimeoutMs`: how long a statement waits inside SQLite for a lock another process holds. A server
+ * worker keeps it to a few ms (its group committer retries from the event loop instead, committer.ts).
+ */
+export function openDatabase(dataDir: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Database.Database {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, DATABASE_FILE);
   keepPrivate(file);
@@ -18,7 +25,7 @@ export function openDatabase(dataDir: string): Database.Database {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     // Other processes (CLI, cluster workers) may hold the write lock briefly.
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     db.pragma('cache_size = -65536');
     migrate(db);
   } catch (err) {

@@ -57,7 +57,7 @@ import { AccountRepo } from './accounts.js';
 import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
-import { openDatabase } from './database.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
@@ -69,13 +69,18 @@ import { SearchIndex } from './search-index.js';
 import { SortTable } from './sort-table.js';
 import { WebAccessRepo } from './web-access.js';
 
+/** A cluster worker's wait inside SQLite for another worker's write lock; its committer then retries. */
+const WORKER_BUSY_TIMEOUT_MS = 5;
+
 export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
+  const worker = options.clusterWorker === true;
   return new SqliteStore(
-    openDatabase(options.dataDir),
+    openDatabase(options.dataDir, worker ? WORKER_BUSY_TIMEOUT_MS : DEFAULT_BUSY_TIMEOUT_MS),
     new FileBlobStore(options.dataDir),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
+    { watchOtherWriters: !worker },
   );
 }
 
@@ -102,6 +107,7 @@ export class SqliteStore implements Store {
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
     errors: RateLimitedErrors = new RateLimitedErrors(undefined),
+    options: { watchOtherWriters?: boolean } = {},
   ) {
     this.accounts = new AccountRepo(db);
     this.mailboxes = new MailboxRepo(db);
@@ -122,7 +128,8 @@ export class SqliteStore implements Store {
     this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
     this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
-    this.changeLog.start();
+    // Cluster workers leave it to their primary, which watches once for the whole machine.
+    if (options.watchOtherWriters !== false) this.changeLog.start();
     this.maintenance = new Maintenance(
       db,
       blobs,
@@ -150,7 +157,9 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.changeLog.stop();
-    this.committer.flush();
+    // Closing may wait in SQLite for another process's write lock: nothing queued may be lost.
+    this.db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
+    this.committer.flush({ final: true });
     this.closed = true;
     this.db.close();
   }
