@@ -342,17 +342,16 @@ interface RoundResult {
 async function measureRound(target: Target, round: number): Promise<RoundResult> {
   if (ENVELOPES_ONLY) {
     const envelopes = await measureCommand(target, 'Envelopes', 'FETCH 1:* (ENVELOPE BODYSTRUCTURE FLAGS)');
-    const { NaN } = Number;
     return {
-      first: NaN,
-      repeated: NaN,
+      first: Number.NaN,
+      repeated: Number.NaN,
       envelopes,
-      flags: NaN,
-      select: NaN,
-      coldBodies: NaN,
-      coldEnvelopes: NaN,
-      coldSelect: NaN,
-      coldFlags: NaN,
+      flags: Number.NaN,
+      select: Number.NaN,
+      coldBodies: Number.NaN,
+      coldEnvelopes: Number.NaN,
+      coldSelect: Number.NaN,
+      coldFlags: Number.NaN,
     };
   }
   const bodies = await measureBodies(target, bodiesMailbox(round));
