@@ -55,6 +55,7 @@ import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { openDatabase } from './database.js';
+import { SqliteBlobStore } from './inline-blobs.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
@@ -65,10 +66,13 @@ import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
 import { WebAccessRepo } from './web-access.js';
 
-export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
+export async function openSqliteStore(
+  options: StoreOptions & { inlineBlobMaxBytes?: number },
+): Promise<SqliteStore> {
+  const db = openDatabase(options.dataDir);
   return new SqliteStore(
-    openDatabase(options.dataDir),
-    new FileBlobStore(options.dataDir),
+    db,
+    new SqliteBlobStore(db, new FileBlobStore(options.dataDir), options.inlineBlobMaxBytes),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
@@ -93,7 +97,7 @@ export class SqliteStore implements Store {
 
   constructor(
     private readonly db: Database.Database,
-    readonly blobs: FileBlobStore,
+    readonly blobs: SqliteBlobStore,
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
     errors: RateLimitedErrors = new RateLimitedErrors(undefined),
