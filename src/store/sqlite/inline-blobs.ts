@@ -15,9 +15,9 @@ import type { FileBlobStore } from '../blobs.js';
 import type { BlobRef, BlobStore } from '../store.js';
 
 /**
- * Messages up to this size are kept in the database by default. Measured with bench/deliver.ts (the
- * sample mix, 300 B to 250 KB): see BENCHMARKS.md "Delivery (LMTP)". Above it, the bytes written twice
- * (WAL, then checkpoint) cost more than the file's syncs save, and big rows would bloat the database.
+ * Messages up to this size are kept in the database by default. Bigger rows are written twice (WAL, then
+ * checkpoint) and fill the WAL faster; the limit is the issue's first guess, not yet tuned by measurement
+ * (BENCHMARKS.md "Delivery (LMTP)" has the runs with it).
  */
 export const DEFAULT_INLINE_BLOB_MAX_BYTES = 64 * 1024;
 
