@@ -53,7 +53,7 @@ Example:
     }
     const { accounts = 0, mailboxes = 0, messages = 0 } = report.rows;
     console.log(`migrated ${accounts} accounts, ${mailboxes} mailboxes, ${messages} messages to PostgreSQL`);
-    if (report.blobs > 0) console.log(`copied ${report.blobs} blobs to ${blobDir}`);
+    if (report.blobs > 0) console.log(`wrote ${report.blobs} blobs as files to ${blobDir ?? sqliteDir}`);
     console.log('next: set store.backend "postgres" and store.postgresUrl in each node\'s config');
     return EX.OK;
   },

@@ -124,6 +124,12 @@ export interface SelectStatus extends Mailbox {
 export interface BlobRef {
   id: string;
   size: number;
+  /**
+   * Set on a ref from BlobStore.stage(): the bytes themselves, not yet stored anywhere. The store writes
+   * them inside the transaction that records the message (or queue entry) referring to them, so that one
+   * commit makes both durable. Refs read back from the store never carry it.
+   */
+  inline?: Buffer;
 }
 
 export interface MessageFlagsRecord {
@@ -329,6 +335,14 @@ export interface BlobStore {
    * Content-addressed: writing the same bytes twice yields the same id and one file.
    */
   put(data: Buffer | Readable): Promise<BlobRef>;
+  /**
+   * Optional (SQLite, issue 15): a small message's blob kept inside the database. Returns a ref carrying
+   * the bytes (BlobRef.inline), written nowhere yet: the store saves them in the same transaction as the
+   * message or queue entry that uses the ref, so a delivery costs one commit instead of a file's syncs
+   * and then a commit. Null when `data` is above the backend's inline limit (then put() it). A staged ref
+   * given to nothing is simply dropped; read() and friends know the blob only after that commit.
+   */
+  stage?(data: Buffer): BlobRef | null;
   /** Whole blob in memory; only for small blobs (callers check size first). */
   read(id: string): Promise<Buffer>;
   /**
@@ -350,7 +364,7 @@ export interface BlobStore {
   size(id: string): Promise<number | null>;
   /** Removes a blob no message refers to (called by the store's garbage collection only). */
   remove(id: string): Promise<void>;
-  /** Every blob id on disk (for doctor / garbage collection). */
+  /** Every stored blob id, files and database rows (for doctor / garbage collection). */
   list(): AsyncIterable<string>;
 }
 

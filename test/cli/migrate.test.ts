@@ -88,6 +88,8 @@ describe('postyard migrate from SQLite to PostgreSQL', { skip: !postgresAvailabl
     const migrated = await runCli(['migrate', '--from', `sqlite:${dataDir}`, '--to', url]);
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, /migrated 1 accounts, 6 mailboxes, 3 messages/);
+    // The small bodies SQLite kept in its database become blob files the PostgreSQL nodes read.
+    assert.match(migrated.stdout, /wrote 4 blobs as files to /);
 
     const node = await startTestServer({ store: { backend: 'postgres', postgresUrl: url } }, { dataDir });
     try {
@@ -103,6 +105,9 @@ describe('postyard migrate from SQLite to PostgreSQL', { skip: !postgresAvailabl
           before.inbox.objectId,
         ],
       );
+      for (const message of await node.ctx.store.getMessages(after.id, [1, 3, 4])) {
+        assert.match((await node.ctx.store.blobs.read(message.blobId)).toString(), /^Return-Path: /);
+      }
       const vanished = await node.ctx.store.changesSince(after.id, 0);
       assert.deepEqual(vanished.expunged, [2], 'the expunge log came along (QRESYNC VANISHED)');
       await deliver(node, 'new', 1);

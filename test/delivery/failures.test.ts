@@ -30,6 +30,8 @@ test('a failing store.deliver or blob write gives 451 4.3.0 per recipient, witho
     delete store.deliver;
 
     const blobs = env.ctx.store.blobs as unknown as Record<string, unknown>;
+    // A small message's bytes commit with store.deliver (failed above); this one takes the file path.
+    blobs.stage = () => null;
     blobs.put = async () => {
       throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
     };
@@ -41,6 +43,7 @@ test('a failing store.deliver or blob write gives 451 4.3.0 per recipient, witho
     );
     assert.match(second.perRecipient.get('ivy@example.org')!.text, /^451 4\.3\.0 /);
     delete blobs.put;
+    delete blobs.stage;
 
     const third = await lmtpTransaction(
       client,

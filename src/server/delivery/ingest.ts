@@ -1,6 +1,7 @@
 /**
  * The one path by which bytes become a stored message (LMTP, SMTP, `postyard deliver`, `import`, IMAP
- * APPEND): read within the size limit, normalise to CRLF, write the blob durably, parse once.
+ * APPEND): read within the size limit, normalise to CRLF, write the blob durably (or, small, stage it to be
+ * written with the message: BlobStore.stage), parse once.
  *
  * Line endings: stored messages use CRLF (see line-endings.ts), so RFC822.SIZE and part offsets are what
  * IMAP clients and Dovecot expect; binary input (APPEND literal8) is kept byte for byte instead, but for
@@ -55,7 +56,10 @@ export async function ingestMessage(
 async function ingestWhole(store: Store, received: Buffer, opts: IngestOptions): Promise<IngestedMessage> {
   assertNoNulInHeader(received);
   const raw = opts.prepend ? Buffer.concat([Buffer.from(opts.prepend, 'latin1'), received]) : received;
-  // Start the durable write (threadpool) first and parse on the main thread meanwhile.
+  // A small message's bytes go into the store's commit (stage); otherwise start the durable write
+  // (threadpool) first and parse on the main thread meanwhile.
+  const staged = store.blobs.stage?.(raw);
+  if (staged) return { blob: staged, meta: analyzeMessage(raw) };
   const written = store.blobs.put(raw);
   written.catch(() => {});
   const meta = analyzeMessage(raw);
@@ -69,7 +73,8 @@ async function ingestWhole(store: Store, received: Buffer, opts: IngestOptions):
  */
 export async function storeUnanalyzed(store: Store, message: Buffer, prepend = ''): Promise<BlobRef> {
   assertNoNulInHeader(message);
-  return store.blobs.put(prepend ? Buffer.concat([Buffer.from(prepend, 'latin1'), message]) : message);
+  const raw = prepend ? Buffer.concat([Buffer.from(prepend, 'latin1'), message]) : message;
+  return store.blobs.stage?.(raw) ?? store.blobs.put(raw);
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChangeBus } from '../../bus/bus.js';
 import type { IngestMeta } from '../../mime/ingest-meta.js';
-import type { Account, AppendResult, Store, StoreClock } from '../store.js';
+import type { Account, AppendResult, BlobRef, Store, StoreClock } from '../store.js';
 
 /** Opens a store on `dataDir`, publishing on `bus` and reading time from `clock` when given. */
 export type OpenStore = (dataDir: string, extra?: { bus?: ChangeBus; clock?: StoreClock }) => Promise<Store>;
@@ -76,14 +76,26 @@ export async function mailboxId(store: Store, accountId: number, name = 'INBOX')
   return mailbox.id;
 }
 
-/** Writes a distinct blob and appends it. */
+/** The blob of a new message as delivery makes it: staged into the commit when the backend can. */
+export async function messageBlob(store: Store, data: Buffer): Promise<BlobRef> {
+  return store.blobs.stage?.(data) ?? store.blobs.put(data);
+}
+
+/** Writes a distinct blob (`asFile`: with put(), never staged) and appends it. */
 export async function appendSample(
   store: Store,
   accountId: number,
   mailbox: number,
-  options: { n?: number | string; bytes?: number; flags?: string[]; internalDate?: Date } = {},
+  options: {
+    n?: number | string;
+    bytes?: number;
+    flags?: string[];
+    internalDate?: Date;
+    asFile?: boolean;
+  } = {},
 ): Promise<AppendResult> {
-  const blob = await store.blobs.put(sampleMessage(options.n ?? Math.random(), options.bytes));
+  const data = sampleMessage(options.n ?? Math.random(), options.bytes);
+  const blob = options.asFile ? await store.blobs.put(data) : await messageBlob(store, data);
   return store.append({
     accountId,
     mailboxId: mailbox,

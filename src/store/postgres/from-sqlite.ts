@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import { FileBlobStore } from '../blobs.js';
 import { SORT_COLUMNS } from '../sort-columns.js';
 import { openDatabase } from '../sqlite/database.js';
+import { SqliteBlobStore } from '../sqlite/inline-blobs.js';
 import { openPool } from './db.js';
 import { migrate } from './schema.js';
 
@@ -190,7 +191,10 @@ const BATCH = 500;
 export interface MigrationReport {
   /** Rows copied per table. */
   rows: Record<string, number>;
-  /** Blob files copied to the blob directory (0 when blobs stay in place). */
+  /**
+   * Blobs written as files for the nodes: every blob when copied to another blob directory, else the
+   * ones the SQLite store kept in its database (inline_blobs), written out beside its blob files.
+   */
   blobs: number;
 }
 
@@ -236,7 +240,7 @@ export async function migrateSqliteToPostgres(options: {
         db.exec('COMMIT');
       }
       // Blobs before the commit: the metadata must never refer to a blob the nodes cannot read.
-      if (options.blobDir) report.blobs = await copyBlobs(options.sqliteDir, options.blobDir);
+      report.blobs = await copyBlobs(db, options.sqliteDir, options.blobDir ?? options.sqliteDir);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -285,8 +289,9 @@ async function copyTable(
   return count;
 }
 
-async function copyBlobs(fromDir: string, toDir: string): Promise<number> {
-  const from = new FileBlobStore(fromDir);
+/** Writes every blob of the SQLite store (files and database rows) missing from `toDir` as a file there. */
+async function copyBlobs(db: Database.Database, fromDir: string, toDir: string): Promise<number> {
+  const from = new SqliteBlobStore(db, new FileBlobStore(fromDir));
   const to = new FileBlobStore(toDir);
   let copied = 0;
   for await (const id of from.list()) {

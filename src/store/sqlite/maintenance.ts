@@ -9,9 +9,9 @@
  * SQLite's write lock orders the two, so whichever commits second sees what the first did.
  */
 import type Database from 'better-sqlite3';
-import type { FileBlobStore } from '../blobs.js';
 import type { GarbageReport, IntegrityProblem, IntegrityReport, UnreferencedBlobs } from '../store.js';
 import type { GroupCommitter } from './committer.js';
+import type { SqliteBlobStore } from './inline-blobs.js';
 import type { MessageWriter } from './message-writes.js';
 import type { SearchIndex } from './search-index.js';
 import type { SortTable } from './sort-table.js';
@@ -69,7 +69,7 @@ export class Maintenance {
 
   constructor(
     db: Database.Database,
-    private readonly blobs: FileBlobStore,
+    private readonly blobs: SqliteBlobStore,
     private readonly committer: GroupCommitter,
     private readonly messages: MessageWriter,
     private readonly searchIndex: SearchIndex,

@@ -37,6 +37,14 @@ export interface BlobPresence {
   isPresentSync(id: string): boolean;
 }
 
+/**
+ * What the SQLite writers need of the blob store, inside the transaction: a staged blob stored with the
+ * row, or a stored one confirmed present (SqliteBlobStore.ensurePresentSync).
+ */
+export interface BlobKeeper {
+  ensurePresentSync(ref: BlobRef): boolean;
+}
+
 export class MessageWriter {
   private readonly metaIdStmt: Database.Statement<[string], number>;
   private readonly insertMetaStmt: Database.Statement;
@@ -53,7 +61,7 @@ export class MessageWriter {
     private readonly accounts: AccountRepo,
     private readonly mailboxes: MailboxRepo,
     private readonly reader: MessageReader,
-    private readonly blobs: BlobPresence,
+    private readonly blobs: BlobKeeper,
     private readonly clock: StoreClock,
     private readonly searchIndex: SearchIndex,
     private readonly sortTable: SortTable,
@@ -97,7 +105,7 @@ export class MessageWriter {
     // Garbage collection moves unreferenced blobs away inside a write transaction too (maintenance.ts),
     // so checking here, under the same lock, means a committed message always has its body. A delivery
     // that deduplicated against a blob collection then removed fails temporarily and is retried.
-    if (!this.blobs.isPresentSync(message.blob.id)) {
+    if (!this.blobs.ensurePresentSync(message.blob)) {
       throw new TempError(`Blob ${message.blob.id} was removed before the message was committed`);
     }
     this.accounts.charge(message.accountId, message.blob.size, 1);

@@ -14,7 +14,7 @@ import type {
   QueueRecipientState,
   QueueSummary,
 } from '../store.js';
-import type { BlobPresence } from './message-writes.js';
+import type { BlobKeeper } from './message-writes.js';
 
 interface QueueMessageRow {
   id: number;
@@ -61,7 +61,7 @@ export class QueueRepo {
 
   constructor(
     db: Database.Database,
-    private readonly blobs: BlobPresence,
+    private readonly blobs: BlobKeeper,
   ) {
     this.insertMessageStmt = db.prepare(
       `INSERT INTO queue_messages (blob_id, size, sender, ret, envid, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -110,7 +110,7 @@ export class QueueRepo {
   /** Inside a write job: the blob is checked under the write lock, as message-writes.ts does. */
   insert(request: EnqueueRequest, now: number): QueuedMessage {
     validate(request);
-    if (!this.blobs.isPresentSync(request.blob.id)) {
+    if (!this.blobs.ensurePresentSync(request.blob)) {
       throw new TempError(`Blob ${request.blob.id} was removed before the message was queued`);
     }
     const info = this.insertMessageStmt.run(

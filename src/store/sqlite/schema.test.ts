@@ -47,6 +47,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id');
       old.exec('DROP TABLE message_search'); // later steps
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
+      old.exec('DROP TABLE inline_blobs'); // a later step
       old.pragma(`user_version = ${MAILBOX_OBJECT_ID_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (account_id, name, uid_validity) VALUES (1, 'INBOX', 7), (1, 'X', 9)`);
@@ -69,6 +70,7 @@ describe('sqlite schema', () => {
       const old = openDatabase(dataDir);
       old.exec('DROP TABLE message_sort'); // a later step
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
+      old.exec('DROP TABLE inline_blobs'); // a later step
       old.pragma(`user_version = ${SCRAM_KEYS_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.close();
@@ -93,6 +95,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE mailboxes DROP COLUMN object_id'); // later steps
       old.exec('DROP TABLE message_search');
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
+      old.exec('DROP TABLE inline_blobs'); // a later step
       old.pragma(`user_version = ${SENT_ZONE_VERSION - 1}`);
       const insert = old.prepare(
         `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
@@ -133,6 +136,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE message_sort'); // a later step
       old.exec('DROP TABLE message_search');
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
+      old.exec('DROP TABLE inline_blobs'); // a later step
       old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);

@@ -225,6 +225,14 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   createSearchIndex,
   scramKeys,
   createSortTable,
+  `
+  -- Small message bodies, stored in the transaction of their message (inline-blobs.ts); id is the
+  -- SHA-256 hex like a blob file's name, so messages.blob_id refers to either kind.
+  CREATE TABLE inline_blobs (
+    id TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+  );
+  `,
 ];
 
 /** SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived. */

@@ -58,6 +58,7 @@ import { ActivityRepo } from './activity.js';
 import { ChangeLog } from './change-log.js';
 import { type CommitStats, GroupCommitter, type WriteJob } from './committer.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openDatabase } from './database.js';
+import { SqliteBlobStore } from './inline-blobs.js';
 import { MailboxWriter } from './mailbox-writes.js';
 import { MailboxRepo } from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
@@ -72,11 +73,14 @@ import { WebAccessRepo } from './web-access.js';
 /** A cluster worker's wait inside SQLite for another worker's write lock; its committer then retries. */
 const WORKER_BUSY_TIMEOUT_MS = 5;
 
-export async function openSqliteStore(options: StoreOptions): Promise<SqliteStore> {
+export async function openSqliteStore(
+  options: StoreOptions & { inlineBlobMaxBytes?: number },
+): Promise<SqliteStore> {
   const worker = options.clusterWorker === true;
+  const db = openDatabase(options.dataDir, worker ? WORKER_BUSY_TIMEOUT_MS : DEFAULT_BUSY_TIMEOUT_MS);
   return new SqliteStore(
-    openDatabase(options.dataDir, worker ? WORKER_BUSY_TIMEOUT_MS : DEFAULT_BUSY_TIMEOUT_MS),
-    new FileBlobStore(options.dataDir),
+    db,
+    new SqliteBlobStore(db, new FileBlobStore(options.dataDir), options.inlineBlobMaxBytes),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
@@ -103,7 +107,7 @@ export class SqliteStore implements Store {
 
   constructor(
     private readonly db: Database.Database,
-    readonly blobs: FileBlobStore,
+    readonly blobs: SqliteBlobStore,
     bus?: ChangeBus,
     private readonly clock: StoreClock = Date,
     errors: RateLimitedErrors = new RateLimitedErrors(undefined),
