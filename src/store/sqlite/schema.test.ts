@@ -174,6 +174,7 @@ describe('sqlite schema', () => {
     try {
       const old = openDatabase(dataDir);
       old.exec('DROP TABLE message_sort');
+      old.exec('DROP TABLE inline_blobs'); // a later step
       old.pragma(`user_version = ${SORT_TABLE_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
