@@ -28,7 +28,7 @@ import { dotStuff } from '../src/protocol/pop3/dot-stuffer.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
-import { TransferConnection } from './lib/transfer-client.js';
+import { onLines, TransferConnection } from './lib/transfer-client.js';
 
 const SESSIONS_PER_USER = 10;
 const sizesArg = process.argv.find((_a, i) => process.argv[i - 1] === '--sizes');
@@ -79,22 +79,12 @@ interface Row {
 
 /** One idling session: logs in, selects INBOX, IDLEs, and notes when EXISTS grows. */
 class IdleSession {
-  private buffer = '';
   private exists = -1;
   private onLine: ((line: string) => void) | null = null;
   existsAt = 0;
 
   private constructor(private readonly socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => {
-      this.buffer += text;
-      for (let end = this.buffer.indexOf('\n'); end >= 0; end = this.buffer.indexOf('\n')) {
-        const line = this.buffer.slice(0, end).replace(/\r$/, '');
-        this.buffer = this.buffer.slice(end + 1);
-        this.onLine?.(line);
-      }
-    });
-    socket.on('error', () => {});
+    onLines(socket, (line) => this.onLine?.(line));
   }
 
   static async open(port: number, tls: boolean, login: { user: string; pass: string }): Promise<IdleSession> {

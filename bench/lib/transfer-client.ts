@@ -6,8 +6,22 @@
  */
 import { connect, type Socket } from 'node:net';
 
+/** Calls `onLine` with every line the socket receives (latin1, without its CRLF or LF). */
+export function onLines(socket: Socket, onLine: (line: string) => void): void {
+  let buffer = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (text: string) => {
+    buffer += text;
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, end).replace(/\r$/, '');
+      buffer = buffer.slice(end + 1);
+      onLine(line);
+    }
+  });
+  socket.on('error', () => {});
+}
+
 export class TransferConnection {
-  private buffer = '';
   private lines: string[] = [];
   private waiter: ((line: string) => void) | null = null;
 
@@ -16,19 +30,12 @@ export class TransferConnection {
     private readonly protocol: 'LMTP' | 'SMTP',
   ) {
     socket.setNoDelay(true);
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => {
-      this.buffer += text;
-      for (let end = this.buffer.indexOf('\n'); end >= 0; end = this.buffer.indexOf('\n')) {
-        const line = this.buffer.slice(0, end).replace(/\r$/, '');
-        this.buffer = this.buffer.slice(end + 1);
-        const waiter = this.waiter;
-        this.waiter = null;
-        if (waiter) waiter(line);
-        else this.lines.push(line);
-      }
+    onLines(socket, (line) => {
+      const waiter = this.waiter;
+      this.waiter = null;
+      if (waiter) waiter(line);
+      else this.lines.push(line);
     });
-    socket.on('error', () => {});
   }
 
   /** An LMTP session after LHLO. */

@@ -15,6 +15,7 @@
  */
 import type { IngestMeta } from '../../mime/ingest-meta.js';
 import { sortFieldsOf } from '../../mime/sort-fields.js';
+import { META_COLUMNS, metaColumnValues } from '../meta-columns.js';
 import { SORT_COLUMNS, sortColumnValues } from '../sort-columns.js';
 import type { BlobRef } from '../store.js';
 import { row, type Sql } from './db.js';
@@ -73,7 +74,7 @@ export function appendStatement(
        RETURNING u.bytes, u.messages, a.quota_bytes AS limit_bytes, a.quota_messages AS limit_messages
      ),
      new_meta AS (
-       INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, sent_zone, structure)
+       INSERT INTO message_meta (blob_id, ${META_COLUMNS})
        SELECT $5, $6, $7, $8, $9, $10::bigint, $11::integer, $12 FROM box
        ON CONFLICT (blob_id) DO NOTHING RETURNING id
      ),
@@ -104,13 +105,7 @@ export function appendStatement(
       blobLock,
       blob.size,
       blob.id,
-      meta.envelope,
-      meta.bodyStructure,
-      meta.body,
-      meta.preview,
-      meta.sentDate,
-      meta.sentZone,
-      meta.structure,
+      ...metaColumnValues(meta),
       meta.headerText,
       meta.bodyText,
       values.flagBits,

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
 import type { IngestMeta } from '../../mime/ingest-meta.js';
+import { META_COLUMNS, metaColumnValues } from '../meta-columns.js';
 import type {
   AppendResult,
   BlobRef,
@@ -68,9 +69,7 @@ export class MessageWriter {
   ) {
     this.metaIdStmt = db.prepare<[string], number>('SELECT id FROM message_meta WHERE blob_id = ?').pluck();
     this.insertMetaStmt = db.prepare(
-      `INSERT INTO message_meta (blob_id, envelope, body_structure, body, preview, sent_date, sent_zone,
-         structure)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO message_meta (blob_id, ${META_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertTextStmt = db.prepare(
       'INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)',
@@ -260,16 +259,7 @@ export class MessageWriter {
   private saveMeta(blobId: string, meta: IngestMeta): number {
     const existing = this.metaIdStmt.get(blobId);
     if (existing !== undefined) return existing;
-    const info = this.insertMetaStmt.run(
-      blobId,
-      meta.envelope,
-      meta.bodyStructure,
-      meta.body,
-      meta.preview,
-      meta.sentDate,
-      meta.sentZone,
-      meta.structure,
-    );
+    const info = this.insertMetaStmt.run(blobId, ...metaColumnValues(meta));
     const id = Number(info.lastInsertRowid);
     this.insertTextStmt.run(id, meta.headerText, meta.bodyText);
     this.searchIndex.add(id, meta);
