@@ -76,6 +76,22 @@ function watchMaildir(root: string, wake: () => void, cleanups: Array<() => void
   }
 }
 
+/** INBOX as just selected is what the last run recorded (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ if known), or is not synced. */
+function sameAsLastRun(
+  options: WatchOptions,
+  account: string,
+  box: { uidValidity: bigint; uidNext: number; highestModseq?: bigint },
+): boolean {
+  const known = options.state.imap.folders(account).find((f) => f.name === 'INBOX');
+  if (!known) return true; // INBOX is not synced (--folders): nothing to compare, IDLE alone decides
+  if (BigInt(known.uidValidity) !== box.uidValidity || known.uidNext !== box.uidNext) return false;
+  return (
+    known.highestModseq === null ||
+    box.highestModseq === undefined ||
+    known.highestModseq === String(box.highestModseq)
+  );
+}
+
 function idleOnInbox(
   account: AccountConfig,
   options: WatchOptions,
@@ -95,7 +111,10 @@ function idleOnInbox(
     client.on('close', () => {
       if (!closed) wake(); // connection lost: run (and reconnect) rather than wait blind
     });
-    await client.mailboxOpen('INBOX');
+    const box = await client.mailboxOpen('INBOX');
+    // Mail that arrived between the run's look at INBOX and this SELECT is in EXISTS already and
+    // will raise no event: compare with what the run recorded, and run again at once if it moved.
+    if (!sameAsLastRun(options, account.name, box)) return wake();
     await client.idle();
   })().catch(() => {
     // The next run reports the problem; until then the interval and the Maildir watch still work.
