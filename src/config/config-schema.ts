@@ -2,7 +2,7 @@
  * Every config key with its default and its check. Adding a key to `Config` without adding it here is a
  * type error, so the loader can never silently ignore a setting.
  */
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { DEFAULT_LIMITS } from '../lib/limits.js';
 import { POP_DELETE_POLICIES } from '../lib/pop-delete-policy.js';
 import {
@@ -102,7 +102,8 @@ export const configSchema: Section<Config> = section<Config>({
     backend: field('sqlite' as 'sqlite' | 'postgres', oneOf(['sqlite', 'postgres'] as const)),
     postgresUrl: field(undefined as string | undefined, text({ nonEmpty: true })),
   }),
-  workers: field(availableParallelism(), integer(1, 256)),
+  // One process until several are measured faster (BENCHMARKS.md "Workers": on 2 cores they were not).
+  workers: field(1, integer(1, 256)),
   listeners: section<Config['listeners']>({
     imap: listener(DEFAULT_PORTS.imap),
     imaps: listener(DEFAULT_PORTS.imaps),

@@ -70,7 +70,7 @@ export interface Config {
   store: { backend: 'sqlite' | 'postgres'; postgresUrl?: string };
   /**
    * Processes `serve` runs (issue 15): 1 = one process, as before; more = a primary that forks this many
-   * workers sharing the listeners and the store (src/server/cluster/README.md). Default: the CPU cores.
+   * workers sharing the listeners and the store (src/server/cluster/README.md). Default: 1 (one process; BENCHMARKS.md "Workers").
    */
   workers: number;
   listeners: {
