@@ -9,7 +9,12 @@ import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { MAX_UPDATING, type UpdatingSearch } from '../context-search.js';
 import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
-import { indexNeedles, intersectAscending } from '../search/index-needles.js';
+import {
+  exceptAscending,
+  indexNeedles,
+  intersectAscending,
+  mergeAscending,
+} from '../search/index-needles.js';
 import type { ImapSession } from '../session.js';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];
@@ -123,29 +128,6 @@ async function checkEach(
 function onlyNeedles(key: SearchKey): boolean {
   if (key.key === 'AND') return key.keys.every(onlyNeedles);
   return key.key === 'ALL' || ((key.key === 'BODY' || key.key === 'TEXT') && key.value !== '');
-}
-
-/** `all` without `some` (both ascending). */
-function exceptAscending(all: readonly number[], some: readonly number[]): number[] {
-  const out: number[] = [];
-  let j = 0;
-  for (const uid of all) {
-    while (j < some.length && (some[j] as number) < uid) j++;
-    if (some[j] !== uid) out.push(uid);
-  }
-  return out;
-}
-
-/** Two disjoint ascending lists as one. */
-function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j === b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
-    else out.push(b[j++] as number);
-  }
-  return out;
 }
 
 /** An AND of nothing but ALL (never a MODSEQ key, so no modseq is needed either). */

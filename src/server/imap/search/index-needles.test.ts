@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SearchKey } from '../../../protocol/imap/command.js';
-import { indexNeedles, intersectAscending } from './index-needles.js';
+import { exceptAscending, indexNeedles, intersectAscending, mergeAscending } from './index-needles.js';
 
 test('indexNeedles takes the AND-ed string keys, never those under OR or NOT, nor empty ones', () => {
   const criteria: SearchKey = {
@@ -28,4 +28,11 @@ test('intersectAscending', () => {
   assert.deepEqual(intersectAscending([1, 3, 5, 7, 9], [2, 3, 4, 9, 12]), [3, 9]);
   assert.deepEqual(intersectAscending([1, 2], []), []);
   assert.deepEqual(intersectAscending([], [1]), []);
+});
+
+test('exceptAscending and mergeAscending', () => {
+  assert.deepEqual(exceptAscending([1, 3, 5, 7, 9], [3, 4, 9, 12]), [1, 5, 7]);
+  assert.deepEqual(exceptAscending([1, 2], []), [1, 2]);
+  assert.deepEqual(mergeAscending([1, 5, 7], [3, 9]), [1, 3, 5, 7, 9]);
+  assert.deepEqual(mergeAscending([], [2]), [2]);
 });
