@@ -44,6 +44,12 @@ const COMMANDS: { name: string; command: string; target: number }[] = [
   { name: 'THREAD REFERENCES', command: 'UID THREAD REFERENCES UTF-8 ALL', target: 500 },
 ];
 
+/**
+ * Measured again after one new message arrived (APPENDed by another session, seen by a NOOP): what a
+ * client that re-sorts or re-threads on new mail waits for, past any answer a server kept.
+ */
+const AFTER_NEW = COMMANDS.filter((c) => c.name.startsWith('SORT') || c.name.startsWith('THREAD'));
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
@@ -69,6 +75,18 @@ async function round(target: Target, first: boolean): Promise<Record<string, num
       // Round 0's first run is the cold one: the first of its kind since the server process started.
       if (first) out[`${name} (cold)`] = await timed(a, command);
       out[name] = await timed(a, command);
+    }
+    for (const { name, command } of AFTER_NEW) {
+      const [message] = syntheticMessages(1);
+      const literal = Buffer.concat([
+        Buffer.from(`APPEND ${MAILBOX} {${message!.length}+}\r\n`),
+        message!,
+        Buffer.from('\r\n'),
+      ]);
+      const appended = await b.run(literal);
+      if (!appended.status.startsWith('OK')) throw new Error(`APPEND: ${appended.status}`);
+      await a.run('NOOP');
+      out[`${name} after a new message`] = await timed(a, command);
     }
     // QRESYNC: remember where A was, let B change 10 messages' flags, time A's resync.
     const status = await a.query(`STATUS ${MAILBOX} (UIDVALIDITY HIGHESTMODSEQ)`);
@@ -198,6 +216,7 @@ async function main(): Promise<void> {
       'SELECT',
       'QRESYNC resync after 10 changes',
       ...COMMANDS.flatMap((c) => [`${c.name} (cold)`, c.name]),
+      ...AFTER_NEW.map((c) => `${c.name} after a new message`),
     ];
     const targetOf = (name: string) =>
       name === 'SELECT'
