@@ -109,7 +109,7 @@ async function checkEach(
       need === 'none'
         ? await session.store.getMessages(selected.mailbox.id, batch)
         : await session.store.getMessagesWithMeta(selected.mailbox.id, batch, {
-            searchText: need === 'text',
+            searchText: need === 'text' ? true : need === 'header' ? 'header' : false,
           });
     for (const record of records) {
       const seq = selected.seqOf(record.uid);
