@@ -153,7 +153,8 @@ describe('sync clients alternating between two nodes on one PostgreSQL', {
         lock.release();
       }
       const status = await c.status('Projects', { messages: true });
-      assert.equal(status && status.messages, 2, 'the local deletion reached the server');
+      assert.ok(status, 'STATUS Projects');
+      assert.equal(status.messages, 2, 'the local deletion reached the server');
     });
 
     // 3. Back to node A with nothing changed: nothing moves, nothing is downloaded again.
