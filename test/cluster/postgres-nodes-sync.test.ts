@@ -4,6 +4,7 @@
  * again, with changes on both sides in between, and must carry each change once (same UIDVALIDITY and
  * UIDs on every node, so its sync state stays valid); imapflow resynchronises on node B with CONDSTORE
  * CHANGEDSINCE and VANISHED (QRESYNC) after changes made on node A, and gets exactly those changes.
+ * Also: a message with NUL bytes (which PostgreSQL text cannot hold) is accepted over LMTP and found.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import { ImapFlow } from 'imapflow';
 import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { installTestCertificate, startTestServer, type TestServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/tools.js';
+import { python } from '../pop3/helpers.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'correct horse';
@@ -224,5 +226,32 @@ describe('sync clients alternating between two nodes on one PostgreSQL', {
     } finally {
       await client.logout();
     }
+  });
+
+  test('a message with a NUL byte in its body is accepted over LMTP on node A and found on node B', async (t) => {
+    if (!requireTool(t, 'python3')) return;
+    const user = 'nul@example.org';
+    await nodeA.addUser(user, PASSWORD);
+    const result = await python(
+      `
+import smtplib, sys
+l = smtplib.LMTP('127.0.0.1', int(sys.argv[1]))
+refused = l.sendmail('bob@example.net', [sys.argv[2]], b'Subject: zero byte\\r\\nFrom: bob@example.net\\r\\n\\r\\nbody with a \\x00 inside\\r\\n')
+l.quit()
+print(len(refused))
+`,
+      [String(nodeA.ports.lmtp), user],
+    );
+    assert.equal(result.stdout.trim(), '0', result.stdout);
+    await withClient(nodeB, user, async (c) => {
+      const lock = await c.getMailboxLock('INBOX');
+      try {
+        assert.deepEqual(await c.search({ body: 'inside' }, { uid: true }), [1]);
+        const message = await c.fetchOne('1', { source: true }, { uid: true });
+        assert.ok(message && message.source?.includes(Buffer.from('a \0 inside')), 'the bytes as sent');
+      } finally {
+        lock.release();
+      }
+    });
   });
 });
