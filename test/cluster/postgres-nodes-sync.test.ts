@@ -248,7 +248,8 @@ print(len(refused))
       try {
         assert.deepEqual(await c.search({ body: 'inside' }, { uid: true }), [1]);
         const message = await c.fetchOne('1', { source: true }, { uid: true });
-        assert.ok(message && message.source?.includes(Buffer.from('a \0 inside')), 'the bytes as sent');
+        assert.ok(message, 'UID 1');
+        assert.ok(message.source?.includes(Buffer.from('a \0 inside')), 'the bytes as sent');
       } finally {
         lock.release();
       }
