@@ -87,7 +87,44 @@ async function placeAll(
   return order;
 }
 
-/** THREAD by `algorithm` over `uids` (ascending, in the session's view), each node named by its UID. */
+/**
+ * A memoized THREAD answer with the keys it was computed from (seq := UID), in UID order, while the
+ * process-wide budget lets it keep them (null once dropped).
+ */
+export interface ThreadAnswer {
+  readonly threads: readonly ThreadNode[];
+  keys: readonly SortKeys[] | null;
+}
+
+/**
+ * THREAD keys kept across the process, in messages: about 400 bytes each (100,000 ≈ 40 MB), so one big
+ * mailbox's worth. The oldest holders lose theirs first; a holder nobody references (its mailbox index
+ * dropped) is only weakly held and its keys go with it.
+ */
+export const THREAD_KEYS_BUDGET = 150_000;
+const keyHolders: { answer: WeakRef<ThreadAnswer>; count: number }[] = [];
+
+/** Registers `answer`'s keys, dropping the oldest holders' beyond the budget (exported for tests). */
+export function holdKeys(answer: ThreadAnswer): void {
+  keyHolders.push({ answer: new WeakRef(answer), count: answer.keys?.length ?? 0 });
+  let held = 0;
+  for (let i = keyHolders.length - 1; i >= 0; i--) {
+    const holder = keyHolders[i]!;
+    const live = holder.answer.deref();
+    if (live?.keys && held + holder.count <= THREAD_KEYS_BUDGET) {
+      held += holder.count;
+      continue;
+    }
+    if (live) live.keys = null;
+    keyHolders.splice(i, 1);
+  }
+}
+
+/**
+ * THREAD by `algorithm` over `uids` (ascending, in the session's view), each node named by its UID. The
+ * memo keeps the keys with the answer: when the set changed, only the new messages' keys are read, and
+ * the threads are computed again from memory (a new message can join, merge or re-root threads anywhere).
+ */
 export async function threadsByUid(
   session: ImapSession,
   uids: number[],
@@ -97,13 +134,53 @@ export async function threadsByUid(
   const memo = selected.index.answers;
   const key = `THREAD ${algorithm}`;
   const uidValidity = selected.mailbox.uidValidity;
-  const entry = memo.get<readonly ThreadNode[]>(key, uidValidity);
-  if (entry && sameUids(entry.uids, uids)) return entry.answer;
-  const keys = await loadSortKeys(session, uids, THREAD_FIELDS);
+  const entry = memo.get<ThreadAnswer>(key, uidValidity);
+  if (entry && sameUids(entry.uids, uids)) return entry.answer.threads;
+  const keys = entry?.answer.keys ? await updatedKeys(session, entry.answer.keys, entry.uids, uids) : null;
+  const all = keys ?? uidOrdered(await loadSortKeys(session, uids, THREAD_FIELDS));
   const byUid = (k: SortKeys) => k.uid;
-  const threads = algorithm === 'REFERENCES' ? references(keys, byUid) : orderedSubject(keys, byUid);
-  memo.set(key, { uidValidity, uids, answer: threads });
+  const threads = algorithm === 'REFERENCES' ? references(all, byUid) : orderedSubject(all, byUid);
+  const answer: ThreadAnswer = { threads, keys: all };
+  if (entry) entry.answer.keys = null;
+  memo.set<ThreadAnswer>(key, { uidValidity, uids, answer });
+  if (memo.get(key, uidValidity)?.answer === answer) holdKeys(answer);
   return threads;
+}
+
+/** Keys whose tie-breaker is the UID (mailbox order in every view), so kept keys and new ones compare alike. */
+function uidOrdered(keys: SortKeys[]): SortKeys[] {
+  for (const k of keys) k.seq = k.uid;
+  return keys;
+}
+
+/**
+ * The memoized keys for `uids`: the gone ones left out, the new ones read (Store.getSortRows). Null when
+ * the store keeps no sort rows or too many are new: the caller reads them all.
+ */
+async function updatedKeys(
+  session: ImapSession,
+  kept: readonly SortKeys[],
+  keptUids: readonly number[],
+  uids: readonly number[],
+): Promise<SortKeys[] | null> {
+  const store = session.store;
+  const added = exceptAscending(uids, keptUids);
+  if (!store.getSortRows || added.length > uids.length / 2) return null;
+  const mailboxId = session.requireSelected().mailbox.id;
+  const fresh = (await store.getSortRows(mailboxId, added, THREAD_FIELDS)).map((row) =>
+    sortKeysOfRow(row, row.uid),
+  );
+  // Both lists are in UID order: merge them, keeping only UIDs of the new set.
+  const out: SortKeys[] = [];
+  let u = 0;
+  let f = 0;
+  for (const k of kept) {
+    while (f < fresh.length && fresh[f]!.uid < k.uid) out.push(fresh[f++]!);
+    while (u < uids.length && uids[u]! < k.uid) u++;
+    if (u < uids.length && uids[u] === k.uid) out.push(k);
+  }
+  while (f < fresh.length) out.push(fresh[f++]!);
+  return out;
 }
 
 /** The same trees with each UID replaced by `number(uid)` (its sequence number). */
