@@ -528,8 +528,8 @@ export interface Store extends ActivityStore, WebAccessStore {
   /**
    * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
    * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `'header'`
-   * loads headerText only and leaves bodyText empty (SEARCH FROM, SUBJECT, HEADER: the body text is most
-   * of the bytes); `false` leaves both empty (FETCH needs neither); omitted, a backend may load them
+   * loads what SEARCH of header keys reads: headerText, sentDate and sentZone, every other meta field
+   * empty (SEARCH FROM, SUBJECT, HEADER: the body text and the encoded structures are most of the bytes); `false` leaves both empty (FETCH needs neither); omitted, a backend may load them
    * lazily on first access.
    * `structure: false` allows leaving meta.structure empty (FETCH ENVELOPE/BODYSTRUCTURE resolve no
    * section); a backend may still fill it.

@@ -46,7 +46,7 @@ export function messageRows(
 
 /**
  * Without a synchronous reader nothing can be loaded lazily: search text comes unless `searchText: false`;
- * `'header'` reads the header text only.
+ * `'header'` reads the header text, sent date and zone only.
  */
 export async function messagesWithMeta(
   sql: Sql,
@@ -54,7 +54,10 @@ export async function messagesWithMeta(
   uids: readonly number[],
   searchText: SearchTextWanted,
 ): Promise<MessageWithMeta[]> {
-  const meta = 't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
+  const meta =
+    searchText === 'header'
+      ? "'' AS envelope, '' AS body_structure, '' AS body, '' AS structure, '' AS preview, t.sent_date, t.sent_zone"
+      : 't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
   const text =
     searchText === 'header'
       ? ", x.header_text, '' AS body_text"

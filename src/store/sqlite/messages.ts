@@ -7,6 +7,7 @@ import {
   MESSAGE_COLUMNS,
   META_COLUMNS,
   META_COLUMNS_NO_STRUCTURE,
+  META_COLUMNS_SENT_ONLY,
   type MessageRow,
   type MetaJoinedRow,
   messageRowFromRaw,
@@ -124,7 +125,7 @@ export class MessageReader {
     this.recordsWithText = new RangeQuery(db, `${withMeta}, ${TEXT_COLUMNS}`, textJoin, metaJoinedRowFromRaw);
     this.recordsWithHeaderText = new RangeQuery(
       db,
-      `${withMeta}, ${HEADER_TEXT_COLUMNS}`,
+      `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS_SENT_ONLY}, t.id IS NOT NULL AS has_meta, ${HEADER_TEXT_COLUMNS}`,
       textJoin,
       metaJoinedRowFromRaw,
     );
@@ -236,7 +237,8 @@ export class MessageReader {
   }
 
   /**
-   * 'eager' joins the search text in (SEARCH), 'header' the header text only (SEARCH of header keys),
+   * 'eager' joins the search text in (SEARCH), 'header' the header text only and of the other metadata
+   * just the sent date and zone (SEARCH of header keys),
    * 'none' leaves it empty, 'lazy' (the default) loads it
    * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it. Without `structure`
    * the part tree (the largest column after the text) is left empty.

@@ -62,6 +62,9 @@ export const MESSAGE_COLUMNS =
 export const TEXT_COLUMNS = 'x.header_text, x.body_text';
 /** TEXT_COLUMNS with an empty body text (same positions): header keys read no body. */
 export const HEADER_TEXT_COLUMNS = "x.header_text, '' AS body_text";
+/** META_COLUMNS with only the sent date and zone (same positions): all SEARCH reads besides the text. */
+export const META_COLUMNS_SENT_ONLY =
+  "'' AS envelope, '' AS body_structure, '' AS body, '' AS structure, '' AS preview, t.sent_date, t.sent_zone";
 export const META_COLUMNS =
   't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
 /** META_COLUMNS with an empty part tree (same positions): FETCH ENVELOPE/BODYSTRUCTURE need none. */
