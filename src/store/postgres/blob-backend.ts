@@ -27,6 +27,8 @@ export interface PostgresBlobs extends BlobStore {
   removeStaleTemp(graceMs: number): Promise<number>;
   /** Size and when last written or deduplicated (garbage collection's grace clock), or null. */
   stat(id: string): Promise<{ size: number; mtimeMs: number } | null>;
+  /** Database blobs whose chunks do not add up to their size; size null: chunks of no blob (doctor). */
+  damagedBlobs?(): Promise<Array<{ id: string; size: number | null; stored: number }>>;
 }
 
 /** store.blobs "files": the content-addressed files under dataDir (blobs.ts), shared by every node. */

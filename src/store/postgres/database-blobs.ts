@@ -160,7 +160,7 @@ export class DatabaseBlobStore implements PostgresBlobs {
    * Blobs whose chunks do not add up to their size, and chunks of no blob (doctor): neither can come
    * from a committed put, so either means damage or a hand edit.
    */
-  async damagedBlobs(): Promise<Array<{ id: string; size: number; stored: number }>> {
+  async damagedBlobs(): Promise<Array<{ id: string; size: number | null; stored: number }>> {
     return rows(
       this.pool,
       `SELECT b.id, b.size, coalesce(sum(length(c.data)), 0)::bigint AS stored
@@ -168,7 +168,7 @@ export class DatabaseBlobStore implements PostgresBlobs {
        GROUP BY b.id, b.size, b.chunk_bytes
        HAVING coalesce(sum(length(c.data)), 0) <> b.size OR count(c.seq) <> coalesce(max(c.seq) + 1, 0)
        UNION ALL
-       SELECT c.blob_id, 0, sum(length(c.data))::bigint FROM blob_chunks AS c
+       SELECT c.blob_id, NULL, sum(length(c.data))::bigint FROM blob_chunks AS c
        WHERE NOT EXISTS (SELECT 1 FROM blobs AS b WHERE b.id = c.blob_id) GROUP BY c.blob_id
        ORDER BY 1`,
     );

@@ -139,6 +139,16 @@ export class Maintenance {
         });
       }
     }
+    for (const blob of (await this.blobs.damagedBlobs?.()) ?? []) {
+      report({
+        kind: 'blob-size-mismatch',
+        detail:
+          blob.size === null
+            ? `${blob.stored} bytes of chunks in the database belong to no blob ${blob.id}`
+            : `blob ${blob.id}: its chunks in the database hold ${blob.stored} bytes, its row says ${blob.size}`,
+        repairable: false,
+      });
+    }
     let checkedBlobs = 0;
     for await (const _ of this.blobs.list()) checkedBlobs++;
     const unreferenced = await this.unreferenced(DEFAULT_GC_GRACE_MS, known);
