@@ -1,5 +1,6 @@
 /**
- * Two Postyard nodes on one PostgreSQL (and one shared blob directory), driven by real clients:
+ * Two Postyard nodes on one PostgreSQL, each with its own data directory (message bodies in the
+ * database, store.blobs "postgres": no shared filesystem), driven by real clients:
  * the whole Python imaplib suite with its connections alternating between node A and node B; APPEND
  * on A then FETCH+STORE on B (imaplib); imapflow IDLE on node A sees a message delivered over LMTP
  * (Python's smtplib.LMTP) to node B; QRESYNC on B after changes made on A; the POP3 maildrop lock
@@ -14,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { runCli } from '../cli/helpers.js';
 import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { installTestCertificate, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/tools.js';
 import { runImaplibSuite } from '../imap/imaplib-suite.js';
 import { python } from '../pop3/helpers.js';
@@ -31,11 +32,11 @@ describe('two nodes on one PostgreSQL', { skip: !postgresAvailable() }, () => {
   before(async () => {
     cluster = await startPostgres();
     const url = await cluster.createDatabase();
+    // The CLI's data directory (`postyard deliver`); each node makes its own.
     dataDir = await mkdtemp(join(tmpdir(), 'postyard-nodes-'));
-    await installTestCertificate(dataDir);
     const overrides = { store: { backend: 'postgres' as const, postgresUrl: url } };
-    nodeA = await startTestServer(overrides, { dataDir });
-    nodeB = await startTestServer(overrides, { dataDir });
+    nodeA = await startTestServer(overrides);
+    nodeB = await startTestServer(overrides);
     await nodeA.addUser(LOGIN, PASSWORD);
   });
 

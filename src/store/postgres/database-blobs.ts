@@ -62,11 +62,6 @@ export class DatabaseBlobStore implements PostgresBlobs {
     });
   }
 
-  /** Writes every blob into the caller's transaction (`postyard migrate`): same checks as put(). */
-  putInto(sql: Sql, data: Buffer | Readable): Promise<BlobRef> {
-    return writeBlob(sql, data, Date.now());
-  }
-
   async ensurePresent(sql: Sql, ref: BlobRef): Promise<boolean> {
     if (ref.inline) {
       // written_at 0: committed with its message, it needs no grace period (see moveToTrash).
@@ -213,6 +208,11 @@ function sha256(data: Buffer): string {
 
 function damaged(id: string): Error {
   return new Error(`Blob ${id} is damaged: its chunks do not add up to its size (run postyard doctor)`);
+}
+
+/** A blob written in the caller's transaction, as put() writes it (`postyard migrate`). */
+export function putBlobInto(sql: Sql, data: Buffer | Readable): Promise<BlobRef> {
+  return writeBlob(sql, data, Date.now());
 }
 
 async function writeBlob(sql: Sql, data: Buffer | Readable, now: number): Promise<BlobRef> {
