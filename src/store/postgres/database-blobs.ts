@@ -72,20 +72,14 @@ export class DatabaseBlobStore implements PostgresBlobs {
     return found !== undefined || this.files.isPresentSync(ref.id);
   }
 
+  /** One round trip: the row and every chunk. */
   async read(id: string): Promise<Buffer> {
-    const blob = await this.blobRow(id);
-    if (!blob) return this.files.read(id);
-    const chunks = await rows<{ data: Buffer }>(
-      this.pool,
-      'SELECT data FROM blob_chunks WHERE blob_id = $1 ORDER BY seq',
-      [id],
-    );
-    const data = Buffer.concat(
-      chunks.map((c) => c.data),
-      blob.size,
-    );
-    if (chunks.reduce((sum, c) => sum + c.data.length, 0) !== blob.size) throw damaged(id);
-    return data;
+    const chunks = await rows<{ size: number; data: Buffer | null }>(this.pool, READ_WHOLE, [id]);
+    const size = chunks[0]?.size;
+    if (size === undefined) return this.files.read(id);
+    const parts = chunks.flatMap((c) => (c.data ? [c.data] : []));
+    if (parts.reduce((sum, part) => sum + part.length, 0) !== size) throw damaged(id);
+    return Buffer.concat(parts, size);
   }
 
   stream(id: string, start = 0, end?: number): Readable {
@@ -173,9 +167,18 @@ export class DatabaseBlobStore implements PostgresBlobs {
     return row<BlobRow>(this.pool, 'SELECT size, chunk_bytes FROM blobs WHERE id = $1', [id]);
   }
 
-  /** [start, end) of the blob: the chunks covering it, CHUNKS_PER_READ per query, trimmed to the range. */
+  /**
+   * [start, end) of the blob: the chunks covering it, CHUNKS_PER_READ per query, trimmed to the range.
+   * The first query also finds the blob's row, so a partial FETCH within a few chunks is one round trip.
+   */
   private async *chunksOf(id: string, start: number, end: number | undefined): AsyncGenerator<Buffer> {
-    const blob = await this.blobRow(id);
+    let chunks = await rows<BlobRow & { seq: number | null; data: Buffer | null }>(this.pool, FIRST_CHUNKS, [
+      id,
+      start,
+      end ?? Number.MAX_SAFE_INTEGER,
+      CHUNKS_PER_READ,
+    ]);
+    const blob = chunks[0];
     if (!blob) {
       if ((await this.files.size(id)) === null) throw new NotFoundError(`Blob ${id} not found`);
       yield* this.files.stream(id, start, end);
@@ -186,13 +189,12 @@ export class DatabaseBlobStore implements PostgresBlobs {
     const last = Math.floor((stop - 1) / blob.chunk_bytes);
     for (let first = Math.floor(start / blob.chunk_bytes); first <= last; first += CHUNKS_PER_READ) {
       const upTo = Math.min(first + CHUNKS_PER_READ - 1, last);
-      const chunks = await rows<{ seq: number; data: Buffer }>(
-        this.pool,
-        'SELECT seq, data FROM blob_chunks WHERE blob_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq',
-        [id, first, upTo],
-      );
+      if (first !== Math.floor(start / blob.chunk_bytes)) {
+        chunks = await rows(this.pool, NEXT_CHUNKS, [id, first, upTo]);
+      }
       if (chunks.length !== upTo - first + 1) throw damaged(id);
       for (const chunk of chunks) {
+        if (chunk.seq === null || chunk.data === null) throw damaged(id);
         const offset = chunk.seq * blob.chunk_bytes;
         const from = Math.max(start - offset, 0);
         const to = Math.min(stop - offset, chunk.data.length);
@@ -201,6 +203,18 @@ export class DatabaseBlobStore implements PostgresBlobs {
     }
   }
 }
+
+// Text results: pg's binary parsers (node-postgres 8) return bytea as a string and misread float8.
+const READ_WHOLE = `SELECT b.size, c.data
+  FROM blobs AS b LEFT JOIN blob_chunks AS c ON c.blob_id = b.id WHERE b.id = $1 ORDER BY c.seq`;
+/** The row and the first $4 chunks that cover [$2, $3); no chunk rows when the range is empty. */
+const FIRST_CHUNKS = `SELECT b.size, b.chunk_bytes, c.seq, c.data
+  FROM blobs AS b LEFT JOIN blob_chunks AS c ON c.blob_id = b.id
+    AND c.seq >= $2::bigint / b.chunk_bytes AND c.seq < $2::bigint / b.chunk_bytes + $4::integer
+    AND c.seq::bigint * b.chunk_bytes < least($3::bigint, b.size)
+  WHERE b.id = $1 ORDER BY c.seq`;
+const NEXT_CHUNKS =
+  'SELECT seq, data FROM blob_chunks WHERE blob_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq';
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
