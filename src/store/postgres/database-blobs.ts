@@ -168,53 +168,63 @@ export class DatabaseBlobStore implements PostgresBlobs {
   }
 
   /**
-   * [start, end) of the blob: the chunks covering it, CHUNKS_PER_READ per query, trimmed to the range.
-   * The first query also finds the blob's row, so a partial FETCH within a few chunks is one round trip.
+   * [start, end) of the blob: the chunks covering it, CHUNKS_PER_READ per query, each cut to the range
+   * by the server (substring reads only that slice of an uncompressed out-of-line value), so only the
+   * bytes asked for travel. The first query also finds the blob's row: a partial FETCH is one round trip.
    */
   private async *chunksOf(id: string, start: number, end: number | undefined): AsyncGenerator<Buffer> {
-    let chunks = await rows<BlobRow & { seq: number | null; data: Buffer | null }>(this.pool, FIRST_CHUNKS, [
-      id,
-      start,
-      end ?? Number.MAX_SAFE_INTEGER,
-      CHUNKS_PER_READ,
-    ]);
+    const ask = end ?? Number.MAX_SAFE_INTEGER;
+    let chunks = await rows<BlobRow & ChunkRow>(this.pool, FIRST_CHUNKS, [id, start, ask, CHUNKS_PER_READ]);
     const blob = chunks[0];
     if (!blob) {
       if ((await this.files.size(id)) === null) throw new NotFoundError(`Blob ${id} not found`);
       yield* this.files.stream(id, start, end);
       return;
     }
-    const stop = Math.min(end ?? blob.size, blob.size);
+    const stop = Math.min(ask, blob.size);
     if (start >= stop) return;
-    const last = Math.floor((stop - 1) / blob.chunk_bytes);
-    for (let first = Math.floor(start / blob.chunk_bytes); first <= last; first += CHUNKS_PER_READ) {
+    const size = blob.chunk_bytes;
+    const last = Math.floor((stop - 1) / size);
+    for (let first = Math.floor(start / size); first <= last; first += CHUNKS_PER_READ) {
       const upTo = Math.min(first + CHUNKS_PER_READ - 1, last);
-      if (first !== Math.floor(start / blob.chunk_bytes)) {
-        chunks = await rows(this.pool, NEXT_CHUNKS, [id, first, upTo]);
+      if (first !== Math.floor(start / size)) {
+        chunks = await rows(this.pool, NEXT_CHUNKS, [id, start, stop, first, upTo, size]);
       }
       if (chunks.length !== upTo - first + 1) throw damaged(id);
       for (const chunk of chunks) {
-        if (chunk.seq === null || chunk.data === null) throw damaged(id);
-        const offset = chunk.seq * blob.chunk_bytes;
-        const from = Math.max(start - offset, 0);
-        const to = Math.min(stop - offset, chunk.data.length);
-        if (from < to) yield chunk.data.subarray(from, to);
+        const offset = (chunk.seq ?? -1) * size;
+        const expected = Math.min(stop - offset, size) - Math.max(start - offset, 0);
+        if (chunk.data?.length !== expected) throw damaged(id);
+        yield chunk.data;
       }
     }
   }
 }
 
-// Text results: pg's binary parsers (node-postgres 8) return bytea as a string and misread float8.
+interface ChunkRow {
+  /** Null (with data) when the blob's row has no chunk in the range. */
+  seq: number | null;
+  data: Buffer | null;
+}
+
 const READ_WHOLE = `SELECT b.size, c.data
   FROM blobs AS b LEFT JOIN blob_chunks AS c ON c.blob_id = b.id WHERE b.id = $1 ORDER BY c.seq`;
-/** The row and the first $4 chunks that cover [$2, $3); no chunk rows when the range is empty. */
-const FIRST_CHUNKS = `SELECT b.size, b.chunk_bytes, c.seq, c.data
+
+/** Chunk c's bytes within [$2, $3) of the blob, chunks being `size` bytes (an SQL expression). */
+const sliceOf = (size: string) => {
+  const offset = `c.seq::bigint * ${size}`;
+  const from = `greatest($2::bigint - ${offset}, 0)`;
+  return `substring(c.data FROM (${from} + 1)::integer FOR (least($3::bigint - ${offset}, ${size}) - ${from})::integer)`;
+};
+/** The row and its first $4 chunks that cover [$2, $3), cut to it; no chunk when the range is empty. */
+const FIRST_CHUNKS = `SELECT b.size, b.chunk_bytes, c.seq, ${sliceOf('b.chunk_bytes')} AS data
   FROM blobs AS b LEFT JOIN blob_chunks AS c ON c.blob_id = b.id
     AND c.seq >= $2::bigint / b.chunk_bytes AND c.seq < $2::bigint / b.chunk_bytes + $4::integer
     AND c.seq::bigint * b.chunk_bytes < least($3::bigint, b.size)
   WHERE b.id = $1 ORDER BY c.seq`;
-const NEXT_CHUNKS =
-  'SELECT seq, data FROM blob_chunks WHERE blob_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq';
+/** Chunks $4..$5 of $6 bytes each, cut to [$2, $3). */
+const NEXT_CHUNKS = `SELECT c.seq, ${sliceOf('$6::integer')} AS data FROM blob_chunks AS c
+  WHERE c.blob_id = $1 AND c.seq BETWEEN $4 AND $5 ORDER BY c.seq`;
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
