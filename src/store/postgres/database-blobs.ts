@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { NotFoundError, TempError } from '../../lib/errors.js';
-import type { FileBlobStore } from '../blobs.js';
+import { evenPieces, type FileBlobStore, rowsThenFiles } from '../blobs.js';
 import type { BlobRef } from '../store.js';
 import type { PostgresBlobs } from './blob-backend.js';
 import { row, rows, type Sql, transaction } from './db.js';
@@ -30,7 +30,6 @@ export const DEFAULT_STAGE_MAX_BYTES = 1024 * 1024;
 const CHUNKS_PER_READ = 4;
 /** A buffer up to this many chunks is written by one statement; a bigger one chunk by chunk. */
 const CHUNKS_PER_STATEMENT = 16;
-const LIST_PAGE = 1000;
 
 interface BlobRow {
   size: number;
@@ -129,20 +128,15 @@ export class DatabaseBlobStore implements PostgresBlobs {
     return this.files.removeStaleTemp(graceMs);
   }
 
-  /** Rows in pages (no cursor held across the caller's awaits), then files that are not also rows. */
-  async *list(): AsyncIterable<string> {
-    let after = '';
-    for (;;) {
-      const page = await rows<{ id: string }>(
-        this.pool,
-        'SELECT id FROM blobs WHERE id > $1 ORDER BY id LIMIT $2',
-        [after, LIST_PAGE],
-      );
-      for (const r of page) yield r.id;
-      if (page.length < LIST_PAGE) break;
-      after = page[page.length - 1]!.id;
-    }
-    for await (const id of this.files.list()) if (!(await this.blobRow(id))) yield id;
+  list(): AsyncIterable<string> {
+    const idsAfter = async (after: string, limit: number) =>
+      (
+        await rows<{ id: string }>(this.pool, 'SELECT id FROM blobs WHERE id > $1 ORDER BY id LIMIT $2', [
+          after,
+          limit,
+        ])
+      ).map((r) => r.id);
+    return rowsThenFiles(idsAfter, async (id) => (await this.blobRow(id)) !== undefined, this.files);
   }
 
   /**
@@ -202,7 +196,7 @@ export class DatabaseBlobStore implements PostgresBlobs {
 }
 
 interface ChunkRow {
-  /** Null (with data) when the blob's row has no chunk in the range. */
+  /** Null, as data, when the blob has no chunk in the range (the LEFT JOIN found none). */
   seq: number | null;
   data: Buffer | null;
 }
@@ -284,25 +278,14 @@ async function writeStream(sql: Sql, data: Readable, now: number): Promise<BlobR
   const tempId = `tmp-${randomBytes(12).toString('hex')}`;
   let seq = 0;
   let size = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
   const insert = (chunk: Buffer) =>
     sql.query('INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)', [tempId, seq++, chunk]);
-  for await (const piece of data) {
-    const buf: Buffer = typeof piece === 'string' ? Buffer.from(piece) : piece;
+  const seen = (buf: Buffer) => {
     hash.update(buf);
     size += buf.length;
-    pending.push(buf);
-    pendingBytes += buf.length;
-    if (pendingBytes < CHUNK_BYTES) continue;
-    const all = Buffer.concat(pending, pendingBytes);
-    let at = 0;
-    for (; all.length - at >= CHUNK_BYTES; at += CHUNK_BYTES)
-      await insert(all.subarray(at, at + CHUNK_BYTES));
-    pending = at < all.length ? [all.subarray(at)] : [];
-    pendingBytes = all.length - at;
-  }
-  if (pendingBytes > 0 || seq === 0) await insert(Buffer.concat(pending, pendingBytes));
+  };
+  for await (const piece of evenPieces(data, CHUNK_BYTES, seen)) await insert(piece);
+  if (seq === 0) await insert(Buffer.alloc(0)); // an empty blob is one empty chunk, as writeChunks makes it
   const ref = { id: hash.digest('hex'), size };
   const kept = await row<{ inserted: boolean }>(
     sql,
