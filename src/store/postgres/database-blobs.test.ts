@@ -58,10 +58,10 @@ describe('postgres database blobs', { skip: !postgresAvailable() }, () => {
 
   test('reads ranges inside one chunk, across chunks and at the end of a multi-chunk blob', async () => {
     const C = CHUNK_BYTES;
-    const data = patterned(3 * C + C / 2 + 3, 1);
+    const data = patterned(9 * C + C / 2 + 3, 1);
     const ref = await store.blobs.put(pieces(data));
     assert.equal(ref.size, data.length);
-    assert.equal(await chunkCount(ref.id), 4);
+    assert.equal(await chunkCount(ref.id), 10);
     assert.deepEqual(await store.blobs.read(ref.id), data);
     const ranges: Array<[number, number | undefined]> = [
       [10, 100], // inside the first chunk
@@ -69,9 +69,11 @@ describe('postgres database blobs', { skip: !postgresAvailable() }, () => {
       [C, 2 * C], // exactly one chunk
       [C - 5, C + 5], // across one boundary
       [C - 1, 3 * C + 1], // across three
+      [C - 1, 8 * C + 7], // more chunks than one query fetches
+      [4 * C, 8 * C], // exactly one query's worth
       [data.length - 10, data.length], // the end
       [data.length - 10, undefined], // to the end, no end given
-      [3 * C, undefined], // the short last chunk
+      [9 * C, undefined], // the short last chunk
       [2 * C + 1, data.length + 500], // end past the blob
       [0, undefined], // whole
     ];

@@ -165,11 +165,12 @@ export class DatabaseBlobStore implements PostgresBlobs {
    * [start, end) of the blob: the chunks covering it, CHUNKS_PER_READ per query, each cut to the range
    * by the server (substring reads only that slice of an uncompressed out-of-line value), so only the
    * bytes asked for travel. The first query also finds the blob's row: a partial FETCH is one round trip.
+   * The next batch is asked for while this one is consumed (2 batches in memory at most).
    */
   private async *chunksOf(id: string, start: number, end: number | undefined): AsyncGenerator<Buffer> {
     const ask = end ?? Number.MAX_SAFE_INTEGER;
-    let chunks = await rows<BlobRow & ChunkRow>(this.pool, FIRST_CHUNKS, [id, start, ask, CHUNKS_PER_READ]);
-    const blob = chunks[0];
+    const head = await rows<BlobRow & ChunkRow>(this.pool, FIRST_CHUNKS, [id, start, ask, CHUNKS_PER_READ]);
+    const blob = head[0];
     if (!blob) {
       if ((await this.files.size(id)) === null) throw new NotFoundError(`Blob ${id} not found`);
       yield* this.files.stream(id, start, end);
@@ -179,12 +180,18 @@ export class DatabaseBlobStore implements PostgresBlobs {
     if (start >= stop) return;
     const size = blob.chunk_bytes;
     const last = Math.floor((stop - 1) / size);
+    const batch = (first: number) => {
+      const next = rows<ChunkRow>(this.pool, NEXT_CHUNKS, [id, start, stop, first, batchEnd(first), size]);
+      next.catch(() => {}); // reported when awaited; a stream given up early never awaits it
+      return next;
+    };
+    const batchEnd = (first: number) => Math.min(first + CHUNKS_PER_READ - 1, last);
+    let chunks: ChunkRow[] = head;
+    let ahead: Promise<ChunkRow[]> | undefined;
     for (let first = Math.floor(start / size); first <= last; first += CHUNKS_PER_READ) {
-      const upTo = Math.min(first + CHUNKS_PER_READ - 1, last);
-      if (first !== Math.floor(start / size)) {
-        chunks = await rows(this.pool, NEXT_CHUNKS, [id, start, stop, first, upTo, size]);
-      }
-      if (chunks.length !== upTo - first + 1) throw damaged(id);
+      if (ahead) chunks = await ahead;
+      ahead = first + CHUNKS_PER_READ <= last ? batch(first + CHUNKS_PER_READ) : undefined;
+      if (chunks.length !== batchEnd(first) - first + 1) throw damaged(id);
       for (const chunk of chunks) {
         const offset = (chunk.seq ?? -1) * size;
         const expected = Math.min(stop - offset, size) - Math.max(start - offset, 0);
