@@ -4,7 +4,7 @@ import { buildBodyStructure } from './bodystructure.js';
 import { parseDateWithZone } from './date.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findLast, type HeaderField } from './header.js';
-import type { IngestMeta } from './ingest-meta.js';
+import { type IngestMeta, storableText } from './ingest-meta.js';
 import { parseMessageWithHeaders } from './parse.js';
 import { serializeStructure } from './structure-json.js';
 import { bodySearchText, buildPreview, headerSearchText } from './text.js';
@@ -22,9 +22,9 @@ export function analyzeMessage(raw: Buffer): IngestMeta {
       bodyStructure: buildBodyStructure(raw, root, headersOf, true),
       body: buildBodyStructure(raw, root, headersOf, false),
       structure: serializeStructure(root),
-      preview: buildPreview(raw, root),
-      headerText: headerSearchText(raw, rootFields),
-      bodyText: bodySearchText(raw, root, headersOf),
+      preview: storableText(buildPreview(raw, root)),
+      headerText: storableText(headerSearchText(raw, rootFields)),
+      bodyText: storableText(bodySearchText(raw, root, headersOf)),
       sentDate: sent?.ms ?? null,
       sentZone: sent?.offsetMinutes ?? null,
     };

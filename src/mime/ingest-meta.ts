@@ -28,3 +28,13 @@ export interface IngestMeta {
    */
   sentZone: number | null;
 }
+
+/**
+ * A derived text (preview, header and body search text) as stored: a NUL (in a body; headers with one
+ * are refused at the door) becomes U+FFFD. PostgreSQL text cannot hold NUL (the append failed, and the
+ * sender was told to try again, forever), an IMAP string cannot carry it, and no SEARCH key can ask for
+ * it. The message's bytes are kept as they came.
+ */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}

@@ -44,6 +44,19 @@ function assertSame(raw: Buffer, label: string, seed: number): void {
 }
 
 describe('StreamingAnalyzer = analyzeMessage', () => {
+  it('keeps no NUL in the derived texts (PostgreSQL text and IMAP strings cannot hold one)', () => {
+    const raw = Buffer.from(
+      'Subject: a\0b\r\nFrom: x@y.example\r\nContent-Type: text/plain\r\n\r\nbody\0text\r\n',
+      'latin1',
+    );
+    assertSame(raw, 'NUL in header and body', 5);
+    const meta = analyzeMessage(raw);
+    for (const field of ['preview', 'headerText', 'bodyText'] as const) {
+      assert.ok(!meta[field].includes('\0'), field);
+      assert.ok(meta[field].includes('\uFFFD'), `${field}: ${JSON.stringify(meta[field])}`);
+    }
+  });
+
   it('on every fixture in test/fixtures/mime, in random chunk sizes', () => {
     const fixtures = loadFixtures();
     assert.ok(fixtures.length > 0);

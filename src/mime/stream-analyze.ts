@@ -21,7 +21,7 @@ import { buildBodyStructure } from './bodystructure.js';
 import { parseDateWithZone } from './date.js';
 import { buildEnvelope } from './envelope.js';
 import { fieldValue, findLast, type HeaderField, parseHeaderFields } from './header.js';
-import type { IngestMeta } from './ingest-meta.js';
+import { type IngestMeta, storableText } from './ingest-meta.js';
 import { LINE_HEAD_NEEDED, type PartHeader, PartTreeBuilder } from './parse.js';
 import { serializeStructure } from './structure-json.js';
 import {
@@ -268,9 +268,9 @@ export class StreamingAnalyzer {
       bodyStructure: buildBodyStructure(raw, root, fieldsOf, true),
       body: buildBodyStructure(raw, root, fieldsOf, false),
       structure: serializeStructure(root),
-      preview: this.plainPreview ?? this.htmlPreview ?? '',
-      headerText: headerSearchText(raw, rootFields),
-      bodyText: bodyText.length > MAX_BODY_TEXT ? bodyText.slice(0, MAX_BODY_TEXT) : bodyText,
+      preview: storableText(this.plainPreview ?? this.htmlPreview ?? ''),
+      headerText: storableText(headerSearchText(raw, rootFields)),
+      bodyText: storableText(bodyText.length > MAX_BODY_TEXT ? bodyText.slice(0, MAX_BODY_TEXT) : bodyText),
       sentDate: sent?.ms ?? null,
       sentZone: sent?.offsetMinutes ?? null,
     };

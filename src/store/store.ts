@@ -170,6 +170,9 @@ export interface MessageWithMeta extends MessageRecord {
 /** A content field of SORT/THREAD a backend keeps per message (everything but the always-read sent date). */
 export type SortField = Exclude<keyof SortFields, 'sentDate'>;
 
+/** Store.getMessagesWithMeta's `searchText`: both texts, the header text only, or neither. */
+export type SearchTextWanted = boolean | 'header';
+
 /**
  * One message's SORT/THREAD fields (Store.getSortRows): its UID, INTERNALDATE (ms) and size, with the
  * content fields of mime/sort-fields.ts as computed at delivery. Fields not asked for may hold empty
@@ -524,15 +527,17 @@ export interface Store extends ActivityStore, WebAccessStore {
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**
    * Records plus ingest metadata (ENVELOPE, BODYSTRUCTURE, structure, search text).
-   * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `false` leaves
-   * them empty (FETCH needs neither); omitted, a backend may load them lazily on first access.
+   * `searchText: true` loads meta.headerText/bodyText up front (SEARCH over many messages); `'header'`
+   * loads headerText only and leaves bodyText empty (SEARCH FROM, SUBJECT, HEADER: the body text is most
+   * of the bytes); `false` leaves both empty (FETCH needs neither); omitted, a backend may load them
+   * lazily on first access.
    * `structure: false` allows leaving meta.structure empty (FETCH ENVELOPE/BODYSTRUCTURE resolve no
    * section); a backend may still fill it.
    */
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean; structure?: boolean },
+    options?: { searchText?: SearchTextWanted; structure?: boolean },
   ): Promise<MessageWithMeta[]>;
   /**
    * Optional fast path for SORT and THREAD: for the given UIDs (ascending; missing ones skipped), in UID

@@ -194,6 +194,7 @@ let client: LineClient;
 let tagN = 0;
 let inbox: number;
 let all: MessageWithMeta[] = [];
+let accountId: number;
 
 async function load(store: Store, accountId: number): Promise<void> {
   inbox = (await store.getMailbox(accountId, 'INBOX'))!.id;
@@ -227,6 +228,7 @@ before(async () => {
   // tmpfs keeps 20,000 blob fsyncs cheap where the machine has it.
   srv = await startTestServer(undefined, existsSync('/dev/shm') ? { tempParent: '/dev/shm' } : {});
   const account = await srv.addUser('fts@example.com', 'secret');
+  accountId = account.id;
   await load(srv.ctx.store, account.id);
   client = await connect(srv.ports.imap!, { timeoutMs: 60_000 });
   await client.readLine();
@@ -407,5 +409,74 @@ test(`UID SORT and THREAD from the stored keys equal brute force over ${COUNT} m
     const threads = algorithm === 'REFERENCES' ? references(keys, byUid) : orderedSubject(keys, byUid);
     const answer = (await run(threadText)).find((l) => l.startsWith('* THREAD'))!;
     assert.equal(`${answer}\r\n`, encodeUntagged({ type: 'THREAD', threads }), threadText);
+  }
+});
+
+/** NOOP until the session's view is the store's (changes made through the store reach it by the bus). */
+async function syncView(): Promise<number[]> {
+  const { uids } = await srv.ctx.store.getIndex(inbox);
+  const wanted = Array.from(uids).join(' ');
+  for (;;) {
+    await run('NOOP');
+    const found = (await run('UID SEARCH ALL')).find((l) => l.startsWith('* SEARCH'))!;
+    if (found.slice('* SEARCH '.length) === wanted) return Array.from(uids);
+  }
+}
+
+test('SORT and THREAD stay equal to brute force as messages come and go (the answer memo)', async () => {
+  const store = srv.ctx.store;
+  let next = COUNT + 1;
+  for (let round = 0; round < 8; round++) {
+    const criteria = Array.from(
+      { length: 1 + Math.floor(random() * 2) },
+      () => `${chance(0.3) ? 'REVERSE ' : ''}${pick(SORT_KEYS)}`,
+    );
+    const search = chance(0.5) ? 'ALL' : 'UNSEEN';
+    const sortText = `SORT (${criteria.join(' ')}) UTF-8 ${search}`;
+    const algorithm = chance(0.5) ? 'REFERENCES' : 'ORDEREDSUBJECT';
+    const threadText = `THREAD ${algorithm} UTF-8 ${search}`;
+    // Fill the memo, then change the mailbox: new messages (placed into the memoized order), expunged
+    // ones (left out), flag changes (the UNSEEN set moves both ways).
+    await run(`UID ${sortText}`);
+    await run(`UID ${threadText}`);
+    const raws = Array.from({ length: 1 + Math.floor(random() * 30) }, () => message(next++));
+    const blobs = await Promise.all(raws.map((raw) => store.blobs.put(raw)));
+    await store.appendMany(
+      raws.map((raw, k) => ({ accountId, mailboxId: inbox, blob: blobs[k]!, meta: analyzeMessage(raw) })),
+    );
+    const before = Array.from((await store.getIndex(inbox)).uids);
+    await store.expunge(inbox, { uids: Array.from({ length: 5 }, () => pick(before)), force: true });
+    const flagged = Array.from({ length: 10 }, () => pick(before));
+    await run(`UID STORE ${flagged.join(',')} ${chance(0.5) ? '+' : '-'}FLAGS.SILENT (\\Seen)`);
+    const uids = await syncView();
+    all = await store.getMessagesWithMeta(inbox, uids, { searchText: true });
+
+    const found = (await run(`SEARCH ${search}`)).find((l) => l.startsWith('* SEARCH'))!;
+    const seqs = found.slice('* SEARCH'.length).trim().split(' ').filter(Boolean).map(Number);
+    const keys = () => seqs.map((seq) => sortKeysOf(all[seq - 1]!, all[seq - 1]!.meta, seq));
+    const parsed = replay(Buffer.from(`x ${sortText}\r\n`, 'utf8')).find((e) => e.type === 'command');
+    assert.ok(parsed?.type === 'command' && parsed.command.name === 'SORT', sortText);
+    const sorted = keys().sort(comparatorOf(parsed.command.criteria));
+    const bySeq = (k: { seq: number }) => k.seq;
+    const byUid = (k: { uid: number }) => k.uid;
+    for (const [command, id] of [
+      [`UID ${sortText}`, byUid],
+      [sortText, bySeq],
+    ] as const) {
+      const answer = (await run(command)).find((l) => l.startsWith('* SORT'))!;
+      assert.equal(answer, `* SORT${sorted.map((k) => ` ${id(k)}`).join('')}`, `round ${round}: ${command}`);
+    }
+    for (const [command, id] of [
+      [`UID ${threadText}`, byUid],
+      [threadText, bySeq],
+    ] as const) {
+      const threads = algorithm === 'REFERENCES' ? references(keys(), id) : orderedSubject(keys(), id);
+      const answer = (await run(command)).find((l) => l.startsWith('* THREAD'))!;
+      assert.equal(
+        `${answer}\r\n`,
+        encodeUntagged({ type: 'THREAD', threads }),
+        `round ${round}: ${command}`,
+      );
+    }
   }
 });

@@ -19,8 +19,7 @@ import { formatSequenceSet, formatUidList } from '../../lib/seqset.js';
 import type { SearchKey, SortCriterion } from '../../protocol/imap/command.js';
 import { findUids } from './commands/search.js';
 import type { ImapSession } from './session.js';
-import { loadSortKeys } from './sort/load-keys.js';
-import { comparatorOf, sortFieldsFor } from './sort/sort-keys.js';
+import { sortedUids } from './sort/sorted-uids.js';
 
 export const MAX_UPDATING = 10;
 
@@ -45,9 +44,7 @@ export async function resultUids(
 ): Promise<number[]> {
   const { uids } = await findUids(session, criteria);
   if (!sort) return uids;
-  const keys = await loadSortKeys(session, uids, sortFieldsFor(sort));
-  keys.sort(comparatorOf(sort));
-  return keys.map((k) => k.uid);
+  return [...(await sortedUids(session, uids, sort))];
 }
 
 export class ContextSearches {

@@ -4,10 +4,12 @@
  * says the mailbox changed. Sessions copy nothing at SELECT; they get the snapshot plus change events.
  * The bus may drop or coalesce notifications: refreshes pull `changesSince`, so nothing is lost.
  */
+
 import type { ChangeBus } from '../../bus/bus.js';
 import { type ErrorLog, RateLimitedErrors } from '../../lib/rate-limited-log.js';
 import type { Mailbox, MessageFlagsRecord, Store } from '../../store/store.js';
 import { FlagIndex } from './flag-index.js';
+import { AnswerMemo } from './sort/answer-memo.js';
 
 /** What changed between two snapshots, in the order sessions must apply it. */
 export interface IndexChange {
@@ -32,6 +34,8 @@ export class SharedMailboxIndex {
   /** Flags of every message, loaded by the first FETCH that wants them, then kept current by refresh(). */
   private flagIndex: FlagIndex | null = null;
   private flagLoad: Promise<FlagIndex> | null = null;
+  /** The last SORT/THREAD answers over this mailbox, for every session of the process. */
+  readonly answers = new AnswerMemo();
   users = 0;
 
   constructor(

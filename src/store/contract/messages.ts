@@ -92,6 +92,8 @@ export function messageContract(open: OpenStore): void {
         assert.deepEqual(eager?.meta, sampleMeta('1'));
         const [lean] = await store.getMessagesWithMeta(inbox, [1], { searchText: false });
         assert.deepEqual(lean?.meta, { ...sampleMeta('1'), headerText: '', bodyText: '' });
+        const [headerOnly] = await store.getMessagesWithMeta(inbox, [1], { searchText: 'header' });
+        assert.deepEqual(headerOnly?.meta, { ...sampleMeta('1'), bodyText: '' });
         assert.equal(withMeta?.size, (await store.blobs.read(withMeta!.blobId)).length);
       }));
 

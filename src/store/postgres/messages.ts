@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from '../sqlite/flags.js';
 import { toUidRanges } from '../sqlite/uid-ranges.js';
-import type { MessageFlagsRecord, MessageWithMeta } from '../store.js';
+import type { MessageFlagsRecord, MessageWithMeta, SearchTextWanted } from '../store.js';
 import { row, rows, type Sql } from './db.js';
 import { MESSAGE_COLUMNS, type MessageRow, type MetaRow, toMessage, toMeta } from './rows.js';
 
@@ -44,17 +44,26 @@ export function messageRows(
   return inRanges<MessageRow>(sql, `SELECT ${MESSAGE_COLUMNS}`, 'messages AS m', mailboxId, uids, lock);
 }
 
-/** Without a synchronous reader nothing can be loaded lazily: search text comes unless `searchText: false`. */
+/**
+ * Without a synchronous reader nothing can be loaded lazily: search text comes unless `searchText: false`;
+ * `'header'` reads the header text only.
+ */
 export async function messagesWithMeta(
   sql: Sql,
   mailboxId: number,
   uids: readonly number[],
-  searchText: boolean,
+  searchText: SearchTextWanted,
 ): Promise<MessageWithMeta[]> {
   const meta = 't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
+  const text =
+    searchText === 'header'
+      ? ", x.header_text, '' AS body_text"
+      : searchText
+        ? ', x.header_text, x.body_text'
+        : '';
   const list = await inRanges<MessageRow & MetaRow>(
     sql,
-    `SELECT ${MESSAGE_COLUMNS}, ${meta}${searchText ? ', x.header_text, x.body_text' : ''}`,
+    `SELECT ${MESSAGE_COLUMNS}, ${meta}${text}`,
     `messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id${
       searchText ? ' LEFT JOIN message_text AS x ON x.meta_id = m.meta_id' : ''
     }`,

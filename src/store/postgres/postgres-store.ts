@@ -43,6 +43,7 @@ import {
   type QueuedMessage,
   type QueueSummary,
   type QuotaUsage,
+  type SearchTextWanted,
   type SelectStatus,
   type SortField,
   type SortRow,
@@ -308,9 +309,9 @@ export class PostgresStore implements Store {
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean },
+    options?: { searchText?: SearchTextWanted },
   ): Promise<MessageWithMeta[]> {
-    return this.read((sql) => messages.messagesWithMeta(sql, mailboxId, uids, options?.searchText !== false));
+    return this.read((sql) => messages.messagesWithMeta(sql, mailboxId, uids, options?.searchText ?? true));
   }
 
   blobsInMailbox(mailboxId: number, blobIds: readonly string[]): Promise<Set<string>> {

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { FlagColumns, MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
+  HEADER_TEXT_COLUMNS,
   MESSAGE_COLUMNS,
   META_COLUMNS,
   META_COLUMNS_NO_STRUCTURE,
@@ -28,7 +29,7 @@ export interface StatusCounts {
   first_unseen: number | null;
 }
 
-export type SearchTextMode = 'eager' | 'lazy' | 'none';
+export type SearchTextMode = 'eager' | 'header' | 'lazy' | 'none';
 
 /** Reads in a UID range list: one range is a plain b-tree range scan; many go through json_each. */
 export class RangeQuery<Row> {
@@ -71,6 +72,7 @@ export class MessageReader {
   private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
   private readonly recordsWithMetaNoStructure: RangeQuery<MetaJoinedRow>;
   private readonly recordsWithText: RangeQuery<MetaJoinedRow>;
+  private readonly recordsWithHeaderText: RangeQuery<MetaJoinedRow>;
   private readonly statusStmt: Database.Statement<[number, number], StatusCounts>;
   private readonly recentCountStmt: Database.Statement<[number, number], number>;
   private readonly firstUnseenStmt: Database.Statement<[number], number | null>;
@@ -118,10 +120,12 @@ export class MessageReader {
       metaJoin,
       metaJoinedRowFromRaw,
     );
-    this.recordsWithText = new RangeQuery(
+    const textJoin = `${metaJoin} LEFT JOIN message_text AS x ON x.meta_id = m.meta_id`;
+    this.recordsWithText = new RangeQuery(db, `${withMeta}, ${TEXT_COLUMNS}`, textJoin, metaJoinedRowFromRaw);
+    this.recordsWithHeaderText = new RangeQuery(
       db,
-      `${withMeta}, ${TEXT_COLUMNS}`,
-      `${metaJoin} LEFT JOIN message_text AS x ON x.meta_id = m.meta_id`,
+      `${withMeta}, ${HEADER_TEXT_COLUMNS}`,
+      textJoin,
       metaJoinedRowFromRaw,
     );
     this.statusStmt = db.prepare(
@@ -232,7 +236,8 @@ export class MessageReader {
   }
 
   /**
-   * 'eager' joins the search text in (SEARCH), 'none' leaves it empty, 'lazy' (the default) loads it
+   * 'eager' joins the search text in (SEARCH), 'header' the header text only (SEARCH of header keys),
+   * 'none' leaves it empty, 'lazy' (the default) loads it
    * per message on first access, so FETCH ENVELOPE/BODYSTRUCTURE never reads it. Without `structure`
    * the part tree (the largest column after the text) is left empty.
    */
@@ -242,9 +247,11 @@ export class MessageReader {
     searchText: SearchTextMode,
     structure = true,
   ): MessageWithMeta[] {
-    const eager = searchText === 'eager';
+    const eager = searchText === 'eager' || searchText === 'header';
     const query = eager
-      ? this.recordsWithText
+      ? searchText === 'header'
+        ? this.recordsWithHeaderText
+        : this.recordsWithText
       : structure
         ? this.recordsWithMeta
         : this.recordsWithMetaNoStructure;

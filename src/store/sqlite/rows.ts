@@ -60,6 +60,8 @@ export interface TextRow {
 export const MESSAGE_COLUMNS =
   'm.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, m.blob_id, m.meta_id, m.pop_hidden';
 export const TEXT_COLUMNS = 'x.header_text, x.body_text';
+/** TEXT_COLUMNS with an empty body text (same positions): header keys read no body. */
+export const HEADER_TEXT_COLUMNS = "x.header_text, '' AS body_text";
 export const META_COLUMNS =
   't.envelope, t.body_structure, t.body, t.structure, t.preview, t.sent_date, t.sent_zone';
 /** META_COLUMNS with an empty part tree (same positions): FETCH ENVELOPE/BODYSTRUCTURE need none. */

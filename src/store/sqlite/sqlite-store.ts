@@ -42,6 +42,7 @@ import {
   type QueuedMessage,
   type QueueSummary,
   type QuotaUsage,
+  type SearchTextWanted,
   type SelectStatus,
   type SortField,
   type SortRow,
@@ -336,7 +337,7 @@ export class SqliteStore implements Store {
   getMessagesWithMeta(
     mailboxId: number,
     uids: readonly number[],
-    options?: { searchText?: boolean; structure?: boolean },
+    options?: { searchText?: SearchTextWanted; structure?: boolean },
   ): Promise<MessageWithMeta[]> {
     return this.read(() =>
       this.reader.messagesWithMeta(
@@ -591,7 +592,8 @@ export class SqliteStore implements Store {
   }
 }
 
-function searchTextMode(searchText: boolean | undefined): SearchTextMode {
+function searchTextMode(searchText: SearchTextWanted | undefined): SearchTextMode {
   if (searchText === undefined) return 'lazy';
+  if (searchText === 'header') return 'header';
   return searchText ? 'eager' : 'none';
 }

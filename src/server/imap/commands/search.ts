@@ -8,7 +8,7 @@ import type { PartialRange, SearchCommand, SearchKey } from '../../../protocol/i
 import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { MAX_UPDATING, type UpdatingSearch } from '../context-search.js';
-import { matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
+import { type MetaNeed, matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
 import {
   exceptAscending,
   indexNeedles,
@@ -80,7 +80,11 @@ export async function findUids(
   }
   if (proven.length > 0) {
     // Proven matches need no check; the rest of the candidates do. No MODSEQ key here: no modseqs.
-    const checked = await checkEach(session, criteria, exceptAscending(view, proven));
+    // With one TEXT needle the index has also proven that the rest's body text lacks it (the proof is
+    // exact both ways): only their header text can match, so only that is read.
+    const headerOnly = needles.length === 1 && needles[0]!.where === 'text';
+    const rest = exceptAscending(view, proven);
+    const checked = await checkEach(session, criteria, rest, headerOnly ? 'header' : undefined);
     return { uids: mergeAscending(proven, checked.uids), modseqs: [] };
   }
   return checkEach(session, criteria, view);
@@ -91,6 +95,7 @@ async function checkEach(
   session: ImapSession,
   criteria: SearchKey,
   view: readonly number[],
+  need: MetaNeed = metaNeeded(criteria),
 ): Promise<{ uids: number[]; modseqs: number[] }> {
   const selected = session.requireSelected();
   const scope: SearchScope = {
@@ -100,7 +105,6 @@ async function checkEach(
     saved: new Set(session.savedSearch),
     now: Date.now(),
   };
-  const need = metaNeeded(criteria);
   const found: number[] = [];
   const modseqs: number[] = [];
   for (let i = 0; i < view.length; i += BATCH) {
@@ -109,7 +113,7 @@ async function checkEach(
       need === 'none'
         ? await session.store.getMessages(selected.mailbox.id, batch)
         : await session.store.getMessagesWithMeta(selected.mailbox.id, batch, {
-            searchText: need === 'text',
+            searchText: need === 'text' ? true : need === 'header' ? 'header' : false,
           });
     for (const record of records) {
       const seq = selected.seqOf(record.uid);

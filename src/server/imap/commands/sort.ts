@@ -4,8 +4,7 @@
  */
 import { formatUidList } from '../../../lib/seqset.js';
 import { type CommandSpec, done, SELECTED } from '../command-spec.js';
-import { loadSortKeys } from '../sort/load-keys.js';
-import { comparatorOf, sortFieldsFor } from '../sort/sort-keys.js';
+import { sortedUids } from '../sort/sorted-uids.js';
 import { findUids, hasModseqKey, highest, partialOf, startUpdates } from './search.js';
 
 export const sort: CommandSpec<'SORT'> = {
@@ -15,9 +14,9 @@ export const sort: CommandSpec<'SORT'> = {
     const usesModseq = hasModseqKey(command.search);
     if (usesModseq) session.enableCondstore();
     const found = await findUids(session, command.search);
-    const keys = await loadSortKeys(session, found.uids, sortFieldsFor(command.criteria));
-    keys.sort(comparatorOf(command.criteria));
-    const numbers = keys.map((k) => (command.uid ? k.uid : k.seq));
+    const order = await sortedUids(session, found.uids, command.criteria);
+    const selected = session.requireSelected();
+    const numbers = command.uid ? order : order.map((uid) => selected.seqOf(uid));
     const modseq = usesModseq && numbers.length > 0 ? { modseq: highest(found.modseqs) } : {};
     const options = command.returnOptions;
     if (options === undefined) {
@@ -49,11 +48,7 @@ export const sort: CommandSpec<'SORT'> = {
     });
     if (wanted.has('UPDATE')) {
       const search = { tag, uid: command.uid, criteria: command.search, sort: command.criteria };
-      startUpdates(
-        session,
-        search,
-        keys.map((k) => k.uid),
-      );
+      startUpdates(session, search, order);
     }
     return done('SORT completed');
   },

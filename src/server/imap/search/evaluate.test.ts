@@ -155,4 +155,8 @@ test('SEARCH loads search text only for keys that need it', () => {
   assert.equal(metaNeeded(criteria('FLAGGED UID 1:5')), 'none');
   assert.equal(metaNeeded(criteria('SENTSINCE 1-Jan-2020')), 'meta');
   assert.equal(metaNeeded(criteria('OR SEEN NOT BODY x')), 'text');
+  assert.equal(metaNeeded(criteria('FROM x SENTSINCE 1-Jan-2020')), 'header');
+  assert.equal(metaNeeded(criteria('OR SUBJECT x HEADER X-Y z')), 'header');
+  assert.equal(metaNeeded(criteria('OR FROM x TEXT y')), 'text');
+  assert.equal(metaNeeded(criteria('NOT SENTBEFORE 1-Jan-2020')), 'meta');
 });

@@ -28,15 +28,20 @@ export interface SearchScope {
   now: number;
 }
 
-/** What the keys need beyond the record: nothing, IngestMeta (sent date), or also its search text. */
-export type MetaNeed = 'none' | 'meta' | 'text';
+/**
+ * What the keys need beyond the record: nothing, IngestMeta (sent date), also its header text (HEADER,
+ * FROM, SUBJECT..., THREADID), or also its body text (BODY, TEXT). Each includes the ones before it.
+ */
+export type MetaNeed = 'none' | 'meta' | 'header' | 'text';
+const NEED_ORDER: readonly MetaNeed[] = ['none', 'meta', 'header', 'text'];
 
 export function metaNeeded(key: SearchKey): MetaNeed {
   switch (key.key) {
     case 'HEADER':
+    case 'THREADID':
+      return 'header';
     case 'BODY':
     case 'TEXT':
-    case 'THREADID':
       return 'text';
     case 'DATE':
       return key.field === 'sent' ? 'meta' : 'none';
@@ -52,8 +57,7 @@ export function metaNeeded(key: SearchKey): MetaNeed {
 }
 
 function stronger(a: MetaNeed, b: MetaNeed): MetaNeed {
-  if (a === 'text' || b === 'text') return 'text';
-  return a === 'meta' || b === 'meta' ? 'meta' : 'none';
+  return NEED_ORDER.indexOf(a) >= NEED_ORDER.indexOf(b) ? a : b;
 }
 
 export function matches(key: SearchKey, m: SearchSubject, scope: SearchScope): boolean {

@@ -1,0 +1,48 @@
+/**
+ * SortTable.rows reads every column joined into one value (group_concat): values holding its separators
+ * (a NUL, which SQLite text may hold and PostgreSQL text cannot, so not in the contract suite; commas)
+ * must come back whole.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sortFieldsOf } from '../../mime/sort-fields.js';
+import { sampleMeta } from '../contract/fixture.js';
+import { openSqliteStore } from './index.js';
+
+test('sort rows keep values with NULs and commas', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'postyard-sort-'));
+  const store = await openSqliteStore({ dataDir });
+  try {
+    const account = await store.createAccount('a@x.org', 'hash');
+    const inbox = (await store.getMailbox(account.id, 'INBOX'))!.id;
+    const headers = ['Subject: a\0b, c\nFrom: "x, y" <x@y>', 'Subject: plain, with comma', 'From: z@y'];
+    for (const headerText of headers) {
+      const blob = await store.blobs.put(Buffer.from(`${headerText}\n\nbody`));
+      await store.append({
+        accountId: account.id,
+        mailboxId: inbox,
+        blob,
+        meta: { ...sampleMeta(), headerText },
+      });
+    }
+    const want = headers.map((headerText) => sortFieldsOf({ headerText, sentDate: null }));
+    assert.ok(want[0]!.subject.includes('\0'), 'the subject holds a NUL');
+    const pairs = (rows: { subject: string; displayFrom: string }[]) =>
+      rows.map((r) => [r.subject, r.displayFrom]);
+    // With the NUL: read row by row; without it: joined.
+    assert.deepEqual(
+      pairs(await store.getSortRows(inbox, [1, 2, 3], ['subject', 'displayFrom'])),
+      pairs(want),
+    );
+    assert.deepEqual(
+      pairs(await store.getSortRows(inbox, [2, 3], ['subject', 'displayFrom'])),
+      pairs(want.slice(1)),
+    );
+  } finally {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
