@@ -11,8 +11,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { startTwoNodes, type TwoNodes } from '../helpers/postgres-nodes.js';
+import type { TestServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/tools.js';
 import { python } from '../pop3/helpers.js';
 
@@ -27,23 +28,16 @@ async function blobFiles(dataDir: string): Promise<string[]> {
 }
 
 describe('message bodies in PostgreSQL', { skip: !postgresAvailable() }, () => {
-  let cluster: TestPostgres;
+  let nodes: TwoNodes | undefined;
   let nodeA: TestServer;
   let nodeB: TestServer;
 
   before(async () => {
-    cluster = await startPostgres();
-    const url = await cluster.createDatabase();
-    const overrides = { store: { backend: 'postgres' as const, postgresUrl: url } };
-    nodeA = await startTestServer(overrides);
-    nodeB = await startTestServer(overrides);
+    nodes = await startTwoNodes();
+    ({ nodeA, nodeB } = nodes);
     assert.notEqual(nodeA.dataDir, nodeB.dataDir);
   });
-  after(async () => {
-    await nodeA?.close();
-    await nodeB?.close();
-    await cluster?.stop();
-  });
+  after(() => nodes?.close());
 
   test('delivered on node A over LMTP, read on node B by imaplib and poplib; no blob files', async (t) => {
     if (!requireTool(t, 'python3')) return;
@@ -142,23 +136,18 @@ print(json.dumps({'append': typ, 'size': size, 'want': len(msg), 'partial': part
 });
 
 describe('message bodies in shared files (store.blobs "files")', { skip: !postgresAvailable() }, () => {
-  let cluster: TestPostgres;
+  let nodes: TwoNodes | undefined;
   let dataDir: string;
   let nodeA: TestServer;
   let nodeB: TestServer;
 
   before(async () => {
-    cluster = await startPostgres();
-    const url = await cluster.createDatabase();
     dataDir = await mkdtemp(join(tmpdir(), 'postyard-file-blobs-'));
-    const overrides = { store: { backend: 'postgres' as const, postgresUrl: url, blobs: 'files' as const } };
-    nodeA = await startTestServer(overrides, { dataDir });
-    nodeB = await startTestServer(overrides, { dataDir });
+    nodes = await startTwoNodes({ blobs: 'files' }, dataDir);
+    ({ nodeA, nodeB } = nodes);
   });
   after(async () => {
-    await nodeA?.close();
-    await nodeB?.close();
-    await cluster?.stop();
+    await nodes?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
