@@ -2,8 +2,9 @@
  * Durable delivery throughput through the Store interface (not a test): SQLite (one process, group
  * commit) against PostgreSQL with one and with two nodes (two PostgresStore instances, each with its
  * own pool) delivering to 100 accounts at once, on a throwaway cluster with fsync and synchronous commit
- * on. Every delivery resolves only once committed. Blobs are written beforehand (the same file store
- * for all), so the numbers compare the metadata commit path only.
+ * on. Every delivery resolves only once committed. Blobs are written beforehand with put() (SQLite:
+ * files; PostgreSQL: its database, store.blobs "postgres"), so the numbers compare the metadata commit
+ * path only.
  * Run compiled: `node dist/bench/postgres-store.js [deliveries=4000] [concurrency=50]`; BENCH_PG_FSYNC=0 turns
  * PostgreSQL's fsync off (is the commit flush the limit?).
  */

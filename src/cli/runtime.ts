@@ -60,12 +60,13 @@ export async function openStore(
       import('../bus/postgres.js'),
     ]);
     const url = postgresUrl(config);
-    if (extra.bus) return await openPostgresStore({ dataDir: config.dataDir, url, ...extra });
+    const base = { dataDir: config.dataDir, url, blobs: config.store.blobs };
+    if (extra.bus) return await openPostgresStore({ ...base, ...extra });
     // An admin command (deliver, user, import...) is a writer like any node: its changes must reach
     // the running nodes, so it gets a bus of its own, closed with the store.
     const bus = await PostgresBus.open(url, extra.log);
     try {
-      return await openPostgresStore({ dataDir: config.dataDir, url, ...extra, bus, ownsBus: true });
+      return await openPostgresStore({ ...base, ...extra, bus, ownsBus: true });
     } catch (err) {
       await bus.close();
       throw err;

@@ -101,6 +101,8 @@ export const configSchema: Section<Config> = section<Config>({
   store: section<Config['store']>({
     backend: field('sqlite' as 'sqlite' | 'postgres', oneOf(['sqlite', 'postgres'] as const)),
     postgresUrl: field(undefined as string | undefined, text({ nonEmpty: true })),
+    // Database by default: several nodes then need no shared filesystem (README "Several nodes").
+    blobs: field('postgres' as 'postgres' | 'files', oneOf(['postgres', 'files'] as const)),
   }),
   // One process until several are measured faster (BENCHMARKS.md "Workers": on 2 cores they were not).
   workers: field(1, integer(1, 256)),

@@ -67,7 +67,15 @@ export interface Config {
   hostname: string;
   /** Mail domains delivered locally by SMTP; empty = any domain of an existing account. */
   localDomains: string[];
-  store: { backend: 'sqlite' | 'postgres'; postgresUrl?: string };
+  store: {
+    backend: 'sqlite' | 'postgres';
+    postgresUrl?: string;
+    /**
+     * With the postgres backend, where message bodies go: "postgres" (default; in the database, so nodes
+     * share nothing but it) or "files" (under dataDir, which every node must then share). Ignored by sqlite.
+     */
+    blobs: 'postgres' | 'files';
+  };
   /**
    * Processes `serve` runs (issue 15): 1 = one process, as before; more = a primary that forks this many
    * workers sharing the listeners and the store (src/server/cluster/README.md). Default: 1 (one process; BENCHMARKS.md "Workers").

@@ -279,6 +279,53 @@ export class FileBlobStore implements BlobStore {
   }
 }
 
+/**
+ * Every blob id of a store that keeps some blobs as database rows and the rest as `files`: the rows
+ * page by page (`idsAfter`: ids above `after`, ascending, at most `limit`; no statement stays open
+ * across the caller's awaits), then the files that are not also rows.
+ */
+export async function* rowsThenFiles(
+  idsAfter: (after: string, limit: number) => string[] | Promise<string[]>,
+  isRow: (id: string) => boolean | Promise<boolean>,
+  files: FileBlobStore,
+): AsyncIterable<string> {
+  const pageSize = 1000;
+  let after = '';
+  for (;;) {
+    const page = await idsAfter(after, pageSize);
+    yield* page;
+    if (page.length < pageSize) break;
+    after = page[page.length - 1] as string;
+  }
+  for await (const id of files.list()) if (!(await isRow(id))) yield id;
+}
+
+/**
+ * `data` again in pieces of exactly `bytes` (the last one shorter, none for empty input), each input
+ * chunk shown to `seen` first (hashing, counting).
+ */
+export async function* evenPieces(
+  data: AsyncIterable<Buffer | string>,
+  bytes: number,
+  seen: (chunk: Buffer) => void,
+): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of data) {
+    const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    seen(buf);
+    pending.push(buf);
+    pendingBytes += buf.length;
+    if (pendingBytes < bytes) continue;
+    const all = Buffer.concat(pending, pendingBytes);
+    let at = 0;
+    for (; all.length - at >= bytes; at += bytes) yield all.subarray(at, at + bytes);
+    pending = at < all.length ? [all.subarray(at)] : [];
+    pendingBytes = all.length - at;
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
 /** Writes the data to `path`, hashing on the way, and fsyncs the file. */
 async function writeTempFile(path: string, data: Buffer | Readable): Promise<BlobRef> {
   const hash = createHash('sha256');
@@ -290,21 +337,11 @@ async function writeTempFile(path: string, data: Buffer | Readable): Promise<Blo
       size = data.length;
       await writeAll(file, data);
     } else {
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      for await (const chunk of data) {
-        const buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const seen = (buf: Buffer) => {
         hash.update(buf);
         size += buf.length;
-        pending.push(buf);
-        pendingBytes += buf.length;
-        if (pendingBytes >= WRITE_BUFFER_BYTES) {
-          await writeAll(file, Buffer.concat(pending, pendingBytes));
-          pending = [];
-          pendingBytes = 0;
-        }
-      }
-      if (pendingBytes > 0) await writeAll(file, Buffer.concat(pending, pendingBytes));
+      };
+      for await (const piece of evenPieces(data, WRITE_BUFFER_BYTES, seen)) await writeAll(file, piece);
     }
     // fdatasync: the data and the size needed to read it back; the name is made durable by the dir fsync.
     await file.datasync();

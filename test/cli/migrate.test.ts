@@ -1,8 +1,9 @@
 /**
  * `postyard migrate --from sqlite:DIR --to postgres://…`: a POP3 client (Python's poplib) sees the same
  * UIDL list before (SQLite) and after (PostgreSQL), so it downloads nothing again; UIDVALIDITY, UIDNEXT
- * and HIGHESTMODSEQ are kept and new mail continues the UIDs. A second migrate into the now non-empty
- * database is refused.
+ * and HIGHESTMODSEQ are kept and new mail continues the UIDs. The bodies are copied into the database
+ * (the node runs on a data directory of its own), or with --keep-blob-files stay files the node reads
+ * from the old data directory. A second migrate into the now non-empty database is refused.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -88,11 +89,13 @@ describe('postyard migrate from SQLite to PostgreSQL', { skip: !postgresAvailabl
     const migrated = await runCli(['migrate', '--from', `sqlite:${dataDir}`, '--to', url]);
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, /migrated 1 accounts, 6 mailboxes, 3 messages/);
-    // The small bodies SQLite kept in its database become blob files the PostgreSQL nodes read.
-    assert.match(migrated.stdout, /wrote 4 blobs as files to /);
+    // Every body (the expunged message's too, until garbage collection) goes into the database.
+    assert.match(migrated.stdout, /copied 4 blobs into the database/);
 
-    const node = await startTestServer({ store: { backend: 'postgres', postgresUrl: url } }, { dataDir });
+    // A data directory of its own: the bodies come from the database alone.
+    const node = await startTestServer({ store: { backend: 'postgres', postgresUrl: url } });
     try {
+      assert.deepEqual((await node.ctx.store.checkIntegrity()).problems, []);
       assert.deepEqual(await uidls(node), before.uidls, 'a POP3 client sees the same UIDLs');
       const after = await inbox(node);
       assert.deepEqual(
@@ -121,6 +124,47 @@ describe('postyard migrate from SQLite to PostgreSQL', { skip: !postgresAvailabl
     const again = await runCli(['migrate', '--from', `sqlite:${dataDir}`, '--to', url]);
     assert.equal(again.code, 73);
     assert.match(again.stderr, /already has accounts/);
+  });
+
+  test('--keep-blob-files leaves the bodies as files for nodes on store.blobs "files"', async (t) => {
+    if (!requireTool(t, 'python3')) return;
+    const url = await cluster.createDatabase();
+    const migrated = await runCli([
+      'migrate',
+      '--from',
+      `sqlite:${dataDir}`,
+      '--to',
+      url,
+      '--keep-blob-files',
+    ]);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    // The small bodies SQLite kept in its database become blob files the PostgreSQL nodes read.
+    assert.match(migrated.stdout, /wrote \d+ blobs as files to /);
+    assert.match(migrated.stdout, /store\.blobs "files"/);
+    const node = await startTestServer(
+      { store: { backend: 'postgres', postgresUrl: url, blobs: 'files' } },
+      { dataDir },
+    );
+    try {
+      assert.equal((await uidls(node)).length, 3);
+      for (const message of await node.ctx.store.getMessages((await inbox(node)).id, [1, 3, 4])) {
+        assert.match((await node.ctx.store.blobs.read(message.blobId)).toString(), /^Return-Path: /);
+      }
+      assert.deepEqual((await node.ctx.store.checkIntegrity()).problems, []);
+    } finally {
+      await node.close();
+    }
+    const both = await runCli([
+      'migrate',
+      '--from',
+      `sqlite:${dataDir}`,
+      '--to',
+      url,
+      '--blobs',
+      dataDir,
+      '--keep-blob-files',
+    ]);
+    assert.equal(both.code, 64);
   });
 
   test('refuses a missing SQLite store and a non-PostgreSQL target', async () => {

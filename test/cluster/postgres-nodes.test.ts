@@ -1,5 +1,6 @@
 /**
- * Two Postyard nodes on one PostgreSQL (and one shared blob directory), driven by real clients:
+ * Two Postyard nodes on one PostgreSQL, each with its own data directory (message bodies in the
+ * database, store.blobs "postgres": no shared filesystem), driven by real clients:
  * the whole Python imaplib suite with its connections alternating between node A and node B; APPEND
  * on A then FETCH+STORE on B (imaplib); imapflow IDLE on node A sees a message delivered over LMTP
  * (Python's smtplib.LMTP) to node B; QRESYNC on B after changes made on A; the POP3 maildrop lock
@@ -13,8 +14,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { runCli } from '../cli/helpers.js';
-import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { installTestCertificate, startTestServer, type TestServer } from '../helpers/server.js';
+import { postgresAvailable } from '../helpers/postgres.js';
+import { startTwoNodes, type TwoNodes } from '../helpers/postgres-nodes.js';
+import type { TestServer } from '../helpers/server.js';
 import { requireTool } from '../helpers/tools.js';
 import { runImaplibSuite } from '../imap/imaplib-suite.js';
 import { python } from '../pop3/helpers.js';
@@ -23,19 +25,16 @@ const LOGIN = 'alice@example.org';
 const PASSWORD = 'correct horse';
 
 describe('two nodes on one PostgreSQL', { skip: !postgresAvailable() }, () => {
-  let cluster: TestPostgres;
+  let nodes: TwoNodes | undefined;
   let dataDir: string;
   let nodeA: TestServer;
   let nodeB: TestServer;
 
   before(async () => {
-    cluster = await startPostgres();
-    const url = await cluster.createDatabase();
+    // The CLI's data directory (`postyard deliver`); each node makes its own.
     dataDir = await mkdtemp(join(tmpdir(), 'postyard-nodes-'));
-    await installTestCertificate(dataDir);
-    const overrides = { store: { backend: 'postgres' as const, postgresUrl: url } };
-    nodeA = await startTestServer(overrides, { dataDir });
-    nodeB = await startTestServer(overrides, { dataDir });
+    nodes = await startTwoNodes();
+    ({ nodeA, nodeB } = nodes);
     await nodeA.addUser(LOGIN, PASSWORD);
   });
 
@@ -47,9 +46,7 @@ describe('two nodes on one PostgreSQL', { skip: !postgresAvailable() }, () => {
     return login;
   }
   after(async () => {
-    await nodeA?.close();
-    await nodeB?.close();
-    await cluster?.stop();
+    await nodes?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 

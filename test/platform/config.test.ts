@@ -134,6 +134,11 @@ describe('config validation names the key and the problem', () => {
       { store: { backend: 'mysql' } },
       /store\.backend must be one of "sqlite", "postgres", got "mysql"/,
     ],
+    [
+      'bad blob storage',
+      { store: { backend: 'postgres', postgresUrl: 'postgres://db/postyard', blobs: 'nfs' } },
+      /store\.blobs must be one of "postgres", "files", got "nfs"/,
+    ],
     ['bad boolean', { allowPlaintextAuth: 'yes' }, /allowPlaintextAuth must be true or false, got "yes"/],
     [
       'bad host',

@@ -1,5 +1,5 @@
 /** Shared helpers for the contract suite: a fresh store in a temp dir, sample messages, blob setup. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChangeBus } from '../../bus/bus.js';
@@ -26,6 +26,35 @@ export interface Fixture {
   /** Closes and reopens the store on the same data directory (persistence tests). */
   reopen(): Promise<Store>;
 }
+
+/**
+ * What tests do to blobs behind the store's back, per backend: make one look a day old (past the
+ * garbage collection grace period), or lose it (damage the store). fileBlobTamper works on blob files
+ * (a blob kept in a database has no age to change); database blob backends bring their own.
+ */
+export interface BlobTamper {
+  age(dataDir: string, id: string): Promise<void>;
+  lose(dataDir: string, id: string): Promise<void>;
+}
+
+/** Finds a blob's file under the data directory (layout: blobs/ab/cd/<id>). */
+export function blobPath(dataDir: string, id: string): string {
+  return join(dataDir, 'blobs', id.slice(0, 2), id.slice(2, 4), id);
+}
+
+export const DAY_MS = 24 * 3600 * 1000;
+
+export const fileBlobTamper: BlobTamper = {
+  async age(dataDir, id) {
+    const old = new Date(Date.now() - DAY_MS);
+    await utimes(blobPath(dataDir, id), old, old).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  },
+  async lose(dataDir, id) {
+    await rm(blobPath(dataDir, id));
+  },
+};
 
 /** Runs `body` with a fresh store and removes the data directory afterwards. */
 export async function withStore(open: OpenStore, body: (fx: Fixture) => Promise<void>): Promise<void> {

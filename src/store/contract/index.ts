@@ -8,7 +8,7 @@ import { accountContract } from './accounts.js';
 import { activityContract } from './activity.js';
 import { blobContract } from './blobs.js';
 import { deliveryContract } from './delivery.js';
-import type { OpenStore } from './fixture.js';
+import { fileBlobTamper, type OpenStore } from './fixture.js';
 import { invariantContract } from './invariants.js';
 import { mailboxContract } from './mailboxes.js';
 import { maintenanceContract } from './maintenance.js';
@@ -18,20 +18,21 @@ import { searchContract } from './search.js';
 import { sortContract } from './sort.js';
 import { webAccessContract } from './web-access.js';
 
-export type { OpenStore } from './fixture.js';
+export type { BlobTamper, OpenStore } from './fixture.js';
 
-export function runStoreContract(name: string, open: OpenStore): void {
+/** `tamper`: how tests age or lose a blob behind the store's back (default: blob files). */
+export function runStoreContract(name: string, open: OpenStore, tamper = fileBlobTamper): void {
   describe(`store contract: ${name}`, () => {
     accountContract(open);
     mailboxContract(open);
     messageContract(open);
     deliveryContract(open);
     blobContract(open);
-    maintenanceContract(open);
+    maintenanceContract(open, tamper);
     invariantContract(open);
     activityContract(open);
     webAccessContract(open);
-    queueContract(open);
+    queueContract(open, tamper);
     searchContract(open);
     sortContract(open);
   });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { utimes } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { BlobStore } from '../store.js';
 import {
   appendSample,
+  type BlobTamper,
   createUser,
+  DAY_MS,
+  fileBlobTamper,
   ManualClock,
   mailboxId,
   type OpenStore,
@@ -13,28 +14,14 @@ import {
   withStore,
 } from './fixture.js';
 
-/** Finds a blob's file under the data directory (layout: blobs/ab/cd/<id>). */
-function blobPath(dataDir: string, id: string): string {
-  return join(dataDir, 'blobs', id.slice(0, 2), id.slice(2, 4), id);
-}
-
-/** Makes a blob file look a day old; a blob kept in the database (no file) has no age to change. */
-async function ageBlob(dataDir: string, id: string): Promise<void> {
-  const old = new Date(Date.now() - 24 * 3600 * 1000);
-  await utimes(blobPath(dataDir, id), old, old).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
-}
-
-const DAY = 24 * 3600 * 1000;
-
 async function allBlobs(blobs: BlobStore): Promise<string[]> {
   const ids: string[] = [];
   for await (const id of blobs.list()) ids.push(id);
   return ids;
 }
 
-export function maintenanceContract(open: OpenStore): void {
+export function maintenanceContract(open: OpenStore, tamper: BlobTamper = fileBlobTamper): void {
+  const ageBlob = tamper.age;
   describe('maintenance', () => {
     it('collects unreferenced blobs after the grace period only', () =>
       withStore(open, async ({ store, dataDir }) => {
@@ -97,7 +84,7 @@ export function maintenanceContract(open: OpenStore): void {
           const forever = await createUser(store, 'f@x.org');
           const inbox = await mailboxId(store, account.id);
           const archive = await mailboxId(store, account.id, 'Archive');
-          const longAgo = new Date(clock.now() - 400 * DAY);
+          const longAgo = new Date(clock.now() - 400 * DAY_MS);
           // An import or an APPEND carrying an old date: its clock starts now, not at its date.
           const imported = await appendSample(store, account.id, inbox, {
             n: 'imported',
@@ -111,9 +98,13 @@ export function maintenanceContract(open: OpenStore): void {
             n: 4,
             internalDate: longAgo,
           });
-          assert.equal(await store.applyRetention(new Date(clock.now() + DAY)), 0, 'old INTERNALDATE kept');
+          assert.equal(
+            await store.applyRetention(new Date(clock.now() + DAY_MS)),
+            0,
+            'old INTERNALDATE kept',
+          );
 
-          clock.advance(10 * DAY);
+          clock.advance(10 * DAY_MS);
           const blob = await store.blobs.put(Buffer.from('Subject: delivered\r\n\r\nhi\r\n'));
           const [delivered] = await store.deliver({
             blob,
@@ -121,7 +112,7 @@ export function maintenanceContract(open: OpenStore): void {
             recipients: [{ accountId: account.id }],
           });
           assert.ok(delivered?.ok);
-          clock.advance(10 * DAY);
+          clock.advance(10 * DAY_MS);
           // The copy's clock starts at the copy (and a move's at the move); the Archive original stays.
           const copied = await store.copy(archive, [old.uid], inbox);
           const moved = await appendSample(store, account.id, archive, { n: 'moved', internalDate: longAgo });
@@ -132,15 +123,15 @@ export function maintenanceContract(open: OpenStore): void {
 
           const before = (await store.getMailboxById(inbox))!.highestModseq;
           // Day 31 after the import: only the imported message is older than 30 days in INBOX.
-          assert.equal(await store.applyRetention(new Date(clock.now() + 11 * DAY)), 1);
+          assert.equal(await store.applyRetention(new Date(clock.now() + 11 * DAY_MS)), 1);
           assert.deepEqual((await store.changesSince(inbox, before)).expunged, [imported.uid]);
           // Day 41 after the delivery: the delivered message goes; the copy and the move stay.
-          assert.equal(await store.applyRetention(new Date(clock.now() + 21 * DAY)), 1);
+          assert.equal(await store.applyRetention(new Date(clock.now() + 21 * DAY_MS)), 1);
           assert.deepEqual(Array.from((await store.getIndex(inbox)).uids), [
             ...copied.destUids,
             ...movedIn.destUids,
           ]);
-          assert.equal(await store.applyRetention(new Date(clock.now() + 31 * DAY)), 2);
+          assert.equal(await store.applyRetention(new Date(clock.now() + 31 * DAY_MS)), 2);
           assert.equal((await store.getIndex(inbox)).uids.length, 0);
           assert.equal((await store.getIndex(archive)).uids.length, 1, 'retention is for INBOX only');
           assert.equal((await store.getQuotaUsage(account.id)).messages, 1);

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { rm, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ManualClock, type OpenStore, withStore } from './fixture.js';
+import { type BlobTamper, fileBlobTamper, ManualClock, type OpenStore, withStore } from './fixture.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 const MINUTE = 60_000;
 
-function blobPath(dataDir: string, id: string): string {
-  return join(dataDir, 'blobs', id.slice(0, 2), id.slice(2, 4), id);
-}
-
-export function queueContract(open: OpenStore): void {
+export function queueContract(open: OpenStore, tamper: BlobTamper = fileBlobTamper): void {
   describe('outgoing queue', () => {
     it('enqueues durably with recipients, DSN parameters and due times', () =>
       withStore(open, async (fx) => {
@@ -188,7 +182,7 @@ export function queueContract(open: OpenStore): void {
     it('refuses to queue a message whose blob is gone (TEMP), like a delivery', () =>
       withStore(open, async ({ store, dataDir }) => {
         const blob = await store.blobs.put(Buffer.from('vanishing'));
-        await rm(blobPath(dataDir, blob.id));
+        await tamper.lose(dataDir, blob.id);
         await assert.rejects(
           store.enqueue({ blob, sender: 'a@example.org', recipients: [{ address: 'b@c.test' }] }),
           {
@@ -206,8 +200,7 @@ export function queueContract(open: OpenStore): void {
           sender: 'a@example.org',
           recipients: [{ address: 'b@c.test' }],
         });
-        const old = new Date(Date.now() - 24 * 3600 * 1000);
-        await utimes(blobPath(dataDir, blob.id), old, old);
+        await tamper.age(dataDir, blob.id);
         assert.equal((await store.collectGarbage({ graceMs: 60_000 })).removed, 0);
         assert.equal(await store.blobs.exists(blob.id), true);
         const report = await store.checkIntegrity();
@@ -226,7 +219,7 @@ export function queueContract(open: OpenStore): void {
       withStore(open, async ({ store, dataDir }) => {
         const blob = await store.blobs.put(Buffer.from('Subject: lost\r\n\r\n'));
         await store.enqueue({ blob, sender: 'a@example.org', recipients: [{ address: 'b@c.test' }] });
-        await rm(blobPath(dataDir, blob.id));
+        await tamper.lose(dataDir, blob.id);
         const report = await store.checkIntegrity();
         assert.deepEqual(
           report.problems.map((p) => p.kind),

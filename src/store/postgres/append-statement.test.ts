@@ -49,8 +49,10 @@ describe('postgres append statement', { skip: !postgresAvailable() }, () => {
         recipients: [{ accountId: account.id }],
       });
       // Commit only once the delivery's statement waits on the uncommitted row (a lock wait), so that the
-      // row it then finds is outside its snapshot.
+      // row it then finds is outside its snapshot. pg_stat_activity is read once per transaction unless
+      // the snapshot is cleared: a first look before the delivery waited would otherwise be the last.
       for (;;) {
+        await otherNode.query('SELECT pg_stat_clear_snapshot()');
         const waiting = await otherNode.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity
            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH box AS%'`,

@@ -1,16 +1,20 @@
 /**
  * `postyard migrate --from sqlite:DIR --to postgres://…`: copies a SQLite store into an empty PostgreSQL
  * database in one transaction, keeping every id, UID, UIDVALIDITY, UIDNEXT, MODSEQ and flag, so IMAP
- * clients keep their caches and POP3 clients their UIDLs (nothing is downloaded again). Blobs stay
- * where they are unless a blob directory for the nodes is given, then they are copied there.
+ * clients keep their caches and POP3 clients their UIDLs (nothing is downloaded again). Message bodies
+ * are copied into the database in the same transaction (store.blobs "postgres"), or, for file blobs,
+ * stay where they are or are copied to the nodes' shared blob directory.
  * The SQLite side is read in one read transaction: a consistent snapshot even while the old server runs
  * (mail arriving after the snapshot is not copied, so stop delivery to the old server first).
  */
+import type { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { FileBlobStore } from '../blobs.js';
 import { SORT_COLUMNS } from '../sort-columns.js';
 import { openDatabase } from '../sqlite/database.js';
 import { SqliteBlobStore } from '../sqlite/inline-blobs.js';
+import type { BlobRef } from '../store.js';
+import { putBlobInto } from './database-blobs.js';
 import { openPool } from './db.js';
 import { migrate } from './schema.js';
 
@@ -192,19 +196,25 @@ export interface MigrationReport {
   /** Rows copied per table. */
   rows: Record<string, number>;
   /**
-   * Blobs written as files for the nodes: every blob when copied to another blob directory, else the
-   * ones the SQLite store kept in its database (inline_blobs), written out beside its blob files.
+   * Blobs written for the nodes: into the database (every blob), or as files: every blob when copied to
+   * another blob directory, else the ones the SQLite store kept in its database (inline_blobs), written
+   * out beside its blob files.
    */
   blobs: number;
 }
+
+/**
+ * Where the nodes will read message bodies: "postgres" (in the database, store.blobs "postgres"), or
+ * files in `dir` (store.blobs "files"; the SQLite data directory itself when not given).
+ */
+export type BlobTarget = 'postgres' | { files: string | undefined };
 
 export class TargetNotEmptyError extends Error {}
 
 export async function migrateSqliteToPostgres(options: {
   sqliteDir: string;
   url: string;
-  /** Where the PostgreSQL nodes keep blobs, if not the SQLite data directory itself. */
-  blobDir?: string;
+  blobs: BlobTarget;
 }): Promise<MigrationReport> {
   const db = openDatabase(options.sqliteDir);
   const pool = openPool(options.url, 1);
@@ -240,7 +250,11 @@ export async function migrateSqliteToPostgres(options: {
         db.exec('COMMIT');
       }
       // Blobs before the commit: the metadata must never refer to a blob the nodes cannot read.
-      report.blobs = await copyBlobs(db, options.sqliteDir, options.blobDir ?? options.sqliteDir);
+      const from = new SqliteBlobStore(db, new FileBlobStore(options.sqliteDir));
+      report.blobs =
+        options.blobs === 'postgres'
+          ? await copyBlobs(from, (data) => putBlobInto(client, data))
+          : await copyBlobsToFiles(from, new FileBlobStore(options.blobs.files ?? options.sqliteDir));
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -289,14 +303,25 @@ async function copyTable(
   return count;
 }
 
-/** Writes every blob of the SQLite store (files and database rows) missing from `toDir` as a file there. */
-async function copyBlobs(db: Database.Database, fromDir: string, toDir: string): Promise<number> {
-  const from = new SqliteBlobStore(db, new FileBlobStore(fromDir));
-  const to = new FileBlobStore(toDir);
+/** Writes every blob of the SQLite store (files and database rows) missing from `to` as a file there. */
+function copyBlobsToFiles(from: SqliteBlobStore, to: FileBlobStore): Promise<number> {
+  return copyBlobs(
+    from,
+    (data) => to.put(data),
+    (id) => to.exists(id),
+  );
+}
+
+/** Streams every blob of the SQLite store through `write`, checking each arrives under its own id. */
+async function copyBlobs(
+  from: SqliteBlobStore,
+  write: (data: Readable) => Promise<BlobRef>,
+  present: (id: string) => Promise<boolean> = async () => false,
+): Promise<number> {
   let copied = 0;
   for await (const id of from.list()) {
-    if (await to.exists(id)) continue;
-    const ref = await to.put(from.stream(id));
+    if (await present(id)) continue;
+    const ref = await write(from.stream(id));
     if (ref.id !== id) throw new Error(`blob ${id} read back as ${ref.id}: the source blob is damaged`);
     copied++;
   }

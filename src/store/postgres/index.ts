@@ -1,2 +1,7 @@
-/** The several-node backend: PostgreSQL metadata (pg) plus the content-addressed file blob store. */
-export { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+/** The several-node backend: PostgreSQL metadata (pg), message bodies in the database or in shared files. */
+export {
+  openPostgresStore,
+  type PostgresBlobStorage,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from './postgres-store.js';

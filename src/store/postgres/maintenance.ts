@@ -3,12 +3,13 @@
  * collection is safe against deliveries on every node: blobs are moved away only while holding BLOB_LOCK
  * exclusively, inside a transaction that has just seen them unreferenced, and writers check a blob's
  * presence while holding it shared (message-writes.ts), so whichever commits second sees the first.
- * With file blobs, every node must see the same blob directory (a shared filesystem).
+ * With file blobs (store.blobs "files"), every node must see the same blob directory (a shared
+ * filesystem); database blobs (database-blobs.ts) are removed by the collector's own transaction.
  */
 import type pg from 'pg';
-import type { FileBlobStore } from '../blobs.js';
 import { DEFAULT_GC_GRACE_MS, sortKeysDetail } from '../sqlite/maintenance.js';
 import type { GarbageReport, IntegrityProblem, IntegrityReport, UnreferencedBlobs } from '../store.js';
+import type { PostgresBlobs } from './blob-backend.js';
 import { row, rows, type Sql, transaction } from './db.js';
 import { BLOB_LOCK } from './message-writes.js';
 import { fillMissingSortRows, missingSortRows } from './sort-table.js';
@@ -27,7 +28,7 @@ async function referenced(sql: Sql, id: string): Promise<boolean> {
 export class Maintenance {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly blobs: FileBlobStore,
+    private readonly blobs: PostgresBlobs,
     /** Expunges `uids` (forced) from one mailbox through the store's normal write path. */
     private readonly expunge: (mailboxId: number, uids: number[]) => Promise<number[]>,
   ) {}
@@ -65,7 +66,7 @@ export class Maintenance {
         await client.query('SELECT pg_advisory_xact_lock($1)', [BLOB_LOCK]);
         for (const id of ids) {
           if (await referenced(client, id)) continue;
-          const freed = this.blobs.moveToTrashSync(id, graceMs, now);
+          const freed = await this.blobs.moveToTrash(client, id, graceMs, now);
           if (freed === null) continue;
           report.removed++;
           report.freedBytes += freed;
@@ -137,6 +138,16 @@ export class Maintenance {
           repairable: false,
         });
       }
+    }
+    for (const blob of (await this.blobs.damagedBlobs?.()) ?? []) {
+      report({
+        kind: 'blob-size-mismatch',
+        detail:
+          blob.size === null
+            ? `${blob.stored} bytes of chunks in the database belong to no blob ${blob.id}`
+            : `blob ${blob.id}: its chunks in the database hold ${blob.stored} bytes, its row says ${blob.size}`,
+        repairable: false,
+      });
     }
     let checkedBlobs = 0;
     for await (const _ of this.blobs.list()) checkedBlobs++;

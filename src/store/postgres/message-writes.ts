@@ -7,7 +7,7 @@
 import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
 import { applyFlagOperation, DELETED_BIT, decodeFlags, encodeFlags, sameFlags } from '../sqlite/flags.js';
 import { normalizeMailboxName } from '../sqlite/mailboxes.js';
-import type { BlobPresence, NewMessage } from '../sqlite/message-writes.js';
+import type { NewMessage } from '../sqlite/message-writes.js';
 import type {
   AppendResult,
   CopyResult,
@@ -23,6 +23,7 @@ import {
   appendStatement,
   insertMessageAfterMetaRace,
 } from './append-statement.js';
+import type { PostgresBlobs } from './blob-backend.js';
 import { rows, type Sql } from './db.js';
 import { allocateUids, bumpModseq, mailboxRow, mustGetMailboxByName, type Touch } from './mailboxes.js';
 import { messageRows } from './messages.js';
@@ -41,7 +42,7 @@ export async function holdBlobs(sql: Sql): Promise<void> {
 
 export class MessageWriter {
   constructor(
-    private readonly blobs: BlobPresence,
+    private readonly blobs: PostgresBlobs,
     private readonly clock: StoreClock,
   ) {}
 
@@ -80,8 +81,9 @@ export class MessageWriter {
     };
     const appended = await appendStatement(sql, target, values, BLOB_LOCK);
     if (!appended) throw await missingTarget(sql, target);
-    // The statement took BLOB_LOCK shared: the collector cannot move the blob away before COMMIT.
-    if (!this.blobs.isPresentSync(message.blob.id)) {
+    // The statement took BLOB_LOCK shared: the collector cannot move the blob away before COMMIT. A
+    // staged blob is written here, in this transaction (after the statement, in the lock order above).
+    if (!(await this.blobs.ensurePresent(sql, message.blob))) {
       throw new TempError(`Blob ${message.blob.id} was removed before the message was committed`);
     }
     if (appended.bytes === null || appended.messages === null) {

@@ -3,7 +3,8 @@
  * (db.ts), committed before it resolves; row locks on the mailbox and quota rows order concurrent
  * writers on any node (message-writes.ts, accounts.ts). Changes are published on the bus after commit;
  * with PostgresBus (bus/postgres.ts) they reach the other nodes by NOTIFY.
- * Blobs stay in the file blob store under dataDir, which all nodes must share.
+ * Blobs (options.blobs): in the database by default (database-blobs.ts), so nodes share nothing but the
+ * database; or files under dataDir ("files"), which all nodes must then share.
  */
 import type pg from 'pg';
 import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
@@ -55,6 +56,8 @@ import {
 } from '../store.js';
 import * as accounts from './accounts.js';
 import * as activity from './activity.js';
+import { type PostgresBlobs, SharedFileBlobs } from './blob-backend.js';
+import { DatabaseBlobStore } from './database-blobs.js';
 import { openPool, type Sql, transaction } from './db.js';
 import * as mailboxes from './mailboxes.js';
 import { Maintenance } from './maintenance.js';
@@ -72,6 +75,18 @@ export interface PostgresStoreOptions extends StoreOptions {
   poolSize?: number;
   /** close() closes the bus too (a bus opened just for this store, e.g. by an admin command). */
   ownsBus?: boolean;
+  /** Where message bodies go (config store.blobs); default "postgres". */
+  blobs?: PostgresBlobStorage;
+  /** With database blobs: the largest body written in the delivery's own transaction (stage()). */
+  stageMaxBytes?: number;
+}
+
+/** "postgres": bodies in the database (no shared filesystem); "files": under dataDir, shared by all nodes. */
+export type PostgresBlobStorage = 'postgres' | 'files';
+
+function openBlobs(pool: pg.Pool, options: PostgresStoreOptions): PostgresBlobs {
+  if (options.blobs === 'files') return new SharedFileBlobs(options.dataDir);
+  return new DatabaseBlobStore(pool, new FileBlobStore(options.dataDir), options.stageMaxBytes);
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -89,7 +104,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return new PostgresStore(
     pool,
-    new FileBlobStore(options.dataDir),
+    openBlobs(pool, options),
     options.bus,
     options.clock,
     new RateLimitedErrors(options.log),
@@ -107,7 +122,7 @@ export class PostgresStore implements Store {
 
   constructor(
     private readonly pool: pg.Pool,
-    readonly blobs: FileBlobStore,
+    readonly blobs: PostgresBlobs,
     private readonly bus: ChangeBus | undefined,
     private readonly clock: StoreClock = Date,
     private readonly errors: RateLimitedErrors = new RateLimitedErrors(undefined),
@@ -331,8 +346,15 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** One transaction per recipient, run concurrently: one recipient's failure stays its own. */
-  deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
+  /**
+   * One transaction per recipient, run concurrently: one recipient's failure stays its own. A staged
+   * blob for several recipients is written first in a commit of its own: each transaction writing it
+   * would wait for the previous one's commit on the blob's key.
+   */
+  async deliver(request: DeliverRequest): Promise<DeliverOutcome[]> {
+    if (request.blob.inline && request.recipients.length > 1) {
+      request = { ...request, blob: await this.blobs.put(request.blob.inline) };
+    }
     return Promise.all(
       request.recipients.map((recipient) =>
         this.write((sql, touch) =>

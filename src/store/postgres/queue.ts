@@ -1,6 +1,5 @@
 /** The outgoing queue (store.ts "Outgoing queue") in PostgreSQL; writes run in the caller's transaction. */
 import { BadInputError, NotFoundError, TempError } from '../../lib/errors.js';
-import type { BlobPresence } from '../sqlite/message-writes.js';
 import type {
   AttemptOutcome,
   DsnNotify,
@@ -10,6 +9,7 @@ import type {
   QueueRecipientState,
   QueueSummary,
 } from '../store.js';
+import type { PostgresBlobs } from './blob-backend.js';
 import { row, rows, type Sql } from './db.js';
 import { holdBlobs } from './message-writes.js';
 
@@ -40,12 +40,12 @@ const BLOB_ID = /^[0-9a-f]{64}$/;
 const NOTIFY = new Set<DsnNotify>(['SUCCESS', 'FAILURE', 'DELAY', 'NEVER']);
 
 export class QueueRepo {
-  constructor(private readonly blobs: BlobPresence) {}
+  constructor(private readonly blobs: PostgresBlobs) {}
 
   async insert(sql: Sql, request: EnqueueRequest, now: number): Promise<QueuedMessage> {
     validate(request);
     await holdBlobs(sql);
-    if (!this.blobs.isPresentSync(request.blob.id)) {
+    if (!(await this.blobs.ensurePresent(sql, request.blob))) {
       throw new TempError(`Blob ${request.blob.id} was removed before the message was queued`);
     }
     const inserted = await row<{ id: number }>(

@@ -194,6 +194,27 @@ const MIGRATIONS: readonly (string | ((client: pg.PoolClient) => Promise<void>))
   // SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived.
   'ALTER TABLE accounts ADD COLUMN scram_sha256 text',
   createSortTable,
+  `
+  -- Message bodies in the database (store.blobs "postgres", database-blobs.ts): one row per blob, its
+  -- bytes in chunks of chunk_bytes (the last one shorter), so a ranged read fetches only the chunks it
+  -- covers. written_at is garbage collection's grace clock (0 = written with its message, no grace).
+  -- No foreign key: a streamed put writes its chunks under a temporary id before the hash is known.
+  CREATE TABLE blobs (
+    id text PRIMARY KEY,
+    size bigint NOT NULL,
+    chunk_bytes integer NOT NULL,
+    written_at bigint NOT NULL
+  );
+  CREATE TABLE blob_chunks (
+    blob_id text NOT NULL,
+    seq integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (blob_id, seq)
+  );
+  -- Out of line, uncompressed (as the files are): no compression CPU on the delivery path, and reads
+  -- copy bytes instead of inflating them.
+  ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Database from 'better-sqlite3';
-import type { FileBlobStore } from '../blobs.js';
+import { type FileBlobStore, rowsThenFiles } from '../blobs.js';
 import type { BlobRef, BlobStore } from '../store.js';
 
 /**
@@ -131,17 +131,11 @@ export class SqliteBlobStore implements BlobStore {
     return this.files.removeStaleTemp(graceMs);
   }
 
-  /** Rows (in pages, so no statement stays open across awaits), then files that are not also rows. */
-  async *list(): AsyncIterable<string> {
-    let after = '';
-    for (;;) {
-      const page = this.idsAfterStmt.all(after, LIST_PAGE);
-      yield* page;
-      if (page.length < LIST_PAGE) break;
-      after = page[page.length - 1] as string;
-    }
-    for await (const id of this.files.list()) if (this.sizeStmt.get(id) === undefined) yield id;
+  list(): AsyncIterable<string> {
+    return rowsThenFiles(
+      (after, limit) => this.idsAfterStmt.all(after, limit),
+      (id) => this.sizeStmt.get(id) !== undefined,
+      this.files,
+    );
   }
 }
-
-const LIST_PAGE = 1000;
