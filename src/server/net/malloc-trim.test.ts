@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { waitUntil } from '../../../test/helpers/wait.js';
+import { loadGlibcMallocTrim, type MallocTrimLoader, NativeMemoryReclaimer } from './malloc-trim.js';
+
+/** A logger at debug whose lines land in `lines`. */
+function recordingLogger() {
+  const lines: { msg: string; reason?: string }[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(JSON.parse(String(chunk)));
+      cb();
+    },
+  });
+  return { log: pino({ level: 'debug' }, sink), lines };
+}
+
+/** A loader whose trim only counts its calls. */
+function countingLoader() {
+  const counts = { loads: 0, trims: 0 };
+  const load: MallocTrimLoader = async () => {
+    counts.loads += 1;
+    return async () => {
+      counts.trims += 1;
+      return true;
+    };
+  };
+  return { counts, load };
+}
+
+function openClose(r: NativeMemoryReclaimer, open: number, close: number): void {
+  for (let i = 0; i < open; i++) r.connectionOpened();
+  for (let i = 0; i < close; i++) r.connectionClosed();
+}
+
+test('no trim while the open connections fell by less than afterClosed', () => {
+  const { counts, load } = countingLoader();
+  const r = new NativeMemoryReclaimer(recordingLogger().log, { load, afterClosed: 10, settleMs: 0 });
+  openClose(r, 20, 9);
+  // Churn at the same level is no fall from the high point either.
+  openClose(r, 5, 5);
+  assert.equal(r.pending(), false);
+  assert.equal(counts.loads, 0);
+  r.close();
+});
+
+test('a fall of afterClosed connections trims once, loading malloc_trim lazily then', async () => {
+  const { counts, load } = countingLoader();
+  const r = new NativeMemoryReclaimer(recordingLogger().log, {
+    load,
+    afterClosed: 10,
+    settleMs: 0,
+    minIntervalMs: 0,
+  });
+  openClose(r, 40, 0);
+  assert.equal(counts.loads, 0, 'not loaded before a trim is due');
+  openClose(r, 0, 35); // one burst: one trim
+  assert.equal(r.pending(), true);
+  await waitUntil(() => r.stats.trims === 1, 'the trim');
+  assert.deepEqual(counts, { loads: 1, trims: 1 });
+  assert.equal(r.pending(), false);
+  // The next trim needs another fall from where the last one left off.
+  openClose(r, 0, 4);
+  assert.equal(r.pending(), false);
+  openClose(r, 20, 20);
+  await waitUntil(() => r.stats.trims === 2, 'the second trim');
+  assert.deepEqual(counts, { loads: 1, trims: 2 });
+  r.close();
+});
+
+test('at most one trim per minIntervalMs', async () => {
+  const { counts, load } = countingLoader();
+  const r = new NativeMemoryReclaimer(recordingLogger().log, {
+    load,
+    afterClosed: 10,
+    settleMs: 0,
+    minIntervalMs: 3_600_000,
+  });
+  openClose(r, 30, 10);
+  await waitUntil(() => r.stats.trims === 1, 'the first trim');
+  openClose(r, 0, 20);
+  assert.equal(r.pending(), true, 'the second is scheduled for when the interval is over');
+  r.close();
+  assert.equal(r.pending(), false);
+  assert.equal(counts.trims, 1);
+});
+
+for (const [what, load] of [
+  ['no malloc_trim on this platform', async () => null],
+  // What an absent optionalDependency does: the dynamic import rejects.
+  ['koffi not installed', () => import(['postyard', 'no-such-module'].join('-')).then(() => null)],
+] as [string, MallocTrimLoader][]) {
+  test(`${what}: no trim, no error, one debug line, never loaded again`, async () => {
+    const { log, lines } = recordingLogger();
+    let loads = 0;
+    const r = new NativeMemoryReclaimer(log, {
+      load: () => {
+        loads += 1;
+        return load();
+      },
+      afterClosed: 10,
+      settleMs: 0,
+      minIntervalMs: 0,
+    });
+    openClose(r, 20, 20);
+    await waitUntil(() => !r.stats.available, 'the loader to report nothing');
+    openClose(r, 20, 20);
+    assert.equal(r.pending(), false);
+    assert.equal(loads, 1);
+    assert.equal(r.stats.trims, 0);
+    const unavailable = lines.filter((l) => l.msg.startsWith('malloc_trim unavailable'));
+    assert.equal(unavailable.length, 1);
+    r.close();
+  });
+}
+
+test("glibc's malloc_trim through koffi, where there is glibc", async (t) => {
+  const trim = await loadGlibcMallocTrim();
+  if (!trim) {
+    t.skip('no glibc or no koffi here');
+    return;
+  }
+  assert.equal(typeof (await trim()), 'boolean');
+});
