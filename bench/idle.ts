@@ -15,10 +15,11 @@
  * After close (issue 15), Postyard's resident size is read 3, 10 and 30 s after the clients closed,
  * without a forced GC (as a running server is), and its growth is split into V8's committed heap and
  * glibc's main malloc arena (the main thread's native memory: OpenSSL and socket state), with the
- * malloc_trim calls the server made (src/server/net/malloc-trim.ts); `--no-trim` turns those off, and
- * `--child-env "MALLOC_ARENA_MAX=2 ..."` runs its server with allocator settings, to compare them.
+ * reclaims the server made (src/server/net/memory-reclaimer.ts: a full GC, then malloc_trim);
+ * `--no-reclaim` turns those off, and `--child-env "MALLOC_ARENA_MAX=2 ..."` runs its server with
+ * allocator settings, to compare them.
  * Run compiled: `node dist/bench/idle.js [--small] [--postyard-only] [--write] [--sizes 1000,5000,10000]
- * [--transports plain,tls] [--no-trim] [--child-env "NAME=VALUE ..."]`.
+ * [--transports plain,tls] [--no-reclaim] [--child-env "NAME=VALUE ..."]`.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ const DOVECOT_MAX = dovecotMaxArg ? Number(dovecotMaxArg) : 5000;
 const CHILD_ENV = process.argv.find((_a, i) => process.argv[i - 1] === '--child-env');
 const transportsArg = process.argv.find((_a, i) => process.argv[i - 1] === '--transports');
 const TRANSPORTS = (transportsArg ?? 'plain,tls').split(',').map((t) => t === 'tls');
-const NO_TRIM = process.argv.includes('--no-trim');
+const NO_RECLAIM = process.argv.includes('--no-reclaim');
 /** When the memory left after close is read, in seconds after the clients closed. */
 const AFTER_CLOSE_S = [3, 10, 30] as const;
 const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
@@ -64,10 +65,11 @@ interface Target {
 interface Memory {
   pss: number;
   heap: number;
-  /** Postyard: resident set size, and the malloc_trim calls so far (count, duration of the last in ms). */
+  /** Postyard: resident set size, the malloc_trim calls so far, the last trim's and full GC's ms. */
   rss?: number;
   trims?: number;
   lastTrimMs?: number;
+  lastGcMs?: number;
   /** Postyard: V8's committed heap, and the resident part of glibc's main malloc arena ([heap]). */
   v8Committed?: number;
   mallocHeap?: number;
@@ -225,7 +227,7 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
 async function serve(): Promise<void> {
   const srv = await startTestServer(
     { limits: { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 } },
-    NO_TRIM ? { mallocTrim: false } : {},
+    NO_RECLAIM ? { memoryReclaim: false } : {},
   );
   for (let u = 0; u < MAX_USERS; u++) await srv.addUser(`user${u + 1}@example.com`, 'pass');
   process.on('message', (m: { memory?: boolean; gc?: boolean; stop?: boolean }) => {
@@ -235,15 +237,16 @@ async function serve(): Promise<void> {
     }
     if (m.gc) globalThis.gc?.();
     const usage = process.memoryUsage();
-    const trim = srv.ctx.nativeMemory?.stats;
+    const reclaim = srv.ctx.memoryReclaimer?.stats;
     const memory: Memory = {
       pss: pss(process.pid),
       rss: usage.rss,
       heap: usage.heapUsed + usage.external,
       v8Committed: usage.heapTotal,
       mallocHeap: mainArenaRss(process.pid),
-      trims: trim?.trims ?? 0,
-      lastTrimMs: trim?.lastTrimMs ?? -1,
+      trims: reclaim?.trims ?? 0,
+      lastTrimMs: reclaim?.lastTrimMs ?? -1,
+      lastGcMs: reclaim?.lastGcMs ?? -1,
     };
     process.send?.(memory);
   });
@@ -353,7 +356,7 @@ function kept(before: Memory, after: Memory): string {
 
 function table(rows: Row[]): string[] {
   const out = [
-    '| Server | Transport | Sessions | PSS per session | JS heap per session | Resident before → 3 s / 10 s / 30 s after close | Growth at 3 s; 30 s: V8 / malloc | V8 committed (used + external) at 30 s → after a full GC | malloc_trim calls (last) | EXISTS latency p50 / p99 / max | Missed |',
+    '| Server | Transport | Sessions | PSS per session | JS heap per session | Resident before → 3 s / 10 s / 30 s after close | Growth at 3 s; 30 s: V8 / malloc | V8 committed (used + external) at 30 s → after a full GC | Reclaims: malloc_trim calls (last GC / trim) | EXISTS latency p50 / p99 / max | Missed |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
@@ -367,7 +370,7 @@ function table(rows: Row[]): string[] {
     const v8 = (m: Memory) => `${mb(m.v8Committed ?? 0)} (${mb(m.heap)})`;
     const v8AfterGc = postyard ? `${v8(at30)} → ${v8(r.afterCloseGc)} MB` : 'n/a';
     const trims = postyard
-      ? `${(at30.trims ?? 0) - (r.baseline.trims ?? 0)} (${(at30.lastTrimMs ?? -1).toFixed(0)} ms)`
+      ? `${(at30.trims ?? 0) - (r.baseline.trims ?? 0)} (${(at30.lastGcMs ?? -1).toFixed(0)} / ${(at30.lastTrimMs ?? -1).toFixed(0)} ms)`
       : 'n/a';
     out.push(
       `| ${r.server} | ${r.tls ? 'TLS' : 'plain'} | ${r.sessions.toLocaleString('en')} | ${r.perSessionKb.toFixed(1)} KB | ` +
@@ -435,8 +438,8 @@ async function main(): Promise<void> {
     'and imap-login processes, each session one process). Then one LMTP delivery per user; latency is from that',
     "delivery's final 250 to each of the user's sessions reading `* n EXISTS` (missed: not within 10 s). Dovecot's",
     `TLS is not measured (the reference setup listens in plaintext). ${inotify || 'Postyard only.'}`,
-    "Resident after close: Postyard's RSS (no forced GC, as in production; malloc_trim " +
-      `${NO_TRIM ? 'off' : 'on'}), Dovecot's PSS; the growth from before is split into V8's committed heap and`,
+    "Resident after close: Postyard's RSS (no forced GC, as in production; its memory reclaimer " +
+      `${NO_RECLAIM ? 'off' : 'on'}), Dovecot's PSS; the growth from before is split into V8's committed heap and`,
     "glibc's main malloc arena (MB).",
     '',
     ...table(rows),

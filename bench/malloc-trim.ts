@@ -5,9 +5,9 @@
  * (src/server/net/malloc-trim.ts, on libuv's thread pool) runs while the event loop keeps allocating.
  * Reports the trim's duration, the event loop's longest delay meanwhile, and the resident size before
  * and after. Rounds alternate a fresh fragmentation with a trim.
- * Run compiled: `node --expose-gc dist/bench/malloc-trim.js [--mb 512] [--rounds 5]`.
+ * Run compiled: `node --expose-gc dist/bench/memory-reclaimer.js [--mb 512] [--rounds 5]`.
  */
-import { loadGlibcMallocTrim } from '../src/server/net/malloc-trim.js';
+import { loadGlibcMallocTrim } from '../src/server/net/memory-reclaimer.js';
 
 const mbArg = process.argv.find((_a, i) => process.argv[i - 1] === '--mb');
 const roundsArg = process.argv.find((_a, i) => process.argv[i - 1] === '--rounds');

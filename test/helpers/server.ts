@@ -57,7 +57,7 @@ export async function startTestServer(
     auth?: AuthServiceOptions;
     outgoing?: StartServerOptions['outgoing'];
     /** Returning freed native memory after connections close: an injected loader, or false for never. */
-    mallocTrim?: StartServerOptions['mallocTrim'];
+    memoryReclaim?: StartServerOptions['memoryReclaim'];
     /** Where the temp data directory goes (e.g. /dev/shm for a test that stores many messages). */
     tempParent?: string;
     /** A data directory the caller owns (and removes): several nodes sharing one blob directory. */
@@ -78,7 +78,7 @@ export async function startTestServer(
       log,
       ...(options.auth ? { auth: options.auth } : {}),
       ...(options.outgoing ? { outgoing: options.outgoing } : {}),
-      ...(options.mallocTrim !== undefined ? { mallocTrim: options.mallocTrim } : {}),
+      ...(options.memoryReclaim !== undefined ? { memoryReclaim: options.memoryReclaim } : {}),
     });
     let closed: Promise<void> | null = null;
     return {

@@ -3,7 +3,12 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { waitUntil } from '../../../test/helpers/wait.js';
-import { loadGlibcMallocTrim, type MallocTrimLoader, NativeMemoryReclaimer } from './malloc-trim.js';
+import {
+  fullGarbageCollection,
+  loadGlibcMallocTrim,
+  type MallocTrimLoader,
+  MemoryReclaimer,
+} from './memory-reclaimer.js';
 
 /** A logger at debug whose lines land in `lines`. */
 function recordingLogger() {
@@ -17,9 +22,9 @@ function recordingLogger() {
   return { log: pino({ level: 'debug' }, sink), lines };
 }
 
-/** A loader whose trim only counts its calls. */
+/** A loader whose trim only counts its calls, and a GC that only counts its own. */
 function countingLoader() {
-  const counts = { loads: 0, trims: 0 };
+  const counts = { loads: 0, trims: 0, gcs: 0 };
   const load: MallocTrimLoader = async () => {
     counts.loads += 1;
     return async () => {
@@ -27,17 +32,25 @@ function countingLoader() {
       return true;
     };
   };
-  return { counts, load };
+  const collectGarbage = async () => {
+    counts.gcs += 1;
+  };
+  return { counts, load, collectGarbage };
 }
 
-function openClose(r: NativeMemoryReclaimer, open: number, close: number): void {
+function openClose(r: MemoryReclaimer, open: number, close: number): void {
   for (let i = 0; i < open; i++) r.connectionOpened();
   for (let i = 0; i < close; i++) r.connectionClosed();
 }
 
 test('no trim while the open connections fell by less than afterClosed', () => {
-  const { counts, load } = countingLoader();
-  const r = new NativeMemoryReclaimer(recordingLogger().log, { load, afterClosed: 10, settleMs: 0 });
+  const { counts, load, collectGarbage } = countingLoader();
+  const r = new MemoryReclaimer(recordingLogger().log, {
+    load,
+    collectGarbage,
+    afterClosed: 10,
+    settleMs: 0,
+  });
   openClose(r, 20, 9);
   // Churn at the same level is no fall from the high point either.
   openClose(r, 5, 5);
@@ -47,9 +60,10 @@ test('no trim while the open connections fell by less than afterClosed', () => {
 });
 
 test('a fall of afterClosed connections trims once, loading malloc_trim lazily then', async () => {
-  const { counts, load } = countingLoader();
-  const r = new NativeMemoryReclaimer(recordingLogger().log, {
+  const { counts, load, collectGarbage } = countingLoader();
+  const r = new MemoryReclaimer(recordingLogger().log, {
     load,
+    collectGarbage,
     afterClosed: 10,
     settleMs: 0,
     minIntervalMs: 0,
@@ -59,21 +73,22 @@ test('a fall of afterClosed connections trims once, loading malloc_trim lazily t
   openClose(r, 0, 35); // one burst: one trim
   assert.equal(r.pending(), true);
   await waitUntil(() => r.stats.trims === 1, 'the trim');
-  assert.deepEqual(counts, { loads: 1, trims: 1 });
+  assert.deepEqual(counts, { loads: 1, trims: 1, gcs: 1 });
   assert.equal(r.pending(), false);
   // The next trim needs another fall from where the last one left off.
   openClose(r, 0, 4);
   assert.equal(r.pending(), false);
   openClose(r, 20, 20);
   await waitUntil(() => r.stats.trims === 2, 'the second trim');
-  assert.deepEqual(counts, { loads: 1, trims: 2 });
+  assert.deepEqual(counts, { loads: 1, trims: 2, gcs: 2 });
   r.close();
 });
 
 test('at most one trim per minIntervalMs', async () => {
-  const { counts, load } = countingLoader();
-  const r = new NativeMemoryReclaimer(recordingLogger().log, {
+  const { counts, load, collectGarbage } = countingLoader();
+  const r = new MemoryReclaimer(recordingLogger().log, {
     load,
+    collectGarbage,
     afterClosed: 10,
     settleMs: 0,
     minIntervalMs: 3_600_000,
@@ -92,22 +107,28 @@ for (const [what, load] of [
   // What an absent optionalDependency does: the dynamic import rejects.
   ['koffi not installed', () => import(['postyard', 'no-such-module'].join('-')).then(() => null)],
 ] as [string, MallocTrimLoader][]) {
-  test(`${what}: no trim, no error, one debug line, never loaded again`, async () => {
+  test(`${what}: the GC still runs, no trim, no error, one debug line, never loaded again`, async () => {
     const { log, lines } = recordingLogger();
     let loads = 0;
-    const r = new NativeMemoryReclaimer(log, {
+    let gcs = 0;
+    const r = new MemoryReclaimer(log, {
       load: () => {
         loads += 1;
         return load();
+      },
+      collectGarbage: async () => {
+        gcs += 1;
       },
       afterClosed: 10,
       settleMs: 0,
       minIntervalMs: 0,
     });
     openClose(r, 20, 20);
-    await waitUntil(() => !r.stats.available, 'the loader to report nothing');
+    await waitUntil(() => r.stats.reclaims === 1, 'the first reclaim');
+    assert.equal(r.stats.trimAvailable, false);
     openClose(r, 20, 20);
-    assert.equal(r.pending(), false);
+    await waitUntil(() => r.stats.reclaims === 2, 'the second reclaim');
+    assert.equal(gcs, 2);
     assert.equal(loads, 1);
     assert.equal(r.stats.trims, 0);
     const unavailable = lines.filter((l) => l.msg.startsWith('malloc_trim unavailable'));
@@ -123,4 +144,14 @@ test("glibc's malloc_trim through koffi, where there is glibc", async (t) => {
     return;
   }
   assert.equal(typeof (await trim()), 'boolean');
+});
+
+test('a full GC without --expose-gc gives back a grown V8 heap', async () => {
+  const before = process.memoryUsage().heapUsed;
+  let garbage: number[][] | null = Array.from({ length: 200_000 }, (_v, i) => [i, i + 1]);
+  assert.ok(process.memoryUsage().heapUsed - before > 8 * 2 ** 20, 'the garbage is on the heap');
+  garbage = null;
+  await fullGarbageCollection();
+  assert.equal(garbage, null);
+  assert.ok(process.memoryUsage().heapUsed - before < 4 * 2 ** 20, 'and gone after the GC');
 });
