@@ -22,20 +22,30 @@ function recordingLogger() {
   return { log: pino({ level: 'debug' }, sink), lines };
 }
 
-/** A loader whose trim only counts its calls, and a GC that only counts its own. */
-function countingLoader() {
+/**
+ * A reclaimer that trims after a fall of 10 connections, at once, with a trim (from `load`, by default
+ * one that only counts its calls) and a GC that only count their calls.
+ */
+function countingReclaimer(options: { load?: MallocTrimLoader; minIntervalMs?: number } = {}) {
+  const { log, lines } = recordingLogger();
   const counts = { loads: 0, trims: 0, gcs: 0 };
-  const load: MallocTrimLoader = async () => {
-    counts.loads += 1;
-    return async () => {
-      counts.trims += 1;
-      return true;
-    };
+  const countingTrim = async () => {
+    counts.trims += 1;
+    return true;
   };
-  const collectGarbage = async () => {
-    counts.gcs += 1;
-  };
-  return { counts, load, collectGarbage };
+  const reclaimer = new MemoryReclaimer(log, {
+    load: () => {
+      counts.loads += 1;
+      return options.load ? options.load() : Promise.resolve(countingTrim);
+    },
+    collectGarbage: async () => {
+      counts.gcs += 1;
+    },
+    afterClosed: 10,
+    settleMs: 0,
+    minIntervalMs: options.minIntervalMs ?? 0,
+  });
+  return { r: reclaimer, counts, lines };
 }
 
 function openClose(r: MemoryReclaimer, open: number, close: number): void {
@@ -44,13 +54,7 @@ function openClose(r: MemoryReclaimer, open: number, close: number): void {
 }
 
 test('no trim while the open connections fell by less than afterClosed', () => {
-  const { counts, load, collectGarbage } = countingLoader();
-  const r = new MemoryReclaimer(recordingLogger().log, {
-    load,
-    collectGarbage,
-    afterClosed: 10,
-    settleMs: 0,
-  });
+  const { r, counts } = countingReclaimer();
   openClose(r, 20, 9);
   // Churn at the same level is no fall from the high point either.
   openClose(r, 5, 5);
@@ -60,14 +64,7 @@ test('no trim while the open connections fell by less than afterClosed', () => {
 });
 
 test('a fall of afterClosed connections trims once, loading malloc_trim lazily then', async () => {
-  const { counts, load, collectGarbage } = countingLoader();
-  const r = new MemoryReclaimer(recordingLogger().log, {
-    load,
-    collectGarbage,
-    afterClosed: 10,
-    settleMs: 0,
-    minIntervalMs: 0,
-  });
+  const { r, counts } = countingReclaimer();
   openClose(r, 40, 0);
   assert.equal(counts.loads, 0, 'not loaded before a trim is due');
   openClose(r, 0, 35); // one burst: one trim
@@ -85,14 +82,7 @@ test('a fall of afterClosed connections trims once, loading malloc_trim lazily t
 });
 
 test('at most one trim per minIntervalMs', async () => {
-  const { counts, load, collectGarbage } = countingLoader();
-  const r = new MemoryReclaimer(recordingLogger().log, {
-    load,
-    collectGarbage,
-    afterClosed: 10,
-    settleMs: 0,
-    minIntervalMs: 3_600_000,
-  });
+  const { r, counts } = countingReclaimer({ minIntervalMs: 3_600_000 });
   openClose(r, 30, 10);
   await waitUntil(() => r.stats.trims === 1, 'the first trim');
   openClose(r, 0, 20);
@@ -108,28 +98,13 @@ for (const [what, load] of [
   ['koffi not installed', () => import(['postyard', 'no-such-module'].join('-')).then(() => null)],
 ] as [string, MallocTrimLoader][]) {
   test(`${what}: the GC still runs, no trim, no error, one debug line, never loaded again`, async () => {
-    const { log, lines } = recordingLogger();
-    let loads = 0;
-    let gcs = 0;
-    const r = new MemoryReclaimer(log, {
-      load: () => {
-        loads += 1;
-        return load();
-      },
-      collectGarbage: async () => {
-        gcs += 1;
-      },
-      afterClosed: 10,
-      settleMs: 0,
-      minIntervalMs: 0,
-    });
+    const { r, counts, lines } = countingReclaimer({ load });
     openClose(r, 20, 20);
     await waitUntil(() => r.stats.reclaims === 1, 'the first reclaim');
     assert.equal(r.stats.trimAvailable, false);
     openClose(r, 20, 20);
     await waitUntil(() => r.stats.reclaims === 2, 'the second reclaim');
-    assert.equal(gcs, 2);
-    assert.equal(loads, 1);
+    assert.deepEqual(counts, { loads: 1, trims: 0, gcs: 2 });
     assert.equal(r.stats.trims, 0);
     const unavailable = lines.filter((l) => l.msg.startsWith('malloc_trim unavailable'));
     assert.equal(unavailable.length, 1);
