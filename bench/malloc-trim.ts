@@ -1,24 +1,36 @@
 /**
- * What one malloc_trim(0) costs with a large, fragmented main arena (issue 15): native Buffers of a
- * TLS session's size are allocated until the arena holds --mb megabytes, every other one is freed
- * (freed chunks between live ones, as closed sessions leave them), then the server's trim
- * (src/server/net/malloc-trim.ts, on libuv's thread pool) runs while the event loop keeps allocating.
- * Reports the trim's duration, the event loop's longest delay meanwhile, and the resident size before
- * and after. Rounds alternate a fresh fragmentation with a trim.
- * Run compiled: `node --expose-gc dist/bench/memory-reclaimer.js [--mb 512] [--rounds 5]`.
+ * What one malloc_trim(0) costs with a large, fragmented main arena (issue 15): native Buffers are
+ * allocated, 8 × 4 KB a "session", until the arena holds --mb megabytes; then every other session is
+ * freed (freed chunks between live ones, as closed sessions leave them), and the server's trim
+ * (src/server/net/memory-reclaimer.ts, on libuv's thread pool) runs while the event loop keeps
+ * allocating. Reports the trim's duration, the event loop's longest stall meanwhile, and the resident
+ * size before and after. Each round fragments afresh.
+ * Run compiled: `node dist/bench/malloc-trim.js [--small] [--mb 512] [--rounds 5]` (it restarts itself with
+ * --expose-gc, to free the closed half at a known moment). Prints only: its numbers are quoted in
+ * BENCHMARKS.md "Idle IMAP sessions".
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { loadGlibcMallocTrim } from '../src/server/net/memory-reclaimer.js';
 
 const mbArg = process.argv.find((_a, i) => process.argv[i - 1] === '--mb');
 const roundsArg = process.argv.find((_a, i) => process.argv[i - 1] === '--rounds');
-const TARGET_MB = mbArg ? Number(mbArg) : 512;
-const ROUNDS = roundsArg ? Number(roundsArg) : 5;
+const SMALL = process.argv.includes('--small');
+const TARGET_MB = mbArg ? Number(mbArg) : SMALL ? 64 : 512;
+const ROUNDS = roundsArg ? Number(roundsArg) : SMALL ? 2 : 5;
 /** A TLS session leaves about 26 KB in the main arena: here 8 chunks of 4 KB, freed or kept together. */
 const CHUNK = 4096;
 const SESSION_CHUNKS = 8;
 
+if (!globalThis.gc) {
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.exit(child.status ?? 1);
+}
 const gc = globalThis.gc;
-if (!gc) throw new Error('run with --expose-gc');
 const trim = await loadGlibcMallocTrim();
 if (!trim) throw new Error('no glibc malloc_trim here (koffi missing or not glibc)');
 
