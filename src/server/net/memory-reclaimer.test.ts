@@ -26,7 +26,9 @@ function recordingLogger() {
  * A reclaimer that trims after a fall of 10 connections, at once, with a trim (from `load`, by default
  * one that only counts its calls) and a GC that only count their calls.
  */
-function countingReclaimer(options: { load?: MallocTrimLoader; minIntervalMs?: number } = {}) {
+function countingReclaimer(
+  options: { load?: MallocTrimLoader; minIntervalMs?: number; settleMs?: number } = {},
+) {
   const { log, lines } = recordingLogger();
   const counts = { loads: 0, trims: 0, gcs: 0 };
   const countingTrim = async () => {
@@ -42,7 +44,7 @@ function countingReclaimer(options: { load?: MallocTrimLoader; minIntervalMs?: n
       counts.gcs += 1;
     },
     afterClosed: 10,
-    settleMs: 0,
+    settleMs: options.settleMs ?? 0,
     minIntervalMs: options.minIntervalMs ?? 0,
   });
   return { r: reclaimer, counts, lines };
@@ -90,6 +92,20 @@ test('at most one trim per minIntervalMs', async () => {
   r.close();
   assert.equal(r.pending(), false);
   assert.equal(counts.trims, 1);
+});
+
+test('closes that go on postpone the reclaim until they stop for settleMs', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { r, counts } = countingReclaimer({ settleMs: 1_000 });
+  openClose(r, 30, 10);
+  t.mock.timers.tick(900);
+  r.connectionClosed(); // still closing: quiet starts again
+  t.mock.timers.tick(900);
+  assert.equal(counts.gcs, 0, 'not 1,000 ms after the fall, the burst goes on');
+  t.mock.timers.tick(100);
+  await waitUntil(() => r.stats.reclaims === 1, 'the reclaim 1,000 ms after the last close');
+  assert.equal(counts.gcs, 1);
+  r.close();
 });
 
 for (const [what, load] of [

@@ -14,7 +14,8 @@
  *   debug). The event loop still waits if it allocates while the trim holds the arena's lock.
  *
  * When: the open connections fell by `afterClosed` from their high point since the last reclaim; then
- * once `settleMs` has passed (the rest of a mass close goes into the same reclaim), at most once per
+ * once no connection has closed for `settleMs` (a mass close takes seconds, and a GC in the middle of it
+ * leaves the rest of the sessions on the heap; at most `maxSettleMs` after that fall), at most once per
  * `minIntervalMs`. The GC runs first, so native memory that dead JS objects held is freed before the trim.
  */
 import { measureMemory } from 'node:vm';
@@ -32,8 +33,10 @@ export interface MemoryReclaimOptions {
   collectGarbage?: () => Promise<void>;
   /** How far the open connections must fall from their high point before a reclaim. */
   afterClosed?: number;
-  /** How long after that fall the reclaim runs (more closes of the same burst are covered). */
+  /** How long no connection must have closed before the reclaim runs (the burst is over). */
   settleMs?: number;
+  /** The longest the reclaim waits for that quiet after the fall. */
+  maxSettleMs?: number;
   /** At least this long between two reclaims. */
   minIntervalMs?: number;
 }
@@ -41,6 +44,7 @@ export interface MemoryReclaimOptions {
 /** A fall of 512 connections frees about 13 MB of TLS state; fewer is not worth a walk over the heaps. */
 const DEFAULT_AFTER_CLOSED = 512;
 const DEFAULT_SETTLE_MS = 2_000;
+const DEFAULT_MAX_SETTLE_MS = 30_000;
 /** A reclaim can stall the event loop for up to a second (bench/malloc-trim.ts): at most one a minute. */
 const DEFAULT_MIN_INTERVAL_MS = 60_000;
 
@@ -98,6 +102,10 @@ export class MemoryReclaimer {
   private closed = false;
   private readonly afterClosed: number;
   private readonly settleMs: number;
+  private readonly maxSettleMs: number;
+  /** When the pending reclaim was first scheduled, and when it may run at the earliest (min interval). */
+  private scheduledAt = 0;
+  private notBefore = 0;
   private readonly minIntervalMs: number;
   private readonly load: MallocTrimLoader;
   private readonly collectGarbage: () => Promise<void>;
@@ -117,6 +125,7 @@ export class MemoryReclaimer {
     this.collectGarbage = options.collectGarbage ?? fullGarbageCollection;
     this.afterClosed = options.afterClosed ?? DEFAULT_AFTER_CLOSED;
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+    this.maxSettleMs = options.maxSettleMs ?? DEFAULT_MAX_SETTLE_MS;
     this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
   }
 
@@ -127,7 +136,8 @@ export class MemoryReclaimer {
 
   connectionClosed(): void {
     this.open -= 1;
-    if (this.highPoint - this.open >= this.afterClosed) this.schedule();
+    if (this.timer) this.postpone();
+    else if (this.highPoint - this.open >= this.afterClosed) this.schedule();
   }
 
   /** True while a reclaim is scheduled and has not started. */
@@ -143,10 +153,21 @@ export class MemoryReclaimer {
   }
 
   private schedule(): void {
-    if (this.timer || this.running || this.closed) return;
-    const wait = Math.max(this.settleMs, this.lastReclaimAt + this.minIntervalMs - performance.now());
+    if (this.running || this.closed) return;
+    const now = performance.now();
+    this.scheduledAt = now;
+    this.notBefore = this.lastReclaimAt + this.minIntervalMs;
     // unref: a pending reclaim never keeps the process alive.
-    this.timer = setTimeout(() => void this.run(), wait).unref();
+    this.timer = setTimeout(() => void this.run(), Math.max(this.settleMs, this.notBefore - now)).unref();
+  }
+
+  /** Another close of the burst: wait for quiet again, within maxSettleMs of the fall. */
+  private postpone(): void {
+    const quietUntil = performance.now() + this.settleMs;
+    // Past maxSettleMs, or waiting out minIntervalMs anyway: the timer stays as it is.
+    if (quietUntil > this.scheduledAt + this.maxSettleMs || quietUntil <= this.notBefore) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), this.settleMs).unref();
   }
 
   private async run(): Promise<void> {
