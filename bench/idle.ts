@@ -19,7 +19,7 @@
  * `--no-reclaim` turns those off, and `--child-env "MALLOC_ARENA_MAX=2 ..."` runs its server with
  * allocator settings, to compare them.
  * Run compiled: `node dist/bench/idle.js [--small] [--postyard-only] [--write] [--sizes 1000,5000,10000]
- * [--transports plain,tls] [--no-reclaim] [--child-env "NAME=VALUE ..."]`.
+ * [--transports plain,tls] [--no-reclaim | --gc-twice] [--child-env "NAME=VALUE ..."]`.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { loadavg } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { dotStuff } from '../src/protocol/pop3/dot-stuffer.js';
+import { fullGarbageCollection } from '../src/server/net/memory-reclaimer.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
@@ -42,6 +43,8 @@ const CHILD_ENV = process.argv.find((_a, i) => process.argv[i - 1] === '--child-
 const transportsArg = process.argv.find((_a, i) => process.argv[i - 1] === '--transports');
 const TRANSPORTS = (transportsArg ?? 'plain,tls').split(',').map((t) => t === 'tls');
 const NO_RECLAIM = process.argv.includes('--no-reclaim');
+/** An experiment: the reclaim runs two full GCs instead of one (does the second shrink V8's heap?). */
+const GC_TWICE = process.argv.includes('--gc-twice');
 /** When the memory left after close is read, in seconds after the clients closed. */
 const AFTER_CLOSE_S = [3, 10, 30] as const;
 const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
@@ -227,7 +230,11 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
 async function serve(): Promise<void> {
   const srv = await startTestServer(
     { limits: { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 } },
-    NO_RECLAIM ? { memoryReclaim: false } : {},
+    NO_RECLAIM
+      ? { memoryReclaim: false }
+      : GC_TWICE
+        ? { memoryReclaim: { collectGarbage: () => fullGarbageCollection().then(fullGarbageCollection) } }
+        : {},
   );
   for (let u = 0; u < MAX_USERS; u++) await srv.addUser(`user${u + 1}@example.com`, 'pass');
   process.on('message', (m: { memory?: boolean; gc?: boolean; stop?: boolean }) => {
