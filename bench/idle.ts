@@ -12,11 +12,14 @@
  *     250 to its `* n EXISTS` is recorded: median, 99th percentile, maximum.
  * The client runs in this process, the Postyard server in a child process (like Dovecot, it gets its
  * own CPU time and its memory is measured alone).
- * After close, Postyard's growth is split into V8's committed heap and glibc's main malloc arena (the
- * main thread's native memory: OpenSSL and socket state); `--child-env "MALLOC_ARENA_MAX=2 ..."` runs
- * its server with allocator settings, to compare them.
+ * After close (issue 15), Postyard's resident size is read 3, 10 and 30 s after the clients closed,
+ * without a forced GC (as a running server is), and its growth is split into V8's committed heap and
+ * glibc's main malloc arena (the main thread's native memory: OpenSSL and socket state), with the
+ * reclaims the server made (src/server/net/memory-reclaimer.ts: a full GC, then malloc_trim);
+ * `--no-reclaim` turns those off, and `--child-env "MALLOC_ARENA_MAX=2 ..."` runs its server with
+ * allocator settings, to compare them.
  * Run compiled: `node dist/bench/idle.js [--small] [--postyard-only] [--write] [--sizes 1000,5000,10000]
- * [--child-env "NAME=VALUE ..."]`.
+ * [--transports plain,tls] [--no-reclaim | --gc-once] [--child-env "NAME=VALUE ..."]`.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { loadavg } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { dotStuff } from '../src/protocol/pop3/dot-stuffer.js';
+import { fullGarbageCollection } from '../src/server/net/memory-reclaimer.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
@@ -36,6 +40,13 @@ const SIZES = sizesArg ? sizesArg.split(',').map(Number) : SMALL ? [200, 1000] :
 const dovecotMaxArg = process.argv.find((_a, i) => process.argv[i - 1] === '--dovecot-max');
 const DOVECOT_MAX = dovecotMaxArg ? Number(dovecotMaxArg) : 5000;
 const CHILD_ENV = process.argv.find((_a, i) => process.argv[i - 1] === '--child-env');
+const transportsArg = process.argv.find((_a, i) => process.argv[i - 1] === '--transports');
+const TRANSPORTS = (transportsArg ?? 'plain,tls').split(',').map((t) => t === 'tls');
+const NO_RECLAIM = process.argv.includes('--no-reclaim');
+/** The reclaim with one full GC instead of two (the first version), to compare. */
+const GC_ONCE = process.argv.includes('--gc-once');
+/** When the memory left after close is read, in seconds after the clients closed. */
+const AFTER_CLOSE_S = [3, 10, 30] as const;
 const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
 const DOVECOT = new ReferenceDovecot('idle', 16, { DOVECOT_USERS: String(MAX_USERS) });
 /** Sessions connecting at once (the rest wait), so the benchmark measures idling, not a login storm. */
@@ -47,13 +58,21 @@ interface Target {
   imaps: number;
   lmtp: number;
   login(user: number): { user: string; pass: string };
-  /** Resident bytes of the server (after a GC where there is one), and V8 heap + external bytes in use. */
-  memory(): Promise<Memory>;
+  /**
+   * Proportional set size of the server (after a full GC where there is one and `gc` asks for it), and
+   * V8 heap + external bytes in use.
+   */
+  memory(gc: boolean): Promise<Memory>;
 }
 
 interface Memory {
-  rss: number;
+  pss: number;
   heap: number;
+  /** Postyard: resident set size, the malloc_trim calls so far, the last trim's and full GC's ms. */
+  rss?: number;
+  trims?: number;
+  lastTrimMs?: number;
+  lastGcMs?: number;
   /** Postyard: V8's committed heap, and the resident part of glibc's main malloc arena ([heap]). */
   v8Committed?: number;
   mallocHeap?: number;
@@ -66,11 +85,11 @@ interface Row {
   perSessionKb: number;
   /** Postyard: V8 heap used + external (Buffers) per session; what the JS side holds. */
   heapPerSessionKb: number;
-  afterCloseMb: number;
-  baselineMb: number;
-  /** Postyard: where the growth from before to after close is (MB): V8's committed heap, malloc's heap. */
-  keptV8Mb?: number;
-  keptMallocMb?: number;
+  /** Before the sessions connected and 3, 10, 30 s after they closed, without a forced GC. */
+  baseline: Memory;
+  afterClose: Memory[];
+  /** After the 30 s reading, a forced full GC: what V8 could give back but had not. */
+  afterCloseGc: Memory;
   p50: number;
   p99: number;
   max: number;
@@ -136,7 +155,8 @@ function percentile(sorted: number[], p: number): number {
 
 async function runOne(target: Target, sessions: number, tls: boolean): Promise<Row> {
   const users = sessions / SESSIONS_PER_USER;
-  const baseline = await target.memory();
+  const baseline = await target.memory(false);
+  const baselineGc = await target.memory(true);
   const open: IdleSession[] = new Array(sessions);
   const owner: number[] = new Array(sessions);
   let next = 0;
@@ -151,7 +171,7 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
   await Promise.all(Array.from({ length: CONNECT_PARALLEL }, opener));
   // Let both servers settle (Dovecot's login processes hand over, Postyard's buffers shrink).
   await new Promise((r) => setTimeout(r, 2000));
-  const loaded = await target.memory();
+  const loaded = await target.memory(true);
 
   // One delivery per user; its final 250 starts the clock for that user's sessions.
   const deliveredAt: number[] = new Array(users).fill(0);
@@ -182,22 +202,23 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
   });
   latencies.sort((a, b) => a - b);
   for (const s of open) s.close();
-  await new Promise((r) => setTimeout(r, 3000));
-  const afterClose = await target.memory();
+  const afterClose: Memory[] = [];
+  let waited = 0;
+  for (const seconds of AFTER_CLOSE_S) {
+    await new Promise((r) => setTimeout(r, (seconds - waited) * 1000));
+    waited = seconds;
+    afterClose.push(await target.memory(false));
+  }
+  const afterCloseGc = await target.memory(true);
   return {
     server: target.name,
     tls,
     sessions,
-    perSessionKb: (loaded.rss - baseline.rss) / sessions / 1024,
-    heapPerSessionKb: (loaded.heap - baseline.heap) / sessions / 1024,
-    afterCloseMb: afterClose.rss / 1024 / 1024,
-    ...(afterClose.v8Committed !== undefined && baseline.v8Committed !== undefined
-      ? { keptV8Mb: (afterClose.v8Committed - baseline.v8Committed) / 2 ** 20 }
-      : {}),
-    ...(afterClose.mallocHeap !== undefined && baseline.mallocHeap !== undefined
-      ? { keptMallocMb: (afterClose.mallocHeap - baseline.mallocHeap) / 2 ** 20 }
-      : {}),
-    baselineMb: baseline.rss / 1024 / 1024,
+    perSessionKb: (loaded.pss - baselineGc.pss) / sessions / 1024,
+    heapPerSessionKb: (loaded.heap - baselineGc.heap) / sessions / 1024,
+    baseline,
+    afterClose,
+    afterCloseGc,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     max: latencies.at(-1) ?? Number.NaN,
@@ -207,22 +228,32 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
 
 /** Child-process mode: the Postyard server, reporting its ports; answers memory requests after a GC. */
 async function serve(): Promise<void> {
-  const srv = await startTestServer({
-    limits: { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 },
-  });
+  const srv = await startTestServer(
+    { limits: { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 } },
+    NO_RECLAIM
+      ? { memoryReclaim: false }
+      : GC_ONCE
+        ? { memoryReclaim: { collectGarbage: fullGarbageCollection } }
+        : {},
+  );
   for (let u = 0; u < MAX_USERS; u++) await srv.addUser(`user${u + 1}@example.com`, 'pass');
-  process.on('message', (m: { memory?: boolean; stop?: boolean }) => {
+  process.on('message', (m: { memory?: boolean; gc?: boolean; stop?: boolean }) => {
     if (m.stop) {
       void srv.close().then(() => process.exit(0));
       return;
     }
-    globalThis.gc?.();
+    if (m.gc) globalThis.gc?.();
     const usage = process.memoryUsage();
+    const reclaim = srv.ctx.memoryReclaimer?.stats;
     const memory: Memory = {
-      rss: pss(process.pid),
+      pss: pss(process.pid),
+      rss: usage.rss,
       heap: usage.heapUsed + usage.external,
       v8Committed: usage.heapTotal,
       mallocHeap: mainArenaRss(process.pid),
+      trims: reclaim?.trims ?? 0,
+      lastTrimMs: reclaim?.lastTrimMs ?? -1,
+      lastGcMs: reclaim?.lastGcMs ?? -1,
     };
     process.send?.(memory);
   });
@@ -253,10 +284,10 @@ async function startPostyard(): Promise<{ target: Target; stop(): Promise<void> 
       imaps: ports.imaps as number,
       lmtp: ports.lmtp as number,
       login: (u) => ({ user: `user${u + 1}@example.com`, pass: 'pass' }),
-      memory: () =>
+      memory: (gc) =>
         new Promise((resolve) => {
           child.once('message', (m) => resolve(m as Memory));
-          child.send({ memory: true });
+          child.send({ memory: true, gc });
         }),
     },
     async stop() {
@@ -319,22 +350,40 @@ function ensureInotifyInstances(needed: number): string {
   }
 }
 
-/** Where the growth stayed: V8's committed heap and glibc's main arena. */
-function kept(r: Row): string {
-  if (r.keptV8Mb === undefined || r.keptMallocMb === undefined) return '';
-  return ` (V8 ${r.keptV8Mb >= 0 ? '+' : ''}${r.keptV8Mb.toFixed(0)}, malloc ${r.keptMallocMb >= 0 ? '+' : ''}${r.keptMallocMb.toFixed(0)})`;
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : ''}${mb(bytes)}`;
+
+/** Where the growth from before to `after` stayed: V8's committed heap and glibc's main arena. */
+function kept(before: Memory, after: Memory): string {
+  if (before.v8Committed === undefined || after.v8Committed === undefined) return '';
+  const v8 = after.v8Committed - before.v8Committed;
+  const malloc = (after.mallocHeap ?? 0) - (before.mallocHeap ?? 0);
+  return `${signedMb(v8)} / ${signedMb(malloc)}`;
 }
 
 function table(rows: Row[]): string[] {
   const out = [
-    '| Server | Transport | Sessions | PSS per session | JS heap per session | PSS before → after close | EXISTS latency p50 / p99 / max | Missed |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| Server | Transport | Sessions | PSS per session | JS heap per session | Resident before → 3 s / 10 s / 30 s after close | Growth at 3 s; 30 s: V8 / malloc | V8 committed (used + external) at 30 s → after a full GC | Reclaims: malloc_trim calls (last GC / trim) | EXISTS latency p50 / p99 / max | Missed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
+    const postyard = r.server === 'Postyard';
+    // Postyard: RSS (one process); Dovecot: PSS summed over its processes.
+    const resident = (m: Memory) => m.rss ?? m.pss;
+    const at30 = r.afterClose.at(-1) as Memory;
+    const growth = postyard
+      ? `${kept(r.baseline, r.afterClose[0] as Memory)}; ${kept(r.baseline, at30)}`
+      : 'n/a';
+    const v8 = (m: Memory) => `${mb(m.v8Committed ?? 0)} (${mb(m.heap)})`;
+    const v8AfterGc = postyard ? `${v8(at30)} → ${v8(r.afterCloseGc)} MB` : 'n/a';
+    const trims = postyard
+      ? `${(at30.trims ?? 0) - (r.baseline.trims ?? 0)} (${(at30.lastGcMs ?? -1).toFixed(0)} / ${(at30.lastTrimMs ?? -1).toFixed(0)} ms)`
+      : 'n/a';
     out.push(
       `| ${r.server} | ${r.tls ? 'TLS' : 'plain'} | ${r.sessions.toLocaleString('en')} | ${r.perSessionKb.toFixed(1)} KB | ` +
-        `${r.server === 'Postyard' ? `${r.heapPerSessionKb.toFixed(1)} KB` : 'n/a'} | ` +
-        `${r.baselineMb.toFixed(0)} → ${r.afterCloseMb.toFixed(0)} MB${kept(r)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} / ${r.max.toFixed(0)} ms | ${r.missed} |`,
+        `${postyard ? `${r.heapPerSessionKb.toFixed(1)} KB` : 'n/a'} | ` +
+        `${mb(resident(r.baseline))} → ${r.afterClose.map((m) => mb(resident(m))).join(' / ')} MB | ${growth} | ${v8AfterGc} | ${trims} | ` +
+        `${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} / ${r.max.toFixed(0)} ms | ${r.missed} |`,
     );
   }
   return out;
@@ -350,7 +399,11 @@ async function main(): Promise<void> {
     // A first, unmeasured round: the process has served sessions before (JIT, allocator arenas, TLS
     // context), as a running server has, so the baseline is not a freshly started process.
     await runOne(postyard.target, Math.min(...SIZES), true);
-    for (const tls of [false, true]) {
+    const start = await postyard.target.memory(false);
+    console.log(
+      `after the warm-up round: RSS ${mb(start.rss ?? 0)} MB, V8 committed ${mb(start.v8Committed ?? 0)} MB`,
+    );
+    for (const tls of TRANSPORTS) {
       for (const n of SIZES) {
         const row = await runOne(postyard.target, n, tls);
         rows.push(row);
@@ -370,7 +423,7 @@ async function main(): Promise<void> {
       imaps: DOVECOT.ports.imap,
       lmtp: DOVECOT.ports.lmtp,
       login: (u) => ({ user: `user${u + 1}`, pass: 'pass' }),
-      memory: async () => ({ rss: dovecotImapPss(), heap: 0 }),
+      memory: async () => ({ pss: dovecotImapPss(), heap: 0 }),
     };
     try {
       for (const n of SIZES.filter((s) => s <= DOVECOT_MAX)) {
@@ -392,7 +445,9 @@ async function main(): Promise<void> {
     'and imap-login processes, each session one process). Then one LMTP delivery per user; latency is from that',
     "delivery's final 250 to each of the user's sessions reading `* n EXISTS` (missed: not within 10 s). Dovecot's",
     `TLS is not measured (the reference setup listens in plaintext). ${inotify || 'Postyard only.'}`,
-    "In brackets, Postyard's growth from before to after close: V8's committed heap and glibc's main malloc arena (MB).",
+    "Resident after close: Postyard's RSS (no forced GC, as in production; its memory reclaimer " +
+      `${NO_RECLAIM ? 'off' : 'on'}), Dovecot's PSS; the growth from before is split into V8's committed heap and`,
+    "glibc's main malloc arena (MB).",
     '',
     ...table(rows),
     '',

@@ -90,6 +90,7 @@ export async function startConfiguredServer(
     log?: Logger;
     auth?: AuthServiceOptions;
     outgoing?: StartServerOptions['outgoing'];
+    memoryReclaim?: StartServerOptions['memoryReclaim'];
     /** This process is a cluster worker talking to its primary over this channel (SQLite workers). */
     clusterChannel?: WorkerChannel;
   } = {},

@@ -11,6 +11,7 @@ import type { Config } from '../config/types.js';
 import type { QueuedMessage, Store } from '../store/store.js';
 import type { ActivityRecorder } from './activity/recorder.js';
 import type { AuthService } from './auth/auth.js';
+import type { MemoryReclaimer } from './net/memory-reclaimer.js';
 import type { UserConnections } from './net/user-connections.js';
 
 export interface TlsProvider {
@@ -41,4 +42,6 @@ export interface ServerContext {
   outgoing?: { queued(message: QueuedMessage): void; wake(): void; now(): number };
   /** DKIM signing for submission: header fields for `domain`, '' when it has no key. */
   dkim?: { sign(message: Buffer, domain: string): Promise<string> };
+  /** Told of every mail connection opening and closing; returns freed native memory after many close. */
+  memoryReclaimer?: MemoryReclaimer;
 }

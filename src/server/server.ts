@@ -19,6 +19,7 @@ import type { DeliveryListeners } from './delivery/listeners.js';
 import { createRootLogger } from './logging.js';
 import type { ProtocolFactory, ProtocolHandler } from './net/connection.js';
 import { type RunningListener, startListener } from './net/listener.js';
+import { MemoryReclaimer, type MemoryReclaimOptions } from './net/memory-reclaimer.js';
 import { createTlsProvider } from './net/tls.js';
 import { UserConnections } from './net/user-connections.js';
 import { type QueueClock, systemClock } from './outgoing/clock.js';
@@ -43,6 +44,8 @@ export interface StartServerOptions {
   auth?: AuthServiceOptions;
   /** Outgoing queue: tests inject a clock they move by hand (retry schedule, expiry) or routes. */
   outgoing?: { clock?: QueueClock; routes?: RouteResolver };
+  /** Returning freed native memory after many connections close (tests inject the loader); false: never. */
+  memoryReclaim?: MemoryReclaimOptions | false;
 }
 
 export interface RunningServer {
@@ -121,6 +124,9 @@ export async function startServer(config: Config, options: StartServerOptions): 
     userConnections: new UserConnections(config, coordinator),
     activity: new ActivityRecorder(store, log),
     dkim: new DkimSigner(() => config.dataDir),
+    ...(options.memoryReclaim === false
+      ? {}
+      : { memoryReclaimer: new MemoryReclaimer(log.child({ component: 'memory' }), options.memoryReclaim) }),
   };
   // Every mail login that got a slot is a device using a protocol (the setup page's "used lately").
   ctx.userConnections!.onLogin = (s) =>
@@ -178,6 +184,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     const inTime = await withTimeout(sessionsDone, graceMs);
     if (!inTime) log.warn({ graceMs }, 'sessions still open after the grace period; closing them');
     for (const l of listeners) l.destroyConnections();
+    ctx.memoryReclaimer?.close();
     // Sends in flight get the grace period too; what does not finish stays queued.
     graceForSends = graceMs;
     await outgoing.close();

@@ -56,6 +56,8 @@ export async function startTestServer(
   options: {
     auth?: AuthServiceOptions;
     outgoing?: StartServerOptions['outgoing'];
+    /** Returning freed native memory after connections close: an injected loader, or false for never. */
+    memoryReclaim?: StartServerOptions['memoryReclaim'];
     /** Where the temp data directory goes (e.g. /dev/shm for a test that stores many messages). */
     tempParent?: string;
     /** A data directory the caller owns (and removes): several nodes sharing one blob directory. */
@@ -76,6 +78,7 @@ export async function startTestServer(
       log,
       ...(options.auth ? { auth: options.auth } : {}),
       ...(options.outgoing ? { outgoing: options.outgoing } : {}),
+      ...(options.memoryReclaim !== undefined ? { memoryReclaim: options.memoryReclaim } : {}),
     });
     let closed: Promise<void> | null = null;
     return {

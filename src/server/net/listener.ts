@@ -84,8 +84,10 @@ export async function startListener(ctx: ServerContext, spec: ListenerSpec): Pro
     }
     sockets.add(socket);
     perIp.set(remoteAddress, (perIp.get(remoteAddress) ?? 0) + 1);
+    ctx.memoryReclaimer?.connectionOpened();
     socket.once('close', () => {
       sockets.delete(socket);
+      ctx.memoryReclaimer?.connectionClosed();
       const left = (perIp.get(remoteAddress) ?? 1) - 1;
       if (left > 0) perIp.set(remoteAddress, left);
       else perIp.delete(remoteAddress);
