@@ -106,6 +106,8 @@ export const configSchema: Section<Config> = section<Config>({
   }),
   // One process until several are measured faster (BENCHMARKS.md "Workers": on 2 cores they were not).
   workers: field(1, integer(1, 256)),
+  // On: RSS comes back after a mass disconnect, at the price of a pause (README "Memory after many sessions close").
+  reclaimMemory: field(true, boolean()),
   listeners: section<Config['listeners']>({
     imap: listener(DEFAULT_PORTS.imap),
     imaps: listener(DEFAULT_PORTS.imaps),

@@ -81,6 +81,12 @@ export interface Config {
    * workers sharing the listeners and the store (src/server/cluster/README.md). Default: 1 (one process; BENCHMARKS.md "Workers").
    */
   workers: number;
+  /**
+   * After the open connections fell by hundreds, give freed memory back to the system: two full V8 GCs
+   * and glibc's malloc_trim (src/server/net/memory-reclaimer.ts), at most once a minute. Each can pause
+   * the event loop for a second or more; off keeps the memory for the next sessions instead.
+   */
+  reclaimMemory: boolean;
   listeners: {
     imap: ListenerConfig;
     imaps: ListenerConfig;

@@ -124,7 +124,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     userConnections: new UserConnections(config, coordinator),
     activity: new ActivityRecorder(store, log),
     dkim: new DkimSigner(() => config.dataDir),
-    ...(options.memoryReclaim === false
+    ...(options.memoryReclaim === false || !config.reclaimMemory
       ? {}
       : { memoryReclaimer: new MemoryReclaimer(log.child({ component: 'memory' }), options.memoryReclaim) }),
   };
