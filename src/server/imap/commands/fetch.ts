@@ -9,13 +9,14 @@ import type { FetchAttribute, FetchCommand } from '../../../protocol/imap/comman
 import { encodeFetchDataItem } from '../../../protocol/imap/encoder.js';
 import { fetchResponseStart } from '../../../protocol/imap/fetch-response.js';
 import type { MessageRecord } from '../../../store/store.js';
+import { READ_WHOLE_LIMIT } from '../../net/body-slabs.js';
 import { badCommand, type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { type BodyPiece, bodyPieces } from '../fetch/body.js';
 import { bodyCacheOf } from '../fetch/body-cache.js';
 import { ByteOut } from '../fetch/byte-out.js';
 import { simpleItem } from '../fetch/items.js';
 import { type Plan, planOf } from '../fetch/plan.js';
-import { READ_WHOLE_LIMIT, readWholeSync, UnknownCteError } from '../fetch/section.js';
+import { readWholeSync, UnknownCteError } from '../fetch/section.js';
 import type { FlagIndex } from '../flag-index.js';
 import type { ImapSession } from '../session.js';
 import { sendVanishedEarlier } from './qresync.js';
