@@ -2,13 +2,15 @@
  * POP3 benchmark (issue 3): download of 1,000 realistic messages (pipelined RETR 1..1000 over a raw
  * socket) from Postyard and from Dovecot's POP3 in the same run, same client, same messages (loaded into
  * both over LMTP). Run compiled: `node dist/bench/pop3.js [--small] [--postyard-only] [--write]`. Starts Dovecot with
- * ../shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. With --write
- * (not with --small), replaces the "POP3" section of BENCHMARKS.md.
+ * ../shared/reference/dovecot-ref.sh (fresh mail directory) and stops it afterwards. Each round also times
+ * Postyard's own IMAP `FETCH 1:* BODY.PEEK[]` of the same messages (the bulk download POP3 should match).
+ * With --write (not with --small), replaces the "POP3" section of BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
+import { ImapTimer } from './lib/imap-timer.js';
 import { loadViaLmtp } from './lib/lmtp-load.js';
 import { coldCacheUnavailable, dropPageCache } from './lib/page-cache.js';
 import { type RetrTiming, timeRetrAll } from './lib/pop3-timer.js';
@@ -29,16 +31,22 @@ const POSTYARD_USER = 'bench@example.com';
 async function serve(): Promise<void> {
   const srv = await startTestServer({ limits: { maxMessageSize: 64 * 1024 * 1024 } });
   await srv.addUser(POSTYARD_USER, 'pass');
-  process.send?.({ pop3: srv.ports.pop3, lmtp: srv.ports.lmtp });
+  process.send?.({ pop3: srv.ports.pop3, lmtp: srv.ports.lmtp, imap: srv.ports.imap });
   process.once('message', () => {
     void srv.close().then(() => process.exit(0));
   });
 }
 
-async function startPostyard(): Promise<{ pop3: number; lmtp: number; stop(): Promise<void> }> {
+interface PostyardPorts {
+  pop3: number;
+  lmtp: number;
+  imap: number;
+}
+
+async function startPostyard(): Promise<PostyardPorts & { stop(): Promise<void> }> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: 'inherit' });
-  const ports = await new Promise<{ pop3: number; lmtp: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { pop3: number; lmtp: number }));
+  const ports = await new Promise<PostyardPorts>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as PostyardPorts));
     child.once('exit', (code) => reject(new Error(`Postyard bench server exited with ${code}`)));
   });
   return {
@@ -49,6 +57,19 @@ async function startPostyard(): Promise<{ pop3: number; lmtp: number; stop(): Pr
       await exited;
     },
   };
+}
+
+/** Postyard's IMAP bulk download of the same mailbox on a fresh connection: only the FETCH is timed. */
+async function timeImapFetchAll(port: number): Promise<RetrTiming> {
+  const client = await ImapTimer.open(port, POSTYARD_USER, 'pass');
+  try {
+    await client.run('SELECT INBOX');
+    const fetched = await client.run('FETCH 1:* BODY.PEEK[]');
+    if (!fetched.status.startsWith('OK')) throw new Error(`IMAP FETCH failed: ${fetched.status}`);
+    return { ms: fetched.ms, bytes: fetched.bytes, messages: MESSAGES };
+  } finally {
+    client.close();
+  }
 }
 
 function median(results: RetrTiming[]): RetrTiming {
@@ -80,13 +101,16 @@ async function main(): Promise<void> {
       console.log(`Dovecot loaded ${messages.length} messages in ${Date.now() - t} ms`);
     }
     const py: RetrTiming[] = [];
+    const pyImap: RetrTiming[] = [];
     const dv: RetrTiming[] = [];
     // One warm-up each (page cache, Dovecot's index), then alternate so drift hits both alike.
     await timeRetrAll(postyard.pop3, POSTYARD_USER, 'pass');
+    await timeImapFetchAll(postyard.imap);
     if (dovecot) await timeRetrAll(DOVECOT.ports.pop3, 'user1', 'pass');
     for (let i = 0; i < RUNS; i++) {
       py.push(await timeRetrAll(postyard.pop3, POSTYARD_USER, 'pass'));
       if (dovecot) dv.push(await timeRetrAll(DOVECOT.ports.pop3, 'user1', 'pass'));
+      pyImap.push(await timeImapFetchAll(postyard.imap));
     }
     // Cold: every file and database page read from the disk again, alternating which server goes first.
     const pyCold: RetrTiming[] = [];
@@ -103,10 +127,14 @@ async function main(): Promise<void> {
     const p = median(py);
     console.log(`Postyard runs (ms): ${py.map((r) => r.ms.toFixed(1)).join(' ')}`);
     if (dv.length) console.log(`Dovecot runs (ms): ${dv.map((r) => r.ms.toFixed(1)).join(' ')}`);
+    console.log(`Postyard IMAP FETCH runs (ms): ${pyImap.map((r) => r.ms.toFixed(1)).join(' ')}`);
     if (pyCold.length)
       console.log(`Postyard cold runs (ms): ${pyCold.map((r) => r.ms.toFixed(1)).join(' ')}`);
     if (dvCold.length) console.log(`Dovecot cold runs (ms): ${dvCold.map((r) => r.ms.toFixed(1)).join(' ')}`);
     console.log(describe('Postyard', p));
+    const imap = median(pyImap);
+    console.log(describe('Postyard IMAP FETCH 1:* BODY.PEEK[]', imap));
+    console.log(`POP3 time / IMAP time: ${(p.ms / imap.ms).toFixed(2)} (target <= 1.10)`);
     if (pyCold.length) console.log(describe('Postyard cold', median(pyCold)));
     if (dovecot) {
       const d = median(dv);

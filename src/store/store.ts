@@ -153,6 +153,22 @@ export interface FlagColumns {
   flagSets: string[][];
 }
 
+/**
+ * A FETCH text read by Store.getMetaTexts: the ingest-encoded ENVELOPE, BODYSTRUCTURE, BODY, or the
+ * message's blob id (for EMAILID).
+ */
+export type MetaTextField = 'envelope' | 'bodyStructure' | 'body' | 'blobId';
+
+/**
+ * Some ingest-encoded texts of a run of messages (Store.getMetaTexts): message i has UID uids[i] and
+ * the text of fields[f] at texts[i * fields.length + f], null where the message has no metadata.
+ */
+export interface MetaTexts {
+  /** Ascending. */
+  uids: Uint32Array;
+  texts: (string | null)[];
+}
+
 export interface MessageRecord extends MessageFlagsRecord {
   internalDate: Date;
   saveDate: Date;
@@ -523,6 +539,17 @@ export interface Store extends ActivityStore, WebAccessStore {
    * flags as compact columns, in one consistent read. Without it, FETCH reads records per batch.
    */
   getFlagColumns?(mailboxId: number): Promise<FlagColumns>;
+  /**
+   * Optional fast path for FETCH ENVELOPE/BODYSTRUCTURE/BODY/EMAILID: for the given UIDs (missing ones
+   * skipped), only the `fields` asked for, as getMessagesWithMeta's records have them (meta texts,
+   * blobId), without a record per message.
+   * Without it, FETCH reads records with all their metadata.
+   */
+  getMetaTexts?(
+    mailboxId: number,
+    uids: readonly number[],
+    fields: readonly MetaTextField[],
+  ): Promise<MetaTexts>;
   /** Records for the given UIDs (missing UIDs are skipped), in UID order. */
   getMessages(mailboxId: number, uids: readonly number[]): Promise<MessageRecord[]>;
   /**

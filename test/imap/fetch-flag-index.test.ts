@@ -2,10 +2,12 @@
  * FETCH (UID FLAGS MODSEQ) from the in-memory flag index must give exactly the lines the record path
  * gives (which reads the store per batch): after other sessions' STORE, EXPUNGE and APPEND, after a
  * change nobody announced on the bus (another process), with CHANGEDSINCE, and for a store without
- * getFlagColumns (the optional method a backend may leave out).
+ * getFlagColumns (the optional method a backend may leave out); ENVELOPE/BODYSTRUCTURE/BODY with them
+ * from Store.getMetaTexts, also read by imapflow.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ImapFlow } from 'imapflow';
 import { ingestMessage } from '../../src/server/delivery/ingest.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/store.js';
@@ -180,5 +182,77 @@ test('a store without getFlagColumns answers FETCH FLAGS from records', async ()
   } finally {
     store.getFlagColumns = saved;
     await a.close();
+  }
+});
+
+test('FETCH ENVELOPE/BODYSTRUCTURE/BODY with flags reads only those texts and equals the record path', async () => {
+  const store = fx.srv.ctx.store;
+  await fill(store, fx.users[1]!.login, 'Texts', COUNT);
+  const original = store.getMetaTexts?.bind(store);
+  assert.ok(original, 'the SQLite store reads metadata texts alone');
+  let textCalls = 0;
+  store.getMetaTexts = (mailboxId, uids, fields) => {
+    textCalls++;
+    return original(mailboxId, uids, fields);
+  };
+  const a = await rawImap(fx.port, fx.users[1]);
+  const b = await rawImap(fx.port, fx.users[1]);
+  // INTERNALDATE is answered from records only: the same FETCH with it (then removed) is the record path.
+  const withDate = (command: string) => command.replace(/\)$/, ' INTERNALDATE)');
+  const dropDate = (lines: string[]) => lines.map((l) => l.replace(/ INTERNALDATE "[^"]*"/, ''));
+  try {
+    await a.run('ENABLE CONDSTORE');
+    await a.run('SELECT Texts');
+    await b.run('SELECT Texts');
+    await b.run('STORE 5 +FLAGS (\\Answered Other)');
+    await b.run('STORE 8 +FLAGS (\\Deleted)');
+    await b.run('EXPUNGE');
+    await a.run('NOOP');
+    for (const command of [
+      'UID FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE BODY MODSEQ)',
+      'FETCH 1:* (BODYSTRUCTURE ENVELOPE)',
+      'FETCH 2,4,290:* (ENVELOPE FLAGS ENVELOPE EMAILID)',
+    ]) {
+      const calls = textCalls;
+      const lean = await viaIndex(a, command);
+      assert.ok(textCalls > calls, `texts read alone for ${command}`);
+      assert.deepEqual(lean, dropDate(await viaIndex(a, withDate(command))), command);
+      assert.ok(lean.length > 0 && lean.every((l) => / FETCH \(/.test(l)), lean.join('\n'));
+    }
+    assert.equal((await viaIndex(a, 'FETCH 1:* (ENVELOPE)')).length, COUNT - 1);
+
+    // A client nobody here wrote parses what this path writes.
+    const flow = new ImapFlow({
+      host: '127.0.0.1',
+      port: fx.port,
+      secure: false,
+      auth: { user: fx.users[1]!.login, pass: fx.users[1]!.password },
+      logger: false,
+      tls: { rejectUnauthorized: false },
+    });
+    await flow.connect();
+    try {
+      await flow.mailboxOpen('Texts');
+      const calls = textCalls;
+      const subjects: string[] = [];
+      for await (const m of flow.fetch('1:*', {
+        uid: true,
+        flags: true,
+        envelope: true,
+        bodyStructure: true,
+      })) {
+        assert.equal(m.bodyStructure?.type, 'text/plain');
+        subjects.push(m.envelope?.subject ?? '');
+      }
+      assert.ok(textCalls > calls, 'imapflow was answered from the texts alone');
+      assert.equal(subjects.length, COUNT - 1);
+      assert.deepEqual(subjects.slice(0, 8), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm8']);
+    } finally {
+      await flow.logout();
+    }
+  } finally {
+    store.getMetaTexts = original;
+    await a.close();
+    await b.close();
   }
 });

@@ -1,14 +1,15 @@
 /**
  * Messages whose RETR bytes must equal the delivered bytes: lines starting with ".", long lines,
- * 8-bit content, no final CRLF, an empty body, and one large enough to take the streaming path.
+ * 8-bit content, no final CRLF, an empty body, one read whole into a slab though bigger than a slab's
+ * usual share (600 KB), and one large enough to take the streaming path (3 MB, above READ_WHOLE_LIMIT).
  * All CRLF already, so the stored bytes are exactly these.
  */
 const header = (n: number, extra = '') =>
   `From: corpus@example.org\r\nTo: alice@example.com\r\nSubject: corpus ${n}\r\nMessage-ID: <corpus${n}@example.org>\r\n${extra}\r\n`;
 
-function largeBody(): Buffer {
+function largeBody(bytes: number): Buffer {
   const lines: string[] = [];
-  for (let i = 0, length = 0; length < 3_000_000; i++) {
+  for (let i = 0, length = 0; length < bytes; i++) {
     const line = i % 7 === 0 ? `.dot line ${i}` : i % 11 === 0 ? '.' : `line ${i} ${'z'.repeat(i % 200)}`;
     lines.push(line);
     length += line.length + 2;
@@ -30,8 +31,9 @@ export function corpus(): Buffer[] {
     Buffer.from(`${header(4)}no final line break`),
     Buffer.from(`${header(5)}`),
     Buffer.from(`${header(6)}bare\rCR inside\r\n.\r\nlast line is a dot above\r\n`),
-    Buffer.concat([Buffer.from(header(7)), largeBody()]),
+    Buffer.concat([Buffer.from(header(7)), largeBody(3_000_000)]),
     Buffer.from(`${header(8)}ends with a dot line\r\n.`),
+    Buffer.concat([Buffer.from(header(9)), largeBody(600_000)]),
   ];
 }
 

@@ -48,6 +48,16 @@ describe('POP3 retrieval of a corpus', () => {
     await expectOk(client, 'QUIT');
   });
 
+  test('RETR of every message pipelined in one write: the replies follow one another byte-exact', async () => {
+    const client = await pop3Login(srv.ports.pop3!);
+    const all = messages.map((_, i) => `RETR ${i + 1}\r\n`).join('');
+    client.write(`${all}${all}`); // twice: the second round reuses slabs the first one filled
+    const reply = (m: Buffer) => Buffer.concat([Buffer.from(`+OK ${m.length} octets\r\n`), stuff(m)]);
+    const expected = Buffer.concat([...messages.map(reply), ...messages.map(reply)]);
+    assert.ok((await client.readBytes(expected.length, 20_000)).equals(expected));
+    await expectOk(client, 'QUIT');
+  });
+
   test('TOP of the large (streamed) message stops after n body lines', async () => {
     const client = await pop3Login(srv.ports.pop3!);
     const large = messages[6]!.toString('latin1');

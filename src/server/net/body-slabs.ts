@@ -9,6 +9,11 @@
 
 /** Size of one slab. */
 const SLAB_BYTES = 1024 * 1024;
+/**
+ * Bodies up to this size are read whole in one synchronous call (into a slab) by IMAP FETCH and POP3
+ * RETR alike; larger ones stream with backpressure, so a 50 MB message never sits in memory.
+ */
+export const READ_WHOLE_LIMIT = 1024 * 1024;
 /** Free slabs kept for the whole process. */
 const MAX_FREE_SLABS = 8;
 const freeSlabs: Buffer[] = [];

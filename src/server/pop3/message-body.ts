@@ -1,17 +1,16 @@
 /**
- * Sends a message (RETR) or its top (TOP) as a dot-stuffed multi-line response. Small blobs are read in
- * one call; larger ones stream chunk by chunk with backpressure, so a 50 MB message never sits in
- * memory. Failures before "+OK" become an ordinary -ERR; a failure mid-body can only drop the connection.
+ * Sends a message (RETR) or its top (TOP) as a dot-stuffed multi-line response. Blobs up to
+ * READ_WHOLE_LIMIT are read in one call, as IMAP FETCH reads them; larger ones stream chunk by chunk with
+ * backpressure, so a 50 MB message never sits in memory. Failures before "+OK" become an ordinary -ERR; a failure mid-body can only drop the connection.
  */
 import type { Readable } from 'node:stream';
 import { DotStuffer } from '../../protocol/pop3/dot-stuffer.js';
 import { okLine } from '../../protocol/pop3/response.js';
 import { TopFilter } from '../../protocol/pop3/top-filter.js';
+import { READ_WHOLE_LIMIT } from '../net/body-slabs.js';
 import type { MaildropMessage } from './maildrop.js';
 import type { Pop3Session } from './session.js';
 
-/** Blobs up to this size are read whole (one read beats a stream's per-chunk overhead). */
-const SMALL_BLOB = 256 * 1024;
 /** The longest end of a multi-line reply: CRLF for an unterminated last line, then ".CRLF". */
 const MAX_TERMINATOR = 5;
 /** How many pipelined commands are looked at for read-ahead. */
@@ -27,7 +26,7 @@ export async function sendMessage(
   const filter = topLines === undefined ? null : new TopFilter(topLines);
   const stuffer = new DotStuffer();
 
-  if (message.size <= SMALL_BLOB) {
+  if (message.size <= READ_WHOLE_LIMIT) {
     const { blobs } = session.ctx.store;
     let blob: Buffer;
     if (blobs.readIntoSync && !filter) {
@@ -99,7 +98,7 @@ function prefetchUpcoming(session: Pop3Session): void {
   for (const command of session.peekCommands(LOOKAHEAD_COMMANDS)) {
     if (command.name !== 'RETR' && command.name !== 'TOP') continue;
     const message = maildrop.get(command.msg);
-    if (!message || message.size > SMALL_BLOB) continue;
+    if (!message || message.size > READ_WHOLE_LIMIT) continue;
     wanted.add(message.blobId);
     session.prefetcher.prefetch(message.blobId, message.size);
   }

@@ -107,11 +107,17 @@ export class ReplyWriter {
     this.socket.uncork();
   }
 
-  /** Resolves once the queue is below the high-water mark (or the socket is gone). */
+  /**
+   * Resolves once the queue is below the high-water mark (or the socket is gone), after a turn of the
+   * event loop: a pipelined download otherwise runs on promise continuations alone, so the callbacks of
+   * completed socket writes (process.nextTick) never ran and every slab stayed held until the pipeline
+   * ended, a fresh 1 MB slab per MB sent. The turn also lets other sessions in.
+   */
   async backpressure(): Promise<void> {
     if (this.queued() <= HIGH_WATER) return;
     this.flush();
     await waitForDrain(this.socket);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Resolves when everything written so far has been handed to the kernel. */

@@ -61,6 +61,38 @@ export function messageContract(open: OpenStore): void {
         assert.equal(empty.uids.length, 0);
       }));
 
+    it('reads only the asked metadata texts, equal to the records (getMetaTexts, when the backend has it)', () =>
+      withStore(open, async ({ store }) => {
+        if (!store.getMetaTexts) return;
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        for (let n = 1; n <= 6; n++) await appendSample(store, account.id, inbox, { n });
+        await store.expunge(inbox, { uids: [2], force: true });
+        for (const uids of [
+          [1, 2, 3, 4, 5, 6, 99],
+          [6, 1, 4],
+        ]) {
+          const records = await store.getMessagesWithMeta(inbox, uids, { searchText: false });
+          const texts = await store.getMetaTexts(inbox, uids, [
+            'bodyStructure',
+            'envelope',
+            'blobId',
+            'body',
+          ]);
+          assert.deepEqual(
+            [...texts.uids],
+            records.map((r) => r.uid),
+          );
+          assert.deepEqual(
+            texts.texts,
+            records.flatMap((r) => [r.meta.bodyStructure, r.meta.envelope, r.blobId, r.meta.body]),
+          );
+        }
+        const one = await store.getMetaTexts(inbox, [3], ['envelope']);
+        assert.deepEqual(one, { uids: Uint32Array.of(3), texts: [sampleMeta('3').envelope] });
+        assert.equal((await store.getMetaTexts(inbox, [2], ['envelope'])).uids.length, 0, 'expunged');
+      }));
+
     it('appends with strictly increasing UIDs, flags, dates and metadata', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);

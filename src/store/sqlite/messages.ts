@@ -1,6 +1,13 @@
 /** Message reads: the UID index, records by UID list, ingest metadata, STATUS counts, CONDSTORE changes. */
 import type Database from 'better-sqlite3';
-import type { FlagColumns, MessageFlagsRecord, MessageRecord, MessageWithMeta } from '../store.js';
+import type {
+  FlagColumns,
+  MessageFlagsRecord,
+  MessageRecord,
+  MessageWithMeta,
+  MetaTextField,
+  MetaTexts,
+} from '../store.js';
 import { DELETED_BIT, decodeFlags, SEEN_BIT } from './flags.js';
 import {
   HEADER_TEXT_COLUMNS,
@@ -67,7 +74,18 @@ export class RangeQuery<Row> {
   }
 }
 
+/** The message_meta column of each MetaTextField. */
+const META_TEXT_COLUMNS: Record<MetaTextField, string> = {
+  envelope: 't.envelope',
+  bodyStructure: 't.body_structure',
+  body: 't.body',
+  blobId: 'm.blob_id',
+};
+const META_JOIN = 'messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id';
+
 export class MessageReader {
+  /** metaTexts' queries by field list, prepared on first use (a client asks for few combinations). */
+  private readonly metaTextQueries = new Map<string, RangeQuery<unknown[]>>();
   private readonly uidsStmt: Database.Statement<[number], number>;
   private readonly records: RangeQuery<MessageRow>;
   private readonly recordsWithMeta: RangeQuery<MetaJoinedRow>;
@@ -87,7 +105,7 @@ export class MessageReader {
   private readonly nextKeywordsStmt: Database.Statement<[number, string], string>;
   private readonly blobInMailboxStmt: Database.Statement<[string, number], number>;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     // messages_by_blob finds the (few) messages with these bytes; the mailbox narrows them.
     this.blobInMailboxStmt = db
       .prepare<[string, number], number>(
@@ -113,7 +131,7 @@ export class MessageReader {
       .pluck();
     this.records = new RangeQuery(db, `SELECT ${MESSAGE_COLUMNS}`, 'messages AS m', messageRowFromRaw);
     const withMeta = `SELECT ${MESSAGE_COLUMNS}, ${META_COLUMNS}, t.id IS NOT NULL AS has_meta`;
-    const metaJoin = 'messages AS m LEFT JOIN message_meta AS t ON t.id = m.meta_id';
+    const metaJoin = META_JOIN;
     this.recordsWithMeta = new RangeQuery(db, withMeta, metaJoin, metaJoinedRowFromRaw);
     this.recordsWithMetaNoStructure = new RangeQuery(
       db,
@@ -268,6 +286,30 @@ export class MessageReader {
     });
   }
 
+  /**
+   * Store.getMetaTexts: only the asked columns, rows straight into the flat result (no row object or
+   * record per message, no Date or flags array). Meta texts are NOT NULL, so null means no metadata row.
+   */
+  metaTexts(mailboxId: number, uids: readonly number[], fields: readonly MetaTextField[]): MetaTexts {
+    const key = fields.join(' ');
+    let query = this.metaTextQueries.get(key);
+    if (!query) {
+      const columns = fields.map((f) => `, ${META_TEXT_COLUMNS[f]}`).join('');
+      query = new RangeQuery(this.db, `SELECT m.uid${columns}`, META_JOIN, (row) => row);
+      this.metaTextQueries.set(key, query);
+    }
+    let rows = query.all(mailboxId, toUidRanges(uids));
+    if (!ascending(rows)) rows = rows.sort((a, b) => (a[0] as number) - (b[0] as number));
+    const width = fields.length;
+    const out: MetaTexts = { uids: new Uint32Array(rows.length), texts: new Array(rows.length * width) };
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as unknown[];
+      out.uids[i] = row[0] as number;
+      for (let f = 0; f < width; f++) out.texts[i * width + f] = row[f + 1] as string | null;
+    }
+    return out;
+  }
+
   status(mailboxId: number, firstRecentUid: number): StatusCounts {
     return this.statusStmt.get(firstRecentUid, mailboxId)!;
   }
@@ -328,4 +370,11 @@ function sortByUid<T extends { uid: number }>(rows: T[]): T[] {
     if (rows[i]!.uid <= rows[i - 1]!.uid) return rows.sort((a, b) => a.uid - b.uid);
   }
   return rows;
+}
+
+/** Whether raw rows (UID first) ascend, as a range scan returns them. */
+function ascending(rows: unknown[][]): boolean {
+  for (let i = 1; i < rows.length; i++)
+    if ((rows[i - 1]![0] as number) >= (rows[i]![0] as number)) return false;
+  return true;
 }

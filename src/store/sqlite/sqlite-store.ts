@@ -37,6 +37,8 @@ import {
   type MailboxStatus,
   type MessageRecord,
   type MessageWithMeta,
+  type MetaTextField,
+  type MetaTexts,
   type PasswordRecord,
   type PopMaildropSnapshot,
   type QueuedMessage,
@@ -347,6 +349,14 @@ export class SqliteStore implements Store {
         options?.structure ?? true,
       ),
     );
+  }
+
+  getMetaTexts(
+    mailboxId: number,
+    uids: readonly number[],
+    fields: readonly MetaTextField[],
+  ): Promise<MetaTexts> {
+    return this.read(() => this.reader.metaTexts(mailboxId, uids, fields));
   }
 
   getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {

@@ -8,15 +8,9 @@ import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { FetchAttribute, Partial, SectionSpec } from '../../../protocol/imap/command.js';
 import { fetchResponseName, literalHeader } from '../../../protocol/imap/fetch-response.js';
 import type { MessageRecord } from '../../../store/store.js';
+import { READ_WHOLE_LIMIT } from '../../net/body-slabs.js';
 import type { ImapSession } from '../session.js';
-import {
-  binarySection,
-  locateSection,
-  MessageParts,
-  READ_WHOLE_LIMIT,
-  readRange,
-  type SectionData,
-} from './section.js';
+import { binarySection, locateSection, MessageParts, readRange, type SectionData } from './section.js';
 
 export type BodyPiece =
   | { prefix: string; kind: 'bytes'; data: Buffer }

@@ -16,14 +16,12 @@ import {
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import type { SectionSpec } from '../../../protocol/imap/command.js';
 import type { MessageRecord, Store } from '../../../store/store.js';
+import { READ_WHOLE_LIMIT } from '../../net/body-slabs.js';
 import { bodyCacheOf } from './body-cache.js';
 
 export type SectionData =
   | { kind: 'range'; start: number; end: number; part: MimePart | null }
   | { kind: 'bytes'; data: Buffer };
-
-/** Bodies up to this size are read in one call (1 MB: a 50 MB message still streams); larger ones stream. */
-export const READ_WHOLE_LIMIT = 1024 * 1024;
 
 /** BINARY of a part whose Content-Transfer-Encoding we cannot undo: NO [UNKNOWN-CTE] (RFC 3516 §4.3). */
 export class UnknownCteError extends Error {}
