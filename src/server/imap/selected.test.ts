@@ -132,3 +132,26 @@ test('keywordAnnouncement: FLAGS before an answer showing a keyword not yet anno
   );
   assert.deepEqual(await flushed(s, true), ['* 2 FETCH (UID 2 FLAGS (Queued))']);
 });
+
+test('a keyword that arrives while flush waits for claimRecent is announced before the FETCH showing it', async () => {
+  // Two workers: another worker's STORE reaches this session's index while the rev1 session's flush
+  // waits for its \Recent claim (a write). imaptest: "Keyword used without being in FLAGS".
+  const fake = fakeIndex([1, 2]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: true });
+  s.setKeywords([]);
+  s.settleRecent();
+  fake.push({ added: [3] });
+  const lines: string[] = [];
+  await s.flush(
+    (r) => lines.push(wire(r)),
+    true,
+    async () => {
+      fake.push({ flags: [{ uid: 1, modseq: 9, flags: ['$Label1'] }] });
+      return [3];
+    },
+  );
+  const fetch = lines.indexOf('* 1 FETCH (UID 1 FLAGS ($Label1))');
+  const announced = lines.findIndex((line) => line.startsWith('* FLAGS (') && line.includes('$Label1'));
+  assert.ok(fetch >= 0, lines.join('\n'));
+  assert.ok(announced >= 0 && announced < fetch, `FLAGS must come before the FETCH:\n${lines.join('\n')}`);
+});
