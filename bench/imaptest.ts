@@ -182,7 +182,7 @@ async function main(): Promise<void> {
         const d = per.Dovecot.length > 0 ? median(per.Dovecot) : Number.NaN;
         const ratio = ratioText(ratios);
         const row = workers
-          ? `| ${profile.name} | ${clients} | ${p.toFixed(0)} | ${median(per['Postyard 2 workers']).toFixed(0)} | ${Number.isNaN(d) ? 'n/a' : d.toFixed(0)} | ${ratioText(workerRatios)} | ${ratioText(workerDovecotRatios)} | ${errors.Postyard} / ${errors['Postyard 2 workers']} / ${errors.Dovecot} |`
+          ? `| ${profile.name} | ${clients} | ${p.toFixed(0)} | ${median(per['Postyard 2 workers']).toFixed(0)} | ${Number.isNaN(d) ? 'n/a' : d.toFixed(0)} | ${ratio} | ${ratioText(workerRatios)} | ${ratioText(workerDovecotRatios)} | ${errors.Postyard} / ${errors['Postyard 2 workers']} / ${errors.Dovecot} |`
           : `| ${profile.name} | ${clients} | ${p.toFixed(0)} | ${Number.isNaN(d) ? 'n/a' : d.toFixed(0)} | ${ratio} | ${errors.Postyard} / ${errors.Dovecot} |`;
         rows.push(row);
         console.log(row);
@@ -212,8 +212,8 @@ async function main(): Promise<void> {
       '`workers: 2` (a primary and two workers on one SQLite file), and Dovecot 2.3. Ratios are medians of',
       `the per-round ratios (range). Every run's "Error:" lines with their context: \`${logName}\`.`,
       '',
-      '| Profile | Clients | 1 worker cmd/s | 2 workers cmd/s | Dovecot cmd/s | 2 workers / 1 | 2 workers / Dovecot | Error: lines (1 / 2 / D) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| Profile | Clients | 1 worker cmd/s | 2 workers cmd/s | Dovecot cmd/s | 1 worker / Dovecot | 2 workers / 1 | 2 workers / Dovecot | Error: lines (1 / 2 / D) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
     ];
