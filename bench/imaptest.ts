@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     if (!POSTYARD_ONLY) DOVECOT.stop();
   }
   const ended = `load average ${loadavg()[0]!.toFixed(1)} at the end`;
-  const logName = workers ? 'BENCHMARKS-imaptest-workers.log' : 'BENCHMARKS-imaptest.log';
+  const logName = workers ? 'BENCHMARKS-imaptest-workers-errors.txt' : 'BENCHMARKS-imaptest-errors.txt';
   const keep = WRITE && !SMALL && !POSTYARD_ONLY && !PICKED;
   const logPath = keep ? logName : join(tmpdir(), logName);
   const logHeader = `imaptest's "Error:" lines with 3 lines of context, every run of ${started.toISOString()} (bench/imaptest.ts)`;
