@@ -2,23 +2,27 @@
  * Many IMAP clients at once (issues 10 and 15): Dovecot's imaptest in stress mode against Postyard and
  * Dovecot in the same run, the same users (100), messages (the standard sample mbox) and quota room.
  * Profiles: imaptest's default mix (each client logs in, SELECTs, FETCHes, STOREs, APPENDs, EXPUNGEs
- * and logs out again) and `logout=0` (clients stay logged in: steady state), with 10 and 100 clients.
+ * and logs out again), `logout=0` (clients stay logged in: steady state) and APPEND only, each with 10
+ * and 50 clients, 10 s per run.
  * Reported: commands per second (every command imaptest counted, divided by the seconds), the servers
  * alternating over ROUNDS rounds, medians and the range of the per-round ratios, and imaptest's
- * "Error:" lines (protocol or state violations; must be 0).
+ * "Error:" lines (protocol or state violations; must be 0), every one with its context in a log file
+ * beside BENCHMARKS.md (in the temp directory unless --write), so an error can be chased.
  * imaptest is built by ../shared/reference/imaptest/build.sh (IMAPTEST_DIR, default ~/.cache/postyard-imaptest).
  * `--workers` (issue 15) adds Postyard with `workers: 2` (a real `postyard start` process, see
- * src/server/cluster/README.md) beside the one-process server, with 10 and 50 clients, 10 s per run.
- * Run compiled: `node dist/bench/imaptest.js [--small] [--postyard-only] [--workers] [--write]`.
+ * src/server/cluster/README.md) beside the one-process server.
+ * Run compiled: `node dist/bench/imaptest.js [--small] [--postyard-only] [--workers] [--write]
+ * [--profile='default mix'] [--clients=10]`.
  */
-import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, fork } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LISTENER_NAMES } from '../src/cli/setup.js';
 import { startWorkersServer, type WorkersServer } from '../test/cluster/helpers/workers-server.js';
+import { errorExcerpts, runImaptest, stressTotals } from '../test/helpers/imaptest.js';
 import { startTestServer } from '../test/helpers/server.js';
 import { replaceBenchmarkSection } from './lib/benchmarks-md.js';
 import { POSTYARD_ONLY, ReferenceDovecot, SMALL, WRITE } from './lib/reference.js';
@@ -26,13 +30,20 @@ import { sharedReference } from './lib/shared-reference.js';
 
 const USERS = 100;
 const WORKERS = process.argv.includes('--workers');
-const SECS = SMALL ? 5 : WORKERS ? 10 : 20;
+const SECS = SMALL ? 5 : 10;
 const ROUNDS = SMALL ? 1 : 3;
+/** `--profile=NAME` and `--clients=N` pick rows (chasing one error); BENCHMARKS.md is then left alone. */
+const PICK_PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
+const PICK_CLIENTS = process.argv.find((a) => a.startsWith('--clients='))?.slice('--clients='.length);
 const PROFILES = [
   { name: 'default mix', args: [] as string[] },
   { name: 'logout=0', args: ['logout=0'] },
-];
-const CLIENTS = WORKERS ? [10, 50] : [10, 100];
+  // imaptest's "-" zeroes every state but LOGIN, SELECT and LOGOUT: APPEND only, never logging out, and
+  // msgs high enough that it never expunges to keep mailboxes small.
+  { name: 'APPEND only', args: ['-', 'append=100,0', 'logout=0', 'msgs=10000000'] },
+].filter((p) => PICK_PROFILE === undefined || p.name === PICK_PROFILE);
+const CLIENTS = [10, 50].filter((n) => PICK_CLIENTS === undefined || String(n) === PICK_CLIENTS);
+const PICKED = PICK_PROFILE !== undefined || PICK_CLIENTS !== undefined;
 const LIMITS = { maxConnectionsPerUser: 1000, maxConnectionsPerIp: 100_000 };
 const DOVECOT = new ReferenceDovecot('imaptest', 18);
 
@@ -52,46 +63,25 @@ function imaptestDir(): string {
   return out.trim().split('\n').at(-1) as string;
 }
 
-/** One imaptest stress run: commands per second and the number of "Error:" lines. */
-function stress(dir: string, target: Target, clients: number, extra: string[], mbox: string) {
-  return new Promise<{ perSecond: number; errors: number }>((resolve, reject) => {
-    const args = [
-      'host=127.0.0.1',
-      `port=${target.port}`,
-      `user=${target.user}`,
-      `pass=${target.pass}`,
-      `users=${USERS}`,
-      `clients=${clients}`,
-      `secs=${SECS}`,
-      `mbox=${mbox}`,
-      ...extra,
-    ];
-    const child = spawn(join(dir, 'imaptest'), args, {
-      env: { ...process.env, LD_LIBRARY_PATH: '/usr/lib/dovecot' },
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('error', reject);
-    child.on('close', () => {
-      const errors = out.split('\n').filter((l) => l.startsWith('Error:')).length;
-      // "Totals:", the command names, percentage lines, then the counts.
-      const totals = out.slice(out.lastIndexOf('Totals:')).split('\n').slice(1);
-      const names = (totals[0] ?? '').trim().split(/\s+/).length;
-      const counts = totals.find(
-        (l) => /^\s*\d+(\s+\d+)*\s*$/.test(l) && l.trim().split(/\s+/).length === names,
-      );
-      if (!counts) {
-        reject(new Error(`no totals in imaptest's output:\n${out.slice(-2000)}`));
-        return;
-      }
-      const total = counts
-        .trim()
-        .split(/\s+/)
-        .reduce((sum, n) => sum + Number(n), 0);
-      resolve({ perSecond: total / SECS, errors });
-    });
-  });
+/** One imaptest stress run: commands per second, and its "Error:" lines with their context. */
+async function stress(dir: string, target: Target, clients: number, extra: string[], mbox: string) {
+  const args = [
+    'host=127.0.0.1',
+    `port=${target.port}`,
+    `user=${target.user}`,
+    `pass=${target.pass}`,
+    `users=${USERS}`,
+    `clients=${clients}`,
+    `secs=${SECS}`,
+    `mbox=${mbox}`,
+    ...extra,
+  ];
+  // imaptest stops by itself after SECS (and its final wait, at most 30 s).
+  const output = await runImaptest(dir, args, (SECS + 120) * 1000);
+  const totals = stressTotals(output);
+  if (!totals) throw new Error(`no totals in imaptest's output:\n${output.slice(-2000)}`);
+  const total = Object.values(totals).reduce((sum, n) => sum + n, 0);
+  return { perSecond: total / SECS, ...errorExcerpts(output) };
 }
 
 /** Child-process mode: a Postyard server with the users (quota like Dovecot's reference, 100 MB). */
@@ -146,6 +136,7 @@ async function main(): Promise<void> {
   });
   const targets: Target[] = [{ name: 'Postyard', port, user: 'user%d@example.com', pass: 'pass' }];
   const rows: string[] = [];
+  const errorLog: string[] = [];
   const workers = WORKERS ? await startTwoWorkers() : null;
   if (workers) {
     targets.push({
@@ -174,7 +165,11 @@ async function main(): Promise<void> {
             const result = await stress(dir, target, clients, profile.args, mbox);
             got[target.name] = result.perSecond;
             per[target.name].push(result.perSecond);
-            errors[target.name] += result.errors;
+            errors[target.name] += result.count;
+            errorLog.push(
+              `== ${target.name}, ${profile.name}, ${clients} clients, round ${r + 1}: ${result.count} Error: line(s)`,
+              ...result.excerpts.flatMap((excerpt) => [excerpt, '--']),
+            );
           }
           if (got.Dovecot) ratios.push((got.Postyard as number) / got.Dovecot);
           const two = got['Postyard 2 workers'];
@@ -187,7 +182,7 @@ async function main(): Promise<void> {
         const d = per.Dovecot.length > 0 ? median(per.Dovecot) : Number.NaN;
         const ratio = ratioText(ratios);
         const row = workers
-          ? `| ${profile.name} | ${clients} | ${p.toFixed(0)} | ${median(per['Postyard 2 workers']).toFixed(0)} | ${Number.isNaN(d) ? 'n/a' : d.toFixed(0)} | ${ratioText(workerRatios)} | ${ratioText(workerDovecotRatios)} | ${errors.Postyard} / ${errors['Postyard 2 workers']} / ${errors.Dovecot} |`
+          ? `| ${profile.name} | ${clients} | ${p.toFixed(0)} | ${median(per['Postyard 2 workers']).toFixed(0)} | ${Number.isNaN(d) ? 'n/a' : d.toFixed(0)} | ${ratio} | ${ratioText(workerRatios)} | ${ratioText(workerDovecotRatios)} | ${errors.Postyard} / ${errors['Postyard 2 workers']} / ${errors.Dovecot} |`
           : `| ${profile.name} | ${clients} | ${p.toFixed(0)} | ${Number.isNaN(d) ? 'n/a' : d.toFixed(0)} | ${ratio} | ${errors.Postyard} / ${errors.Dovecot} |`;
         rows.push(row);
         console.log(row);
@@ -199,36 +194,44 @@ async function main(): Promise<void> {
     child.send({ stop: true });
     if (!POSTYARD_ONLY) DOVECOT.stop();
   }
+  const ended = `load average ${loadavg()[0]!.toFixed(1)} at the end`;
+  const logName = workers ? 'BENCHMARKS-imaptest-workers-errors.txt' : 'BENCHMARKS-imaptest-errors.txt';
+  const keep = WRITE && !SMALL && !POSTYARD_ONLY && !PICKED;
+  const logPath = keep ? logName : join(tmpdir(), logName);
+  const logHeader = `imaptest's "Error:" lines with 3 lines of context, every run of ${started.toISOString()} (bench/imaptest.ts)`;
+  writeFileSync(logPath, `${[logHeader, ...errorLog].join('\n')}\n`);
+  console.log(`imaptest's Error: lines, by run: ${logPath}`);
   if (workers) {
     const section = '## Workers: imaptest stress with 1 and 2 worker processes';
     const workerLines = [
       section,
       '',
       `\`node dist/bench/imaptest.js --workers\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${load} at the start,`,
-      `shared 2-core machine): as the section above, ${USERS} users, ${SECS} s per run, ${ROUNDS} round(s), the three`,
+      `shared 2-core machine, ${ended}): as the section above, ${USERS} users, ${SECS} s per run, ${ROUNDS} round(s), the three`,
       'servers alternating: Postyard in one process (`workers: 1`), Postyard as `postyard start` with',
       '`workers: 2` (a primary and two workers on one SQLite file), and Dovecot 2.3. Ratios are medians of',
-      'the per-round ratios (range).',
+      `the per-round ratios (range). Every run's "Error:" lines with their context: \`${logName}\`.`,
       '',
-      '| Profile | Clients | 1 worker cmd/s | 2 workers cmd/s | Dovecot cmd/s | 2 workers / 1 | 2 workers / Dovecot | Error: lines (1 / 2 / D) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| Profile | Clients | 1 worker cmd/s | 2 workers cmd/s | Dovecot cmd/s | 1 worker / Dovecot | 2 workers / 1 | 2 workers / Dovecot | Error: lines (1 / 2 / D) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
     ];
     console.log(workerLines.join('\n'));
-    if (WRITE && !SMALL && !POSTYARD_ONLY) replaceBenchmarkSection(section, workerLines);
+    if (keep) replaceBenchmarkSection(section, workerLines);
     return;
   }
   const lines = [
     '## Many IMAP clients (imaptest stress)',
     '',
     `\`node dist/bench/imaptest.js\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${load} at the start,`,
-    `shared 2-core machine): Dovecot's imaptest in stress mode, ${USERS} users, ${SECS} s per run, messages from the`,
+    `shared 2-core machine, ${ended}): Dovecot's imaptest in stress mode, ${USERS} users, ${SECS} s per run, messages from the`,
     'standard sample mbox (400, seed 42), against Postyard (one process, SQLite) and Dovecot 2.3 (Maildir,',
     `100 MB quota; Postyard's users get the same). ${ROUNDS} round(s), the servers alternating. Commands per`,
     'second = every command imaptest counted / seconds; ratio = Postyard / Dovecot (median of the rounds, range).',
     'The default mix logs in and out all the time (Dovecot starts a process per login); `logout=0` keeps the',
-    'clients logged in (steady state).',
+    'clients logged in (steady state); APPEND only: `- append=100,0 logout=0 msgs=10000000` (no other command',
+    `but the LOGIN and SELECT, mailboxes only grow). Every run's "Error:" lines with their context: \`${logName}\`.`,
     '',
     '| Profile | Clients | Postyard commands/s | Dovecot commands/s | Ratio | Error: lines (P / D) |',
     '|---|---:|---:|---:|---:|---:|',
@@ -236,8 +239,7 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(lines.join('\n'));
-  if (WRITE && !SMALL && !POSTYARD_ONLY)
-    replaceBenchmarkSection('## Many IMAP clients (imaptest stress)', lines);
+  if (keep) replaceBenchmarkSection('## Many IMAP clients (imaptest stress)', lines);
 }
 
 await main();

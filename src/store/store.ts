@@ -627,6 +627,13 @@ export interface Store extends ActivityStore, WebAccessStore {
    * UID) and moves first-recent past them, so only one session sees them as recent.
    */
   claimRecent(mailboxId: number): Promise<number[]>;
+  /**
+   * Optional: appendMany into one mailbox, then claimRecent of that mailbox, in the same transaction (a
+   * rev1 session appending to its selected mailbox: one commit, not two). Without it, the caller does both.
+   */
+  appendClaimingRecent?(
+    requests: readonly AppendRequest[],
+  ): Promise<{ results: AppendResult[]; recent: number[] }>;
 
   // Outgoing queue ------------------------------------------------------------------------
   /**

@@ -108,3 +108,26 @@ export function stressTotals(output: string): Record<string, number> | null {
   const numbers = counts.trim().split(/\s+/).map(Number);
   return Object.fromEntries(names.map((name, i) => [name, numbers[i] ?? 0]));
 }
+
+/**
+ * imaptest's "Error:" lines (protocol or state violations), each with up to `context` lines before and
+ * after it (imaptest prints the command and reply that led to an error around it), overlapping excerpts
+ * merged; `count` is the number of "Error:" lines.
+ */
+export function errorExcerpts(output: string, context = 3): { count: number; excerpts: string[] } {
+  const lines = output.split('\n');
+  const hits = lines.flatMap((line, i) => (line.includes('Error:') ? [i] : []));
+  const excerpts: string[] = [];
+  let from = -1;
+  let to = -1;
+  for (const hit of hits) {
+    if (hit - context > to + 1 && from >= 0) {
+      excerpts.push(lines.slice(from, to + 1).join('\n'));
+      from = -1;
+    }
+    if (from < 0) from = Math.max(0, hit - context);
+    to = Math.min(lines.length - 1, hit + context);
+  }
+  if (from >= 0) excerpts.push(lines.slice(from, to + 1).join('\n'));
+  return { count: hits.length, excerpts };
+}

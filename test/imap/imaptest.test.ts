@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sharedReference } from '../../bench/lib/shared-reference.js';
 import {
+  errorExcerpts,
   parseScripted,
   requireImaptest,
   runImaptest,
@@ -122,8 +123,12 @@ test('imaptest stress with state checking: no errors (10 and 50 clients, many ac
           ],
           (run.secs + 60) * 1000,
         );
-        const errors = output.split('\n').filter((line) => line.includes('Error:'));
-        assert.deepEqual(errors, [], `${errors.length} errors:\n${errors.slice(0, 50).join('\n')}`);
+        const errors = errorExcerpts(output);
+        assert.equal(
+          errors.count,
+          0,
+          `${errors.count} errors:\n${errors.excerpts.slice(0, 20).join('\n--\n')}`,
+        );
         const totals = stressTotals(output);
         assert.ok(totals && (totals.Logi ?? 0) > 0 && (totals.Fetc ?? 0) > 0, `nothing ran:\n${output}`);
       });

@@ -168,16 +168,25 @@ export class AppendFlow {
     const target = this.target;
     if (!target) return { status: 'BAD', text: `${this.command} without a message` };
     if (this.replaced) return this.commitReplace(target);
-    const results = await session.store.appendMany(
-      this.ready.map(({ head, ingested }) => ({
-        accountId: session.requireAccount().id,
-        mailboxId: target.id,
-        blob: ingested.blob,
-        meta: ingested.meta,
-        ...messageAttributes(head),
-      })),
-    );
-    if (session.selected?.mailbox.id === target.id) await session.selected.index.catchUp(true);
+    const requests = this.ready.map(({ head, ingested }) => ({
+      accountId: session.requireAccount().id,
+      mailboxId: target.id,
+      blob: ingested.blob,
+      meta: ingested.meta,
+      ...messageAttributes(head),
+    }));
+    const selected = session.selected?.mailbox.id === target.id ? session.selected : null;
+    let results: AppendResult[];
+    if (selected?.rev1 && !selected.readOnly && session.store.appendClaimingRecent) {
+      // The new messages are recent to this session (RFC 3501 §2.3.2): claimed in the APPEND's own
+      // commit, so the flush that announces them finds nothing left to claim and writes nothing.
+      const appended = await session.store.appendClaimingRecent(requests);
+      selected.markRecent(appended.recent);
+      results = appended.results;
+    } else {
+      results = await session.store.appendMany(requests);
+    }
+    if (selected) await selected.index.catchUp(true);
     const first = results[0];
     if (!first) return { status: 'OK', text: 'APPEND completed' };
     const uids = formatUidList(results.map((r) => r.uid));

@@ -30,9 +30,13 @@ function fakeIndex(uids: number[]): { index: SharedMailboxIndex; push(change: Pa
 /** Responses as lines on the wire, without CRLF. */
 const wire = (r: UntaggedResponse) => encodeUntaggedResponse(r).slice(0, -2);
 
-async function flushed(selected: SelectedMailbox, allowExpunge: boolean): Promise<string[]> {
+async function flushed(
+  selected: SelectedMailbox,
+  allowExpunge: boolean,
+  claimRecent?: () => Promise<number[]>,
+): Promise<string[]> {
   const lines: string[] = [];
-  await selected.flush((r) => lines.push(wire(r)), allowExpunge);
+  await selected.flush((r) => lines.push(wire(r)), allowExpunge, claimRecent);
   return lines;
 }
 
@@ -81,13 +85,7 @@ test('rev1 sessions report \\Recent and RECENT counts', async () => {
   const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: true });
   s.settleRecent();
   fake.push({ added: [2] });
-  const lines: string[] = [];
-  await s.flush(
-    (r) => lines.push(wire(r)),
-    true,
-    async () => [2],
-  );
-  assert.deepEqual(lines, ['* 2 EXISTS', '* 1 RECENT']);
+  assert.deepEqual(await flushed(s, true, async () => [2]), ['* 2 EXISTS', '* 1 RECENT']);
   assert.deepEqual(s.flagsOf(2, ['\\Seen']), ['\\Seen', '\\Recent']);
 });
 
@@ -97,13 +95,7 @@ test('RECENT never counts claimed messages newer than the last EXISTS (it may no
   s.settleRecent();
   // Message 5 is announced; the claim already takes 6 and 7, appended meanwhile and not yet notified.
   fake.push({ added: [5] });
-  const lines: string[] = [];
-  await s.flush(
-    (r) => lines.push(wire(r)),
-    true,
-    async () => [5, 6, 7],
-  );
-  assert.deepEqual(lines, ['* 5 EXISTS', '* 1 RECENT']);
+  assert.deepEqual(await flushed(s, true, async () => [5, 6, 7]), ['* 5 EXISTS', '* 1 RECENT']);
   assert.equal(s.recentCount(), 1);
   fake.push({ added: [6, 7] });
   assert.deepEqual(await flushed(s, true), ['* 7 EXISTS', '* 3 RECENT']);
@@ -131,4 +123,35 @@ test('keywordAnnouncement: FLAGS before an answer showing a keyword not yet anno
     flags('Known', 'Fresh', 'Queued'),
   );
   assert.deepEqual(await flushed(s, true), ['* 2 FETCH (UID 2 FLAGS (Queued))']);
+});
+
+test('a keyword that arrives while flush waits for claimRecent is announced before the FETCH showing it', async () => {
+  // Two workers: another worker's STORE reaches this session's index while the rev1 session's flush
+  // waits for its \Recent claim (a write). imaptest: "Keyword used without being in FLAGS".
+  const fake = fakeIndex([1, 2]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: true });
+  s.setKeywords([]);
+  s.settleRecent();
+  fake.push({ added: [3] });
+  const lines = await flushed(s, true, async () => {
+    fake.push({ flags: [{ uid: 1, modseq: 9, flags: ['$Label1'] }] });
+    return [3];
+  });
+  const fetch = lines.indexOf('* 1 FETCH (UID 1 FLAGS ($Label1))');
+  const announced = lines.findIndex((line) => line.startsWith('* FLAGS (') && line.includes('$Label1'));
+  assert.ok(fetch >= 0, lines.join('\n'));
+  assert.ok(announced >= 0 && announced < fetch, `FLAGS must come before the FETCH:\n${lines.join('\n')}`);
+});
+
+test('a message claimed as recent but expunged before its EXISTS never counts in RECENT', async () => {
+  const fake = fakeIndex([1]);
+  const s = new SelectedMailbox(fake.index, { readOnly: false, rev1: true });
+  s.settleRecent();
+  fake.push({ added: [2] });
+  // The claim also takes 3, appended meanwhile; 3 is expunged before this session announced it.
+  assert.deepEqual(await flushed(s, true, async () => [2, 3]), ['* 2 EXISTS', '* 1 RECENT']);
+  fake.push({ added: [3] });
+  fake.push({ expunged: [3] });
+  fake.push({ added: [4] });
+  assert.deepEqual(await flushed(s, true, async () => [4]), ['* 3 EXISTS', '* 2 RECENT']);
 });

@@ -261,6 +261,11 @@ export class SelectedMailbox {
     allowExpunge: boolean,
     claimRecent?: () => Promise<number[]>,
   ): Promise<void> {
+    // Await before writing anything: a change queued in the middle (another worker's STORE arrives any
+    // time) could put a FETCH with a new keyword out before the FLAGS announcing it (imaptest: "Keyword
+    // used without being in FLAGS"). The claim may hold UIDs not yet announced; recentCount() waits.
+    const claimed =
+      this.pendingAdded.length > 0 && this.rev1 && claimRecent && !this.readOnly ? await claimRecent() : [];
     if (allowExpunge && this.pendingExpunged.size > 0) {
       const gone = [...this.pendingExpunged].sort((a, b) => a - b);
       this.pendingExpunged.clear();
@@ -290,8 +295,8 @@ export class SelectedMailbox {
       this.pendingAdded = [];
       for (const uid of added) this.push(uid);
       emit({ type: 'EXISTS', count: this.count });
-      if (this.rev1 && claimRecent && !this.readOnly) this.markRecent(await claimRecent());
     }
+    this.markRecent(claimed);
     const recent = this.rev1 ? this.recentCount() : 0;
     if (this.rev1 && this.lastAnnouncedRecent !== recent && this.lastAnnouncedRecent >= 0) {
       emit({ type: 'RECENT', count: recent });
@@ -356,8 +361,10 @@ export class SelectedMailbox {
   private queue(change: IndexChange): void {
     for (const uid of change.expunged) {
       const i = this.pendingAdded.indexOf(uid);
-      if (i >= 0) this.pendingAdded.splice(i, 1);
-      else if (this.seqOf(uid) > 0) this.pendingExpunged.add(uid);
+      if (i >= 0) {
+        this.pendingAdded.splice(i, 1);
+        this.recent.delete(uid); // claimed before its EXISTS (flush): it must not count later
+      } else if (this.seqOf(uid) > 0) this.pendingExpunged.add(uid);
       this.pendingFlags.delete(uid);
     }
     const last = Math.max(this.lastUid(), this.pendingAdded.at(-1) ?? 0);

@@ -485,6 +485,29 @@ export function messageContract(open: OpenStore): void {
         assert.deepEqual(await store.claimRecent(inbox), [3]);
       }));
 
+    it('appendClaimingRecent adds and claims \\Recent in one go (when the backend has it)', () =>
+      withStore(open, async ({ store }) => {
+        if (!store.appendClaimingRecent) return;
+        const account = await createUser(store);
+        const inbox = await mailboxId(store, account.id);
+        await appendSample(store, account.id, inbox, { n: 1 }); // delivered, not yet claimed
+        const blob = await store.blobs.put(sampleMessage('claim', 100));
+        const request = (n: number) => ({
+          accountId: account.id,
+          mailboxId: inbox,
+          blob,
+          meta: sampleMeta(String(n)),
+        });
+        const appended = await store.appendClaimingRecent([request(2), request(3)]);
+        assert.deepEqual(
+          appended.results.map((r) => r.uid),
+          [2, 3],
+        );
+        assert.deepEqual(appended.recent, [1, 2, 3]);
+        assert.deepEqual(await store.claimRecent(inbox), []);
+        assert.equal((await store.mailboxStatus(inbox)).recent, 0);
+      }));
+
     it('lists the keywords in use in a mailbox, once each, following STORE, COPY and EXPUNGE', () =>
       withStore(open, async ({ store }) => {
         const account = await createUser(store);

@@ -401,6 +401,16 @@ export class SqliteStore implements Store {
     return this.write((ctx) => requests.map((request) => this.messageWriter.append(request, ctx)));
   }
 
+  appendClaimingRecent(
+    requests: readonly AppendRequest[],
+  ): Promise<{ results: AppendResult[]; recent: number[] }> {
+    return this.write((ctx) => {
+      const results = requests.map((request) => this.messageWriter.append(request, ctx));
+      const mailboxId = requests[0]?.mailboxId;
+      return { results, recent: mailboxId === undefined ? [] : this.messageWriter.claimRecent(mailboxId) };
+    });
+  }
+
   replace(request: AppendRequest, replaced: { mailboxId: number; uid: number }): Promise<AppendResult> {
     return this.write((ctx) => this.messageWriter.replace(request, replaced, ctx));
   }
