@@ -46,8 +46,8 @@ export class SortTable {
     [number],
     { sent_date: number | null; header_text: string | null }
   >;
-  private readonly readers = new Map<string, RangeQuery<unknown[]>>();
-  private readonly columnReaders = new Map<string, RangeQuery<unknown[]>>();
+  /** Prepared range queries by select list (one per field list and form). */
+  private readonly queries = new Map<string, RangeQuery<unknown[]>>();
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare(
@@ -144,39 +144,31 @@ export class SortTable {
     setSortFields(row, sortFieldsOf(meta), fields);
   }
 
-  /** One prepared query per field list: each column's values joined, in UID order. */
+  /** Each column's values joined, in UID order. */
   private columnsReader(fields: readonly SortField[]): RangeQuery<unknown[]> {
-    const key = fields.join(',');
-    let query = this.columnReaders.get(key);
-    if (!query) {
-      const joinedText = (sql: string) => `, group_concat(${sql}, char(0))`;
-      const columns = fields.map((f) => joinedText(joinableColumn(f))).join('');
-      query = new RangeQuery(
-        this.db,
-        `SELECT count(*), group_concat(m.uid), group_concat(m.internal_date), group_concat(m.size),
-           group_concat(m.meta_id), group_concat(s.meta_id IS NOT NULL), group_concat(ifnull(s.sent_date, ''))
-           ${columns}`,
-        'messages AS m LEFT JOIN message_sort AS s ON s.meta_id = m.meta_id',
-        (c) => c,
-      );
-      this.columnReaders.set(key, query);
-    }
-    return query;
+    const columns = fields.map((f) => `, group_concat(${joinableColumn(f)}, char(0))`).join('');
+    return this.prepared(
+      `SELECT count(*), group_concat(m.uid), group_concat(m.internal_date), group_concat(m.size),
+         group_concat(m.meta_id), group_concat(s.meta_id IS NOT NULL), group_concat(ifnull(s.sent_date, ''))
+         ${columns}`,
+    );
   }
 
-  /** One prepared query per field list: only the asked-for columns are read. */
+  /** Only the asked-for columns, a row per message. */
   private reader(fields: readonly SortField[]): RangeQuery<unknown[]> {
-    const key = fields.join(',');
-    let query = this.readers.get(key);
+    const columns = fields.map((f) => `, s.${SORT_COLUMN[f]}`).join('');
+    return this.prepared(
+      `SELECT m.uid, m.internal_date, m.size, m.meta_id, s.meta_id IS NOT NULL, s.sent_date${columns}`,
+    );
+  }
+
+  /** The range query with this select list over messages and their sort rows, prepared once. */
+  private prepared(select: string): RangeQuery<unknown[]> {
+    let query = this.queries.get(select);
     if (!query) {
-      const columns = fields.map((f) => `, s.${SORT_COLUMN[f]}`).join('');
-      query = new RangeQuery(
-        this.db,
-        `SELECT m.uid, m.internal_date, m.size, m.meta_id, s.meta_id IS NOT NULL, s.sent_date${columns}`,
-        'messages AS m LEFT JOIN message_sort AS s ON s.meta_id = m.meta_id',
-        (c) => c,
-      );
-      this.readers.set(key, query);
+      const from = 'messages AS m LEFT JOIN message_sort AS s ON s.meta_id = m.meta_id';
+      query = new RangeQuery(this.db, select, from, (c) => c);
+      this.queries.set(select, query);
     }
     return query;
   }
