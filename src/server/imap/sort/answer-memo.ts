@@ -33,12 +33,16 @@ export class AnswerMemo {
     return entry as MemoEntry<T>;
   }
 
-  /** Keeps `entry` under `key` when its set is big enough to be worth it. Both arrays are not copied. */
-  set<T>(key: string, entry: MemoEntry<T>): void {
+  /**
+   * Keeps `entry` under `key` when its set is big enough to be worth it (then true). Both arrays are not
+   * copied.
+   */
+  set<T>(key: string, entry: MemoEntry<T>): boolean {
     this.entries.delete(key);
-    if (entry.uids.length < MEMO_MIN_MESSAGES) return;
+    if (entry.uids.length < MEMO_MIN_MESSAGES) return false;
     this.entries.set(key, entry);
     while (this.entries.size > MEMO_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    return true;
   }
 
   clear(): void {

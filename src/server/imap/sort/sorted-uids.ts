@@ -142,8 +142,7 @@ export async function threadsByUid(
   const threads = algorithm === 'REFERENCES' ? references(all, byUid) : orderedSubject(all, byUid);
   const answer: ThreadAnswer = { threads, keys: all };
   if (entry) entry.answer.keys = null;
-  memo.set<ThreadAnswer>(key, { uidValidity, uids, answer });
-  if (memo.get(key, uidValidity)?.answer === answer) holdKeys(answer);
+  if (memo.set<ThreadAnswer>(key, { uidValidity, uids, answer })) holdKeys(answer);
   return threads;
 }
 
