@@ -33,7 +33,7 @@ export interface UpdatingSearch {
 
 interface Active extends UpdatingSearch {
   /** UIDs in result order. */
-  results: number[];
+  results: readonly number[];
 }
 
 /** UIDs of the selected mailbox's view matching `criteria`, in result order (ascending, or sorted). */
@@ -41,10 +41,9 @@ export async function resultUids(
   session: ImapSession,
   criteria: SearchKey,
   sort?: readonly SortCriterion[],
-): Promise<number[]> {
+): Promise<readonly number[]> {
   const { uids } = await findUids(session, criteria);
-  if (!sort) return uids;
-  return [...(await sortedUids(session, uids, sort))];
+  return sort ? sortedUids(session, uids, sort) : uids;
 }
 
 export class ContextSearches {
