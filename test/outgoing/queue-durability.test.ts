@@ -127,15 +127,28 @@ test('kill -9 during a burst of 500 queued messages loses none', { timeout: 180_
     assert.ok(duplicates <= CLIENTS + 20, `${duplicates} duplicates (only messages in flight at the kill)`);
     assert.ok(deliveredBeforeKill > 0, 'deliveries were under way when the server was killed');
 
-    const stopped = once(server.child, 'exit');
-    server.child.kill('SIGTERM');
-    await stopped;
+    // Every acknowledged message has reached the MX, but the queue may still hold a message that was
+    // committed without its 250 reaching the client, or one whose delivery the MX has taken while the
+    // server has not yet recorded it: the queue must drain by itself, without waiting for a retry.
     const store = await openSqliteStore({ dataDir });
     try {
-      assert.equal((await store.queueSummary()).messages, 0, 'the queue is empty at the end');
+      const deadline = Date.now() + 60_000;
+      while ((await store.queueSummary()).messages > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const left = await store.listQueue();
+      const describe = left.map((m) => ({
+        id: m.id,
+        recipients: m.recipients.map(
+          (r) => `${r.address} ${r.state} next=${r.nextAttempt - Date.now()}ms ${r.lastReply ?? ''}`,
+        ),
+      }));
+      assert.deepEqual(describe, [], 'the queue drains after the restart');
     } finally {
       await store.close();
     }
+    const stopped = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    await stopped;
   } finally {
     await mx.close();
     await dns.close();
