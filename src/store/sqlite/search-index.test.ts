@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { sampleMessage, sampleMeta } from '../contract/fixture.js';
 import { DATABASE_FILE } from './database.js';
 import { openSqliteStore } from './index.js';
+import { parseJoinedIds } from './search-index.js';
 
 describe('sqlite full-text search index', () => {
   it('narrows nothing while a rebuild is unfinished, and a repair rebuilds it whole', async () => {
@@ -39,5 +40,74 @@ describe('sqlite full-text search index', () => {
       await store.close();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it("maps a common word's meta ids to the mailbox's UIDs: candidates, proven, copies and expunges", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-fts-'));
+    const store = await openSqliteStore({ dataDir });
+    try {
+      const account = await store.createAccount('a@x.org', 'h');
+      const inbox = (await store.getMailbox(account.id, 'INBOX'))!.id;
+      const other = (await store.createMailbox(account.id, 'Other')).id;
+      // 3,000 messages (more than the few-candidates path takes): "needle" in the body of 9 in 10, in the
+      // subject only of every 20th, a rare "zymurgy" in the body of every 500th.
+      const body = (n: number) => `${n % 10 === 0 ? 'hay' : 'a needle'}${n % 500 === 7 ? ' zymurgy' : ''}`;
+      const subject = (n: number) => (n % 20 === 0 ? `needle ${n}` : `straw ${n}`);
+      const uids: number[] = [];
+      for (let start = 0; start < 3000; start += 500) {
+        const batch = Array.from({ length: 500 }, (_, i) => start + i);
+        const results = await Promise.all(
+          batch.map(async (n) => {
+            const blob = await store.blobs.put(sampleMessage(n));
+            const meta = { ...sampleMeta(subject(n)), bodyText: body(n) };
+            return store.append({ accountId: account.id, mailboxId: inbox, blob, meta });
+          }),
+        );
+        uids.push(...results.map((r) => r.uid));
+      }
+      // Copies share their meta row: they belong to the other mailbox's answer only.
+      await store.copy(inbox, uids.slice(0, 100), other);
+      const gone = uids.filter((_, n) => n % 7 === 3);
+      await store.expunge(inbox, { uids: gone, force: true });
+      const kept = uids
+        .map((uid, n) => ({ uid, n }))
+        .filter(({ uid }) => !gone.includes(uid))
+        .sort((a, b) => a.uid - b.uid);
+
+      const text = await store.searchIndexed(inbox, [{ where: 'text', value: 'Needle' }]);
+      assert.deepEqual(
+        text?.candidates,
+        kept.filter(({ n }) => n % 10 !== 0 || n % 20 === 0).map((k) => k.uid),
+      );
+      assert.deepEqual(
+        text?.proven,
+        kept.filter(({ n }) => n % 10 !== 0).map((k) => k.uid),
+      );
+      const inBody = await store.searchIndexed(inbox, [{ where: 'body', value: 'needle' }]);
+      assert.deepEqual(inBody?.candidates, text?.proven);
+      const rare = await store.searchIndexed(inbox, [{ where: 'text', value: 'zymurgy' }]);
+      assert.deepEqual(
+        rare?.candidates,
+        kept.filter(({ n }) => n % 500 === 7).map((k) => k.uid),
+      );
+      assert.deepEqual(rare?.proven, rare?.candidates);
+      const copies = await store.searchIndexed(other, [{ where: 'text', value: 'needle' }]);
+      assert.equal(copies?.candidates.length, 100 - 10 + 5);
+      const both = await store.searchIndexed(inbox, [
+        { where: 'text', value: 'needle' },
+        { where: 'text', value: 'zymurgy' },
+      ]);
+      assert.deepEqual(both?.proven, rare?.proven);
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses group_concat lists of ids', () => {
+    assert.deepEqual(parseJoinedIds(null), []);
+    assert.deepEqual(parseJoinedIds(''), []);
+    assert.deepEqual(parseJoinedIds('7'), [7]);
+    assert.deepEqual(parseJoinedIds('1,20,300,4000000000'), [1, 20, 300, 4_000_000_000]);
   });
 });
