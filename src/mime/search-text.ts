@@ -56,3 +56,35 @@ export function indexedHeaderText(headerText: string): string {
   }
   return searchFold(headerText + extra);
 }
+
+/**
+ * The values of `field` in headerText (one unfolded "Name: value" per line) as SEARCH HEADER reads them:
+ * the text after the colon of each line whose name is the field.
+ */
+export function headerFieldValues(headerText: string, field: string): string[] {
+  const name = `${field.toLowerCase()}:`;
+  const values: string[] = [];
+  for (const line of headerText.split('\n')) {
+    if (line.length < name.length || line.slice(0, name.length).toLowerCase() !== name) continue;
+    values.push(line.slice(name.length));
+  }
+  return values;
+}
+
+/** The header fields with a column each in the full-text index: FROM, TO, CC, BCC and SUBJECT keys. */
+export const INDEXED_FIELDS = ['from', 'to', 'cc', 'bcc', 'subject'] as const;
+
+/**
+ * A field's column in the index: each value and, for an address field, its normalized form, one per
+ * line, folded. A needle without a line break is in it exactly where SEARCH HEADER finds it (the check
+ * reads the same values, headerFieldValues), so the index proves such matches. Changing what this
+ * returns needs a schema step that rebuilds the index.
+ */
+export function indexedFieldText(headerText: string, field: string): string {
+  const parts: string[] = [];
+  for (const value of headerFieldValues(headerText, field)) {
+    parts.push(value);
+    if (ADDRESS_FIELDS.has(field)) parts.push(normalizedAddresses(value));
+  }
+  return searchFold(parts.join('\n'));
+}

@@ -208,6 +208,8 @@ export interface SortRow extends SortFields {
 export interface TextNeedle {
   where: 'header' | 'body' | 'text';
   value: string;
+  /** For 'header': the field (HEADER, FROM, TO...), lower case; a store may index some fields apart. */
+  field?: string;
 }
 
 /** What a full-text index answers for some needles (Store.searchIndexed); both ascending UIDs. */

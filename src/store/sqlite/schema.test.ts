@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { sortFieldsOf } from '../../mime/sort-fields.js';
 import { DATABASE_FILE, openDatabase } from './database.js';
 import {
+  FIELD_INDEX_VERSION,
   MAILBOX_OBJECT_ID_VERSION,
   SCHEMA_VERSION,
   SCRAM_KEYS_VERSION,
@@ -48,6 +49,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE message_search'); // later steps
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.exec('DROP TABLE inline_blobs'); // a later step
+      old.exec('DROP TABLE message_fields'); // a later step
       old.pragma(`user_version = ${MAILBOX_OBJECT_ID_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (account_id, name, uid_validity) VALUES (1, 'INBOX', 7), (1, 'X', 9)`);
@@ -71,6 +73,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE message_sort'); // a later step
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.exec('DROP TABLE inline_blobs'); // a later step
+      old.exec('DROP TABLE message_fields'); // a later step
       old.pragma(`user_version = ${SCRAM_KEYS_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.close();
@@ -96,6 +99,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE message_search');
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.exec('DROP TABLE inline_blobs'); // a later step
+      old.exec('DROP TABLE message_fields'); // a later step
       old.pragma(`user_version = ${SENT_ZONE_VERSION - 1}`);
       const insert = old.prepare(
         `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
@@ -137,6 +141,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE message_search');
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
       old.exec('DROP TABLE inline_blobs'); // a later step
+      old.exec('DROP TABLE message_fields'); // a later step
       old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
@@ -169,12 +174,63 @@ describe('sqlite schema', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+  it('the field index step indexes the header fields of messages stored before it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
+    try {
+      const old = openDatabase(dataDir);
+      old.exec('DROP TABLE message_fields');
+      old.pragma(`user_version = ${FIELD_INDEX_VERSION - 1}`);
+      old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
+      old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
+      const meta = old.prepare(
+        `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
+         VALUES (?, ?, '', '', '', '', NULL, '')`,
+      );
+      const text = old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)');
+      const message = old.prepare(
+        `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, save_date, size, blob_id, meta_id)
+         VALUES (1, ?, 1, 0, 0, 1, ?, ?)`,
+      );
+      const search = old.prepare('INSERT INTO message_search (rowid, header, body) VALUES (?, ?, ?)');
+      // More than one batch of the backfill; an address only in its normalized form (comment inside).
+      for (let id = 1; id <= 1200; id++) {
+        meta.run(id, `blob${id}`);
+        const from = id % 2 ? `Zoe <zoe (work) @ example.se>` : `Bob <bob${id}@example.org>`;
+        const header = `Subject: Number ${id}\nFrom: ${from}\nTo: team@example.org\n`;
+        text.run(id, header, 'body');
+        search.run(id, header.toLowerCase(), 'body'); // the earlier index, as delivery kept it
+        message.run(id, `blob${id}`, id);
+      }
+      old.close();
+
+      const db = openDatabase(dataDir);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+      const index = new SearchIndex(db);
+      assert.deepEqual(index.state(), { missing: 0, extra: 0, stale: false });
+      const zoe = index.indexed(1, [{ where: 'header', field: 'from', value: 'ZOE@example.se' }]);
+      assert.equal(zoe?.candidates.length, 600);
+      assert.deepEqual(zoe?.proven, zoe?.candidates, 'the from column proves the match');
+      assert.deepEqual(
+        index.indexed(1, [{ where: 'header', field: 'to', value: 'bob1199' }])?.candidates,
+        [],
+      );
+      assert.deepEqual(index.indexed(1, [{ where: 'header', field: 'subject', value: 'number 1199' }]), {
+        candidates: [1199],
+        proven: [1199],
+      });
+      db.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('the sort table step gives messages stored before it the keys of their header text', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'postyard-schema-'));
     try {
       const old = openDatabase(dataDir);
       old.exec('DROP TABLE message_sort');
       old.exec('DROP TABLE inline_blobs'); // a later step
+      old.exec('DROP TABLE message_fields'); // a later step
       old.pragma(`user_version = ${SORT_TABLE_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);

@@ -4,7 +4,7 @@
  * that computes values); never edit a released step.
  */
 import type Database from 'better-sqlite3';
-import { createSearchIndex } from './search-index.js';
+import { createFieldIndex, createSearchIndex } from './search-index.js';
 import { backfillSentZone } from './sent-zone-backfill.js';
 import { createSortTable } from './sort-table.js';
 
@@ -233,6 +233,7 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
     data BLOB NOT NULL
   );
   `,
+  createFieldIndex,
 ];
 
 /** SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived. */
@@ -258,6 +259,8 @@ export const MAILBOX_OBJECT_ID_VERSION = MIGRATIONS.indexOf(mailboxObjectId) + 1
 /** The version whose step added accounts.scram_sha256. */
 export const SCRAM_KEYS_VERSION = MIGRATIONS.indexOf(scramKeys) + 1;
 
+/** The version whose step added the header field index message_fields (filled from existing text). */
+export const FIELD_INDEX_VERSION = MIGRATIONS.indexOf(createFieldIndex) + 1;
 /** The version whose step added the full-text index message_search (filled from existing text). */
 export const SEARCH_INDEX_VERSION = MIGRATIONS.indexOf(createSearchIndex) + 1;
 

@@ -3,14 +3,16 @@
  * trigram tokenizer over the search text of every message_meta row, so one row serves every copy of the
  * same bytes. Contentless (the text is in message_text already); it holds the text case-folded by
  * searchFold and is case-sensitive itself, so its notion of "contains" is exactly the folded substring
- * relation and the index can only ever answer a superset of the evaluator's matches.
+ * relation and the index can only ever answer a superset of the evaluator's matches. A second table,
+ * message_fields, has a column per common header field (FROM, TO, CC, BCC, SUBJECT keys) holding exactly
+ * what the HEADER check reads, so those keys are proven by the index alone.
  *
  * While the counter `search_index_stale` is set (a rebuild in progress, or one that has not finished),
  * the index narrows nothing and SEARCH falls back to reading every message.
  */
 import type Database from 'better-sqlite3';
 import type { IngestMeta } from '../../mime/ingest-meta.js';
-import { indexedHeaderText, searchFold } from '../../mime/search-text.js';
+import { INDEXED_FIELDS, indexedFieldText, indexedHeaderText, searchFold } from '../../mime/search-text.js';
 import type { IndexedSearch, TextNeedle } from '../store.js';
 
 /** FTS5's trigram tokenizer matches nothing for a phrase shorter than three characters. */
@@ -32,6 +34,9 @@ function provable(folded: string): boolean {
   return !/[σ\uFFFD\uD800-\uDFFF]/.test(folded);
 }
 
+/** message_fields' column of each indexed header field ("from" and "to" are SQL keywords). */
+const FIELD_COLUMNS: ReadonlyMap<string, string> = new Map(INDEXED_FIELDS.map((f) => [f, `f_${f}`]));
+
 /**
  * Schema step: the table, filled from the existing search text in the step's own transaction, so the
  * index is complete from the first start of the new version. Costs about 1 ms per message on the
@@ -44,8 +49,49 @@ export function createSearchIndex(db: Database.Database): void {
     header, body, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1
   );
   `);
-  const index = new SearchIndex(db);
-  for (let after = 0; after >= 0; ) after = index.indexBatch(after);
+  // Its own statement, not SearchIndex.add: a step must not depend on tables of later steps.
+  const insert = db.prepare('INSERT INTO message_search (rowid, header, body) VALUES (?, ?, ?)');
+  forEachText(db, (row) =>
+    insert.run(row.meta_id, indexedHeaderText(row.header_text), searchFold(row.body_text)),
+  );
+}
+
+/** Schema step: message_fields, filled from the stored header text (about 30 µs per message). */
+export function createFieldIndex(db: Database.Database): void {
+  db.exec(`
+  -- Header fields as SEARCH HEADER reads them (search-index.ts, indexedFieldText); rowid = message_meta.id.
+  CREATE VIRTUAL TABLE message_fields USING fts5(
+    ${[...FIELD_COLUMNS.values()].join(', ')},
+    tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1
+  );
+  `);
+  const insert = db.prepare(FIELDS_INSERT);
+  forEachText(db, (row) => insert.run(row.meta_id, ...fieldTexts(row.header_text)));
+}
+
+const FIELDS_INSERT = `INSERT INTO message_fields (rowid, ${[...FIELD_COLUMNS.values()].join(', ')})
+  VALUES (?${', ?'.repeat(FIELD_COLUMNS.size)})`;
+
+function fieldTexts(headerText: string): string[] {
+  return INDEXED_FIELDS.map((field) => indexedFieldText(headerText, field));
+}
+
+interface TextRow {
+  meta_id: number;
+  header_text: string;
+  body_text: string;
+}
+
+function forEachText(db: Database.Database, each: (row: TextRow) => void): void {
+  const batch = db.prepare<[number, number], TextRow>(
+    'SELECT meta_id, header_text, body_text FROM message_text WHERE meta_id > ? ORDER BY meta_id LIMIT ?',
+  );
+  for (let after = 0; ; ) {
+    const rows = batch.all(after, REBUILD_BATCH);
+    for (const row of rows) each(row);
+    if (rows.length < REBUILD_BATCH) return;
+    after = rows[rows.length - 1]!.meta_id;
+  }
 }
 
 export interface SearchIndexState {
@@ -58,24 +104,24 @@ export interface SearchIndexState {
 
 export class SearchIndex {
   private readonly insertStmt: Database.Statement;
+  private readonly insertFieldsStmt: Database.Statement;
   private readonly staleStmt: Database.Statement<[], number>;
   private readonly setStaleStmt: Database.Statement;
-  private readonly dropUnusedStmt: Database.Statement;
-  private readonly missingStmt: Database.Statement<[], number>;
-  private readonly extraStmt: Database.Statement<[], number>;
-  private readonly textBatchStmt: Database.Statement<
-    [number, number],
-    { meta_id: number; header_text: string; body_text: string }
-  >;
+  private readonly dropUnusedStmts: Database.Statement[];
+  private readonly missingStmts: Database.Statement<[], number>[];
+  private readonly extraStmts: Database.Statement<[], number>[];
+  private readonly textBatchStmt: Database.Statement<[number, number], TextRow>;
   private readonly presentStmt: Database.Statement<[number], unknown>;
-  private readonly candidatesStmt: Database.Statement<[number, string], number>;
+  private readonly fieldsPresentStmt: Database.Statement<[number], unknown>;
   private readonly metaIdsStmt: Database.Statement<[string], string | null>;
+  private readonly fieldIdsStmt: Database.Statement<[string], string | null>;
   private readonly fewStmt: Database.Statement<[number, string], [number, number]>;
   private readonly pairsStmt: Database.Statement<[number], [string | null, string | null]>;
   private batchRows = 0;
 
   constructor(private readonly db: Database.Database) {
     this.insertStmt = db.prepare('INSERT INTO message_search (rowid, header, body) VALUES (?, ?, ?)');
+    this.insertFieldsStmt = db.prepare(FIELDS_INSERT);
     this.staleStmt = db
       .prepare<[], number>(`SELECT coalesce((SELECT value FROM counters WHERE name = '${STALE}'), 0)`)
       .pluck();
@@ -83,39 +129,47 @@ export class SearchIndex {
       `INSERT INTO counters (name, value) VALUES ('${STALE}', ?)
        ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     );
+    const tables = ['message_search', 'message_fields'];
     // Meta rows garbage collection is about to drop (maintenance.ts dropUnusedMeta, same condition).
-    this.dropUnusedStmt = db.prepare(
-      `DELETE FROM message_search WHERE rowid IN (SELECT id FROM message_meta
-         WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.blob_id = message_meta.blob_id))`,
+    this.dropUnusedStmts = tables.map((table) =>
+      db.prepare(
+        `DELETE FROM ${table} WHERE rowid IN (SELECT id FROM message_meta
+           WHERE NOT EXISTS (SELECT 1 FROM messages AS m WHERE m.blob_id = message_meta.blob_id))`,
+      ),
     );
-    // message_search_docsize has one row per indexed document (FTS5's shadow table).
-    this.missingStmt = db
-      .prepare<[], number>(
-        `SELECT count(*) FROM message_text AS x
-         WHERE NOT EXISTS (SELECT 1 FROM message_search_docsize AS d WHERE d.id = x.meta_id)`,
-      )
-      .pluck();
-    this.extraStmt = db
-      .prepare<[], number>(
-        `SELECT count(*) FROM message_search_docsize AS d
-         WHERE NOT EXISTS (SELECT 1 FROM message_text AS x WHERE x.meta_id = d.id)`,
-      )
-      .pluck();
+    // <table>_docsize has one row per indexed document (FTS5's shadow table).
+    this.missingStmts = tables.map((table) =>
+      db
+        .prepare<[], number>(
+          `SELECT count(*) FROM message_text AS x
+           WHERE NOT EXISTS (SELECT 1 FROM ${table}_docsize AS d WHERE d.id = x.meta_id)`,
+        )
+        .pluck(),
+    );
+    this.extraStmts = tables.map((table) =>
+      db
+        .prepare<[], number>(
+          `SELECT count(*) FROM ${table}_docsize AS d
+           WHERE NOT EXISTS (SELECT 1 FROM message_text AS x WHERE x.meta_id = d.id)`,
+        )
+        .pluck(),
+    );
     this.textBatchStmt = db.prepare(
       'SELECT meta_id, header_text, body_text FROM message_text WHERE meta_id > ? ORDER BY meta_id LIMIT ?',
     );
     this.presentStmt = db.prepare<[number], unknown>('SELECT 1 FROM message_search_docsize WHERE id = ?');
-    // The FTS query yields meta ids store-wide; the mailbox's messages are then one primary-key range
-    // scan testing membership.
-    this.candidatesStmt = db
-      .prepare<[number, string], number>(
-        `SELECT m.uid FROM messages AS m WHERE m.mailbox_id = ? AND m.meta_id IN
-           (SELECT rowid FROM message_search WHERE message_search MATCH ?) ORDER BY m.uid`,
-      )
-      .pluck();
+    this.fieldsPresentStmt = db.prepare<[number], unknown>(
+      'SELECT 1 FROM message_fields_docsize WHERE id = ?',
+    );
+    // FTS queries yield meta ids store-wide, joined in one row (a row each costs µs in better-sqlite3).
     this.metaIdsStmt = db
       .prepare<[string], string | null>(
         'SELECT group_concat(rowid) FROM message_search WHERE message_search MATCH ?',
+      )
+      .pluck();
+    this.fieldIdsStmt = db
+      .prepare<[string], string | null>(
+        'SELECT group_concat(rowid) FROM message_fields WHERE message_fields MATCH ?',
       )
       .pluck();
     this.fewStmt = db
@@ -135,11 +189,12 @@ export class SearchIndex {
   /** Indexes one new meta row; runs in the transaction that inserts it. */
   add(metaId: number, meta: Pick<IngestMeta, 'headerText' | 'bodyText'>): void {
     this.insertStmt.run(metaId, indexedHeaderText(meta.headerText), searchFold(meta.bodyText));
+    this.insertFieldsStmt.run(metaId, ...fieldTexts(meta.headerText));
   }
 
   /** Removes the rows of meta no message uses; runs in the transaction that deletes that meta. */
   dropUnused(): void {
-    this.dropUnusedStmt.run();
+    for (const stmt of this.dropUnusedStmts) stmt.run();
   }
 
   /**
@@ -152,13 +207,16 @@ export class SearchIndex {
 
   /**
    * The candidates and, with `prove`, those among them certain to match (Store.searchIndexed): every
-   * needle found in the body column, which holds exactly the text the BODY and TEXT checks read. A
-   * TEXT needle found in the header column only still needs the check (that column also holds
-   * normalized addresses the TEXT check does not look at), and HEADER needles always do.
+   * needle found in the body column, which holds exactly the text the BODY and TEXT checks read, or in
+   * its field's column of message_fields (FROM, TO, CC, BCC, SUBJECT). A TEXT needle found in the header
+   * column only still needs the check (that column also holds normalized addresses the TEXT check does
+   * not look at), and HEADER needles of other fields always do.
    */
   indexed(mailboxId: number, needles: readonly TextNeedle[], prove = true): IndexedSearch | undefined {
-    const phrases: string[] = [];
-    const inBody: string[] = [];
+    const anyTerms: string[] = [];
+    const bodyTerms: string[] = [];
+    const fieldTerms: string[] = [];
+    let textPhrase: string | null = null;
     let proofPossible = prove;
     for (const needle of needles) {
       const folded = searchFold(needle.value);
@@ -168,36 +226,60 @@ export class SearchIndex {
         continue;
       }
       const phrase = `"${folded.replace(/"/g, '""')}"`;
-      phrases.push(needle.where === 'text' ? phrase : `${needle.where} : ${phrase}`);
+      const column = needle.where === 'header' ? FIELD_COLUMNS.get(needle.field ?? '') : undefined;
+      if (column) {
+        fieldTerms.push(`${column} : ${phrase}`);
+        // A line break may span two values of the column, which the check reads one by one.
+        if (!provable(folded) || folded.includes('\n')) proofPossible = false;
+        continue;
+      }
+      anyTerms.push(needle.where === 'text' ? phrase : `${needle.where} : ${phrase}`);
+      if (needle.where === 'text') textPhrase = phrase;
       if (needle.where === 'header' || !provable(folded)) proofPossible = false;
-      inBody.push(`body : ${phrase}`);
+      bodyTerms.push(`body : ${phrase}`);
     }
-    if (phrases.length === 0 || this.staleStmt.get() !== 0) return undefined;
-    const query = phrases.join(' AND ');
-    if (!proofPossible) return { candidates: this.candidatesStmt.all(mailboxId, query), proven: [] };
+    if (anyTerms.length + fieldTerms.length === 0 || this.staleStmt.get() !== 0) return undefined;
     // Meta ids store-wide first, then one pass over the mailbox's messages maps them to UIDs: SQLite's IN
-    // (subquery) would build a b-tree of a common word's 90,000 ids for each of the two sets.
-    const bodyQuery = inBody.join(' AND ');
-    const proven = this.metaIds(bodyQuery);
-    let candidates = proven;
-    if (bodyQuery !== query) {
-      // One TEXT needle: candidates = body matches + header matches, and the header column's list is
-      // far shorter than the needle's list over both columns.
-      const only = needles.length === 1 && phrases.length === 1 ? phrases[0]! : null;
-      candidates = only ? union(proven, this.metaIds(`header : ${only}`)) : this.metaIds(query);
+    // (subquery) would build a b-tree of a common word's 90,000 ids for each set.
+    const fieldIds = fieldTerms.length > 0 ? this.ids(this.fieldIdsStmt, fieldTerms.join(' AND ')) : null;
+    let candidates: number[];
+    let proven: number[] = [];
+    if (anyTerms.length === 0) {
+      candidates = fieldIds!;
+      if (proofPossible) proven = candidates;
+    } else if (!proofPossible) {
+      candidates = intersect(this.ids(this.metaIdsStmt, anyTerms.join(' AND ')), fieldIds);
+    } else {
+      const query = anyTerms.join(' AND ');
+      const bodyQuery = bodyTerms.join(' AND ');
+      const inBody = this.ids(this.metaIdsStmt, bodyQuery);
+      let any = inBody;
+      if (bodyQuery !== query) {
+        // One TEXT needle: its matches are the body matches and the header matches, and the header
+        // column's list is far shorter than the needle's list over both columns.
+        any =
+          anyTerms.length === 1 && textPhrase
+            ? union(inBody, this.ids(this.metaIdsStmt, `header : ${textPhrase}`))
+            : this.ids(this.metaIdsStmt, query);
+      }
+      candidates = intersect(any, fieldIds);
+      proven = intersect(inBody, fieldIds);
     }
     if (candidates.length === 0) return { candidates: [], proven: [] };
     return this.uidsOf(mailboxId, candidates, proven);
   }
 
-  /** The meta ids (store-wide) whose index row matches the FTS query, ascending. */
-  private metaIds(query: string): number[] {
-    return parseJoinedIds(this.metaIdsStmt.get(query) ?? null);
+  /** The meta ids (store-wide) an FTS query matches, ascending. */
+  private ids(stmt: Database.Statement<[string], string | null>, query: string): number[] {
+    const ids = parseJoinedIds(stmt.get(query) ?? null);
+    // FTS5 yields ascending rowids; union and intersect rely on it, so make sure.
+    if (!isAscending(ids)) ids.sort((a, b) => a - b);
+    return ids;
   }
 
   /** The mailbox's UIDs (ascending) whose meta id is among the candidates, and those proven too. */
   private uidsOf(mailboxId: number, candidates: number[], proven: number[]): IndexedSearch {
-    // Meta ids are small dense integers: one byte each marks candidate (1) and proven (2).
+    // Meta ids are small dense integers: one byte each marks candidate (1) and proven (3).
     let max = 0;
     for (const id of candidates) if (id > max) max = id;
     const marks = new Uint8Array(max + 1);
@@ -211,7 +293,7 @@ export class SearchIndex {
       if (mark === 3) out.proven.push(uid);
     };
     // A few candidates (a rare word): SQLite tests them while scanning; otherwise every (uid, meta id)
-    // pair of the mailbox comes back as two joined columns (a row each costs µs in better-sqlite3).
+    // pair of the mailbox comes back as two joined columns.
     if (candidates.length <= FEW_CANDIDATES) {
       for (const [uid, metaId] of this.fewStmt.all(mailboxId, JSON.stringify(candidates))) take(uid, metaId);
       return out;
@@ -229,9 +311,10 @@ export class SearchIndex {
   }
 
   state(): SearchIndexState {
+    const sum = (stmts: Database.Statement<[], number>[]) => stmts.reduce((n, s) => n + s.get()!, 0);
     return {
-      missing: this.missingStmt.get()!,
-      extra: this.extraStmt.get()!,
+      missing: sum(this.missingStmts),
+      extra: sum(this.extraStmts),
       stale: this.staleStmt.get() !== 0,
     };
   }
@@ -245,6 +328,7 @@ export class SearchIndex {
     await write(() => {
       this.setStaleStmt.run(1);
       this.db.exec(`INSERT INTO message_search (message_search) VALUES ('delete-all')`);
+      this.db.exec(`INSERT INTO message_fields (message_fields) VALUES ('delete-all')`);
     });
     let indexed = 0;
     for (let after = 0; after >= 0; ) {
@@ -263,12 +347,28 @@ export class SearchIndex {
     const rows = this.textBatchStmt.all(after, REBUILD_BATCH);
     for (const row of rows) {
       if (this.presentStmt.get(row.meta_id) === undefined) {
-        this.add(row.meta_id, { headerText: row.header_text, bodyText: row.body_text });
+        this.insertStmt.run(row.meta_id, indexedHeaderText(row.header_text), searchFold(row.body_text));
+      }
+      if (this.fieldsPresentStmt.get(row.meta_id) === undefined) {
+        this.insertFieldsStmt.run(row.meta_id, ...fieldTexts(row.header_text));
       }
     }
     this.batchRows = rows.length;
     return rows.length < REBUILD_BATCH ? -1 : rows[rows.length - 1]!.meta_id;
   }
+}
+
+/** Ascending ids in both lists; `b` null means no second list (all of `a`). */
+function intersect(a: readonly number[], b: readonly number[] | null): number[] {
+  if (b === null) return a as number[];
+  const out: number[] = [];
+  let j = 0;
+  for (const id of a) {
+    while (j < b.length && b[j]! < id) j++;
+    if (j === b.length) break;
+    if (b[j] === id) out.push(id);
+  }
+  return out;
 }
 
 /** Sorted union of two ascending id lists. */

@@ -4,6 +4,7 @@
  */
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
+import { INDEXED_FIELDS } from '../../../mime/search-text.js';
 import type { PartialRange, SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
 import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
@@ -128,11 +129,17 @@ async function checkEach(
   return { uids: found, modseqs };
 }
 
-/** An AND of nothing but BODY/TEXT needles and ALL: a candidate the index proves matches it. */
+/**
+ * An AND of nothing but ALL and needles the index can prove (BODY, TEXT, and HEADER of a field it keeps
+ * a column for: FROM, TO, CC, BCC, SUBJECT): a candidate the index proves matches it.
+ */
 function onlyNeedles(key: SearchKey): boolean {
   if (key.key === 'AND') return key.keys.every(onlyNeedles);
+  if (key.key === 'HEADER') return key.value !== '' && INDEXED_FIELD_SET.has(key.field.toLowerCase());
   return key.key === 'ALL' || ((key.key === 'BODY' || key.key === 'TEXT') && key.value !== '');
 }
+
+const INDEXED_FIELD_SET: ReadonlySet<string> = new Set(INDEXED_FIELDS);
 
 /** An AND of nothing but ALL (never a MODSEQ key, so no modseq is needed either). */
 function matchesEverything(key: SearchKey): boolean {

@@ -6,7 +6,7 @@
 
 import { seqSetContains } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
-import { ADDRESS_FIELDS, normalizedAddresses } from '../../../mime/search-text.js';
+import { ADDRESS_FIELDS, headerFieldValues, normalizedAddresses } from '../../../mime/search-text.js';
 import type { SearchDate, SearchKey } from '../../../protocol/imap/command.js';
 import type { MessageRecord } from '../../../store/store.js';
 import { emailId, threadId } from '../object-id.js';
@@ -118,12 +118,9 @@ function contains(haystack: string, needle: string): boolean {
  * the field (RFC 9051 §6.4.4 HEADER). Address fields also match the addresses as ENVELOPE parses them.
  */
 function headerContains(headerText: string, field: string, value: string): boolean {
-  const name = `${field.toLowerCase()}:`;
   const needle = value.toLowerCase();
   const addresses = ADDRESS_FIELDS.has(field.toLowerCase());
-  for (const line of headerText.split('\n')) {
-    if (line.length < name.length || line.slice(0, name.length).toLowerCase() !== name) continue;
-    const text = line.slice(name.length);
+  for (const text of headerFieldValues(headerText, field)) {
     if (needle === '' || text.toLowerCase().includes(needle)) return true;
     if (addresses && normalizedAddresses(text).toLowerCase().includes(needle)) return true;
   }

@@ -18,7 +18,7 @@ test('indexNeedles takes the AND-ed string keys, never those under OR or NOT, no
   };
   assert.deepEqual(indexNeedles(criteria), [
     { where: 'text', value: 'alpha' },
-    { where: 'header', value: 'bob' },
+    { where: 'header', field: 'from', value: 'bob' },
     { where: 'body', value: 'ab' },
   ]);
   assert.deepEqual(indexNeedles({ key: 'NOT', inner: { key: 'TEXT', value: 'alpha' } }), []);

@@ -15,7 +15,8 @@ export function indexNeedles(criteria: SearchKey): TextNeedle[] {
         return;
       case 'HEADER':
         // An empty value matches every message that has the field: nothing to look for.
-        if (key.value !== '') needles.push({ where: 'header', value: key.value });
+        if (key.value !== '')
+          needles.push({ where: 'header', field: key.field.toLowerCase(), value: key.value });
         return;
       case 'BODY':
         if (key.value !== '') needles.push({ where: 'body', value: key.value });
