@@ -143,17 +143,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE inline_blobs'); // a later step
       old.exec('DROP TABLE message_fields'); // a later step
       old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
-      old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
-      old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
-      const meta = old.prepare(
-        `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
-         VALUES (?, ?, '', '', '', '', NULL, '')`,
-      );
-      const text = old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)');
-      const message = old.prepare(
-        `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, save_date, size, blob_id, meta_id)
-         VALUES (1, ?, 1, 0, 0, 1, ?, ?)`,
-      );
+      const { meta, text, message } = oneMailboxInserts(old);
       // More than one batch of the backfill.
       for (let id = 1; id <= 1200; id++) {
         meta.run(id, `blob${id}`);
@@ -180,17 +170,7 @@ describe('sqlite schema', () => {
       const old = openDatabase(dataDir);
       old.exec('DROP TABLE message_fields');
       old.pragma(`user_version = ${FIELD_INDEX_VERSION - 1}`);
-      old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
-      old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
-      const meta = old.prepare(
-        `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
-         VALUES (?, ?, '', '', '', '', NULL, '')`,
-      );
-      const text = old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)');
-      const message = old.prepare(
-        `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, save_date, size, blob_id, meta_id)
-         VALUES (1, ?, 1, 0, 0, 1, ?, ?)`,
-      );
+      const { meta, text, message } = oneMailboxInserts(old);
       const search = old.prepare('INSERT INTO message_search (rowid, header, body) VALUES (?, ?, ?)');
       // More than one batch of the backfill; an address only in its normalized form (comment inside).
       for (let id = 1; id <= 1200; id++) {
@@ -296,3 +276,20 @@ describe('sqlite schema', () => {
     }
   });
 });
+
+/** Account 1 with INBOX (id 1) in an old-version file, and inserts for its messages' rows. */
+function oneMailboxInserts(old: Database.Database) {
+  old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
+  old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
+  return {
+    meta: old.prepare(
+      `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
+       VALUES (?, ?, '', '', '', '', NULL, '')`,
+    ),
+    text: old.prepare('INSERT INTO message_text (meta_id, header_text, body_text) VALUES (?, ?, ?)'),
+    message: old.prepare(
+      `INSERT INTO messages (mailbox_id, uid, modseq, internal_date, save_date, size, blob_id, meta_id)
+       VALUES (1, ?, 1, 0, 0, 1, ?, ?)`,
+    ),
+  };
+}
