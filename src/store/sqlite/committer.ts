@@ -1,10 +1,8 @@
 /**
  * Group commit: every write is a job queued here; all jobs queued in the same event-loop turn run in
- * ONE transaction, each inside its own savepoint so one job's failure (e.g. OVER_QUOTA) rolls back only
- * that job. With a WalSync (the server's store), the transaction commits without fsync and the WAL is
- * then flushed on the thread pool, one flush for every batch committed meanwhile (wal-sync.ts); without
- * one, COMMIT itself fsyncs. Either way callers are resolved only once the commit is durable, so nothing
- * is acknowledged before it is on disk. Change notifications are published then, once per mailbox.
+ * ONE transaction (one WAL fsync), each inside its own savepoint so one job's failure (e.g. OVER_QUOTA)
+ * rolls back only that job. Callers are resolved only after COMMIT returned, so nothing is acknowledged
+ * before it is durable. Change notifications are published after the commit, once per touched mailbox.
  *
  * Several processes may write the same file (cluster workers, `postyard deliver`): the connection's
  * busy_timeout is kept short, and a batch whose BEGIN IMMEDIATE finds the write lock taken is retried
@@ -15,7 +13,6 @@ import type { ChangeBus, MailboxChange } from '../../bus/bus.js';
 import { TempError, toMailError } from '../../lib/errors.js';
 import { RateLimitedErrors } from '../../lib/rate-limited-log.js';
 import type { ChangeLogWriter } from './change-log.js';
-import type { WalSync } from './wal-sync.js';
 
 export interface WriteContext {
   /** Records that a mailbox changed, for the notification published after commit. */
@@ -58,23 +55,13 @@ export class GroupCommitter {
   private busyAttempts = 0;
   private readonly runBatch: Database.Transaction<(batch: Pending[]) => MailboxChange[]>;
   private readonly runInSavepoint: Database.Transaction<(pending: Pending) => unknown>;
-  private readonly syncOff: Database.Statement;
-  private readonly syncFull: Database.Statement;
-  /** Batches committed, waiting for their WAL flush. */
-  private settling = 0;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     db: Database.Database,
     private readonly bus: ChangeBus | undefined,
     private readonly changeLog?: ChangeLogWriter,
     private readonly errors = new RateLimitedErrors(undefined),
-    private readonly walSync?: WalSync,
   ) {
-    // Only the committer's own batches skip the fsync in COMMIT (they flush through walSync); any other
-    // write on this connection (schema steps) keeps FULL.
-    this.syncOff = db.prepare('PRAGMA synchronous = NORMAL');
-    this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     // A transaction function called inside another one runs in a SAVEPOINT (better-sqlite3 semantics).
     this.runInSavepoint = db.transaction((pending: Pending) => pending.job(contextFor(pending)));
     this.runBatch = db.transaction((batch: Pending[]) => {
@@ -131,10 +118,7 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     let changes: MailboxChange[];
     this.batchStarted = false;
-    // The last batch, at close, commits with its fsync: nothing is left to flush after it.
-    const flushLater = this.walSync !== undefined && !options.final;
     try {
-      if (flushLater) this.syncOff.run();
       // IMMEDIATE takes the write lock up front, so another process cannot make us fail mid-batch.
       changes = this.runBatch.immediate(batch);
     } catch (err) {
@@ -143,51 +127,14 @@ export class GroupCommitter {
       const error = new TempError('Commit failed', { cause: err });
       for (const pending of batch) pending.reject(error);
       return;
-    } finally {
-      if (flushLater) this.syncFull.run();
     }
     this.busySince = 0;
     this.stats.commits++;
     this.stats.jobs += batch.length;
-    if (!flushLater) {
-      this.settle(batch, changes);
-      return;
-    }
-    this.settling++;
-    this.walSync!.sync()
-      .then(
-        () => this.settle(batch, changes),
-        (err: unknown) => {
-          // Committed and visible, but maybe not on disk: the writes must not be acknowledged. A client
-          // that retries may duplicate a message, which is better than a lost one.
-          this.errors.report('flushing the WAL after a commit failed', err, {});
-          const error = new TempError('Commit not durable', { cause: err });
-          for (const pending of batch) pending.reject(error);
-          this.publish(changes);
-        },
-      )
-      .finally(() => {
-        if (--this.settling > 0) return;
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const resolve of waiters) resolve();
-      });
-  }
-
-  /** Resolves once every committed batch has been flushed and its callers answered. */
-  async idle(): Promise<void> {
-    while (this.settling > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private settle(batch: Pending[], changes: MailboxChange[]): void {
     for (const pending of batch) {
       if (pending.ok) pending.resolve(pending.result);
       else pending.reject(toMailError(pending.error));
     }
-    this.publish(changes);
-  }
-
-  private publish(changes: MailboxChange[]): void {
     for (const change of changes) {
       try {
         this.bus?.publish(change);

@@ -3,14 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type Database from 'better-sqlite3';
 import type { MailboxChange } from '../../bus/bus.js';
 import { LocalBus } from '../../bus/local.js';
 import { sampleMessage, sampleMeta } from '../contract/fixture.js';
-import { GroupCommitter } from './committer.js';
-import { openDatabase } from './database.js';
 import { openSqliteStore, type SqliteStore } from './index.js';
-import { WalSync } from './wal-sync.js';
 
 async function withSqlite(body: (store: SqliteStore, bus: LocalBus) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'postyard-gc-'));
@@ -141,82 +137,5 @@ describe('sqlite group commit', () => {
       db.pragma('max_page_count = 1000000');
       const ok = await store.append({ accountId: alice.id, mailboxId: inbox, blob: blobs[0]!, meta: big });
       assert.equal(ok.uid, 1);
-    }));
-});
-
-describe('sqlite commits flushed off the event loop', () => {
-  async function withDatabase(body: (db: Database.Database, dir: string) => Promise<void>): Promise<void> {
-    const dir = await mkdtemp(join(tmpdir(), 'postyard-walsync-'));
-    const db = openDatabase(dir);
-    db.exec('CREATE TABLE scratch (n INTEGER)');
-    try {
-      await body(db, dir);
-    } finally {
-      db.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  /** A WalSync whose flushes wait for the test to let them finish. */
-  class GatedWalSync extends WalSync {
-    readonly gates: (() => void)[] = [];
-    override sync(): Promise<void> {
-      return new Promise<void>((resolve) => this.gates.push(resolve)).then(() => super.sync());
-    }
-  }
-
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
-
-  it('answers a write only after the WAL flush, and commits it with FULL restored', () =>
-    withDatabase(async (db) => {
-      const walSync = new GatedWalSync(`${db.name}-wal`);
-      const committer = new GroupCommitter(db, undefined, undefined, undefined, walSync);
-      let answered = false;
-      const write = committer
-        .submit(() => db.prepare('INSERT INTO scratch VALUES (1)').run())
-        .then(() => (answered = true));
-      await turn();
-      await turn();
-      assert.equal(
-        (db.prepare('SELECT count(*) AS n FROM scratch').get() as { n: number }).n,
-        1,
-        'committed',
-      );
-      assert.equal(answered, false, 'not answered before the flush');
-      assert.equal(db.pragma('synchronous', { simple: true }), 2, 'FULL again outside the batch');
-      walSync.gates.shift()!();
-      await write;
-      assert.equal(walSync.stats.syncs, 1);
-      await committer.idle();
-      await walSync.close();
-    }));
-
-  it('covers every batch committed during one flush with the next one', () =>
-    withDatabase(async (db) => {
-      const walSync = new WalSync(`${db.name}-wal`);
-      const committer = new GroupCommitter(db, undefined, undefined, undefined, walSync);
-      const insert = db.prepare('INSERT INTO scratch VALUES (?)');
-      const writes: Promise<unknown>[] = [];
-      // Ten batches in ten event-loop turns: the first starts a flush, the rest wait for one more.
-      for (let n = 0; n < 10; n++) {
-        writes.push(committer.submit(() => insert.run(n)));
-        await turn();
-      }
-      await Promise.all(writes);
-      assert.equal(committer.stats.commits, 10);
-      assert.ok(walSync.stats.syncs < 10, `${walSync.stats.syncs} flushes for 10 commits`);
-      await committer.idle();
-      await walSync.close();
-    }));
-
-  it('refuses a write whose flush failed (TEMP), though it committed', () =>
-    withDatabase(async (db, dir) => {
-      const walSync = new WalSync(join(dir, 'no-such-dir', 'wal'));
-      const committer = new GroupCommitter(db, undefined, undefined, undefined, walSync);
-      await assert.rejects(
-        committer.submit(() => db.prepare('INSERT INTO scratch VALUES (1)').run()),
-        (err: { code?: string; message?: string }) => err.code === 'TEMP' && /not durable/.test(err.message!),
-      );
-      await committer.idle();
     }));
 });

@@ -71,7 +71,6 @@ import { QueueRepo } from './queue.js';
 import { toMailbox } from './rows.js';
 import { SearchIndex } from './search-index.js';
 import { SortTable } from './sort-table.js';
-import { WalSync } from './wal-sync.js';
 import { WebAccessRepo } from './web-access.js';
 
 /** A cluster worker's wait inside SQLite for another worker's write lock; its committer then retries. */
@@ -99,7 +98,6 @@ export class SqliteStore implements Store {
   private readonly messageWriter: MessageWriter;
   private readonly mailboxWriter: MailboxWriter;
   private readonly committer: GroupCommitter;
-  private readonly walSync: WalSync;
   private readonly changeLog: ChangeLog;
   private readonly maintenance: Maintenance;
   private readonly searchIndex: SearchIndex;
@@ -136,8 +134,7 @@ export class SqliteStore implements Store {
     this.mailboxWriter = new MailboxWriter(db, this.accounts, this.mailboxes);
     this.queue = new QueueRepo(db, blobs);
     this.changeLog = new ChangeLog(db, bus, errors);
-    this.walSync = new WalSync(`${db.name}-wal`);
-    this.committer = new GroupCommitter(db, bus, this.changeLog, errors, this.walSync);
+    this.committer = new GroupCommitter(db, bus, this.changeLog, errors);
     // Cluster workers leave it to their primary, which watches once for the whole machine.
     if (options.watchOtherWriters !== false) this.changeLog.start();
     this.maintenance = new Maintenance(
@@ -171,8 +168,6 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
     this.committer.flush({ final: true });
     this.closed = true;
-    await this.committer.idle();
-    await this.walSync.close();
     this.db.close();
   }
 
