@@ -7,6 +7,8 @@ import type { SortKeys } from './sort-keys.js';
 
 type Id = (k: SortKeys) => number;
 
+const NO_CHILDREN: readonly ThreadNode[] = Object.freeze([]);
+
 /** Sent date, then mailbox order (RFC 5256 §2.2). */
 function bySentDate(a: SortKeys, b: SortKeys): number {
   return a.date - b.date || a.seq - b.seq;
@@ -32,151 +34,211 @@ export function orderedSubject(messages: readonly SortKeys[], id: Id): ThreadNod
   return threads.map((t) => t.node);
 }
 
-class Container {
-  parent: Container | null = null;
-  children: Container[] = [];
-  constructor(public message: SortKeys | null) {}
-
-  /** Whether `this` is `other` or one of its ancestors. */
-  isAncestorOf(other: Container): boolean {
-    for (let c: Container | null = other; c; c = c.parent) if (c === this) return true;
-    return false;
-  }
-
-  adopt(child: Container): void {
-    if (child.parent) child.parent.children.splice(child.parent.children.indexOf(child), 1);
-    child.parent = this;
-    this.children.push(child);
-  }
-
-  /** The message whose date and subject stand for this container: its own, or its first child's. */
-  get representative(): SortKeys | null {
-    return this.message ?? this.children[0]?.representative ?? null;
-  }
-}
-
-function compareContainers(a: Container, b: Container): number {
-  const x = a.representative;
-  const y = b.representative;
-  if (!x || !y) return x ? -1 : y ? 1 : 0;
-  return bySentDate(x, y);
-}
-
-/** RFC 5256 §4 REFERENCES, steps 1 to 7. */
+/**
+ * RFC 5256 §4 REFERENCES, steps 1 to 7. Containers are small integers (creation order) with their links in
+ * plain arrays, not objects: a 100,000-message mailbox is threaded again after each new message (the memo
+ * keeps the keys, sorted-uids.ts), and objects with a children array each made half of that time garbage
+ * collection. Message-less containers ("dummies") stand for ids that are only referenced.
+ */
 export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] {
+  // At most one container per message and per reference, and one per message again in step 6.
+  let capacity = 2 * messages.length + 1;
+  for (const m of messages) capacity += m.references.length;
+  /** The message of each container (its index in `messages`), -1 for a dummy. */
+  const messageOf = new Int32Array(capacity).fill(-1);
+  const parent = new Int32Array(capacity).fill(-1);
+  // Children as doubly linked lists in adoption order until step 4, so detaching is O(1).
+  const firstChild = new Int32Array(capacity).fill(-1);
+  const lastChild = new Int32Array(capacity).fill(-1);
+  const next = new Int32Array(capacity).fill(-1);
+  const prev = new Int32Array(capacity).fill(-1);
+  let containers = 0;
+  const create = (message: number): number => {
+    messageOf[containers] = message;
+    return containers++;
+  };
+  const detach = (c: number): void => {
+    const p = parent[c]!;
+    if (prev[c] !== -1) next[prev[c]!] = next[c]!;
+    else firstChild[p] = next[c]!;
+    if (next[c] !== -1) prev[next[c]!] = prev[c]!;
+    else lastChild[p] = prev[c]!;
+    parent[c] = -1;
+    next[c] = -1;
+    prev[c] = -1;
+  };
+  /** `child` becomes the last child of `p` (taken from its former parent, even when that is `p`). */
+  const adopt = (p: number, child: number): void => {
+    if (parent[child] !== -1) detach(child);
+    parent[child] = p;
+    prev[child] = lastChild[p]!;
+    if (lastChild[p] !== -1) next[lastChild[p]!] = child;
+    else firstChild[p] = child;
+    lastChild[p] = child;
+  };
+  /** Whether `a` is `b` or one of its ancestors. */
+  const isAncestorOf = (a: number, b: number): boolean => {
+    for (let c = b; c !== -1; c = parent[c]!) if (c === a) return true;
+    return false;
+  };
+
   // (1) Link messages and the ids they reference.
-  const table = new Map<string, Container>();
-  const all: Container[] = [];
-  const containerOf = (messageId: string): Container => {
+  const table = new Map<string, number>();
+  const containerOf = (messageId: string): number => {
     let c = table.get(messageId);
-    if (!c) {
-      c = new Container(null);
+    if (c === undefined) {
+      c = create(-1);
       table.set(messageId, c);
-      all.push(c);
     }
     return c;
   };
-  for (const m of messages) {
-    let own: Container;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    let own: number;
     const existing = m.messageId === null ? undefined : table.get(m.messageId);
-    if (existing && existing.message === null) {
+    if (existing !== undefined && messageOf[existing] === -1) {
       own = existing;
-      own.message = m;
+      messageOf[own] = i;
     } else {
       // No Message-ID, or a duplicate one: the message gets a unique id of its own.
-      own = new Container(m);
-      all.push(own);
-      if (m.messageId !== null && !existing) table.set(m.messageId, own);
+      own = create(i);
+      if (m.messageId !== null && existing === undefined) table.set(m.messageId, own);
     }
     // (1.A) Each reference is the parent of the next, unless already linked or that would loop.
-    let prev: Container | null = null;
+    let last = -1;
     for (const ref of m.references) {
       const c = containerOf(ref);
-      if (prev && c.parent === null && !c.isAncestorOf(prev)) prev.adopt(c);
-      prev = c;
+      if (last !== -1 && parent[c] === -1 && !isAncestorOf(c, last)) adopt(last, c);
+      last = c;
     }
     // (1.B) The message's own references decide its parent: the last one (replacing a parent guessed
     // from other messages' References), none without references or when the link would loop (as Dovecot).
-    if (prev && !own.isAncestorOf(prev)) prev.adopt(own);
-    else if (own.parent) {
-      own.parent.children.splice(own.parent.children.indexOf(own), 1);
-      own.parent = null;
-    }
+    if (last !== -1 && !isAncestorOf(own, last)) adopt(last, own);
+    else if (parent[own] !== -1) detach(own);
   }
-  // (2), (3) The root set; the id table is no longer needed.
-  let roots = all.filter((c) => c.parent === null);
+
+  // From here children are arrays (EMPTY for none): pruning splices lists and sorting wants arrays.
+  const EMPTY: number[] = [];
+  const kids: number[][] = [];
+  for (let c = 0; c < containers; c++) {
+    if (firstChild[c] === -1) {
+      kids.push(EMPTY);
+      continue;
+    }
+    const list: number[] = [];
+    for (let k = firstChild[c]!; k !== -1; k = next[k]!) list.push(k);
+    kids.push(list);
+  }
+  // (2), (3) The root set, in creation order; the id table is no longer needed.
+  const roots: number[] = [];
+  for (let c = 0; c < containers; c++) if (parent[c] === -1) roots.push(c);
   // (4) Prune dummies: drop empty ones, splice the children of others into their place (at the top
   // level only when there is a single child).
-  const prune = (list: Container[], top: boolean): Container[] => {
-    const out: Container[] = [];
+  const prune = (list: number[], top: boolean): number[] => {
+    const out: number[] = [];
     for (const c of list) {
-      c.children = prune(c.children, false);
-      for (const child of c.children) child.parent = c;
-      if (c.message === null && c.children.length === 0) continue;
-      if (c.message === null && (!top || c.children.length === 1)) {
-        for (const child of c.children) child.parent = c.parent;
-        out.push(...c.children);
+      if (kids[c] !== EMPTY) kids[c] = prune(kids[c]!, false);
+      const children = kids[c]!;
+      if (messageOf[c] === -1 && children.length === 0) continue;
+      if (messageOf[c] === -1 && (!top || children.length === 1)) {
+        for (const child of children) out.push(child);
         continue;
       }
       out.push(c);
     }
-    return out;
+    return out.length === 0 ? EMPTY : out;
   };
-  roots = prune(roots, true);
-  for (const r of roots) r.parent = null;
+  const pruned = prune(roots, true);
+
+  /** The message whose date and subject stand for a container: its own, or its first child's. */
+  const representative = (c: number): number => {
+    for (let r = c; ; r = kids[r]![0]!) {
+      if (messageOf[r] !== -1) return messageOf[r]!;
+      if (kids[r]!.length === 0) return -1;
+    }
+  };
+  const compare = (a: number, b: number): number => {
+    const x = representative(a);
+    const y = representative(b);
+    if (x === -1 || y === -1) return x !== -1 ? -1 : y !== -1 ? 1 : 0;
+    return bySentDate(messages[x]!, messages[y]!);
+  };
   // (5) Sort the top level by sent date (a dummy by its first child, once its children are sorted).
-  for (const r of roots) if (r.message === null) r.children.sort(compareContainers);
-  roots.sort(compareContainers);
+  for (const r of pruned) if (messageOf[r] === -1) kids[r]!.sort(compare);
+  pruned.sort(compare);
+
   // (6) Gather top-level threads with the same base subject.
-  // Each subject's chosen thread and its place among the top-level slots (no search for it later).
-  const subjects = new Map<string, { container: Container; slot: number }>();
-  const subjectOf = (c: Container): string => c.representative?.subject ?? '';
-  const isReply = (c: Container): boolean => c.message?.replyOrForward ?? false;
-  roots.forEach((r, slot) => {
+  const subjectOf = (c: number): string => {
+    const r = representative(c);
+    return r === -1 ? '' : messages[r]!.subject;
+  };
+  const isReply = (c: number): boolean => messageOf[c] !== -1 && messages[messageOf[c]!]!.replyOrForward;
+  const append = (p: number, child: number): void => {
+    if (kids[p] === EMPTY) kids[p] = [child];
+    else kids[p]!.push(child);
+  };
+  // Each subject's chosen thread and its place among the top-level slots (no search for it later), and
+  // each slot's entry: a slot's subject never changes below (a dummy put in a slot stands for the thread
+  // that was there, and merged threads leave their slot), so one Map lookup per thread is enough.
+  type Chosen = { container: number; slot: number };
+  const subjects = new Map<string, Chosen>();
+  const chosenOf: (Chosen | null)[] = [];
+  pruned.forEach((r, slot) => {
     const subject = subjectOf(r);
-    if (subject === '') return;
-    const t = subjects.get(subject)?.container;
+    if (subject === '') {
+      chosenOf.push(null);
+      return;
+    }
+    const entry = subjects.get(subject);
+    chosenOf.push(entry ?? null);
+    if (entry === undefined) {
+      const created = { container: r, slot };
+      subjects.set(subject, created);
+      chosenOf[slot] = created;
+      return;
+    }
+    const t = entry.container;
     if (
-      !t ||
-      (t.message !== null && r.message === null) ||
-      (t.message !== null && isReply(t) && r.message !== null && !isReply(r))
-    )
-      subjects.set(subject, { container: r, slot });
+      (messageOf[t] !== -1 && messageOf[r] === -1) ||
+      (messageOf[t] !== -1 && isReply(t) && messageOf[r] !== -1 && !isReply(r))
+    ) {
+      entry.container = r;
+      entry.slot = slot;
+    }
   });
-  const slots: (Container | null)[] = [...roots];
+  const slots: number[] = [...pruned];
   for (let i = 0; i < slots.length; i++) {
     const r = slots[i]!;
-    if (r === null) continue;
-    const subject = subjectOf(r);
-    if (subject === '') continue;
-    const chosen = subjects.get(subject)!;
+    const chosen = chosenOf[i];
+    if (r === -1 || !chosen) continue;
     const t = chosen.container;
     if (t === r) continue;
-    if (t.message === null && r.message === null) {
-      for (const child of [...r.children]) t.adopt(child);
-    } else if (t.message === null) {
-      t.adopt(r);
+    if (messageOf[t] === -1 && messageOf[r] === -1) {
+      for (const child of kids[r]!) append(t, child);
+      kids[r] = EMPTY;
+    } else if (messageOf[t] === -1) {
+      append(t, r);
     } else if (isReply(r) && !isReply(t)) {
-      t.adopt(r);
+      append(t, r);
     } else {
-      const dummy = new Container(null);
+      const dummy = create(-1);
+      kids[dummy] = [t, r];
       slots[chosen.slot] = dummy;
-      dummy.adopt(t);
-      dummy.adopt(r);
       chosen.container = dummy;
     }
-    slots[i] = null;
+    slots[i] = -1;
   }
   // (7) Sort every set of siblings by sent date, children before their parents.
-  const sortTree = (list: Container[]): void => {
-    for (const c of list) sortTree(c.children);
-    list.sort(compareContainers);
+  const sortTree = (list: number[]): void => {
+    for (const c of list) if (kids[c] !== EMPTY) sortTree(kids[c]!);
+    list.sort(compare);
   };
-  const top = slots.filter((c): c is Container => c !== null);
+  const top = slots.filter((c) => c !== -1);
   sortTree(top);
-  const toNode = (c: Container): ThreadNode => ({
-    id: c.message ? id(c.message) : null,
-    children: c.children.map(toNode),
+  // Leaves share one empty (frozen) list: a 100,000-message answer has tens of thousands of them.
+  const toNode = (c: number): ThreadNode => ({
+    id: messageOf[c] !== -1 ? id(messages[messageOf[c]!]!) : null,
+    children: kids[c] === EMPTY ? NO_CHILDREN : kids[c]!.map(toNode),
   });
   return top.map(toNode);
 }
