@@ -286,23 +286,27 @@ export class SearchIndex {
     for (const id of candidates) marks[id] = 1;
     for (const id of proven) marks[id] = 3;
     const out: IndexedSearch = { candidates: [], proven: [] };
-    const take = (uid: number, metaId: number) => {
-      const mark = metaId <= max ? marks[metaId]! : 0;
-      if (mark === 0) return;
-      out.candidates.push(uid);
-      if (mark === 3) out.proven.push(uid);
-    };
     // A few candidates (a rare word): SQLite tests them while scanning; otherwise every (uid, meta id)
     // pair of the mailbox comes back as two joined columns.
+    let uidList: number[];
+    let metaList: number[];
     if (candidates.length <= FEW_CANDIDATES) {
-      for (const [uid, metaId] of this.fewStmt.all(mailboxId, JSON.stringify(candidates))) take(uid, metaId);
-      return out;
+      const rows = this.fewStmt.all(mailboxId, JSON.stringify(candidates));
+      uidList = rows.map((row) => row[0]);
+      metaList = rows.map((row) => row[1]);
+    } else {
+      const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
+      uidList = parseJoinedIds(uids);
+      metaList = parseJoinedIds(metaIds);
     }
-    const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
-    const uidList = parseJoinedIds(uids);
-    const metaList = parseJoinedIds(metaIds);
-    for (let i = 0; i < uidList.length; i++) take(uidList[i]!, metaList[i]!);
-    // The scan is in primary-key order; should the planner ever pick another, the pairs still match up.
+    for (let i = 0; i < uidList.length; i++) {
+      const metaId = metaList[i]!;
+      const mark = metaId <= max ? marks[metaId]! : 0;
+      if (mark === 0) continue;
+      out.candidates.push(uidList[i]!);
+      if (mark === 3) out.proven.push(uidList[i]!);
+    }
+    // The scans are in primary-key order; should the planner ever pick another, the pairs still match up.
     if (!isAscending(out.candidates)) {
       out.candidates.sort((a, b) => a - b);
       out.proven.sort((a, b) => a - b);
