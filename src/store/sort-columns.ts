@@ -56,6 +56,12 @@ export function sortColumnValues(f: SortFields): (string | number | null)[] {
 }
 
 /** A row with every content field empty, for the fields a caller did not ask for. */
+/**
+ * The references of a row that has none or whose references were not asked for: one frozen list for all
+ * (a SORT of 100,000 messages made 100,000 empty arrays, a tenth of its time in garbage collection).
+ */
+const NO_REFERENCES = Object.freeze([]) as unknown as string[];
+
 export function emptySortRow(uid: number, internalDate: number, size: number): SortRow {
   return {
     uid,
@@ -70,7 +76,7 @@ export function emptySortRow(uid: number, internalDate: number, size: number): S
     displayFrom: '',
     displayTo: '',
     messageId: null,
-    references: [],
+    references: NO_REFERENCES,
   };
 }
 
