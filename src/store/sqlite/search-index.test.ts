@@ -98,6 +98,21 @@ describe('sqlite full-text search index', () => {
         { where: 'text', value: 'zymurgy' },
       ]);
       assert.deepEqual(both?.proven, rare?.proven);
+
+      // The mailbox's pairs are kept between searches: an append and an expunge must show at once.
+      const blob = await store.blobs.put(sampleMessage('late'));
+      const late = await store.append({
+        accountId: account.id,
+        mailboxId: inbox,
+        blob,
+        meta: { ...sampleMeta('late'), bodyText: 'needle again' },
+      });
+      const withLate = await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]);
+      assert.deepEqual(withLate?.proven, [...text!.proven, late.uid]);
+      const first = text!.proven[0]!;
+      await store.expunge(inbox, { uids: [first], force: true });
+      const withoutFirst = await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]);
+      assert.deepEqual(withoutFirst?.proven, [...text!.proven.slice(1), late.uid]);
     } finally {
       await store.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -20,6 +20,8 @@ const MIN_NEEDLE_CHARS = 3;
 /** message_text rows indexed per write transaction by a rebuild, so deliveries are not held up long. */
 const REBUILD_BATCH = 500;
 const STALE = 'search_index_stale';
+/** Mailboxes whose (uid, meta id) pairs are kept between searches (about 1.6 MB per 100,000 messages). */
+const KEPT_PAIRS = 4;
 /** Candidate meta ids up to which SQLite tests membership while scanning the mailbox's messages. */
 const FEW_CANDIDATES = 2000;
 
@@ -117,6 +119,12 @@ export class SearchIndex {
   private readonly fieldIdsStmt: Database.Statement<[string], string | null>;
   private readonly fewStmt: Database.Statement<[number, string], [number, number]>;
   private readonly pairsStmt: Database.Statement<[number], [string | null, string | null]>;
+  private readonly versionStmt: Database.Statement<[number], [number, number]>;
+  /** pairsOf's mailboxes, least recently filled first. */
+  private readonly pairs = new Map<
+    number,
+    { uidValidity: number; modseq: number; uids: number[]; metaIds: number[] }
+  >();
   private batchRows = 0;
 
   constructor(private readonly db: Database.Database) {
@@ -177,6 +185,9 @@ export class SearchIndex {
         `SELECT uid, meta_id FROM messages WHERE mailbox_id = ?
            AND meta_id IN (SELECT value FROM json_each(?)) ORDER BY uid`,
       )
+      .raw();
+    this.versionStmt = db
+      .prepare<[number], [number, number]>('SELECT uid_validity, highest_modseq FROM mailboxes WHERE id = ?')
       .raw();
     // Both lists in primary-key (uid) order, so they pair up by position.
     this.pairsStmt = db
@@ -295,9 +306,7 @@ export class SearchIndex {
       uidList = rows.map((row) => row[0]);
       metaList = rows.map((row) => row[1]);
     } else {
-      const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
-      uidList = parseJoinedIds(uids);
-      metaList = parseJoinedIds(metaIds);
+      ({ uids: uidList, metaIds: metaList } = this.pairsOf(mailboxId));
     }
     for (let i = 0; i < uidList.length; i++) {
       const metaId = metaList[i]!;
@@ -312,6 +321,23 @@ export class SearchIndex {
       out.proven.sort((a, b) => a - b);
     }
     return out;
+  }
+
+  /**
+   * Every (uid, meta id) pair of the mailbox, in UID order. The last few mailboxes' pairs are kept for as
+   * long as the mailbox's UIDVALIDITY and HIGHESTMODSEQ stay the same: every append and expunge raises
+   * the modseq (CONDSTORE), in whichever process it happens, and a message's meta id never changes.
+   */
+  private pairsOf(mailboxId: number): { uids: number[]; metaIds: number[] } {
+    const [uidValidity, modseq] = this.versionStmt.get(mailboxId) ?? [0, 0];
+    const kept = this.pairs.get(mailboxId);
+    if (kept && kept.uidValidity === uidValidity && kept.modseq === modseq) return kept;
+    const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
+    const fresh = { uidValidity, modseq, uids: parseJoinedIds(uids), metaIds: parseJoinedIds(metaIds) };
+    this.pairs.delete(mailboxId);
+    this.pairs.set(mailboxId, fresh);
+    if (this.pairs.size > KEPT_PAIRS) this.pairs.delete(this.pairs.keys().next().value!);
+    return fresh;
   }
 
   state(): SearchIndexState {
