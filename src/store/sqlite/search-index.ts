@@ -11,6 +11,7 @@
  * the index narrows nothing and SEARCH falls back to reading every message.
  */
 import type Database from 'better-sqlite3';
+import { intersectAscending, isAscending, unionAscending } from '../../lib/ascending.js';
 import type { IngestMeta } from '../../mime/ingest-meta.js';
 import { INDEXED_FIELDS, indexedFieldText, indexedHeaderText, searchFold } from '../../mime/search-text.js';
 import type { IndexedSearch, TextNeedle } from '../store.js';
@@ -53,9 +54,7 @@ export function createSearchIndex(db: Database.Database): void {
   `);
   // Its own statement, not SearchIndex.add: a step must not depend on tables of later steps.
   const insert = db.prepare('INSERT INTO message_search (rowid, header, body) VALUES (?, ?, ?)');
-  forEachText(db, (row) =>
-    insert.run(row.meta_id, indexedHeaderText(row.header_text), searchFold(row.body_text)),
-  );
+  forEachText(db, (row) => insert.run(row.meta_id, ...searchColumns(row.header_text, row.body_text)));
 }
 
 /** Schema step: message_fields, filled from the stored header text (about 30 µs per message). */
@@ -78,6 +77,15 @@ function fieldTexts(headerText: string): string[] {
   return INDEXED_FIELDS.map((field) => indexedFieldText(headerText, field));
 }
 
+/** message_text rows after a meta id, a batch at a time (schema steps and rebuilds). */
+const TEXT_BATCH =
+  'SELECT meta_id, header_text, body_text FROM message_text WHERE meta_id > ? ORDER BY meta_id LIMIT ?';
+
+/** message_search's header and body columns for a message's search text. */
+function searchColumns(headerText: string, bodyText: string): [string, string] {
+  return [indexedHeaderText(headerText), searchFold(bodyText)];
+}
+
 interface TextRow {
   meta_id: number;
   header_text: string;
@@ -85,9 +93,7 @@ interface TextRow {
 }
 
 function forEachText(db: Database.Database, each: (row: TextRow) => void): void {
-  const batch = db.prepare<[number, number], TextRow>(
-    'SELECT meta_id, header_text, body_text FROM message_text WHERE meta_id > ? ORDER BY meta_id LIMIT ?',
-  );
+  const batch = db.prepare<[number, number], TextRow>(TEXT_BATCH);
   for (let after = 0; ; ) {
     const rows = batch.all(after, REBUILD_BATCH);
     for (const row of rows) each(row);
@@ -162,9 +168,7 @@ export class SearchIndex {
         )
         .pluck(),
     );
-    this.textBatchStmt = db.prepare(
-      'SELECT meta_id, header_text, body_text FROM message_text WHERE meta_id > ? ORDER BY meta_id LIMIT ?',
-    );
+    this.textBatchStmt = db.prepare(TEXT_BATCH);
     this.presentStmt = db.prepare<[number], unknown>('SELECT 1 FROM message_search_docsize WHERE id = ?');
     this.fieldsPresentStmt = db.prepare<[number], unknown>(
       'SELECT 1 FROM message_fields_docsize WHERE id = ?',
@@ -199,7 +203,7 @@ export class SearchIndex {
 
   /** Indexes one new meta row; runs in the transaction that inserts it. */
   add(metaId: number, meta: Pick<IngestMeta, 'headerText' | 'bodyText'>): void {
-    this.insertStmt.run(metaId, indexedHeaderText(meta.headerText), searchFold(meta.bodyText));
+    this.insertStmt.run(metaId, ...searchColumns(meta.headerText, meta.bodyText));
     this.insertFieldsStmt.run(metaId, ...fieldTexts(meta.headerText));
   }
 
@@ -253,13 +257,14 @@ export class SearchIndex {
     // Meta ids store-wide first, then one pass over the mailbox's messages maps them to UIDs: SQLite's IN
     // (subquery) would build a b-tree of a common word's 90,000 ids for each set.
     const fieldIds = fieldTerms.length > 0 ? this.ids(this.fieldIdsStmt, fieldTerms.join(' AND ')) : null;
+    const withFields = (ids: number[]) => (fieldIds ? intersectAscending(ids, fieldIds) : ids);
     let candidates: number[];
     let proven: number[] = [];
     if (anyTerms.length === 0) {
       candidates = fieldIds!;
       if (proofPossible) proven = candidates;
     } else if (!proofPossible) {
-      candidates = intersect(this.ids(this.metaIdsStmt, anyTerms.join(' AND ')), fieldIds);
+      candidates = withFields(this.ids(this.metaIdsStmt, anyTerms.join(' AND ')));
     } else {
       const query = anyTerms.join(' AND ');
       const bodyQuery = bodyTerms.join(' AND ');
@@ -270,11 +275,11 @@ export class SearchIndex {
         // column's list is far shorter than the needle's list over both columns.
         any =
           anyTerms.length === 1 && textPhrase
-            ? union(inBody, this.ids(this.metaIdsStmt, `header : ${textPhrase}`))
+            ? unionAscending(inBody, this.ids(this.metaIdsStmt, `header : ${textPhrase}`))
             : this.ids(this.metaIdsStmt, query);
       }
-      candidates = intersect(any, fieldIds);
-      proven = intersect(inBody, fieldIds);
+      candidates = withFields(any);
+      proven = withFields(inBody);
     }
     if (candidates.length === 0) return { candidates: [], proven: [] };
     return this.uidsOf(mailboxId, candidates, proven);
@@ -283,7 +288,7 @@ export class SearchIndex {
   /** The meta ids (store-wide) an FTS query matches, ascending. */
   private ids(stmt: Database.Statement<[string], string | null>, query: string): number[] {
     const ids = parseJoinedIds(stmt.get(query) ?? null);
-    // FTS5 yields ascending rowids; union and intersect rely on it, so make sure.
+    // FTS5 yields ascending rowids; the merges rely on it, so make sure.
     if (!isAscending(ids)) ids.sort((a, b) => a - b);
     return ids;
   }
@@ -377,7 +382,7 @@ export class SearchIndex {
     const rows = this.textBatchStmt.all(after, REBUILD_BATCH);
     for (const row of rows) {
       if (this.presentStmt.get(row.meta_id) === undefined) {
-        this.insertStmt.run(row.meta_id, indexedHeaderText(row.header_text), searchFold(row.body_text));
+        this.insertStmt.run(row.meta_id, ...searchColumns(row.header_text, row.body_text));
       }
       if (this.fieldsPresentStmt.get(row.meta_id) === undefined) {
         this.insertFieldsStmt.run(row.meta_id, ...fieldTexts(row.header_text));
@@ -386,35 +391,6 @@ export class SearchIndex {
     this.batchRows = rows.length;
     return rows.length < REBUILD_BATCH ? -1 : rows[rows.length - 1]!.meta_id;
   }
-}
-
-/** Ascending ids in both lists; `b` null means no second list (all of `a`). */
-function intersect(a: readonly number[], b: readonly number[] | null): number[] {
-  if (b === null) return a as number[];
-  const out: number[] = [];
-  let j = 0;
-  for (const id of a) {
-    while (j < b.length && b[j]! < id) j++;
-    if (j === b.length) break;
-    if (b[j] === id) out.push(id);
-  }
-  return out;
-}
-
-/** Sorted union of two ascending id lists. */
-function union(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
-    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
-    else {
-      out.push(a[i++]!);
-      j++;
-    }
-  }
-  return out;
 }
 
 /**
@@ -434,9 +410,4 @@ export function parseJoinedIds(joined: string | null): number[] {
   }
   out.push(n);
   return out;
-}
-
-function isAscending(list: readonly number[]): boolean {
-  for (let i = 1; i < list.length; i++) if (list[i]! < list[i - 1]!) return false;
-  return true;
 }

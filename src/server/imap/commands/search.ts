@@ -2,6 +2,8 @@
  * SEARCH and UID SEARCH (RFC 9051 §6.4.4, RFC 4731 ESEARCH, RFC 5182 SAVE). rev1 sessions without
  * RETURN get `* SEARCH`; rev2 sessions and RETURN (...) get `* ESEARCH (TAG ...)`.
  */
+
+import { intersectAscending, mergeAscending } from '../../../lib/ascending.js';
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import { INDEXED_FIELDS } from '../../../mime/search-text.js';
@@ -10,7 +12,7 @@ import type { MessageRecord } from '../../../store/store.js';
 import { type CommandSpec, done, refuse, SELECTED } from '../command-spec.js';
 import { MAX_UPDATING, type UpdatingSearch } from '../context-search.js';
 import { type MetaNeed, matches, metaNeeded, type SearchScope } from '../search/evaluate.js';
-import { indexNeedles, intersectAscending, mergeAscending } from '../search/index-needles.js';
+import { indexNeedles } from '../search/index-needles.js';
 import type { ImapSession } from '../session.js';
 
 const CHARSETS = ['UTF-8', 'US-ASCII'];

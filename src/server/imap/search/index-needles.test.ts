@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SearchKey } from '../../../protocol/imap/command.js';
-import { exceptAscending, indexNeedles, intersectAscending, mergeAscending } from './index-needles.js';
+import { indexNeedles } from './index-needles.js';
 
 test('indexNeedles takes the AND-ed string keys, never those under OR or NOT, nor empty ones', () => {
   const criteria: SearchKey = {
@@ -22,17 +22,4 @@ test('indexNeedles takes the AND-ed string keys, never those under OR or NOT, no
     { where: 'body', value: 'ab' },
   ]);
   assert.deepEqual(indexNeedles({ key: 'NOT', inner: { key: 'TEXT', value: 'alpha' } }), []);
-});
-
-test('intersectAscending', () => {
-  assert.deepEqual(intersectAscending([1, 3, 5, 7, 9], [2, 3, 4, 9, 12]), [3, 9]);
-  assert.deepEqual(intersectAscending([1, 2], []), []);
-  assert.deepEqual(intersectAscending([], [1]), []);
-});
-
-test('exceptAscending and mergeAscending', () => {
-  assert.deepEqual(exceptAscending([1, 3, 5, 7, 9], [3, 4, 9, 12]), [1, 5, 7]);
-  assert.deepEqual(exceptAscending([1, 2], []), [1, 2]);
-  assert.deepEqual(mergeAscending([1, 5, 7], [3, 9]), [1, 3, 5, 7, 9]);
-  assert.deepEqual(mergeAscending([], [2]), [2]);
 });

@@ -31,38 +31,3 @@ export function indexNeedles(criteria: SearchKey): TextNeedle[] {
   visit(criteria);
   return needles;
 }
-
-/** The UIDs of `view` (ascending) that are also in `candidates` (ascending). */
-export function intersectAscending(view: readonly number[], candidates: readonly number[]): number[] {
-  const out: number[] = [];
-  let j = 0;
-  for (const uid of view) {
-    while (j < candidates.length && (candidates[j] as number) < uid) j++;
-    if (j === candidates.length) break;
-    if (candidates[j] === uid) out.push(uid);
-  }
-  return out;
-}
-
-/** `all` without `some` (both ascending). */
-export function exceptAscending(all: readonly number[], some: readonly number[]): number[] {
-  const out: number[] = [];
-  let j = 0;
-  for (const uid of all) {
-    while (j < some.length && (some[j] as number) < uid) j++;
-    if (some[j] !== uid) out.push(uid);
-  }
-  return out;
-}
-
-/** Two disjoint ascending lists as one. */
-export function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j === b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
-    else out.push(b[j++] as number);
-  }
-  return out;
-}

@@ -4,9 +4,10 @@
  * memoized order with the gone ones left out and the new ones placed by binary search, reading the keys
  * of about log2(n) messages each; anything else loads every key.
  */
+
+import { exceptAscending } from '../../../lib/ascending.js';
 import type { SortCriterion, ThreadCommand } from '../../../protocol/imap/command.js';
 import type { ThreadNode } from '../../../protocol/imap/response.js';
-import { exceptAscending } from '../search/index-needles.js';
 import type { ImapSession } from '../session.js';
 import { sameUids } from './answer-memo.js';
 import { loadSortKeys } from './load-keys.js';
