@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  exceptAscending,
-  intersectAscending,
-  isAscending,
-  mergeAscending,
-  unionAscending,
-} from './ascending.js';
+import { exceptAscending, intersectAscending, isAscending, unionAscending } from './ascending.js';
 
 test('intersectAscending', () => {
   assert.deepEqual(intersectAscending([1, 3, 5, 7, 9], [2, 3, 4, 9, 12]), [3, 9]);
@@ -14,11 +8,11 @@ test('intersectAscending', () => {
   assert.deepEqual(intersectAscending([], [1]), []);
 });
 
-test('exceptAscending and mergeAscending', () => {
+test('exceptAscending, and unionAscending of disjoint lists', () => {
   assert.deepEqual(exceptAscending([1, 3, 5, 7, 9], [3, 4, 9, 12]), [1, 5, 7]);
   assert.deepEqual(exceptAscending([1, 2], []), [1, 2]);
-  assert.deepEqual(mergeAscending([1, 5, 7], [3, 9]), [1, 3, 5, 7, 9]);
-  assert.deepEqual(mergeAscending([], [2]), [2]);
+  assert.deepEqual(unionAscending([1, 5, 7], [3, 9]), [1, 3, 5, 7, 9]);
+  assert.deepEqual(unionAscending([], [2]), [2]);
 });
 
 test('unionAscending and isAscending', () => {

@@ -26,18 +26,6 @@ export function exceptAscending(all: readonly number[], some: readonly number[])
   return out;
 }
 
-/** Two disjoint ascending lists as one. */
-export function mergeAscending(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j === b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
-    else out.push(b[j++] as number);
-  }
-  return out;
-}
-
 /** Two ascending lists as one, each number once. */
 export function unionAscending(a: readonly number[], b: readonly number[]): number[] {
   const out: number[] = [];

@@ -3,7 +3,7 @@
  * RETURN get `* SEARCH`; rev2 sessions and RETURN (...) get `* ESEARCH (TAG ...)`.
  */
 
-import { intersectAscending, mergeAscending } from '../../../lib/ascending.js';
+import { intersectAscending, unionAscending } from '../../../lib/ascending.js';
 import { formatSequenceSet } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import { INDEXED_FIELDS } from '../../../mime/search-text.js';
@@ -74,7 +74,7 @@ export async function findUids(
       const { proven, rest } = splitView(view, indexed);
       const headerOnly = needles.length === 1 && needles[0]!.where === 'text';
       const checked = await checkEach(session, criteria, rest, headerOnly ? 'header' : undefined);
-      return { uids: mergeAscending(proven, checked.uids), modseqs: [] };
+      return { uids: unionAscending(proven, checked.uids), modseqs: [] };
     }
     if (indexed) view = intersectAscending(view, indexed.candidates);
   } else if (needles.length > 0 && session.store.searchCandidates) {
