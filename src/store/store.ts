@@ -212,12 +212,15 @@ export interface TextNeedle {
   field?: string;
 }
 
-/** What a full-text index answers for some needles (Store.searchIndexed); both ascending UIDs. */
+/**
+ * What a full-text index answers for some needles (Store.searchIndexed); both ascending UIDs, typically
+ * Uint32Arrays (see src/lib/ascending.ts for why not arrays).
+ */
 export interface IndexedSearch {
   /** May contain every needle: a superset of the matches. */
-  candidates: number[];
+  candidates: ArrayLike<number>;
   /** Of the candidates, those that certainly contain every needle. */
-  proven: number[];
+  proven: ArrayLike<number>;
 }
 
 /** One message to add to one mailbox. */
@@ -580,7 +583,10 @@ export interface Store extends ActivityStore, WebAccessStore {
    * superset of those that do (the caller confirms each with the exact SEARCH semantics). Undefined when
    * the index cannot narrow: no needle it can look for (e.g. shorter than 3 characters), or not built.
    */
-  searchCandidates?(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined>;
+  searchCandidates?(
+    mailboxId: number,
+    needles: readonly TextNeedle[],
+  ): Promise<ArrayLike<number> | undefined>;
   /**
    * Optional, beside searchCandidates: its candidates, and the subset the index proves to contain every
    * needle exactly as SEARCH compares them (case-insensitive substring of the decoded text), which the

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { listOf } from '../../src/store/contract/fixture.js';
 import { requireTool } from '../helpers/tools.js';
 import { type ImapFixture, startImapFixture } from './harness.js';
 
@@ -111,6 +112,9 @@ test('Python imaplib: SEARCH TEXT/BODY/SUBJECT and CHARSET UTF-8 answered with t
   const store = fx.srv.ctx.store;
   const account = await store.getAccount(user.login);
   const box = await store.getMailbox(account!.id, 'Fts');
-  assert.deepEqual(await store.searchCandidates!(box!.id, [{ where: 'text', value: 'lighthouse' }]), [1, 2]);
-  assert.deepEqual(await store.searchCandidates!(box!.id, [{ where: 'body', value: 'grüße' }]), [1]);
+  assert.deepEqual(
+    listOf(await store.searchCandidates!(box!.id, [{ where: 'text', value: 'lighthouse' }])),
+    [1, 2],
+  );
+  assert.deepEqual(listOf(await store.searchCandidates!(box!.id, [{ where: 'body', value: 'grüße' }])), [1]);
 });

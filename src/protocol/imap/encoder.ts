@@ -211,7 +211,8 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => (k === 'MAILBOXID' ? `${k} (${v})` : `${k} ${v}`)).join(' ')})\r\n`;
     case 'SEARCH': {
       let out = '* SEARCH';
-      for (const n of data.numbers) out += ` ${n}`;
+      const numbers = data.numbers;
+      for (let i = 0; i < numbers.length; i++) out += ` ${numbers[i]}`;
       if (data.modseq !== undefined) out += ` (MODSEQ ${data.modseq})`;
       return `${out}\r\n`;
     }

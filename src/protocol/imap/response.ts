@@ -160,7 +160,7 @@ export type UntaggedData =
   | ({ readonly type: 'LIST' | 'LSUB' } & ListData)
   | ({ readonly type: 'STATUS' } & StatusData)
   /** rev1 `* SEARCH 1 2 3 [(MODSEQ n)]`. */
-  | { readonly type: 'SEARCH'; readonly numbers: readonly number[]; readonly modseq?: number }
+  | { readonly type: 'SEARCH'; readonly numbers: ArrayLike<number>; readonly modseq?: number }
   | ({ readonly type: 'ESEARCH' } & EsearchData)
   /** `* SORT 2 3 1 [(MODSEQ n)]` (RFC 5256 §4, RFC 7162 §3.1.5). */
   | { readonly type: 'SORT'; readonly numbers: readonly number[]; readonly modseq?: number }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChangeBus } from '../../bus/bus.js';
 import type { IngestMeta } from '../../mime/ingest-meta.js';
-import type { Account, AppendResult, BlobRef, Store, StoreClock } from '../store.js';
+import type { Account, AppendResult, BlobRef, IndexedSearch, Store, StoreClock } from '../store.js';
 
 /** Opens a store on `dataDir`, publishing on `bus` and reading time from `clock` when given. */
 export type OpenStore = (dataDir: string, extra?: { bus?: ChangeBus; clock?: StoreClock }) => Promise<Store>;
@@ -133,4 +133,22 @@ export async function appendSample(
     flags: options.flags,
     internalDate: options.internalDate,
   });
+}
+
+/** A list of UIDs or ids (the index answers Uint32Arrays) as an array, to compare with deepEqual. */
+export function listOf(numbers: ArrayLike<number>): number[];
+export function listOf(numbers: ArrayLike<number> | undefined): number[] | undefined;
+export function listOf(numbers: ArrayLike<number> | undefined): number[] | undefined {
+  return numbers && Array.from(numbers);
+}
+
+/** Store.searchIndexed's answer with arrays, to compare with deepEqual. */
+export function lists(found: IndexedSearch): { candidates: number[]; proven: number[] };
+export function lists(
+  found: IndexedSearch | undefined,
+): { candidates: number[]; proven: number[] } | undefined;
+export function lists(
+  found: IndexedSearch | undefined,
+): { candidates: number[]; proven: number[] } | undefined {
+  return found && { candidates: Array.from(found.candidates), proven: Array.from(found.proven) };
 }

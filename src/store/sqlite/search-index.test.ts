@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { sampleMessage, sampleMeta } from '../contract/fixture.js';
+import { listOf, lists, sampleMessage, sampleMeta } from '../contract/fixture.js';
 import { DATABASE_FILE } from './database.js';
 import { openSqliteStore } from './index.js';
 import { parseJoinedIds } from './search-index.js';
@@ -22,7 +22,7 @@ describe('sqlite full-text search index', () => {
         await store.append({ accountId: account.id, mailboxId: inbox, blob, meta });
       }
       const needle = [{ where: 'body', value: 'needle' }] as const;
-      assert.deepEqual(await store.searchCandidates(inbox, needle), [2]);
+      assert.deepEqual(listOf(await store.searchCandidates(inbox, needle)), [2]);
 
       // A rebuild killed half-way leaves the mark and an emptied index.
       const raw = new Database(join(dataDir, DATABASE_FILE));
@@ -35,7 +35,7 @@ describe('sqlite full-text search index', () => {
       const repaired = await store.checkIntegrity({ repair: true });
       assert.equal(repaired.searchIndex?.rebuilt, 3);
       assert.deepEqual((await store.checkIntegrity()).searchIndex, { missing: 0, extra: 0, stale: false });
-      assert.deepEqual(await store.searchCandidates(inbox, needle), [2]);
+      assert.deepEqual(listOf(await store.searchCandidates(inbox, needle)), [2]);
     } finally {
       await store.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -74,7 +74,7 @@ describe('sqlite full-text search index', () => {
         .filter(({ uid }) => !gone.includes(uid))
         .sort((a, b) => a.uid - b.uid);
 
-      const text = await store.searchIndexed(inbox, [{ where: 'text', value: 'Needle' }]);
+      const text = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'Needle' }]));
       assert.deepEqual(
         text?.candidates,
         kept.filter(({ n }) => n % 10 !== 0 || n % 20 === 0).map((k) => k.uid),
@@ -83,20 +83,22 @@ describe('sqlite full-text search index', () => {
         text?.proven,
         kept.filter(({ n }) => n % 10 !== 0).map((k) => k.uid),
       );
-      const inBody = await store.searchIndexed(inbox, [{ where: 'body', value: 'needle' }]);
+      const inBody = lists(await store.searchIndexed(inbox, [{ where: 'body', value: 'needle' }]));
       assert.deepEqual(inBody?.candidates, text?.proven);
-      const rare = await store.searchIndexed(inbox, [{ where: 'text', value: 'zymurgy' }]);
+      const rare = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'zymurgy' }]));
       assert.deepEqual(
         rare?.candidates,
         kept.filter(({ n }) => n % 500 === 7).map((k) => k.uid),
       );
       assert.deepEqual(rare?.proven, rare?.candidates);
-      const copies = await store.searchIndexed(other, [{ where: 'text', value: 'needle' }]);
+      const copies = lists(await store.searchIndexed(other, [{ where: 'text', value: 'needle' }]));
       assert.equal(copies?.candidates.length, 100 - 10 + 5);
-      const both = await store.searchIndexed(inbox, [
-        { where: 'text', value: 'needle' },
-        { where: 'text', value: 'zymurgy' },
-      ]);
+      const both = lists(
+        await store.searchIndexed(inbox, [
+          { where: 'text', value: 'needle' },
+          { where: 'text', value: 'zymurgy' },
+        ]),
+      );
       assert.deepEqual(both?.proven, rare?.proven);
 
       // The mailbox's pairs are kept between searches: an append and an expunge must show at once.
@@ -107,11 +109,11 @@ describe('sqlite full-text search index', () => {
         blob,
         meta: { ...sampleMeta('late'), bodyText: 'needle again' },
       });
-      const withLate = await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]);
+      const withLate = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]));
       assert.deepEqual(withLate?.proven, [...text!.proven, late.uid]);
       const first = text!.proven[0]!;
       await store.expunge(inbox, { uids: [first], force: true });
-      const withoutFirst = await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]);
+      const withoutFirst = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]));
       assert.deepEqual(withoutFirst?.proven, [...text!.proven.slice(1), late.uid]);
     } finally {
       await store.close();
@@ -120,9 +122,9 @@ describe('sqlite full-text search index', () => {
   });
 
   it('parses group_concat lists of ids', () => {
-    assert.deepEqual(parseJoinedIds(null), []);
-    assert.deepEqual(parseJoinedIds(''), []);
-    assert.deepEqual(parseJoinedIds('7'), [7]);
-    assert.deepEqual(parseJoinedIds('1,20,300,4000000000'), [1, 20, 300, 4_000_000_000]);
+    assert.deepEqual(listOf(parseJoinedIds(null)), []);
+    assert.deepEqual(listOf(parseJoinedIds('')), []);
+    assert.deepEqual(listOf(parseJoinedIds('7')), [7]);
+    assert.deepEqual(listOf(parseJoinedIds('1,20,300,4000000000')), [1, 20, 300, 4_000_000_000]);
   });
 });

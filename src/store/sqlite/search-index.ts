@@ -25,6 +25,22 @@ const STALE = 'search_index_stale';
 const KEPT_PAIRS = 4;
 /** Candidate meta ids up to which SQLite tests membership while scanning the mailbox's messages. */
 const FEW_CANDIDATES = 2000;
+const EMPTY: Uint32Array = new Uint32Array(0);
+
+/** IndexedSearch as this index answers it. */
+interface IndexedUids extends IndexedSearch {
+  candidates: Uint32Array;
+  proven: Uint32Array;
+}
+
+/** A mailbox's (uid, meta id) pairs in UID order, and the mailbox's state they were read at. */
+interface MailboxPairs {
+  uidValidity: number;
+  uidNext: number;
+  lastExpunge: number;
+  uids: Uint32Array;
+  metaIds: Uint32Array;
+}
 
 /**
  * Whether a match of this folded needle in the body column proves what SEARCH's check would find. The
@@ -125,12 +141,10 @@ export class SearchIndex {
   private readonly fieldIdsStmt: Database.Statement<[string], string | null>;
   private readonly fewStmt: Database.Statement<[number, string], [number, number]>;
   private readonly pairsStmt: Database.Statement<[number], [string | null, string | null]>;
-  private readonly versionStmt: Database.Statement<[number], [number, number]>;
+  private readonly versionStmt: Database.Statement<[number], [number, number, number]>;
+  private readonly pairsAfterStmt: Database.Statement<[number, number], [string | null, string | null]>;
   /** pairsOf's mailboxes, least recently filled first. */
-  private readonly pairs = new Map<
-    number,
-    { uidValidity: number; modseq: number; uids: number[]; metaIds: number[] }
-  >();
+  private readonly pairs = new Map<number, MailboxPairs>();
   private batchRows = 0;
 
   constructor(private readonly db: Database.Database) {
@@ -190,13 +204,24 @@ export class SearchIndex {
            AND meta_id IN (SELECT value FROM json_each(?)) ORDER BY uid`,
       )
       .raw();
+    // What changes the mailbox's pairs: an append raises uid_next, an expunge logs its UID (expunged keeps
+    // every one, for QRESYNC) at a new modseq. Flag changes raise highest_modseq but leave the pairs alone.
     this.versionStmt = db
-      .prepare<[number], [number, number]>('SELECT uid_validity, highest_modseq FROM mailboxes WHERE id = ?')
+      .prepare<[number], [number, number, number]>(
+        `SELECT uid_validity, uid_next,
+           coalesce((SELECT max(modseq) FROM expunged WHERE mailbox_id = mailboxes.id), 0)
+         FROM mailboxes WHERE id = ?`,
+      )
       .raw();
     // Both lists in primary-key (uid) order, so they pair up by position.
     this.pairsStmt = db
       .prepare<[number], [string | null, string | null]>(
         'SELECT group_concat(uid), group_concat(meta_id) FROM messages WHERE mailbox_id = ?',
+      )
+      .raw();
+    this.pairsAfterStmt = db
+      .prepare<[number, number], [string | null, string | null]>(
+        'SELECT group_concat(uid), group_concat(meta_id) FROM messages WHERE mailbox_id = ? AND uid >= ?',
       )
       .raw();
   }
@@ -216,7 +241,7 @@ export class SearchIndex {
    * UIDs in the mailbox whose text may hold every usable needle, ascending; undefined when none is
    * usable or the index is stale. Needles the index cannot look for (too short) are left to the caller.
    */
-  candidates(mailboxId: number, needles: readonly TextNeedle[]): number[] | undefined {
+  candidates(mailboxId: number, needles: readonly TextNeedle[]): Uint32Array | undefined {
     return this.indexed(mailboxId, needles, false)?.candidates;
   }
 
@@ -227,7 +252,7 @@ export class SearchIndex {
    * column only still needs the check (that column also holds normalized addresses the TEXT check does
    * not look at), and HEADER needles of other fields always do.
    */
-  indexed(mailboxId: number, needles: readonly TextNeedle[], prove = true): IndexedSearch | undefined {
+  indexed(mailboxId: number, needles: readonly TextNeedle[], prove = true): IndexedUids | undefined {
     const anyTerms: string[] = [];
     const bodyTerms: string[] = [];
     const fieldTerms: string[] = [];
@@ -257,9 +282,9 @@ export class SearchIndex {
     // Meta ids store-wide first, then one pass over the mailbox's messages maps them to UIDs: SQLite's IN
     // (subquery) would build a b-tree of a common word's 90,000 ids for each set.
     const fieldIds = fieldTerms.length > 0 ? this.ids(this.fieldIdsStmt, fieldTerms.join(' AND ')) : null;
-    const withFields = (ids: number[]) => (fieldIds ? intersectAscending(ids, fieldIds) : ids);
-    let candidates: number[];
-    let proven: number[] = [];
+    const withFields = (ids: Uint32Array) => (fieldIds ? intersectAscending(ids, fieldIds) : ids);
+    let candidates: Uint32Array;
+    let proven: Uint32Array = EMPTY;
     if (anyTerms.length === 0) {
       candidates = fieldIds!;
       if (proofPossible) proven = candidates;
@@ -281,68 +306,94 @@ export class SearchIndex {
       candidates = withFields(any);
       proven = withFields(inBody);
     }
-    if (candidates.length === 0) return { candidates: [], proven: [] };
+    if (candidates.length === 0) return { candidates: EMPTY, proven: EMPTY };
     return this.uidsOf(mailboxId, candidates, proven);
   }
 
   /** The meta ids (store-wide) an FTS query matches, ascending. */
-  private ids(stmt: Database.Statement<[string], string | null>, query: string): number[] {
+  private ids(stmt: Database.Statement<[string], string | null>, query: string): Uint32Array {
     const ids = parseJoinedIds(stmt.get(query) ?? null);
     // FTS5 yields ascending rowids; the merges rely on it, so make sure.
-    if (!isAscending(ids)) ids.sort((a, b) => a - b);
+    if (!isAscending(ids)) ids.sort();
     return ids;
   }
 
   /** The mailbox's UIDs (ascending) whose meta id is among the candidates, and those proven too. */
-  private uidsOf(mailboxId: number, candidates: number[], proven: number[]): IndexedSearch {
+  private uidsOf(mailboxId: number, candidates: Uint32Array, proven: Uint32Array): IndexedUids {
     // Meta ids are small dense integers: one byte each marks candidate (1) and proven (3).
     let max = 0;
-    for (const id of candidates) if (id > max) max = id;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i]! > max) max = candidates[i]!;
     const marks = new Uint8Array(max + 1);
-    for (const id of candidates) marks[id] = 1;
-    for (const id of proven) marks[id] = 3;
-    const out: IndexedSearch = { candidates: [], proven: [] };
+    for (let i = 0; i < candidates.length; i++) marks[candidates[i]!] = 1;
+    for (let i = 0; i < proven.length; i++) marks[proven[i]!] = 3;
     // A few candidates (a rare word): SQLite tests them while scanning; otherwise every (uid, meta id)
     // pair of the mailbox comes back as two joined columns.
-    let uidList: number[];
-    let metaList: number[];
+    let uidList: ArrayLike<number>;
+    let metaList: ArrayLike<number>;
     if (candidates.length <= FEW_CANDIDATES) {
-      const rows = this.fewStmt.all(mailboxId, JSON.stringify(candidates));
+      const rows = this.fewStmt.all(mailboxId, JSON.stringify(Array.from(candidates)));
       uidList = rows.map((row) => row[0]);
       metaList = rows.map((row) => row[1]);
     } else {
       ({ uids: uidList, metaIds: metaList } = this.pairsOf(mailboxId));
     }
+    const found = new Uint32Array(uidList.length);
+    const sure = new Uint32Array(uidList.length);
+    let nFound = 0;
+    let nSure = 0;
     for (let i = 0; i < uidList.length; i++) {
       const metaId = metaList[i]!;
       const mark = metaId <= max ? marks[metaId]! : 0;
       if (mark === 0) continue;
-      out.candidates.push(uidList[i]!);
-      if (mark === 3) out.proven.push(uidList[i]!);
+      found[nFound++] = uidList[i]!;
+      if (mark === 3) sure[nSure++] = uidList[i]!;
     }
+    const out: IndexedUids = { candidates: found.subarray(0, nFound), proven: sure.subarray(0, nSure) };
     // The scans are in primary-key order; should the planner ever pick another, the pairs still match up.
     if (!isAscending(out.candidates)) {
-      out.candidates.sort((a, b) => a - b);
-      out.proven.sort((a, b) => a - b);
+      out.candidates.sort();
+      out.proven.sort();
     }
     return out;
   }
 
   /**
-   * Every (uid, meta id) pair of the mailbox, in UID order. The last few mailboxes' pairs are kept for as
-   * long as the mailbox's UIDVALIDITY and HIGHESTMODSEQ stay the same: every append and expunge raises
-   * the modseq (CONDSTORE), in whichever process it happens, and a message's meta id never changes.
+   * Every (uid, meta id) pair of the mailbox, in UID order. The last few mailboxes' pairs are kept and
+   * brought up to date: while the mailbox's UIDVALIDITY and last expunge stay the same, only messages
+   * appended since (UIDs above the last kept one) are read and added; an expunge (or a new UIDVALIDITY)
+   * reads them all again. Whichever process makes the change, and a message's meta id never changes.
    */
-  private pairsOf(mailboxId: number): { uids: number[]; metaIds: number[] } {
-    const [uidValidity, modseq] = this.versionStmt.get(mailboxId) ?? [0, 0];
+  private pairsOf(mailboxId: number): MailboxPairs {
+    const [uidValidity, uidNext, lastExpunge] = this.versionStmt.get(mailboxId) ?? [0, 0, 0];
     const kept = this.pairs.get(mailboxId);
-    if (kept && kept.uidValidity === uidValidity && kept.modseq === modseq) return kept;
-    const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
-    const fresh = { uidValidity, modseq, uids: parseJoinedIds(uids), metaIds: parseJoinedIds(metaIds) };
+    let pairs: MailboxPairs;
+    if (kept && kept.uidValidity === uidValidity && kept.lastExpunge === lastExpunge) {
+      if (kept.uidNext === uidNext) return kept;
+      // The pairs may have been read after the version (another process appending in between): the
+      // last kept UID, not the kept uid_next, says where the new ones start.
+      const last = kept.uids.length > 0 ? kept.uids[kept.uids.length - 1]! : 0;
+      const [uids, metaIds] = this.pairsAfterStmt.get(mailboxId, last + 1) ?? [null, null];
+      pairs = {
+        uidValidity,
+        uidNext,
+        lastExpunge,
+        uids: concatUint32(kept.uids, parseJoinedIds(uids)),
+        metaIds: concatUint32(kept.metaIds, parseJoinedIds(metaIds)),
+      };
+    } else {
+      const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
+      pairs = {
+        uidValidity,
+        uidNext,
+        lastExpunge,
+        uids: parseJoinedIds(uids),
+        metaIds: parseJoinedIds(metaIds),
+      };
+    }
     this.pairs.delete(mailboxId);
-    this.pairs.set(mailboxId, fresh);
+    this.pairs.set(mailboxId, pairs);
     if (this.pairs.size > KEPT_PAIRS) this.pairs.delete(this.pairs.keys().next().value!);
-    return fresh;
+    return pairs;
   }
 
   state(): SearchIndexState {
@@ -394,20 +445,31 @@ export class SearchIndex {
 }
 
 /**
- * "12,345,6789" (group_concat of non-negative integers) as numbers, without the intermediate strings of
- * split/map: a common word's 90,000 ids parse in about 1 ms instead of 15.
+ * "12,345,6789" (group_concat of non-negative integers below 2^32) as numbers, without the intermediate
+ * strings of split/map: a common word's 90,000 ids parse in about 1 ms instead of 15.
  */
-export function parseJoinedIds(joined: string | null): number[] {
-  const out: number[] = [];
-  if (!joined) return out;
+export function parseJoinedIds(joined: string | null): Uint32Array {
+  if (!joined) return EMPTY;
+  let count = 1;
+  for (let i = 0; i < joined.length; i++) if (joined.charCodeAt(i) === 44) count++;
+  const out = new Uint32Array(count);
+  let at = 0;
   let n = 0;
   for (let i = 0; i < joined.length; i++) {
     const c = joined.charCodeAt(i);
     if (c === 44) {
-      out.push(n);
+      out[at++] = n;
       n = 0;
     } else n = n * 10 + (c - 48);
   }
-  out.push(n);
+  out[at] = n;
+  return out;
+}
+
+function concatUint32(a: Uint32Array, b: Uint32Array): Uint32Array {
+  if (b.length === 0) return a;
+  const out = new Uint32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
   return out;
 }

@@ -363,7 +363,10 @@ export class SqliteStore implements Store {
     return this.read(() => this.sortTable.rows(mailboxId, uids, fields));
   }
 
-  searchCandidates(mailboxId: number, needles: readonly TextNeedle[]): Promise<number[] | undefined> {
+  searchCandidates(
+    mailboxId: number,
+    needles: readonly TextNeedle[],
+  ): Promise<ArrayLike<number> | undefined> {
     return this.read(() => {
       this.mailboxes.row(mailboxId); // NOT_FOUND for an unknown mailbox
       return this.searchIndex.candidates(mailboxId, needles);

@@ -4,7 +4,7 @@
  */
 
 import { intersectAscending, unionAscending } from '../../../lib/ascending.js';
-import { formatSequenceSet } from '../../../lib/seqset.js';
+import { formatSequenceSet, formatUidList } from '../../../lib/seqset.js';
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import { INDEXED_FIELDS } from '../../../mime/search-text.js';
 import type { PartialRange, SearchCommand, SearchKey } from '../../../protocol/imap/command.js';
@@ -27,7 +27,7 @@ export const search: CommandSpec<'SEARCH'> = {
     }
     const usesModseq = hasModseqKey(command.criteria);
     if (usesModseq) session.enableCondstore();
-    const found = await findUids(session, command.criteria);
+    const found = await findUidList(session, command.criteria);
     answer(session, tag, command, found.uids, usesModseq ? found.modseqs : undefined);
     return done('SEARCH completed');
   },
@@ -51,17 +51,29 @@ export function hasModseqKey(key: SearchKey): boolean {
 
 /**
  * UIDs of the messages in the session's view that match, ascending, and their modseqs (pairwise). Also
- * the search part of SORT and THREAD. A store with a full-text index first narrows the view to the
- * messages that may contain the AND-ed strings; every candidate is still checked exactly below, except
- * those the index proves to contain them when nothing else is asked (SEARCH TEXT "common word" on a big
- * mailbox then reads no message text).
+ * the search part of SORT and THREAD (findUidList as arrays).
  */
 export async function findUids(
   session: ImapSession,
   criteria: SearchKey,
 ): Promise<{ uids: number[]; modseqs: number[] }> {
+  const { uids, modseqs } = await findUidList(session, criteria);
+  return { uids: Array.from(uids), modseqs };
+}
+
+/**
+ * findUids with the UIDs in a Uint32Array (src/lib/ascending.ts says why). A store with a full-text index
+ * first narrows the view to the messages that may contain the AND-ed strings; every candidate is still
+ * checked exactly below, except those the index proves to contain them when nothing else is asked
+ * (SEARCH TEXT "common word" on a big mailbox then reads no message text).
+ */
+export async function findUidList(
+  session: ImapSession,
+  criteria: SearchKey,
+): Promise<{ uids: Uint32Array; modseqs: number[] }> {
   const selected = session.requireSelected();
-  let view = Array.from(selected.allUids());
+  // A copy: the session's own view changes when it announces expunges.
+  let view: Uint32Array = selected.allUids().slice();
   // `ALL` (SORT/THREAD ... ALL, SEARCH ALL) needs no message read: every message in the view matches.
   if (matchesEverything(criteria)) return { uids: view, modseqs: [] };
   const needles = indexNeedles(criteria);
@@ -89,32 +101,35 @@ export async function findUids(
  * and the other candidates, which still need the check. A big mailbox's common word has 90,000 of each.
  */
 function splitView(
-  view: readonly number[],
-  indexed: { candidates: readonly number[]; proven: readonly number[] },
-): { proven: number[]; rest: number[] } {
-  const proven: number[] = [];
-  const rest: number[] = [];
+  view: Uint32Array,
+  indexed: { candidates: ArrayLike<number>; proven: ArrayLike<number> },
+): { proven: Uint32Array; rest: Uint32Array } {
   const { candidates, proven: sure } = indexed;
+  const proven = new Uint32Array(Math.min(view.length, sure.length));
+  const rest = new Uint32Array(Math.min(view.length, candidates.length));
+  let nProven = 0;
+  let nRest = 0;
   let c = 0;
   let p = 0;
-  for (const uid of view) {
+  for (let i = 0; i < view.length; i++) {
+    const uid = view[i]!;
     while (c < candidates.length && candidates[c]! < uid) c++;
     if (c === candidates.length) break;
     if (candidates[c] !== uid) continue;
     while (p < sure.length && sure[p]! < uid) p++;
-    if (sure[p] === uid) proven.push(uid);
-    else rest.push(uid);
+    if (sure[p] === uid) proven[nProven++] = uid;
+    else rest[nRest++] = uid;
   }
-  return { proven, rest };
+  return { proven: proven.subarray(0, nProven), rest: rest.subarray(0, nRest) };
 }
 
 /** The UIDs of `view` (ascending, in the session's view) that match `criteria`, read and checked one by one. */
 async function checkEach(
   session: ImapSession,
   criteria: SearchKey,
-  view: readonly number[],
+  view: Uint32Array,
   need: MetaNeed = metaNeeded(criteria),
-): Promise<{ uids: number[]; modseqs: number[] }> {
+): Promise<{ uids: Uint32Array; modseqs: number[] }> {
   const selected = session.requireSelected();
   const scope: SearchScope = {
     exists: selected.exists(),
@@ -123,10 +138,11 @@ async function checkEach(
     saved: new Set(session.savedSearch),
     now: Date.now(),
   };
-  const found: number[] = [];
+  const found = new Uint32Array(view.length);
+  let count = 0;
   const modseqs: number[] = [];
   for (let i = 0; i < view.length; i += BATCH) {
-    const batch = view.slice(i, i + BATCH);
+    const batch = Array.from(view.subarray(i, i + BATCH));
     const records: (MessageRecord & { meta?: IngestMeta })[] =
       need === 'none'
         ? await session.store.getMessages(selected.mailbox.id, batch)
@@ -138,12 +154,12 @@ async function checkEach(
       if (seq === 0) continue;
       const subject = record.meta ? { record, meta: record.meta, seq } : { record, seq };
       if (matches(criteria, subject, scope)) {
-        found.push(record.uid);
+        found[count++] = record.uid;
         modseqs.push(record.modseq);
       }
     }
   }
-  return { uids: found, modseqs };
+  return { uids: found.subarray(0, count), modseqs };
 }
 
 /**
@@ -168,7 +184,7 @@ function answer(
   session: ImapSession,
   tag: string,
   command: SearchCommand,
-  uids: number[],
+  uids: Uint32Array,
   modseqs: number[] | undefined,
 ): void {
   const selected = session.requireSelected();
@@ -182,7 +198,7 @@ function answer(
   }
   const wanted = new Set(options && options.length > 0 ? options : ['ALL']);
   if (wanted.has('SAVE')) {
-    session.savedSearch = uids;
+    session.savedSearch = Array.from(uids);
     wanted.delete('SAVE');
     if (wanted.size === 0) return;
   }
@@ -193,20 +209,21 @@ function answer(
     uid: command.uid,
     ...(found && wanted.has('MIN') ? { min: numbers[0] } : {}),
     ...(found && wanted.has('MAX') ? { max: numbers[numbers.length - 1] } : {}),
-    ...(found && wanted.has('ALL') ? { all: formatSequenceSet(numbers) } : {}),
+    // Ascending (sequence numbers follow UID order): no sort needed.
+    ...(found && wanted.has('ALL') ? { all: formatUidList(numbers) } : {}),
     ...(wanted.has('COUNT') ? { count: numbers.length } : {}),
     ...(modseqs && found ? { modseq: returnedModseq(wanted, modseqs) } : {}),
     ...(command.partial ? { partial: partialOf(numbers, command.partial, formatSequenceSet) } : {}),
   });
   if (wanted.has('UPDATE'))
-    startUpdates(session, { tag, uid: command.uid, criteria: command.criteria }, uids);
+    startUpdates(session, { tag, uid: command.uid, criteria: command.criteria }, Array.from(uids));
 }
 
 /** RFC 5267 §4.4: the results at positions low..high (1-based), as a set, or NIL past the end. */
 export function partialOf(
-  numbers: readonly number[],
+  numbers: readonly number[] | Uint32Array,
   range: PartialRange,
-  format: (numbers: number[]) => string,
+  format: (numbers: ArrayLike<number>) => string,
 ): { low: number; high: number; set: string | null } {
   const slice = numbers.slice(range.low - 1, range.high);
   return { low: range.low, high: range.high, set: slice.length > 0 ? format(slice) : null };
