@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import v8 from 'node:v8';
 import { pino } from 'pino';
 import { waitUntil } from '../../../test/helpers/wait.js';
 import {
   fullGarbageCollection,
+  fullGarbageCollectionsAroundQuiet,
   loadGlibcMallocTrim,
   type MallocTrimLoader,
   MemoryReclaimer,
@@ -145,4 +147,26 @@ test('a full GC without --expose-gc gives back a grown V8 heap', async () => {
   await fullGarbageCollection();
   assert.equal(garbage, null);
   assert.ok(process.memoryUsage().heapUsed - before < 4 * 2 ** 20, 'and gone after the GC');
+});
+
+test('the GC after a quiet pause gives back the young generation a storm grew', async () => {
+  const youngGeneration = () =>
+    v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
+  // A login storm in miniature: many objects that survive a few scavenges, and garbage around them.
+  let kept: number[][][] | null = [];
+  for (let i = 0; i < 10_000; i++) {
+    kept.push(Array.from({ length: 40 }, (_v, k) => new Array(30).fill(i + k)));
+    for (let k = 0; k < 100; k++) JSON.parse(JSON.stringify({ k, text: 'x'.repeat(100) }));
+    if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const grown = youngGeneration();
+  // Grown here or by the tests before (V8 starts it at 1 MB).
+  assert.ok(grown >= 8 * 2 ** 20, `the young generation is grown (${grown} bytes)`);
+  kept = null;
+  // The pause's timer is unref'd (a server's sockets keep it alive): keep this process alive meanwhile.
+  const alive = setInterval(() => {}, 1000);
+  await fullGarbageCollectionsAroundQuiet().finally(() => clearInterval(alive));
+  assert.equal(kept, null);
+  const after = youngGeneration();
+  assert.ok(after <= grown / 4, `young generation ${grown} -> ${after} bytes`);
 });
