@@ -15,8 +15,9 @@
  *
  * When: the open connections fell by `afterClosed` from their high point since the last reclaim; then
  * once no connection has closed for `settleMs` (a mass close takes seconds, and a GC in the middle of it
- * leaves the rest of the sessions on the heap; at most `maxSettleMs` after that fall), at most once per
- * `minIntervalMs`. The GC runs first, so native memory that dead JS objects held is freed before the trim.
+ * leaves the rest of the sessions on the heap; at most `maxSettleMs` after that fall), no sooner than
+ * `minIntervalMs` and 30 times the last reclaim's cost after the last one started. The GCs run first, so
+ * native memory that dead JS objects held is freed before the trim.
  */
 import { measureMemory } from 'node:vm';
 import type { Logger } from 'pino';
@@ -42,7 +43,7 @@ export interface MemoryReclaimOptions {
   settleMs?: number;
   /** The longest the reclaim waits for that quiet after the fall. */
   maxSettleMs?: number;
-  /** At least this long between two reclaims. */
+  /** At least this long between two reclaims' starts (and 30 times what the last one cost). */
   minIntervalMs?: number;
 }
 
@@ -50,8 +51,16 @@ export interface MemoryReclaimOptions {
 const DEFAULT_AFTER_CLOSED = 512;
 const DEFAULT_SETTLE_MS = 2_000;
 const DEFAULT_MAX_SETTLE_MS = 30_000;
-/** A reclaim can stall the event loop for up to a second (bench/malloc-trim.ts): at most one a minute. */
-const DEFAULT_MIN_INTERVAL_MS = 60_000;
+/** A reclaim can stall the event loop for a second or more (bench/malloc-trim.ts): see COST_MULTIPLE. */
+const DEFAULT_MIN_INTERVAL_MS = 10_000;
+/**
+ * Beyond minIntervalMs, the time between two reclaims' starts is at least this many times what the last
+ * one cost on the event loop and the pool (its GCs and its trim): at most ~3% of the time goes to
+ * reclaiming. A fixed minute was too long: after a mass close that came less than a minute after the
+ * previous one, the reclaim ran only during the next storm of logins, and 10,000 plain sessions left
+ * +80% resident 30 s after they closed (bench/idle.ts).
+ */
+const COST_MULTIPLE = 30;
 
 interface KoffiFunction {
   async(pad: number, done: (err: unknown, released: number) => void): void;
@@ -181,7 +190,8 @@ export class MemoryReclaimer {
     if (this.running || this.closed) return;
     const now = performance.now();
     this.scheduledAt = now;
-    this.notBefore = this.lastReclaimAt + this.minIntervalMs;
+    const lastCost = Math.max(0, this.stats.lastGcMs) + Math.max(0, this.stats.lastTrimMs);
+    this.notBefore = this.lastReclaimAt + Math.max(this.minIntervalMs, COST_MULTIPLE * lastCost);
     // unref: a pending reclaim never keeps the process alive.
     this.timer = setTimeout(() => void this.run(), Math.max(this.settleMs, this.notBefore - now)).unref();
   }
