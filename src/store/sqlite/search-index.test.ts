@@ -115,6 +115,22 @@ describe('sqlite full-text search index', () => {
       await store.expunge(inbox, { uids: [first], force: true });
       const withoutFirst = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]));
       assert.deepEqual(withoutFirst?.proven, [...text!.proven.slice(1), late.uid]);
+
+      // Flag changes leave the kept pairs alone; what another process appends (postyard deliver, a
+      // second worker) and what a MOVE brings in are read on top of them.
+      await store.storeFlags({ mailboxId: inbox, uids: [late.uid], operation: 'add', flags: ['\\Seen'] });
+      const second = await openSqliteStore({ dataDir });
+      let fromOther: number;
+      try {
+        const blob2 = await second.blobs.put(sampleMessage('other process'));
+        const meta = { ...sampleMeta('other'), bodyText: 'a needle from elsewhere' };
+        fromOther = (await second.append({ accountId: account.id, mailboxId: inbox, blob: blob2, meta })).uid;
+      } finally {
+        await second.close();
+      }
+      const movedIn = (await store.move(other, [2], inbox)).destUids[0]!; // a copy of n = 1: "a needle"
+      const afterMore = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]));
+      assert.deepEqual(afterMore?.proven, [...text!.proven.slice(1), late.uid, fromOther, movedIn]);
     } finally {
       await store.close();
       await rm(dataDir, { recursive: true, force: true });
