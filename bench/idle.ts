@@ -44,6 +44,8 @@ const TRANSPORTS = (transportsArg ?? 'plain,tls').split(',').map((t) => t === 't
 const NO_RECLAIM = process.argv.includes('--no-reclaim');
 /** The reclaim with one full GC instead of two around a pause (the first version), to compare. */
 const GC_ONCE = process.argv.includes('--gc-once');
+/** How long after the last login the idle memory is read. */
+const SETTLE_AFTER_LOGINS_MS = 12_000;
 /** When the memory left after close is read, in seconds after the clients closed. */
 const AFTER_CLOSE_S = [3, 10, 30] as const;
 const MAX_USERS = Math.max(...SIZES) / SESSIONS_PER_USER;
@@ -168,9 +170,18 @@ async function runOne(target: Target, sessions: number, tls: boolean): Promise<R
     }
   };
   await Promise.all(Array.from({ length: CONNECT_PARALLEL }, opener));
-  // Let both servers settle (Dovecot's login processes hand over, Postyard's buffers shrink).
-  await new Promise((r) => setTimeout(r, 2000));
+  // Let both servers settle: Dovecot's login processes hand over; Postyard's memory reclaimer, which
+  // runs after a storm of logins (2 s without one, a GC, 6 s, a GC, malloc_trim), finishes.
+  await new Promise((r) => setTimeout(r, SETTLE_AFTER_LOGINS_MS));
   const loaded = await target.memory(true);
+  if (loaded.v8Committed !== undefined && baselineGc.v8Committed !== undefined) {
+    const per = (after = 0, before = 0) => `${((after - before) / sessions / 1024).toFixed(1)} KB`;
+    console.log(
+      `${sessions} ${tls ? 'TLS' : 'plain'} sessions idling, per session: PSS ${per(loaded.pss, baselineGc.pss)}, ` +
+        `V8 committed ${per(loaded.v8Committed, baselineGc.v8Committed)}, JS heap ${per(loaded.heap, baselineGc.heap)}, ` +
+        `main malloc arena ${per(loaded.mallocHeap, baselineGc.mallocHeap)}`,
+    );
+  }
 
   // One delivery per user; its final 250 starts the clock for that user's sessions.
   const deliveredAt: number[] = new Array(users).fill(0);

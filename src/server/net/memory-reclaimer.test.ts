@@ -29,7 +29,7 @@ function recordingLogger() {
  * one that only counts its calls) and a GC that only count their calls.
  */
 function countingReclaimer(
-  options: { load?: MallocTrimLoader; minIntervalMs?: number; settleMs?: number } = {},
+  options: { load?: MallocTrimLoader; minIntervalMs?: number; settleMs?: number; afterOpened?: number } = {},
 ) {
   const { log, lines } = recordingLogger();
   const counts = { loads: 0, trims: 0, gcs: 0 };
@@ -47,6 +47,7 @@ function countingReclaimer(
     },
     pauseBeforeSecondGcMs: null,
     afterClosed: 10,
+    afterOpened: options.afterOpened ?? Number.POSITIVE_INFINITY,
     settleMs: options.settleMs ?? 0,
     minIntervalMs: options.minIntervalMs ?? 0,
   });
@@ -108,6 +109,26 @@ test('closes that go on postpone the reclaim until they stop for settleMs', asyn
   t.mock.timers.tick(100);
   await waitUntil(() => r.stats.reclaims === 1, 'the reclaim 1,000 ms after the last close');
   assert.equal(counts.gcs, 1);
+  r.close();
+});
+
+test('a rise of afterOpened connections (a login storm) reclaims once it settles, once per rise', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { r, counts } = countingReclaimer({ settleMs: 1_000, afterOpened: 20 });
+  openClose(r, 19, 0);
+  assert.equal(r.pending(), false, 'a rise of 19 is not a storm');
+  openClose(r, 1, 0);
+  assert.equal(r.pending(), true);
+  t.mock.timers.tick(900);
+  openClose(r, 5, 0); // the storm goes on: quiet starts again
+  t.mock.timers.tick(900);
+  assert.equal(counts.gcs, 0);
+  t.mock.timers.tick(100);
+  await waitUntil(() => r.stats.reclaims === 1, 'the reclaim 1,000 ms after the last login');
+  // Sessions coming and going at the level reached are no new storm.
+  openClose(r, 5, 5);
+  openClose(r, 9, 9);
+  assert.equal(r.pending(), false);
   r.close();
 });
 
