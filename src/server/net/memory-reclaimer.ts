@@ -17,7 +17,7 @@
  * by `afterOpened` from their low point (a login storm: DEFAULT_AFTER_OPENED says why); then once no
  * connection has opened or closed for `settleMs` (a mass close takes seconds, and a GC in the middle of it
  * leaves the rest of the sessions on the heap; at most `maxSettleMs` after that fall), no sooner than
- * `minIntervalMs` and 30 times the last reclaim's cost after the last one started. The GCs run first, so
+ * `minIntervalMs` and 10 times the last reclaim's cost after the last one started. The GCs run first, so
  * native memory that dead JS objects held is freed before the trim.
  */
 import { measureMemory } from 'node:vm';
@@ -46,7 +46,7 @@ export interface MemoryReclaimOptions {
   settleMs?: number;
   /** The longest the reclaim waits for that quiet after the fall. */
   maxSettleMs?: number;
-  /** At least this long between two reclaims' starts (and 30 times what the last one cost). */
+  /** At least this long between two reclaims' starts (and 10 times what the last one cost). */
   minIntervalMs?: number;
 }
 
@@ -64,12 +64,12 @@ const DEFAULT_MAX_SETTLE_MS = 30_000;
 const DEFAULT_MIN_INTERVAL_MS = 10_000;
 /**
  * Beyond minIntervalMs, the time between two reclaims' starts is at least this many times what the last
- * one cost on the event loop and the pool (its GCs and its trim): at most ~3% of the time goes to
- * reclaiming. A fixed minute was too long: after a mass close that came less than a minute after the
- * previous one, the reclaim ran only during the next storm of logins, and 10,000 plain sessions left
- * +80% resident 30 s after they closed (bench/idle.ts).
+ * one cost (its GCs and its trim): at most ~10% of the time goes to reclaiming, and only while the
+ * connections keep swinging by hundreds. A fixed minute was too long: after a mass close or a login storm
+ * that came within a minute of the previous one, the reclaim ran only during the next storm, and 10,000
+ * plain sessions left +80% resident 30 s after they closed (bench/idle.ts).
  */
-const COST_MULTIPLE = 30;
+const COST_MULTIPLE = 10;
 
 interface KoffiFunction {
   async(pad: number, done: (err: unknown, released: number) => void): void;
