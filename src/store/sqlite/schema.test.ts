@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { sortFieldsOf } from '../../mime/sort-fields.js';
+import { listOf, lists } from '../contract/fixture.js';
 import { DATABASE_FILE, openDatabase } from './database.js';
 import {
   FIELD_INDEX_VERSION,
@@ -156,7 +157,7 @@ describe('sqlite schema', () => {
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const index = new SearchIndex(db);
       assert.deepEqual(index.state(), { missing: 0, extra: 0, stale: false });
-      assert.deepEqual(index.candidates(1, [{ where: 'header', value: 'NUMBER 1199' }]), [1199]);
+      assert.deepEqual(listOf(index.candidates(1, [{ where: 'header', value: 'NUMBER 1199' }])), [1199]);
       assert.equal(index.candidates(1, [{ where: 'body', value: 'üNÏ' }])?.length, 600);
       assert.equal(index.candidates(1, [{ where: 'body', value: 'ün' }]), undefined, 'too short');
       db.close();
@@ -187,17 +188,20 @@ describe('sqlite schema', () => {
       assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const index = new SearchIndex(db);
       assert.deepEqual(index.state(), { missing: 0, extra: 0, stale: false });
-      const zoe = index.indexed(1, [{ where: 'header', field: 'from', value: 'ZOE@example.se' }]);
+      const zoe = lists(index.indexed(1, [{ where: 'header', field: 'from', value: 'ZOE@example.se' }]));
       assert.equal(zoe?.candidates.length, 600);
       assert.deepEqual(zoe?.proven, zoe?.candidates, 'the from column proves the match');
       assert.deepEqual(
-        index.indexed(1, [{ where: 'header', field: 'to', value: 'bob1199' }])?.candidates,
+        lists(index.indexed(1, [{ where: 'header', field: 'to', value: 'bob1199' }]))?.candidates,
         [],
       );
-      assert.deepEqual(index.indexed(1, [{ where: 'header', field: 'subject', value: 'number 1199' }]), {
-        candidates: [1199],
-        proven: [1199],
-      });
+      assert.deepEqual(
+        lists(index.indexed(1, [{ where: 'header', field: 'subject', value: 'number 1199' }])),
+        {
+          candidates: [1199],
+          proven: [1199],
+        },
+      );
       db.close();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
