@@ -66,7 +66,7 @@ describe('sqlite full-text search index', () => {
         uids.push(...results.map((r) => r.uid));
       }
       // Copies share their meta row: they belong to the other mailbox's answer only.
-      await store.copy(inbox, uids.slice(0, 100), other);
+      const copied = await store.copy(inbox, uids.slice(0, 100), other);
       const gone = uids.filter((_, n) => n % 7 === 3);
       await store.expunge(inbox, { uids: gone, force: true });
       const kept = uids
@@ -128,7 +128,9 @@ describe('sqlite full-text search index', () => {
       } finally {
         await second.close();
       }
-      const movedIn = (await store.move(other, [2], inbox)).destUids[0]!; // a copy of n = 1: "a needle"
+      // The copy of n = 2 ("a needle"); UIDs follow commit order, not n, in the parallel appends above.
+      const copyOfTwo = copied.destUids[copied.sourceUids.indexOf(uids[2]!)]!;
+      const movedIn = (await store.move(other, [copyOfTwo], inbox)).destUids[0]!;
       const afterMore = lists(await store.searchIndexed(inbox, [{ where: 'text', value: 'needle' }]));
       assert.deepEqual(afterMore?.proven, [...text!.proven.slice(1), late.uid, fromOther, movedIn]);
     } finally {
