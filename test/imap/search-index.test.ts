@@ -16,6 +16,7 @@ import { normalizedAddresses } from '../../src/mime/search-text.js';
 import type { SearchKey } from '../../src/protocol/imap/command.js';
 import { encodeUntagged } from '../../src/protocol/imap/encoder.js';
 import { prng, replay } from '../../src/protocol/imap/test-support.js';
+import { forestOf } from '../../src/protocol/imap/thread-forest.js';
 import { matches } from '../../src/server/imap/search/evaluate.js';
 import { comparatorOf, sortKeysOf } from '../../src/server/imap/sort/sort-keys.js';
 import { orderedSubject, references } from '../../src/server/imap/sort/thread.js';
@@ -406,7 +407,8 @@ test(`UID SORT and THREAD from the stored keys equal brute force over ${COUNT} m
     const algorithm = chance(0.7) ? 'REFERENCES' : 'ORDEREDSUBJECT';
     const threadText = `UID THREAD ${algorithm} UTF-8 ${search}`;
     const keys = keysOf(uids);
-    const threads = algorithm === 'REFERENCES' ? references(keys, byUid) : orderedSubject(keys, byUid);
+    const threads =
+      algorithm === 'REFERENCES' ? forestOf(references(keys, byUid)) : orderedSubject(keys, byUid);
     const answer = (await run(threadText)).find((l) => l.startsWith('* THREAD'))!;
     assert.equal(`${answer}\r\n`, encodeUntagged({ type: 'THREAD', threads }), threadText);
   }
@@ -470,7 +472,8 @@ test('SORT and THREAD stay equal to brute force as messages come and go (the ans
       [`UID ${threadText}`, byUid],
       [threadText, bySeq],
     ] as const) {
-      const threads = algorithm === 'REFERENCES' ? references(keys(), id) : orderedSubject(keys(), id);
+      const threads =
+        algorithm === 'REFERENCES' ? forestOf(references(keys(), id)) : orderedSubject(keys(), id);
       const answer = (await run(command)).find((l) => l.startsWith('* THREAD'))!;
       assert.equal(
         `${answer}\r\n`,

@@ -19,6 +19,7 @@ import { fetchResponseName, fetchResponseStart, literalHeader, sectionToString }
 import { decodeMailboxName, MailboxNameError, normaliseInbox, validateMailboxName } from './mailbox-name.js';
 import { ImapReceiver } from './receiver.js';
 import { bad, no, ok } from './response.js';
+import { forestOf } from './thread-forest.js';
 
 const utf8 = { utf8: true };
 
@@ -349,14 +350,14 @@ describe('encoder: SORT, THREAD, QUOTA (RFC 5256, RFC 9208)', () => {
       ],
     };
     assert.equal(
-      encodeUntagged({ type: 'THREAD', threads: [leaf(2), tree] }),
+      encodeUntagged({ type: 'THREAD', threads: forestOf([leaf(2), tree]) }),
       '* THREAD (2)(3 6 (4 23)(44 7 96))\r\n',
     );
     assert.equal(
-      encodeUntagged({ type: 'THREAD', threads: [{ id: null, children: [leaf(3), leaf(5)] }] }),
+      encodeUntagged({ type: 'THREAD', threads: forestOf([{ id: null, children: [leaf(3), leaf(5)] }]) }),
       '* THREAD ((3)(5))\r\n',
     );
-    assert.equal(encodeUntagged({ type: 'THREAD', threads: [] }), '* THREAD\r\n');
+    assert.equal(encodeUntagged({ type: 'THREAD', threads: forestOf([]) }), '* THREAD\r\n');
   });
   it('writes SORT, QUOTA and QUOTAROOT', () => {
     assert.equal(

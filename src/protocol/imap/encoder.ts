@@ -10,7 +10,7 @@ import type {
   ListData,
   ResponseCode,
   TaggedStatus,
-  ThreadNode,
+  ThreadForest,
   UntaggedData,
   UntaggedResponse,
   UntaggedStatus,
@@ -223,7 +223,7 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       return `${out}\r\n`;
     }
     case 'THREAD':
-      return `* THREAD${data.threads.length > 0 ? ' ' : ''}${data.threads.map(encodeThread).join('')}\r\n`;
+      return `* THREAD${data.threads.ids.length > 0 ? ' ' : ''}${encodeThreads(data.threads)}\r\n`;
     case 'ESEARCH': {
       let out = '* ESEARCH';
       if (data.tag !== undefined) out += ` (TAG ${encodeString(data.tag)})`;
@@ -266,28 +266,38 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
 }
 
 /**
- * One thread (RFC 5256 §4 thread-list): `(parent child ...)`, a chain of only children written in line,
- * several children each in their own parentheses: `(3 6 (4 23)(44 7 96))`, a dummy as `((3)(5))`.
+ * Every thread (RFC 5256 §4 thread-list), one after another: `(parent child ...)`, a chain of only children
+ * written in line, several children each in their own parentheses: `(3 6 (4 23)(44 7 96))`, a dummy as
+ * `((3)(5))`. Pieces are collected and joined once: a 100,000-message answer is ~700 KB.
  */
-export function encodeThread(root: ThreadNode): string {
-  let out = '(';
-  let node: ThreadNode = root;
-  let first = true;
-  for (;;) {
-    if (node.id !== null) {
-      out += first ? `${node.id}` : ` ${node.id}`;
-      first = false;
+export function encodeThreads(forest: ThreadForest): string {
+  const { ids, childCounts } = forest;
+  const parts: string[] = [];
+  let at = 0;
+  // One thread from node `at` on; recursion only where a node has several children.
+  const thread = (): void => {
+    let piece = '(';
+    let first = true;
+    for (;;) {
+      const id = ids[at]!;
+      const children = childCounts[at++]!;
+      if (id !== 0) {
+        piece += first ? `${id}` : ` ${id}`;
+        first = false;
+      }
+      if (children === 1) continue;
+      if (children > 1) {
+        parts.push(first ? piece : `${piece} `);
+        for (let k = 0; k < children; k++) thread();
+        parts.push(')');
+      } else {
+        parts.push(`${piece})`);
+      }
+      return;
     }
-    if (node.children.length === 1) {
-      node = node.children[0]!;
-      continue;
-    }
-    if (node.children.length > 1) {
-      if (!first) out += ' ';
-      for (const child of node.children) out += encodeThread(child);
-    }
-    return `${out})`;
-  }
+  };
+  while (at < ids.length) thread();
+  return parts.join('');
 }
 
 /** One FETCH data item of the flag kind: `UID n`, `FLAGS (...)`, `MODSEQ (n)`. */

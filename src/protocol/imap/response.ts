@@ -147,6 +147,16 @@ export interface ThreadNode {
   readonly children: readonly ThreadNode[];
 }
 
+/**
+ * THREAD trees as two flat arrays in preorder: each node's message number (0 for a dummy parent) and how
+ * many children follow it (each with its subtree). A 100,000-message answer is two typed arrays instead of
+ * 100,000 node objects and their child arrays, and renumbering it (UIDs to sequence numbers) is one map.
+ */
+export interface ThreadForest {
+  readonly ids: Uint32Array;
+  readonly childCounts: Uint32Array;
+}
+
 /** Untagged responses the encoder can serialise in one call; FETCH has its own streaming helper. */
 export type UntaggedData =
   | { readonly type: 'CAPABILITY'; readonly capabilities: readonly string[] }
@@ -165,7 +175,7 @@ export type UntaggedData =
   /** `* SORT 2 3 1 [(MODSEQ n)]` (RFC 5256 §4, RFC 7162 §3.1.5). */
   | { readonly type: 'SORT'; readonly numbers: readonly number[]; readonly modseq?: number }
   /** `* THREAD (2)(3 6 (4 23)(44 7 96))` (RFC 5256 §4). */
-  | { readonly type: 'THREAD'; readonly threads: readonly ThreadNode[] }
+  | { readonly type: 'THREAD'; readonly threads: ThreadForest }
   | ({ readonly type: 'NAMESPACE' } & NamespaceData)
   /** `* QUOTA root (STORAGE 10 512)` (RFC 9208 §5.1). */
   | { readonly type: 'QUOTA'; readonly root: string; readonly resources: readonly QuotaResource[] }

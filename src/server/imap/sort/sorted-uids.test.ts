@@ -4,7 +4,7 @@ import type { SortKeys } from './sort-keys.js';
 import { holdKeys, THREAD_KEYS_BUDGET, type ThreadAnswer } from './sorted-uids.js';
 
 const answer = (count: number): ThreadAnswer => ({
-  threads: [],
+  threads: { ids: new Uint32Array(0), childCounts: new Uint32Array(0) },
   keys: new Array<SortKeys>(count),
 });
 

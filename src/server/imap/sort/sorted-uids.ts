@@ -7,12 +7,12 @@
 
 import { exceptAscending } from '../../../lib/ascending.js';
 import type { SortCriterion, ThreadCommand } from '../../../protocol/imap/command.js';
-import type { ThreadNode } from '../../../protocol/imap/response.js';
+import type { ThreadForest } from '../../../protocol/imap/response.js';
 import type { ImapSession } from '../session.js';
 import { sameUids } from './answer-memo.js';
 import { loadSortKeys } from './load-keys.js';
 import { comparatorOf, type SortKeys, sortFieldsFor, sortKeysOfRow, THREAD_FIELDS } from './sort-keys.js';
-import { orderedSubject, references } from './thread.js';
+import { orderedSubject, ThreadInterner, type ThreadKeys, threadReferences } from './thread.js';
 
 /** More new messages than this and a full sort is about as quick as placing each one. */
 export const MAX_PLACED = 128;
@@ -90,11 +90,13 @@ async function placeAll(
 
 /**
  * A memoized THREAD answer with the keys it was computed from (seq := UID), in UID order, while the
- * process-wide budget lets it keep them (null once dropped).
+ * process-wide budget lets it keep them (null once dropped). For REFERENCES the keys are numbered by
+ * `interner` (ThreadKeys), which grows with the new messages' keys.
  */
 export interface ThreadAnswer {
-  readonly threads: readonly ThreadNode[];
+  readonly threads: ThreadForest;
   keys: readonly SortKeys[] | null;
+  interner?: ThreadInterner | null;
 }
 
 /**
@@ -116,35 +118,64 @@ export function holdKeys(answer: ThreadAnswer): void {
       held += holder.count;
       continue;
     }
-    if (live) live.keys = null;
+    if (live) {
+      live.keys = null;
+      live.interner = null;
+    }
     keyHolders.splice(i, 1);
   }
 }
 
 /**
  * THREAD by `algorithm` over `uids` (ascending, in the session's view), each node named by its UID. The
- * memo keeps the keys with the answer: when the set changed, only the new messages' keys are read, and
- * the threads are computed again from memory (a new message can join, merge or re-root threads anywhere).
+ * memo keeps the keys with the answer: when the set changed, only the new messages' keys are read (and
+ * numbered), and the threads are computed again from memory (a new message can join, merge or re-root
+ * threads anywhere).
  */
 export async function threadsByUid(
   session: ImapSession,
   uids: number[],
   algorithm: ThreadCommand['algorithm'],
-): Promise<readonly ThreadNode[]> {
+): Promise<ThreadForest> {
   const selected = session.requireSelected();
   const memo = selected.index.answers;
   const key = `THREAD ${algorithm}`;
   const uidValidity = selected.mailbox.uidValidity;
   const entry = memo.get<ThreadAnswer>(key, uidValidity);
   if (entry && sameUids(entry.uids, uids)) return entry.answer.threads;
-  const keys = entry?.answer.keys ? await updatedKeys(session, entry.answer.keys, entry.uids, uids) : null;
-  const all = keys ?? uidOrdered(await loadSortKeys(session, uids, THREAD_FIELDS));
   const byUid = (k: SortKeys) => k.uid;
-  const threads = algorithm === 'REFERENCES' ? references(all, byUid) : orderedSubject(all, byUid);
-  const answer: ThreadAnswer = { threads, keys: all };
-  if (entry) entry.answer.keys = null;
+  let answer: ThreadAnswer;
+  if (algorithm === 'ORDEREDSUBJECT') {
+    const keys = entry?.answer.keys ? await updatedKeys(session, entry.answer.keys, entry.uids, uids) : null;
+    const all = keys ?? uidOrdered(await loadSortKeys(session, uids, THREAD_FIELDS));
+    answer = { threads: orderedSubject(all, byUid), keys: all };
+  } else {
+    // The kept numbering goes on while it has at most doubled: ids of expunged messages are never freed.
+    const old = entry?.answer.keys ? entry.answer.keys : null;
+    const kept = entry?.answer.interner;
+    const interner = kept && kept.idCount <= 2 * kept.idCountAtStart ? kept : null;
+    const keys = old && entry ? await updatedKeys(session, old, entry.uids, uids, interner) : null;
+    let all: ThreadKeys[];
+    let numbering: ThreadInterner;
+    if (keys && interner) {
+      // Kept keys were numbered by this interner, new ones just now.
+      all = keys as ThreadKeys[];
+      numbering = interner;
+    } else {
+      numbering = new ThreadInterner();
+      all = (keys ?? uidOrdered(await loadSortKeys(session, uids, THREAD_FIELDS))).map((k) =>
+        numbering.intern(k),
+      );
+      numbering.idCountAtStart = numbering.idCount;
+    }
+    answer = { threads: threadReferences(all, numbering, byUid), keys: all, interner: numbering };
+  }
+  if (entry) {
+    entry.answer.keys = null;
+    entry.answer.interner = null;
+  }
   if (memo.set<ThreadAnswer>(key, { uidValidity, uids, answer })) holdKeys(answer);
-  return threads;
+  return answer.threads;
 }
 
 /** Keys whose tie-breaker is the UID (mailbox order in every view), so kept keys and new ones compare alike. */
@@ -154,22 +185,25 @@ function uidOrdered(keys: SortKeys[]): SortKeys[] {
 }
 
 /**
- * The memoized keys for `uids`: the gone ones left out, the new ones read (Store.getSortRows). Null when
- * the store keeps no sort rows or too many are new: the caller reads them all.
+ * The memoized keys for `uids`: the gone ones left out, the new ones read (Store.getSortRows) and numbered
+ * by `interner` if given. Null when the store keeps no sort rows or too many are new: the caller reads them
+ * all.
  */
 async function updatedKeys(
   session: ImapSession,
   kept: readonly SortKeys[],
   keptUids: readonly number[],
   uids: readonly number[],
+  interner?: ThreadInterner | null,
 ): Promise<SortKeys[] | null> {
   const store = session.store;
   const added = exceptAscending(uids, keptUids);
   if (!store.getSortRows || added.length > uids.length / 2) return null;
   const mailboxId = session.requireSelected().mailbox.id;
-  const fresh = (await store.getSortRows(mailboxId, added, THREAD_FIELDS)).map((row) =>
-    sortKeysOfRow(row, row.uid),
-  );
+  const fresh = (await store.getSortRows(mailboxId, added, THREAD_FIELDS)).map((row) => {
+    const keys = sortKeysOfRow(row, row.uid);
+    return interner ? interner.intern(keys) : keys;
+  });
   // Both lists are in UID order: merge them, keeping only UIDs of the new set.
   const out: SortKeys[] = [];
   let u = 0;
@@ -184,12 +218,6 @@ async function updatedKeys(
 }
 
 /** The same trees with each UID replaced by `number(uid)` (its sequence number). */
-export function renumberThreads(
-  threads: readonly ThreadNode[],
-  number: (uid: number) => number,
-): ThreadNode[] {
-  return threads.map((node) => ({
-    id: node.id === null ? null : number(node.id),
-    children: renumberThreads(node.children, number),
-  }));
+export function renumberThreads(threads: ThreadForest, number: (uid: number) => number): ThreadForest {
+  return { ids: threads.ids.map((uid) => (uid === 0 ? 0 : number(uid))), childCounts: threads.childCounts };
 }

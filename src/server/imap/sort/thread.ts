@@ -2,12 +2,11 @@
  * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §4) over the searched messages' sort keys.
  * Pure: keys in, thread trees out, each node named by `id(keys)` (sequence number or UID).
  */
-import type { ThreadNode } from '../../../protocol/imap/response.js';
+import type { ThreadForest, ThreadNode } from '../../../protocol/imap/response.js';
+import { treesOf } from '../../../protocol/imap/thread-forest.js';
 import type { SortKeys } from './sort-keys.js';
 
 type Id = (k: SortKeys) => number;
-
-const NO_CHILDREN: readonly ThreadNode[] = Object.freeze([]);
 
 /** Sent date, then mailbox order (RFC 5256 §2.2). */
 function bySentDate(a: SortKeys, b: SortKeys): number {
@@ -18,32 +17,114 @@ function bySentDate(a: SortKeys, b: SortKeys): number {
  * ORDEREDSUBJECT: messages grouped by base subject; in each group, by sent date, the first is the
  * parent of all the others; threads ordered by the sent date of their first message.
  */
-export function orderedSubject(messages: readonly SortKeys[], id: Id): ThreadNode[] {
+export function orderedSubject(messages: readonly SortKeys[], id: Id): ThreadForest {
   const sorted = [...messages].sort((a, b) =>
     a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : bySentDate(a, b),
   );
-  const threads: { first: SortKeys; node: ThreadNode }[] = [];
+  const groups: { start: number; end: number }[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i + 1;
     while (j < sorted.length && sorted[j]!.subject === sorted[i]!.subject) j++;
-    const children = sorted.slice(i + 1, j).map((m) => ({ id: id(m), children: [] }));
-    threads.push({ first: sorted[i]!, node: { id: id(sorted[i]!), children } });
+    groups.push({ start: i, end: j });
     i = j;
   }
-  threads.sort((a, b) => bySentDate(a.first, b.first));
-  return threads.map((t) => t.node);
+  groups.sort((a, b) => bySentDate(sorted[a.start]!, sorted[b.start]!));
+  const ids = new Uint32Array(sorted.length);
+  const childCounts = new Uint32Array(sorted.length);
+  let at = 0;
+  for (const { start, end } of groups) {
+    childCounts[at] = end - start - 1;
+    for (let i = start; i < end; i++) ids[at++] = id(sorted[i]!);
+  }
+  return { ids, childCounts };
+}
+
+/** Sort keys with their Message-IDs and base subject as small integers (ThreadInterner). */
+export interface ThreadKeys extends SortKeys {
+  /** The Message-ID's number, -1 for none. */
+  idNumber: number;
+  referenceNumbers: readonly number[];
+  /** The base subject's number, 0 for the empty one. */
+  subjectNumber: number;
+}
+
+const NO_REFERENCES: readonly number[] = Object.freeze([]);
+
+/**
+ * Numbers Message-IDs (0, 1, 2...) and base subjects (1, 2...; 0 is ''): threading then indexes arrays by
+ * number instead of looking strings up. Kept with a mailbox's memoized THREAD keys (sorted-uids.ts) and
+ * grown by new messages, so threading a 100,000-message mailbox again after one new message does no
+ * string hashing (half of its step 1 was Map lookups) and builds no Map.
+ */
+export class ThreadInterner {
+  private readonly ids = new Map<string, number>();
+  private readonly subjects = new Map<string, number>([['', 0]]);
+  /** idCount once the first full set was numbered (sorted-uids.ts starts over when it has doubled). */
+  idCountAtStart = 0;
+
+  get idCount(): number {
+    return this.ids.size;
+  }
+
+  get subjectCount(): number {
+    return this.subjects.size;
+  }
+
+  /** `keys`, numbered (the object itself, with three fields added). */
+  intern(keys: SortKeys): ThreadKeys {
+    const k = keys as ThreadKeys;
+    k.idNumber = k.messageId === null ? -1 : this.idNumber(k.messageId);
+    k.referenceNumbers =
+      k.references.length === 0 ? NO_REFERENCES : k.references.map((ref) => this.idNumber(ref));
+    let subject = this.subjects.get(k.subject);
+    if (subject === undefined) {
+      subject = this.subjects.size;
+      this.subjects.set(k.subject, subject);
+    }
+    k.subjectNumber = subject;
+    return k;
+  }
+
+  private idNumber(messageId: string): number {
+    let n = this.ids.get(messageId);
+    if (n === undefined) {
+      n = this.ids.size;
+      this.ids.set(messageId, n);
+    }
+    return n;
+  }
+}
+
+/** RFC 5256 §4 REFERENCES over `messages` as trees of nodes (tests, small sets). */
+export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] {
+  const interner = new ThreadInterner();
+  return treesOf(
+    threadReferences(
+      messages.map((m) => interner.intern(m)),
+      interner,
+      id,
+    ),
+  );
 }
 
 /**
- * RFC 5256 §4 REFERENCES, steps 1 to 7. Containers are small integers (creation order) with their links in
- * plain arrays, not objects: a 100,000-message mailbox is threaded again after each new message (the memo
- * keeps the keys, sorted-uids.ts), and objects with a children array each made half of that time garbage
- * collection. Message-less containers ("dummies") stand for ids that are only referenced.
+ * RFC 5256 §4 REFERENCES, steps 1 to 7, over keys numbered by `interner`. Containers are small integers
+ * with their links in plain arrays, not objects: a 100,000-message mailbox is threaded again after each new
+ * message (the memo keeps the keys, sorted-uids.ts), and objects with a children array each made half of
+ * that time garbage collection. Container k < interner.idCount stands for Message-ID number k (an id no
+ * message here has or references stays an empty dummy and is pruned in step 4); messages without a
+ * Message-ID, or with one taken already, get containers after those. Message-less containers ("dummies")
+ * stand for ids that are only referenced. The creation order of containers does not reach the answer:
+ * steps 5 and 7 order every list by sent date and then mailbox order, a total order.
  */
-export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] {
-  // At most one container per message and per reference, and one per message again in step 6.
-  let capacity = 2 * messages.length + 1;
-  for (const m of messages) capacity += m.references.length;
+export function threadReferences(
+  messages: readonly ThreadKeys[],
+  interner: ThreadInterner,
+  id: Id,
+): ThreadForest {
+  const idCount = interner.idCount;
+  // A container per Message-ID, one more per message (no id, or a duplicate), one per message in step 6.
+  const capacity = idCount + 2 * messages.length + 1;
   /** The message of each container (its index in `messages`), -1 for a dummy. */
   const messageOf = new Int32Array(capacity).fill(-1);
   const parent = new Int32Array(capacity).fill(-1);
@@ -52,7 +133,7 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
   const lastChild = new Int32Array(capacity).fill(-1);
   const next = new Int32Array(capacity).fill(-1);
   const prev = new Int32Array(capacity).fill(-1);
-  let containers = 0;
+  let containers = idCount;
   const create = (message: number): number => {
     messageOf[containers] = message;
     return containers++;
@@ -83,31 +164,19 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
   };
 
   // (1) Link messages and the ids they reference.
-  const table = new Map<string, number>();
-  const containerOf = (messageId: string): number => {
-    let c = table.get(messageId);
-    if (c === undefined) {
-      c = create(-1);
-      table.set(messageId, c);
-    }
-    return c;
-  };
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     let own: number;
-    const existing = m.messageId === null ? undefined : table.get(m.messageId);
-    if (existing !== undefined && messageOf[existing] === -1) {
-      own = existing;
+    if (m.idNumber !== -1 && messageOf[m.idNumber] === -1) {
+      own = m.idNumber;
       messageOf[own] = i;
     } else {
       // No Message-ID, or a duplicate one: the message gets a unique id of its own.
       own = create(i);
-      if (m.messageId !== null && existing === undefined) table.set(m.messageId, own);
     }
     // (1.A) Each reference is the parent of the next, unless already linked or that would loop.
     let last = -1;
-    for (const ref of m.references) {
-      const c = containerOf(ref);
+    for (const c of m.referenceNumbers) {
       if (last !== -1 && parent[c] === -1 && !isAncestorOf(c, last)) adopt(last, c);
       last = c;
     }
@@ -116,7 +185,6 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
     if (last !== -1 && !isAncestorOf(own, last)) adopt(last, own);
     else if (parent[own] !== -1) detach(own);
   }
-
   // From here children are arrays (EMPTY for none): pruning splices lists and sorting wants arrays.
   const EMPTY: number[] = [];
   const kids: number[][] = [];
@@ -129,7 +197,7 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
     for (let k = firstChild[c]!; k !== -1; k = next[k]!) list.push(k);
     kids.push(list);
   }
-  // (2), (3) The root set, in creation order; the id table is no longer needed.
+  // (2), (3) The root set, in creation order.
   const roots: number[] = [];
   for (let c = 0; c < containers; c++) if (parent[c] === -1) roots.push(c);
   // (4) Prune dummies: drop empty ones, splice the children of others into their place (at the top
@@ -150,6 +218,13 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
   };
   const pruned = prune(roots, true);
 
+  // Sent dates and mailbox order as arrays: the sorts below compare hundreds of thousands of times.
+  const dates = new Float64Array(messages.length);
+  const seqs = new Float64Array(messages.length);
+  for (let i = 0; i < messages.length; i++) {
+    dates[i] = messages[i]!.date;
+    seqs[i] = messages[i]!.seq;
+  }
   /** The message whose date and subject stand for a container: its own, or its first child's. */
   const representative = (c: number): number => {
     for (let r = c; ; r = kids[r]![0]!) {
@@ -157,61 +232,54 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
       if (kids[r]!.length === 0) return -1;
     }
   };
+  /** Sent date, then mailbox order (RFC 5256 §2.2), as bySentDate. */
   const compare = (a: number, b: number): number => {
     const x = representative(a);
     const y = representative(b);
     if (x === -1 || y === -1) return x !== -1 ? -1 : y !== -1 ? 1 : 0;
-    return bySentDate(messages[x]!, messages[y]!);
+    return dates[x]! - dates[y]! || seqs[x]! - seqs[y]!;
   };
   // (5) Sort the top level by sent date (a dummy by its first child, once its children are sorted).
   for (const r of pruned) if (messageOf[r] === -1) kids[r]!.sort(compare);
   pruned.sort(compare);
 
   // (6) Gather top-level threads with the same base subject.
-  const subjectOf = (c: number): string => {
+  const subjectOf = (c: number): number => {
     const r = representative(c);
-    return r === -1 ? '' : messages[r]!.subject;
+    return r === -1 ? 0 : messages[r]!.subjectNumber;
   };
   const isReply = (c: number): boolean => messageOf[c] !== -1 && messages[messageOf[c]!]!.replyOrForward;
   const append = (p: number, child: number): void => {
     if (kids[p] === EMPTY) kids[p] = [child];
     else kids[p]!.push(child);
   };
-  // Each subject's chosen thread and its place among the top-level slots (no search for it later), and
-  // each slot's entry: a slot's subject never changes below (a dummy put in a slot stands for the thread
-  // that was there, and merged threads leave their slot), so one Map lookup per thread is enough.
-  type Chosen = { container: number; slot: number };
-  const subjects = new Map<string, Chosen>();
-  const chosenOf: (Chosen | null)[] = [];
-  pruned.forEach((r, slot) => {
+  // Each subject's chosen thread and its slot among the top-level slots (no search for it later), and each
+  // slot's subject (0: none): a slot's subject never changes below (a dummy put in a slot stands for the
+  // thread that was there, and merged threads leave their slot).
+  const chosen = new Int32Array(interner.subjectCount).fill(-1);
+  const chosenSlot = new Int32Array(interner.subjectCount);
+  const slotSubject = new Int32Array(pruned.length);
+  for (let slot = 0; slot < pruned.length; slot++) {
+    const r = pruned[slot]!;
     const subject = subjectOf(r);
-    if (subject === '') {
-      chosenOf.push(null);
-      return;
-    }
-    const entry = subjects.get(subject);
-    chosenOf.push(entry ?? null);
-    if (entry === undefined) {
-      const created = { container: r, slot };
-      subjects.set(subject, created);
-      chosenOf[slot] = created;
-      return;
-    }
-    const t = entry.container;
+    slotSubject[slot] = subject;
+    if (subject === 0) continue;
+    const t = chosen[subject]!;
     if (
+      t === -1 ||
       (messageOf[t] !== -1 && messageOf[r] === -1) ||
       (messageOf[t] !== -1 && isReply(t) && messageOf[r] !== -1 && !isReply(r))
     ) {
-      entry.container = r;
-      entry.slot = slot;
+      chosen[subject] = r;
+      chosenSlot[subject] = slot;
     }
-  });
-  const slots: number[] = [...pruned];
+  }
+  const slots: number[] = pruned;
   for (let i = 0; i < slots.length; i++) {
     const r = slots[i]!;
-    const chosen = chosenOf[i];
-    if (r === -1 || !chosen) continue;
-    const t = chosen.container;
+    const subject = slotSubject[i]!;
+    if (r === -1 || subject === 0) continue;
+    const t = chosen[subject]!;
     if (t === r) continue;
     if (messageOf[t] === -1 && messageOf[r] === -1) {
       for (const child of kids[r]!) append(t, child);
@@ -223,8 +291,8 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
     } else {
       const dummy = create(-1);
       kids[dummy] = [t, r];
-      slots[chosen.slot] = dummy;
-      chosen.container = dummy;
+      slots[chosenSlot[subject]!] = dummy;
+      chosen[subject] = dummy;
     }
     slots[i] = -1;
   }
@@ -235,10 +303,17 @@ export function references(messages: readonly SortKeys[], id: Id): ThreadNode[] 
   };
   const top = slots.filter((c) => c !== -1);
   sortTree(top);
-  // Leaves share one empty (frozen) list: a 100,000-message answer has tens of thousands of them.
-  const toNode = (c: number): ThreadNode => ({
-    id: messageOf[c] !== -1 ? id(messages[messageOf[c]!]!) : null,
-    children: kids[c] === EMPTY ? NO_CHILDREN : kids[c]!.map(toNode),
-  });
-  return top.map(toNode);
+  // The trees in preorder, straight into the answer's arrays.
+  const ids = new Uint32Array(containers);
+  const childCounts = new Uint32Array(containers);
+  let at = 0;
+  const write = (c: number): void => {
+    const message = messageOf[c]!;
+    ids[at] = message !== -1 ? id(messages[message]!) : 0;
+    const children = kids[c]!;
+    childCounts[at++] = children.length;
+    for (const child of children) write(child);
+  };
+  for (const c of top) write(c);
+  return { ids: ids.slice(0, at), childCounts: childCounts.slice(0, at) };
 }
