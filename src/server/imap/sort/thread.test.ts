@@ -1,15 +1,17 @@
 /**
  * THREAD=REFERENCES over arrays (thread.ts) against the object-per-container version it replaced, kept here
  * as the oracle: random mailboxes with replies, missing and duplicate Message-IDs, reference loops, equal
- * base subjects and equal dates must thread identically. Dovecot's own answers are compared in
+ * base subjects and equal dates must thread identically, also when the numbering of Message-IDs and
+ * subjects is kept while messages come and go (as sorted-uids.ts keeps it with the memoized keys). Dovecot's own answers are compared in
  * test/imap/sort-thread.test.ts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prng } from '../../../lib/prng.js';
 import type { ThreadNode } from '../../../protocol/imap/response.js';
+import { forestOf } from '../../../protocol/imap/thread-forest.js';
 import type { SortKeys } from './sort-keys.js';
-import { references } from './thread.js';
+import { references, ThreadInterner, type ThreadKeys, threadReferences } from './thread.js';
 
 function bySentDate(a: SortKeys, b: SortKeys): number {
   return a.date - b.date || a.seq - b.seq;
@@ -214,4 +216,24 @@ test('THREAD=REFERENCES over arrays equals the object version on random mailboxe
     if (expected.some((t) => t.children.some((c) => c.children.length > 0))) nested++;
   }
   assert.ok(nested > 100, `only ${nested} mailboxes had nested threads: the generator lost its aim`);
+});
+
+test('THREAD=REFERENCES with a numbering kept across appends and expunges equals threading from scratch', () => {
+  const byUid = (k: SortKeys) => k.uid;
+  for (let seed = 1; seed <= 100; seed++) {
+    const random = prng(1000 + seed);
+    const all = randomMailbox(seed, 20 + (seed % 80));
+    let next = Math.floor(all.length / 2);
+    const interner = new ThreadInterner();
+    let current: ThreadKeys[] = all.slice(0, next).map((k) => interner.intern(k));
+    for (let round = 0; round < 8; round++) {
+      // Some expunged (the numbers of their ids stay), some new ones numbered on arrival, in UID order.
+      current = current.filter(() => random() >= 0.1);
+      const added = Math.floor(random() * 5);
+      for (let k = 0; k < added && next < all.length; k++) current.push(interner.intern(all[next++]!));
+      const fresh = current.map((k) => ({ ...k }) as SortKeys);
+      const expected = forestOf(referencesWithObjects(fresh, byUid));
+      assert.deepEqual(threadReferences(current, interner, byUid), expected, `seed ${seed} round ${round}`);
+    }
+  }
 });

@@ -185,38 +185,48 @@ export function threadReferences(
     if (last !== -1 && !isAncestorOf(own, last)) adopt(last, own);
     else if (parent[own] !== -1) detach(own);
   }
-  // From here children are arrays (EMPTY for none): pruning splices lists and sorting wants arrays.
-  const EMPTY: number[] = [];
-  const kids: number[][] = [];
-  for (let c = 0; c < containers; c++) {
-    if (firstChild[c] === -1) {
-      kids.push(EMPTY);
-      continue;
-    }
-    const list: number[] = [];
-    for (let k = firstChild[c]!; k !== -1; k = next[k]!) list.push(k);
-    kids.push(list);
-  }
-  // (2), (3) The root set, in creation order.
-  const roots: number[] = [];
-  for (let c = 0; c < containers; c++) if (parent[c] === -1) roots.push(c);
-  // (4) Prune dummies: drop empty ones, splice the children of others into their place (at the top
-  // level only when there is a single child).
-  const prune = (list: number[], top: boolean): number[] => {
-    const out: number[] = [];
-    for (const c of list) {
-      if (kids[c] !== EMPTY) kids[c] = prune(kids[c]!, false);
-      const children = kids[c]!;
-      if (messageOf[c] === -1 && children.length === 0) continue;
-      if (messageOf[c] === -1 && (!top || children.length === 1)) {
-        for (const child of children) out.push(child);
-        continue;
-      }
-      out.push(c);
-    }
-    return out.length === 0 ? EMPTY : out;
+  // From here the children stay linked lists (firstChild, next, lastChild; parent and prev are no longer
+  // kept): pruning splices them and sorting relinks them in place. A list array per container made a third
+  // of a 100,000-message re-thread garbage collection.
+  const appendChild = (p: number, child: number): void => {
+    if (lastChild[p] === -1) firstChild[p] = child;
+    else next[lastChild[p]!] = child;
+    lastChild[p] = child;
+    next[child] = -1;
   };
-  const pruned = prune(roots, true);
+  // (4) Prune dummies below the top level: drop empty ones, splice the children of others into their place.
+  const pruneChildren = (p: number): void => {
+    let c = firstChild[p]!;
+    firstChild[p] = -1;
+    lastChild[p] = -1;
+    while (c !== -1) {
+      const following = next[c]!;
+      if (firstChild[c] !== -1) pruneChildren(c);
+      if (messageOf[c] !== -1) {
+        appendChild(p, c);
+      } else {
+        for (let k = firstChild[c]!; k !== -1; ) {
+          const after = next[k]!;
+          appendChild(p, k);
+          k = after;
+        }
+        firstChild[c] = -1;
+        lastChild[c] = -1;
+      }
+      c = following;
+    }
+  };
+  // (2), (3) The root set, in creation order, pruned (4): at the top level a dummy is dropped when empty
+  // and replaced by its child when it has one.
+  const top: number[] = [];
+  for (let c = 0; c < containers; c++) {
+    if (parent[c] !== -1) continue;
+    if (firstChild[c] !== -1) pruneChildren(c);
+    if (messageOf[c] !== -1) top.push(c);
+    else if (firstChild[c] === -1) continue;
+    else if (firstChild[c] === lastChild[c]) top.push(firstChild[c]!);
+    else top.push(c);
+  }
 
   // Sent dates and mailbox order as arrays: the sorts below compare hundreds of thousands of times.
   const dates = new Float64Array(messages.length);
@@ -227,10 +237,8 @@ export function threadReferences(
   }
   /** The message whose date and subject stand for a container: its own, or its first child's. */
   const representative = (c: number): number => {
-    for (let r = c; ; r = kids[r]![0]!) {
-      if (messageOf[r] !== -1) return messageOf[r]!;
-      if (kids[r]!.length === 0) return -1;
-    }
+    for (let r = c; r !== -1; r = firstChild[r]!) if (messageOf[r] !== -1) return messageOf[r]!;
+    return -1;
   };
   /** Sent date, then mailbox order (RFC 5256 §2.2), as bySentDate. */
   const compare = (a: number, b: number): number => {
@@ -239,9 +247,22 @@ export function threadReferences(
     if (x === -1 || y === -1) return x !== -1 ? -1 : y !== -1 ? 1 : 0;
     return dates[x]! - dates[y]! || seqs[x]! - seqs[y]!;
   };
+  const scratch = new Int32Array(containers + messages.length + 1);
+  /** Sorts the children of `p` (not below them) and links them again in that order. */
+  const sortChildren = (p: number): void => {
+    const first = firstChild[p]!;
+    if (first === -1 || next[first] === -1) return;
+    let n = 0;
+    for (let k = first; k !== -1; k = next[k]!) scratch[n++] = k;
+    const sorted = scratch.subarray(0, n).sort(compare);
+    firstChild[p] = sorted[0]!;
+    for (let i = 1; i < n; i++) next[sorted[i - 1]!] = sorted[i]!;
+    next[sorted[n - 1]!] = -1;
+    lastChild[p] = sorted[n - 1]!;
+  };
   // (5) Sort the top level by sent date (a dummy by its first child, once its children are sorted).
-  for (const r of pruned) if (messageOf[r] === -1) kids[r]!.sort(compare);
-  pruned.sort(compare);
+  for (const r of top) if (messageOf[r] === -1) sortChildren(r);
+  top.sort(compare);
 
   // (6) Gather top-level threads with the same base subject.
   const subjectOf = (c: number): number => {
@@ -249,18 +270,14 @@ export function threadReferences(
     return r === -1 ? 0 : messages[r]!.subjectNumber;
   };
   const isReply = (c: number): boolean => messageOf[c] !== -1 && messages[messageOf[c]!]!.replyOrForward;
-  const append = (p: number, child: number): void => {
-    if (kids[p] === EMPTY) kids[p] = [child];
-    else kids[p]!.push(child);
-  };
   // Each subject's chosen thread and its slot among the top-level slots (no search for it later), and each
   // slot's subject (0: none): a slot's subject never changes below (a dummy put in a slot stands for the
   // thread that was there, and merged threads leave their slot).
   const chosen = new Int32Array(interner.subjectCount).fill(-1);
   const chosenSlot = new Int32Array(interner.subjectCount);
-  const slotSubject = new Int32Array(pruned.length);
-  for (let slot = 0; slot < pruned.length; slot++) {
-    const r = pruned[slot]!;
+  const slotSubject = new Int32Array(top.length);
+  for (let slot = 0; slot < top.length; slot++) {
+    const r = top[slot]!;
     const subject = subjectOf(r);
     slotSubject[slot] = subject;
     if (subject === 0) continue;
@@ -274,35 +291,44 @@ export function threadReferences(
       chosenSlot[subject] = slot;
     }
   }
-  const slots: number[] = pruned;
-  for (let i = 0; i < slots.length; i++) {
-    const r = slots[i]!;
+  for (let i = 0; i < top.length; i++) {
+    const r = top[i]!;
     const subject = slotSubject[i]!;
     if (r === -1 || subject === 0) continue;
     const t = chosen[subject]!;
     if (t === r) continue;
     if (messageOf[t] === -1 && messageOf[r] === -1) {
-      for (const child of kids[r]!) append(t, child);
-      kids[r] = EMPTY;
+      // r's children move to the end of t's.
+      if (firstChild[r] !== -1) {
+        if (lastChild[t] === -1) firstChild[t] = firstChild[r]!;
+        else next[lastChild[t]!] = firstChild[r]!;
+        lastChild[t] = lastChild[r]!;
+        firstChild[r] = -1;
+        lastChild[r] = -1;
+      }
     } else if (messageOf[t] === -1) {
-      append(t, r);
+      appendChild(t, r);
     } else if (isReply(r) && !isReply(t)) {
-      append(t, r);
+      appendChild(t, r);
     } else {
       const dummy = create(-1);
-      kids[dummy] = [t, r];
-      slots[chosenSlot[subject]!] = dummy;
+      appendChild(dummy, t);
+      appendChild(dummy, r);
+      top[chosenSlot[subject]!] = dummy;
       chosen[subject] = dummy;
     }
-    slots[i] = -1;
+    top[i] = -1;
   }
+  let kept = 0;
+  for (const c of top) if (c !== -1) top[kept++] = c;
+  top.length = kept;
   // (7) Sort every set of siblings by sent date, children before their parents.
-  const sortTree = (list: number[]): void => {
-    for (const c of list) if (kids[c] !== EMPTY) sortTree(kids[c]!);
-    list.sort(compare);
+  const sortTree = (p: number): void => {
+    for (let k = firstChild[p]!; k !== -1; k = next[k]!) if (firstChild[k] !== -1) sortTree(k);
+    sortChildren(p);
   };
-  const top = slots.filter((c) => c !== -1);
-  sortTree(top);
+  for (const c of top) if (firstChild[c] !== -1) sortTree(c);
+  top.sort(compare);
   // The trees in preorder, straight into the answer's arrays.
   const ids = new Uint32Array(containers);
   const childCounts = new Uint32Array(containers);
@@ -310,9 +336,10 @@ export function threadReferences(
   const write = (c: number): void => {
     const message = messageOf[c]!;
     ids[at] = message !== -1 ? id(messages[message]!) : 0;
-    const children = kids[c]!;
-    childCounts[at++] = children.length;
-    for (const child of children) write(child);
+    let children = 0;
+    for (let k = firstChild[c]!; k !== -1; k = next[k]!) children++;
+    childCounts[at++] = children;
+    for (let k = firstChild[c]!; k !== -1; k = next[k]!) write(k);
   };
   for (const c of top) write(c);
   return { ids: ids.slice(0, at), childCounts: childCounts.slice(0, at) };
