@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { prng } from '../../lib/prng.js';
 import type { Command } from './command.js';
 import {
   encodeAstring,
@@ -18,7 +19,7 @@ import {
 import { fetchResponseName, fetchResponseStart, literalHeader, sectionToString } from './fetch-response.js';
 import { decodeMailboxName, MailboxNameError, normaliseInbox, validateMailboxName } from './mailbox-name.js';
 import { ImapReceiver } from './receiver.js';
-import { bad, no, ok } from './response.js';
+import { bad, no, ok, type ThreadNode } from './response.js';
 import { forestOf } from './thread-forest.js';
 
 const utf8 = { utf8: true };
@@ -358,6 +359,42 @@ describe('encoder: SORT, THREAD, QUOTA (RFC 5256, RFC 9208)', () => {
       '* THREAD ((3)(5))\r\n',
     );
     assert.equal(encodeUntagged({ type: 'THREAD', threads: forestOf([]) }), '* THREAD\r\n');
+  });
+  it('writes any forest as the node-by-node encoding does', () => {
+    // The string-building encoder the byte writer replaced, kept as the oracle.
+    const oracle = (root: ThreadNode): string => {
+      let out = '(';
+      let node = root;
+      let first = true;
+      for (;;) {
+        if (node.id !== null) {
+          out += first ? `${node.id}` : ` ${node.id}`;
+          first = false;
+        }
+        if (node.children.length === 1) {
+          node = node.children[0]!;
+          continue;
+        }
+        if (node.children.length > 1) {
+          if (!first) out += ' ';
+          for (const child of node.children) out += oracle(child);
+        }
+        return `${out})`;
+      }
+    };
+    for (let seed = 1; seed <= 500; seed++) {
+      const random = prng(seed);
+      const tree = (depth: number): ThreadNode => {
+        const r = random();
+        const big = 0xffffffff - Math.floor(random() * 10);
+        const id = r < 0.2 ? null : r < 0.3 ? big : 1 + Math.floor(random() * 2000);
+        const count = depth > 4 ? 0 : Math.floor(random() * 4);
+        return { id, children: Array.from({ length: count }, () => tree(depth + 1)) };
+      };
+      const trees = Array.from({ length: Math.floor(random() * 6) }, () => tree(0));
+      const expected = `* THREAD${trees.length > 0 ? ' ' : ''}${trees.map(oracle).join('')}\r\n`;
+      assert.equal(encodeUntagged({ type: 'THREAD', threads: forestOf(trees) }), expected, `seed ${seed}`);
+    }
   });
   it('writes SORT, QUOTA and QUOTAROOT', () => {
     assert.equal(

@@ -268,36 +268,47 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
 /**
  * Every thread (RFC 5256 §4 thread-list), one after another: `(parent child ...)`, a chain of only children
  * written in line, several children each in their own parentheses: `(3 6 (4 23)(44 7 96))`, a dummy as
- * `((3)(5))`. Pieces are collected and joined once: a 100,000-message answer is ~700 KB.
+ * `((3)(5))`. Written as ASCII bytes into one buffer: a 100,000-message answer is ~700 KB, and building it
+ * from number strings took ~25 ms.
  */
 export function encodeThreads(forest: ThreadForest): string {
   const { ids, childCounts } = forest;
-  const parts: string[] = [];
+  // Per node at most: "(", a space, 10 digits, a space before its children, ")".
+  const out = Buffer.allocUnsafe(14 * ids.length);
+  let w = 0;
   let at = 0;
+  const number = (n: number): void => {
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    w += digits;
+    for (let k = w - 1; k >= w - digits; k--) {
+      out[k] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  };
   // One thread from node `at` on; recursion only where a node has several children.
   const thread = (): void => {
-    let piece = '(';
+    out[w++] = 0x28; // (
     let first = true;
     for (;;) {
       const id = ids[at]!;
       const children = childCounts[at++]!;
       if (id !== 0) {
-        piece += first ? `${id}` : ` ${id}`;
+        if (!first) out[w++] = 0x20;
+        number(id);
         first = false;
       }
       if (children === 1) continue;
       if (children > 1) {
-        parts.push(first ? piece : `${piece} `);
+        if (!first) out[w++] = 0x20;
         for (let k = 0; k < children; k++) thread();
-        parts.push(')');
-      } else {
-        parts.push(`${piece})`);
       }
+      out[w++] = 0x29; // )
       return;
     }
   };
   while (at < ids.length) thread();
-  return parts.join('');
+  return out.toString('latin1', 0, w);
 }
 
 /** One FETCH data item of the flag kind: `UID n`, `FLAGS (...)`, `MODSEQ (n)`. */
