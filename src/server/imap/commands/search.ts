@@ -58,7 +58,7 @@ export async function findUids(
   criteria: SearchKey,
 ): Promise<{ uids: number[]; modseqs: number[] }> {
   const { uids, modseqs } = await findUidList(session, criteria);
-  return { uids: Array.from(uids), modseqs };
+  return { uids: plainArray(uids), modseqs };
 }
 
 /**
@@ -94,6 +94,13 @@ export async function findUidList(
     if (candidates) view = intersectAscending(view, candidates);
   }
   return checkEach(session, criteria, view);
+}
+
+/** The UIDs as a plain array: Array.from walks a typed array through its iterator, ~15 ms at 100,000. */
+function plainArray(uids: Uint32Array): number[] {
+  const out = new Array<number>(uids.length);
+  for (let i = 0; i < uids.length; i++) out[i] = uids[i]!;
+  return out;
 }
 
 /**

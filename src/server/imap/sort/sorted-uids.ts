@@ -204,6 +204,10 @@ async function updatedKeys(
     const keys = sortKeysOfRow(row, row.uid);
     return interner ? interner.intern(keys) : keys;
   });
+  // Only new messages, all after the kept ones (new mail): the kept keys with the new ones after them.
+  const last = kept.length > 0 ? kept[kept.length - 1]!.uid : 0;
+  if (kept.length === keptUids.length && uids.length === kept.length + added.length && added[0]! > last)
+    return kept.concat(fresh);
   // Both lists are in UID order: merge them, keeping only UIDs of the new set.
   const out: SortKeys[] = [];
   let u = 0;

@@ -125,14 +125,20 @@ export function threadReferences(
   const idCount = interner.idCount;
   // A container per Message-ID, one more per message (no id, or a duplicate), one per message in step 6.
   const capacity = idCount + 2 * messages.length + 1;
+  // Bytes: two float64 per message, ten int32 per container (six links, scratch, top slots, the answer),
+  // two per subject, and room for aligning each array to 8 bytes.
+  const work = new Workspace(16 * messages.length + 4 * (10 * capacity + 2 * interner.subjectCount) + 128);
+  // Sent dates and mailbox order as arrays: the sorts below compare hundreds of thousands of times.
+  const dates = work.float64(messages.length);
+  const seqs = work.float64(messages.length);
   /** The message of each container (its index in `messages`), -1 for a dummy. */
-  const messageOf = new Int32Array(capacity).fill(-1);
-  const parent = new Int32Array(capacity).fill(-1);
-  // Children as doubly linked lists in adoption order until step 4, so detaching is O(1).
-  const firstChild = new Int32Array(capacity).fill(-1);
-  const lastChild = new Int32Array(capacity).fill(-1);
-  const next = new Int32Array(capacity).fill(-1);
-  const prev = new Int32Array(capacity).fill(-1);
+  const messageOf = work.int32(capacity).fill(-1);
+  const parent = work.int32(capacity).fill(-1);
+  // Children as doubly linked lists in adoption order, so detaching is O(1).
+  const firstChild = work.int32(capacity).fill(-1);
+  const lastChild = work.int32(capacity).fill(-1);
+  const next = work.int32(capacity).fill(-1);
+  const prev = work.int32(capacity).fill(-1);
   let containers = idCount;
   const create = (message: number): number => {
     messageOf[containers] = message;
@@ -228,9 +234,6 @@ export function threadReferences(
     else top.push(c);
   }
 
-  // Sent dates and mailbox order as arrays: the sorts below compare hundreds of thousands of times.
-  const dates = new Float64Array(messages.length);
-  const seqs = new Float64Array(messages.length);
   for (let i = 0; i < messages.length; i++) {
     dates[i] = messages[i]!.date;
     seqs[i] = messages[i]!.seq;
@@ -247,7 +250,7 @@ export function threadReferences(
     if (x === -1 || y === -1) return x !== -1 ? -1 : y !== -1 ? 1 : 0;
     return dates[x]! - dates[y]! || seqs[x]! - seqs[y]!;
   };
-  const scratch = new Int32Array(containers + messages.length + 1);
+  const scratch = work.int32(capacity);
   /** Sorts the children of `p` (not below them) and links them again in that order. */
   const sortChildren = (p: number): void => {
     const first = firstChild[p]!;
@@ -273,9 +276,9 @@ export function threadReferences(
   // Each subject's chosen thread and its slot among the top-level slots (no search for it later), and each
   // slot's subject (0: none): a slot's subject never changes below (a dummy put in a slot stands for the
   // thread that was there, and merged threads leave their slot).
-  const chosen = new Int32Array(interner.subjectCount).fill(-1);
-  const chosenSlot = new Int32Array(interner.subjectCount);
-  const slotSubject = new Int32Array(top.length);
+  const chosen = work.int32(interner.subjectCount).fill(-1);
+  const chosenSlot = work.int32(interner.subjectCount);
+  const slotSubject = work.int32(top.length);
   for (let slot = 0; slot < top.length; slot++) {
     const r = top[slot]!;
     const subject = subjectOf(r);
@@ -330,8 +333,8 @@ export function threadReferences(
   for (const c of top) if (firstChild[c] !== -1) sortTree(c);
   top.sort(compare);
   // The trees in preorder, straight into the answer's arrays.
-  const ids = new Uint32Array(containers);
-  const childCounts = new Uint32Array(containers);
+  const ids = work.uint32(containers);
+  const childCounts = work.uint32(containers);
   let at = 0;
   const write = (c: number): void => {
     const message = messageOf[c]!;
@@ -343,4 +346,47 @@ export function threadReferences(
   };
   for (const c of top) write(c);
   return { ids: ids.slice(0, at), childCounts: childCounts.slice(0, at) };
+}
+
+let lastBuffer: WeakRef<ArrayBuffer> | undefined;
+
+/**
+ * Typed arrays carved from one buffer, the previous call's again when big enough (held weakly, so an idle
+ * process can give it back): allocating ~10 MB of new arrays per 100,000-message re-thread made V8 run
+ * full garbage collections for that external memory. Not reentrant: threadReferences is synchronous.
+ */
+class Workspace {
+  private readonly buffer: ArrayBuffer;
+  private used = 0;
+
+  constructor(bytes: number) {
+    const last = lastBuffer?.deref();
+    if (last && last.byteLength >= bytes) {
+      this.buffer = last;
+    } else {
+      // Room to grow: a mailbox gets new messages.
+      this.buffer = new ArrayBuffer(Math.ceil((bytes * 1.25) / 8) * 8);
+      lastBuffer = new WeakRef(this.buffer);
+    }
+  }
+
+  float64(length: number): Float64Array {
+    return new Float64Array(this.buffer, this.take(8 * length), length);
+  }
+
+  int32(length: number): Int32Array {
+    return new Int32Array(this.buffer, this.take(4 * length), length);
+  }
+
+  uint32(length: number): Uint32Array {
+    return new Uint32Array(this.buffer, this.take(4 * length), length);
+  }
+
+  /** The offset of `bytes` more, kept 8-byte aligned. */
+  private take(bytes: number): number {
+    const at = this.used;
+    this.used += Math.ceil(bytes / 8) * 8;
+    if (this.used > this.buffer.byteLength) throw new Error('thread workspace overrun');
+    return at;
+  }
 }
