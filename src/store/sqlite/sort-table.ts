@@ -99,23 +99,27 @@ export class SortTable {
   /**
    * Store.getSortRows: the sent date and `fields` of the messages with these UIDs, in UID order. Read as
    * columns: one row whose values are each column's values joined (group_concat), split here. better-sqlite3
-   * spends microseconds per returned row, so 100,000 rows cost ten times what one joined row does.
+   * spends microseconds per returned row, so 100,000 rows cost ten times what one joined row does. The
+   * number columns are parsed straight from the joined text (no string per value: at 100,000 messages
+   * those strings were most of a first SORT's garbage collection), and the messages without a sort row
+   * come as their own short list.
    */
   rows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): SortRow[] {
     const ranges = toUidRanges(uids);
     const joined = this.columnsReader(fields).all(mailboxId, ranges)[0];
     const columns = joined ? splitColumns(joined, fields.length) : null;
     if (!columns) return this.rowByRow(mailboxId, ranges, fields);
-    const [uidList, dates, sizes, metaIds, stored, sentDates, ...values] = columns;
-    const out: SortRow[] = new Array(uidList!.length);
+    const { uidList, dates, sizes, sentDates, missing, values } = columns;
+    const out: SortRow[] = new Array(uidList.length);
     for (let i = 0; i < out.length; i++) {
-      const row = emptySortRow(Number(uidList![i]), Number(dates![i]), Number(sizes![i]));
-      if (stored![i] === '1') {
-        row.sentDate = sentDates![i] === '' ? null : Number(sentDates![i]);
+      const row = emptySortRow(uidList[i]!, dates[i]!, sizes[i]!);
+      const metaId = missing.get(row.uid);
+      if (metaId === undefined) {
+        row.sentDate = Number.isNaN(sentDates[i]!) ? null : sentDates[i]!;
         for (let f = 0; f < fields.length; f++)
           setSortField(row, fields[f]!, fromJoinable(fields[f]!, values[f]![i]!));
       } else {
-        this.computeFields(row, Number(metaIds![i]), fields);
+        this.computeFields(row, metaId, fields);
       }
       out[i] = row;
     }
@@ -147,12 +151,13 @@ export class SortTable {
     setSortFields(row, sortFieldsOf(meta), fields);
   }
 
-  /** Each column's values joined, in UID order. */
+  /** Each column's values joined, in UID order; the messages without a sort row as `uid:meta_id` pairs. */
   private columnsReader(fields: readonly SortField[]): RangeQuery<unknown[]> {
     const columns = fields.map((f) => `, group_concat(${joinableColumn(f)}, char(0))`).join('');
     return this.prepared(
       `SELECT count(*), group_concat(m.uid), group_concat(m.internal_date), group_concat(m.size),
-         group_concat(m.meta_id), group_concat(s.meta_id IS NOT NULL), group_concat(ifnull(s.sent_date, ''))
+         group_concat(ifnull(s.sent_date, '')),
+         group_concat(CASE WHEN s.meta_id IS NULL THEN m.uid || ':' || m.meta_id END)
          ${columns}`,
     );
   }
@@ -193,19 +198,74 @@ function fromJoinable(field: SortField, text: string): unknown {
   return text;
 }
 
+interface Columns {
+  uidList: Float64Array;
+  dates: Float64Array;
+  sizes: Float64Array;
+  /** NaN for none. */
+  sentDates: Float64Array;
+  /** The meta id of each message without a sort row, by UID. */
+  missing: Map<number, number>;
+  values: string[][];
+}
+
 /**
- * The columns of a joined row: the six fixed ones split at commas, the `fields` text ones at NULs. Null
- * when a text value held a NUL itself (more pieces than messages) or the UIDs are not ascending: the
- * caller then reads row by row.
+ * The columns of a joined row: the number ones parsed, the `fields` text ones split at NULs. Null when a
+ * text value held a NUL itself (more pieces than messages), a number column is not plain integers, or the
+ * UIDs are not ascending: the caller then reads row by row.
  */
-function splitColumns(joined: unknown[], fields: number): string[][] | null {
+function splitColumns(joined: unknown[], fields: number): Columns | null {
   const count = joined[0] as number;
-  if (count === 0) return [[], [], [], [], [], [], ...Array.from({ length: fields }, () => [])];
-  const out: string[][] = [];
-  for (let c = 1; c < 7; c++) out.push((joined[c] as string).split(','));
-  for (let f = 0; f < fields; f++) out.push((joined[7 + f] as string).split('\0'));
-  if (out.some((column) => column.length !== count)) return null;
-  const uids = out[0]!;
-  for (let i = 1; i < count; i++) if (Number(uids[i]) <= Number(uids[i - 1])) return null;
-  return out;
+  const uidList = integers(joined[1], count, false);
+  const dates = integers(joined[2], count, false);
+  const sizes = integers(joined[3], count, false);
+  const sentDates = integers(joined[4], count, true);
+  if (!uidList || !dates || !sizes || !sentDates) return null;
+  for (let i = 1; i < count; i++) if (uidList[i]! <= uidList[i - 1]!) return null;
+  const missing = new Map<number, number>();
+  if (typeof joined[5] === 'string') {
+    for (const pair of joined[5].split(',')) {
+      const [uid, metaId] = pair.split(':');
+      missing.set(Number(uid), Number(metaId));
+    }
+  }
+  const values: string[][] = [];
+  for (let f = 0; f < fields; f++) {
+    const column = count === 0 ? [] : (joined[6 + f] as string).split('\0');
+    if (column.length !== count) return null;
+    values.push(column);
+  }
+  return { uidList, dates, sizes, sentDates, missing, values };
+}
+
+/**
+ * `count` integers from their comma-joined decimal text (group_concat of an INTEGER column), read char by
+ * char; an empty one is NaN when `empties` allows it. Null for anything else (a REAL, too many or few).
+ */
+function integers(text: unknown, count: number, empties: boolean): Float64Array | null {
+  const out = new Float64Array(count);
+  if (count === 0) return out;
+  if (typeof text !== 'string') return null;
+  let n = 0;
+  let value = 0;
+  let digits = 0;
+  let negative = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 44;
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 45 && digits === 0 && !negative) {
+      negative = true;
+    } else if (c === 44) {
+      if (n === count || digits > 15 || (digits === 0 && (negative || !empties))) return null;
+      out[n++] = digits === 0 ? Number.NaN : negative ? -value : value;
+      value = 0;
+      digits = 0;
+      negative = false;
+    } else {
+      return null;
+    }
+  }
+  return n === count ? out : null;
 }
