@@ -396,6 +396,19 @@ describe('encoder: SORT, THREAD, QUOTA (RFC 5256, RFC 9208)', () => {
       assert.equal(encodeUntagged({ type: 'THREAD', threads: forestOf(trees) }), expected, `seed ${seed}`);
     }
   });
+  it('writes long SEARCH and SORT lists as joined number strings', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const random = prng(seed);
+      const numbers = Array.from({ length: Math.floor(random() * 300) }, () =>
+        random() < 0.1
+          ? 2 ** 32 - 1 - Math.floor(random() * 5)
+          : Math.floor(random() * 10 ** (1 + (seed % 8))),
+      );
+      const list = numbers.map((n) => ` ${n}`).join('');
+      assert.equal(encodeUntagged({ type: 'SORT', numbers }), `* SORT${list}\r\n`);
+      assert.equal(encodeUntagged({ type: 'SEARCH', numbers, modseq: 7 }), `* SEARCH${list} (MODSEQ 7)\r\n`);
+    }
+  });
   it('writes SORT, QUOTA and QUOTAROOT', () => {
     assert.equal(
       encodeUntagged({ type: 'SORT', numbers: [3, 1, 2], modseq: 9 }),

@@ -75,3 +75,81 @@ export function comparatorOf(criteria: readonly SortCriterion[]): (a: SortKeys, 
     return a.seq - b.seq;
   };
 }
+
+/**
+ * The UIDs of `keys` in the order comparatorOf(criteria) sorts them, computed without comparing strings
+ * message by message: each criterion becomes a number per message (a string its rank among the distinct
+ * values, sorted once), and one criterion sorts as a single Float64Array of rank and place packed together.
+ * SORT (SUBJECT) of 100,000 messages spent ~300 ms in the comparator. `keys` must be in mailbox order (seq
+ * ascending), as loadSortKeys returns them; otherwise this sorts with the comparator.
+ */
+export function sortedUidsOf(keys: readonly SortKeys[], criteria: readonly SortCriterion[]): number[] {
+  const n = keys.length;
+  for (let i = 1; i < n; i++) {
+    if (keys[i]!.seq <= keys[i - 1]!.seq) return [...keys].sort(comparatorOf(criteria)).map((k) => k.uid);
+  }
+  const ranks = criteria.map((c) => ranksOf(keys, FIELD[c.key], c.reverse));
+  const order = ranks.length === 1 ? packedOrder(ranks[0]!) : null;
+  const places = order ?? comparedOrder(ranks, n);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = keys[places[i]!]!.uid;
+  return out;
+}
+
+/** Each message's value of `field` as an integer that orders as comparatorOf does (negated for REVERSE). */
+function ranksOf(keys: readonly SortKeys[], field: keyof SortKeys, reverse: boolean): Float64Array {
+  const n = keys.length;
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  if (typeof keys[0]![field] === 'number') {
+    for (let i = 0; i < n; i++) out[i] = keys[i]![field] as number;
+  } else {
+    const rank = new Map<string, number>();
+    for (const k of keys) rank.set(k[field] as string, 0);
+    // The default sort compares UTF-16 code units, as `<` in comparatorOf does.
+    const distinct = [...rank.keys()].sort();
+    for (let r = 0; r < distinct.length; r++) rank.set(distinct[r]!, r);
+    for (let i = 0; i < n; i++) out[i] = rank.get(keys[i]![field] as string)!;
+  }
+  if (reverse) for (let i = 0; i < n; i++) out[i] = -out[i]!;
+  return out;
+}
+
+/**
+ * Places 0..n-1 sorted by `rank`, ties by place: (rank - min) * 2^bits + place sorted as plain numbers.
+ * Null when that does not fit in 2^53 (a rank not an integer, or too wide a range).
+ */
+function packedOrder(rank: Float64Array): Uint32Array | null {
+  const n = rank.length;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const r = rank[i]!;
+    if (!Number.isInteger(r)) return null;
+    if (r < min) min = r;
+    if (r > max) max = r;
+  }
+  let scale = 1;
+  while (scale < n) scale *= 2;
+  if (n > 0 && (max - min + 1) * scale > Number.MAX_SAFE_INTEGER) return null;
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (rank[i]! - min) * scale + i;
+  packed.sort();
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = packed[i]! % scale;
+  return out;
+}
+
+/** Places 0..n-1 sorted by the ranks in order, ties by place. */
+function comparedOrder(ranks: readonly Float64Array[], n: number): Uint32Array {
+  const places = new Uint32Array(n);
+  for (let i = 0; i < n; i++) places[i] = i;
+  return places.sort((a, b) => {
+    for (const rank of ranks) {
+      // As comparatorOf: neither less nor greater (also NaN) goes on to the next criterion.
+      if (rank[a]! < rank[b]!) return -1;
+      if (rank[a]! > rank[b]!) return 1;
+    }
+    return a - b;
+  });
+}

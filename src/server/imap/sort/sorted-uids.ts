@@ -11,7 +11,14 @@ import type { ThreadForest } from '../../../protocol/imap/response.js';
 import type { ImapSession } from '../session.js';
 import { sameUids } from './answer-memo.js';
 import { loadSortKeys } from './load-keys.js';
-import { comparatorOf, type SortKeys, sortFieldsFor, sortKeysOfRow, THREAD_FIELDS } from './sort-keys.js';
+import {
+  comparatorOf,
+  type SortKeys,
+  sortedUidsOf,
+  sortFieldsFor,
+  sortKeysOfRow,
+  THREAD_FIELDS,
+} from './sort-keys.js';
 import { orderedSubject, ThreadInterner, type ThreadKeys, threadReferences } from './thread.js';
 
 /** More new messages than this and a full sort is about as quick as placing each one. */
@@ -46,8 +53,7 @@ export async function sortedUids(
     }
   }
   const keys = await loadSortKeys(session, uids, sortFieldsFor(criteria));
-  keys.sort(comparatorOf(criteria));
-  const order = keys.map((k) => k.uid);
+  const order = sortedUidsOf(keys, criteria);
   memo.set(key, { uidValidity, uids, answer: order });
   return order;
 }
