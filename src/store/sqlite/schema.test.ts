@@ -51,6 +51,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.exec('DROP TABLE inline_blobs'); // a later step
       old.exec('DROP TABLE message_fields'); // a later step
+      old.exec('DROP INDEX messages_sort_scan'); // a later step
       old.pragma(`user_version = ${MAILBOX_OBJECT_ID_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (account_id, name, uid_validity) VALUES (1, 'INBOX', 7), (1, 'X', 9)`);
@@ -75,6 +76,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.exec('DROP TABLE inline_blobs'); // a later step
       old.exec('DROP TABLE message_fields'); // a later step
+      old.exec('DROP INDEX messages_sort_scan'); // a later step
       old.pragma(`user_version = ${SCRAM_KEYS_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.close();
@@ -101,6 +103,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256');
       old.exec('DROP TABLE inline_blobs'); // a later step
       old.exec('DROP TABLE message_fields'); // a later step
+      old.exec('DROP INDEX messages_sort_scan'); // a later step
       old.pragma(`user_version = ${SENT_ZONE_VERSION - 1}`);
       const insert = old.prepare(
         `INSERT INTO message_meta (id, blob_id, envelope, body_structure, body, preview, sent_date, structure)
@@ -143,6 +146,7 @@ describe('sqlite schema', () => {
       old.exec('ALTER TABLE accounts DROP COLUMN scram_sha256'); // a later step
       old.exec('DROP TABLE inline_blobs'); // a later step
       old.exec('DROP TABLE message_fields'); // a later step
+      old.exec('DROP INDEX messages_sort_scan'); // a later step
       old.pragma(`user_version = ${SEARCH_INDEX_VERSION - 1}`);
       const { meta, text, message } = oneMailboxInserts(old);
       // More than one batch of the backfill.
@@ -170,6 +174,8 @@ describe('sqlite schema', () => {
     try {
       const old = openDatabase(dataDir);
       old.exec('DROP TABLE message_fields');
+      old.exec('DROP INDEX messages_sort_scan'); // a later step
+      old.exec('DROP INDEX message_sort_dates'); // a later step
       old.pragma(`user_version = ${FIELD_INDEX_VERSION - 1}`);
       const { meta, text, message } = oneMailboxInserts(old);
       const search = old.prepare('INSERT INTO message_search (rowid, header, body) VALUES (?, ?, ?)');
@@ -215,6 +221,7 @@ describe('sqlite schema', () => {
       old.exec('DROP TABLE message_sort');
       old.exec('DROP TABLE inline_blobs'); // a later step
       old.exec('DROP TABLE message_fields'); // a later step
+      old.exec('DROP INDEX messages_sort_scan'); // a later step
       old.pragma(`user_version = ${SORT_TABLE_VERSION - 1}`);
       old.exec(`INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a@b', 'h', 0)`);
       old.exec(`INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 7)`);
@@ -268,6 +275,14 @@ describe('sqlite schema', () => {
         });
       }
       assert.deepEqual(rows[9]!.references, ['m9@x', 'm8@x']);
+      // Dates only: read through the covering indexes of a later step, built over the existing rows.
+      const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).pluck().all();
+      assert.ok(indexes.includes('messages_sort_scan') && indexes.includes('message_sort_dates'));
+      const dates = table.rows(1, uids, []);
+      assert.deepEqual(
+        dates.map((r) => [r.uid, r.internalDate, r.sentDate]),
+        rows.map((r) => [r.uid, r.internalDate, r.sentDate]),
+      );
       // A meta row without its sort row still answers right (computed from the header text).
       db.exec('DELETE FROM message_sort WHERE meta_id = 10');
       assert.equal(table.missing(), 1);

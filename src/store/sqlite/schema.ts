@@ -234,6 +234,13 @@ const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
   );
   `,
   createFieldIndex,
+  `
+  -- A SORT or THREAD reads every message of a mailbox with its sort row (sort-table.ts). These covering
+  -- indexes hold just what the scan and the date-only join read, so a first SORT after start loads a few
+  -- MB of pages instead of the wide rows of both tables (~190 -> ~100 ms for SORT (DATE) at 100,000).
+  CREATE INDEX messages_sort_scan ON messages (mailbox_id, uid, internal_date, size, meta_id);
+  CREATE INDEX message_sort_dates ON message_sort (meta_id, sent_date);
+  `,
 ];
 
 /** SCRAM-SHA-256 stored keys beside the scrypt hash (server/auth/scram.ts); NULL until derived. */
