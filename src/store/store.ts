@@ -200,6 +200,24 @@ export interface SortRow extends SortFields {
   size: number;
 }
 
+/** A SORT field whose value is text (what SORT compares besides dates and size). */
+export type SortTextField = 'subject' | 'from' | 'to' | 'cc' | 'displayFrom' | 'displayTo';
+
+/**
+ * SortRows as columns (Store.getSortColumns): value i of each is the i-th message in UID order. A SORT of a
+ * big mailbox then makes no object per message.
+ */
+export interface SortColumns {
+  readonly uids: Float64Array;
+  /** INTERNALDATE, ms. */
+  readonly internalDates: Float64Array;
+  readonly sizes: Float64Array;
+  /** The sent date (ms), NaN for none. */
+  readonly sentDates: Float64Array;
+  /** The asked-for fields' values. */
+  readonly text: ReadonlyMap<SortTextField, readonly string[]>;
+}
+
 /**
  * A substring a full-text index may look for (Store.searchCandidates): in the decoded header text
  * (any field's value, or an address field's addresses as ENVELOPE parses them), the decoded body text, or
@@ -578,6 +596,12 @@ export interface Store extends ActivityStore, WebAccessStore {
    * SORT and THREAD compute the fields from getMessagesWithMeta's header text.
    */
   getSortRows?(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]>;
+  /** Optional: getSortRows' values for SORT's text fields, as columns (the same values, no row objects). */
+  getSortColumns?(
+    mailboxId: number,
+    uids: readonly number[],
+    fields: readonly SortTextField[],
+  ): Promise<SortColumns>;
   /**
    * Optional full-text index. The UIDs of the mailbox that may contain every needle, ascending: a
    * superset of those that do (the caller confirms each with the exact SEARCH semantics). Undefined when

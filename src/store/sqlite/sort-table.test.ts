@@ -43,6 +43,19 @@ test('sort rows keep values with NULs and commas', async () => {
       pairs(await store.getSortRows(inbox, [2, 3], ['subject', 'displayFrom'])),
       pairs(want.slice(1)),
     );
+    // As columns: the same values, through the joined read and row by row.
+    for (const uids of [
+      [1, 2, 3],
+      [2, 3],
+    ]) {
+      const columns = await store.getSortColumns(inbox, uids, ['subject', 'displayFrom']);
+      const rows = await store.getSortRows(inbox, uids, ['subject', 'displayFrom']);
+      assert.deepEqual(Array.from(columns.uids), uids);
+      assert.deepEqual(
+        rows.map((_, i) => [columns.text.get('subject')![i], columns.text.get('displayFrom')![i]]),
+        pairs(rows),
+      );
+    }
   } finally {
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -78,6 +91,13 @@ test('sort rows of messages without a stored row are computed in their place', a
       .run();
     raw.close();
     assert.deepEqual(await store.getSortRows(inbox, [1, 2, 3], ['subject', 'replyOrForward']), before);
+    const columns = await store.getSortColumns(inbox, [1, 2, 3], ['subject']);
+    assert.deepEqual(columns.text.get('subject'), ['ONE', 'TWO', 'THREE']);
+    assert.deepEqual(Array.from(columns.sentDates), [Date.UTC(2022, 1, 1, 10), Number.NaN, Number.NaN]);
+    assert.deepEqual(
+      Array.from(columns.internalDates),
+      before.map((r) => r.internalDate),
+    );
     assert.deepEqual(
       before.map((r) => [r.uid, r.subject, r.replyOrForward, r.sentDate]),
       [

@@ -17,7 +17,7 @@ import {
   setSortFields,
   sortColumnValues,
 } from '../sort-columns.js';
-import type { SortField, SortRow } from '../store.js';
+import type { SortColumns, SortField, SortRow, SortTextField } from '../store.js';
 import { RangeQuery } from './messages.js';
 import { toUidRanges, type UidRange } from './uid-ranges.js';
 
@@ -126,6 +126,30 @@ export class SortTable {
     return out;
   }
 
+  /**
+   * Store.getSortColumns: `rows` as columns, with no object per message. The messages without a sort row
+   * get their fields computed in place; a read the joined form cannot carry goes row by row.
+   */
+  columns(mailboxId: number, uids: readonly number[], fields: readonly SortTextField[]): SortColumns {
+    const ranges = toUidRanges(uids);
+    const joined = this.columnsReader(fields).all(mailboxId, ranges)[0];
+    const columns = joined ? splitColumns(joined, fields.length) : null;
+    if (!columns) return columnsOf(this.rowByRow(mailboxId, ranges, fields), fields);
+    const { uidList, dates, sizes, sentDates, missing, values } = columns;
+    if (missing.size > 0) {
+      for (let i = 0; i < uidList.length; i++) {
+        const metaId = missing.get(uidList[i]!);
+        if (metaId === undefined) continue;
+        const row = emptySortRow(uidList[i]!, dates[i]!, sizes[i]!);
+        this.computeFields(row, metaId, fields);
+        sentDates[i] = row.sentDate ?? Number.NaN;
+        for (let f = 0; f < fields.length; f++) values[f]![i] = row[fields[f]!];
+      }
+    }
+    const text = new Map(fields.map((field, f) => [field, values[f]!] as const));
+    return { uids: uidList, internalDates: dates, sizes, sentDates, text };
+  }
+
   /** The same as `rows`, a returned row per message: for values the joined form cannot carry. */
   private rowByRow(mailboxId: number, ranges: UidRange[], fields: readonly SortField[]): SortRow[] {
     const raw = this.reader(fields).all(mailboxId, ranges);
@@ -159,6 +183,7 @@ export class SortTable {
          group_concat(ifnull(s.sent_date, '')),
          group_concat(CASE WHEN s.meta_id IS NULL THEN m.uid || ':' || m.meta_id END)
          ${columns}`,
+      fields.length === 0,
     );
   }
 
@@ -167,16 +192,23 @@ export class SortTable {
     const columns = fields.map((f) => `, s.${SORT_COLUMN[f]}`).join('');
     return this.prepared(
       `SELECT m.uid, m.internal_date, m.size, m.meta_id, s.meta_id IS NOT NULL, s.sent_date${columns}`,
+      fields.length === 0,
     );
   }
 
-  /** The range query with this select list over messages and their sort rows, prepared once. */
-  private prepared(select: string): RangeQuery<unknown[]> {
-    let query = this.queries.get(select);
+  /**
+   * The range query with this select list over messages and their sort rows, prepared once. Without text
+   * fields only the sent date is read from a sort row: from the narrow (meta_id, sent_date) index, which
+   * the planner would not pick over the table's own key.
+   */
+  private prepared(select: string, datesOnly: boolean): RangeQuery<unknown[]> {
+    const key = `${datesOnly} ${select}`;
+    let query = this.queries.get(key);
     if (!query) {
-      const from = 'messages AS m LEFT JOIN message_sort AS s ON s.meta_id = m.meta_id';
+      const sort = datesOnly ? 'message_sort AS s INDEXED BY message_sort_dates' : 'message_sort AS s';
+      const from = `messages AS m LEFT JOIN ${sort} ON s.meta_id = m.meta_id`;
       query = new RangeQuery(this.db, select, from, (c) => c);
-      this.queries.set(select, query);
+      this.queries.set(key, query);
     }
     return query;
   }
@@ -196,6 +228,24 @@ function fromJoinable(field: SortField, text: string): unknown {
   if (field === 'messageId') return text === '' ? null : text.slice(1);
   if (field === 'replyOrForward') return text === '1';
   return text;
+}
+
+/** Rows as columns (the row-by-row read's answer for Store.getSortColumns). */
+function columnsOf(rows: readonly SortRow[], fields: readonly SortTextField[]): SortColumns {
+  const n = rows.length;
+  const uids = new Float64Array(n);
+  const internalDates = new Float64Array(n);
+  const sizes = new Float64Array(n);
+  const sentDates = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i]!;
+    uids[i] = row.uid;
+    internalDates[i] = row.internalDate;
+    sizes[i] = row.size;
+    sentDates[i] = row.sentDate ?? Number.NaN;
+  }
+  const text = new Map(fields.map((field) => [field, rows.map((row) => row[field])] as const));
+  return { uids, internalDates, sizes, sentDates, text };
 }
 
 interface Columns {

@@ -46,8 +46,10 @@ import {
   type QuotaUsage,
   type SearchTextWanted,
   type SelectStatus,
+  type SortColumns,
   type SortField,
   type SortRow,
+  type SortTextField,
   type SpecialUse,
   type Store,
   type StoreClock,
@@ -361,6 +363,14 @@ export class SqliteStore implements Store {
 
   getSortRows(mailboxId: number, uids: readonly number[], fields: readonly SortField[]): Promise<SortRow[]> {
     return this.read(() => this.sortTable.rows(mailboxId, uids, fields));
+  }
+
+  getSortColumns(
+    mailboxId: number,
+    uids: readonly number[],
+    fields: readonly SortTextField[],
+  ): Promise<SortColumns> {
+    return this.read(() => this.sortTable.columns(mailboxId, uids, fields));
   }
 
   searchCandidates(

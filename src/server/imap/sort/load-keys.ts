@@ -3,7 +3,7 @@
  * at delivery (Store.getSortRows), or, from a store without them, computed from each message's header
  * text in batches.
  */
-import type { SortField } from '../../../store/store.js';
+import type { SortColumns, SortField, SortTextField } from '../../../store/store.js';
 import type { ImapSession } from '../session.js';
 import { type SortKeys, sortKeysOf, sortKeysOfRow } from './sort-keys.js';
 
@@ -40,4 +40,30 @@ export async function loadSortKeys(
     }
   }
   return out;
+}
+
+/**
+ * Store.getSortColumns for `uids` (ascending, in the session's view) with the places of the messages still
+ * in the view, ascending (mailbox order); null when the store has no columns to give.
+ */
+export async function loadSortColumns(
+  session: ImapSession,
+  uids: readonly number[],
+  fields: readonly SortTextField[],
+): Promise<{ columns: SortColumns; places: Uint32Array } | null> {
+  const store = session.store;
+  if (!store.getSortColumns) return null;
+  const selected = session.requireSelected();
+  const columns = await store.getSortColumns(selected.mailbox.id, uids, fields);
+  // Columns and the view are both in UID order: one walk.
+  const view = selected.allUids();
+  const places = new Uint32Array(columns.uids.length);
+  let n = 0;
+  let at = 0;
+  for (let i = 0; i < columns.uids.length; i++) {
+    const uid = columns.uids[i]!;
+    while (at < view.length && view[at]! < uid) at++;
+    if (at < view.length && view[at] === uid) places[n++] = i;
+  }
+  return { columns, places: places.subarray(0, n) };
 }

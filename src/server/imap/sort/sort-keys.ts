@@ -6,7 +6,7 @@
 import type { IngestMeta } from '../../../mime/ingest-meta.js';
 import { sortFieldsOf } from '../../../mime/sort-fields.js';
 import type { SortCriterion } from '../../../protocol/imap/command.js';
-import type { MessageRecord, SortField, SortRow } from '../../../store/store.js';
+import type { MessageRecord, SortColumns, SortField, SortRow, SortTextField } from '../../../store/store.js';
 
 export { fold } from '../../../mime/sort-fields.js';
 
@@ -59,6 +59,11 @@ export function sortFieldsFor(criteria: readonly SortCriterion[]): SortField[] {
   return fields;
 }
 
+/** The text fields a SORT by `criteria` compares (Store.getSortColumns). */
+export function sortTextFieldsFor(criteria: readonly SortCriterion[]): SortTextField[] {
+  return sortFieldsFor(criteria) as SortTextField[];
+}
+
 /** What THREAD=ORDEREDSUBJECT and THREAD=REFERENCES compare besides the dates. */
 export const THREAD_FIELDS: readonly SortField[] = ['subject', 'replyOrForward', 'messageId', 'references'];
 
@@ -96,6 +101,50 @@ export function sortedUidsOf(keys: readonly SortKeys[], criteria: readonly SortC
   return out;
 }
 
+/**
+ * The UIDs of the messages at `places` of `columns` (ascending: mailbox order) in SORT order by `criteria`:
+ * what sortedUidsOf answers for their keys, with no object per message (Store.getSortColumns).
+ */
+export function sortedUidsOfColumns(
+  columns: SortColumns,
+  places: Uint32Array,
+  criteria: readonly SortCriterion[],
+): number[] {
+  const n = places.length;
+  const ranks = criteria.map((c) => {
+    const out = new Float64Array(n);
+    const { internalDates, sentDates, sizes } = columns;
+    if (c.key === 'ARRIVAL' || c.key === 'DATE') {
+      // As sortKeysOfRow: seconds; DATE falls back to INTERNALDATE without a Date header.
+      for (let i = 0; i < n; i++) {
+        const sent = c.key === 'DATE' ? sentDates[places[i]!]! : Number.NaN;
+        out[i] = Math.floor((Number.isNaN(sent) ? internalDates[places[i]!]! : sent) / 1000);
+      }
+    } else if (c.key === 'SIZE') {
+      for (let i = 0; i < n; i++) out[i] = sizes[places[i]!]!;
+    } else {
+      const values = columns.text.get(FIELD[c.key] as SortTextField)!;
+      stringRanks(n, (i) => values[places[i]!]!, out);
+    }
+    if (c.reverse) for (let i = 0; i < n; i++) out[i] = -out[i]!;
+    return out;
+  });
+  const order = (ranks.length === 1 ? packedOrder(ranks[0]!) : null) ?? comparedOrder(ranks, n);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = columns.uids[places[order[i]!]!]!;
+  return out;
+}
+
+/** Into `out`: each of the n values' rank among the distinct values, in UTF-16 code unit order. */
+function stringRanks(n: number, value: (i: number) => string, out: Float64Array): void {
+  const rank = new Map<string, number>();
+  for (let i = 0; i < n; i++) rank.set(value(i), 0);
+  // The default sort compares UTF-16 code units, as `<` in comparatorOf does.
+  const distinct = [...rank.keys()].sort();
+  for (let r = 0; r < distinct.length; r++) rank.set(distinct[r]!, r);
+  for (let i = 0; i < n; i++) out[i] = rank.get(value(i))!;
+}
+
 /** Each message's value of `field` as an integer that orders as comparatorOf does (negated for REVERSE). */
 function ranksOf(keys: readonly SortKeys[], field: keyof SortKeys, reverse: boolean): Float64Array {
   const n = keys.length;
@@ -104,12 +153,7 @@ function ranksOf(keys: readonly SortKeys[], field: keyof SortKeys, reverse: bool
   if (typeof keys[0]![field] === 'number') {
     for (let i = 0; i < n; i++) out[i] = keys[i]![field] as number;
   } else {
-    const rank = new Map<string, number>();
-    for (const k of keys) rank.set(k[field] as string, 0);
-    // The default sort compares UTF-16 code units, as `<` in comparatorOf does.
-    const distinct = [...rank.keys()].sort();
-    for (let r = 0; r < distinct.length; r++) rank.set(distinct[r]!, r);
-    for (let i = 0; i < n; i++) out[i] = rank.get(keys[i]![field] as string)!;
+    stringRanks(n, (i) => keys[i]![field] as string, out);
   }
   if (reverse) for (let i = 0; i < n; i++) out[i] = -out[i]!;
   return out;

@@ -10,13 +10,15 @@ import type { SortCriterion, ThreadCommand } from '../../../protocol/imap/comman
 import type { ThreadForest } from '../../../protocol/imap/response.js';
 import type { ImapSession } from '../session.js';
 import { sameUids } from './answer-memo.js';
-import { loadSortKeys } from './load-keys.js';
+import { loadSortColumns, loadSortKeys } from './load-keys.js';
 import {
   comparatorOf,
   type SortKeys,
   sortedUidsOf,
+  sortedUidsOfColumns,
   sortFieldsFor,
   sortKeysOfRow,
+  sortTextFieldsFor,
   THREAD_FIELDS,
 } from './sort-keys.js';
 import { orderedSubject, ThreadInterner, type ThreadKeys, threadReferences } from './thread.js';
@@ -52,8 +54,10 @@ export async function sortedUids(
       }
     }
   }
-  const keys = await loadSortKeys(session, uids, sortFieldsFor(criteria));
-  const order = sortedUidsOf(keys, criteria);
+  const loaded = await loadSortColumns(session, uids, sortTextFieldsFor(criteria));
+  const order = loaded
+    ? sortedUidsOfColumns(loaded.columns, loaded.places, criteria)
+    : sortedUidsOf(await loadSortKeys(session, uids, sortFieldsFor(criteria)), criteria);
   memo.set(key, { uidValidity, uids, answer: order });
   return order;
 }
