@@ -163,7 +163,7 @@ export async function threadsByUid(
     // The kept numbering goes on while it has at most doubled: ids of expunged messages are never freed.
     const old = entry?.answer.keys ? entry.answer.keys : null;
     const kept = entry?.answer.interner;
-    const interner = kept && kept.idCount <= 2 * kept.idCountAtStart ? kept : null;
+    const interner = kept && kept.idCount <= 2 * kept.idCountAtStart + 1024 ? kept : null;
     const keys = old && entry ? await updatedKeys(session, old, entry.uids, uids, interner) : null;
     let all: ThreadKeys[];
     let numbering: ThreadInterner;
@@ -173,9 +173,11 @@ export async function threadsByUid(
       numbering = interner;
     } else {
       numbering = new ThreadInterner();
-      all = (keys ?? uidOrdered(await loadSortKeys(session, uids, THREAD_FIELDS))).map((k) =>
-        numbering.intern(k),
-      );
+      // Kept keys are copied before numbering them anew: another session's THREAD may be using them with
+      // the old numbering across its await.
+      all = keys
+        ? keys.map((k) => numbering.intern({ ...k }))
+        : uidOrdered(await loadSortKeys(session, uids, THREAD_FIELDS)).map((k) => numbering.intern(k));
       numbering.idCountAtStart = numbering.idCount;
     }
     answer = { threads: threadReferences(all, numbering, byUid), keys: all, interner: numbering };
