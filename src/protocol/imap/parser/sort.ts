@@ -12,7 +12,8 @@ import { parenList } from './common.js';
 import { type Cursor, ParseError } from './cursor.js';
 import { returnOptionsIfAny, searchCharset, searchKeys } from './search.js';
 
-const SORT_KEYS = new Set<string>([
+/** Every SORT key this server knows (RFC 5256, RFC 5957 DISPLAYFROM/DISPLAYTO). */
+export const SORT_KEY_NAMES: readonly SortKey[] = [
   'ARRIVAL',
   'CC',
   'DATE',
@@ -22,7 +23,8 @@ const SORT_KEYS = new Set<string>([
   'TO',
   'DISPLAYFROM',
   'DISPLAYTO',
-]);
+];
+const SORT_KEYS: ReadonlySet<string> = new Set(SORT_KEY_NAMES);
 
 export const THREAD_ALGORITHMS = ['ORDEREDSUBJECT', 'REFERENCES'] as const;
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prng } from '../../../lib/prng.js';
 import type { SortCriterion, SortKey } from '../../../protocol/imap/command.js';
+import { SORT_KEY_NAMES } from '../../../protocol/imap/parser/sort.js';
 import type { SortColumns, SortRow } from '../../../store/store.js';
 import {
   comparatorOf,
@@ -16,17 +17,7 @@ import {
   sortKeysOfRow,
 } from './sort-keys.js';
 
-const KEYS: SortKey[] = [
-  'ARRIVAL',
-  'CC',
-  'DATE',
-  'FROM',
-  'SIZE',
-  'SUBJECT',
-  'TO',
-  'DISPLAYFROM',
-  'DISPLAYTO',
-];
+const KEYS = SORT_KEY_NAMES;
 const TEXTS = ['', 'a', 'A', 'ab', 'b', 'é', 'e', 'z', '\u{1F600}', '\uFFFD', 'a b', 'project plan', 're'];
 
 function randomKeys(seed: number, count: number): SortKeys[] {
