@@ -82,7 +82,7 @@ export interface Config {
    */
   workers: number;
   /**
-   * After the open connections fell by hundreds, give freed memory back to the system: two full V8 GCs
+   * After the open connections fell or rose by hundreds, give freed memory back to the system: two full V8 GCs
    * 6 s apart and glibc's malloc_trim (src/server/net/memory-reclaimer.ts), at least 10 s apart. Each can
    * pause the event loop for a second or more under load; off keeps the memory for the next sessions.
    */
