@@ -14,11 +14,6 @@ function fitted(buffer: Uint32Array, length: number): Uint32Array {
   return length === buffer.length ? buffer : buffer.subarray(0, length);
 }
 
-/** Numbers as a Uint32Array (a copy of an array; a typed array as it is). */
-export function toUint32(list: ArrayLike<number>): Uint32Array {
-  return list instanceof Uint32Array ? list : Uint32Array.from(list);
-}
-
 /** The numbers of `view` (ascending) that are also in `candidates` (ascending). */
 export function intersectAscending(view: ArrayLike<number>, candidates: ArrayLike<number>): Uint32Array {
   const out = new Uint32Array(Math.min(view.length, candidates.length));

@@ -209,13 +209,10 @@ export function encodeUntagged(data: UntaggedData, options: EncodeOptions = REV1
       return encodeListData(data.type, data, options);
     case 'STATUS':
       return `* STATUS ${encodeMailboxName(data.mailbox, options)} (${data.items.map(([k, v]) => (k === 'MAILBOXID' ? `${k} (${v})` : `${k} ${v}`)).join(' ')})\r\n`;
-    case 'SEARCH': {
-      const modseq = data.modseq !== undefined ? ` (MODSEQ ${data.modseq})` : '';
-      return `* SEARCH${spacedNumbers(data.numbers)}${modseq}\r\n`;
-    }
+    case 'SEARCH':
     case 'SORT': {
       const modseq = data.modseq !== undefined ? ` (MODSEQ ${data.modseq})` : '';
-      return `* SORT${spacedNumbers(data.numbers)}${modseq}\r\n`;
+      return `* ${data.type}${spacedNumbers(data.numbers)}${modseq}\r\n`;
     }
     case 'THREAD':
       return `* THREAD${data.threads.ids.length > 0 ? ' ' : ''}${encodeThreads(data.threads)}\r\n`;

@@ -140,9 +140,8 @@ export class SearchIndex {
   private readonly metaIdsStmt: Database.Statement<[string], string | null>;
   private readonly fieldIdsStmt: Database.Statement<[string], string | null>;
   private readonly fewStmt: Database.Statement<[number, string], [number, number]>;
-  private readonly pairsStmt: Database.Statement<[number], [string | null, string | null]>;
+  private readonly pairsStmt: Database.Statement<[number, number], [string | null, string | null]>;
   private readonly versionStmt: Database.Statement<[number], [number, number, number]>;
-  private readonly pairsAfterStmt: Database.Statement<[number, number], [string | null, string | null]>;
   /** pairsOf's mailboxes, least recently filled first. */
   private readonly pairs = new Map<number, MailboxPairs>();
   private batchRows = 0;
@@ -213,13 +212,8 @@ export class SearchIndex {
          FROM mailboxes WHERE id = ?`,
       )
       .raw();
-    // Both lists in primary-key (uid) order, so they pair up by position.
+    // The pairs from a UID on; both lists in primary-key (uid) order, so they pair up by position.
     this.pairsStmt = db
-      .prepare<[number], [string | null, string | null]>(
-        'SELECT group_concat(uid), group_concat(meta_id) FROM messages WHERE mailbox_id = ?',
-      )
-      .raw();
-    this.pairsAfterStmt = db
       .prepare<[number, number], [string | null, string | null]>(
         'SELECT group_concat(uid), group_concat(meta_id) FROM messages WHERE mailbox_id = ? AND uid >= ?',
       )
@@ -365,31 +359,20 @@ export class SearchIndex {
    */
   private pairsOf(mailboxId: number): MailboxPairs {
     const [uidValidity, uidNext, lastExpunge] = this.versionStmt.get(mailboxId) ?? [0, 0, 0];
-    const kept = this.pairs.get(mailboxId);
-    let pairs: MailboxPairs;
-    if (kept && kept.uidValidity === uidValidity && kept.lastExpunge === lastExpunge) {
-      if (kept.uidNext === uidNext) return kept;
-      // The pairs may have been read after the version (another process appending in between): the
-      // last kept UID, not the kept uid_next, says where the new ones start.
-      const last = kept.uids.length > 0 ? kept.uids[kept.uids.length - 1]! : 0;
-      const [uids, metaIds] = this.pairsAfterStmt.get(mailboxId, last + 1) ?? [null, null];
-      pairs = {
-        uidValidity,
-        uidNext,
-        lastExpunge,
-        uids: concatUint32(kept.uids, parseJoinedIds(uids)),
-        metaIds: concatUint32(kept.metaIds, parseJoinedIds(metaIds)),
-      };
-    } else {
-      const [uids, metaIds] = this.pairsStmt.get(mailboxId) ?? [null, null];
-      pairs = {
-        uidValidity,
-        uidNext,
-        lastExpunge,
-        uids: parseJoinedIds(uids),
-        metaIds: parseJoinedIds(metaIds),
-      };
-    }
+    const stored = this.pairs.get(mailboxId);
+    const kept = stored?.uidValidity === uidValidity && stored.lastExpunge === lastExpunge ? stored : null;
+    if (kept?.uidNext === uidNext) return kept;
+    // The pairs may have been read after the version (another process appending in between): the last
+    // kept UID, not the kept uid_next, says where the new ones start.
+    const from = kept && kept.uids.length > 0 ? kept.uids[kept.uids.length - 1]! + 1 : 0;
+    const [uids, metaIds] = this.pairsStmt.get(mailboxId, from) ?? [null, null];
+    const pairs: MailboxPairs = {
+      uidValidity,
+      uidNext,
+      lastExpunge,
+      uids: concatUint32(kept?.uids ?? EMPTY, parseJoinedIds(uids)),
+      metaIds: concatUint32(kept?.metaIds ?? EMPTY, parseJoinedIds(metaIds)),
+    };
     this.pairs.delete(mailboxId);
     this.pairs.set(mailboxId, pairs);
     if (this.pairs.size > KEPT_PAIRS) this.pairs.delete(this.pairs.keys().next().value!);
@@ -468,6 +451,7 @@ export function parseJoinedIds(joined: string | null): Uint32Array {
 
 function concatUint32(a: Uint32Array, b: Uint32Array): Uint32Array {
   if (b.length === 0) return a;
+  if (a.length === 0) return b;
   const out = new Uint32Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);

@@ -149,7 +149,7 @@ async function checkEach(
   let count = 0;
   const modseqs: number[] = [];
   for (let i = 0; i < view.length; i += BATCH) {
-    const batch = Array.from(view.subarray(i, i + BATCH));
+    const batch = plainArray(view.subarray(i, i + BATCH));
     const records: (MessageRecord & { meta?: IngestMeta })[] =
       need === 'none'
         ? await session.store.getMessages(selected.mailbox.id, batch)
@@ -205,7 +205,7 @@ function answer(
   }
   const wanted = new Set(options && options.length > 0 ? options : ['ALL']);
   if (wanted.has('SAVE')) {
-    session.savedSearch = Array.from(uids);
+    session.savedSearch = plainArray(uids);
     wanted.delete('SAVE');
     if (wanted.size === 0) return;
   }
@@ -223,7 +223,7 @@ function answer(
     ...(command.partial ? { partial: partialOf(numbers, command.partial, formatSequenceSet) } : {}),
   });
   if (wanted.has('UPDATE'))
-    startUpdates(session, { tag, uid: command.uid, criteria: command.criteria }, Array.from(uids));
+    startUpdates(session, { tag, uid: command.uid, criteria: command.criteria }, plainArray(uids));
 }
 
 /** RFC 5267 §4.4: the results at positions low..high (1-based), as a set, or NIL past the end. */
