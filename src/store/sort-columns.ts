@@ -55,13 +55,13 @@ export function sortColumnValues(f: SortFields): (string | number | null)[] {
   ];
 }
 
-/** A row with every content field empty, for the fields a caller did not ask for. */
 /**
  * The references of a row that has none or whose references were not asked for: one frozen list for all
  * (a SORT of 100,000 messages made 100,000 empty arrays, a tenth of its time in garbage collection).
  */
 const NO_REFERENCES = Object.freeze([]) as unknown as string[];
 
+/** A row with every content field empty, for the fields a caller did not ask for. */
 export function emptySortRow(uid: number, internalDate: number, size: number): SortRow {
   return {
     uid,

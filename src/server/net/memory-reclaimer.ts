@@ -42,7 +42,7 @@ export interface MemoryReclaimOptions {
   afterClosed?: number;
   /** How far they must rise from their low point (a login storm) before a reclaim. */
   afterOpened?: number;
-  /** How long no connection must have closed before the reclaim runs (the burst is over). */
+  /** How long no connection must have opened or closed before the reclaim runs (the burst is over). */
   settleMs?: number;
   /** The longest the reclaim waits for that quiet after the fall. */
   maxSettleMs?: number;
